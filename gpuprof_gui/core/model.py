@@ -1,0 +1,170 @@
+"""The profile model shared by every importer, view and command.
+
+A :class:`Profile` holds one row per function (flat statistics), a call tree
+stored as numpy columns in depth-first pre-order, and optional per-line data.
+Times are seconds when ``unit == "s"`` and raw sample counts when
+``unit == "samples"`` (folded stacks carry no clock).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+ROOT = 0
+"""Index of the synthetic root node ("all") of every :class:`CallTree`."""
+
+
+@dataclass(slots=True)
+class FunctionRecord:
+    """Flat statistics for one function (a code object, or a C function)."""
+
+    name: str
+    file: str  # "" for built-ins / native frames without a file
+    line: int  # first line of the definition; 0 when unknown
+    self_s: float = 0.0  # time spent in the function itself
+    total_s: float = 0.0  # inclusive time, recursion counted once
+    calls: int | None = None  # None where the profiler does not count calls
+    # Scalene's breakdown, percent of the whole run (None where unknown).
+    cpu_python_pct: float | None = None
+    cpu_native_pct: float | None = None
+    cpu_system_pct: float | None = None
+    mem_peak_mb: float | None = None
+    gpu_pct: float | None = None
+
+    @property
+    def location(self) -> str:
+        """``file:line`` or ``"<built-in>"`` when there is no file."""
+        return f"{self.file}:{self.line}" if self.file else "<built-in>"
+
+
+@dataclass(slots=True)
+class LineRecord:
+    """Per-line data (Scalene). Percentages are of the whole run."""
+
+    cpu_python_pct: float = 0.0
+    cpu_native_pct: float = 0.0
+    cpu_system_pct: float = 0.0
+    mem_peak_mb: float = 0.0
+    gpu_pct: float = 0.0
+    self_s: float = 0.0  # derived: total CPU share x wall time
+
+    @property
+    def cpu_pct(self) -> float:
+        return self.cpu_python_pct + self.cpu_native_pct + self.cpu_system_pct
+
+
+@dataclass(slots=True)
+class CallTree:
+    """A call tree as parallel numpy columns, nodes in depth-first pre-order.
+
+    Node 0 is the synthetic root ("all", ``func == -1``). The subtree of node
+    ``i`` is the contiguous range ``[i, i + size[i])``; a node's children are
+    the nodes ``j`` with ``parent[j] == i``, in drawing order.
+    ``exact[i]`` is False where the node's time was *estimated* (cProfile
+    only records caller->callee edges; deeper paths are attributed in
+    proportion, see :mod:`gpuprof_gui.core.importers.pstats_import`).
+    """
+
+    parent: np.ndarray  # int32, -1 for the root
+    func: np.ndarray  # int32 index into Profile.functions, -1 for the root
+    total_s: np.ndarray  # float64 inclusive time on this path
+    self_s: np.ndarray  # float64 exclusive time on this path
+    exact: np.ndarray  # bool
+    depth: np.ndarray  # int32, root is 0
+    size: np.ndarray  # int32 number of nodes in the subtree, itself included
+
+    def __len__(self) -> int:
+        return int(self.parent.shape[0])
+
+    def children(self, node: int) -> np.ndarray:
+        """Indices of ``node``'s direct children, in pre-order."""
+        lo, hi = node + 1, node + int(self.size[node])
+        sub = np.arange(lo, hi)
+        return sub[self.parent[lo:hi] == node]
+
+    def path(self, node: int) -> list[int]:
+        """Nodes from the root's first child down to ``node`` (root excluded)."""
+        out = []
+        while node > ROOT:
+            out.append(node)
+            node = int(self.parent[node])
+        return out[::-1]
+
+
+class TreeBuilder:
+    """Appends nodes in depth-first pre-order and produces a :class:`CallTree`.
+
+    ``add`` must be called for a parent before any of its descendants and a
+    subtree must be complete before its next sibling starts (plain DFS).
+    """
+
+    def __init__(self, root_total_s: float = 0.0) -> None:
+        self._parent = [-1]
+        self._func = [-1]
+        self._total = [root_total_s]
+        self._self = [0.0]
+        self._exact = [True]
+        self._depth = [0]
+
+    def __len__(self) -> int:
+        return len(self._parent)
+
+    def add(self, parent: int, func: int, total_s: float, self_s: float, exact: bool = True) -> int:
+        self._parent.append(parent)
+        self._func.append(func)
+        self._total.append(total_s)
+        self._self.append(self_s)
+        self._exact.append(exact)
+        self._depth.append(self._depth[parent] + 1)
+        return len(self._parent) - 1
+
+    def set_root_total(self, total_s: float) -> None:
+        self._total[0] = total_s
+
+    def build(self) -> CallTree:
+        parent = np.asarray(self._parent, dtype=np.int32)
+        n = parent.shape[0]
+        depth = np.asarray(self._depth, dtype=np.int32)
+        return CallTree(
+            parent=parent,
+            func=np.asarray(self._func, dtype=np.int32),
+            total_s=np.asarray(self._total, dtype=np.float64),
+            self_s=np.asarray(self._self, dtype=np.float64),
+            exact=np.asarray(self._exact, dtype=bool),
+            depth=depth,
+            size=subtree_sizes(parent, depth) if n else np.zeros(0, np.int32),
+        )
+
+
+def subtree_sizes(parent: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    """Subtree size of every node, vectorised level by level (deepest first)."""
+    size = np.ones(parent.shape[0], dtype=np.int64)
+    for d in range(int(depth.max(initial=0)), 0, -1):
+        idx = np.nonzero(depth == d)[0]
+        np.add.at(size, parent[idx], size[idx])
+    return size.astype(np.int32)
+
+
+@dataclass(slots=True)
+class Profile:
+    """One profile, whatever produced it."""
+
+    profiler: str  # "cprofile" | "scalene" | "folded"
+    functions: list[FunctionRecord]
+    tree: CallTree
+    lines: dict[str, dict[int, LineRecord]] = field(default_factory=dict)
+    unit: str = "s"  # "s" or "samples"
+    stacks_exact: bool = True  # False: deeper tree paths are estimates (cProfile)
+    wall_s: float | None = None  # wall time of the run, when known
+    source_path: str | None = None  # the raw profile file this came from
+    notes: list[str] = field(default_factory=list)  # user-facing caveats
+
+    @property
+    def total_s(self) -> float:
+        """The run's profiled time: the root's inclusive time."""
+        return float(self.tree.total_s[ROOT]) if len(self.tree) else 0.0
+
+    def function_label(self, func: int) -> str:
+        return "all" if func < 0 else self.functions[func].name

@@ -1,0 +1,130 @@
+"""Messages exchanged with worker processes, and their exit codes.
+
+Workers talk to their parent over a dedicated pipe (``--channel-fd N``), one
+JSON object per line, so the profiled script's own stdout/stderr stay
+untouched and a script printing ``{"type": ...}`` cannot confuse the reader.
+The first message is always ``hello``; large payloads travel as file paths.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import IntEnum, StrEnum
+from typing import Any
+
+PROTOCOL_VERSION = 1
+
+CHANNEL_FD_ARG = "--channel-fd"
+
+
+class MsgType(StrEnum):
+    HELLO = "hello"  # {"version": int, "pid": int, "worker": str}
+    PROGRESS = "progress"  # {"phase": str, "fraction": float | None}
+    LOG = "log"  # {"level": "info"|"warning", "text": str}
+    RESULT = "result"  # worker-specific payload; big data by "path"
+    ERROR = "error"  # {"code": int (ExitCode), "message": str, "traceback": str | None}
+
+
+class ExitCode(IntEnum):
+    """A worker's own exit status; each has a sentence a user can read.
+
+    The profiled script's exit status travels separately (in the ``result``
+    message), because a script may exit with any number.
+    """
+
+    OK = 0
+    BAD_ARGUMENTS = 100
+    SCRIPT_NOT_FOUND = 101
+    NOT_A_FILE = 102
+    NOT_PYTHON = 103
+    SYNTAX_ERROR = 104
+    PROFILER_MISSING = 105
+    PROFILER_FAILED = 106
+    BAD_PROFILE_FILE = 107
+    PROTOCOL_MISMATCH = 108
+    INTERNAL_ERROR = 109
+
+    @property
+    def message(self) -> str:
+        return _EXIT_MESSAGES[self]
+
+
+_EXIT_MESSAGES = {
+    ExitCode.OK: "Finished.",
+    ExitCode.BAD_ARGUMENTS: "The worker was started with arguments it does not understand.",
+    ExitCode.SCRIPT_NOT_FOUND: "The script does not exist.",
+    ExitCode.NOT_A_FILE: "That path is a directory or special file, not a Python script.",
+    ExitCode.NOT_PYTHON: "The file is not Python source text (it looks binary or is not UTF-8).",
+    ExitCode.SYNTAX_ERROR: "The script has a syntax error and could not start.",
+    ExitCode.PROFILER_MISSING: "The chosen profiler is not installed in this Python environment.",
+    ExitCode.PROFILER_FAILED: "The profiler ran but produced no usable profile.",
+    ExitCode.BAD_PROFILE_FILE: "The profile file is damaged, truncated or of an unknown format.",
+    ExitCode.PROTOCOL_MISMATCH: "The worker speaks a different protocol version (mixed installations?).",
+    ExitCode.INTERNAL_ERROR: "gpuprof-gui hit an internal error in the worker; the traceback says where.",
+}
+
+
+def describe_exit(code: int) -> str:
+    """User-facing sentence for a worker's exit status (signals are negative)."""
+    if code < 0:
+        return describe_signal(-code)
+    try:
+        return ExitCode(code).message
+    except ValueError:
+        return f"The worker exited with status {code}."
+
+
+def describe_signal(signum: int) -> str:
+    import signal
+
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = f"signal {signum}"
+    plain = {
+        "SIGSEGV": "it crashed with a segmentation fault (invalid memory access in native code)",
+        "SIGKILL": "it was killed (cancelled, timed out, or out of memory)",
+        "SIGABRT": "it aborted (a native library called abort())",
+        "SIGTERM": "it was asked to terminate",
+        "SIGBUS": "it crashed with a bus error",
+        "SIGFPE": "it crashed with a floating-point exception in native code",
+        "SIGILL": "it executed an illegal instruction",
+    }.get(name, "it was stopped by a signal")
+    return f"The process ended on {name}: {plain}."
+
+
+def encode(msg_type: MsgType, **fields: Any) -> bytes:
+    """One protocol message as a UTF-8 JSON line."""
+    fields["type"] = str(msg_type)
+    return (json.dumps(fields, separators=(",", ":"), default=str) + "\n").encode()
+
+
+def hello(worker: str, pid: int) -> bytes:
+    return encode(MsgType.HELLO, version=PROTOCOL_VERSION, pid=pid, worker=worker)
+
+
+class LineDecoder:
+    """Splits a byte stream into protocol messages, keeping partial lines.
+
+    Malformed lines are returned as ``{"type": "invalid", "raw": ...}`` rather
+    than raised, so a reader never dies on garbage.
+    """
+
+    def __init__(self) -> None:
+        self._buf = b""
+
+    def feed(self, data: bytes) -> list[dict[str, Any]]:
+        self._buf += data
+        *lines, self._buf = self._buf.split(b"\n")
+        out = []
+        for raw in lines:
+            if not raw.strip():
+                continue
+            try:
+                msg = json.loads(raw)
+                if not isinstance(msg, dict) or "type" not in msg:
+                    raise ValueError("not a message")
+            except ValueError:
+                msg = {"type": "invalid", "raw": raw[:200].decode(errors="replace")}
+            out.append(msg)
+        return out
