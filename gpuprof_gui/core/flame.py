@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gpuprof_gui.core.fmt import format_count, format_pct, format_time
 from gpuprof_gui.core.model import ROOT, CallTree, Profile
 
 MIN_FRACTION = 1e-5
@@ -247,15 +248,11 @@ def match_share(tree: CallTree, node_mask: np.ndarray) -> float:
     return min(share, 1.0)
 
 
+ESTIMATED_NOTE = "estimated: proportional attribution (cProfile records only caller→callee pairs)"
+
+
 def _format_amount(value: float, unit: str) -> str:
-    # Replaced by core.fmt.format_time once that module exists.
-    if unit != "s":
-        return f"{value:,.0f} samples"
-    if value >= 1.0:
-        return f"{value:.3g} s"
-    if value >= 1e-3:
-        return f"{value * 1e3:.3g} ms"
-    return f"{value * 1e6:.3g} µs"
+    return format_time(value) if unit == "s" else f"{format_count(round(value))} samples"
 
 
 def frame_tooltip_text(profile: Profile, node: int) -> str:
@@ -269,10 +266,10 @@ def frame_tooltip_text(profile: Profile, node: int) -> str:
     if func >= 0:
         rec = profile.functions[func]
         lines.append(rec.location)
-    lines.append(f"total {_format_amount(total, profile.unit)} ({share:.1f}% of run)")
+    lines.append(f"total {_format_amount(total, profile.unit)} ({format_pct(share)} of run)")
     lines.append(f"self {_format_amount(float(tree.self_s[node]), profile.unit)}")
     if func >= 0 and profile.functions[func].calls is not None:
-        lines.append(f"calls {profile.functions[func].calls:,} (all paths)")
+        lines.append(f"calls {format_count(profile.functions[func].calls)} (all paths)")
     if not tree.exact[node]:
-        lines.append("estimated: time on this path is attributed in proportion (cProfile records caller→callee pairs only)")
+        lines.append(ESTIMATED_NOTE)
     return "\n".join(lines)
