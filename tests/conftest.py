@@ -1,0 +1,82 @@
+"""Shared test setup: headless Qt, the gpu/slow markers, common fixtures."""
+
+from __future__ import annotations
+
+import os
+
+# Qt reads this when the first QGuiApplication is built, so it must be set
+# before any test module creates one; an explicit setting (e.g. xcb under
+# Xvfb) is respected.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import functools  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # a bare `pytest` from a checkout without install
+    sys.path.insert(0, str(REPO_ROOT))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Also declared in pyproject.toml; repeated here so the markers are known
+    # even when pytest runs with another config file (e.g. on the GPU machine).
+    config.addinivalue_line("markers", "gpu: needs a CUDA GPU with CuPy; skipped cleanly otherwise")
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")
+
+
+@functools.cache
+def cuda_unavailable_reason() -> str | None:
+    """None when CuPy imports and sees a CUDA device, else why not (for the skip)."""
+    try:
+        import cupy  # noqa: PLC0415  (imported only when a gpu test is collected)
+    except Exception as exc:  # ImportError, or a broken CUDA install raising anything
+        return f"CuPy is not importable ({type(exc).__name__}: {exc})"
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CUDARuntimeError without a driver
+        return f"no usable CUDA driver ({type(exc).__name__}: {exc})"
+    if count <= 0:
+        return "CuPy found no CUDA device"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    gpu_items = [item for item in items if item.get_closest_marker("gpu")]
+    if not gpu_items:
+        return
+    reason = cuda_unavailable_reason()
+    if reason is None:
+        return
+    skip = pytest.mark.skip(reason=f"gpu test: {reason}")
+    for item in gpu_items:
+        item.add_marker(skip)
+
+
+@pytest.fixture
+def tmp_script(tmp_path: Path):
+    """Factory: ``tmp_script(text, name="script.py")`` writes a script into tmp_path, returns its path."""
+
+    def write(text: str, name: str = "script.py") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def examples_dir() -> Path:
+    """The bundled example scripts (resources/examples)."""
+    from gpuprof_gui.assets import examples_dir as bundled_examples_dir
+
+    return bundled_examples_dir()
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    """The checkout the tests run from."""
+    return REPO_ROOT
