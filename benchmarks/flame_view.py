@@ -58,10 +58,11 @@ def random_profile(n_nodes: int, max_depth: int = 49, seed: int = 1) -> Profile:
             # Real programs rarely return all the way to the top: one
             # <module> frame and a handful of phases sit under the root.
             floor = 1 if shallow[i] < P_TOP_RETURN else TOP_FLOOR
-            d = max(floor, d - int(back[i]))
+            d = max(min(floor, d), d - int(back[i]))  # never deeper than a descent
         depth[i] = d
         parent[i] = last_at_depth[d - 1]
         last_at_depth[d] = i
+    assert (depth[1:] == depth[parent[1:]] + 1).all()
     size = subtree_sizes(parent, depth)
     # Heavy-tailed self times: a few frames dominate, as in real runs.
     self_s = rng.lognormal(mean=-9.0, sigma=2.0, size=n_nodes)

@@ -283,3 +283,18 @@ def test_deep_zoom_keeps_frames_precise(panel):
     img = canvas.grab().toImage()
     assert len(colours_in(img, 7)) >= 2
     assert np.isfinite([x0, x1]).all()
+
+
+def test_many_sub_pixel_frames_leave_a_hint_instead_of_vanishing(panel):
+    b = TreeBuilder(10.0)
+    busy = b.add(0, 0, 10.0, 0.0)
+    for _ in range(2000):  # 0.005 of 10 each: ~0.45 px at ~900 px, none drawn alone
+        b.add(busy, 3, 0.005, 0.005)
+    panel.set_profile(Profile("cprofile", list(FUNCS), b.build()))
+    canvas = panel.canvas
+    img = canvas.grab().toImage()
+    assert canvas.last_paint_stats["rects"] == 2
+    assert canvas.last_paint_stats["hints"] >= 1
+    y = 2 * canvas.row_height_px + canvas.row_height_px // 2
+    row = {img.pixel(x, y) for x in range(5, canvas.width() - 5)}
+    assert QColor(LIGHT.hint).rgb() in row

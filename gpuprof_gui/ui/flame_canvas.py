@@ -36,6 +36,9 @@ MIN_VIEW_FRACTION = 1e-6
 """Narrowest view, as a share of the run: the narrowest kept frame
 (core.flame.MIN_FRACTION = 1e-5) then spans ten widget widths; further zoom
 shows nothing new."""
+HINT_MIN_COVERAGE_PX = 0.5
+"""A pixel column at least half filled by frames too narrow to draw one by one
+gets a neutral 1 px mark, so regions of many tiny calls stay visible."""
 DRAG_THRESHOLD_PX = 4  # movement below this between press and release is a click
 SELECT_MIN_PX = 60.0  # select_function zooms in until the frame is at least this wide
 _RECT_BYTES = 32  # QRectF is four doubles: x, y, w, h
@@ -75,7 +78,8 @@ class FlameCanvas(QWidget):
         self._press_pos: QPointF | None = None
         self._press_view: tuple[float, float, float] = (0.0, 1.0, 0.0)
         self._dragging = False
-        self.last_paint_stats = {"rects": 0, "labels": 0}
+        self.last_paint_stats = {"rects": 0, "labels": 0, "hints": 0}
+        self._hints = np.zeros((0, 4))
         self._presentation = False
         self._apply_style()
 
@@ -278,7 +282,7 @@ class FlameCanvas(QWidget):
         p.setFont(self._label_font)
         flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
         p.drawText(QRectF(self.rect()).adjusted(20, 20, -20, -20), int(flags), EMPTY_TEXT)
-        self.last_paint_stats = {"rects": 0, "labels": 0}
+        self.last_paint_stats = {"rects": 0, "labels": 0, "hints": 0}
 
     def _visible_frames(self) -> dict[str, np.ndarray] | None:
         """Screen rects and attributes of every frame wider than a device pixel."""
@@ -288,20 +292,25 @@ class FlameCanvas(QWidget):
         min_w = MIN_FRAME_DEVICE_PX / self.devicePixelRatioF()
         d0 = max(0, int(self._y_off // rh))
         d1 = min(lay.max_depth, int((self._y_off + h_px) // rh))
-        parts = []
+        parts, hints = [], []
+        n_cols = int(w_px) + 2
         for d in range(d0, d1 + 1):
             lo, hi = lay.visible_span(d, x0, x1)
             if lo == hi:
                 continue
             row = lay.rows[d]
             wid = row.width[lo:hi] * scale
-            keep = np.nonzero(wid >= min_w)[0]
+            wide = wid >= min_w
+            if not wide.all():
+                hints.append(self._hint_runs(d, row.start[lo:hi][~wide], wid[~wide], n_cols))
+            keep = np.nonzero(wide)[0]
             if keep.shape[0] == 0:
                 continue
             sel = keep + lo
             left = (row.start[sel] - x0) * scale
             right = left + wid[keep]
             parts.append((d, left, right, row.node[sel], row.func[sel], row.bucket[sel], row.exact[sel]))
+        self._hints = np.concatenate(hints) if hints else np.zeros((0, 4))
         if not parts:
             return None
         left = np.concatenate([p[1] for p in parts])
@@ -321,6 +330,20 @@ class FlameCanvas(QWidget):
             "exact": np.concatenate([p[6] for p in parts]),
         }
 
+    def _hint_runs(self, depth: int, start: np.ndarray, wid_px: np.ndarray, n_cols: int) -> np.ndarray:
+        """Rects over runs of pixel columns mostly covered by sub-pixel frames."""
+        col = np.clip(((start - self._x0) * self._scale()).astype(np.int64), 0, n_cols - 1)
+        on = np.bincount(col, weights=wid_px, minlength=n_cols) >= HINT_MIN_COVERAGE_PX
+        edges = np.diff(on.astype(np.int8), prepend=0, append=0)
+        run_start = np.nonzero(edges == 1)[0]
+        run_end = np.nonzero(edges == -1)[0]
+        out = np.empty((run_start.shape[0], 4), dtype=np.float64)
+        out[:, 0] = run_start
+        out[:, 1] = depth * self._row_h - self._y_off
+        out[:, 2] = run_end - run_start
+        out[:, 3] = self._row_h - ROW_GAP_PX
+        return out
+
     def _rects(self, f: dict[str, np.ndarray], idx: np.ndarray | slice) -> np.ndarray:
         left, right, top = f["left"][idx], f["right"][idx], f["top"][idx]
         out = np.empty((left.shape[0], 4), dtype=np.float64)
@@ -332,8 +355,14 @@ class FlameCanvas(QWidget):
 
     def _paint_frames(self, p: QPainter) -> None:
         f = self._visible_frames()
+        hints = self._hints
+        if hints.shape[0]:
+            # Under the frames: where a drawn frame shares a column it wins.
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(self._palette.hint))
+            _draw_rect_array(p, hints)
         if f is None:
-            self.last_paint_stats = {"rects": 0, "labels": 0}
+            self.last_paint_stats = {"rects": 0, "labels": 0, "hints": int(hints.shape[0])}
             return
         key = f["bucket"].copy()
         if self._search_mask is not None:
@@ -359,7 +388,7 @@ class FlameCanvas(QWidget):
                 _draw_rect_array(p, self._rects(f, hatched))
         self._paint_highlights(p, f)
         labels = self._paint_labels(p, f)
-        self.last_paint_stats = {"rects": int(key.shape[0]), "labels": labels}
+        self.last_paint_stats = {"rects": int(key.shape[0]), "labels": labels, "hints": int(hints.shape[0])}
 
     def _paint_highlights(self, p: QPainter, f: dict[str, np.ndarray]) -> None:
         pen_w = 3.0 if self._presentation else 2.0

@@ -17,6 +17,7 @@ class ViewPalette:
     frames: tuple[str, ...]  # one per colour bucket (core.flame.N_COLOUR_BUCKETS)
     dimmed: str  # frames that don't match an active search
     highlight: str  # outline of the selected function's frames
+    hint: str  # marks pixel columns filled by frames too narrow to draw one by one
     hatch: str  # overlay pattern on estimated frames (#aarrggbb)
     hatch_on_dark: str  # the same on fills that get light label text
     label_dark: str  # label text on light fills
@@ -35,13 +36,13 @@ _HIGH_CONTRAST = (
 )
 
 LIGHT = ViewPalette(
-    "light", "#ffffff", "#303030", _WARM, "#dcdcdc", "#1565c0", "#40000000", "#60ffffff", "#1a1a1a", "#ffffff"
+    "light", "#ffffff", "#303030", _WARM, "#dcdcdc", "#1565c0", "#b4b4b4", "#40000000", "#60ffffff", "#1a1a1a", "#ffffff"
 )
 DARK = ViewPalette(
-    "dark", "#1e1e1e", "#e0e0e0", _WARM, "#3a3a3a", "#64b5f6", "#60000000", "#60ffffff", "#1a1a1a", "#ffffff"
+    "dark", "#1e1e1e", "#e0e0e0", _WARM, "#3a3a3a", "#64b5f6", "#6a6a6a", "#60000000", "#60ffffff", "#1a1a1a", "#ffffff"
 )
 PRESENTATION = ViewPalette(
-    "presentation", "#ffffff", "#000000", _HIGH_CONTRAST, "#e6e6e6", "#000000", "#70000000", "#90ffffff",
+    "presentation", "#ffffff", "#000000", _HIGH_CONTRAST, "#e6e6e6", "#000000", "#909090", "#70000000", "#90ffffff",
     "#000000", "#ffffff",
 )
 
