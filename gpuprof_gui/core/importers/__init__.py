@@ -1,0 +1,171 @@
+"""Profile importers: recognise a file's format and turn it into a :class:`Profile`.
+
+Each ``import_x(raw) -> Profile`` is a pure function of already-read data;
+:func:`load_profile` reads the file, picks the importer and turns every
+failure into a :class:`ProfileFormatError` whose text a user can read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+from gpuprof_gui.core.importers.errors import ProfileFormatError, UntrustedFormat
+from gpuprof_gui.core.importers.folded_import import import_folded
+from gpuprof_gui.core.importers.pstats_import import import_pstats
+from gpuprof_gui.core.importers.scalene_import import import_scalene
+from gpuprof_gui.core.model import Profile
+
+__all__ = [
+    "FORMATS",
+    "ProfileFormatError",
+    "UntrustedFormat",
+    "import_folded",
+    "import_pstats",
+    "import_scalene",
+    "load_profile",
+    "sniff_format",
+]
+
+FORMATS = ("pstats", "scalene", "folded", "gpuprof")
+
+SNIFF_BYTES = 64 * 1024
+"""Bytes read to recognise a format: enough for Scalene's leading keys and
+dozens of folded-stack lines, small enough to sniff a 1 GB file instantly."""
+
+SNIFF_LINES = 20
+"""Folded stacks: the first lines that must all look like ``stack count``."""
+
+# marshal's dict type code is "{" (0x7B), with FLAG_REF (0x80) set = 0xFB;
+# the first key of a pstats table is a tuple: "(" or ")" (small tuple), with
+# or without FLAG_REF; "0" ends an empty dict.
+_MARSHAL_DICT = (0x7B, 0xFB)
+_MARSHAL_FIRST_KEY = (0x28, 0x29, 0xA8, 0xA9, 0x30)
+_SCALENE_KEYS = ('"elapsed_time_sec"', '"alloc_samples"', '"combined_stacks"', '"max_footprint_mb"')
+_GPUPROF_MARKER = '"format":"gpuprof-profile"'
+_FOLDED_LINE = re.compile(r"^\S.*\s\d+(?:\.\d+)?$")
+
+
+def sniff_format(path: str | os.PathLike) -> str:
+    """One of :data:`FORMATS`, judged from the file's content, not its name."""
+    head = _read_head(path)
+    if len(head) >= 2 and head[0] in _MARSHAL_DICT and head[1] in _MARSHAL_FIRST_KEY:
+        return "pstats"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut by the sniff window is still text.
+        if exc.start < len(head) - 4:
+            raise ProfileFormatError(
+                "The file is binary data that is not a cProfile dump, nor any other profile format gpuprof reads."
+            ) from None
+        text = head[: exc.start].decode("utf-8")
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("{"):
+        return _sniff_json(path, stripped)
+    lines = [ln.strip() for ln in stripped.splitlines() if ln.strip()]
+    if len(head) == SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut by the sniff window
+    if lines and all(_FOLDED_LINE.match(ln) for ln in lines[:SNIFF_LINES]):
+        return "folded"
+    raise ProfileFormatError(
+        "The file is not a profile gpuprof can read: expected a cProfile dump (.prof), "
+        "a Scalene JSON profile, folded stacks or a saved gpuprof profile."
+    )
+
+
+def _read_head(path) -> bytes:
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise ProfileFormatError(f"The file does not exist: {path}")
+    if os.path.isdir(path):
+        raise ProfileFormatError(f"That is a folder, not a profile file: {path}")
+    if not os.path.isfile(path):
+        raise ProfileFormatError(f"That is a special file, not a profile file: {path}")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise ProfileFormatError(f"The file cannot be read ({exc.strerror or exc}).") from exc
+    if not head.strip():
+        raise ProfileFormatError("The file is empty.")
+    return head
+
+
+def _sniff_json(path, head_text: str) -> str:
+    compact = re.sub(r"\s+", "", head_text[:200])
+    if compact.startswith("{" + _GPUPROF_MARKER) or _GPUPROF_MARKER in compact:
+        return "gpuprof"
+    if compact.startswith("{}") or any(key in head_text for key in _SCALENE_KEYS):
+        return "scalene"
+    if os.path.getsize(path) <= SNIFF_BYTES:
+        # Small enough to parse: decide by the keys, whatever their order.
+        try:
+            obj = json.loads(head_text)
+        except json.JSONDecodeError:
+            raise ProfileFormatError("The file looks like JSON but is not valid JSON (truncated?).") from None
+        if isinstance(obj, dict) and obj.get("format") == "gpuprof-profile":
+            return "gpuprof"
+        if isinstance(obj, dict) and ("files" in obj or not obj):
+            return "scalene"
+    raise ProfileFormatError("The file is JSON, but neither a Scalene profile nor a saved gpuprof profile.")
+
+
+def load_profile(path: str | os.PathLike, *, trusted: bool = False) -> Profile:
+    """Read any supported profile file.
+
+    A cProfile dump is ``marshal`` data, unsafe against malformed input: unless
+    ``trusted`` it raises :class:`UntrustedFormat`, and the caller parses it in
+    the convert worker, which calls this with ``trusted=True``.
+    """
+    fmt = sniff_format(path)
+    path_s = os.fspath(path)
+    if fmt == "pstats":
+        if not trusted:
+            raise UntrustedFormat(
+                "cProfile files are read in a separate process, because a damaged one could crash the program."
+            )
+        profile = import_pstats(_read_pstats(path_s))
+    elif fmt == "scalene":
+        profile = import_scalene(_read_json(path_s, "Scalene"))
+    elif fmt == "folded":
+        profile = import_folded(_read_text(path_s))
+    else:
+        from gpuprof_gui.core.serialize import load_profile_json  # serialize imports our errors
+
+        profile = load_profile_json(path_s)
+    profile.source_path = path_s
+    return profile
+
+
+def _read_pstats(path: str) -> dict:
+    import pstats
+
+    try:
+        stats = pstats.Stats(path).stats
+    except (EOFError, ValueError, TypeError):
+        raise ProfileFormatError("The file is a truncated or damaged cProfile dump.") from None
+    except Exception as exc:  # marshal/pstats raise many kinds on bad input
+        raise ProfileFormatError(f"The file is a damaged cProfile dump ({type(exc).__name__}).") from exc
+    return stats
+
+
+def _read_json(path: str, what: str) -> object:
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise ProfileFormatError(
+            f"The {what} profile is not valid JSON (truncated? line {exc.lineno}, column {exc.colno})."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileFormatError(f"The {what} profile cannot be read ({exc}).") from exc
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileFormatError(f"The folded-stacks file cannot be read ({exc}).") from exc
