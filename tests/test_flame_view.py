@@ -298,3 +298,55 @@ def test_many_sub_pixel_frames_leave_a_hint_instead_of_vanishing(panel):
     y = 2 * canvas.row_height_px + canvas.row_height_px // 2
     row = {img.pixel(x, y) for x in range(5, canvas.width() - 5)}
     assert QColor(LIGHT.hint).rgb() in row
+
+
+# Plain loops, no shared builtins such as sum(): a function reached on two
+# levels would make cProfile's caller->callee data ambiguous for this check.
+def _busy_leaf(n: int) -> int:
+    acc = 0
+    for i in range(n):
+        acc += i * i
+    return acc
+
+
+def _busy_middle(n: int) -> int:
+    return _busy_leaf(n) + _busy_leaf(n // 2)
+
+
+def _busy_top() -> int:
+    acc = 0
+    for _ in range(15):
+        acc += _busy_middle(20_000)
+    return acc
+
+
+def test_real_cprofile_run_draws_and_searches(panel, qtbot):
+    import cProfile
+    import pstats
+
+    from gpuprof_gui.core.importers.pstats_import import import_pstats
+
+    prof = cProfile.Profile()
+    prof.runcall(_busy_top)
+    profile = import_pstats(pstats.Stats(prof).stats)
+    panel.set_profile(profile)
+    canvas = panel.canvas
+    img = canvas.grab().toImage()
+    img.save("/tmp/flame_test_cprofile.png")
+    assert len(colours_in(img) & {QColor(c).rgb() for c in LIGHT.frames}) >= 2
+    assert panel.legend.isVisible() == (not profile.stacks_exact)
+
+    panel.set_search("_busy_leaf")
+    res_text = panel.match_label.text()
+    assert res_text.startswith("1 match, ")
+    share = float(res_text.split(", ")[1].split("%")[0])
+    assert 50.0 < share <= 100.0  # nearly all the run is in the leaf
+
+    leaf = next(i for i, f in enumerate(profile.functions) if f.name.endswith("_busy_leaf"))
+    nodes = np.nonzero((profile.tree.func == leaf) & canvas.layout_data.kept)[0]
+    biggest = int(nodes[np.argmax(canvas.layout_data.node_width[nodes])])
+    got = []
+    panel.function_selected.connect(got.append)
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=frame_centre(canvas, biggest))
+    assert got == [leaf]
+    assert "_busy_leaf" in canvas.tooltip_for(biggest)
