@@ -1,0 +1,68 @@
+"""The worker's end of the protocol pipe (``--channel-fd N``).
+
+Writes go straight to the file descriptor with ``os.write`` (no Python
+buffering), so a message is on its way the moment ``send`` returns, even if
+the worker dies right after, and a script that calls ``os._exit`` cannot leave
+a half-written message behind in a buffer.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from gpuprof_gui import protocol
+
+
+class Channel:
+    """Sends protocol messages; a vanished parent makes sends no-ops, never errors."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.closed = False
+
+    def send_raw(self, data: bytes) -> bool:
+        """Write all of ``data``; False (and closed from then on) if the pipe is gone."""
+        if self.closed:
+            return False
+        view = memoryview(data)
+        try:
+            while view:
+                written = os.write(self.fd, view)
+                view = view[written:]
+        except OSError:  # EPIPE: the parent has gone; EBADF: the script closed our fd
+            self.closed = True
+            return False
+        return True
+
+    def send(self, msg_type: protocol.MsgType, **fields: Any) -> bool:
+        return self.send_raw(protocol.encode(msg_type, **fields))
+
+    def error(self, code: protocol.ExitCode, message: str, traceback: str | None = None) -> bool:
+        return self.send(protocol.MsgType.ERROR, code=int(code), message=message, traceback=traceback)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+
+
+def open_channel(fd: int, worker: str) -> Channel | None:
+    """Take over ``fd`` and send ``hello``; None when ``fd`` is not an open descriptor.
+
+    The descriptor is made non-inheritable so the profiled script's own child
+    processes do not hold the pipe open (the parent would otherwise wait for
+    them to see end-of-file).
+    """
+    if fd <= 2:  # stdin/stdout/stderr belong to the script
+        return None
+    try:
+        os.set_inheritable(fd, False)
+    except OSError:
+        return None
+    channel = Channel(fd)
+    channel.send_raw(protocol.hello(worker, os.getpid()))
+    return channel

@@ -1,0 +1,377 @@
+"""Profile worker: runs one script under cProfile or Scalene and reports on the channel.
+
+    python -m gpuprof_gui.workers.profile_worker --channel-fd N \
+        --profiler cprofile|scalene --output-dir DIR [--cpu-only] SCRIPT [-- ARGS...]
+
+Protocol: ``hello``, then either ``error`` (the script could not start; the
+worker exits with that :class:`ExitCode`) or ``result`` (the worker exits 0;
+the script's own exit status is inside the message). The script keeps the
+worker's stdin/stdout/stderr untouched. The worker imports nothing heavy
+(no numpy) so its start-up adds little to the profiled run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+import tokenize
+import traceback
+import types
+
+from gpuprof_gui.protocol import CHANNEL_FD_ARG, ExitCode, MsgType
+from gpuprof_gui.workers._channel import Channel, open_channel
+
+# Python 3.11 runs Python-to-Python calls without growing the C stack, so
+# 10,000 frames (twice the 5,000-deep recursion we promise to profile) is far
+# from the 8 MB C stack; the default of 1,000 is too low for real recursive code.
+RECURSION_LIMIT = 10_000
+
+# A long chained traceback must not turn into a huge protocol line.
+TRACEBACK_MAX_CHARS = 20_000
+
+# Set by the runner when it had to put our package on PYTHONPATH; removed
+# again before the script starts so the script sees the environment it would
+# see without us.
+ADDED_PATH_ENV = "GPUPROF_WORKER_ADDED_PATH"
+ORIGINAL_PYTHONPATH_ENV = "GPUPROF_WORKER_ORIGINAL_PYTHONPATH"
+
+PROFILE_PROF_NAME = "profile.prof"
+PROFILE_JSON_NAME = "profile.json"
+
+SCALENE_EMPTY_NOTE = (
+    "Scalene recorded no samples: the run was too short for it to profile "
+    "(it needs roughly a second of work in the script's own files)."
+)
+
+
+class _Cancelled(BaseException):
+    """Raised inside the script when SIGTERM (Cancel / timeout) arrives."""
+
+
+class _ArgParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit with our code, not argparse's 2
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.exit(ExitCode.BAD_ARGUMENTS)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = _ArgParser(prog="gpuprof_gui.workers.profile_worker")
+    parser.add_argument(CHANNEL_FD_ARG, dest="channel_fd", type=int, required=True)
+    parser.add_argument("--profiler", choices=("cprofile", "scalene"), default="cprofile")
+    parser.add_argument("--output-dir", required=True)
+    parser.add_argument("--cpu-only", action="store_true", help="Scalene: CPU only")
+    parser.add_argument("script")
+    parser.add_argument("args", nargs=argparse.REMAINDER)
+    ns = parser.parse_args(argv)
+    if ns.args and ns.args[0] == "--":
+        ns.args = ns.args[1:]
+    return ns
+
+
+def _become_group_leader() -> None:
+    """Lead a process group so Cancel can stop the script and all its children."""
+    if os.getpgrp() != os.getpid():
+        try:
+            os.setsid()
+        except OSError:
+            pass
+
+
+def _restore_environment() -> None:
+    """Undo the PYTHONPATH entry the runner added only so ``-m`` finds us."""
+    added = os.environ.pop(ADDED_PATH_ENV, None)
+    original = os.environ.pop(ORIGINAL_PYTHONPATH_ENV, None)
+    if added is None:
+        return
+    if original:
+        os.environ["PYTHONPATH"] = original
+    else:
+        os.environ.pop("PYTHONPATH", None)
+    if added in sys.path and added not in (original or "").split(os.pathsep):
+        sys.path.remove(added)
+
+
+class ScriptProblem(Exception):
+    """The script cannot be started; carries the exit code and the sentence."""
+
+    def __init__(self, code: ExitCode, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.detail = detail
+
+
+def compile_script(path: str) -> types.CodeType:
+    """Read and compile ``path``, or raise :class:`ScriptProblem` saying why not."""
+    if not os.path.lexists(path):
+        raise ScriptProblem(ExitCode.SCRIPT_NOT_FOUND, f"The script does not exist: {path}")
+    if not os.path.isfile(path):  # a directory, FIFO or device: reading it could hang
+        raise ScriptProblem(ExitCode.NOT_A_FILE, f"{ExitCode.NOT_A_FILE.message} ({path})")
+    try:
+        with open(path, "rb") as fh:
+            source = fh.read()
+    except OSError as exc:
+        raise ScriptProblem(
+            ExitCode.NOT_A_FILE, f"The script could not be read: {exc.strerror} ({path})."
+        ) from None
+    if b"\0" in source:
+        raise ScriptProblem(ExitCode.NOT_PYTHON, f"{ExitCode.NOT_PYTHON.message} ({path})")
+    try:  # honours a PEP 263 coding cookie, like Python itself
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        source.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        raise ScriptProblem(ExitCode.NOT_PYTHON, f"{ExitCode.NOT_PYTHON.message} ({path})") from None
+    try:
+        return compile(source, path, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        detail = "".join(traceback.format_exception_only(exc))
+        where = f"{exc.filename}:{exc.lineno}" if exc.lineno else path
+        raise ScriptProblem(
+            ExitCode.SYNTAX_ERROR,
+            f"The script has a syntax error and could not start: {where}: {exc.msg}.",
+            detail,
+        ) from None
+    except ValueError:  # e.g. "source code string cannot contain null bytes"
+        raise ScriptProblem(ExitCode.NOT_PYTHON, f"{ExitCode.NOT_PYTHON.message} ({path})") from None
+
+
+def exit_status_of(exc: SystemExit) -> int:
+    """The process exit status Python would report for ``raise SystemExit(code)``."""
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF  # what the operating system keeps of it
+    try:  # Python prints a non-integer code to stderr and exits 1
+        print(code, file=sys.stderr)
+    except Exception:
+        pass
+    return 1
+
+
+def _script_traceback(exc: BaseException, code: types.CodeType) -> types.TracebackType | None:
+    """The exception's traceback with the worker's own frames removed."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code is not code:
+        tb = tb.tb_next
+    return tb if tb is not None else exc.__traceback__
+
+
+class CProfileRun:
+    """Runs compiled script code under cProfile in a fresh ``__main__``."""
+
+    def __init__(self, code: types.CodeType, script: str, args: list[str], output_dir: str,
+                 channel: Channel) -> None:
+        import cProfile
+
+        self.code = code
+        self.script = script
+        self.args = args
+        self.profile_path = os.path.join(output_dir, PROFILE_PROF_NAME)
+        self.channel = channel
+        self.profiler = cProfile.Profile()
+        self.pid = os.getpid()
+        self.in_script = False
+        self.cancel_requested = False
+        self.cancel_raised = False
+        self.reported = False
+        self.t0 = 0.0
+        self._real_os_exit = os._exit
+        # Keep our own module alive: sys.modules["__main__"] is about to be replaced.
+        self._worker_module = sys.modules.get("__main__")
+
+    def _on_sigterm(self, signum: int, frame: types.FrameType | None) -> None:
+        self.cancel_requested = True
+        if self.in_script and not self.cancel_raised:
+            self.cancel_raised = True
+            raise _Cancelled()
+
+    def _os_exit(self, status: int) -> None:
+        # A forked child (multiprocessing) inherits this wrapper: it must not
+        # overwrite our profile or speak on our channel.
+        if os.getpid() == self.pid and not self.reported:
+            self.profiler.disable()
+            self.in_script = False
+            self._report("exit", int(status) & 0xFF, None, None)
+            self._real_os_exit(ExitCode.OK)
+        self._real_os_exit(status)
+
+    def _prepare_main(self) -> dict:
+        main = types.ModuleType("__main__")
+        main.__dict__.update(
+            __file__=self.script, __builtins__=builtins, __cached__=None,
+            __package__=None, __spec__=None, __loader__=None,
+        )
+        sys.modules["__main__"] = main
+        sys.argv = [self.script, *self.args]
+        sys.path[0] = os.path.dirname(self.script)  # replaces the -m entry (cwd)
+        return main.__dict__
+
+    def run(self) -> int:
+        namespace = self._prepare_main()
+        signal.signal(signal.SIGTERM, self._on_sigterm)
+        os._exit = self._os_exit
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+        status, exit_code, exc_line, tb_text = "finished", 0, None, None
+        self.t0 = time.perf_counter()
+        try:
+            self.in_script = True
+            self.profiler.enable()
+            try:
+                exec(self.code, namespace)
+            finally:
+                self.profiler.disable()
+                self.in_script = False
+        except _Cancelled:
+            status, exit_code = "cancelled", None
+        except SystemExit as exc:
+            status, exit_code = "exit", exit_status_of(exc)
+        except BaseException as exc:  # noqa: BLE001 - the script's error, reported not raised
+            status = "exception"
+            exit_code = 130 if isinstance(exc, KeyboardInterrupt) else 1
+            tb = _script_traceback(exc, self.code)
+            exc.__traceback__ = tb
+            exc_line = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            tb_text = "".join(traceback.format_exception(type(exc), exc, tb))[-TRACEBACK_MAX_CHARS:]
+            try:  # exactly what Python would print, honouring a custom excepthook
+                sys.excepthook(type(exc), exc, tb)
+            except Exception:
+                sys.stderr.write(tb_text)
+        if self.cancel_requested:
+            status = "cancelled"
+        self._report(status, exit_code, exc_line, tb_text)
+        return ExitCode.OK
+
+    def _report(self, status: str, exit_code: int | None, exc_line: str | None,
+                tb_text: str | None) -> None:
+        self.reported = True
+        wall_s = time.perf_counter() - self.t0
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the dump must not be interrupted
+        try:
+            self.profiler.dump_stats(self.profile_path)
+        except Exception as exc:  # disk full, output folder removed...
+            self.channel.error(ExitCode.PROFILER_FAILED,
+                               f"{ExitCode.PROFILER_FAILED.message} ({exc})")
+            return
+        self.channel.send(
+            MsgType.RESULT, profiler="cprofile", profile_path=self.profile_path,
+            script_exit_code=exit_code, status=status, wall_s=wall_s,
+            exception=exc_line, traceback=tb_text, signal=None, notes=[],
+        )
+
+
+def _scalene_signal(returncode: int) -> int | None:
+    """The signal that ended Scalene's profiling process, if one did.
+
+    Scalene's launcher re-executes itself and then exits with the child's
+    (negative) return code, which the operating system keeps as 256 - signum.
+    """
+    if returncode < 0:
+        return -returncode
+    if returncode > 128 and (256 - returncode) in signal.valid_signals():
+        return 256 - returncode
+    return None
+
+
+def run_scalene(script: str, args: list[str], output_dir: str, cpu_only: bool,
+                channel: Channel) -> int:
+    """Run ``scalene run`` as a child in our process group and report its JSON."""
+    import importlib.util
+
+    if importlib.util.find_spec("scalene") is None:
+        channel.error(ExitCode.PROFILER_MISSING, ExitCode.PROFILER_MISSING.message)
+        return ExitCode.PROFILER_MISSING
+    out_path = os.path.join(output_dir, PROFILE_JSON_NAME)
+    cmd = [sys.executable, "-m", "scalene", "run", "-o", out_path]
+    if cpu_only:
+        cmd.append("--cpu-only")
+    cmd += [script, "---", *args]
+    cancelled = []
+    # Scalene's launcher re-executes itself and would die on SIGTERM at once,
+    # orphaning the profiling process. Started with SIGTERM ignored, the
+    # launcher keeps waiting while the profiling process (which installs its
+    # own SIGTERM handler) writes the partial profile and exits.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.Popen(cmd, stdin=None, stdout=None, stderr=None)
+    except OSError as exc:
+        channel.error(ExitCode.PROFILER_FAILED, f"{ExitCode.PROFILER_FAILED.message} ({exc})")
+        return ExitCode.PROFILER_FAILED
+    signal.signal(signal.SIGTERM, lambda signum, frame: cancelled.append(signum))
+    returncode = proc.wait()
+    wall_s = time.perf_counter() - t0
+    notes = []
+    profile_path: str | None = out_path
+    try:
+        with open(out_path, "rb") as fh:
+            head = fh.read(64)
+        if head.strip() in (b"{}", b""):
+            notes.append(SCALENE_EMPTY_NOTE)
+    except OSError:
+        profile_path = None
+    sig = _scalene_signal(returncode) if profile_path is None else None
+    if cancelled:
+        status, exit_code = "cancelled", None
+    elif sig is not None:
+        status, exit_code = "crashed", None
+    else:
+        status, exit_code = ("finished" if returncode == 0 else "exit"), returncode
+    channel.send(
+        MsgType.RESULT, profiler="scalene", profile_path=profile_path,
+        script_exit_code=exit_code, status=status, wall_s=wall_s, exception=None,
+        traceback=None, signal=sig, notes=notes,
+    )
+    return ExitCode.OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    _become_group_leader()
+    args = parse_args(argv)
+    channel = open_channel(args.channel_fd, "profile")
+    if channel is None:
+        print(f"profile_worker: {CHANNEL_FD_ARG} {args.channel_fd} is not an open pipe",
+              file=sys.stderr)
+        return ExitCode.BAD_ARGUMENTS
+    try:
+        return _profile(args, channel)
+    except Exception:  # our bug, not the script's (the script's errors are caught inside)
+        text = traceback.format_exc()
+        sys.stderr.write(text)
+        channel.error(ExitCode.INTERNAL_ERROR, ExitCode.INTERNAL_ERROR.message, text)
+        return ExitCode.INTERNAL_ERROR
+
+
+def _profile(args: argparse.Namespace, channel: Channel) -> int:
+    _restore_environment()
+    script = os.path.abspath(args.script)
+    try:
+        code = compile_script(script)
+    except ScriptProblem as problem:
+        if problem.detail:  # what Python itself prints for a SyntaxError
+            sys.stderr.write(problem.detail)
+        channel.error(problem.code, problem.message, problem.detail)
+        return problem.code
+    try:
+        os.makedirs(args.output_dir, exist_ok=True)
+    except OSError as exc:
+        channel.error(ExitCode.PROFILER_FAILED,
+                      f"The output folder could not be created: {exc.strerror} ({args.output_dir}).")
+        return ExitCode.PROFILER_FAILED
+    if args.profiler == "scalene":
+        return run_scalene(script, args.args, args.output_dir, args.cpu_only, channel)
+    import faulthandler
+
+    faulthandler.enable()  # a segfault in native code prints the Python stack to stderr
+    return CProfileRun(code, script, args.args, args.output_dir, channel).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
