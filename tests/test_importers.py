@@ -257,6 +257,16 @@ def test_marshal_of_wrong_shape_is_a_format_error(tmp_path):
         import_pstats([1, 2, 3])
 
 
+def test_pstats_with_only_profiler_noise_is_empty():
+    stats = _run_profiled(lambda: None)
+    stats = {k: v for k, v in stats.items() if k[2] == pstats_import.DISABLE_NOISE}
+    assert stats, "a real cProfile run always records its own disable() call"
+    with pytest.raises(ProfileFormatError, match="no function calls"):
+        import_pstats(stats)
+    with pytest.raises(ProfileFormatError, match="no function calls"):
+        import_pstats({})
+
+
 # --- sniffing --------------------------------------------------------------
 
 

@@ -73,6 +73,8 @@ def _function_record(key: tuple, cc: int, nc: int, tt: float, ct: float) -> Func
 
 def _import(stats: dict) -> Profile:
     keys = [k for k in stats if not _is_noise(k)]
+    if not keys:
+        raise ProfileFormatError("The cProfile dump holds no function calls: nothing ran while profiling.")
     index = {k: i for i, k in enumerate(keys)}
     functions: list[FunctionRecord] = []
     self_tt: list[float] = []
