@@ -1,0 +1,86 @@
+# gpuprof-gui: set-up, run and test from a fresh clone. `make help` lists the targets.
+
+PYTHON ?= python3
+VENV ?= .venv
+EXAMPLE ?= resources/examples/hotspots_demo.py
+PYTEST_ARGS ?=
+
+VENV_PY := $(VENV)/bin/python
+INSTALL_STAMP := $(VENV)/.install-stamp
+MIN_PYTHON := 3.11
+
+# Debian packages Qt needs, found from the ELF NEEDED entries of PySide6 6.11's
+# QtCore/Gui/Widgets/Svg/OpenGL/DBus and its platform plugins (zlib/zstd are
+# always present). Offscreen rendering needs the first list only.
+SYSDEPS_OFFSCREEN := libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 \
+	libglib2.0-0 libxkbcommon0 fonts-dejavu-core
+# A real window on X11 (and Xvfb for tests of one). Qt's error blames
+# libxcb-cursor0 when libxcb-icccm4 / libxcb-keysyms1 are the ones missing.
+SYSDEPS_XCB := libx11-xcb1 libxkbcommon-x11-0 libxcb1 libxcb-cursor0 libxcb-icccm4 \
+	libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render0 libxcb-render-util0 \
+	libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xkb1 \
+	xvfb xauth
+SYSDEPS := $(SYSDEPS_OFFSCREEN) $(SYSDEPS_XCB)
+
+# Prerequisites such as `test: sysdeps install` must run in order.
+.NOTPARALLEL:
+.DEFAULT_GOAL := help
+.PHONY: help venv install run test sysdeps bench clean distclean
+
+help: ## list the targets
+	@echo "gpuprof-gui make targets (variables: PYTHON=$(PYTHON) VENV=$(VENV) PYTEST_ARGS=...):"
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  \1\t/' | expand -t 12
+
+venv: $(VENV_PY) ## create .venv with PYTHON (3.11+) if absent
+
+$(VENV_PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < tuple(map(int, "$(MIN_PYTHON)".split("."))))' 2>/dev/null \
+	  || { echo "make: need Python $(MIN_PYTHON)+ but $(PYTHON) is $$($(PYTHON) --version 2>&1 || echo missing); install one and run e.g. make PYTHON=python3.12 ..." >&2; exit 1; }
+	@$(PYTHON) -m venv $(VENV) \
+	  || { echo "make: '$(PYTHON) -m venv' failed; on Debian/Ubuntu install python3-venv (make sysdeps does, as root)" >&2; rm -rf $(VENV); exit 1; }
+	@echo "created $(VENV) with $$($(VENV_PY) --version)"
+
+install: $(INSTALL_STAMP) ## pip install -e '.[test]' into .venv (again only when pyproject.toml/setup.py change)
+
+$(INSTALL_STAMP): pyproject.toml setup.py | $(VENV_PY)
+	@echo "installing gpuprof-gui (editable, with test extras) into $(VENV) ..."
+	@$(VENV_PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+run: ## open the window on the bundled example (needs a display)
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY$$QT_QPA_PLATFORM" ]; then \
+	  echo "make run: no display (DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM unset); headless: make install && QT_QPA_PLATFORM=offscreen $(VENV)/bin/gpuprof gui $(EXAMPLE) --run --screenshot shot.png" >&2; \
+	  exit 1; fi
+	@$(MAKE) --no-print-directory install
+	$(VENV)/bin/gpuprof-gui $(EXAMPLE)
+
+test: sysdeps install ## run the whole test suite headless (PYTEST_ARGS narrows it)
+	QT_QPA_PLATFORM=offscreen $(VENV_PY) -m pytest -q $(PYTEST_ARGS)
+
+sysdeps: ## as root with apt-get: install the missing Debian packages Qt needs
+	@if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "sysdeps: skipped (needs root and apt-get); Qt needs: $(SYSDEPS_OFFSCREEN) (+ for X11: $(SYSDEPS_XCB))"; \
+	  exit 0; fi; \
+	missing=""; \
+	for pkg in $(SYSDEPS); do \
+	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$pkg"; \
+	done; \
+	$(PYTHON) -c 'import ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	[ -z "$$missing" ] && exit 0; \
+	echo "sysdeps: installing$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 \
+	  || { apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }
+
+bench: install ## run every benchmarks/*.py (headless)
+	@set -e; found=0; for script in benchmarks/*.py; do \
+	  [ -e "$$script" ] || continue; found=1; echo "== $$script"; \
+	  QT_QPA_PLATFORM=offscreen $(VENV_PY) $$script; \
+	done; [ $$found = 1 ] || echo "bench: no benchmarks/*.py yet"
+
+clean: ## remove build output and caches (keeps .venv)
+	rm -rf build dist *.egg-info .pytest_cache $(INSTALL_STAMP)
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean ## clean, and remove .venv too
+	rm -rf $(VENV)
