@@ -143,12 +143,11 @@ def test_recursion_demo_true_paths_name_real_functions():
 
 
 def render_icon(size_px: int):
-    """The SVG icon rendered to a QImage of size_px x size_px (offscreen Qt)."""
+    """The SVG icon rendered to a QImage of size_px x size_px (needs a Q*Application)."""
     from PySide6.QtCore import Qt
-    from PySide6.QtGui import QGuiApplication, QImage, QPainter
+    from PySide6.QtGui import QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
-    _app = QGuiApplication.instance() or QGuiApplication([])
     renderer = QSvgRenderer(str(assets.icon_path()))
     assert renderer.isValid()
     image = QImage(size_px, size_px, QImage.Format.Format_ARGB32)
@@ -160,8 +159,10 @@ def render_icon(size_px: int):
     return image
 
 
-def test_icon_png_is_a_current_rendering_of_the_svg():
+def test_icon_png_is_a_current_rendering_of_the_svg(qapp):
     """Set GPUPROF_WRITE_ICON=1 to (re)write the PNG after editing the SVG."""
+    # qapp (pytest-qt) makes the one QApplication of the session; a bare
+    # QGuiApplication here would make every later QWidget abort the run.
     from PySide6.QtGui import QImage
 
     fresh = render_icon(ICON_SIZE_PX)
