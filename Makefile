@@ -35,7 +35,7 @@ venv: $(VENV_PY) ## create .venv with PYTHON (3.11+) if absent
 
 $(VENV_PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < tuple(map(int, "$(MIN_PYTHON)".split("."))))' 2>/dev/null \
-	  || { echo "make: need Python $(MIN_PYTHON)+ but $(PYTHON) is $$($(PYTHON) --version 2>&1 || echo missing); install one and run e.g. make PYTHON=python3.12 ..." >&2; exit 1; }
+	  || { echo "make: need Python $(MIN_PYTHON)+ but $(PYTHON) is $$(command -v $(PYTHON) >/dev/null 2>&1 && $(PYTHON) --version 2>&1 || echo "not found"); install one and run e.g. make PYTHON=python3.12 ..." >&2; exit 1; }
 	@$(PYTHON) -m venv $(VENV) \
 	  || { echo "make: '$(PYTHON) -m venv' failed; on Debian/Ubuntu install python3-venv (make sysdeps does, as root)" >&2; rm -rf $(VENV); exit 1; }
 	@echo "created $(VENV) with $$($(VENV_PY) --version)"
