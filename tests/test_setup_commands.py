@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -114,3 +116,25 @@ def test_make_run_opens_the_window_offscreen(clone, tmp_path):
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 10_000, "the screenshot looks empty"
+
+
+@pytest.mark.timeout(INSTALL_TIMEOUT_S)
+def test_wheel_carries_the_resources(clone, tmp_path):
+    # A real (non-editable) build: what `pip install .` or a release would ship.
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(clone)],
+        env=clean_env(), capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    (wheel,) = tmp_path.glob("gpuprof_gui-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for expected in (
+        "gpuprof_gui/assets.py",
+        "gpuprof_gui/resources/gpuprof.svg",
+        "gpuprof_gui/resources/gpuprof-256.png",
+        "gpuprof_gui/resources/examples/hotspots_demo.py",
+        "gpuprof_gui/resources/examples/recursion_demo.py",
+        "gpuprof_gui/resources/examples/numpy_demo.py",
+    ):
+        assert expected in names
+    assert not any(name.startswith(("resources/", "tests/")) for name in names)
