@@ -12,11 +12,44 @@ message names it.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import traceback
 
 from gpuprof_gui.protocol import CHANNEL_FD_ARG, ExitCode, MsgType
 from gpuprof_gui.workers._channel import Channel, open_channel
+
+
+# marshal trusts the lengths inside the file: 4 KiB of random bytes can make
+# it allocate 13 GB (measured) before failing. A real pstats dump expands to
+# roughly 10-30x its size in Python objects plus the call tree; 64x, and never
+# less than 1 GiB, leaves room for any genuine file while a damaged one fails
+# fast with MemoryError instead of swapping the machine.
+MEMORY_BUDGET_PER_FILE_BYTE = 64
+MIN_MEMORY_BUDGET_BYTES = 1 << 30
+
+
+@contextlib.contextmanager
+def limited_address_space(extra_bytes: int):
+    """Cap this process's address space at its current size plus ``extra_bytes``."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as fh:
+            current = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = current + extra_bytes
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ImportError, OSError, ValueError):  # not Linux: run without the cap
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 class _ArgParser(argparse.ArgumentParser):
@@ -39,7 +72,17 @@ def convert(in_path: str, out_path: str, channel: Channel) -> int:
     from gpuprof_gui.core.serialize import dump_profile
 
     try:
-        profile = load_profile(in_path, trusted=True)
+        size = os.path.getsize(in_path)
+    except OSError:
+        size = 0
+    budget = max(MIN_MEMORY_BUDGET_BYTES, size * MEMORY_BUDGET_PER_FILE_BYTE)
+    try:
+        with limited_address_space(budget):
+            profile = load_profile(in_path, trusted=True)
+    except MemoryError:
+        channel.error(ExitCode.BAD_PROFILE_FILE, "The file is a damaged cProfile dump: it claims "
+                      "more data than it holds.")
+        return ExitCode.BAD_PROFILE_FILE
     except ProfileFormatError as exc:
         channel.error(ExitCode.BAD_PROFILE_FILE, str(exc))
         return ExitCode.BAD_PROFILE_FILE
