@@ -352,8 +352,11 @@ def supervise(argv_for_fd: Callable[[int], list[str]], tracker: OutcomeTracker, 
                 stopper.tick()
                 if sel.get_map():
                     pump(POLL_INTERVAL_S)
-                else:
-                    time.sleep(POLL_INTERVAL_S)
+                else:  # all pipes closed: wake the moment the worker exits
+                    try:
+                        proc.wait(POLL_INTERVAL_S)
+                    except subprocess.TimeoutExpired:
+                        pass
             except KeyboardInterrupt:
                 cancelled = True
                 stopper.request()
