@@ -355,9 +355,13 @@ def test_scalene_cancel_keeps_partial_profile(tmp_path):
     pid_file = tmp_path / "child.pid"
     cancel = threading.Event()
     _cancel_after(cancel, 3.0)  # Scalene needs a moment to start sampling
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
     outcome, _ = profile(SCRIPTS / "child_outlives.py", pid_file, "hang", profiler="scalene",
-                         scalene_cpu_only=True, cancel=cancel)
+                         scalene_cpu_only=True, cancel=cancel, cwd=str(cwd))
     assert outcome.status == "cancelled" and outcome.ok, outcome.message
+    # Scalene's empty profile of the stopped child is not left in the working folder.
+    assert list(cwd.iterdir()) == []
     prof = load_profile(outcome.profile_path)
     assert any("child_outlives.py" in f.file for f in prof.functions)
     assert process_gone(int(pid_file.read_text()))

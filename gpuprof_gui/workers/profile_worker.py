@@ -44,6 +44,11 @@ ORIGINAL_PYTHONPATH_ENV = "GPUPROF_WORKER_ORIGINAL_PYTHONPATH"
 PROFILE_PROF_NAME = "profile.prof"
 PROFILE_JSON_NAME = "profile.json"
 
+# Scalene also profiles Python child processes of the script; when such a
+# child is stopped early it writes an empty profile under this default name
+# into the working folder. The worker removes it if the run created it.
+SCALENE_DEFAULT_OUTPUT = "scalene-profile.json"
+
 SCALENE_EMPTY_NOTE = (
     "Scalene recorded no samples: the run was too short for it to profile "
     "(it needs roughly a second of work in the script's own files)."
@@ -280,6 +285,17 @@ def _scalene_signal(returncode: int) -> int | None:
     return None
 
 
+def _remove_empty_stray(path: str) -> None:
+    """Delete ``path`` if it is an empty (``{}``) Scalene profile; keep anything else."""
+    try:
+        if os.path.isfile(path) and os.path.getsize(path) < 16:
+            with open(path, "rb") as fh:
+                if fh.read().strip() == b"{}":
+                    os.remove(path)
+    except OSError:
+        pass
+
+
 def run_scalene(script: str, args: list[str], output_dir: str, cpu_only: bool,
                 channel: Channel) -> int:
     """Run ``scalene run`` as a child in our process group and report its JSON."""
@@ -294,6 +310,7 @@ def run_scalene(script: str, args: list[str], output_dir: str, cpu_only: bool,
         cmd.append("--cpu-only")
     cmd += [script, "---", *args]
     cancelled = []
+    stray_existed = os.path.lexists(SCALENE_DEFAULT_OUTPUT)
     # Scalene's launcher re-executes itself and would die on SIGTERM at once,
     # orphaning the profiling process. Started with SIGTERM ignored, the
     # launcher keeps waiting while the profiling process (which installs its
@@ -308,6 +325,8 @@ def run_scalene(script: str, args: list[str], output_dir: str, cpu_only: bool,
     signal.signal(signal.SIGTERM, lambda signum, frame: cancelled.append(signum))
     returncode = proc.wait()
     wall_s = time.perf_counter() - t0
+    if not stray_existed:
+        _remove_empty_stray(SCALENE_DEFAULT_OUTPUT)
     notes = []
     profile_path: str | None = out_path
     try:
