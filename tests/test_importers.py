@@ -452,3 +452,24 @@ def test_load_profile_copies_keep_working(tmp_path):
     copy = tmp_path / "profile.data"
     shutil.copy(SCALENE, copy)
     assert load_profile(copy).source_path == str(copy)
+
+
+def test_time_entering_from_an_unrecorded_caller_hangs_from_the_root():
+    # The worker exec()s the script with the profiler already on, so exec's
+    # recorded callers (an import) explain only a sliver of its time; the rest
+    # must still reach the tree, or the flame graph shows nothing but "all".
+    exec_key = ("~", 0, "<built-in method builtins.exec>")
+    importer = ("<frozen importlib._bootstrap>", 233, "_call_with_frames_removed")
+    module = ("script.py", 1, "<module>")
+    work = ("script.py", 5, "work")
+    stats = {
+        importer: (1, 1, 0.001, 0.002, {}),
+        exec_key: (2, 2, 0.0, 3.0, {importer: (1, 1, 0.0, 0.001)}),
+        module: (1, 1, 0.5, 2.999, {exec_key: (1, 1, 0.5, 2.999)}),
+        work: (1, 1, 2.499, 2.499, {module: (1, 1, 2.499, 2.499)}),
+    }
+    profile = import_pstats(stats)
+    names = [profile.function_label(int(f)) for f in profile.tree.func]
+    assert "work" in names
+    work_node = names.index("work")
+    assert profile.tree.total_s[work_node] == pytest.approx(2.499, rel=0.01)

@@ -42,6 +42,8 @@ CAPPED_NOTE = (
 
 _BUILTIN_RE = re.compile(r"^<built-in (?:method|function) (.+)>$")
 _WORKER_DIR = "gpuprof_gui/workers/"
+UNEXPLAINED_MIN_FRACTION = 0.01
+"""Below 1% of a function's time, a gap between its time and its callers' is rounding, not a caller."""
 
 
 def import_pstats(stats: dict) -> Profile:
@@ -100,6 +102,14 @@ def _import(stats: dict) -> Profile:
                 callees[f].append((g, edge_ct))
         if not callers:
             outside = fn_ct[g]
+        else:
+            # Time no recorded caller explains entered from an unprofiled frame
+            # (e.g. the worker's exec() of the script, started with the profiler
+            # already running): it hangs from the root too.
+            explained = math.fsum(max(float(e[3]), 0.0) for e in callers.values())
+            unexplained = fn_ct[g] - explained
+            if unexplained > UNEXPLAINED_MIN_FRACTION * fn_ct[g]:
+                outside += unexplained
         if outside > 0:
             root_edges.append((g, outside))
 
