@@ -189,9 +189,13 @@ def build_layout(
 
 
 def layout_for_profile(profile: Profile, min_fraction: float = MIN_FRACTION) -> FlameLayout:
-    """:func:`build_layout` coloured by each function's file (safe off the GUI thread)."""
-    files = [f.file for f in profile.functions]
-    return build_layout(profile.tree, files.__getitem__, min_fraction)
+    """:func:`build_layout` coloured per function (safe off the GUI thread).
+
+    The key is file and name, not line, so a function keeps its colour across
+    runs and edits; colouring by file alone painted a one-file script in one colour.
+    """
+    keys = [f"{f.file}:{f.name}" for f in profile.functions]
+    return build_layout(profile.tree, keys.__getitem__, min_fraction)
 
 
 def match_mask(profile: Profile, text: str) -> np.ndarray:
