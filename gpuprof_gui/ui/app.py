@@ -1,0 +1,111 @@
+"""Starts the window: ``gpuprof gui [SCRIPT|PROFILE] [--profiler P] [--run] [--screenshot PNG]``.
+
+With ``--screenshot`` (or the ``GPUPROF_SCREENSHOT`` environment variable) the
+window is saved as a PNG once it has something to show, and the app quits:
+that is how the window is checked headless (``QT_QPA_PLATFORM=offscreen``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+SCREENSHOT_ENV = "GPUPROF_SCREENSHOT"
+SCREENSHOT_SETTLE_MS = 300
+"""After results arrive, let layouts settle and the flame graph paint before grabbing."""
+SCREENSHOT_SIZE = (1600, 1000)
+SCREENSHOT_DEADLINE_MS = 10 * 60 * 1000
+"""A run that never ends still gets its screenshot (and a failure exit) eventually."""
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="gpuprof gui", description="Open the gpuprof-gui window.")
+    parser.add_argument("path", nargs="?", help="a Python script to load, or a profile file to open")
+    parser.add_argument("--profiler", choices=("cprofile", "scalene"), help="profiler for runs")
+    parser.add_argument("--run", action="store_true", help="profile the script at once")
+    parser.add_argument("--timeout", type=float, metavar="S", help="stop the script after S seconds")
+    parser.add_argument("--screenshot", metavar="PNG",
+                        help=f"save the window as PNG once it shows results, then quit (also: ${SCREENSHOT_ENV})")
+    parser.epilog = "Arguments after -- go to the script."
+    cut = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:cut])
+    args.script_args = argv[cut + 1:]
+    args.screenshot = args.screenshot or os.environ.get(SCREENSHOT_ENV) or None
+    return args
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                or os.environ.get("QT_QPA_PLATFORM") or sys.platform in ("darwin", "win32"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if not _has_display():
+        print("gpuprof gui: no display found; headless, use: QT_QPA_PLATFORM=offscreen "
+              "gpuprof gui SCRIPT --run --screenshot shot.png", file=sys.stderr)
+        return 1
+
+    from PySide6.QtCore import QCoreApplication, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from gpuprof_gui.ui.main_window import MainWindow
+
+    QCoreApplication.setOrganizationName("gpuprof-gui")
+    QCoreApplication.setApplicationName("gpuprof-gui")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    window = MainWindow()
+    if args.profiler:
+        window.run_bar.set_profiler(args.profiler)
+    if args.timeout:
+        window.run_bar.timeout_spin.setValue(args.timeout)
+    if args.path:
+        if args.path.endswith(".py") or not os.path.isfile(args.path):
+            window.set_script(args.path)
+            window.run_bar.set_args(args.script_args)
+        else:
+            window.open_profile(args.path)
+    if args.screenshot:
+        window.resize(*SCREENSHOT_SIZE)
+    window.show()
+
+    state = {"rc": 0}
+    if args.screenshot:
+        _arm_screenshot(window, args, state)
+    if args.run and args.path:
+        QTimer.singleShot(0, window.start_run)
+
+    rc = app.exec()
+    window.deleteLater()
+    del window
+    app.processEvents()
+    return state["rc"] or rc
+
+
+def _arm_screenshot(window, args: argparse.Namespace, state: dict) -> None:
+    """Save the window once it shows what was asked for, then quit."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def shoot(failed: bool = False) -> None:
+        window.repaint()
+        ok = window.grab().save(args.screenshot)
+        if not ok:
+            print(f"gpuprof gui: could not write {args.screenshot}", file=sys.stderr)
+        state["rc"] = 0 if ok and not failed else 1
+        print(f"screenshot: {args.screenshot} ({window.status_text()})", file=sys.stderr)
+        window.close()
+        QApplication.instance().quit()
+
+    def later(failed: bool = False) -> None:
+        QTimer.singleShot(SCREENSHOT_SETTLE_MS, lambda: shoot(failed))
+
+    wants_profile = args.run or (args.path and not args.path.endswith(".py") and os.path.isfile(args.path))
+    if wants_profile:
+        window.profile_shown.connect(lambda _r: later())
+        window.load_failed.connect(lambda _t: later(failed=True))
+        window.run_finished.connect(lambda outcome: None if outcome.ok else later(failed=True))
+        QTimer.singleShot(SCREENSHOT_DEADLINE_MS, lambda: shoot(failed=True))
+    else:
+        later()

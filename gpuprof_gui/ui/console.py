@@ -1,0 +1,160 @@
+"""The console pane: the profiled script's stdout and stderr, live and in order.
+
+Output is batched (a script printing 50 MB must not freeze the window): bytes
+are decoded incrementally, queued, and flushed a few dozen times a second.
+Only the newest lines stay on screen; the whole raw stream is kept in a log
+file beside the run's profile, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+MAX_LINES = 20_000
+"""Lines kept on screen; QPlainTextEdit stays fast well past this (~2 MB of text)."""
+FLUSH_INTERVAL_MS = 33
+"""~30 flushes a second: live enough to read, cheap enough not to starve the event loop."""
+MAX_CHARS_PER_FLUSH = 256 * 1024
+"""Beyond this per flush the middle is skipped (and said so); the log file has it all."""
+
+
+class ConsolePane(QPlainTextEdit):
+    """Read-only console. ``append_stdout``/``append_stderr`` take raw bytes."""
+
+    text_dropped = Signal(int)
+    """Characters skipped on screen because output came faster than it can be shown."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setUndoRedoEnabled(False)
+        self.setMaximumBlockCount(MAX_LINES)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setPlaceholderText("The script's output appears here while it runs.")
+        self._pending: list[tuple[str, str]] = []  # (stream, text)
+        self._pending_chars = 0
+        self._decoders = {s: codecs.getincrementaldecoder("utf-8")("replace") for s in ("out", "err")}
+        self._log = None
+        self._bytes = {"out": 0, "err": 0}
+        self._formats = {"out": QTextCharFormat(), "err": QTextCharFormat(), "note": QTextCharFormat()}
+        self._formats["err"].setForeground(QColor("#c62828"))
+        self._formats["note"].setForeground(QColor("#5c6bc0"))
+        self._formats["note"].setFontItalic(True)
+        self._timer = QTimer(self, interval=FLUSH_INTERVAL_MS)
+        self._timer.timeout.connect(self.flush)
+
+    # -- lifecycle of one run --------------------------------------------------------------
+    def start_run(self, title: str, log_path: str | None = None) -> None:
+        """Clear the pane, open the raw log file, and print a header line."""
+        self.end_run()
+        self.clear()
+        self._bytes = {"out": 0, "err": 0}
+        for d in self._decoders.values():
+            d.reset()
+        if log_path:
+            os.makedirs(os.path.dirname(log_path), exist_ok=True)
+            self._log = open(log_path, "wb")  # noqa: SIM115 - closed in end_run
+        self.append_note(title)
+        self._timer.start()
+
+    def end_run(self, footer: str | None = None) -> None:
+        for stream, dec in self._decoders.items():
+            tail = dec.decode(b"", final=True)
+            if tail:
+                self._queue(stream, tail)
+        if footer:
+            self.append_note(footer)
+        self.flush()
+        self._timer.stop()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    @property
+    def bytes_received(self) -> dict[str, int]:
+        return dict(self._bytes)
+
+    # -- input -----------------------------------------------------------------------------
+    def append_stdout(self, data: bytes) -> None:
+        self._append_bytes("out", data)
+
+    def append_stderr(self, data: bytes) -> None:
+        self._append_bytes("err", data)
+
+    def append_note(self, text: str) -> None:
+        """A line of our own (run header, outcome), set apart from the script's output."""
+        self._queue("note", ("" if self._ends_with_newline() else "\n") + text + "\n")
+        if not self._timer.isActive():
+            self.flush()
+
+    def _append_bytes(self, stream: str, data: bytes) -> None:
+        self._bytes[stream] += len(data)
+        if self._log is not None:
+            self._log.write(data)
+        self._queue(stream, self._decoders[stream].decode(data))
+
+    def _queue(self, stream: str, text: str) -> None:
+        if not text:
+            return
+        if self._pending and self._pending[-1][0] == stream:
+            self._pending[-1] = (stream, self._pending[-1][1] + text)
+        else:
+            self._pending.append((stream, text))
+        self._pending_chars += len(text)
+        if self._pending_chars > 4 * MAX_CHARS_PER_FLUSH:
+            self._trim_pending()
+
+    def _trim_pending(self) -> None:
+        """Keep the newest output only; what is skipped is still in the log file."""
+        keep, kept, dropped = [], 0, 0
+        for stream, text in reversed(self._pending):
+            room = MAX_CHARS_PER_FLUSH - kept
+            if room <= 0:
+                dropped += len(text)
+                continue
+            if len(text) > room:
+                dropped += len(text) - room
+                text = text[-room:]
+            keep.append((stream, text))
+            kept += len(text)
+        keep.reverse()
+        if dropped:
+            where = f" (all of it is in {self._log.name})" if self._log is not None else ""
+            keep.insert(0, ("note", f"\n[… {dropped:,} characters of output skipped here{where} …]\n"))
+            self.text_dropped.emit(dropped)
+        self._pending = keep
+        self._pending_chars = kept
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        if self._pending_chars > MAX_CHARS_PER_FLUSH:
+            self._trim_pending()
+        bar = self.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum() - 4
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.beginEditBlock()
+        for stream, text in self._pending:
+            cursor.insertText(text, self._formats[stream])
+        cursor.endEditBlock()
+        self._pending.clear()
+        self._pending_chars = 0
+        if at_bottom:
+            bar.setValue(bar.maximum())
+
+    def _ends_with_newline(self) -> bool:
+        if self._pending:
+            return self._pending[-1][1].endswith("\n")
+        return self.document().lastBlock().text() == ""  # the last line is empty after a newline
+
+    def set_presentation(self, on: bool) -> None:
+        font = QFont(self.font())
+        font.setPointSize(18 if on else QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).pointSize())
+        self.setFont(font)

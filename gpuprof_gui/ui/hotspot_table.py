@@ -1,0 +1,185 @@
+"""The sortable hotspot table (one row per function), kept in sync with the flame graph."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QWidget
+
+from gpuprof_gui.core.fmt import DASH, format_count, format_pct, format_time, short_path
+
+COLUMNS = ("Function", "File:line", "Calls", "Self", "Total", "% of run")
+COL_FUNCTION, COL_LOCATION, COL_CALLS, COL_SELF, COL_TOTAL, COL_PCT = range(len(COLUMNS))
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+FUNC_ROLE = Qt.ItemDataRole.UserRole + 2
+_TOOLTIPS = {
+    COL_CALLS: "Number of calls (cProfile). Sampling profilers do not count calls.",
+    COL_SELF: "Time spent in the function's own code, callees excluded.",
+    COL_TOTAL: "Time from entry to return, callees included (recursion counted once).",
+    COL_PCT: "Self time as a share of the whole profiled run.",
+}
+
+
+class HotspotModel(QAbstractTableModel):
+    """Rows from :func:`gpuprof_gui.core.hotspots.hotspot_rows`."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[dict] = []
+        self._unit = "s"
+
+    def set_rows(self, rows: list[dict], unit: str = "s") -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self._unit = unit
+        self.endResetModel()
+
+    def row_of_function(self, func: int) -> int:
+        for i, row in enumerate(self._rows):
+            if row["func"] == func:
+                return i
+        return -1
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt override
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt override
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _TOOLTIPS.get(section)
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, col = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, col)
+        if role == SORT_ROLE:
+            return self._sort_key(row, col)
+        if role == FUNC_ROLE:
+            return row["func"]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            where = f"{row['file']}:{row['line']}" if row["file"] else "built-in"
+            return f"{row['name']}\n{where}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and col >= COL_CALLS:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _time(self, value: float) -> str:
+        return format_time(value) if self._unit == "s" else f"{value:,.0f}"
+
+    def _display(self, row: dict, col: int) -> str:
+        if col == COL_FUNCTION:
+            return row["name"]
+        if col == COL_LOCATION:
+            return f"{short_path(row['file'])}:{row['line']}" if row["file"] else "<built-in>"
+        if col == COL_CALLS:
+            return format_count(row["calls"])
+        if col == COL_SELF:
+            return self._time(row["self_s"])
+        if col == COL_TOTAL:
+            return self._time(row["total_s"])
+        return format_pct(row["self_pct"]) if row["self_pct"] is not None else DASH
+
+    @staticmethod
+    def _sort_key(row: dict, col: int):
+        if col == COL_FUNCTION:
+            return row["name"].lower()
+        if col == COL_LOCATION:
+            return f"{row['file']}:{row['line']:08d}"
+        value = {COL_CALLS: row["calls"], COL_SELF: row["self_s"], COL_TOTAL: row["total_s"],
+                 COL_PCT: row["self_pct"]}[col]
+        return -math.inf if value is None else float(value)
+
+
+class _ShareBarDelegate(QStyledItemDelegate):
+    """Draws the % of run as a bar behind the number, so the eye finds the big ones."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        share = index.data(SORT_ROLE)
+        if isinstance(share, float) and share > 0:
+            rect = option.rect.adjusted(2, 3, -2, -3)
+            rect.setWidth(max(1, int(rect.width() * min(share, 100.0) / 100.0)))
+            painter.fillRect(rect, QColor(239, 108, 0, 90))
+        super().paint(painter, option, index)
+
+
+class HotspotTable(QTableView):
+    """Sortable table; emits the function id of the selected row."""
+
+    function_selected = Signal(int)
+    """Function id (index into Profile.functions) the user picked."""
+    function_activated = Signal(int)
+    """Function id double-clicked or Enter-ed: focus it in the flame graph."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source_model = HotspotModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.source_model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setFilterKeyColumn(COL_FUNCTION)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setModel(self.proxy)
+        self.setSortingEnabled(True)
+        self.sortByColumn(COL_SELF, Qt.SortOrder.DescendingOrder)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        self.setItemDelegateForColumn(COL_PCT, _ShareBarDelegate(self))
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(COL_FUNCTION, QHeaderView.ResizeMode.Stretch)
+        for col in range(COL_LOCATION, len(COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.activated.connect(self._on_activated)
+        self._syncing = False
+
+    def set_rows(self, rows: list[dict], unit: str = "s") -> None:
+        self.source_model.set_rows(rows, unit)
+        self.sortByColumn(COL_SELF, Qt.SortOrder.DescendingOrder)
+
+    def clear(self) -> None:
+        self.source_model.set_rows([])
+
+    def set_filter(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text)
+
+    def select_function(self, func: int) -> None:
+        """Select the row of ``func`` without echoing ``function_selected``."""
+        row = self.source_model.row_of_function(func)
+        if row < 0:
+            return
+        index = self.proxy.mapFromSource(self.source_model.index(row, 0))
+        if not index.isValid():
+            return
+        self._syncing = True
+        try:
+            self.selectRow(index.row())
+            self.setCurrentIndex(index)
+            self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        finally:
+            self._syncing = False
+
+    def selected_function(self) -> int:
+        index = self.currentIndex()
+        return int(index.data(FUNC_ROLE)) if index.isValid() else -1
+
+    def _on_current_changed(self, current: QModelIndex | QPersistentModelIndex, _previous) -> None:
+        if current.isValid() and not self._syncing:
+            self.function_selected.emit(int(current.data(FUNC_ROLE)))
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.function_activated.emit(int(index.data(FUNC_ROLE)))

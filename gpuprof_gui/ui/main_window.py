@@ -1,0 +1,310 @@
+"""The main window: run bar, flame graph, hotspot table, source view, console."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
+
+from gpuprof_gui import __version__
+from gpuprof_gui.assets import example_path, icon_path
+from gpuprof_gui.ui import window_state
+from gpuprof_gui.ui.actions import make_actions, shortcuts_html
+from gpuprof_gui.ui.console import ConsolePane
+from gpuprof_gui.ui.flame_view import FlamePanel
+from gpuprof_gui.ui.hotspot_table import HotspotTable
+from gpuprof_gui.ui.profile_loader import LoadedProfile, ProfileLoader
+from gpuprof_gui.ui.qt_runner import QtProfileRun
+from gpuprof_gui.ui.run_bar import RunBar
+from gpuprof_gui.ui.source_view import SourceView
+from gpuprof_gui.workers.runner import RunOutcome, RunSpec
+
+PROFILE_FILTER = "Profiles (*.prof *.pstats *.json *.folded *.txt *.collapsed);;All files (*)"
+ELAPSED_TICK_MS = 100
+
+
+class MainWindow(QMainWindow):
+    """Owns the views and one run at a time. Views never load files themselves."""
+
+    run_finished = Signal(object)
+    """The :class:`RunOutcome` of a run, once its worker and process group are gone."""
+    profile_shown = Signal(object)
+    """A :class:`LoadedProfile` has been handed to every view."""
+    load_failed = Signal(str)
+    """A profile could not be shown; the sentence says why."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or QSettings()
+        self.setWindowTitle("gpuprof-gui")
+        self.setWindowIcon(QIcon(str(icon_path())))
+        self.setAcceptDrops(True)
+        self.actions_by_id = make_actions(self)
+        a = self.actions_by_id
+        self.run_bar = RunBar(a["run"], a["cancel"], self)
+        self.flame = FlamePanel(self)
+        self.table = HotspotTable(self)
+        self.source = SourceView(self)
+        self.console = ConsolePane(self)
+        self.loader = ProfileLoader(self)
+        self.current_run: QtProfileRun | None = None
+        self.loaded: LoadedProfile | None = None
+        self.last_outcome: RunOutcome | None = None
+        self._pending_title = ""  # window title for the profile being loaded
+        self._outcome_note: str | None = None  # the run's message, kept in the status bar after loading
+        self._elapsed_timer = QTimer(self, interval=ELAPSED_TICK_MS)
+        self._elapsed_timer.timeout.connect(self._tick)
+        self._status_label = QLabel("Drop a Python script or a profile file here, or press Ctrl+O.")
+        self._build_layout()
+        self._connect()
+        window_state.build_menus(self)
+        window_state.restore(self)
+        self._update_actions()
+
+    # -- construction ----------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.source)
+        right.addWidget(self.console)
+        right.setSizes([600, 400])
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.table)
+        bottom.addWidget(right)
+        bottom.setSizes([500, 500])
+        main = QSplitter(Qt.Orientation.Vertical)
+        main.addWidget(self.flame)
+        main.addWidget(bottom)
+        main.setSizes([450, 550])
+        self.splitters = {"main": main, "bottom": bottom, "right": right}
+        central = QWidget(self)
+        box = QVBoxLayout(central)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(self.run_bar)
+        box.addWidget(main, 1)
+        self.setCentralWidget(central)
+        self.statusBar().addWidget(self._status_label, 1)
+
+    def _connect(self) -> None:
+        a = self.actions_by_id
+        a["open_script"].triggered.connect(self.choose_script)
+        a["open_profile"].triggered.connect(self.choose_profile)
+        a["open_example"].triggered.connect(self.open_example)
+        a["save_profile"].triggered.connect(self.save_raw_profile)
+        a["quit"].triggered.connect(self.close)
+        a["run"].triggered.connect(self.start_run)
+        a["cancel"].triggered.connect(self.cancel_run)
+        a["find"].triggered.connect(self._focus_search)
+        a["back"].triggered.connect(self.flame.canvas.back)
+        a["reset_zoom"].triggered.connect(self.flame.reset_zoom)
+        a["shortcuts"].triggered.connect(self.show_shortcuts)
+        a["about"].triggered.connect(self.show_about)
+        self.run_bar.browse_requested.connect(self.choose_script)
+        self.flame.function_selected.connect(self._on_flame_function)
+        self.flame.search_field.textChanged.connect(self.table.set_filter)
+        self.table.function_selected.connect(self._on_table_function)
+        self.table.function_activated.connect(self._on_table_activated)
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.failed.connect(self._on_load_failed)
+
+    # -- status ----------------------------------------------------------------------------
+    def status_text(self) -> str:
+        return self._status_label.text()
+
+    def set_status(self, text: str, error: bool = False) -> None:
+        self._status_label.setText(text)
+        self._status_label.setStyleSheet("color: #c62828; font-weight: bold;" if error else "")
+
+    def _update_actions(self) -> None:
+        running = self.current_run is not None
+        self.actions_by_id["run"].setEnabled(not running)
+        self.actions_by_id["cancel"].setEnabled(running)
+        self.actions_by_id["save_profile"].setEnabled(self._raw_profile_path() is not None)
+        self.run_bar.set_running(running)
+
+    # -- opening things --------------------------------------------------------------------
+    def choose_script(self) -> None:
+        start = os.path.dirname(self.run_bar.script) or os.getcwd()
+        path, _ = QFileDialog.getOpenFileName(self, "Open script", start, "Python scripts (*.py);;All files (*)")
+        if path:
+            self.set_script(path)
+
+    def choose_profile(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open profile", os.getcwd(), PROFILE_FILTER)
+        if path:
+            self.open_profile(path)
+
+    def open_example(self) -> None:
+        self.set_script(str(example_path()))
+
+    def set_script(self, path: str) -> None:
+        """Load a script into the run bar (it runs on Run)."""
+        self.run_bar.set_script(path)
+        window_state.add_recent(self, path)
+        self.set_status(f"Ready to profile {os.path.basename(path)} — press Run (F5).")
+
+    def open_path(self, path: str) -> None:
+        """A script goes to the run bar (and runs when auto-run is on); anything else opens as a profile."""
+        if path.endswith(".py") or os.path.isdir(path):
+            self.set_script(path)
+            if self.actions_by_id["auto_run"].isChecked():
+                self.start_run()
+        else:
+            self.open_profile(path)
+
+    def open_profile(self, path: str) -> None:
+        window_state.add_recent(self, path)
+        self.set_status(f"Opening {os.path.basename(path)}…")
+        self._pending_title = os.path.basename(path)
+        self.source.search_dirs = [os.path.dirname(os.path.abspath(path)), os.getcwd()]
+        self.loader.load(path, trusted=False)
+
+    def save_raw_profile(self) -> None:
+        src = self._raw_profile_path()
+        if src is None:
+            return
+        dest, _ = QFileDialog.getSaveFileName(self, "Save raw profile", os.path.basename(src), PROFILE_FILTER)
+        if dest:
+            try:
+                shutil.copyfile(src, dest)
+            except OSError as exc:
+                self.set_status(f"Could not save the profile: {exc.strerror or exc}", error=True)
+            else:
+                self.set_status(f"Saved {dest}")
+
+    def _raw_profile_path(self) -> str | None:
+        if self.loaded is not None and self.loaded.path and os.path.isfile(self.loaded.path):
+            return self.loaded.path
+        return None
+
+    # -- drag and drop ---------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_path(paths[0])
+
+    # -- running ---------------------------------------------------------------------------
+    def start_run(self) -> None:
+        if self.current_run is not None:
+            return
+        script = self.run_bar.script
+        if not script:
+            self.set_status("Choose a script first: drop a .py file here or press Ctrl+O.", error=True)
+            return
+        try:
+            args = self.run_bar.script_args()
+        except ValueError as exc:
+            self.set_status(f"The arguments could not be read: {exc}.", error=True)
+            return
+        script = os.path.abspath(os.path.expanduser(script))
+        out_dir = window_state.new_run_dir(script)
+        spec = RunSpec(script=script, args=args, profiler=self.run_bar.profiler,
+                       cwd=os.path.dirname(script) if os.path.isdir(os.path.dirname(script)) else None,
+                       timeout_s=self.run_bar.timeout_s, output_dir=out_dir)
+        run = QtProfileRun(spec, self)
+        run.stdout_data.connect(self.console.append_stdout)
+        run.stderr_data.connect(self.console.append_stderr)
+        run.finished.connect(self._on_run_finished)
+        self.current_run = run
+        window_state.remember_run_choices(self, spec)
+        self.console.start_run(f"$ {os.path.basename(script)} {' '.join(args)}   [{spec.profiler}]",
+                               os.path.join(out_dir, "output.log"))
+        self.set_status(f"Running {os.path.basename(script)} under {self.run_bar.profiler_combo.currentText()}…")
+        self._update_actions()
+        run.start()
+        self._elapsed_timer.start()
+
+    def cancel_run(self) -> None:
+        if self.current_run is not None:
+            self.set_status("Cancelling… (the partial profile is being saved)")
+            self.current_run.cancel()
+
+    def _tick(self) -> None:
+        if self.current_run is not None:
+            self.run_bar.set_elapsed(self.current_run.elapsed_s)
+
+    def _on_run_finished(self, outcome: RunOutcome) -> None:
+        run, self.current_run = self.current_run, None
+        self._elapsed_timer.stop()
+        self.run_bar.set_elapsed(outcome.wall_s)
+        self.last_outcome = outcome
+        self.console.end_run(footer=f"[{outcome.message}]")
+        failed = outcome.status not in ("finished",)
+        self.set_status(outcome.message, error=failed and not outcome.ok)
+        self._update_actions()
+        if run is not None:
+            run.deleteLater()
+        if outcome.ok and outcome.profile_path:
+            self._pending_title = os.path.basename(run.spec.script) if run else ""
+            self.source.search_dirs = [os.path.dirname(run.spec.script)] if run else []
+            self._outcome_note = outcome.message
+            self.loader.load(outcome.profile_path, trusted=True)
+        self.run_finished.emit(outcome)
+
+    # -- showing ---------------------------------------------------------------------------
+    def _on_loaded(self, result: LoadedProfile) -> None:
+        self.loaded = result
+        profile = result.profile
+        self.flame.set_profile(profile, result.layout)
+        self.table.set_rows(result.rows, profile.unit)
+        self.source.clear()
+        if result.rows:
+            top = result.rows[0]["func"]
+            self.table.select_function(top)
+            self.source.show_function(profile, top)
+        title = self._pending_title or os.path.basename(result.path)
+        self.setWindowTitle(f"{title} — gpuprof-gui")
+        note, self._outcome_note = self._outcome_note, None
+        caveat = " ".join(profile.notes[:1])
+        if note is None:
+            self.set_status(f"Opened {os.path.basename(result.path)}: {len(profile.functions):,} functions, "
+                            f"{profile.profiler}. {caveat}".strip())
+        self._update_actions()
+        self.profile_shown.emit(result)
+
+    def _on_load_failed(self, text: str) -> None:
+        self.set_status(text, error=True)
+        self.load_failed.emit(text)
+
+    def _on_flame_function(self, func: int) -> None:
+        self.table.select_function(func)
+        if self.loaded is not None:
+            self.source.show_function(self.loaded.profile, func)
+
+    def _on_table_function(self, func: int) -> None:
+        self.flame.select_function(func)
+        if self.loaded is not None:
+            self.source.show_function(self.loaded.profile, func)
+
+    def _on_table_activated(self, func: int) -> None:
+        self._on_table_function(func)
+
+    def _focus_search(self) -> None:
+        self.flame.search_field.setFocus()
+        self.flame.search_field.selectAll()
+
+    # -- help ------------------------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", shortcuts_html())
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About gpuprof-gui",
+                          f"<b>gpuprof-gui {__version__}</b><br>Profile Python, find the hotspots, "
+                          "and measure whether a GPU would help.")
+
+    # -- teardown --------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.current_run is not None:
+            self.current_run.kill()  # closing the window must not leave the script running
+        window_state.save(self)
+        self.loader.wait(5_000)
+        super().closeEvent(event)

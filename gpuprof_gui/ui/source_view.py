@@ -1,0 +1,262 @@
+"""Source of the selected function, syntax-highlighted, with per-line heat in the gutter."""
+
+from __future__ import annotations
+
+import keyword
+import os
+
+from PySide6.QtCore import QRect, QRegularExpression, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QPainter,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+    QTextFormat,
+)
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
+
+from gpuprof_gui.core.fmt import format_count, format_pct, format_time
+from gpuprof_gui.core.model import LineRecord, Profile
+
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
+"""Larger files are generated code or data; showing them would stall the GUI thread."""
+HEAT_COLUMN_PX = 64
+"""Room for a bar and "100.0%" in the gutter."""
+_HEAT_RGB = (239, 108, 0)
+
+
+def _fmt(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
+    f = QTextCharFormat()
+    f.setForeground(QColor(color))
+    if bold:
+        f.setFontWeight(QFont.Weight.Bold)
+    f.setFontItalic(italic)
+    return f
+
+
+class PythonHighlighter(QSyntaxHighlighter):
+    """Keywords, strings, comments, numbers, decorators and def/class names."""
+
+    def __init__(self, document) -> None:
+        super().__init__(document)
+        words = "|".join(keyword.kwlist + ["self", "cls"])
+        self._rules = [
+            (QRegularExpression(rf"\b({words})\b"), _fmt("#1565c0", bold=True)),
+            (QRegularExpression(r"\b(def|class)\s+(\w+)"), _fmt("#6a1b9a", bold=True)),
+            (QRegularExpression(r"\b[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?j?\b"), _fmt("#00796b")),
+            (QRegularExpression(r"@\w+(\.\w+)*"), _fmt("#ad1457")),
+            (QRegularExpression(r"[rbuf]*(\"[^\"\\\\]*(\\\\.[^\"\\\\]*)*\"|'[^'\\\\]*(\\\\.[^'\\\\]*)*')"),
+             _fmt("#2e7d32")),
+            (QRegularExpression(r"#[^\n]*"), _fmt("#757575", italic=True)),
+        ]
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+        for pattern, fmt in self._rules:
+            it = pattern.globalMatch(text)
+            while it.hasNext():
+                m = it.next()
+                self.setFormat(m.capturedStart(), m.capturedLength(), fmt)
+
+
+class _Gutter(QWidget):
+    def __init__(self, editor: CodeEditor) -> None:
+        super().__init__(editor)
+        self._editor = editor
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(self._editor.gutter_width(), 0)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self._editor.paint_gutter(self, event)
+
+
+class CodeEditor(QPlainTextEdit):
+    """Read-only code view whose gutter shows line numbers and a heat bar per line."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self._gutter = _Gutter(self)
+        self._heat: dict[int, float] = {}  # line -> share of the hottest line, 0..1
+        self._heat_label: dict[int, str] = {}
+        self._highlighter = PythonHighlighter(self.document())
+        self.blockCountChanged.connect(self._update_margin)
+        self.updateRequest.connect(self._on_update_request)
+        self._update_margin()
+
+    def set_heat(self, heat: dict[int, float], labels: dict[int, str]) -> None:
+        self._heat, self._heat_label = heat, labels
+        self._update_margin()
+        self._gutter.update()
+        self._highlight_hot_lines()
+
+    def refresh_gutter(self) -> None:
+        """Re-measure the gutter after a font change."""
+        self.set_heat(self._heat, self._heat_label)
+
+    def gutter_width(self) -> int:
+        digits = max(3, len(str(self.blockCount())))
+        numbers = self.fontMetrics().horizontalAdvance("9") * (digits + 1)
+        return numbers + (HEAT_COLUMN_PX if self._heat else 0) + 6
+
+    def _update_margin(self, *_args) -> None:
+        self.setViewportMargins(self.gutter_width(), 0, 0, 0)
+
+    def _on_update_request(self, rect: QRect, dy: int) -> None:
+        if dy:
+            self._gutter.scroll(0, dy)
+        else:
+            self._gutter.update(0, rect.y(), self._gutter.width(), rect.height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        cr = self.contentsRect()
+        self._gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))
+
+    def paint_gutter(self, gutter: QWidget, event) -> None:
+        painter = QPainter(gutter)
+        pal = self.palette()
+        painter.fillRect(event.rect(), pal.alternateBase())
+        fm = self.fontMetrics()
+        heat_x = gutter.width() - HEAT_COLUMN_PX - 4 if self._heat else gutter.width()
+        block = self.firstVisibleBlock()
+        top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
+        while block.isValid() and top <= event.rect().bottom():
+            height = round(self.blockBoundingRect(block).height())
+            line = block.blockNumber() + 1
+            if block.isVisible() and top + height >= event.rect().top():
+                painter.setPen(pal.placeholderText().color())
+                painter.drawText(0, top, heat_x - 6, fm.height(), Qt.AlignmentFlag.AlignRight, str(line))
+                share = self._heat.get(line)
+                if share:
+                    width = max(2, int((HEAT_COLUMN_PX - 2) * share))
+                    painter.fillRect(heat_x, top + 2, width, fm.height() - 4, QColor(*_HEAT_RGB, 170))
+                    painter.setPen(pal.text().color())
+                    painter.drawText(heat_x + 2, top, HEAT_COLUMN_PX - 2, fm.height(),
+                                     Qt.AlignmentFlag.AlignRight, self._heat_label.get(line, ""))
+            block = block.next()
+            top += height
+
+    def _highlight_hot_lines(self) -> None:
+        selections = []
+        for line, share in self._heat.items():
+            block = self.document().findBlockByNumber(line - 1)
+            if not block.isValid() or share < 0.02:
+                continue
+            sel = QTextEdit.ExtraSelection()
+            sel.format.setBackground(QColor(*_HEAT_RGB, int(25 + 70 * share)))
+            sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            sel.cursor = QTextCursor(block)
+            selections.append(sel)
+        self.setExtraSelections(selections)
+
+    def scroll_to_line(self, line: int) -> None:
+        block = self.document().findBlockByNumber(max(0, line - 1))
+        cursor = QTextCursor(block)
+        self.setTextCursor(cursor)
+        self.centerCursor()
+
+
+def resolve_source(path: str, search_dirs: list[str]) -> str | None:
+    """The readable file behind a profile's ``path``, trying ``search_dirs`` for relative ones."""
+    if not path or path.startswith("<"):
+        return None
+    candidates = [path] + [os.path.join(d, path) for d in search_dirs if not os.path.isabs(path)]
+    for cand in candidates:
+        if os.path.isfile(cand):
+            return cand
+    return None
+
+
+def read_source(path: str) -> str:
+    if os.path.getsize(path) > MAX_SOURCE_BYTES:
+        raise ValueError(f"{os.path.basename(path)} is larger than {MAX_SOURCE_BYTES // 2**20} MB")
+    with open(path, "rb") as f:
+        return f.read().decode("utf-8", errors="replace")
+
+
+class SourceView(QWidget):
+    """Header (function, file, figures) above the code of the selected function."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.header = QLabel("Select a function in the flame graph or the table to see its source.")
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.editor = CodeEditor(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.header)
+        layout.addWidget(self.editor, 1)
+        self.search_dirs: list[str] = []
+        self.shown_file: str | None = None
+        self._cache: dict[str, str] = {}
+
+    def clear(self) -> None:
+        self.editor.clear()
+        self.editor.set_heat({}, {})
+        self.shown_file = None
+        self._cache.clear()
+        self.header.setText("Select a function in the flame graph or the table to see its source.")
+
+    def show_function(self, profile: Profile, func: int) -> None:
+        rec = profile.functions[func]
+        figures = (f"self {format_time(rec.self_s)} · total {format_time(rec.total_s)}"
+                   if profile.unit == "s" else f"self {rec.self_s:,.0f} · total {rec.total_s:,.0f} samples")
+        if rec.calls is not None:
+            figures += f" · {format_count(rec.calls)} calls"
+        path = resolve_source(rec.file, self.search_dirs)
+        name = rec.name.replace("<", "&lt;").replace(">", "&gt;")
+        if path is None:
+            where = rec.file or "built-in (no Python source)"
+            self.header.setText(f"<b>{name}</b> — {figures}<br><i>Source not available: {where}</i>")
+            self.editor.clear()
+            self.editor.set_heat({}, {})
+            self.shown_file = None
+            return
+        if path != self.shown_file:
+            try:
+                text = self._cache.get(path) or read_source(path)
+            except (OSError, ValueError) as exc:
+                self.header.setText(f"<b>{name}</b> — {figures}<br><i>Cannot show the source: {exc}</i>")
+                return
+            self._cache[path] = text
+            self.editor.setPlainText(text)
+            self.shown_file = path
+        heat, labels, note = self._heat_for(profile, rec.file, rec.line)
+        self.editor.set_heat(heat, labels)
+        self.header.setText(f"<b>{name}</b> — {figures}<br>{path}:{rec.line}"
+                            + (f"<br><i>{note}</i>" if note else ""))
+        self.editor.scroll_to_line(rec.line)
+
+    @staticmethod
+    def _heat_for(profile: Profile, file: str, def_line: int) -> tuple[dict[int, float], dict[int, str], str]:
+        lines: dict[int, LineRecord] = profile.lines.get(file, {})
+        if lines:
+            hottest = max((r.cpu_pct for r in lines.values()), default=0.0) or 1.0
+            heat = {ln: r.cpu_pct / hottest for ln, r in lines.items() if r.cpu_pct > 0}
+            labels = {ln: format_pct(r.cpu_pct) for ln, r in lines.items() if r.cpu_pct > 0}
+            return heat, labels, "Per-line heat: share of the run's CPU time (Python + native + system)."
+        # Function-level data only: mark each profiled function's first line by its self time.
+        total = profile.total_s or 1.0
+        heat, labels = {}, {}
+        for rec in profile.functions:
+            if rec.file == file and rec.line > 0 and rec.self_s > 0:
+                heat[rec.line] = rec.self_s / total
+                labels[rec.line] = format_pct(100.0 * rec.self_s / total)
+        top = max(heat.values(), default=1.0) or 1.0
+        heat = {k: v / top for k, v in heat.items()}
+        return heat, labels, ("cProfile measures whole functions: the gutter shows each function's self time "
+                              "at its first line. Run with Scalene for per-line heat.")
+
+    def set_presentation(self, on: bool) -> None:
+        font = QFont(self.editor.font())
+        font.setPointSize(18 if on else QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).pointSize())
+        self.editor.setFont(font)
+        self.editor.refresh_gutter()
