@@ -12,6 +12,7 @@ from gpuprof_gui.core.fmt import DASH, format_count, format_pct, format_time, sh
 
 COLUMNS = ("Function", "File:line", "Calls", "Self", "Total", "% of run")
 COL_FUNCTION, COL_LOCATION, COL_CALLS, COL_SELF, COL_TOTAL, COL_PCT = range(len(COLUMNS))
+RESIZE_PRECISION_ROWS = 200
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 FUNC_ROLE = Qt.ItemDataRole.UserRole + 2
 _TOOLTIPS = {
@@ -139,6 +140,9 @@ class HotspotTable(QTableView):
         self.verticalHeader().hide()
         self.setItemDelegateForColumn(COL_PCT, _ShareBarDelegate(self))
         header = self.horizontalHeader()
+        # Sizing columns to contents measures every row; 200 rows (sorted, so the
+        # biggest numbers are among them) size a 10,000-row table just as well.
+        header.setResizeContentsPrecision(RESIZE_PRECISION_ROWS)
         header.setSectionResizeMode(COL_FUNCTION, QHeaderView.ResizeMode.Stretch)
         for col in range(COL_LOCATION, len(COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)

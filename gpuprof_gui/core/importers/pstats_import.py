@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 
 from gpuprof_gui.core.importers.errors import ProfileFormatError
 from gpuprof_gui.core.model import FunctionRecord, Profile, TreeBuilder
@@ -138,6 +139,10 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total) -> boo
     min_s = root_total * PRUNE_FRACTION
     for lst in callees:  # heaviest first in drawing order
         lst.sort(key=lambda e: (-e[1], e[0]))
+    # Ascending negated edge times, to find by bisection the callees heavy
+    # enough to survive pruning: a builtin called from thousands of places
+    # otherwise costs (places x callees) work, quadratic in the profile.
+    neg_edge = [[-t for _, t in lst] for lst in callees]
     # Stack items: (func, total on this path, parent node, parent exact & scale 1).
     todo = [(g, t, 0, True) for g, t in sorted(root_edges, key=lambda e: (e[1], -e[0])) if t >= min_s]
     path: list[int] = []  # functions on the path to the node being added
@@ -152,7 +157,8 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total) -> boo
             on_path.discard(path.pop())
         scale = total / fn_ct[func] if fn_ct[func] > 0 else 0.0
         node_self = min(self_tt[func] * scale, total)
-        kids = [(g, t * scale) for g, t in callees[func] if g not in on_path and g != func]
+        heavy = bisect_right(neg_edge[func], -min_s / scale) if scale > 0 else 0
+        kids = [(g, t * scale) for g, t in callees[func][:heavy] if g not in on_path and g != func]
         kid_sum = math.fsum(t for _, t in kids)
         room = total - node_self
         shrunk = kid_sum > room
