@@ -230,7 +230,9 @@ class CProfileRun:
             self.in_script = True
             self.profiler.enable()
             try:
-                exec(self.code, namespace)
+                # Calling the module code as a function, not exec(), keeps a
+                # builtins.exec frame out of the profile: <module> is the root.
+                types.FunctionType(self.code, namespace)()
             finally:
                 self.profiler.disable()
                 self.in_script = False
