@@ -52,7 +52,7 @@ run: ## open the window on the bundled example (needs a display)
 	  echo "make run: no display (DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM unset); headless: make install && QT_QPA_PLATFORM=offscreen $(VENV)/bin/gpuprof gui $(EXAMPLE) --run --screenshot shot.png" >&2; \
 	  exit 1; fi
 	@$(MAKE) --no-print-directory install
-	$(VENV)/bin/gpuprof-gui $(EXAMPLE)
+	$(VENV)/bin/gpuprof-gui $(EXAMPLE) --run
 
 test: sysdeps install ## run the whole test suite headless (PYTEST_ARGS narrows it)
 	QT_QPA_PLATFORM=offscreen $(VENV_PY) -m pytest -q $(PYTEST_ARGS)
