@@ -1,0 +1,236 @@
+"""Bad input through the main window: each says what happened and leaves the window usable."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from PySide6.QtCore import QTimer
+from window_support import (
+    RUN_TIMEOUT_MS,
+    SCRIPTS_DIR,
+    quick_run_works,
+    run_script,
+    pid_alive,
+    save_shot,
+    wait_gone,
+    window,  # noqa: F401 - fixture
+)
+
+from gpuprof_gui.ui.console import MAX_LINES
+
+pytestmark = pytest.mark.timeout(180)
+
+DATA_DIR = SCRIPTS_DIR.parent / "data"
+
+
+def _lower(win) -> str:
+    return win.status_text().lower()
+
+
+def test_missing_file(qtbot, window, tmp_path):
+    outcome = run_script(qtbot, window, tmp_path / "nope.py")
+    assert outcome.status == "could_not_start"
+    assert "nope.py" in window.status_text() and "not" in _lower(window)
+    save_shot(window, "missing_file")
+    quick_run_works(qtbot, window, tmp_path)
+
+
+def test_directory(qtbot, window, tmp_path):
+    folder = tmp_path / "a_folder"
+    folder.mkdir()
+    outcome = run_script(qtbot, window, folder)
+    assert outcome.status == "could_not_start"
+    assert "folder" in _lower(window) or "directory" in _lower(window)
+    quick_run_works(qtbot, window, tmp_path)
+
+
+def test_binary_file(qtbot, window, tmp_path):
+    blob = tmp_path / "blob.py"
+    blob.write_bytes(bytes(range(256)) * 8)
+    outcome = run_script(qtbot, window, blob)
+    assert outcome.status in ("could_not_start", "script_error", "crashed")
+    assert not outcome.ok
+    text = _lower(window)
+    assert "binary" in text or "not a python" in text or "not text" in text, window.status_text()
+    quick_run_works(qtbot, window, tmp_path)
+
+
+def test_syntax_error(qtbot, window, tmp_path):
+    bad = tmp_path / "broken.py"
+    bad.write_text("def f(:\n    pass\n", encoding="utf-8")
+    outcome = run_script(qtbot, window, bad)
+    assert not outcome.ok
+    assert "syntax error" in _lower(window) and "broken.py:1" in window.status_text(), window.status_text()
+    save_shot(window, "syntax_error")
+    quick_run_works(qtbot, window, tmp_path)
+
+
+def test_uncaught_exception_shows_partial_profile(qtbot, window, tmp_path):
+    outcome = run_script(qtbot, window, SCRIPTS_DIR / "raises.py", wait_profile=True)
+    assert outcome.status == "script_error" and outcome.ok
+    assert "ValueError" in window.status_text() and "up to that point" in window.status_text()
+    names = {window.loaded.profile.functions[r["func"]].name for r in window.loaded.rows}
+    assert "busy_work" in names
+    assert "ValueError: bad value 42" in window.console.toPlainText()  # the traceback reaches the console
+    save_shot(window, "uncaught_exception")
+    quick_run_works(qtbot, window, tmp_path)
+
+
+def test_sys_exit_3(qtbot, window, tmp_path):
+    outcome = run_script(qtbot, window, SCRIPTS_DIR / "exits.py", ["3"], wait_profile=True)
+    assert outcome.script_exit_code == 3
+    assert "exit" in _lower(window) and "3" in window.status_text()
+    quick_run_works(qtbot, window, tmp_path)
+
+
+def test_os_exit(qtbot, window, tmp_path):
+    outcome = run_script(qtbot, window, SCRIPTS_DIR / "exits.py", ["4", "hard"])
+    assert outcome.script_exit_code == 4
+    assert "exit" in _lower(window) and "4" in window.status_text(), window.status_text()
+    quick_run_works(qtbot, window, tmp_path)
+
+
+def test_segfault(qtbot, window, tmp_path):
+    outcome = run_script(qtbot, window, SCRIPTS_DIR / "segfault.py")
+    assert outcome.status == "crashed"
+    assert "segmentation fault" in _lower(window)
+    assert "about to crash" in window.console.toPlainText()
+    save_shot(window, "segfault")
+    quick_run_works(qtbot, window, tmp_path)
+
+
+def test_cancel_a_hang_leaves_no_process(qtbot, window, tmp_path):
+    pid_file = tmp_path / "child.pid"
+    window.run_bar.set_script(str(SCRIPTS_DIR / "child_outlives.py"))
+    window.run_bar.set_args([str(pid_file), "hang"])
+    window.start_run()
+    assert not window.actions_by_id["run"].isEnabled() and window.actions_by_id["cancel"].isEnabled()
+    qtbot.waitUntil(lambda: pid_file.exists() and bool(pid_file.read_text().strip()), timeout=RUN_TIMEOUT_MS)
+    child = int(pid_file.read_text())
+    worker = window.current_run._pid
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.actions_by_id["cancel"].trigger()
+    assert blocker.args[0].status == "cancelled"
+    assert "cancelled" in _lower(window)
+    for pid in (child, worker):
+        assert wait_gone(pid), f"process {pid} outlived the cancel"
+    assert not pid_alive(child)
+    quick_run_works(qtbot, window, tmp_path)
+
+
+def test_timeout_stops_a_hang(qtbot, window, tmp_path):
+    window.run_bar.timeout_spin.setValue(2)
+    outcome = run_script(qtbot, window, SCRIPTS_DIR / "hang.py")
+    assert outcome.status == "timed_out"
+    assert "timeout" in _lower(window) and "2 s" in window.status_text()
+    window.run_bar.timeout_spin.setValue(0)
+    quick_run_works(qtbot, window, tmp_path)
+
+
+def test_50_mb_of_output_stays_responsive(qtbot, window, tmp_path):
+    ticks = []
+    timer = QTimer(window, interval=50)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    outcome = run_script(qtbot, window, SCRIPTS_DIR / "big_output.py", ["50"], timeout_ms=120_000)
+    timer.stop()
+    assert outcome.status == "finished", outcome.message
+    assert window.console.blockCount() <= MAX_LINES + 1
+    log = os.path.join(outcome.output_dir, "output.log")
+    expected = 50 * (1 << 20) // 65536 * 65536
+    assert os.path.getsize(log) == expected
+    # The timer fired through the run: at least a third of its 50 ms slots.
+    assert len(ticks) >= max(3, int(outcome.wall_s * 20 / 3)), (len(ticks), outcome.wall_s)
+    save_shot(window, "big_output")
+    quick_run_works(qtbot, window, tmp_path)
+
+
+def test_script_reading_stdin_gets_eof(qtbot, window, tmp_path):
+    outcome = run_script(qtbot, window, SCRIPTS_DIR / "reads_stdin.py")
+    assert outcome.status == "finished"
+    assert "stdin bytes: 0" in window.console.toPlainText()
+
+
+def test_child_that_outlives_the_script_is_gone(qtbot, window, tmp_path):
+    pid_file = tmp_path / "child.pid"
+    outcome = run_script(qtbot, window, SCRIPTS_DIR / "child_outlives.py", [pid_file])
+    assert outcome.status == "finished"
+    child = int(pid_file.read_text())
+    assert wait_gone(child)
+    assert not pid_alive(child)
+
+
+def test_spaces_and_non_ascii_in_the_path(qtbot, window, tmp_path):
+    folder = tmp_path / "mes scripts é ü 日本"
+    folder.mkdir()
+    script = folder / "calcul très lent.py"
+    script.write_text("def lent():\n    total = 0\n    for i in range(300_000):\n        total += i\n"
+                      "    return total\n\nprint('ok é', lent())\n", encoding="utf-8")
+    outcome = run_script(qtbot, window, script, wait_profile=True)
+    assert outcome.status == "finished", outcome.message
+    assert "ok é" in window.console.toPlainText()
+    assert window.source.shown_file is not None and os.path.samefile(window.source.shown_file, script)
+    assert "calcul très lent.py" in window.windowTitle()
+
+
+def test_non_utf8_output(qtbot, window, tmp_path):
+    outcome = run_script(qtbot, window, SCRIPTS_DIR / "raw_bytes.py")
+    assert outcome.status == "finished"
+    text = window.console.toPlainText()
+    assert "\ufffd" in text and "not utf-8" in text
+    raw = open(os.path.join(outcome.output_dir, "output.log"), "rb").read()
+    assert b"\xff\xfe\x80 not utf-8 \xc3\x28\n" in raw and b"err \xe9\xff\n" in raw
+
+
+def _open_expecting_failure(qtbot, win, path) -> str:
+    with qtbot.waitSignal(win.load_failed, timeout=60_000) as blocker:
+        win.open_profile(str(path))
+    return blocker.args[0]
+
+
+def _open_expecting_profile(qtbot, win, path):
+    with qtbot.waitSignal(win.profile_shown, timeout=60_000) as blocker:
+        win.open_profile(str(path))
+    return blocker.args[0]
+
+
+def _is_plain_sentence(text: str) -> bool:
+    return bool(text) and text[0].isupper() and "Traceback" not in text and len(text) < 400
+
+
+def test_truncated_and_garbage_prof_then_a_valid_one(qtbot, window, tmp_path):
+    good = DATA_DIR / "pstats_sample.prof"
+    truncated = tmp_path / "truncated.prof"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    garbage = tmp_path / "garbage.prof"
+    garbage.write_bytes(os.urandom(4096))
+    for bad in (truncated, garbage):
+        text = _open_expecting_failure(qtbot, window, bad)
+        assert _is_plain_sentence(text), text
+        assert window.status_text() == text
+        assert window.isVisible()
+    save_shot(window, "garbage_prof")
+    copy = tmp_path / "good.prof"
+    shutil.copyfile(good, copy)
+    loaded = _open_expecting_profile(qtbot, window, copy)
+    assert loaded.profile.functions and window.table.model().rowCount() > 0
+    assert "Opened good.prof" in window.status_text()
+
+
+def test_scalene_empty_result(qtbot, window, tmp_path):
+    empty = tmp_path / "profile.json"
+    empty.write_text("{}", encoding="utf-8")
+    text = _open_expecting_failure(qtbot, window, empty)
+    assert _is_plain_sentence(text), text
+    assert "scalene" in text.lower() and ("empty" in text.lower() or "no samples" in text.lower()), text
+
+
+def test_recursion_5000_deep(qtbot, window, tmp_path):
+    outcome = run_script(qtbot, window, SCRIPTS_DIR / "recursion.py", ["5000"], wait_profile=True)
+    assert outcome.status == "finished", outcome.message
+    names = {window.loaded.profile.functions[r["func"]].name for r in window.loaded.rows}
+    assert "descend" in names
+    assert "depth 5000" in window.console.toPlainText()
+    save_shot(window, "recursion")
