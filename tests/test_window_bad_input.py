@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 import pytest
 from PySide6.QtCore import QTimer
@@ -18,11 +19,16 @@ from window_support import (
     window,  # noqa: F401 - fixture
 )
 
-from gpuprof_gui.ui.console import MAX_LINES
+from gpuprof_gui.ui.console import MAX_LINE_CHARS, MAX_LINES
 
 pytestmark = pytest.mark.timeout(180)
 
 DATA_DIR = SCRIPTS_DIR.parent / "data"
+TICK_MS = 50
+MAX_UI_STALL_S = 1.0
+"""Longest the event loop may stall while output pours in (generous for a loaded 2-core VM)."""
+BIG_OUTPUT_MAX_S = 20.0
+"""50 MB reaches the console in well under 2 s; 64 KiB lines used to make it 31 s."""
 
 
 def _lower(win) -> str:
@@ -130,19 +136,25 @@ def test_timeout_stops_a_hang(qtbot, window, tmp_path):
 
 
 def test_50_mb_of_output_stays_responsive(qtbot, window, tmp_path):
-    ticks = []
-    timer = QTimer(window, interval=50)
-    timer.timeout.connect(lambda: ticks.append(1))
+    ticks_s = []
+    timer = QTimer(window, interval=TICK_MS)
+    timer.timeout.connect(lambda: ticks_s.append(time.monotonic()))
     timer.start()
     outcome = run_script(qtbot, window, SCRIPTS_DIR / "big_output.py", ["50"], timeout_ms=120_000)
     timer.stop()
     assert outcome.status == "finished", outcome.message
+    # Showing the output must not throttle the script (64 KiB lines once took 31 s).
+    assert outcome.wall_s < BIG_OUTPUT_MAX_S, outcome.wall_s
     assert window.console.blockCount() <= MAX_LINES + 1
+    text = window.console.toPlainText()
+    assert max(len(line) for line in text.splitlines()) <= MAX_LINE_CHARS + 80
+    assert "more characters on this line" in text
     log = os.path.join(outcome.output_dir, "output.log")
-    expected = 50 * (1 << 20) // 65536 * 65536
-    assert os.path.getsize(log) == expected
-    # The timer fired through the run: at least a third of its 50 ms slots.
-    assert len(ticks) >= max(3, int(outcome.wall_s * 20 / 3)), (len(ticks), outcome.wall_s)
+    assert os.path.getsize(log) == 50 * (1 << 20) // 65536 * 65536  # every byte, untouched
+    # The event loop kept turning: no gap between timer ticks longer than a stall a person notices.
+    assert len(ticks_s) >= 2
+    gaps = [b - a for a, b in zip(ticks_s, ticks_s[1:])]
+    assert max(gaps) < MAX_UI_STALL_S, max(gaps)
     save_shot(window, "big_output")
     quick_run_works(qtbot, window, tmp_path)
 
