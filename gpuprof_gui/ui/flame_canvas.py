@@ -20,6 +20,9 @@ from gpuprof_gui.core.model import ROOT, Profile
 from gpuprof_gui.ui.palette import ViewPalette, current_palette, is_dark_fill, label_colour_on
 
 EMPTY_TEXT = "Run a script or open a profile to see its flame graph"
+EMPTY_HINTS = ("Drop a .py script or a profile file anywhere on the window\n"
+               "Ctrl+O  open a script  ·  Ctrl+E  the bundled example  ·  F5  run\n"
+               "Ctrl+Shift+O  open a .prof, Scalene .json or folded-stacks file")
 
 MIN_FRAME_DEVICE_PX = 1.0  # narrower frames are invisible; skip them (one device pixel)
 ROW_GAP_PX = 1.0  # background line between rows, so stacked frames read as separate
@@ -281,7 +284,10 @@ class FlameCanvas(QWidget):
         p.setPen(QColor(self._palette.text))
         p.setFont(self._label_font)
         flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
-        p.drawText(QRectF(self.rect()).adjusted(20, 20, -20, -20), int(flags), EMPTY_TEXT)
+        area = QRectF(self.rect()).adjusted(20, 20, -20, -20)
+        line_h = p.fontMetrics().height()
+        p.drawText(area.adjusted(0, 0, 0, -4 * line_h), int(flags), EMPTY_TEXT)
+        p.drawText(area.adjusted(0, 2 * line_h, 0, 2 * line_h), int(flags), EMPTY_HINTS)
         self.last_paint_stats = {"rects": 0, "labels": 0, "hints": 0}
 
     def _visible_frames(self) -> dict[str, np.ndarray] | None:
