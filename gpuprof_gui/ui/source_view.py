@@ -210,7 +210,7 @@ class SourceView(QWidget):
         figures = (f"self {format_time(rec.self_s)} · total {format_time(rec.total_s)}"
                    if profile.unit == "s" else f"self {rec.self_s:,.0f} · total {rec.total_s:,.0f} samples")
         if rec.calls is not None:
-            figures += f" · {format_count(rec.calls)} calls"
+            figures += f" · {format_count(rec.calls)} {'call' if rec.calls == 1 else 'calls'}"
         path = resolve_source(rec.file, self.search_dirs)
         name = rec.name.replace("<", "&lt;").replace(">", "&gt;")
         if path is None:
