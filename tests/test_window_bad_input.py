@@ -126,6 +126,18 @@ def test_cancel_a_hang_leaves_no_process(qtbot, window, tmp_path):
     quick_run_works(qtbot, window, tmp_path)
 
 
+def test_closing_the_window_mid_run_leaves_no_process(qtbot, window, tmp_path):
+    pid_file = tmp_path / "child.pid"
+    window.run_bar.set_script(str(SCRIPTS_DIR / "child_outlives.py"))
+    window.run_bar.set_args([str(pid_file), "hang"])
+    window.start_run()
+    qtbot.waitUntil(lambda: pid_file.exists() and bool(pid_file.read_text().strip()), timeout=RUN_TIMEOUT_MS)
+    child, worker = int(pid_file.read_text()), window.current_run._pid
+    window.close()
+    for pid in (child, worker):
+        assert wait_gone(pid), f"process {pid} outlived the window"
+
+
 def test_timeout_stops_a_hang(qtbot, window, tmp_path):
     window.run_bar.timeout_spin.setValue(2)
     outcome = run_script(qtbot, window, SCRIPTS_DIR / "hang.py")

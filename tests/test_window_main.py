@@ -86,6 +86,7 @@ def test_cprofile_run_of_the_example_fills_every_view(qtbot, window, examples_di
     assert os.path.samefile(window.source.shown_file, script)
     assert "def pairwise_distances" in window.source.editor.toPlainText()
     assert "pairwise_distances" in window.source.header.text()
+    assert " · 1 call<" in window.source.header.text()  # called once: singular
     assert window.source.editor._heat
     # The console has the script's own output and the outcome.
     console = window.console.toPlainText()
