@@ -26,6 +26,8 @@ MAX_SOURCE_BYTES = 4 * 1024 * 1024
 HEAT_COLUMN_PX = 64
 """Room for a bar and "100.0%" in the gutter."""
 _HEAT_RGB = (239, 108, 0)
+CONTEXT_LINES_ABOVE = 2
+"""Lines shown above a function's def (decorators, a comment); centring wasted half the view."""
 
 
 def _fmt(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
@@ -156,10 +158,11 @@ class CodeEditor(QPlainTextEdit):
         self.setExtraSelections(selections)
 
     def scroll_to_line(self, line: int) -> None:
+        """Put ``line`` (a def) near the top: its body, where the heat is, lies below it."""
         block = self.document().findBlockByNumber(max(0, line - 1))
-        cursor = QTextCursor(block)
-        self.setTextCursor(cursor)
-        self.centerCursor()
+        self.setTextCursor(QTextCursor(block))
+        # Without wrapping, QPlainTextEdit scrolls by whole lines (blocks).
+        self.verticalScrollBar().setValue(max(0, line - 1 - CONTEXT_LINES_ABOVE))
 
 
 def resolve_source(path: str, search_dirs: list[str]) -> str | None:
@@ -233,7 +236,15 @@ class SourceView(QWidget):
         self.editor.set_heat(heat, labels)
         self.header.setText(f"<b>{name}</b> — {figures}<br>{path}:{rec.line}"
                             + (f"<br><i>{note}</i>" if note else ""))
-        self.editor.scroll_to_line(rec.line)
+        self.editor.scroll_to_line(self._hottest_line_of(profile, rec, heat))
+
+    @staticmethod
+    def _hottest_line_of(profile: Profile, rec, heat: dict[int, float]) -> int:
+        """The hottest line of ``rec``'s body (up to the next function in the file), else its first line."""
+        later = [f.line for f in profile.functions if f.file == rec.file and f.line > rec.line]
+        end = min(later, default=1 << 30)
+        body = [(share, line) for line, share in heat.items() if rec.line < line < end]
+        return max(body)[1] if body else rec.line
 
     @staticmethod
     def _heat_for(profile: Profile, file: str, def_line: int) -> tuple[dict[int, float], dict[int, str], str]:
