@@ -26,8 +26,6 @@ MAX_SOURCE_BYTES = 4 * 1024 * 1024
 HEAT_COLUMN_PX = 64
 """Room for a bar and "100.0%" in the gutter."""
 _HEAT_RGB = (239, 108, 0)
-CONTEXT_LINES_ABOVE = 2
-"""Lines shown above a function's def (decorators, a comment); centring wasted half the view."""
 
 
 def _fmt(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
@@ -158,11 +156,10 @@ class CodeEditor(QPlainTextEdit):
         self.setExtraSelections(selections)
 
     def scroll_to_line(self, line: int) -> None:
-        """Put ``line`` (a def) near the top: its body, where the heat is, lies below it."""
         block = self.document().findBlockByNumber(max(0, line - 1))
-        self.setTextCursor(QTextCursor(block))
-        # Without wrapping, QPlainTextEdit scrolls by whole lines (blocks).
-        self.verticalScrollBar().setValue(max(0, line - 1 - CONTEXT_LINES_ABOVE))
+        cursor = QTextCursor(block)
+        self.setTextCursor(cursor)
+        self.centerCursor()
 
 
 def resolve_source(path: str, search_dirs: list[str]) -> str | None:
