@@ -126,6 +126,14 @@ def test_scalene_run_of_the_example_has_per_line_heat(qtbot, window, examples_di
     def_line = next(i + 1 for i, s in enumerate(src) if s.startswith("def pairwise_distances"))
     assert any(line > def_line for line in heat)
     assert "Per-line heat" in window.source.header.text()
+    # The hottest line of the function's body is on screen, not scrolled off below the def.
+    settle(qtbot)
+    editor = window.source.editor
+    first = editor.firstVisibleBlock().blockNumber() + 1
+    shown = editor.viewport().height() // editor.fontMetrics().lineSpacing()
+    body = {ln: h for ln, h in heat.items() if def_line < ln <= def_line + 20}
+    hottest = max(body, key=body.get)
+    assert first <= hottest < first + shown, (first, shown, def_line, hottest)
     save_shot(window, "scalene_example")
 
 
