@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -182,13 +183,27 @@ def _write_to(stream) -> callable:
     return write
 
 
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _raise_interrupt(signum: int, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_profile(ns: argparse.Namespace, script_args: list[str]) -> int:
     spec = RunSpec(script=ns.script, args=[*ns.args, *script_args], profiler=ns.profiler,
                    timeout_s=ns.timeout, scalene_cpu_only=ns.cpu_only)
     preload = _preload_analysis()
-    # With --json, stdout carries only our document; the script's output goes to stderr.
-    outcome = run_profile(spec, on_stdout=_write_to(sys.stderr if ns.json else sys.stdout),
-                          on_stderr=_write_to(sys.stderr))
+    # The worker runs in its own session: a `kill` or a closed terminal reaches only
+    # us, so treat them like Ctrl-C, which the runner turns into a clean cancel.
+    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in _STOP_SIGNALS}
+    try:
+        # With --json, stdout carries only our document; the script's output goes to stderr.
+        outcome = run_profile(spec, on_stdout=_write_to(sys.stderr if ns.json else sys.stdout),
+                              on_stderr=_write_to(sys.stderr))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     profile_path = _keep_output(outcome, ns.output) if ns.output else outcome.profile_path
     doc = {"profiler": outcome.profiler, "status": outcome.status, "message": outcome.message,
            "exit_code": outcome.script_exit_code, "signal": outcome.signal,
@@ -207,7 +222,8 @@ def cmd_profile(ns: argparse.Namespace, script_args: list[str]) -> int:
             rows, unit = _hotspots(profile, ns.top if ns.json else ns.top or DEFAULT_TOP), profile.unit
             doc["notes"] = [*doc["notes"], *(n for n in profile.notes if n not in doc["notes"])]
         except ProfileFormatError as exc:
-            doc["message"] = f"{outcome.message} {exc}"
+            # A worker note (e.g. Scalene's empty profile) already says why; else the importer does.
+            doc["message"] = outcome.message if outcome.notes else f"{outcome.message} {exc}"
             profile_path = None
     print(doc["message"] + (f" Raw profile: {profile_path}" if profile_path else ""), file=sys.stderr)
     _emit(doc, rows, ns.json, unit)

@@ -342,6 +342,13 @@ def test_scalene_empty_profile_gets_a_clear_message():
 
 
 @pytest.mark.slow
+def test_cli_scalene_empty_profile(tmp_path):
+    res = cli("profile", "--profiler", "scalene", "--cpu-only", str(SCRIPTS / "quick.py"))
+    assert res.returncode == 3
+    assert b"Scalene recorded no samples" in res.stderr and b"Traceback" not in res.stderr
+
+
+@pytest.mark.slow
 def test_scalene_exception_and_exit_status():
     outcome, sink = profile(SCRIPTS / "exits.py", 3, profiler="scalene", scalene_cpu_only=True)
     assert outcome.status == "script_error" and outcome.script_exit_code == 3
@@ -465,3 +472,40 @@ def test_cli_open_good_prof(tmp_path):
     assert res.returncode == 0, res.stderr
     names = [row["name"] for row in json.loads(res.stdout)["hotspots"]]
     assert "busy_work" in names
+
+
+def _start_cli_on_hanging_script(tmp_path: Path, profiler: str = "cprofile"
+                                 ) -> tuple[subprocess.Popen, int, int]:
+    """`gpuprof profile` on a script that hangs with a child; (cli, its worker's pid, child pid)."""
+    pid_file = tmp_path / "child.pid"
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "gpuprof_gui.cli", "profile", "--profiler",
+                             profiler, "--cpu-only", str(SCRIPTS / "child_outlives.py"), "--",
+                             str(pid_file), "hang"],
+                            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    # The child's process group is the worker's (the worker leads it).
+    return proc, os.getpgid(child), child
+
+
+@pytest.mark.slow
+def test_cli_terminated_cancels_cleanly(tmp_path):
+    proc, worker, child = _start_cli_on_hanging_script(tmp_path)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert b"Cancelled after" in err and b"partial profile shown" in err
+    assert process_gone(worker) and process_gone(child)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profiler", ["cprofile", "scalene"])
+def test_cli_killed_leaves_no_orphans(tmp_path, profiler):
+    proc, worker, child = _start_cli_on_hanging_script(tmp_path, profiler)
+    proc.kill()  # no chance to clean up: the worker notices its parent died
+    proc.communicate(timeout=30)
+    assert process_gone(worker, wait_s=STOP_GRACE_S + ORPHAN_WAIT_S)
+    assert process_gone(child, wait_s=ORPHAN_WAIT_S)

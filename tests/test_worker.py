@@ -32,10 +32,11 @@ SCRIPTS = Path(__file__).resolve().parent / "scripts"
 pytestmark = pytest.mark.timeout(120)
 
 
-def run_worker_directly(args: list[str], cwd: Path) -> tuple[int, list[dict], bytes]:
-    """Start the profile worker by hand with a pipe; (exit status, messages, stderr)."""
+def run_worker_directly(args: list[str], cwd: Path,
+                        python_flags: tuple[str, ...] = ()) -> tuple[int, list[dict], bytes]:
+    """Start the profile worker by hand with a pipe (no new session); (status, messages, stderr)."""
     read_fd, write_fd = os.pipe()
-    argv = [sys.executable, "-m", "gpuprof_gui.workers.profile_worker",
+    argv = [sys.executable, *python_flags, "-m", "gpuprof_gui.workers.profile_worker",
             protocol.CHANNEL_FD_ARG, str(write_fd), *args]
     proc = subprocess.Popen(argv, pass_fds=(write_fd,), cwd=cwd, env=worker_env(None),
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -61,6 +62,23 @@ def test_worker_speaks_hello_then_result(tmp_path):
     assert result["status"] == "exit" and result["script_exit_code"] == 0
     assert result["profile_path"] == str(tmp_path / "out" / "profile.prof")
     assert result["wall_s"] > 0 and result["exception"] is None
+
+
+def test_worker_leads_its_own_process_group(tmp_path):
+    report = tmp_path / "env.json"
+    code, msgs, err = run_worker_directly(
+        ["--output-dir", str(tmp_path), str(SCRIPTS / "show_env.py"), "--", str(report)], tmp_path)
+    assert code == ExitCode.OK, err
+    assert json.loads(report.read_text())["pgid_is_leader"]  # it called setsid itself
+
+
+def test_worker_without_scalene_reports_profiler_missing(tmp_path):
+    # -S hides site-packages (where Scalene lives); the worker itself needs only the stdlib.
+    code, msgs, _ = run_worker_directly(
+        ["--profiler", "scalene", "--output-dir", str(tmp_path), str(SCRIPTS / "quick.py")],
+        tmp_path, python_flags=("-S",))
+    assert code == ExitCode.PROFILER_MISSING
+    assert msgs[-1]["type"] == "error" and msgs[-1]["message"] == ExitCode.PROFILER_MISSING.message
 
 
 def test_worker_error_message_and_exit_code(tmp_path):

@@ -89,6 +89,58 @@ def _become_group_leader() -> None:
             pass
 
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+# Linux sends this when the parent dies (PR_SET_PDEATHSIG). It is not SIGTERM,
+# which the parent sends to cancel: only the parent's death may make the worker
+# kill its whole group itself. The worker has no terminal, so no real hang-up
+# arrives on it.
+ORPHAN_SIGNAL = signal.SIGHUP
+
+_orphaned = False
+
+
+def _on_orphaned(signum: int, frame: types.FrameType | None) -> None:
+    global _orphaned
+    _orphaned = True
+    handler = signal.getsignal(signal.SIGTERM)
+    if callable(handler):  # the cancel path: the script stops, the profile is saved
+        handler(signum, frame)
+    elif handler != signal.SIG_IGN:
+        sys.exit(ExitCode.OK)
+
+
+def _die_with_parent() -> None:
+    """Get :data:`ORPHAN_SIGNAL` if the parent dies (Linux), and act on it.
+
+    The worker lives in its own session, so a killed GUI or CLI would otherwise
+    leave the script running; :func:`_kill_group_if_orphaned` then takes the
+    script's children along.
+    """
+    global _orphaned
+    if not sys.platform.startswith("linux"):
+        return
+    ppid = os.getppid()
+    signal.signal(ORPHAN_SIGNAL, _on_orphaned)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(ORPHAN_SIGNAL), 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != ppid:  # it died before prctl took effect
+        _orphaned = True
+
+
+def _kill_group_if_orphaned() -> None:
+    """Nobody is left to stop our process group: stop it (and us) now."""
+    if _orphaned:
+        try:
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def _restore_environment() -> None:
     """Undo the PYTHONPATH entry the runner added only so ``-m`` finds us."""
     added = os.environ.pop(ADDED_PATH_ENV, None)
@@ -324,7 +376,15 @@ def run_scalene(script: str, args: list[str], output_dir: str, cpu_only: bool,
     except OSError as exc:
         channel.error(ExitCode.PROFILER_FAILED, f"{ExitCode.PROFILER_FAILED.message} ({exc})")
         return ExitCode.PROFILER_FAILED
-    signal.signal(signal.SIGTERM, lambda signum, frame: cancelled.append(signum))
+    def on_sigterm(signum: int, frame: types.FrameType | None) -> None:
+        cancelled.append(signum)
+        if _orphaned:  # the parent's death reached only us: stop Scalene the usual way
+            try:
+                os.killpg(os.getpgrp(), signal.SIGTERM)
+            except OSError:
+                pass
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     returncode = proc.wait()
     wall_s = time.perf_counter() - t0
     if not stray_existed:
@@ -355,6 +415,7 @@ def run_scalene(script: str, args: list[str], output_dir: str, cpu_only: bool,
 
 def main(argv: list[str] | None = None) -> int:
     _become_group_leader()
+    _die_with_parent()
     args = parse_args(argv)
     channel = open_channel(args.channel_fd, "profile")
     if channel is None:
@@ -368,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(text)
         channel.error(ExitCode.INTERNAL_ERROR, ExitCode.INTERNAL_ERROR.message, text)
         return ExitCode.INTERNAL_ERROR
+    finally:
+        _kill_group_if_orphaned()
 
 
 def _profile(args: argparse.Namespace, channel: Channel) -> int:
