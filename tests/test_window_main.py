@@ -22,7 +22,7 @@ from window_support import (
 
 from gpuprof_gui.assets import example_path
 from gpuprof_gui.core.model import ROOT
-from gpuprof_gui.ui.hotspot_table import COL_FUNCTION
+from gpuprof_gui.ui.hotspot_table import COL_FUNCTION, FUNC_ROLE
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -41,7 +41,7 @@ EXPECTED_ORDER = _expected_order()
 
 def _function_names(win) -> list[str]:
     prof = win.loaded.profile
-    return [prof.functions[win.table.model().index(r, 0).data(Qt.ItemDataRole.UserRole + 2)].name
+    return [prof.functions[win.table.model().index(r, 0).data(FUNC_ROLE)].name
             for r in range(win.table.model().rowCount())]
 
 

@@ -13,6 +13,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox
 from window_support import (
     RUN_TIMEOUT_MS,
+    SHOTS_DIR,
     SCRIPTS_DIR,
     distinct_colours,
     make_window,
@@ -176,4 +177,4 @@ def test_gui_command_writes_a_populated_screenshot(tmp_path, examples_dir):
     # The settings and the run went where they were told, nowhere in the user's home.
     assert list((tmp_path / "runs").iterdir())
     assert (tmp_path / "config" / "gpuprof-gui").exists()
-    shutil.copyfile(shot, "/tmp/win_cli_screenshot.png")
+    shutil.copyfile(shot, SHOTS_DIR / "win_cli_screenshot.png")
