@@ -233,6 +233,7 @@ def test_truncated_and_garbage_prof_then_a_valid_one(qtbot, window, tmp_path):
     for bad in (truncated, garbage):
         text = _open_expecting_failure(qtbot, window, bad)
         assert _is_plain_sentence(text), text
+        assert bad.name in text  # the message names the file it is about
         assert window.status_text() == text
         assert window.isVisible()
     save_shot(window, "garbage_prof")

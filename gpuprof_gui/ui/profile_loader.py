@@ -69,11 +69,14 @@ class _LoadTask(QRunnable):
         try:
             result = load_everything(self._path, self._trusted)
         except ProfileFormatError as exc:
-            self._signals.failed.emit(str(exc), self._ticket)
+            self._fail(str(exc))
         except Exception as exc:  # noqa: BLE001 - anything else is still a message, never a crash
-            self._signals.failed.emit(f"Could not read the profile: {type(exc).__name__}: {exc}", self._ticket)
+            self._fail(f"{type(exc).__name__}: {exc}")
         else:
             self._signals.loaded.emit(result, self._ticket)
+
+    def _fail(self, why: str) -> None:
+        self._signals.failed.emit(f"Could not open {os.path.basename(self._path)}: {why}", self._ticket)
 
 
 class ProfileLoader(QObject):
