@@ -1,0 +1,83 @@
+"""What telemetry sampling costs: process CPU time over wall time while the sampler runs.
+
+    PYTHONPATH=. python3 benchmarks/telemetry_cost.py [--seconds 10] [--hz 10]
+
+Prints one JSON object. The main thread only sleeps, so the process's CPU
+time is the sampler's (plus a baseline measured the same way without it).
+Target from the issue: <= 2% of one core at 10 Hz. Needs NVML and a GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import sys
+import time
+from datetime import datetime, timezone
+
+import numpy as np
+
+from gpuprof_gui.gpu import nvml
+from gpuprof_gui.gpu.telemetry import TelemetrySampler
+
+TICK_TIMING_REPEATS = 200  # sample_once calls timed one by one for the per-tick cost
+
+
+def cpu_fraction(seconds: float, sampler: TelemetrySampler | None) -> tuple[float, float]:
+    """(CPU seconds / wall seconds, wall seconds) over a sleep of ``seconds``."""
+    if sampler is not None:
+        sampler.start()
+    cpu0, wall0 = time.process_time(), time.monotonic()
+    time.sleep(seconds)
+    cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+    if sampler is not None:
+        sampler.stop()
+    return cpu / wall, wall
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--hz", type=float, default=10.0)
+    args = parser.parse_args()
+    ok, reason = nvml.nvml_available()
+    if not ok:
+        print(json.dumps({"error": reason}))
+        return 3
+    baseline, _ = cpu_fraction(min(args.seconds, 3.0), None)
+    sampler = TelemetrySampler(args.hz)
+    fraction, wall = cpu_fraction(args.seconds, sampler)
+    ticks = sampler.ticks
+    timer = TelemetrySampler(args.hz)
+    durations = []
+    for _ in range(TICK_TIMING_REPEATS):
+        start = time.perf_counter()
+        timer.sample_once()
+        durations.append(time.perf_counter() - start)
+    devices = sampler.devices()
+    result = {
+        "benchmark": "telemetry_cost",
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "host": socket.gethostname(),
+        "devices": [d["name"] for d in devices],
+        "util_source": [d["util_source"] for d in devices],
+        "python": sys.version.split()[0],
+        "hz": sampler.hz,
+        "wall_s": round(wall, 3),
+        "ticks": ticks,
+        "achieved_hz": round(ticks / wall, 2),
+        "cpu_pct_of_one_core": round(100 * fraction, 3),
+        "baseline_cpu_pct": round(100 * baseline, 3),
+        "sampler_cpu_pct": round(100 * (fraction - baseline), 3),
+        "tick_ms_median": round(1e3 * float(np.median(durations)), 3),
+        "tick_ms_p95": round(1e3 * float(np.percentile(durations, 95)), 3),
+        "target_pct": 2.0,
+    }
+    result["meets_target"] = result["cpu_pct_of_one_core"] <= result["target_pct"]
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
