@@ -55,7 +55,27 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+# Modules that add verbs with ``add_parsers(subparsers)`` and ``dispatch(ns) -> int | None``.
+# Imported only when their verbs (or the top-level --help) are asked for, so that
+# `gpuprof profile` pays nothing for them. A module not in this installation is skipped.
+EXTENSION_VERB_MODULES = ("gpuprof_gui.cli_gpu_devices", "gpuprof_gui.cli_gpu_kernels")
+
+
+def _extension_modules() -> list:
+    import importlib
+
+    modules = []
+    for name in EXTENSION_VERB_MODULES:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # the module exists but something it needs is missing
+                raise
+    return modules
+
+
+def build_parser(extensions: list | None = None
+                 ) -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The top-level parser (for --help) and the parsers of the verbs we parse ourselves."""
     parser = _Parser(prog="gpuprof", description="Profile Python scripts; find what a GPU could speed up.",
                      epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -75,6 +95,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     _add_output_options(opener)
     verbs.add_parser("gui", help="open the desktop application: gui [SCRIPT] [--profiler P] "
                      "[--run] [--screenshot PNG]", add_help=False)
+    for module in extensions or ():
+        module.add_parsers(verbs)
     return parser, {"profile": prof, "open": opener}
 
 
@@ -262,8 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     parser, verbs = build_parser()
     try:
         if not own or own[0] not in verbs:
-            parser.parse_args(own)  # --help, or an error naming the verbs
-            return EXIT_USAGE
+            return _other_verb(own, script_args)
         # Intermixed parsing lets options follow the script (`profile s.py --json`);
         # argparse supports it only without subparsers, hence one parser per verb.
         ns = verbs[own[0]].parse_intermixed_args(own[1:])
@@ -274,6 +295,19 @@ def main(argv: list[str] | None = None) -> int:
     if own[0] == "profile":
         return cmd_profile(ns, script_args)
     return cmd_open(ns)
+
+
+def _other_verb(own: list[str], script_args: list[str]) -> int:
+    """A verb from an extension module, the top-level --help, or a usage error."""
+    extensions = _extension_modules()
+    parser, _ = build_parser(extensions)
+    ns = parser.parse_args(own + (["--", *script_args] if script_args else []))
+    for module in extensions:
+        status = module.dispatch(ns)
+        if status is not None:
+            return status
+    parser.error(f"no handler for the verb {ns.verb!r}")
+    return EXIT_USAGE
 
 
 def gui_main() -> None:

@@ -186,3 +186,36 @@ def test_gui_verb_forwards_arguments(monkeypatch):
     with pytest.raises(SystemExit) as exc:
         cli.gui_main()
     assert exc.value.code == 7 and seen[-1] == ["--screenshot", "x.png"]
+
+
+def test_extension_verbs_are_parsed_and_dispatched(monkeypatch, capsys):
+    calls = []
+    ext = types.ModuleType("fake_gpuprof_verbs")
+
+    def add_parsers(verbs):
+        sub = verbs.add_parser("hello", help="say hello")
+        sub.add_argument("--times", type=int, default=1)
+
+    def dispatch(ns):
+        if ns.verb != "hello":
+            return None
+        calls.append(ns.times)
+        return 5
+
+    ext.add_parsers, ext.dispatch = add_parsers, dispatch
+    monkeypatch.setitem(sys.modules, "fake_gpuprof_verbs", ext)
+    monkeypatch.setattr(cli, "EXTENSION_VERB_MODULES", ("fake_gpuprof_verbs", "no_such_module_xyz"))
+    assert cli.main(["hello", "--times", "3"]) == 5 and calls == [3]
+    assert cli.main(["--help"]) == 0
+    assert "hello" in capsys.readouterr().out
+    assert cli.main(["nonsense"]) == 2
+
+
+def test_profile_verb_does_not_import_extension_verbs():
+    code = ("import sys; from gpuprof_gui import cli; "
+            f"rc = cli.main(['open', '--json', {str(DATA / 'scalene_sample.json')!r}]); "
+            "assert rc == 0, rc; "
+            "assert not [m for m in cli.EXTENSION_VERB_MODULES if m in sys.modules]")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
+    assert res.returncode == 0, res.stderr
