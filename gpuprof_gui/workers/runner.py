@@ -42,9 +42,6 @@ DRAIN_LIMIT_S = 2.0
 # hang `gpuprof open`.
 CONVERT_TIMEOUT_S = 60.0
 
-# Enough of the worker's stderr to explain a failed start, not the whole run.
-STDERR_TAIL_BYTES = 4096
-
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 STATUSES = ("finished", "script_error", "crashed", "cancelled", "timed_out", "could_not_start")
@@ -405,14 +402,8 @@ def convert_untrusted(in_path: str, out_path: str,
                 str(fd), os.path.abspath(in_path), os.path.abspath(out_path)]
 
     tracker = OutcomeTracker("convert", timeout_s)
-    stderr_tail = bytearray()
-
-    def keep_tail(data: bytes) -> None:
-        stderr_tail.extend(data)
-        del stderr_tail[:-STDERR_TAIL_BYTES]
-
-    outcome = supervise(argv_for_fd, tracker, env=worker_env(None), on_stderr=keep_tail,
-                        timeout_s=timeout_s)
+    # The worker's own output is not shown: its messages carry everything a user needs.
+    outcome = supervise(argv_for_fd, tracker, env=worker_env(None), timeout_s=timeout_s)
     if tracker.error is not None:
         return ConvertOutcome(False, str(tracker.error.get("message")), None)
     if tracker.result is not None and outcome.status != "timed_out":
