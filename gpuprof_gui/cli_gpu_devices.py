@@ -122,7 +122,7 @@ def run_monitor(seconds: float, hz: float, as_json: bool, output: str | None,
             else:
                 rows_printed = _write_table_rows(snap, rows_printed, out)
             out.flush()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C, or `gpuprof monitor --json | head`
         pass
     finally:
         sampler.stop()

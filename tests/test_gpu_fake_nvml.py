@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from gpuprof_gui import cli_gpu_devices
-from gpuprof_gui.gpu import install_hint, nvml, specs
+from gpuprof_gui.gpu import gpu_channel, install_hint, nvml, specs
 from gpuprof_gui.gpu.telemetry import TelemetrySampler
 from gpuprof_gui.gpu.trace_io import load_trace
 
@@ -123,6 +123,9 @@ def make_fake_pynvml(gpus: list[FakeGpu], init_error: int | None = None, cuda: i
 @pytest.fixture
 def fake_nvml(monkeypatch):
     """Factory: install a fake pynvml with the given GPUs; NVML state is reset around each test."""
+
+    # Read the driver's utilisation samples on every tick, so a test's ticks are independent.
+    monkeypatch.setattr(gpu_channel, "UTIL_READ_PERIOD_S", 0.0)
 
     def install(gpus=None, init_error=None, cuda=13000):
         module = make_fake_pynvml([FakeGpu()] if gpus is None else gpus, init_error, cuda)
@@ -250,6 +253,19 @@ def test_driver_samples_bookkeeping(fake_nvml):
     sampler.sample_once()
     assert list(sampler.snapshot()["devices"][0]["series"]["gpu_util_pct"][1]) == [40, 60, 80]
     assert sampler.devices()[0]["util_source"].startswith("driver samples")
+
+
+def test_driver_samples_are_read_in_batches(fake_nvml, monkeypatch):
+    gpu = FakeGpu()
+    fake_nvml(gpus=[gpu])
+    monkeypatch.setattr(gpu_channel, "UTIL_READ_PERIOD_S", 60.0)
+    sampler = TelemetrySampler(hz=10)
+    start_us = int(sampler.t0_wall * 1e6)
+    gpu.samples[1] = [(start_us + 1000, 10)]
+    for _ in range(5):
+        sampler.sample_once()
+    assert len(gpu.sample_calls) == 2  # one read of each kind in the period, not one per tick
+    assert len(sampler.snapshot()["devices"][0]["series"]["power_w"][0]) == 5
 
 
 def test_utilisation_falls_back_to_polled_rates(fake_nvml):

@@ -3,7 +3,8 @@
 Sampling behaviour: power, clocks, memory used, temperature and PCIe rates are
 polled at ``hz`` (default 10).  Utilisation comes from the driver's own
 time-stamped samples (``nvmlDeviceGetSamples``; about 200 ms apart on an H100,
-because the driver averages over 1/6 s to 1 s), so it has as many points as the
+because the driver averages over 1/6 s to 1 s), fetched in batches every
+``UTIL_READ_PERIOD_S`` (each fetch is costly), so it has as many points as the
 driver made, never more; where those are unsupported the sampler polls
 ``nvmlDeviceGetUtilizationRates`` instead and says so in ``util_source``.
 
@@ -104,7 +105,7 @@ class TelemetrySampler:
         for channel, polled, util in zip(self._channels, self._polled, self._util):
             now = time.monotonic()
             row = channel.poll(now)
-            samples = channel.utilisation(now + offset_s)
+            samples = channel.utilisation(now, now + offset_s)
             with self._lock:
                 polled.append(now, row)
                 for metric, pairs in samples.items():
