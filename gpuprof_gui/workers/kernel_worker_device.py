@@ -1,0 +1,141 @@
+"""Device facts, measured copy bandwidth and host↔device transfer times.
+
+Only the kernel worker imports this; ``cp`` is the CuPy module it hands in.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from gpuprof_gui.core.lab_model import DeviceFacts, TransferTiming
+
+# cudaDeviceAttr numbers (driver_types.h). The clock fields of cudaDeviceProp
+# are gone in CUDA 13, the attributes remain.
+_ATTR_CLOCK_KHZ = 13
+_ATTR_SM_COUNT = 16
+_ATTR_MEMORY_CLOCK_KHZ = 36
+_ATTR_BUS_WIDTH_BITS = 37
+_ATTR_L2_BYTES = 38
+_ATTR_MAX_THREADS_PER_SM = 39
+_ATTR_CC_MAJOR = 75
+_ATTR_CC_MINOR = 76
+
+# 1 GiB per buffer: far past L2 (50 MB on an H100), long enough (~0.7 ms at
+# 3 TB/s) that launch overhead is noise; shrunk when memory is short.
+COPY_BUFFER_BYTES = 1 << 30
+COPY_REPS = 20
+# Host↔device copies: median of a few, each synchronised and wall-timed, the
+# way a program waiting for its data sees them.
+TRANSFER_REPS = 5
+
+_H2D = 1  # cudaMemcpyHostToDevice
+_D2H = 2
+_D2D = 3
+
+
+def _version_words(v: int) -> str:
+    return f"{v // 1000}.{(v % 1000) // 10}"
+
+
+def device_facts(cp: Any) -> DeviceFacts:
+    """Name, SMs, clocks, bus, L2 and versions of the current device."""
+    rt = cp.cuda.runtime
+    dev = cp.cuda.Device().id
+    props = rt.getDeviceProperties(dev)
+
+    def attr(code: int, default: int = 0) -> int:
+        try:
+            return int(rt.deviceGetAttribute(code, dev))
+        except Exception:  # an attribute this runtime does not know
+            return default
+
+    name = props.get("name", b"")
+    return DeviceFacts(
+        name=name.decode() if isinstance(name, bytes) else str(name), index=dev,
+        compute_capability=f"{attr(_ATTR_CC_MAJOR)}.{attr(_ATTR_CC_MINOR)}",
+        sm_count=attr(_ATTR_SM_COUNT), clock_mhz=attr(_ATTR_CLOCK_KHZ) / 1e3,
+        memory_clock_mhz=attr(_ATTR_MEMORY_CLOCK_KHZ) / 1e3,
+        bus_width_bits=attr(_ATTR_BUS_WIDTH_BITS), l2_bytes=attr(_ATTR_L2_BYTES),
+        total_memory_bytes=int(props.get("totalGlobalMem", 0)),
+        max_threads_per_sm=attr(_ATTR_MAX_THREADS_PER_SM),
+        warp_size=int(props.get("warpSize", 32)),
+        driver_version=_version_words(rt.driverGetVersion()),
+        runtime_version=_version_words(rt.runtimeGetVersion()),
+        cupy_version=str(cp.__version__))
+
+
+def measure_copy_gbps(cp: Any) -> float:
+    """Device-to-device copy bandwidth (bytes read + written), median of COPY_REPS."""
+    free, _total = cp.cuda.runtime.memGetInfo()
+    nbytes = int(min(COPY_BUFFER_BYTES, free // 4))
+    src = cp.empty(nbytes, dtype=cp.uint8)
+    src.fill(1)
+    dst = cp.empty_like(src)
+    stream = cp.cuda.get_current_stream().ptr
+    copy = lambda: cp.cuda.runtime.memcpyAsync(dst.data.ptr, src.data.ptr, nbytes, _D2D, stream)  # noqa: E731
+    for _ in range(3):
+        copy()
+    samples = []
+    for _ in range(COPY_REPS):
+        start, end = cp.cuda.Event(), cp.cuda.Event()
+        start.record()
+        copy()
+        end.record()
+        end.synchronize()
+        samples.append(cp.cuda.get_elapsed_time(start, end))
+    del src, dst
+    cp.get_default_memory_pool().free_all_blocks()
+    return 2 * nbytes / (float(np.median(samples)) * 1e-3) / 1e9
+
+
+def _wall_ms(cp: Any, fn) -> float:
+    samples = []
+    for _ in range(TRANSFER_REPS):
+        cp.cuda.Device().synchronize()
+        t0 = time.perf_counter()
+        fn()
+        cp.cuda.Device().synchronize()
+        samples.append((time.perf_counter() - t0) * 1e3)
+    return float(np.median(samples))
+
+
+def _pinned_like(cp: Any, arr: np.ndarray) -> np.ndarray:
+    mem = cp.cuda.alloc_pinned_memory(max(1, arr.nbytes))
+    out = np.frombuffer(mem, dtype=arr.dtype, count=arr.size).reshape(arr.shape)
+    out[...] = arr
+    return out
+
+
+def time_transfers(cp: Any, size: int, host_inputs: tuple, output_like: np.ndarray) -> TransferTiming:
+    """H2D of the array inputs and D2H of the output, from pageable and from pinned memory."""
+    rt = cp.cuda.runtime
+    stream = cp.cuda.get_current_stream().ptr
+    arrays = [np.ascontiguousarray(a) for a in host_inputs if isinstance(a, np.ndarray)]
+    out_host = np.array(output_like, copy=True, order="C")  # touched pages: no first-touch faults
+    timing = TransferTiming(size=size, bytes_in=sum(a.nbytes for a in arrays),
+                            bytes_out=int(out_host.nbytes))
+    dev_in = [cp.empty(a.shape, a.dtype) for a in arrays]
+    dev_out = cp.empty(out_host.shape, out_host.dtype)
+
+    def h2d(srcs):
+        for d, h in zip(dev_in, srcs):
+            rt.memcpyAsync(d.data.ptr, h.ctypes.data, h.nbytes, _H2D, stream)
+
+    def d2h(dst):
+        rt.memcpyAsync(dst.ctypes.data, dev_out.data.ptr, dst.nbytes, _D2H, stream)
+
+    if arrays:
+        timing.h2d_pageable_ms = _wall_ms(cp, lambda: h2d(arrays))
+        pinned = [_pinned_like(cp, a) for a in arrays]
+        timing.h2d_pinned_ms = _wall_ms(cp, lambda: h2d(pinned))
+        del pinned
+    if out_host.nbytes:
+        timing.d2h_pageable_ms = _wall_ms(cp, lambda: d2h(out_host))
+        pinned_out = _pinned_like(cp, out_host)
+        timing.d2h_pinned_ms = _wall_ms(cp, lambda: d2h(pinned_out))
+        del pinned_out
+    del dev_in, dev_out
+    return timing
