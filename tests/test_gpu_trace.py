@@ -118,3 +118,15 @@ def test_recorded_h100_trace_loads():
     assert np.all(np.diff(t) > 0) and len(t) >= 10 * 15
     assert [b["label"] for b in trace.bands][0] == "idle before"
     assert isinstance(trace, Trace)
+
+
+def test_recorded_h100_device_facts_format():
+    """The device facts recorded on a real H100 keep the JSON shape and print as the text table."""
+    from gpuprof_gui.cli_gpu_devices import format_device
+
+    facts = json.loads((RECORDED.parent / "devices_h100.json").read_text())
+    assert facts["reason"] is None
+    dev = facts["devices"][0]
+    assert dev["sm_count"]["value"] == 132 and dev["measured_copy_gbps"] is None
+    text = format_device(dev)
+    assert "66.9 TFLOP/s" in text and "3,352.3 GB/s" in text and "63.0 GB/s" in text
