@@ -15,7 +15,7 @@ import sys
 import tempfile
 import threading
 
-from gpuprof_gui.workers.runner import RunOutcome, RunSpec, convert_untrusted, run_profile
+from gpuprof_gui.workers.runner import RunOutcome, RunSpec, open_profile_safely, run_profile
 
 # Exit statuses of `gpuprof` itself (the script's own nonzero status is passed on).
 EXIT_OK = 0
@@ -128,20 +128,7 @@ def _preload_analysis() -> threading.Thread:
 
 def _load(path: str, trusted: bool):
     """A Profile from ``path``; foreign cProfile dumps are parsed in the convert worker."""
-    from gpuprof_gui.core.importers import ProfileFormatError, UntrustedFormat, load_profile
-    from gpuprof_gui.core.serialize import load_profile_json
-
-    try:
-        return load_profile(path, trusted=trusted)
-    except UntrustedFormat:
-        pass
-    with tempfile.TemporaryDirectory(prefix="gpuprof-open-") as tmp:
-        converted = convert_untrusted(path, os.path.join(tmp, "profile.json"))
-        if not converted.ok:
-            raise ProfileFormatError(converted.message)
-        profile = load_profile_json(converted.output_path)
-    profile.source_path = path
-    return profile
+    return open_profile_safely(path, trusted)
 
 
 def _hotspots(profile, top: int | None) -> list[dict]:

@@ -8,7 +8,6 @@ in a worker process; a crash there cannot take the window down.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 
@@ -16,10 +15,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from gpuprof_gui.core.flame import FlameLayout, layout_for_profile
 from gpuprof_gui.core.hotspots import hotspot_rows
-from gpuprof_gui.core.importers import ProfileFormatError, UntrustedFormat, load_profile
-from gpuprof_gui.core.model import Profile
-from gpuprof_gui.core.serialize import load_profile_json
-from gpuprof_gui.workers.runner import convert_untrusted
+from gpuprof_gui.core.importers import ProfileFormatError
+from gpuprof_gui.workers.runner import open_profile_safely
 
 
 @dataclass(slots=True)
@@ -36,23 +33,10 @@ class LoadedProfile:
 def load_everything(path: str, trusted: bool) -> LoadedProfile:
     """Import ``path`` and prepare the views' data; raises ProfileFormatError."""
     t0 = time.perf_counter()
-    try:
-        profile = load_profile(path, trusted=trusted)
-    except UntrustedFormat:
-        profile = _convert_in_worker(path)
+    profile = open_profile_safely(path, trusted)
     layout = layout_for_profile(profile)
     rows = hotspot_rows(profile)
     return LoadedProfile(profile, layout, rows, path, time.perf_counter() - t0)
-
-
-def _convert_in_worker(path: str) -> Profile:
-    with tempfile.TemporaryDirectory(prefix="gpuprof-convert-") as tmp:
-        converted = convert_untrusted(path, os.path.join(tmp, "profile.json"))
-        if not converted.ok:
-            raise ProfileFormatError(converted.message)
-        profile = load_profile_json(converted.output_path)
-    profile.source_path = path
-    return profile
 
 
 class _Signals(QObject):

@@ -415,3 +415,28 @@ def convert_untrusted(in_path: str, out_path: str,
         return ConvertOutcome(False, "The profile file is damaged: reading it "
                               f"{_signal_words(outcome.signal)}.", None)
     return ConvertOutcome(False, f"The profile file could not be read ({outcome.message})", None)
+
+
+def open_profile_safely(path: str, trusted: bool = False):
+    """A Profile from any supported file; foreign cProfile dumps are parsed in the convert worker.
+
+    ``marshal`` (inside pstats) is not safe against malformed input, so an
+    untrusted ``.prof`` is converted to our JSON by a subprocess whose crash or
+    runaway memory cannot hurt the caller. Raises ProfileFormatError.
+    """
+    import tempfile
+
+    from gpuprof_gui.core.importers import ProfileFormatError, UntrustedFormat, load_profile
+    from gpuprof_gui.core.serialize import load_profile_json
+
+    try:
+        return load_profile(path, trusted=trusted)
+    except UntrustedFormat:
+        pass
+    with tempfile.TemporaryDirectory(prefix="gpuprof-open-") as tmp:
+        converted = convert_untrusted(path, os.path.join(tmp, "profile.json"))
+        if not converted.ok:
+            raise ProfileFormatError(converted.message)
+        profile = load_profile_json(converted.output_path)
+    profile.source_path = path
+    return profile
