@@ -93,6 +93,7 @@ class TelemetryView(QWidget):
         self._device = 0
         self._series: dict[str, _Series] = {}
         self._bands: list[dict[str, Any]] = []
+        self._extra_bands: list[dict[str, Any]] = []  # placed by the caller (lab records), kept across sources
         self._band_items: list[Any] = []
         self._latest_t = 0.0
         self.redraws = 0
@@ -222,7 +223,7 @@ class TelemetryView(QWidget):
         for plot_index, item in self._band_items:
             self.plots[plot_index].removeItem(item)
         self._band_items = []
-        for band in self._bands:
+        for band in self._bands + self._extra_bands:
             t0 = float(band["t_begin"])
             t1 = float(band["t_end"]) if band.get("t_end") is not None else self._latest_t
             for i, plot in enumerate(self.plots):
@@ -233,17 +234,28 @@ class TelemetryView(QWidget):
             # The label rides on an invisible line at the band's start, placed
             # relative to the view, so it stays readable at any zoom.
             line = pg.InfiniteLine(t0, pen=pg.mkPen(None), label=str(band.get("label", "")),
-                                   labelOpts={"position": 0.85, "color": (27, 94, 32), "anchors": [(0, 0.5), (0, 0.5)]})
+                                   labelOpts={"position": band.get("label_pos", 0.85), "color": (27, 94, 32), "anchors": [(0, 0.5), (0, 0.5)]})
             self.plots[0].addItem(line)
             self._band_items.append((0, line))
 
+    def set_extra_bands(self, bands: list[dict[str, Any]]) -> None:
+        """Bands besides the source's own, on this view's timeline (s since the source's t0).
+
+        Each is ``{"label", "t_begin", "t_end"}`` and may carry ``label_pos`` (0..1, the
+        label's height) so that the labels of short neighbouring bands do not overlap.
+        """
+        self._extra_bands = [dict(b) for b in bands]
+        self._draw_bands()
+        self._apply_x_range()
+
     def band_count(self) -> int:
-        return len(self._bands)
+        return len(self._bands) + len(self._extra_bands)
 
     def _apply_x_range(self, *_args) -> None:
         if not self.follow_box.isChecked():
             return
-        right = self._latest_t
+        right = max([self._latest_t] + [float(b["t_end"]) for b in self._extra_bands
+                                         if b.get("t_end") is not None])
         left = max(0.0, right - FOLLOW_WINDOW_S) if self._timer.isActive() else 0.0
         self._setting_range = True
         try:
