@@ -27,6 +27,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, metavar="S", help="stop the script after S seconds")
     parser.add_argument("--screenshot", metavar="PNG",
                         help=f"save the window as PNG once it shows results, then quit (also: ${SCREENSHOT_ENV})")
+    parser.add_argument("--lab-results", metavar="FILE", help="show a recorded kernel-lab results JSON")
+    parser.add_argument("--lab-trace", metavar="FILE", help="with --lab-results: its telemetry trace JSON")
+    parser.add_argument("--tab", choices=("profile", "lab"), help="the tab to show first")
     parser.epilog = "Arguments after -- go to the script."
     cut = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:cut])
@@ -66,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
             window.run_bar.set_args(args.script_args)
         else:
             window.open_profile(args.path)
+    args.lab_failed = bool(args.lab_results) and not window.lab.load_recorded(args.lab_results, args.lab_trace)
+    if args.tab == "lab" or args.lab_results:
+        window.tabs.setCurrentWidget(window.lab)
     if args.screenshot:
         window.resize(*SCREENSHOT_SIZE)
     window.show()
@@ -94,7 +100,8 @@ def _arm_screenshot(window, args: argparse.Namespace, state: dict) -> None:
         if not ok:
             print(f"gpuprof gui: could not write {args.screenshot}", file=sys.stderr)
         state["rc"] = 0 if ok and not failed else 1
-        print(f"screenshot: {args.screenshot} ({window.status_text()})", file=sys.stderr)
+        shown = window.lab.status_label.text() if window.tabs.currentWidget() is window.lab else window.status_text()
+        print(f"screenshot: {args.screenshot} ({shown})", file=sys.stderr)
         window.close()
         QApplication.instance().quit()
 
@@ -108,4 +115,4 @@ def _arm_screenshot(window, args: argparse.Namespace, state: dict) -> None:
         window.run_finished.connect(lambda outcome: None if outcome.ok else later(failed=True))
         QTimer.singleShot(SCREENSHOT_DEADLINE_MS, lambda: shoot(failed=True))
     else:
-        later()
+        later(failed=args.lab_failed)

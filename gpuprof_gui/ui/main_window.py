@@ -8,7 +8,8 @@ import time
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from gpuprof_gui import __version__
 from gpuprof_gui.assets import example_path, icon_path
@@ -17,6 +18,7 @@ from gpuprof_gui.ui.actions import make_actions, shortcuts_html
 from gpuprof_gui.ui.console import ConsolePane
 from gpuprof_gui.ui.flame_view import FlamePanel
 from gpuprof_gui.ui.hotspot_table import HotspotTable
+from gpuprof_gui.ui.lab_panel import LabPanel
 from gpuprof_gui.ui.profile_loader import LoadedProfile, ProfileLoader
 from gpuprof_gui.ui.qt_runner import QtProfileRun
 from gpuprof_gui.ui.run_bar import RunBar
@@ -50,6 +52,7 @@ class MainWindow(QMainWindow):
         self.table = HotspotTable(self)
         self.source = SourceView(self)
         self.console = ConsolePane(self)
+        self.lab = LabPanel(self)
         self.loader = ProfileLoader(self)
         self.current_run: QtProfileRun | None = None
         self.loaded: LoadedProfile | None = None
@@ -80,13 +83,17 @@ class MainWindow(QMainWindow):
         main.addWidget(bottom)
         main.setSizes([450, 550])
         self.splitters = {"main": main, "bottom": bottom, "right": right}
-        central = QWidget(self)
-        box = QVBoxLayout(central)
+        profile_page = QWidget(self)
+        box = QVBoxLayout(profile_page)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
         box.addWidget(self.run_bar)
         box.addWidget(main, 1)
-        self.setCentralWidget(central)
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(profile_page, "Profile")
+        self.tabs.addTab(self.lab, "Kernel lab")
+        self.setCentralWidget(self.tabs)
         self.statusBar().addWidget(self._status_label, 1)
 
     def _connect(self) -> None:
@@ -305,6 +312,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         if self.current_run is not None:
             self.current_run.kill()  # closing the window must not leave the script running
+        self.lab.shutdown()  # nor a kernel worker or the telemetry thread
         window_state.save(self)
         self.loader.wait(5_000)
         super().closeEvent(event)
