@@ -126,6 +126,7 @@ def test_scalene_run_of_the_example_has_per_line_heat(qtbot, window, examples_di
     def_line = next(i + 1 for i, s in enumerate(src) if s.startswith("def pairwise_distances"))
     assert any(line > def_line for line in heat)
     assert "Per-line heat" in window.source.header.text()
+    assert "Python" in window.source.header.text() and "native" in window.source.header.text()
     # The hottest line of the function's body is on screen, not scrolled off below the def.
     settle(qtbot)
     editor = window.source.editor

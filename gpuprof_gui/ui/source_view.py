@@ -180,6 +180,22 @@ def read_source(path: str) -> str:
         return f.read().decode("utf-8", errors="replace")
 
 
+def _sampled_breakdown(rec) -> str:
+    """Scalene's split of a function's CPU time, its memory and GPU share, where measured."""
+    parts = []
+    if rec.cpu_python_pct is not None:
+        parts.append(f"Python {format_pct(rec.cpu_python_pct)}")
+    if rec.cpu_native_pct is not None:
+        parts.append(f"native {format_pct(rec.cpu_native_pct)}")
+    if rec.cpu_system_pct is not None:
+        parts.append(f"system {format_pct(rec.cpu_system_pct)}")
+    if rec.mem_peak_mb:
+        parts.append(f"peak memory {rec.mem_peak_mb:,.1f} MB")
+    if rec.gpu_pct:
+        parts.append(f"GPU {format_pct(rec.gpu_pct)}")
+    return (" · of the run: " + ", ".join(parts)) if parts else ""
+
+
 class SourceView(QWidget):
     """Header (function, file, figures) above the code of the selected function."""
 
@@ -211,6 +227,7 @@ class SourceView(QWidget):
                    if profile.unit == "s" else f"self {rec.self_s:,.0f} · total {rec.total_s:,.0f} samples")
         if rec.calls is not None:
             figures += f" · {format_count(rec.calls)} {'call' if rec.calls == 1 else 'calls'}"
+        figures += _sampled_breakdown(rec)
         path = resolve_source(rec.file, self.search_dirs)
         name = rec.name.replace("<", "&lt;").replace(">", "&gt;")
         if path is None:
