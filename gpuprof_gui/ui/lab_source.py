@@ -29,8 +29,8 @@ _CUDA_WORDS = ("extern", "__global__", "__device__", "__shared__", "__restrict__
 class CudaHighlighter(QSyntaxHighlighter):
     """Keywords, CUDA built-ins, numbers, strings, // and one-line /* */ comments."""
 
-    def __init__(self, document) -> None:
-        super().__init__(document)
+    def __init__(self, parent) -> None:
+        super().__init__(parent)  # a QObject owner: attached to a document only while CUDA is shown
         words = "|".join(re.escape(w) for w in _CUDA_WORDS)
         self._rules = [
             (QRegularExpression(rf"(?<![\w#])#?\b({words})\b"), _fmt("#1565c0", bold=True)),
@@ -62,7 +62,7 @@ class CandidateSource(QWidget):
         self.editor = CodeEditor(self)
         # CodeEditor highlights Python; CUDA text gets its own highlighter instead.
         self._python = self.editor.document().findChildren(PythonHighlighter)
-        self._cuda = CudaHighlighter(None)
+        self._cuda = CudaHighlighter(self)
         self.run_button = QPushButton("Run edited")
         self.run_button.setToolTip("Run this candidate again with the edited source, at the chosen sizes")
         self.revert_button = QPushButton("Revert")
