@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             window.open_profile(args.path)
     args.lab_failed = bool(args.lab_results) and not window.lab.load_recorded(args.lab_results, args.lab_trace)
+    if args.lab_failed:
+        print(f"gpuprof gui: {window.lab.status_label.text()}", file=sys.stderr)
     if args.tab == "lab" or args.lab_results:
         window.tabs.setCurrentWidget(window.lab)
     if args.screenshot:
