@@ -7,6 +7,8 @@ NOT_FOUND when nothing is newer); its H100 numbers are datasheet values, not rea
 
 from __future__ import annotations
 
+import math
+
 import io
 import json
 import logging
@@ -292,6 +294,21 @@ def test_polled_metrics_power_and_pcie_counters(fake_nvml):
     assert s["pcie_tx_mbps"][1][1:].tolist() == pytest.approx([10.0, 10.0])
     assert s["memory_used_mib"][1][0] == 512 and s["sm_clock_mhz"][1][0] == 1755
     assert s["temperature_c"][1][0] == 34
+
+
+def test_pcie_counter_going_backwards_is_no_reading_not_a_negative_rate(fake_nvml):
+    gpu = FakeGpu()
+    fake_nvml(gpus=[gpu])
+    sampler = TelemetrySampler()
+    totals = [0, 5_000_000, 3_000_000, 8_000_000]  # the third read returns an older total
+    for step, total in enumerate(totals):
+        gpu.counter_ts_us = 1_000_000 + step * 100_000
+        gpu.counters = {197: total, 198: total}
+        sampler.sample_once()
+    rx = sampler.snapshot()["devices"][0]["series"]["pcie_rx_mbps"][1]
+    assert rx[1] == pytest.approx(50.0)
+    assert math.isnan(rx[2])  # never a negative rate
+    assert rx[3] == pytest.approx(50.0)
 
 
 def test_fallbacks_for_old_drivers(fake_nvml):

@@ -128,7 +128,10 @@ class GpuChannel:
         if previous is None or t_s <= previous[0]:
             return NAN, NAN
         dt = t_s - previous[0]
-        return (rx[0] - previous[2]) / dt / 1e6, (tx[0] - previous[1]) / dt / 1e6
+        rx_b, tx_b = rx[0] - previous[2], tx[0] - previous[1]
+        # A counter that went backwards (seen on an H100: about one read in 60
+        # returned an older total) says nothing about the rate: no reading.
+        return (rx_b / dt / 1e6 if rx_b >= 0 else NAN), (tx_b / dt / 1e6 if tx_b >= 0 else NAN)
 
     def _throughput_fallback(self, now_s: float) -> tuple[float, float]:
         if now_s >= self._pcie_fallback_due_s:
