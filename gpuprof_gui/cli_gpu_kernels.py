@@ -14,7 +14,7 @@ import threading
 
 from gpuprof_gui.core.lab_model import LabRecord
 
-EXIT_OK = 0  # every candidate correct at every size
+EXIT_OK = 0  # every candidate that ran is correct at every size (skipped ones say why)
 EXIT_SOME_FAILED = 1  # the run finished, but some candidate is wrong, failed or timed out
 EXIT_USAGE = 2  # bad command line or unreadable candidate file
 EXIT_NO_GPU = 3  # no CuPy, no driver or no GPU: the one-line reason goes to stderr
@@ -117,7 +117,7 @@ def dispatch(args: argparse.Namespace) -> int | None:
     if outcome.status == "error":
         print(f"gpuprof kernels: {outcome.message}", file=sys.stderr)
         return EXIT_USAGE
-    return EXIT_OK if records and all(r.correct for r in records) else EXIT_SOME_FAILED
+    return EXIT_OK if outcome.run is not None and outcome.run.all_correct else EXIT_SOME_FAILED
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,8 +6,9 @@ Qt and nothing installed from this repository:
     PYTHONPATH=. python tools/gpu_suite.py OUTDIR
 
 Writes OUTDIR/junit.xml, OUTDIR/lab_<example>.json (one recorded lab run per
-bundled example, device name and date inside), OUTDIR/truth.json and
-OUTDIR/summary.json. Exit status 0 only when the tests pass, every candidate
+bundled example, device name and date inside), OUTDIR/lab_faults.json (the
+fault file's run, for replaying failure states), OUTDIR/truth.json and
+OUTDIR/summary.json. GPU_SUITE_ONLY=tests,examples,faults,truth picks parts. Exit status 0 only when the tests pass, every candidate
 of every example is correct and every truth check holds.
 """
 
@@ -70,7 +71,8 @@ def run_examples(outdir: str) -> list[dict]:
             run = outcome.run
             entry["all_correct"] = run.all_correct
             entry["not_correct"] = [f"{r.candidate}@{r.size}: {r.error}" for r in run.records
-                                    if not r.correct]
+                                    if not r.correct and r.status != "skipped"]
+            entry["skipped"] = sorted({f"{r.candidate}: {r.error}" for r in run.skipped})
             best = run.best(max(r.size for r in run.records))
             if best is not None:
                 entry["best"] = {"candidate": best.candidate, "size": best.size,
@@ -81,6 +83,23 @@ def run_examples(outdir: str) -> list[dict]:
         print(json.dumps(entry), flush=True)
         out.append(entry)
     return out
+
+
+FAULTS_FILE = os.path.join(REPO, "tests", "data", "lab", "faults.py")
+FAULT_TIMEOUT_S = 15.0  # the hung candidate is killed after this
+
+
+def run_faults(outdir: str) -> dict:
+    """Record a run of the fault file: the window's tests replay its failure states."""
+    work = tempfile.mkdtemp(prefix="lab-faults-")
+    outcome = run_lab(LabRunSpec(path=FAULTS_FILE, output_dir=work,
+                                 candidate_timeout_s=FAULT_TIMEOUT_S))
+    entry = {"status": outcome.status, "workers_started": outcome.workers_started}
+    if outcome.run is not None:
+        shutil.copyfile(outcome.results_path, os.path.join(outdir, "lab_faults.json"))
+        entry["statuses"] = {r.candidate: r.status for r in outcome.run.records}
+    shutil.rmtree(work, ignore_errors=True)
+    return entry
 
 
 def run_truth(outdir: str) -> dict:
@@ -103,12 +122,14 @@ def main(argv: list[str]) -> int:
         return 2
     outdir = os.path.abspath(argv[0])
     os.makedirs(outdir, exist_ok=True)
-    only = os.environ.get("GPU_SUITE_ONLY", "tests,examples,truth").split(",")
+    only = os.environ.get("GPU_SUITE_ONLY", "tests,examples,faults,truth").split(",")
     summary: dict = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     if "tests" in only:
         summary["tests"] = run_tests(outdir)
     if "examples" in only:
         summary["examples"] = run_examples(outdir)
+    if "faults" in only:
+        summary["faults"] = run_faults(outdir)
     if "truth" in only:
         summary["truth"] = run_truth(outdir)
     ok = (summary.get("tests", {}).get("ok", True)

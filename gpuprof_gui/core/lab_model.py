@@ -246,7 +246,13 @@ class LabRun:
 
     @property
     def all_correct(self) -> bool:
-        return bool(self.records) and all(r.correct for r in self.records)
+        """Every candidate that ran is correct (skipped ones, e.g. Numba missing, do not count)."""
+        ran = [r for r in self.records if r.status != "skipped"]
+        return bool(ran) and all(r.correct for r in ran)
+
+    @property
+    def skipped(self) -> list[LabRecord]:
+        return [r for r in self.records if r.status == "skipped"]
 
     def to_dict(self) -> dict:
         return {"format": RESULTS_FORMAT, "version": RESULTS_VERSION, "synthetic": self.synthetic,

@@ -61,8 +61,15 @@ def cuda_unavailable_reason(cp_holder: list) -> str | None:
 
 
 def _numba_cuda(lab) -> tuple[object | None, str | None]:
+    """numba.cuda when it can compile and run a kernel here, else (None, why not)."""
     if not any(c.kind == "numba" for c in lab.candidates):
         return None, None
+    import numpy as np
+
+    if not hasattr(np, "row_stack"):
+        # NumPy 2.5 removed row_stack (deprecated alias of vstack); numba-cuda
+        # releases that still name it fail at their first compile without this.
+        np.row_stack = np.vstack
     try:
         from numba import cuda
     except Exception as exc:
@@ -70,8 +77,22 @@ def _numba_cuda(lab) -> tuple[object | None, str | None]:
     try:
         if not cuda.is_available():
             return None, "Numba cannot use the CUDA driver on this machine"
+
+        @cuda.jit
+        def probe(a):
+            i = cuda.grid(1)
+            if i < a.size:
+                a[i] = i
+
+        arr = cuda.device_array(4, dtype=np.float32)
+        probe[1, 4](arr)
+        cuda.synchronize()
     except Exception as exc:
-        return None, f"Numba's CUDA support failed to start ({type(exc).__name__}: {exc})"
+        import numba
+
+        first = (str(exc).strip().splitlines() or [""])[0]
+        return None, (f"Numba {numba.__version__} cannot compile CUDA kernels here with NumPy "
+                      f"{np.__version__} ({type(exc).__name__}: {first})")
     return cuda, None
 
 

@@ -27,9 +27,13 @@ _ATTR_CC_MINOR = 76
 # 3 TB/s) that launch overhead is noise; shrunk when memory is short.
 COPY_BUFFER_BYTES = 1 << 30
 COPY_REPS = 20
-# Host↔device copies: median of a few, each synchronised and wall-timed, the
-# way a program waiting for its data sees them.
-TRANSFER_REPS = 5
+# Host↔device copies: median of several, each synchronised and wall-timed, the
+# way a program waiting for its data sees them. Pageable copies wander by
+# ±15% from one copy to the next (the driver stages them through its own
+# pinned buffers with CPU copies); seven samples after one untimed copy keep
+# the median within a few percent run to run.
+TRANSFER_REPS = 7
+TRANSFER_WARMUP = 1
 
 _H2D = 1  # cudaMemcpyHostToDevice
 _D2H = 2
@@ -92,6 +96,8 @@ def measure_copy_gbps(cp: Any) -> float:
 
 
 def _wall_ms(cp: Any, fn) -> float:
+    for _ in range(TRANSFER_WARMUP):
+        fn()
     samples = []
     for _ in range(TRANSFER_REPS):
         cp.cuda.Device().synchronize()
