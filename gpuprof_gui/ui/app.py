@@ -16,6 +16,7 @@ SCREENSHOT_SETTLE_MS = 300
 """After results arrive, let layouts settle and the flame graph paint before grabbing."""
 SCREENSHOT_SIZE = (1600, 1000)
 SCREENSHOT_DEADLINE_MS = 10 * 60 * 1000
+LAB_SETTLE_MS = 2000
 """A run that never ends still gets its screenshot (and a failure exit) eventually."""
 
 
@@ -30,6 +31,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--lab-results", metavar="FILE", help="show a recorded kernel-lab results JSON")
     parser.add_argument("--lab-trace", metavar="FILE", help="with --lab-results: its telemetry trace JSON")
     parser.add_argument("--tab", choices=("profile", "lab"), help="the tab to show first")
+    parser.add_argument("--lab-file", metavar="FILE", help="open a kernel-lab candidate file in the lab tab")
+    parser.add_argument("--lab-run", action="store_true", help="with --lab-file: run its candidates at once")
     parser.epilog = "Arguments after -- go to the script."
     cut = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:cut])
@@ -72,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     args.lab_failed = bool(args.lab_results) and not window.lab.load_recorded(args.lab_results, args.lab_trace)
     if args.lab_failed:
         print(f"gpuprof gui: {window.lab.status_label.text()}", file=sys.stderr)
-    if args.tab == "lab" or args.lab_results:
+    if args.lab_file:
+        window.lab.set_file(args.lab_file)
+        if args.lab_run:
+            window.lab.controller.described.connect(_start_lab_once(window, args))
+    if args.tab == "lab" or args.lab_results or args.lab_file:
         window.tabs.setCurrentWidget(window.lab)
     if args.screenshot:
         window.resize(*SCREENSHOT_SIZE)
@@ -89,6 +96,26 @@ def main(argv: list[str] | None = None) -> int:
     del window
     app.processEvents()
     return state["rc"] or rc
+
+
+def _start_lab_once(window, args: argparse.Namespace):
+    """A slot that starts the lab run the first time the file's candidates are known.
+
+    If the lab cannot run (no GPU), ``args.on_lab_refused`` hears of it, so a
+    screenshot is taken at once instead of waiting for a run that never comes.
+    """
+    started = []
+
+    def start(*_args) -> None:
+        if started:
+            return
+        started.append(True)
+        if not window.lab.start_run():
+            print(f"gpuprof gui: {window.lab.status_label.text()}", file=sys.stderr)
+            for callback in getattr(args, "on_lab_refused", []):
+                callback()
+
+    return start
 
 
 def _arm_screenshot(window, args: argparse.Namespace, state: dict) -> None:
@@ -110,6 +137,13 @@ def _arm_screenshot(window, args: argparse.Namespace, state: dict) -> None:
     def later(failed: bool = False) -> None:
         QTimer.singleShot(SCREENSHOT_SETTLE_MS, lambda: shoot(failed))
 
+    if args.lab_file and args.lab_run:
+        # Let the telemetry plots take a few more samples after the last candidate.
+        window.lab.run_finished.connect(
+            lambda outcome: QTimer.singleShot(LAB_SETTLE_MS, lambda: shoot(outcome.status != "finished")))
+        args.on_lab_refused = [lambda: later(failed=True)]
+        QTimer.singleShot(SCREENSHOT_DEADLINE_MS, lambda: shoot(failed=True))
+        return
     wants_profile = args.run or (args.path and not args.path.endswith(".py") and os.path.isfile(args.path))
     if wants_profile:
         window.profile_shown.connect(lambda _r: later())
