@@ -34,6 +34,7 @@ COPY_REPS = 20
 # the median within a few percent run to run.
 TRANSFER_REPS = 7
 TRANSFER_WARMUP = 1
+TRANSFER_ROUNDS = 3
 
 _H2D = 1  # cudaMemcpyHostToDevice
 _D2H = 2
@@ -95,16 +96,18 @@ def measure_copy_gbps(cp: Any) -> float:
     return 2 * nbytes / (float(np.median(samples)) * 1e-3) / 1e9
 
 
-def _wall_ms(cp: Any, fn) -> float:
-    for _ in range(TRANSFER_WARMUP):
-        fn()
+def _wall_ms(cp: Any, rounds: list) -> float:
+    """Median over every round's timed copies; each round is (copy function, its buffers)."""
     samples = []
-    for _ in range(TRANSFER_REPS):
-        cp.cuda.Device().synchronize()
-        t0 = time.perf_counter()
-        fn()
-        cp.cuda.Device().synchronize()
-        samples.append((time.perf_counter() - t0) * 1e3)
+    for fn in rounds:
+        for _ in range(TRANSFER_WARMUP):
+            fn()
+        for _ in range(TRANSFER_REPS):
+            cp.cuda.Device().synchronize()
+            t0 = time.perf_counter()
+            fn()
+            cp.cuda.Device().synchronize()
+            samples.append((time.perf_counter() - t0) * 1e3)
     return float(np.median(samples))
 
 
@@ -116,32 +119,41 @@ def _pinned_like(cp: Any, arr: np.ndarray) -> np.ndarray:
 
 
 def time_transfers(cp: Any, size: int, host_inputs: tuple, output_like: np.ndarray) -> TransferTiming:
-    """H2D of the array inputs and D2H of the output, from pageable and from pinned memory."""
+    """H2D of the array inputs and D2H of the output, from pageable and from pinned memory.
+
+    Each way is timed on TRANSFER_ROUNDS fresh host buffers: how fast a copy
+    runs depends on how that buffer's pages are backed, so one buffer is one
+    sample of it.
+    """
     rt = cp.cuda.runtime
     stream = cp.cuda.get_current_stream().ptr
     arrays = [np.ascontiguousarray(a) for a in host_inputs if isinstance(a, np.ndarray)]
-    out_host = np.array(output_like, copy=True, order="C")  # touched pages: no first-touch faults
+    out_like = np.asarray(output_like)
     timing = TransferTiming(size=size, bytes_in=sum(a.nbytes for a in arrays),
-                            bytes_out=int(out_host.nbytes))
+                            bytes_out=int(out_like.nbytes))
     dev_in = [cp.empty(a.shape, a.dtype) for a in arrays]
-    dev_out = cp.empty(out_host.shape, out_host.dtype)
+    dev_out = cp.empty(out_like.shape, out_like.dtype)
 
     def h2d(srcs):
-        for d, h in zip(dev_in, srcs):
-            rt.memcpyAsync(d.data.ptr, h.ctypes.data, h.nbytes, _H2D, stream)
+        def copy():
+            for d, h in zip(dev_in, srcs):
+                rt.memcpyAsync(d.data.ptr, h.ctypes.data, h.nbytes, _H2D, stream)
+        return copy
 
     def d2h(dst):
-        rt.memcpyAsync(dst.ctypes.data, dev_out.data.ptr, dst.nbytes, _D2H, stream)
+        return lambda: rt.memcpyAsync(dst.ctypes.data, dev_out.data.ptr, dst.nbytes, _D2H, stream)
 
     if arrays:
-        timing.h2d_pageable_ms = _wall_ms(cp, lambda: h2d(arrays))
-        pinned = [_pinned_like(cp, a) for a in arrays]
-        timing.h2d_pinned_ms = _wall_ms(cp, lambda: h2d(pinned))
-        del pinned
-    if out_host.nbytes:
-        timing.d2h_pageable_ms = _wall_ms(cp, lambda: d2h(out_host))
-        pinned_out = _pinned_like(cp, out_host)
-        timing.d2h_pinned_ms = _wall_ms(cp, lambda: d2h(pinned_out))
-        del pinned_out
+        timing.h2d_pageable_ms = _wall_ms(cp, [h2d([a.copy() for a in arrays])
+                                               for _ in range(TRANSFER_ROUNDS)])
+        timing.h2d_pinned_ms = _wall_ms(cp, [h2d([_pinned_like(cp, a) for a in arrays])
+                                             for _ in range(TRANSFER_ROUNDS)])
+    if out_like.nbytes:
+        # np.array(copy=True) touches every page: no first-touch faults in the timing
+        timing.d2h_pageable_ms = _wall_ms(cp, [d2h(np.array(out_like, copy=True, order="C"))
+                                               for _ in range(TRANSFER_ROUNDS)])
+        timing.d2h_pinned_ms = _wall_ms(cp, [d2h(_pinned_like(cp, out_like))
+                                             for _ in range(TRANSFER_ROUNDS)])
     del dev_in, dev_out
+    cp.get_default_pinned_memory_pool().free_all_blocks()
     return timing
