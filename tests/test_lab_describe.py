@@ -79,7 +79,8 @@ def test_nvrtc_log_becomes_line_numbered_messages():
            "1 error detected in the compilation of \"/tmp/tmpab12/7f3e.cu\".\n")
     text = format_compile_log(log)
     assert text.splitlines()[0] == 'line 4: error: identifier "undeclared_name" is undefined'
-    assert "/tmp/" not in text.splitlines()[0]
+    assert "/tmp/" not in text
+    assert text.splitlines()[-1] == "1 error detected in the compilation of the candidate's source."
 
 
 def _run_kernels_cli(env_extra: dict, tmp_path) -> subprocess.CompletedProcess:

@@ -18,6 +18,7 @@ from gpuprof_gui.lab.candidates import Candidate
 MAX_COMPILE_LOG_LINES = 20
 
 _NVRTC_LINE = re.compile(r"^.*?\((\d+)\): (error|warning|catastrophic error)\s*:?\s*(.*)$")
+_TEMP_SOURCE = re.compile(r'"[^"]*\.cu"')  # CuPy's temporary copy of the source
 
 
 class CompileError(Exception):
@@ -32,7 +33,8 @@ def format_compile_log(log: str) -> str:
         if m:
             out.append(f"line {m.group(1)}: {m.group(2)}: {m.group(3)}")
         elif raw.strip() and not raw.startswith(("=", "Traceback")) and out:
-            out.append("  " + raw.strip())
+            # source echo and caret: keep the indentation that lines them up
+            out.append(_TEMP_SOURCE.sub("the candidate's source", raw.rstrip()))
     if not out:
         out = [line for line in log.splitlines() if line.strip()]
     return "\n".join(out[:MAX_COMPILE_LOG_LINES])

@@ -10,11 +10,13 @@ setting ``cancel`` stops the run (the worker's process group is killed).
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from importlib.util import find_spec
 from typing import Callable
 
@@ -139,7 +141,9 @@ class _LabRun:
         self.names = list(spec.candidates) or names
         self.kinds = {c["name"]: c["kind"] for c in info["candidates"]}
         self.run = lm.LabRun(problem=info["problem"], candidates=info["candidates"],
-                             file=os.path.basename(spec.path), started_wall=time.time())
+                             file=os.path.basename(spec.path), started_wall=time.time(),
+                             host=socket.gethostname(),
+                             date=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         self.output_dir = spec.output_dir or tempfile.mkdtemp(prefix="gpuprof-lab-")
         os.makedirs(self.output_dir, exist_ok=True)
         self.override_args = self._write_overrides()
