@@ -10,6 +10,7 @@ from setuptools import find_packages, setup
 RESOURCE_PACKAGES = {
     "gpuprof_gui.resources": "resources",
     "gpuprof_gui.resources.examples": "resources/examples",
+    "gpuprof_gui.resources.examples.kernels": "resources/examples/kernels",
 }
 
 setup(

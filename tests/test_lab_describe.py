@@ -16,7 +16,7 @@ from gpuprof_gui.workers.lab_runner import describe_file
 
 REPO = Path(__file__).resolve().parent.parent
 KERNELS = REPO / "resources" / "examples" / "kernels"
-EXAMPLES = sorted(KERNELS.glob("*.py"))
+EXAMPLES = sorted(p for p in KERNELS.glob("*.py") if not p.name.startswith("_"))
 
 
 def test_the_four_bundled_examples_are_there():

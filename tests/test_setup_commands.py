@@ -135,6 +135,7 @@ def test_wheel_carries_the_resources(clone, tmp_path):
         "gpuprof_gui/resources/examples/hotspots_demo.py",
         "gpuprof_gui/resources/examples/recursion_demo.py",
         "gpuprof_gui/resources/examples/numpy_demo.py",
+        "gpuprof_gui/resources/examples/kernels/saxpy.py",
     ):
         assert expected in names
     assert not any(name.startswith(("resources/", "tests/")) for name in names)

@@ -55,7 +55,7 @@ def run_tests(outdir: str) -> dict:
 
 def run_examples(outdir: str) -> list[dict]:
     out = []
-    for path in sorted(glob.glob(EXAMPLES_GLOB)):
+    for path in sorted(p for p in glob.glob(EXAMPLES_GLOB) if not os.path.basename(p).startswith("_")):
         name = os.path.splitext(os.path.basename(path))[0]
         work = tempfile.mkdtemp(prefix=f"lab-{name}-")
         t0 = time.monotonic()
