@@ -33,6 +33,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--tab", choices=("profile", "lab"), help="the tab to show first")
     parser.add_argument("--lab-file", metavar="FILE", help="open a kernel-lab candidate file in the lab tab")
     parser.add_argument("--lab-run", action="store_true", help="with --lab-file: run its candidates at once")
+    parser.add_argument("--lab-save", metavar="DIR",
+                        help="with --lab-run: keep the results (lab_results.json) and telemetry (telemetry.json) in DIR")
     parser.epilog = "Arguments after -- go to the script."
     cut = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:cut])
@@ -79,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         window.lab.set_file(args.lab_file)
         if args.lab_run:
             window.lab.controller.described.connect(_start_lab_once(window, args))
+            if args.lab_save:
+                window.lab.run_finished.connect(_save_lab_session(window, args.lab_save))
     if args.tab == "lab" or args.lab_results or args.lab_file:
         window.tabs.setCurrentWidget(window.lab)
     if args.screenshot:
@@ -116,6 +120,21 @@ def _start_lab_once(window, args: argparse.Namespace):
                 callback()
 
     return start
+
+
+def _save_lab_session(window, folder: str):
+    """A slot that keeps a finished lab run's results and its telemetry trace, for replay elsewhere."""
+    import shutil
+
+    def save(outcome) -> None:
+        os.makedirs(folder, exist_ok=True)
+        if outcome.results_path:
+            shutil.copyfile(outcome.results_path, os.path.join(folder, "lab_results.json"))
+        if window.lab.lab_telemetry.live:
+            window.lab.lab_telemetry.save_trace_to(os.path.join(folder, "telemetry.json"), window.lab.records)
+        print(f"gpuprof gui: lab session saved in {folder}", file=sys.stderr)
+
+    return save
 
 
 def _arm_screenshot(window, args: argparse.Namespace, state: dict) -> None:

@@ -433,7 +433,7 @@ class LabPanel(QWidget):
 
     def choose_trace_destination(self) -> None:
         try:
-            path = self.lab_telemetry.save_trace(self)
+            path = self.lab_telemetry.save_trace(self, self.records)
         except OSError as exc:
             self.set_status(f"Could not save the trace: {exc.strerror or exc}", error=True)
         else:

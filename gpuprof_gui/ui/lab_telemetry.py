@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from gpuprof_gui.core.lab_model import LabRecord
 from gpuprof_gui.gpu.telemetry import TelemetrySampler
-from gpuprof_gui.gpu.trace_io import Trace
+from gpuprof_gui.gpu.trace_io import Trace, save_trace
 from gpuprof_gui.ui.telemetry_view import TelemetryView
 
 BAND_LABEL_HEIGHTS = (0.92, 0.72, 0.52)
@@ -89,12 +89,22 @@ class LabTelemetry:
             bands = record_bands(records, min(starts), wall=True) if starts else []
         self.view.set_extra_bands(bands)
 
-    def save_trace(self, parent: QWidget) -> str | None:
+    def save_trace(self, parent: QWidget, records: list[LabRecord] = ()) -> str | None:
         """Ask where, save the live history there; the path, or None. OSError is the caller's to show."""
         if not self.live:
             return None
         path, _ = QFileDialog.getSaveFileName(parent, "Save telemetry trace", "telemetry.json",
                                               "Telemetry traces (*.json)")
         if path:
-            self.sampler.save_trace(path)
+            self.save_trace_to(path, records)
         return path or None
+
+    def save_trace_to(self, path: str, records: list[LabRecord] = ()) -> None:
+        """Write the live history with one band per candidate run, so the trace alone shows the runs."""
+        data = self.sampler.trace_dict()
+        bands = record_bands(list(records), self.sampler.t0, wall=False)
+        walls = record_bands(list(records), 0.0, wall=True)
+        for band, wall in zip(bands, walls):
+            band["wall_begin"], band["wall_end"] = wall["t_begin"], wall["t_end"]
+        data["bands"] = list(data.get("bands") or []) + bands
+        save_trace(data, path)

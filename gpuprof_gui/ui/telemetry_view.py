@@ -223,7 +223,9 @@ class TelemetryView(QWidget):
         for plot_index, item in self._band_items:
             self.plots[plot_index].removeItem(item)
         self._band_items = []
-        for band in self._bands + self._extra_bands:
+        # Bands from the caller (the lab's records) describe the same runs a saved
+        # trace's own bands do: draw one set, never both.
+        for band in self._extra_bands or self._bands:
             t0 = float(band["t_begin"])
             t1 = float(band["t_end"]) if band.get("t_end") is not None else self._latest_t
             for i, plot in enumerate(self.plots):
@@ -249,7 +251,7 @@ class TelemetryView(QWidget):
         self._apply_x_range()
 
     def band_count(self) -> int:
-        return len(self._bands) + len(self._extra_bands)
+        return len(self._extra_bands or self._bands)
 
     def _apply_x_range(self, *_args) -> None:
         if not self.follow_box.isChecked():
