@@ -24,6 +24,10 @@ CAPACITY = int(HISTORY_S * 50)
 PULL_INTERVAL_MS = 100
 """Pull new samples at 10 Hz: the sampler's default rate; faster pulls would mostly find nothing."""
 FOLLOW_WINDOW_S = 60.0
+Y_HEADROOM = 1.25
+"""The y range is set 25% above the highest value, so small rises don't move the axis."""
+Y_SHRINK_BELOW = 0.4
+"""...and shrinks only once everything shown is below 40% of it."""
 """Seconds shown while following the live edge."""
 
 # (title, unit, metrics, scale) per plot; scale converts the metric's unit to the plot's.
@@ -130,6 +134,7 @@ class TelemetryView(QWidget):
             plot.setMenuEnabled(False)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
+            plot.enableAutoRange(axis="y", enable=False)
             plot.getAxis("left").setLabel("")
             if self.plots:
                 plot.setXLink(self.plots[0])
@@ -193,31 +198,51 @@ class TelemetryView(QWidget):
                 self.device_combo.addItem(f"{dev.get('index', 0)}: {dev.get('name', 'GPU')}")
             self.device_combo.setCurrentIndex(min(self._device, max(0, len(devices) - 1)))
             self.device_combo.blockSignals(False)
-        new = 0
+        changed: set[str] = set()
         if devices:
             dev = devices[min(self._device, len(devices) - 1)]
             for metric, (t, v) in dev.get("series", {}).items():
                 if metric in self._series and len(t):
                     self._series[metric].extend(np.asarray(t, float), np.asarray(v, float))
                     self._latest_t = max(self._latest_t, float(t[-1]))
-                    new += len(t)
+                    changed.add(metric)
         bands = snap.get("bands", [])
         if bands != self._bands:
             self._bands = [dict(b) for b in bands]
             self._draw_bands()
-            new += 1
-        if new:
-            self._redraw()
+            changed.update(self._series)
+        if changed:
+            self._redraw(changed)
 
     # -- drawing ---------------------------------------------------------------------------
-    def _redraw(self) -> None:
-        for _title, _unit, metrics, scale in PLOTS:
+    def _redraw(self, changed: set[str] | None = None) -> None:
+        """Re-set the curves of ``changed`` metrics (all when None) and follow the live edge."""
+        for plot, (_title, _unit, metrics, scale) in zip(self.plots, PLOTS):
+            if changed is not None and not changed.intersection(metrics):
+                continue  # e.g. utilisation: the driver's samples come once a second
+            top = 0.0
             for metric in metrics:
                 t, v = self._series[metric].arrays()
-                self.curves[metric].setData(t, v * scale if scale != 1.0 else v)
+                values = v * scale if scale != 1.0 else v
+                self.curves[metric].setData(t, values)
+                if len(values):
+                    top = max(top, float(np.nanmax(values)) if np.isfinite(values).any() else 0.0)
+            self._fit_y(plot, top)
         self._apply_x_range()
         self.redraws += 1
         self.redrawn.emit()
+
+    def _fit_y(self, plot, top: float) -> None:
+        """Grow the y range in steps, shrink it only when the data fell well below it.
+
+        A range that follows every sample re-renders the axis on every tick; a
+        stepped one keeps the axis picture cached (a third of a redraw's cost).
+        """
+        current = plot.viewRange()[1][1]
+        if top <= 0:
+            top = 1.0
+        if top > current or top < Y_SHRINK_BELOW * current:
+            plot.setYRange(0.0, top * Y_HEADROOM, padding=0)
 
     def _draw_bands(self) -> None:
         for plot_index, item in self._band_items:

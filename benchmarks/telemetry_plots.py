@@ -1,0 +1,149 @@
+"""CPU cost of the window's live telemetry plots at 10 Hz, against a naive pyqtgraph loop.
+
+Prints one JSON object:
+  plots_cpu_pct       process CPU time / wall time while the TelemetryView follows a 10 Hz source,
+                      shown offscreen at --width x --height (sampler thread included when live);
+  naive_cpu_pct       the same for a naive loop: 4 curves, whole history re-set every tick, grid on,
+                      2-px pens (the issue's reference measured 24%);
+  ratio               plots / naive, measured side by side in this run;
+  redraw_ms_median    time of one pull + repaint; max_fps = 1000 / that.
+Source: a live TelemetrySampler when NVML finds a GPU, otherwise the recorded trace
+tests/data/gpu/telemetry_h100.json replayed at recorded speed ("source" says which).
+Target: plots_cpu_pct <= 10 (one core = 100).
+
+Run: QT_QPA_PLATFORM=offscreen python benchmarks/telemetry_plots.py [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+RECORDED_TRACE = os.path.join(REPO, "tests", "data", "gpu", "telemetry_h100.json")
+TICK_S = 0.1  # 10 Hz: the sampler's default rate
+
+
+def make_source():
+    from gpuprof_gui.gpu.telemetry import TelemetrySampler
+    from gpuprof_gui.gpu.trace_io import TraceReplay, load_trace
+
+    sampler = TelemetrySampler(hz=10)
+    if sampler.start():
+        return sampler, f"live NVML: {sampler.devices()[0]['name']}", sampler.stop
+    trace = load_trace(RECORDED_TRACE)
+    name = trace.devices[0].get("name", "GPU")
+    return TraceReplay(trace), f"replay of a recorded trace ({name})", lambda: None
+
+
+def pump(app, seconds: float, tick) -> tuple[float, float]:
+    """Run the Qt event loop for ``seconds`` with a 10 Hz QTimer calling ``tick``; (cpu %, wall s).
+
+    A QTimer, as in the window: the loop sleeps between ticks, so what is
+    measured is the plots' cost, not a polling loop's.
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    timer = QTimer(interval=int(TICK_S * 1000))
+    timer.timeout.connect(tick)
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    timer.start()
+    loop.exec()
+    timer.stop()
+    wall = time.perf_counter() - wall0
+    return 100.0 * (time.process_time() - cpu0) / wall, wall
+
+
+def measure_view(app, source, seconds: float, size: tuple[int, int]) -> dict:
+    from gpuprof_gui.ui.telemetry_view import TelemetryView
+
+    view = TelemetryView()
+    view.resize(*size)
+    view.show()
+    view.set_source(source, live=False)  # pulls are driven by the benchmark's clock, not the view's timer
+    view.follow_box.setChecked(True)
+    durations = []
+
+    def tick() -> None:
+        t = time.perf_counter()
+        view.pull()
+        view.graphics.viewport().repaint()
+        durations.append((time.perf_counter() - t) * 1e3)
+
+    cpu, wall = pump(app, seconds, tick)
+    view.close()
+    return {"cpu_pct": cpu, "wall_s": wall, "redraw_ms_median": statistics.median(durations),
+            "redraw_ms_p95": sorted(durations)[int(0.95 * (len(durations) - 1))], "redraws": len(durations)}
+
+
+def measure_naive(app, source, seconds: float, size: tuple[int, int]) -> dict:
+    """What one writes first: every tick, fetch everything and setData the whole history of 4 curves."""
+    import numpy as np
+    import pyqtgraph as pg
+
+    win = pg.GraphicsLayoutWidget()
+    win.resize(*size)
+    win.show()
+    metrics = ("gpu_util_pct", "power_w", "sm_clock_mhz", "memory_used_mib")
+    curves = {}
+    for row, metric in enumerate(metrics):
+        plot = win.addPlot(row=row, col=0)
+        plot.showGrid(x=True, y=True)
+        curves[metric] = plot.plot(pen=pg.mkPen("b", width=2))
+
+    def tick() -> None:
+        series = source.snapshot()["devices"][0]["series"]
+        for metric, curve in curves.items():
+            t, v = series[metric]
+            curve.setData(np.asarray(t), np.asarray(v))
+        win.viewport().repaint()
+
+    cpu, wall = pump(app, seconds, tick)
+    win.close()
+    return {"cpu_pct": cpu, "wall_s": wall}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--width", type=int, default=900)
+    parser.add_argument("--height", type=int, default=800)
+    args = parser.parse_args()
+    from PySide6 import __version__ as qt_version
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    size = (args.width, args.height)
+    source, what, stop = make_source()
+    try:
+        # Side by side: ours, the naive loop, ours again; the two of ours are averaged.
+        first = measure_view(app, source, args.seconds / 2, size)
+        naive = measure_naive(app, source, args.seconds, size)
+        second = measure_view(app, source, args.seconds / 2, size)
+    finally:
+        stop()
+    plots = (first["cpu_pct"] + second["cpu_pct"]) / 2
+    redraw = statistics.median([first["redraw_ms_median"], second["redraw_ms_median"]])
+    print(json.dumps({
+        "plots_cpu_pct": round(plots, 2), "naive_cpu_pct": round(naive["cpu_pct"], 2),
+        "ratio": round(plots / naive["cpu_pct"], 3) if naive["cpu_pct"] else None,
+        "redraw_ms_median": round(redraw, 2), "max_fps": round(1000.0 / redraw, 1),
+        "redraw_ms_p95": round(max(first["redraw_ms_p95"], second["redraw_ms_p95"]), 2),
+        "target_plots_cpu_pct": 10.0, "source": what, "tick_hz": 1 / TICK_S,
+        "view_px": list(size), "qt": qt_version, "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cpus", "date": time.strftime("%Y-%m-%d"),
+    }))
+
+
+if __name__ == "__main__":
+    main()
