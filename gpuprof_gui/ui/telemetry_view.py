@@ -134,7 +134,9 @@ class TelemetryView(QWidget):
             plot.setMenuEnabled(False)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
-            plot.enableAutoRange(axis="y", enable=False)
+            # The view sets both ranges itself: pyqtgraph's auto-range would move x
+            # on every setData and fight "Follow live".
+            plot.disableAutoRange()
             plot.getAxis("left").setLabel("")
             if self.plots:
                 plot.setXLink(self.plots[0])
@@ -149,7 +151,8 @@ class TelemetryView(QWidget):
                 self.curves[metric] = plot.plot([], [], pen=pen, name=METRIC_INFO.get(metric, (metric,))[0],
                                                 connect="finite")
                 self._series[metric] = _Series()
-            plot.sigXRangeChanged.connect(self._on_user_range)
+            # Only a mouse pan/zoom stops following (not the view's own range changes).
+            plot.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
             self.plots.append(plot)
 
         box = QVBoxLayout(self)
