@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
@@ -269,3 +270,17 @@ def test_gui_screenshot_with_a_bad_lab_file_fails(tmp_path):
                           env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 1
     assert "not a gpuprof lab results file" in proc.stderr
+
+
+SESSION = Path(__file__).parent / "data" / "lab" / "session_saxpy_h100"
+
+
+def test_recorded_session_bands_fall_on_its_own_telemetry(panel):
+    # Results and trace recorded together in the real window on an H100 (tools/gpu_window.sh):
+    # every candidate's band lies inside the trace, once, and the trace really moved.
+    assert panel.load_recorded(str(SESSION / "lab_results.json"), str(SESSION / "telemetry.json"))
+    run = lm.load_run(str(SESSION / "lab_results.json"))
+    assert "outside" not in panel.telemetry.info_label.text()
+    assert panel.telemetry.band_count() == len({r.candidate for r in run.records})
+    power_t, power_w = panel.telemetry.curves["power_w"].getData()
+    assert len(power_t) > 100 and np.nanmax(power_w) > 2 * np.nanmin(power_w)  # idle vs kernels

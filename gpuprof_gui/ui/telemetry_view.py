@@ -44,6 +44,16 @@ BAND_BRUSH = (46, 125, 50, 40)
 BAND_PEN = (46, 125, 50, 160)
 
 
+def _plot_title(title: str, unit: str, metrics: tuple[str, ...]) -> str:
+    """Title naming each curve in its colour: a legend inside the plot hid the run bands' labels."""
+    if len(metrics) == 1:
+        return f"{title} ({unit})"
+    names = ", ".join(
+        f'<span style="color:{CURVE_COLOURS[i % len(CURVE_COLOURS)]}">━ {METRIC_INFO.get(m, (m,))[0]}</span>'
+        for i, m in enumerate(metrics))
+    return f"{title} ({unit}): {names}"
+
+
 class TelemetrySource(Protocol):
     def snapshot(self, since: Any = None) -> dict[str, Any]: ...
 
@@ -128,7 +138,7 @@ class TelemetryView(QWidget):
             plot = self.graphics.addPlot(row=row, col=0)
             plot.setLabel("left", title, units=None)
             plot.getAxis("left").setWidth(60)
-            plot.setTitle(f"{title} ({unit})", size="9pt", color="#333")
+            plot.setTitle(_plot_title(title, unit, metrics), size="9pt", color="#333")
             # No grid: pyqtgraph draws grid lines in the axis items' cached
             # pictures across the whole plot, which cost 2/3 of every redraw.
             plot.setMenuEnabled(False)
@@ -144,8 +154,6 @@ class TelemetryView(QWidget):
                 plot.hideAxis("bottom")  # one time axis at the bottom; each axis repaints per frame
             else:
                 plot.setLabel("bottom", "time", units="s")
-            if len(metrics) > 1:
-                plot.addLegend(offset=(-10, 5), labelTextSize="8pt")
             for i, metric in enumerate(metrics):
                 pen = pg.mkPen(CURVE_COLOURS[i % len(CURVE_COLOURS)], width=self.pen_width)
                 self.curves[metric] = plot.plot([], [], pen=pen, name=METRIC_INFO.get(metric, (metric,))[0],
