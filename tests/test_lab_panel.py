@@ -232,6 +232,8 @@ def test_fake_run_to_the_end_and_run_edited(panel, qtbot):
         panel.run_shortcut.activated.emit()  # Ctrl+Shift+R
     assert panel.table.rowCount() == len(run.records)
     assert panel.times_chart.bar_count() > 0 and panel.roofline.points
+    # Records arrive smallest size first; the charts end on the largest (the steady state).
+    assert panel.size_combo.currentData() == max(r.size for r in run.records)
     editable = next((c for c in panel.candidates if c.get("editable") and c.get("kind") == "raw"), None)
     if editable is None:
         pytest.skip("the recorded file has no raw kernel to edit")

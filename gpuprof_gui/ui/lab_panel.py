@@ -406,8 +406,10 @@ class LabPanel(QWidget):
         self.size_combo.clear()
         for size in sizes:
             self.size_combo.addItem(f"{size:,}", size)
-        # The largest size shows the steady state; the user may pick another.
-        index = sizes.index(keep) if keep in sizes else len(sizes) - 1
+        # The largest size shows the steady state; the user may pick another. While a run
+        # adds sizes, a view that was on the largest moves on to the new largest.
+        on_largest = not current or keep == current[-1]
+        index = len(sizes) - 1 if on_largest or keep not in sizes else sizes.index(keep)
         self.size_combo.setCurrentIndex(index)
         self.size_combo.blockSignals(False)
 
