@@ -217,6 +217,8 @@ class MainWindow(QMainWindow):
         spec = RunSpec(script=script, args=args, profiler=self.run_bar.profiler,
                        cwd=os.path.dirname(script) if os.path.isdir(os.path.dirname(script)) else None,
                        timeout_s=self.run_bar.timeout_s, output_dir=out_dir)
+        # A previous run's profile still loading would land in the middle of this run.
+        self.loader.discard_pending()
         run = QtProfileRun(spec, self)
         run.stdout_data.connect(self.console.append_stdout)
         run.stderr_data.connect(self.console.append_stderr)

@@ -84,6 +84,10 @@ class ProfileLoader(QObject):
         self._ticket += 1
         self._pool.start(_LoadTask(path, trusted, self._ticket, self._signals))
 
+    def discard_pending(self) -> None:
+        """Whatever is loading now will not be shown (a newer run has started)."""
+        self._ticket += 1
+
     def wait(self, timeout_ms: int = 30_000) -> bool:
         return self._pool.waitForDone(timeout_ms)
 
