@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QRegularExpression, Signal
-from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCursor, QTextFormat
+from PySide6.QtGui import QColor, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QTextEdit, QVBoxLayout, QWidget
 
-from gpuprof_gui.ui.source_view import CodeEditor, PythonHighlighter, _fmt
+from gpuprof_gui.ui.source_view import CodeEditor, PythonHighlighter, RuleHighlighter, _fmt
 
 # Kinds whose "source" is CUDA C text that the worker compiles.
 CUDA_KINDS = ("raw", "elementwise", "reduction")
@@ -26,7 +26,7 @@ _CUDA_WORDS = ("extern", "__global__", "__device__", "__shared__", "__restrict__
                "if", "else", "for", "while", "return", "struct", "define", "pragma", "unroll", "auto")
 
 
-class CudaHighlighter(QSyntaxHighlighter):
+class CudaHighlighter(RuleHighlighter):
     """Keywords, CUDA built-ins, numbers, strings, // and one-line /* */ comments."""
 
     def __init__(self, parent) -> None:
@@ -40,13 +40,6 @@ class CudaHighlighter(QSyntaxHighlighter):
             (QRegularExpression(r"\"[^\"]*\""), _fmt("#2e7d32")),
             (QRegularExpression(r"//[^\n]*|/\*.*?\*/"), _fmt("#757575", italic=True)),
         ]
-
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
-        for pattern, fmt in self._rules:
-            it = pattern.globalMatch(text)
-            while it.hasNext():
-                m = it.next()
-                self.setFormat(m.capturedStart(), m.capturedLength(), fmt)
 
 
 class CandidateSource(QWidget):

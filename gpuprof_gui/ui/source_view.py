@@ -37,7 +37,20 @@ def _fmt(color: str, bold: bool = False, italic: bool = False) -> QTextCharForma
     return f
 
 
-class PythonHighlighter(QSyntaxHighlighter):
+class RuleHighlighter(QSyntaxHighlighter):
+    """Applies ``self._rules`` (pattern, format) to each line; subclasses only set the rules."""
+
+    _rules: list = []
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+        for pattern, fmt in self._rules:
+            it = pattern.globalMatch(text)
+            while it.hasNext():
+                m = it.next()
+                self.setFormat(m.capturedStart(), m.capturedLength(), fmt)
+
+
+class PythonHighlighter(RuleHighlighter):
     """Keywords, strings, comments, numbers, decorators and def/class names."""
 
     def __init__(self, document) -> None:
@@ -52,13 +65,6 @@ class PythonHighlighter(QSyntaxHighlighter):
              _fmt("#2e7d32")),
             (QRegularExpression(r"#[^\n]*"), _fmt("#757575", italic=True)),
         ]
-
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
-        for pattern, fmt in self._rules:
-            it = pattern.globalMatch(text)
-            while it.hasNext():
-                m = it.next()
-                self.setFormat(m.capturedStart(), m.capturedLength(), fmt)
 
 
 class _Gutter(QWidget):
