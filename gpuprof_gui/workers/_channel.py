@@ -8,6 +8,8 @@ a half-written message behind in a buffer.
 
 from __future__ import annotations
 
+import argparse
+
 import os
 from typing import Any
 
@@ -66,3 +68,16 @@ def open_channel(fd: int, worker: str) -> Channel | None:
     channel = Channel(fd)
     channel.send_raw(protocol.hello(worker, os.getpid()))
     return channel
+
+
+class WorkerArgParser(argparse.ArgumentParser):
+    """argparse that exits with ExitCode.BAD_ARGUMENTS (not argparse's 2, which a script may use)."""
+
+    def error(self, message: str) -> None:
+        import sys
+
+        from gpuprof_gui.protocol import ExitCode
+
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.exit(ExitCode.BAD_ARGUMENTS)

@@ -18,7 +18,7 @@ import sys
 import traceback
 
 from gpuprof_gui.protocol import CHANNEL_FD_ARG, ExitCode, MsgType
-from gpuprof_gui.workers._channel import Channel, open_channel
+from gpuprof_gui.workers._channel import Channel, WorkerArgParser, open_channel
 
 
 # marshal trusts the lengths inside the file: 4 KiB of random bytes can make
@@ -52,15 +52,8 @@ def limited_address_space(extra_bytes: int):
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-class _ArgParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        sys.exit(ExitCode.BAD_ARGUMENTS)
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = _ArgParser(prog="gpuprof_gui.workers.convert_worker")
+    parser = WorkerArgParser(prog="gpuprof_gui.workers.convert_worker")
     parser.add_argument(CHANNEL_FD_ARG, dest="channel_fd", type=int, required=True)
     parser.add_argument("input")
     parser.add_argument("output")

@@ -25,7 +25,7 @@ import traceback
 import types
 
 from gpuprof_gui.protocol import CHANNEL_FD_ARG, ExitCode, MsgType
-from gpuprof_gui.workers._channel import Channel, open_channel
+from gpuprof_gui.workers._channel import Channel, WorkerArgParser, open_channel
 
 # Python 3.11 runs Python-to-Python calls without growing the C stack, so
 # 10,000 frames (twice the 5,000-deep recursion we promise to profile) is far
@@ -59,15 +59,8 @@ class _Cancelled(BaseException):
     """Raised inside the script when SIGTERM (Cancel / timeout) arrives."""
 
 
-class _ArgParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # exit with our code, not argparse's 2
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        sys.exit(ExitCode.BAD_ARGUMENTS)
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = _ArgParser(prog="gpuprof_gui.workers.profile_worker")
+    parser = WorkerArgParser(prog="gpuprof_gui.workers.profile_worker")
     parser.add_argument(CHANNEL_FD_ARG, dest="channel_fd", type=int, required=True)
     parser.add_argument("--profiler", choices=("cprofile", "scalene"), default="cprofile")
     parser.add_argument("--output-dir", required=True)
