@@ -12,8 +12,17 @@ from typing import Any, Protocol
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gpuprof_gui.gpu.gpu_channel import METRIC_INFO
 
@@ -107,6 +116,8 @@ class TelemetryView(QWidget):
         self._device = 0
         self._series: dict[str, _Series] = {}
         self._bands: list[dict[str, Any]] = []
+        self._band_labels: list[tuple[Any, float, float]] = []  # (TextItem, t_begin, height share)
+        self._band_rects: list[tuple[int, QGraphicsRectItem]] = []  # (plot index, rectangle)
         self._extra_bands: list[dict[str, Any]] = []  # placed by the caller (lab records), kept across sources
         self._band_items: list[Any] = []
         self._latest_t = 0.0
@@ -254,6 +265,9 @@ class TelemetryView(QWidget):
             top = 1.0
         if top > current or top < Y_SHRINK_BELOW * current:
             plot.setYRange(0.0, top * Y_HEADROOM, padding=0)
+            self._fit_band_heights(self.plots.index(plot))
+            if plot is self.plots[0]:
+                self._place_band_labels()
 
     def _draw_bands(self) -> None:
         for plot_index, item in self._band_items:
@@ -261,20 +275,47 @@ class TelemetryView(QWidget):
         self._band_items = []
         # Bands from the caller (the lab's records) describe the same runs a saved
         # trace's own bands do: draw one set, never both.
+        self._band_labels = []
+        self._band_rects = []
         for band in self._extra_bands or self._bands:
             t0 = float(band["t_begin"])
             t1 = float(band["t_end"]) if band.get("t_end") is not None else self._latest_t
             for i, plot in enumerate(self.plots):
-                region = pg.LinearRegionItem((t0, t1), movable=False, brush=BAND_BRUSH, pen=BAND_PEN)
+                # A plain rectangle, tall beyond any y range: its bounds are C++ work. A
+                # LinearRegionItem (two InfiniteLines) recomputed its bounds in Python on
+                # every scroll: 5 ms a redraw with six runs on screen.
+                region = QGraphicsRectItem(t0, 0.0, max(t1 - t0, 0.0), 1.0)
+                region.setBrush(QBrush(QColor(*BAND_BRUSH)))
+                edge = QPen(QColor(*BAND_PEN))
+                edge.setCosmetic(True)  # 1 px whatever the zoom; top/bottom edges lie outside the view
+                region.setPen(edge)
                 region.setZValue(-10)
-                plot.addItem(region)
+                plot.addItem(region, ignoreBounds=True)
                 self._band_items.append((i, region))
-            # The label rides on an invisible line at the band's start, placed
-            # relative to the view, so it stays readable at any zoom.
-            line = pg.InfiniteLine(t0, pen=pg.mkPen(None), label=str(band.get("label", "")),
-                                   labelOpts={"position": band.get("label_pos", 0.85), "color": (27, 94, 32), "anchors": [(0, 0.5), (0, 0.5)]})
-            self.plots[0].addItem(line)
-            self._band_items.append((0, line))
+                self._band_rects.append((i, region))
+            label = pg.TextItem(str(band.get("label", "")), color=(27, 94, 32), anchor=(0, 0.5))
+            self.plots[0].addItem(label, ignoreBounds=True)
+            self._band_items.append((0, label))
+            self._band_labels.append((label, t0, float(band.get("label_pos", 0.85))))
+        self._place_band_labels()
+        for i in range(len(self.plots)):
+            self._fit_band_heights(i)
+
+    def _fit_band_heights(self, plot_index: int) -> None:
+        """Band rectangles span the plot's y range with room to spare, but stay within what
+        the raster engine can fill: a rect ~1e12 tall overflowed its fixed-point coordinates."""
+        y0, y1 = self.plots[plot_index].viewRange()[1]
+        span = max(y1 - y0, 1e-9)
+        for i, rect in self._band_rects:
+            if i == plot_index:
+                r = rect.rect()
+                rect.setRect(r.x(), y0 - span, r.width(), 3 * span)
+
+    def _place_band_labels(self) -> None:
+        """Labels sit at a fixed share of the top plot's height (its y range moves in steps)."""
+        y_top = self.plots[0].viewRange()[1][1]
+        for label, t0, height in self._band_labels:
+            label.setPos(t0, y_top * height)
 
     def set_extra_bands(self, bands: list[dict[str, Any]]) -> None:
         """Bands besides the source's own, on this view's timeline (s since the source's t0).
