@@ -41,11 +41,17 @@ WORKER_MODULE = "gpuprof_gui.workers.kernel_worker"
 
 
 def cupy_missing_reason() -> str | None:
-    """Why the lab cannot run here, found without importing CuPy or touching the GPU."""
-    if find_spec("cupy") is None:
-        return ("CuPy is not installed: install the build for your driver's CUDA major version, "
-                "e.g. `pip install cupy-cuda13x` (or cupy-cuda12x)")
-    return None
+    """Why the lab cannot run here, found without importing CuPy or touching the GPU.
+
+    With CuPy installed the worker is left to find out (it reports "no GPU" in
+    plain words); without it, the reason says what is missing first: the
+    driver, a GPU, or CuPy (with the pip command for the driver's CUDA version).
+    """
+    if find_spec("cupy") is not None:
+        return None
+    from gpuprof_gui.gpu.install_hint import lab_unavailable_reason
+
+    return lab_unavailable_reason() or "CuPy is not installed: pip install 'gpuprof-gui[cuda13]' (or [cuda12])"
 
 
 @dataclass
