@@ -22,9 +22,6 @@ pytestmark = pytest.mark.timeout(180)
 # hotspots_demo at this scale runs ~1 s under either profiler: long enough for
 # Scalene to sample every stage, short enough for CI.
 EXAMPLE_SCALE = "0.4"
-# Scalene samples, so only its two clearly dominant functions are asserted
-# (the example's docstring: "the first two keep their places").
-SCALENE_ASSERTED_TOP = 2
 
 
 def gpuprof(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -67,6 +64,16 @@ def test_profile_and_open_do_not_load_qt(tmp_path):
     assert res.returncode == 0, res.stderr
 
 
+def _assert_design_order(rows: list[dict], expected: list[str]) -> None:
+    """The example's design: the first function clearly leads (>= 1.5x any other), and the
+    designed top three lead the table. Their 2nd/3rd places (16% vs 10%) may swap when other
+    work shares the CPU or Scalene's samples fall unevenly."""
+    names = [r["name"] for r in rows]
+    assert names[0] == expected[0], names[:5]
+    assert set(expected) <= set(names[:len(expected) + 1]), names[:5]
+    assert rows[0]["self_s"] >= 1.5 * rows[1]["self_s"], rows[:2]
+
+
 @pytest.mark.slow
 def test_profile_json_cprofile_puts_dominant_functions_first(demo, tmp_path):
     res = gpuprof("profile", "--json", str(demo), "--", "--scale", EXAMPLE_SCALE)
@@ -76,7 +83,7 @@ def test_profile_json_cprofile_puts_dominant_functions_first(demo, tmp_path):
     assert doc["message"].startswith("Finished in") and doc["wall_s"] > 0
     assert os.path.exists(doc["profile_path"])
     rows = doc["hotspots"]
-    assert [r["name"] for r in rows[:3]] == expected_order(demo)
+    _assert_design_order(rows, expected_order(demo))
     assert all(r["calls"] >= 1 for r in rows[:3])
     assert rows == sorted(rows, key=lambda r: -r["self_s"])
     assert {"name", "file", "line", "calls", "self_s", "total_s", "self_pct"} <= set(rows[0])
@@ -93,8 +100,7 @@ def test_profile_json_scalene_puts_dominant_functions_first(demo, tmp_path):
     doc = json.loads(res.stdout)
     assert doc["profiler"] == "scalene" and doc["profile_path"] == str(out) and out.exists()
     rows = doc["hotspots"]
-    names = [r["name"] for r in rows[:SCALENE_ASSERTED_TOP]]
-    assert names == expected_order(demo)[:SCALENE_ASSERTED_TOP]
+    _assert_design_order(rows, expected_order(demo))
     assert all(r["calls"] is None for r in rows)  # Scalene does not count calls
 
 
