@@ -36,11 +36,18 @@ def test_live_view_keeps_following_the_newest_sample(qtbot):
     for _ in range(900):  # 90 s of samples: more than the 60 s followed
         view.pull()
     assert view.follow_box.isChecked(), "setting data must not count as the user panning"
+    # Following live, x is seconds before the newest sample over a fixed window.
     x0, x1 = view.plots[0].viewRange()[0]
-    assert x1 == pytest.approx(89.9, abs=1.5)
-    assert x0 == pytest.approx(29.9, abs=1.5)  # a window on the live edge, not the whole history
+    assert x0 == pytest.approx(-60, abs=1.5) and x1 == pytest.approx(0, abs=1.5)
+    t, v = view.curves["power_w"].getData()
+    assert t[-1] == pytest.approx(0.0) and v[-1] == pytest.approx(900.0)  # set_source pulled once too
+    assert t[0] >= -62  # only the visible minute is handed to the curve, not the whole history
     # The y range covers the data (power reached 899 W) instead of staying at pyqtgraph's default.
     assert view.plots[1].viewRange()[1][1] >= 899
+    # A new sample moves the data, not the view (the axes keep their cached pictures).
+    view.pull()
+    assert view.plots[0].viewRange()[0] == pytest.approx([x0, x1])
+    assert view.curves["power_w"].getData()[1][-1] == pytest.approx(901.0)
     view.stop()
 
 
@@ -53,6 +60,24 @@ def test_user_pan_stops_following(qtbot):
         view.pull()
     view.plots[0].getViewBox().sigRangeChangedManually.emit([True, False])
     assert not view.follow_box.isChecked()
+    view.stop()
+
+
+def test_leaving_live_follow_keeps_the_same_stretch_of_time(qtbot):
+    view = TelemetryView()
+    qtbot.addWidget(view)
+    view.show()
+    view.set_source(GrowingSource(), live=True)
+    for _ in range(900):
+        view.pull()
+    view.set_extra_bands([{"label": "run", "t_begin": 80.0, "t_end": 85.0}])
+    rect = view._band_rects[0][1].rect()
+    assert rect.x() == pytest.approx(80.0 - 90.0) and rect.width() == pytest.approx(5.0)
+    view.follow_box.setChecked(False)
+    x0, x1 = view.plots[0].viewRange()[0]
+    assert x0 == pytest.approx(30.0, abs=1.5) and x1 == pytest.approx(90.0, abs=1.5)  # absolute now
+    assert view.curves["power_w"].getData()[0][-1] == pytest.approx(90.0)
+    assert view._band_rects[0][1].rect().x() == pytest.approx(80.0)
     view.stop()
 
 

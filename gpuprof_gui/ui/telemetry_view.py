@@ -117,12 +117,15 @@ class TelemetryView(QWidget):
         self._series: dict[str, _Series] = {}
         self._bands: list[dict[str, Any]] = []
         self._band_labels: list[tuple[Any, float, float]] = []  # (TextItem, t_begin, height share)
-        self._band_rects: list[tuple[int, QGraphicsRectItem]] = []  # (plot index, rectangle)
+        # (plot index, rectangle, t_begin, t_end or None while open), times in s since t0
+        self._band_rects: list[tuple[int, QGraphicsRectItem, float, float | None]] = []
         self._extra_bands: list[dict[str, Any]] = []  # placed by the caller (lab records), kept across sources
         self._band_items: list[Any] = []
         self._latest_t = 0.0
         self.redraws = 0
         self._setting_range = False
+        self._drawn_offset = 0.0  # x origin the curves and bands were last drawn with
+        self._x_range_set: tuple[float, float] | None = None
         # Cosmetic 1-px pens: Qt's raster engine strokes wider pens ~10x slower,
         # which alone cost more than the 10%-of-a-core budget at 10 Hz.
         self.pen_width = 1
@@ -133,7 +136,7 @@ class TelemetryView(QWidget):
         self.device_combo.currentIndexChanged.connect(self._on_device_changed)
         self.follow_box = QCheckBox("Follow live")
         self.follow_box.setChecked(True)
-        self.follow_box.toggled.connect(self._apply_x_range)
+        self.follow_box.toggled.connect(self._on_follow_toggled)
         self.info_label = QLabel("")
         top = QHBoxLayout()
         top.addWidget(QLabel("GPU:"))
@@ -238,21 +241,45 @@ class TelemetryView(QWidget):
 
     # -- drawing ---------------------------------------------------------------------------
     def _redraw(self, changed: set[str] | None = None) -> None:
-        """Re-set the curves of ``changed`` metrics (all when None) and follow the live edge."""
+        """Re-set the curves of ``changed`` metrics (all when None) and follow the live edge.
+
+        Following live, x is "seconds before the newest sample" over a fixed range: the
+        view range, axes and run bands then stay put and only the curves change. A
+        range that scrolled every tick re-rendered every axis and re-ran pyqtgraph's
+        per-item range bookkeeping: twice the cost of a redraw.
+        """
+        offset = self._x_offset()
+        if offset != self._drawn_offset:
+            changed = None  # every curve and band moves when the origin does
+        lo_t = self._latest_t - FOLLOW_WINDOW_S - 1.0 if offset else -np.inf
         for plot, (_title, _unit, metrics, scale) in zip(self.plots, PLOTS):
             if changed is not None and not changed.intersection(metrics):
                 continue  # e.g. utilisation: the driver's samples come once a second
             top = 0.0
             for metric in metrics:
                 t, v = self._series[metric].arrays()
+                if offset:  # only what the fixed window can show
+                    first = int(np.searchsorted(t, lo_t))
+                    t, v = t[first:], v[first:]
                 values = v * scale if scale != 1.0 else v
-                self.curves[metric].setData(t, values)
-                if len(values):
-                    top = max(top, float(np.nanmax(values)) if np.isfinite(values).any() else 0.0)
+                self.curves[metric].setData(t - offset if offset else t, values)
+                if len(values) and np.isfinite(values).any():
+                    top = max(top, float(np.nanmax(values)))
             self._fit_y(plot, top)
+        moved = offset != self._drawn_offset
+        self._drawn_offset = offset
+        if offset or moved:
+            self._place_bands(offset)
         self._apply_x_range()
         self.redraws += 1
         self.redrawn.emit()
+
+    def _x_offset(self) -> float:
+        """The time shown as x = 0: the newest sample while following live, else t0 (absolute)."""
+        return self._latest_t if self._following_live() else 0.0
+
+    def _following_live(self) -> bool:
+        return self._timer.isActive() and self.follow_box.isChecked()
 
     def _fit_y(self, plot, top: float) -> None:
         """Grow the y range in steps, shrink it only when the data fell well below it.
@@ -277,14 +304,16 @@ class TelemetryView(QWidget):
         # trace's own bands do: draw one set, never both.
         self._band_labels = []
         self._band_rects = []
+        offset = self._drawn_offset
         for band in self._extra_bands or self._bands:
             t0 = float(band["t_begin"])
-            t1 = float(band["t_end"]) if band.get("t_end") is not None else self._latest_t
+            t1 = float(band["t_end"]) if band.get("t_end") is not None else None  # None: still open
+            width = max((self._latest_t if t1 is None else t1) - t0, 0.0)
             for i, plot in enumerate(self.plots):
                 # A plain rectangle, tall beyond any y range: its bounds are C++ work. A
                 # LinearRegionItem (two InfiniteLines) recomputed its bounds in Python on
                 # every scroll: 5 ms a redraw with six runs on screen.
-                region = QGraphicsRectItem(t0, 0.0, max(t1 - t0, 0.0), 1.0)
+                region = QGraphicsRectItem(t0 - offset, 0.0, width, 1.0)
                 region.setBrush(QBrush(QColor(*BAND_BRUSH)))
                 edge = QPen(QColor(*BAND_PEN))
                 edge.setCosmetic(True)  # 1 px whatever the zoom; top/bottom edges lie outside the view
@@ -292,7 +321,7 @@ class TelemetryView(QWidget):
                 region.setZValue(-10)
                 plot.addItem(region, ignoreBounds=True)
                 self._band_items.append((i, region))
-                self._band_rects.append((i, region))
+                self._band_rects.append((i, region, t0, t1))
             label = pg.TextItem(str(band.get("label", "")), color=(27, 94, 32), anchor=(0, 0.5))
             self.plots[0].addItem(label, ignoreBounds=True)
             self._band_items.append((0, label))
@@ -306,16 +335,24 @@ class TelemetryView(QWidget):
         the raster engine can fill: a rect ~1e12 tall overflowed its fixed-point coordinates."""
         y0, y1 = self.plots[plot_index].viewRange()[1]
         span = max(y1 - y0, 1e-9)
-        for i, rect in self._band_rects:
+        for i, rect, _t0, _t1 in self._band_rects:
             if i == plot_index:
                 r = rect.rect()
                 rect.setRect(r.x(), y0 - span, r.width(), 3 * span)
+
+    def _place_bands(self, offset: float) -> None:
+        """Put the run bands (and their labels) on the current x origin; open bands grow to now."""
+        for _i, rect, t0, t1 in self._band_rects:
+            r = rect.rect()
+            end = self._latest_t if t1 is None else t1
+            rect.setRect(t0 - offset, r.y(), max(end - t0, 0.0), r.height())
+        self._place_band_labels()
 
     def _place_band_labels(self) -> None:
         """Labels sit at a fixed share of the top plot's height (its y range moves in steps)."""
         y_top = self.plots[0].viewRange()[1][1]
         for label, t0, height in self._band_labels:
-            label.setPos(t0, y_top * height)
+            label.setPos(t0 - self._drawn_offset, y_top * height)
 
     def set_extra_bands(self, bands: list[dict[str, Any]]) -> None:
         """Bands besides the source's own, on this view's timeline (s since the source's t0).
@@ -333,14 +370,36 @@ class TelemetryView(QWidget):
     def _apply_x_range(self, *_args) -> None:
         if not self.follow_box.isChecked():
             return
-        right = max([self._latest_t] + [float(b["t_end"]) for b in self._extra_bands
-                                         if b.get("t_end") is not None])
-        left = max(0.0, right - FOLLOW_WINDOW_S) if self._timer.isActive() else 0.0
+        if self._following_live():
+            left, right = -FOLLOW_WINDOW_S, 0.0
+            self.plots[-1].setLabel("bottom", "seconds before now", units=None)
+        else:
+            right = max([self._latest_t] + [float(b["t_end"]) for b in self._extra_bands
+                                             if b.get("t_end") is not None])
+            left = 0.0
+            self.plots[-1].setLabel("bottom", "time", units="s")
+        if (left, right) == self._x_range_set:
+            return  # unchanged: leave the axes' cached pictures alone
+        self._x_range_set = (left, right)
         self._setting_range = True
         try:
             self.plots[0].setXRange(left, max(right, left + 1.0), padding=0.01)
         finally:
             self._setting_range = False
+
+    def _on_follow_toggled(self, on: bool) -> None:
+        """Leaving live-follow keeps the same stretch of time on screen, in absolute seconds."""
+        if not on and self._drawn_offset:
+            (x0, x1), shift = self.plots[0].viewRange()[0], self._drawn_offset
+            self._redraw()
+            self._setting_range = True
+            try:
+                self.plots[0].setXRange(x0 + shift, x1 + shift, padding=0)
+            finally:
+                self._setting_range = False
+        else:
+            self._redraw()
+        self._x_range_set = None
 
     def _on_user_range(self, *_args) -> None:
         if not self._setting_range and self._timer.isActive():
