@@ -36,6 +36,8 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     """Register the ``devices`` and ``monitor`` verbs on cli.py's subparsers."""
     dev = verbs.add_parser("devices", help="show every GPU's facts and theoretical peaks")
     dev.add_argument("--json", action="store_true", help='print {"devices": [...], "reason": ...}')
+    dev.add_argument("--no-measure", action="store_true",
+                     help="skip measuring each GPU's device-to-device copy bandwidth (about 1 s per GPU)")
     mon = verbs.add_parser("monitor", help="sample GPU telemetry (utilisation, power, clocks, ...)")
     mon.add_argument("--seconds", type=float, default=DEFAULT_MONITOR_S, metavar="S",
                      help=f"how long to sample (default {DEFAULT_MONITOR_S:g}; 0 = until Ctrl-C)")
@@ -48,15 +50,17 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
 def dispatch(args: argparse.Namespace) -> int | None:
     """Run our verb and return its exit status; None when the verb is not ours."""
     if args.verb == "devices":
-        return run_devices(args.json)
+        return run_devices(args.json, measure=not args.no_measure)
     if args.verb == "monitor":
         return run_monitor(args.seconds, args.hz, args.json, args.output)
     return None
 
 
 # ---- devices --------------------------------------------------------------
-def run_devices(as_json: bool, out: TextIO = sys.stdout) -> int:
+def run_devices(as_json: bool, out: TextIO = sys.stdout, measure: bool = True) -> int:
     facts = device_facts()
+    if measure:
+        fill_measured_copy(facts["devices"])
     if as_json:
         json.dump(facts, out, indent=2)
         out.write("\n")
@@ -70,6 +74,17 @@ def run_devices(as_json: bool, out: TextIO = sys.stdout) -> int:
     if hint:
         out.write(f"CuPy (needed by the kernel lab) is not installed: {hint}\n")
     return EXIT_OK
+
+
+def fill_measured_copy(devices: list[dict[str, Any]]) -> None:
+    """The practical bandwidth ceiling: a measured D2D copy per GPU, in the kernel worker (needs CuPy)."""
+    from gpuprof_gui.workers.lab_runner import measure_copy_gbps
+
+    for dev in devices:
+        gbps = measure_copy_gbps(int(dev["index"]))
+        dev["measured_copy_gbps"] = None if gbps is None else {
+            "value": gbps, "unit": "GB/s",
+            "formula": "measured: 2 × bytes / median time of a device-to-device cudaMemcpy (read + write)"}
 
 
 def _format_value(fig: dict[str, Any]) -> str:
@@ -92,6 +107,9 @@ def format_device(dev: dict[str, Any]) -> str:
     for key, label in _FIGURE_ROWS:
         fig = dev[key]
         lines.append(f"  {label:<22} {_format_value(fig):>18}   {fig['formula']}")
+    copy = dev.get("measured_copy_gbps")
+    if isinstance(copy, dict):
+        lines.append(f"  {'measured D2D copy':<22} {_format_value(copy):>18}   {copy['formula']}")
     cur, top = dev["pcie_current"], dev["pcie_max"]
     lines.append(f"  {'PCIe link':<22} {'':>18}   current gen {cur['generation']} x{cur['width']}, "
                  f"max gen {top['generation']} x{top['width']}")

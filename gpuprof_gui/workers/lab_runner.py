@@ -273,3 +273,25 @@ def run_lab(spec: LabRunSpec, on_record: Callable[[lm.LabRecord], None] | None =
             lab.fill_unfinished(tracker, name, "crashed", f"the worker died at size {size}: "
                                 f"{describe_exit(tracker.returncode or 0)}")
     return lab.finish("finished", f"{len(lab.run.records)} results from {workers} worker(s).", workers)
+
+
+COPY_TIMEOUT_S = 60.0  # a D2D copy measurement takes ~1 s; a minute means something hangs
+
+
+def measure_copy_gbps(device_index: int, timeout_s: float = COPY_TIMEOUT_S) -> float | None:
+    """Measured device-to-device copy bandwidth of one GPU (GB/s, bytes read + written), or None.
+
+    Runs the kernel worker's ``copy`` verb with only that GPU visible, so the
+    CUDA context lives in the worker, never in the caller.
+    """
+    if find_spec("cupy") is None:
+        return None
+    env = worker_env(None)
+    env["CUDA_VISIBLE_DEVICES"] = str(device_index)
+    tracker = OutcomeTracker("kernel", timeout_s)
+    argv = lambda fd: [sys.executable, "-m", WORKER_MODULE, CHANNEL_FD_ARG, str(fd), "copy"]  # noqa: E731
+    supervise(argv, tracker, env=env, timeout_s=timeout_s, on_stdout=lambda _data: None)
+    result = tracker.result or {}
+    if result.get("status") != "ok":
+        return None
+    return (result.get("device") or {}).get("copy_gbps")
