@@ -286,3 +286,11 @@ def test_recorded_session_bands_fall_on_its_own_telemetry(panel):
     assert panel.telemetry.band_count() == len({r.candidate for r in run.records})
     power_t, power_w = panel.telemetry.curves["power_w"].getData()
     assert len(power_t) > 100 and np.nanmax(power_w) > 2 * np.nanmin(power_w)  # idle vs kernels
+
+
+def test_live_sampling_rate_is_chosen_in_the_window(panel):
+    panel.show()  # showing the tab starts live sampling (here: a sampler that finds no GPU)
+    assert panel.lab_telemetry.sampler is not None and panel.lab_telemetry.sampler.hz == 10
+    panel.telemetry.rate_spin.setValue(25)
+    panel.telemetry.rate_spin.editingFinished.emit()
+    assert panel.lab_telemetry.sampler.hz == 25

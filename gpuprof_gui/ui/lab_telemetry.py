@@ -41,6 +41,7 @@ class LabTelemetry:
         self.sampler: TelemetrySampler | None = None
         self.trace: Trace | None = None
         self.replaying = False  # a recording is on screen: no live sampling until the next run
+        view.rate_changed.connect(self.restart_live)
 
     @property
     def live(self) -> bool:
@@ -51,7 +52,7 @@ class LabTelemetry:
         self.trace, self.replaying = None, False
         if self.sampler is not None:
             return
-        self.sampler = TelemetrySampler()
+        self.sampler = TelemetrySampler(hz=float(self.view.rate_spin.value()))
         if self.sampler.start():
             self.view.set_source(self.sampler, live=True)
             self.view.set_info(f"live, {self.sampler.hz:g} Hz")
@@ -60,6 +61,12 @@ class LabTelemetry:
             # Short: a QLabel's text sets its minimum width; the panel's banner says the rest.
             self.view.set_info("no live telemetry here (no GPU)")
             self.view.info_label.setToolTip(self.sampler.reason or "")
+
+    def restart_live(self, _hz: float = 0.0) -> None:
+        """A new sampling rate: a new live recording at that rate (a sampler's rate is fixed)."""
+        if self.sampler is not None:
+            self.stop_live()
+            self.start_live()
 
     def stop_live(self) -> None:
         if self.sampler is not None:

@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from gpuprof_gui.gpu.gpu_channel import METRIC_INFO
+from gpuprof_gui.gpu.telemetry import DEFAULT_HZ, MAX_HZ
 
 HISTORY_S = 600.0
 """Ten minutes of history on screen at most (the issue's figure)."""
@@ -106,6 +108,8 @@ class _Series:
 class TelemetryView(QWidget):
     """Stacked, x-linked telemetry plots for one GPU at a time, with run bands."""
 
+    rate_changed = Signal(float)
+    """The user chose another sampling rate (Hz) for live telemetry."""
     redrawn = Signal()
     """The curves were updated with new samples (for tests and benchmarks)."""
 
@@ -138,11 +142,18 @@ class TelemetryView(QWidget):
         self.follow_box.setChecked(True)
         self.follow_box.toggled.connect(self._on_follow_toggled)
         self.info_label = QLabel("")
+        self.rate_spin = QSpinBox()
+        self.rate_spin.setRange(1, int(MAX_HZ))
+        self.rate_spin.setValue(int(DEFAULT_HZ))
+        self.rate_spin.setSuffix(" Hz")
+        self.rate_spin.setToolTip("Live sampling rate (NVML). Changing it starts a new recording.")
+        self.rate_spin.editingFinished.connect(self._on_rate_edited)
         top = QHBoxLayout()
         top.addWidget(QLabel("GPU:"))
-        top.addWidget(self.device_combo, 1)
+        top.addWidget(self.device_combo, 3)
         top.addWidget(self.follow_box)
-        top.addWidget(self.info_label, 2)
+        top.addWidget(self.rate_spin)
+        top.addWidget(self.info_label, 1)
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
@@ -411,6 +422,9 @@ class TelemetryView(QWidget):
         self._device = index
         source, live = self._source, self._timer.isActive()
         self.set_source(source, live)
+
+    def _on_rate_edited(self) -> None:
+        self.rate_changed.emit(float(self.rate_spin.value()))
 
     def set_info(self, text: str) -> None:
         self.info_label.setText(text)
