@@ -13,7 +13,7 @@ import tempfile
 
 import numpy as np
 
-from gpuprof_gui.core.importers.errors import ProfileFormatError
+from gpuprof_gui.core.importers.errors import ProfileFormatError, damage_reported_as
 from gpuprof_gui.core.model import CallTree, FunctionRecord, LineRecord, Profile, subtree_sizes
 
 FORMAT_NAME = "gpuprof-profile"
@@ -91,12 +91,8 @@ def profile_from_dict(obj: dict) -> Profile:
             f"This profile was saved by a newer gpuprof-gui (format version {version}); "
             f"this version reads format version {FORMAT_VERSION}. Please update gpuprof-gui."
         )
-    try:
+    with damage_reported_as("The gpuprof profile"):
         return _from_dict(obj)
-    except ProfileFormatError:
-        raise
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
-        raise ProfileFormatError(f"The gpuprof profile is damaged ({exc}).") from exc
 
 
 def _from_dict(obj: dict) -> Profile:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class ProfileFormatError(ValueError):
     """A profile file could not be read. ``str(e)`` is a sentence for a user."""
@@ -14,3 +17,18 @@ class UntrustedFormat(ProfileFormatError):
     malformed input; the caller parses such a file in a worker process
     (``load_profile(path, trusted=True)`` there) and reads back our JSON.
     """
+
+
+# What malformed-but-parseable data raises deep inside an importer.
+_DAMAGE = (TypeError, ValueError, KeyError, AttributeError, IndexError)
+
+
+@contextmanager
+def damage_reported_as(what: str) -> Iterator[None]:
+    """Turn a low-level error while reading into a ProfileFormatError naming ``what``."""
+    try:
+        yield
+    except ProfileFormatError:
+        raise
+    except _DAMAGE as exc:
+        raise ProfileFormatError(f"{what} is damaged and cannot be read ({exc}).") from exc

@@ -13,7 +13,7 @@ import math
 import re
 from bisect import bisect_right
 
-from gpuprof_gui.core.importers.errors import ProfileFormatError
+from gpuprof_gui.core.importers.errors import ProfileFormatError, damage_reported_as
 from gpuprof_gui.core.model import FunctionRecord, Profile, TreeBuilder
 
 PRUNE_FRACTION = 1e-5
@@ -53,12 +53,8 @@ def import_pstats(stats: dict) -> Profile:
     """Build a Profile from ``pstats.Stats(...).stats``."""
     if not isinstance(stats, dict):
         raise ProfileFormatError("The file is not a cProfile dump (it holds no table of functions).")
-    try:
+    with damage_reported_as("The cProfile data"):
         return _import(stats)
-    except ProfileFormatError:
-        raise
-    except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
-        raise ProfileFormatError(f"The cProfile data is damaged and cannot be read ({exc}).") from exc
 
 
 def _is_noise(key: tuple) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 from gpuprof_gui.core.importers._stacks import tree_from_stacks
-from gpuprof_gui.core.importers.errors import ProfileFormatError
+from gpuprof_gui.core.importers.errors import ProfileFormatError, damage_reported_as
 from gpuprof_gui.core.model import FunctionRecord, LineRecord, Profile, TreeBuilder
 
 EMPTY_MESSAGE = (
@@ -52,12 +52,8 @@ def import_scalene(obj: dict) -> Profile:
         raise ProfileFormatError(EMPTY_MESSAGE)
     if "files" not in obj or "elapsed_time_sec" not in obj:
         raise ProfileFormatError("The file is JSON but not a Scalene profile (no 'files' or 'elapsed_time_sec').")
-    try:
+    with damage_reported_as("The Scalene profile"):
         return _import(obj)
-    except ProfileFormatError:
-        raise
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
-        raise ProfileFormatError(f"The Scalene profile is damaged and cannot be read ({exc}).") from exc
 
 
 def _num(value) -> float:
