@@ -81,3 +81,28 @@ class WorkerArgParser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         sys.exit(ExitCode.BAD_ARGUMENTS)
+
+
+def serve(fd: int, worker: str, body) -> int:
+    """Open the channel on ``fd`` and return ``body(channel)``'s exit status.
+
+    A channel that cannot be opened, or an exception escaping ``body`` (a bug
+    in the worker, not in what it runs), becomes a plain message and an
+    ExitCode, never a bare traceback the parent cannot read.
+    """
+    import sys
+    import traceback
+
+    from gpuprof_gui.protocol import CHANNEL_FD_ARG, ExitCode
+
+    channel = open_channel(fd, worker)
+    if channel is None:
+        print(f"{worker} worker: {CHANNEL_FD_ARG} {fd} is not an open pipe", file=sys.stderr)
+        return ExitCode.BAD_ARGUMENTS
+    try:
+        return body(channel)
+    except Exception:
+        text = traceback.format_exc()
+        sys.stderr.write(text)
+        channel.error(ExitCode.INTERNAL_ERROR, ExitCode.INTERNAL_ERROR.message, text)
+        return ExitCode.INTERNAL_ERROR

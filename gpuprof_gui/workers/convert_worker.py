@@ -18,7 +18,7 @@ import sys
 import traceback
 
 from gpuprof_gui.protocol import CHANNEL_FD_ARG, ExitCode, MsgType
-from gpuprof_gui.workers._channel import Channel, WorkerArgParser, open_channel
+from gpuprof_gui.workers._channel import Channel, WorkerArgParser, serve
 
 
 # marshal trusts the lengths inside the file: 4 KiB of random bytes can make
@@ -96,18 +96,7 @@ def convert(in_path: str, out_path: str, channel: Channel) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    channel = open_channel(args.channel_fd, "convert")
-    if channel is None:
-        print(f"convert_worker: {CHANNEL_FD_ARG} {args.channel_fd} is not an open pipe",
-              file=sys.stderr)
-        return ExitCode.BAD_ARGUMENTS
-    try:
-        return convert(args.input, args.output, channel)
-    except Exception:
-        text = traceback.format_exc()
-        sys.stderr.write(text)
-        channel.error(ExitCode.INTERNAL_ERROR, ExitCode.INTERNAL_ERROR.message, text)
-        return ExitCode.INTERNAL_ERROR
+    return serve(args.channel_fd, "convert", lambda channel: convert(args.input, args.output, channel))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import traceback
 import types
 
 from gpuprof_gui.protocol import CHANNEL_FD_ARG, ExitCode, MsgType
-from gpuprof_gui.workers._channel import Channel, WorkerArgParser, open_channel
+from gpuprof_gui.workers._channel import Channel, WorkerArgParser, serve
 
 # Python 3.11 runs Python-to-Python calls without growing the C stack, so
 # 10,000 frames (twice the 5,000-deep recursion we promise to profile) is far
@@ -410,18 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     _become_group_leader()
     _die_with_parent()
     args = parse_args(argv)
-    channel = open_channel(args.channel_fd, "profile")
-    if channel is None:
-        print(f"profile_worker: {CHANNEL_FD_ARG} {args.channel_fd} is not an open pipe",
-              file=sys.stderr)
-        return ExitCode.BAD_ARGUMENTS
     try:
-        return _profile(args, channel)
-    except Exception:  # our bug, not the script's (the script's errors are caught inside)
-        text = traceback.format_exc()
-        sys.stderr.write(text)
-        channel.error(ExitCode.INTERNAL_ERROR, ExitCode.INTERNAL_ERROR.message, text)
-        return ExitCode.INTERNAL_ERROR
+        return serve(args.channel_fd, "profile", lambda channel: _profile(args, channel))
     finally:
         _kill_group_if_orphaned()
 
