@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 
 from gpuprof_gui.workers.runner import RunOutcome, RunSpec, open_profile_safely, run_profile

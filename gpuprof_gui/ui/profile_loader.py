@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from gpuprof_gui.core.flame import FlameLayout, layout_for_profile
 from gpuprof_gui.core.hotspots import hotspot_rows
 from gpuprof_gui.core.importers import ProfileFormatError
+from gpuprof_gui.core.model import Profile
 from gpuprof_gui.workers.runner import open_profile_safely
 
 

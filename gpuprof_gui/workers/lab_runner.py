@@ -238,8 +238,8 @@ def run_lab(spec: LabRunSpec, on_record: Callable[[lm.LabRecord], None] | None =
                 on_stderr(data)
 
         names = list(remaining)
-        outcome = supervise(lambda fd: lab.argv(fd, names), tracker, env=worker_env(None),
-                            cancel=watchdog, on_stderr=keep)
+        supervise(lambda fd: lab.argv(fd, names), tracker, env=worker_env(None),
+                  cancel=watchdog, on_stderr=keep)
         workers += 1
         res = tracker.result or {}
         if res.get("status") == "no_gpu":
