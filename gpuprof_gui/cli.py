@@ -57,7 +57,7 @@ class _Parser(argparse.ArgumentParser):
 # Modules that add verbs with ``add_parsers(subparsers)`` and ``dispatch(ns) -> int | None``.
 # Imported only when their verbs (or the top-level --help) are asked for, so that
 # `gpuprof profile` pays nothing for them. A module not in this installation is skipped.
-EXTENSION_VERB_MODULES = ("gpuprof_gui.cli_gpu_devices", "gpuprof_gui.cli_gpu_kernels")
+EXTENSION_VERB_MODULES = ("gpuprof_gui.cli_gpu_devices", "gpuprof_gui.cli_gpu_kernels", "gpuprof_gui.cli_advise")
 
 
 def _extension_modules() -> list:
@@ -287,7 +287,11 @@ def _other_verb(own: list[str], script_args: list[str]) -> int:
     """A verb from an extension module, the top-level --help, or a usage error."""
     extensions = _extension_modules()
     parser, _ = build_parser(extensions)
-    ns = parser.parse_args(own + (["--", *script_args] if script_args else []))
+    ns = parser.parse_args(own)
+    if script_args:
+        if not hasattr(ns, "args"):
+            parser.error(f"`gpuprof {ns.verb}` takes no arguments after --")
+        ns.args = [*ns.args, *script_args]  # after --: the script's own, untouched
     for module in extensions:
         status = module.dispatch(ns)
         if status is not None:

@@ -7,8 +7,8 @@ Qt and nothing installed from this repository:
 
 Writes OUTDIR/junit.xml, OUTDIR/lab_<example>.json (one recorded lab run per
 bundled example, device name and date inside), OUTDIR/lab_faults.json (the
-fault file's run, for replaying failure states), OUTDIR/truth.json and
-OUTDIR/summary.json. GPU_SUITE_ONLY=tests,examples,faults,truth picks parts. Exit status 0 only when the tests pass, every candidate
+fault file's run, for replaying failure states), OUTDIR/truth.json, OUTDIR/advice_session.json and
+OUTDIR/advisor_truth.json (the advisor's GPU test) and OUTDIR/summary.json. GPU_SUITE_ONLY=tests,examples,faults,truth picks parts. Exit status 0 only when the tests pass, every candidate
 of every example is correct and every truth check holds.
 """
 
@@ -48,7 +48,9 @@ def run_tests(outdir: str) -> dict:
     cmd = [sys.executable, "-m", "pytest", "-m", "gpu", "-q", "-p", "no:cacheprovider",
            f"--junitxml={os.path.join(outdir, 'junit.xml')}", *files]
     t0 = time.monotonic()
-    rc = subprocess.call(cmd, cwd=REPO, env={**os.environ, "PYTHONPATH": REPO})
+    # The advisor's GPU test keeps its recorded session and figures here.
+    env = {**os.environ, "PYTHONPATH": REPO, "GPUPROF_GPU_ARTIFACTS": outdir}
+    rc = subprocess.call(cmd, cwd=REPO, env=env)
     return {"files": [os.path.relpath(f, REPO) for f in files], "exit_code": rc,
             "ok": rc == 0, "wall_s": round(time.monotonic() - t0, 1)}
 

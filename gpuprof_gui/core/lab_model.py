@@ -59,6 +59,9 @@ class DeviceFacts:
     runtime_version: str = ""
     cupy_version: str = ""
     copy_gbps: float | None = None  # measured device-to-device copy (bytes read + written)
+    # Measured in the worker: importing CuPy and creating the CUDA context, the
+    # one-time cost a script pays before its first kernel (the advisor's start-up).
+    startup_ms: float | None = None
 
     @property
     def cc_tuple(self) -> tuple[int, int]:

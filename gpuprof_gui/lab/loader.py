@@ -39,6 +39,10 @@ def load_lab_file(path: str) -> LabFile:
         raise LabFileError(f"{path}: not a Python file")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module  # dataclasses and pickling look modules up by name
+    # As when Python runs a script: its folder comes first on the path, so a
+    # candidate file can import its reference from the program it speeds up.
+    folder = os.path.dirname(path)
+    sys.path.insert(0, folder)
     try:
         spec.loader.exec_module(module)
     except SyntaxError as exc:
@@ -47,6 +51,8 @@ def load_lab_file(path: str) -> LabFile:
         raise LabFileError(f"{os.path.basename(path)} failed to load: {type(exc).__name__}: {exc}") from exc
     finally:
         sys.modules.pop(module_name, None)
+        if sys.path and sys.path[0] == folder:
+            del sys.path[0]
     problem = getattr(module, "problem", None)
     if not isinstance(problem, Problem):
         raise LabFileError(f"{os.path.basename(path)} defines no `problem = Problem(...)`")

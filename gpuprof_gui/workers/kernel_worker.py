@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import traceback
 
 from gpuprof_gui.core import lab_model as lm
@@ -107,8 +108,16 @@ def _apply_overrides(lab, overrides: list[str]) -> None:
         lab.candidates[idx] = lab.candidates[idx].with_source(source)
 
 
+def _startup_ms(cp, t0: float) -> float:
+    """Milliseconds from before ``import cupy`` to a live CUDA context (an allocation makes it)."""
+    cp.empty(1, dtype=cp.uint8)
+    cp.cuda.runtime.deviceSynchronize()
+    return (time.perf_counter() - t0) * 1e3
+
+
 def _run(args: argparse.Namespace, channel: Channel | None) -> int:
     holder: list = []
+    t0 = time.perf_counter()
     reason = cuda_unavailable_reason(holder)
     if reason is not None:
         if channel:
@@ -116,11 +125,13 @@ def _run(args: argparse.Namespace, channel: Channel | None) -> int:
         print(reason, file=sys.stderr)
         return lm.WORKER_EXIT_NO_GPU
     cp = holder[0]
+    startup_ms = _startup_ms(cp, t0)
     if args.verb == "copy":
         from gpuprof_gui.workers.kernel_worker_device import device_facts, measure_copy_gbps
 
         facts = device_facts(cp)
         facts.copy_gbps = measure_copy_gbps(cp)
+        facts.startup_ms = startup_ms
         if channel:
             channel.send(MsgType.RESULT, status="ok", device=facts.to_dict())
         print(facts.to_dict())
@@ -134,7 +145,7 @@ def _run(args: argparse.Namespace, channel: Channel | None) -> int:
     numba_cuda, numba_reason = _numba_cuda(lab)
     os.makedirs(args.output_dir, exist_ok=True)
     session = LabSession(cp, lab, args.size or list(lab.problem.default_sizes), channel,
-                         args.output_dir, numba_cuda, numba_reason)
+                         args.output_dir, numba_cuda, numba_reason, startup_ms)
     session.prepare()
     for cand in lab.candidates:
         session.run_candidate(cand)

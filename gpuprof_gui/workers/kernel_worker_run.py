@@ -49,12 +49,14 @@ class LabSession:
     """Runs the candidates of one file on the current device, reporting as it goes."""
 
     def __init__(self, cp: Any, lab: LabFile, sizes: list[int], channel: Any, output_dir: str,
-                 numba_cuda: Any = None, numba_reason: str | None = None) -> None:
+                 numba_cuda: Any = None, numba_reason: str | None = None,
+                 startup_ms: float | None = None) -> None:
         self.cp, self.lab, self.sizes, self.channel = cp, lab, sizes, channel
         self.output_dir = output_dir
         self.numba_cuda, self.numba_reason = numba_cuda, numba_reason
         self.dev = device_facts(cp)
         self.dev.copy_gbps = measure_copy_gbps(cp)
+        self.dev.startup_ms = startup_ms
         self.flusher = L2Flusher(cp, self.dev.l2_bytes) if self.dev.l2_bytes else None
         info = describe(lab)
         self.run = lm.LabRun(problem=info["problem"], candidates=info["candidates"], device=self.dev,
