@@ -159,8 +159,9 @@ def run_advise(args: argparse.Namespace) -> int:
                    capacity=session.capacity)
         sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
     else:
-        from gpuprof_gui.core.advice_text import report_lines
+        from gpuprof_gui.core.advice_text import capacity_lines, report_lines
 
-        sys.stdout.write("\n".join(report_lines(advice, os.path.basename(args.script))) + "\n")
+        lines = report_lines(advice, os.path.basename(args.script)) + capacity_lines(session.capacity)
+        sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     return EXIT_OK

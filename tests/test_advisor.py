@@ -189,7 +189,11 @@ def test_lab_inputs_use_the_measured_pageable_copies(session):
     timing = session.lab.transfers[0]
     assert got["bytes_per_call"] == timing.bytes_in + timing.bytes_out == 2 * 4 * 2048 * 2048
     assert got["transfer_s_per_call"] == pytest.approx((timing.h2d_pageable_ms + timing.d2h_pageable_ms) / 1e3)
-    assert got["setup_s"] == pytest.approx(session.lab.device.startup_ms / 1e3)
+    best = next(r for r in session.lab.records if r.candidate == "raw_jacobi")
+    # Start-up: CuPy import and context, plus what the first call cost beyond a timed one.
+    assert got["setup_s"] == pytest.approx(
+        (session.lab.device.startup_ms + best.first_call_ms - best.median_ms) / 1e3)
+    assert best.first_call_ms > best.median_ms
     assert [c["name"] for c in got["candidates"]] == ["raw_jacobi", "cupy_slicing"]
 
 

@@ -23,7 +23,7 @@ SESSION_VERSION = 1
 GPU_INPUTS = {
     "kernel_speedup": "the kernel speed-up (the lab times the candidates on the GPU)",
     "transfer_s": "the transfer time (host↔device copies are measured on the GPU)",
-    "setup_s": "the GPU start-up (importing CuPy and creating the CUDA context)",
+    "setup_s": "the GPU start-up (importing CuPy, creating the CUDA context, loading the kernel)",
 }
 
 

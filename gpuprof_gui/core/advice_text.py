@@ -71,7 +71,7 @@ def explain(advice: Advice) -> list[Step]:
         per_call = (f"{format_bytes(a.bytes_per_call)} per call at {a.transfer_gbps:.1f} GB/s = "
                     f"{format_time(a.transfer_s_per_call)}" if a.bytes_per_call and a.transfer_gbps
                     else f"{format_time(a.transfer_s_per_call)} per call")
-        setup = (f" Starting the GPU (importing CuPy, creating the context) costs "
+        setup = (f" Starting the GPU (importing CuPy, creating the context, loading the kernel) costs "
                  f"{format_time(a.setup_s)} once." if a.setup_s else "")
         steps.append(Step("transfers", "What do the copies cost?", format_time(a.transfer_s),
                           "transfers = calls × bytes per call / bandwidth",
@@ -138,3 +138,28 @@ def _wrap(text: str, width: int) -> list[str]:
     import textwrap
 
     return textwrap.wrap(text, width) or [""]
+
+
+def _figure_text(fig: dict | None) -> str:
+    if not fig:
+        return ""
+    value = fig.get("value")
+    if value is None:
+        return DASH
+    return f"{value:,.0f} {fig['unit']}" if value >= 100 else f"{value:.1f} {fig['unit']}"
+
+
+def capacity_lines(capacity: dict) -> list[str]:
+    """The side-by-side capacity table as text, each figure followed by its formula."""
+    from gpuprof_gui.core.capacity import capacity_rows
+
+    cpu, gpu, link = capacity.get("cpu"), capacity.get("gpu"), capacity.get("link")
+    names = [f"CPU: {(cpu or {}).get('name') or DASH}", f"GPU: {(gpu or {}).get('name') or DASH}"]
+    lines = ["  Device capacity (" + "; ".join(names) + ")"]
+    for row in capacity_rows(cpu, gpu, link):
+        cells = [(side, row[side]) for side in ("cpu", "gpu", "link") if row[side]]
+        values = "   ".join(f"{side.upper()} {_figure_text(fig)}" for side, fig in cells)
+        ratio = f"   (GPU/CPU {row['ratio']:,.0f}×)" if row["ratio"] else ""
+        lines.append(f"    {row['quantity']:<40} {values}{ratio}")
+        lines.extend(f"      {side.upper()}: {fig['formula']}" for side, fig in cells)
+    return lines

@@ -165,10 +165,12 @@ def gpu_figures_from_lab(device: dict[str, Any]) -> dict[str, Any]:
     facts = {"name": device.get("name") or "GPU"}
     for dtype in ("fp32", "fp64"):
         value = device.get(f"peak_{dtype}_gflops")
+        # The lane count is the compute capability's table row; recover it for the formula.
+        lanes = round(value * 1e3 / (2 * sm * clock)) if value and sm and clock else "?"
         facts[f"peak_{dtype}_gflops"] = figure(
             value or None, "GFLOP/s",
-            f"{sm} SMs × {dtype.upper()} lanes per SM (CC {device.get('compute_capability')}) × 2 (FMA) × "
-            f"{(clock or 0) / 1e3:.3f} GHz")
+            f"{sm} SMs × {lanes} {dtype.upper()} lanes per SM (CC {device.get('compute_capability')}) "
+            f"× 2 (FMA) × {(clock or 0) / 1e3:.3f} GHz")
     facts["peak_memory_gbps"] = figure(
         device.get("peak_bandwidth_gbps") or None, "GB/s",
         f"{bus} bit / 8 × {mem_clock} MHz × 2 (double data rate)")
@@ -181,10 +183,10 @@ def link_figures(transfer: dict[str, Any] | None, pcie_max: dict[str, Any] | Non
     """Host↔device figures: the PCIe theoretical rate (NVML) and the lab's measured copies."""
     facts = {"pcie_max_gbps": pcie_max or figure(None, "GB/s", "unknown: needs NVML on the GPU machine")}
     t = transfer or {}
-    size_text = f"{(t.get('bytes_in') or 0) / 2**20:.0f} MiB in, {(t.get('bytes_out') or 0) / 2**20:.0f} MiB out"
     for key, words in (("h2d_pageable_gbps", "host→device, pageable"), ("h2d_pinned_gbps", "host→device, pinned"),
                        ("d2h_pageable_gbps", "device→host, pageable"), ("d2h_pinned_gbps", "device→host, pinned")):
-        facts[key] = figure(t.get(key), "GB/s", f"measured: {words} ({size_text}), bytes / median time"
+        nbytes = t.get("bytes_in" if key.startswith("h2d") else "bytes_out") or 0
+        facts[key] = figure(t.get(key), "GB/s", f"measured: {words}, {nbytes / 2**20:.0f} MiB / median time"
                             if t.get(key) else "not measured (needs a GPU)")
     return facts
 

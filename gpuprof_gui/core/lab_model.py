@@ -120,6 +120,7 @@ class LabRecord:
     speedup_vs_cpu: float | None = None
     speedup_vs_cpu_with_transfers: float | None = None
     compile_ms: float | None = None
+    first_call_ms: float | None = None  # wall time of the first (checked) call, lazy loading included
     error: str | None = None
     seed: int | None = None
     start_mono: float | None = None  # time.monotonic() in the worker: the telemetry timeline
