@@ -57,7 +57,8 @@ class _Parser(argparse.ArgumentParser):
 # Modules that add verbs with ``add_parsers(subparsers)`` and ``dispatch(ns) -> int | None``.
 # Imported only when their verbs (or the top-level --help) are asked for, so that
 # `gpuprof profile` pays nothing for them. A module not in this installation is skipped.
-EXTENSION_VERB_MODULES = ("gpuprof_gui.cli_gpu_devices", "gpuprof_gui.cli_gpu_kernels", "gpuprof_gui.cli_advise")
+EXTENSION_VERB_MODULES = ("gpuprof_gui.cli_gpu_devices", "gpuprof_gui.cli_gpu_kernels", "gpuprof_gui.cli_advise",
+                          "gpuprof_gui.cli_diff", "gpuprof_gui.cli_export")
 
 
 def _extension_modules() -> list:
