@@ -32,6 +32,8 @@ ACTIONS: dict[str, ActionSpec] = {
     "find": ActionSpec("&Find Function…", ("Ctrl+F",), "Highlight matching frames and filter the table"),
     "back": ActionSpec("&Back", ("Alt+Left",), "Previous flame-graph focus"),
     "reset_zoom": ActionSpec("&Reset Zoom", ("Ctrl+0",), "Show the whole run in the flame graph"),
+    "presentation": ActionSpec("&Presentation Mode", ("F11",), "Large fonts and high contrast for a projector",
+                               checkable=True),
     "shortcuts": ActionSpec("&Keyboard Shortcuts", ("F1",), "List every shortcut"),
     "about": ActionSpec("&About gpuprof-gui", (), ""),
 }

@@ -1,4 +1,4 @@
-"""Starts the window: ``gpuprof gui [SCRIPT|PROFILE] [--profiler P] [--run] [--screenshot PNG]``.
+"""Starts the window: ``gpuprof gui [SCRIPT|PROFILE] [--profiler P] [--run] [--advice SESSION] [--screenshot PNG]``.
 
 With ``--screenshot`` (or the ``GPUPROF_SCREENSHOT`` environment variable) the
 window is saved as a PNG once it has something to show, and the app quits:
@@ -30,7 +30,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help=f"save the window as PNG once it shows results, then quit (also: ${SCREENSHOT_ENV})")
     parser.add_argument("--lab-results", metavar="FILE", help="show a recorded kernel-lab results JSON")
     parser.add_argument("--lab-trace", metavar="FILE", help="with --lab-results: its telemetry trace JSON")
-    parser.add_argument("--tab", choices=("profile", "lab"), help="the tab to show first")
+    parser.add_argument("--tab", choices=("profile", "lab", "advisor"), help="the tab to show first")
+    parser.add_argument("--advice", metavar="SESSION.json",
+                        help="show a saved advisor session (gpuprof advise --save) in the advisor tab")
     parser.add_argument("--lab-file", metavar="FILE", help="open a kernel-lab candidate file in the lab tab")
     parser.add_argument("--lab-run", action="store_true", help="with --lab-file: run its candidates at once")
     parser.add_argument("--lab-save", metavar="DIR",
@@ -83,8 +85,13 @@ def main(argv: list[str] | None = None) -> int:
             window.lab.controller.described.connect(_start_lab_once(window, args))
             if args.lab_save:
                 window.lab.run_finished.connect(_save_lab_session(window, args.lab_save))
+    args.advice_failed = bool(args.advice) and not window.open_advice_session(args.advice)
+    if args.advice_failed:
+        print(f"gpuprof gui: {window.status_text()}", file=sys.stderr)
     if args.tab == "lab" or args.lab_results or args.lab_file:
         window.tabs.setCurrentWidget(window.lab)
+    if args.tab == "advisor" or (args.advice and args.tab is None):
+        window.tabs.setCurrentWidget(window.advisor)
     if args.screenshot:
         window.resize(*SCREENSHOT_SIZE)
     window.show()
@@ -170,4 +177,4 @@ def _arm_screenshot(window, args: argparse.Namespace, state: dict) -> None:
         window.run_finished.connect(lambda outcome: None if outcome.ok else later(failed=True))
         QTimer.singleShot(SCREENSHOT_DEADLINE_MS, lambda: shoot(failed=True))
     else:
-        later(failed=args.lab_failed)
+        later(failed=args.lab_failed or args.advice_failed)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (QAbstractTableModel, QItemSelection, QItemSelectionModel, QModelIndex,
+                            QPersistentModelIndex, Qt, Signal)
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QWidget
 
@@ -153,10 +154,12 @@ class _ShareBarDelegate(QStyledItemDelegate):
 
 
 class HotspotTable(QTableView):
-    """Sortable table; emits the function id of the selected row."""
+    """Sortable table; emits the function id of the current row and the ids of all selected rows."""
 
     function_selected = Signal(int)
     """Function id (index into Profile.functions) the user picked."""
+    functions_selected = Signal(list)
+    """Function ids of every selected row, in table order (Ctrl/Shift-click selects several)."""
     function_activated = Signal(int)
     """Function id double-clicked or Enter-ed: focus it in the flame graph."""
 
@@ -167,7 +170,8 @@ class HotspotTable(QTableView):
         self.setSortingEnabled(True)
         self.horizontalHeader().setSortIndicator(COL_SELF, Qt.SortOrder.DescendingOrder)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several functions can be offloaded together (the advisor counts nested calls once).
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
         self.verticalHeader().hide()
@@ -180,6 +184,7 @@ class HotspotTable(QTableView):
         for col in range(COL_LOCATION, len(COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.activated.connect(self._on_activated)
         self._syncing = False
 
@@ -191,28 +196,53 @@ class HotspotTable(QTableView):
 
     def set_filter(self, text: str) -> None:
         """Show only functions whose name or file contains ``text`` (case-insensitive)."""
-        func = self.selected_function()
+        func, funcs = self.selected_function(), self.selected_functions()
         self.source_model.set_filter(text)
-        if func >= 0:
+        if len(funcs) > 1:
+            self.select_functions(funcs, current=func)
+        elif func >= 0:
             self.select_function(func)
 
     def select_function(self, func: int) -> None:
-        """Select the row of ``func`` without echoing ``function_selected``."""
-        row = self.source_model.row_of_function(func)
-        if row < 0:
+        """Select the row of ``func`` alone, without echoing ``function_selected``."""
+        self.select_functions([func], current=func, hint=QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def select_functions(self, funcs: list[int], current: int | None = None,
+                         hint=QAbstractItemView.ScrollHint.EnsureVisible) -> None:
+        """Select the rows of ``funcs`` (those shown) without echoing either signal.
+
+        Explicit ClearAndSelect, not ``selectRow``: that one reads the keyboard modifiers,
+        so a Ctrl still held from the last click would add to the selection instead.
+        """
+        rows = [r for r in (self.source_model.row_of_function(f) for f in funcs) if r >= 0]
+        if not rows:
             return
-        index = self.source_model.index(row, 0)
+        model, selection = self.source_model, QItemSelection()
+        for row in rows:
+            selection.select(model.index(row, 0), model.index(row, model.columnCount() - 1))
+        current_row = model.row_of_function(current) if current is not None else -1
+        current_index = model.index(current_row if current_row >= 0 else rows[0], 0)
         self._syncing = True
         try:
-            self.selectRow(index.row())
-            self.setCurrentIndex(index)
-            self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+            flags = QItemSelectionModel.SelectionFlag
+            self.selectionModel().setCurrentIndex(current_index, flags.NoUpdate)
+            self.selectionModel().select(selection, flags.ClearAndSelect)
+            self.scrollTo(current_index, hint)
         finally:
             self._syncing = False
 
     def selected_function(self) -> int:
         index = self.currentIndex()
         return int(index.data(FUNC_ROLE)) if index.isValid() else -1
+
+    def selected_functions(self) -> list[int]:
+        """Function ids of the selected rows, in table order."""
+        rows = sorted({i.row() for i in self.selectionModel().selectedRows()})
+        return [f for f in (self.source_model.function_at(r) for r in rows) if f >= 0]
+
+    def _on_selection_changed(self, *_args) -> None:
+        if not self._syncing:
+            self.functions_selected.emit(self.selected_functions())
 
     def _on_current_changed(self, current: QModelIndex | QPersistentModelIndex, _previous) -> None:
         if current.isValid() and not self._syncing:

@@ -1,4 +1,4 @@
-"""The main window: run bar, flame graph, hotspot table, source view, console."""
+"""The main window: run bar, flame graph, hotspot table, source view, console; kernel lab and advisor tabs."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QS
 
 from gpuprof_gui import __version__
 from gpuprof_gui.assets import example_path, icon_path
-from gpuprof_gui.ui import window_state
+from gpuprof_gui.ui import advisor_window, window_state
 from gpuprof_gui.ui.actions import make_actions, shortcuts_html
+from gpuprof_gui.ui.advisor_panel import AdvisorPanel
 from gpuprof_gui.ui.console import ConsolePane
 from gpuprof_gui.ui.flame_view import FlamePanel
 from gpuprof_gui.ui.hotspot_table import HotspotTable
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self.source = SourceView(self)
         self.console = ConsolePane(self)
         self.lab = LabPanel(self)
+        self.advisor = AdvisorPanel(self)
         self.loader = ProfileLoader(self)
         self.current_run: QtProfileRun | None = None
         self.loaded: LoadedProfile | None = None
@@ -64,6 +66,9 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self._connect()
         window_state.build_menus(self)
+        view_menu = next(m.menu() for m in self.menuBar().actions() if m.text() == "&View")
+        view_menu.addSeparator()
+        view_menu.addAction(self.actions_by_id["presentation"])
         window_state.restore(self)
         self._update_actions()
 
@@ -92,6 +97,7 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(profile_page, "Profile")
         self.tabs.addTab(self.lab, "Kernel lab")
+        self.tabs.addTab(self.advisor, "Offload advisor")
         self.setCentralWidget(self.tabs)
         self.statusBar().addWidget(self._status_label, 1)
 
@@ -116,6 +122,7 @@ class MainWindow(QMainWindow):
         self.table.function_activated.connect(self._on_table_activated)
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_load_failed)
+        advisor_window.connect_advisor(self)
 
     # -- status ----------------------------------------------------------------------------
     def status_text(self) -> str:
@@ -161,6 +168,10 @@ class MainWindow(QMainWindow):
                 self.start_run()
         else:
             self.open_profile(path)
+
+    def open_advice_session(self, path: str) -> bool:
+        """Show a saved advisor session (``gpuprof advise --save``); False with the reason in the status bar."""
+        return advisor_window.open_advice_session(self, path)
 
     def open_profile(self, path: str) -> None:
         window_state.add_recent(self, path)
@@ -259,6 +270,11 @@ class MainWindow(QMainWindow):
         self.run_finished.emit(outcome)
 
     # -- showing ---------------------------------------------------------------------------
+    def show_loaded(self, result: LoadedProfile, title: str = "") -> None:
+        """Hand an already loaded profile to every view, as a finished load does."""
+        self._pending_title = title or self._pending_title
+        self._on_loaded(result)
+
     def _on_loaded(self, result: LoadedProfile) -> None:
         self.loaded = result
         profile = result.profile
@@ -277,6 +293,7 @@ class MainWindow(QMainWindow):
             self.set_status(f"Opened {os.path.basename(result.path)}: {len(profile.functions):,} functions, "
                             f"{profile.profiler}. {caveat}".strip())
         self._update_actions()
+        self.advisor.set_profile(profile, self.table.selected_functions())
         self.profile_shown.emit(result)
 
     def _on_load_failed(self, text: str) -> None:
@@ -285,6 +302,7 @@ class MainWindow(QMainWindow):
 
     def _on_flame_function(self, func: int) -> None:
         self.table.select_function(func)
+        self.advisor.set_selection(advisor_window.selected_or(self, func))
         if self.loaded is not None:
             self.source.show_function(self.loaded.profile, func)
 
@@ -295,6 +313,15 @@ class MainWindow(QMainWindow):
 
     def _on_table_activated(self, func: int) -> None:
         self._on_table_function(func)
+
+    def update_advisor_lab(self, *_args) -> None:
+        """The Kernel lab tab shows another run: the advisor takes its s and copies."""
+        self.advisor.set_lab_run(self.lab.run_data, self.lab.unavailable_reason)
+
+    def set_presentation(self, on: bool) -> None:
+        """Large fonts and high contrast in every view, for a projector (View ▸ Presentation Mode, F11)."""
+        for view in (self.flame, self.console, self.source, self.advisor):
+            view.set_presentation(on)
 
     def _focus_search(self) -> None:
         self.flame.search_field.setFocus()

@@ -1,0 +1,129 @@
+"""What the advisor tab knows, and the :class:`Advice` it derives (no Qt here).
+
+Inputs come from three places that change independently: the profile and the
+functions selected in it (T, p, calls), the GPU measurements (a saved session's
+advice, or the Kernel lab tab's latest run) and the user's edits (bytes and
+calls per run). :meth:`AdvisorState.advice` recombines them on every change;
+it is plain arithmetic through :class:`Advice`, so it runs on each keystroke.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from gpuprof_gui.core import capacity as cap
+from gpuprof_gui.core.advice_session import AdviceSession, build_advice, capacity_from
+from gpuprof_gui.core.advisor import Advice, find_offload_functions, profile_inputs
+from gpuprof_gui.core.lab_model import LabRun
+from gpuprof_gui.core.model import Profile
+
+NO_PROFILE_REASON = "No profile yet: profile a script in the Profile tab or open a saved session."
+
+
+def session_functions(session: AdviceSession) -> list[int]:
+    """The function ids the session offloaded (its names looked up again in its profile)."""
+    if session.profile is None:
+        return []
+    funcs: set[int] = set()
+    for name in session.offload or session.advice.functions:
+        try:
+            funcs.update(find_offload_functions(session.profile, name))
+        except LookupError:
+            continue  # the advice still carries its own p; the table just shows no selection
+    return sorted(funcs)
+
+
+@dataclass
+class AdvisorState:
+    session: AdviceSession | None = None
+    profile: Profile | None = None
+    funcs: list[int] = field(default_factory=list)
+    lab_run: LabRun | None = None
+    lab_reason: str | None = None  # why there is no lab run (no GPU, none yet)
+    bytes_override: float | None = None
+    calls_override: int | None = None
+    local_cpu: dict | None = None  # this machine's CPU facts, read once
+
+    # -- inputs ----------------------------------------------------------------------------
+    def load_session(self, session: AdviceSession) -> None:
+        self.session, self.profile = session, session.profile
+        self.funcs = session_functions(session)
+        self.lab_run = session.lab
+        self.bytes_override = self.calls_override = None
+
+    def set_profile(self, profile: Profile | None, funcs: list[int]) -> None:
+        if self.session is not None and profile is self.session.profile:
+            return  # the session's own profile being shown in the Profile tab
+        self.session = None  # a new run: the session's measurements were for its own program
+        self.profile, self.funcs = profile, list(funcs)
+        self.calls_override = None
+
+    def set_functions(self, funcs: list[int]) -> bool:
+        """True when the selection changed what is offloaded."""
+        funcs = sorted(set(int(f) for f in funcs))
+        if funcs == sorted(self.funcs):
+            return False
+        self.funcs = funcs
+        self.calls_override = None
+        return True
+
+    def set_lab_run(self, run: LabRun | None, reason: str | None = None) -> bool:
+        """True when ``run`` replaces the GPU measurements in use."""
+        if run is None or (self.session is not None and run is self.session.lab):
+            self.lab_reason = reason or self.lab_reason
+            return False
+        if run is self.lab_run and self.session is None:
+            return False
+        self.session = None  # the session's kernel is no longer the one measured
+        self.lab_run, self.bytes_override = run, None
+        return True
+
+    # -- outputs ---------------------------------------------------------------------------
+    def selection_is_session(self) -> bool:
+        return self.session is not None and sorted(self.funcs) == session_functions(self.session)
+
+    def base_advice(self) -> Advice | None:
+        """The advice before the user's edits; None when there is nothing to advise on."""
+        if self.session is not None:
+            advice = copy.deepcopy(self.session.advice)
+            if not self.selection_is_session() and self.profile is not None and self.funcs:
+                # Another selection in the session's profile: its own T, p and calls, the
+                # session's GPU measurements (size, hand-entered bytes) unchanged.
+                advice.total_s, advice.p, advice.calls = profile_inputs(self.profile, self.funcs)
+                advice.functions = [self.profile.function_label(f) for f in self.funcs]
+            return advice
+        if self.profile is None or not self.funcs:
+            return None
+        total_s, p, calls = profile_inputs(self.profile, self.funcs)
+        names = [self.profile.function_label(f) for f in self.funcs]
+        advice = build_advice(total_s, p, calls, self.lab_run, functions=names, no_gpu_reason=self.lab_reason)
+        if self.profile.unit != "s":
+            advice.notes.append("This profiler does not count calls: enter the calls per run by hand.")
+        return advice
+
+    def advice(self) -> Advice | None:
+        """The base advice with the user's bytes and calls per run."""
+        advice = self.base_advice()
+        if advice is None:
+            return None
+        if self.calls_override is not None:
+            advice.calls = int(self.calls_override)
+        if self.bytes_override is not None:
+            advice.bytes_per_call = float(self.bytes_override)
+            advice.transfer_s_per_call = (self.bytes_override / (advice.transfer_gbps * 1e9)
+                                          if advice.transfer_gbps else None)
+        return advice
+
+    def capacity(self) -> dict:
+        """CPU, GPU and link figures: the session's, or this machine's CPU with the lab's GPU."""
+        if self.session is not None and self.session.capacity:
+            return self.session.capacity
+        if self.local_cpu is None:
+            self.local_cpu = cap.cpu_facts()
+        return capacity_from(self.local_cpu, self.lab_run)
+
+    def set_local_copy_bandwidth(self, figure: dict) -> None:
+        if self.local_cpu is None:
+            self.local_cpu = cap.cpu_facts()
+        self.local_cpu["measured_copy_gbps"] = figure

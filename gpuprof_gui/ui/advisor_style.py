@@ -1,0 +1,76 @@
+"""Fonts and colours of the advisor tab, normal and on a projector.
+
+Every advisor label carries a *font role* (a dynamic property); :func:`apply_fonts`
+sets each widget's font from its role, so labels rebuilt later (a new capacity
+table, a new teaching step) take the current mode by calling it again.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+ROLE_PROPERTY = "advisor_font_role"
+
+PRESENTATION_PT = {"text": 20, "small": 20, "value": 24, "formula": 26, "title": 26, "big": 48, "banner": 26}
+"""Projector sizes: 20 pt is the smallest text still read from the back of a classroom
+(about 7 mm tall on a 2 m wide image of a 1920 px screen); formulas stay at 20, not smaller."""
+NORMAL_DELTA_PT = {"text": 0, "small": -1, "value": 2, "formula": 4, "title": 3, "big": 16, "banner": 3}
+"""Desk sizes, relative to the application font so they follow the user's settings."""
+BOLD_ROLES = {"value", "title", "big", "banner"}
+SMALLEST_PT = 7
+
+FORMULA_COLOUR = "#555555"
+FORMULA_COLOUR_PRESENTATION = "#000000"
+BANNER_OK = "background: #e8f5e9; color: #1b5e20; border: 1px solid #81c784; border-radius: 4px; padding: 6px;"
+BANNER_WARN = "background: #fff3e0; color: #8a3d00; border: 1px solid #ffb74d; border-radius: 4px; padding: 6px;"
+BANNER_SYNTHETIC = ("background: #fce4ec; color: #880e4f; border: 1px solid #f06292; border-radius: 4px; "
+                    "padding: 6px;")
+PRESENTATION_SHEET = "QWidget#advisor_root { background: #ffffff; color: #000000; }"
+
+
+def base_point_size() -> float:
+    app = QApplication.instance()
+    size = app.font().pointSizeF() if app is not None else 10.0
+    return size if size > 0 else 10.0
+
+
+def font_for(role: str, presentation: bool) -> QFont:
+    font = QFont(QApplication.font())
+    if presentation:
+        size = PRESENTATION_PT.get(role, PRESENTATION_PT["text"])
+    else:
+        size = max(SMALLEST_PT, base_point_size() + NORMAL_DELTA_PT.get(role, 0))
+    font.setPointSizeF(float(size))
+    font.setBold(role in BOLD_ROLES)
+    return font
+
+
+def set_role(widget: QWidget, role: str) -> QWidget:
+    widget.setProperty(ROLE_PROPERTY, role)
+    return widget
+
+
+def make_label(text: str = "", role: str = "text", wrap: bool = False, selectable: bool = True) -> QLabel:
+    """A label with a font role; selectable so a number can be copied into notes."""
+    label = QLabel(text)
+    set_role(label, role)
+    label.setWordWrap(wrap)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A clicked label would take the focus and eat Left/Right: they page the teaching view.
+        label.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    if role == "small":
+        label.setStyleSheet(f"color: {FORMULA_COLOUR};")
+    return label
+
+
+def apply_fonts(root: QWidget, presentation: bool) -> None:
+    """Set the font of ``root`` and every child from its role (children without one: ``text``)."""
+    for widget in [root, *root.findChildren(QWidget)]:
+        role = widget.property(ROLE_PROPERTY) or "text"
+        widget.setFont(font_for(str(role), presentation))
+        if role == "small":
+            colour = FORMULA_COLOUR_PRESENTATION if presentation else FORMULA_COLOUR
+            widget.setStyleSheet(f"color: {colour};")
