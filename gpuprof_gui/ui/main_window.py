@@ -66,9 +66,6 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self._connect()
         window_state.build_menus(self)
-        view_menu = next(m.menu() for m in self.menuBar().actions() if m.text() == "&View")
-        view_menu.addSeparator()
-        view_menu.addAction(self.actions_by_id["presentation"])
         window_state.restore(self)
         self._update_actions()
 

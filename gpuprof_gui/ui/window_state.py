@@ -50,8 +50,12 @@ def build_menus(win: MainWindow) -> None:
         file_menu.addAction(a[key])
     win.recent_menu = file_menu.addMenu("Open &Recent")
     win.recent_menu.aboutToShow.connect(partial(_fill_recent, win))
+    file_menu.addAction(a["open_session"])
     file_menu.addSeparator()
-    file_menu.addAction(a["save_profile"])
+    for key in ("save_session", "save_profile", "export"):
+        file_menu.addAction(a[key])
+    file_menu.addSeparator()
+    file_menu.addAction(a["compare"])
     file_menu.addSeparator()
     file_menu.addAction(a["quit"])
     run_menu = bar.addMenu("&Run")
@@ -62,6 +66,13 @@ def build_menus(win: MainWindow) -> None:
     view_menu = bar.addMenu("&View")
     for key in ("find", "back", "reset_zoom"):
         view_menu.addAction(a[key])
+    view_menu.addSeparator()
+    view_menu.addAction(a["presentation"])
+    theme_menu = view_menu.addMenu("&Theme")
+    for key in ("theme_system", "theme_light", "theme_dark"):
+        theme_menu.addAction(a[key])
+    theme_menu.addSeparator()
+    theme_menu.addAction(a["toggle_theme"])
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(a["shortcuts"])
     help_menu.addAction(a["about"])
