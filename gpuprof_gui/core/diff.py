@@ -114,7 +114,30 @@ def match_functions(a: Profile, b: Profile) -> list[tuple[int, int]]:
                     pairs.append((ia, ib))
                     left_a.discard(ia)
                     left_b.discard(ib)
+    pairs.extend(_pair_renamed_files(a, b, left_a, left_b))
     return pairs + [(ia, -1) for ia in sorted(left_a)] + [(-1, ib) for ib in sorted(left_b)]
+
+
+def _pair_renamed_files(a: Profile, b: Profile, left_a: set[int], left_b: set[int]) -> list[tuple[int, int]]:
+    """Last stage: a function left on both sides under one name, once each, is the same function.
+
+    This pairs the functions of a script saved under a new name (``slow.py`` →
+    ``slow_v2.py``); names that are still ambiguous (``<module>``, ``__init__``)
+    stay apart, and built-ins were matched by name already.
+    """
+    def unique_names(profile: Profile, left: set[int]) -> dict[str, int]:
+        seen: dict[str, list[int]] = defaultdict(list)
+        for i in left:
+            if profile.functions[i].file:
+                seen[profile.functions[i].name].append(i)
+        return {name: ids[0] for name, ids in seen.items() if len(ids) == 1}
+
+    names_a, names_b = unique_names(a, left_a), unique_names(b, left_b)
+    pairs = [(names_a[n], names_b[n]) for n in sorted(names_a.keys() & names_b.keys())]
+    for ia, ib in pairs:
+        left_a.discard(ia)
+        left_b.discard(ib)
+    return pairs
 
 
 def _counts_calls(profile: Profile) -> bool:
@@ -318,3 +341,38 @@ def _preorder_positions(parent_u: np.ndarray, width: np.ndarray, size: np.ndarra
         offset = excl - excl[first][np.cumsum(first) - 1]
         pos[order] = pos[p] + 1 + offset
     return pos
+
+
+# -- colours of the differential flame graph ------------------------------------------------------
+
+# Relative change of a frame, (b − a) / max(a, b), at which its colour steps up: a
+# change under 5% is noise on a repeated run (neutral), one over 60% is most of the frame.
+DIFF_LEVELS = (0.05, 0.15, 0.30, 0.60)
+# Buckets: shrunk strongest … weakest (one per level), neutral, grown weakest … strongest.
+DIFF_NEUTRAL_BUCKET = len(DIFF_LEVELS)
+DIFF_N_BUCKETS = 2 * len(DIFF_LEVELS) + 1
+
+
+def relative_change(diff: DiffTree) -> np.ndarray:
+    """(b − a) / max(a, b) per node, in [−1, 1]: −1 only in A (removed), +1 only in B (added)."""
+    base = np.maximum(diff.total_a, diff.total_b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(base > 0, diff.delta_s / base, 0.0)
+    return np.clip(rel, -1.0, 1.0)
+
+
+def diff_buckets(diff: DiffTree) -> np.ndarray:
+    """Colour bucket per node: 0 = shrunk most … DIFF_NEUTRAL_BUCKET … grown most (int16)."""
+    rel = relative_change(diff)
+    steps = np.searchsorted(np.asarray(DIFF_LEVELS), np.abs(rel), side="right")  # 0 = neutral
+    bucket = np.where(rel < 0, DIFF_NEUTRAL_BUCKET - steps, DIFF_NEUTRAL_BUCKET + steps)
+    return bucket.astype(np.int16)
+
+
+def diff_as_profile(diff: DiffTree, a: Profile, b: Profile) -> Profile:
+    """The union tree as a Profile (widths max(a, b)), so flame views and hit-testing work on it."""
+    unit = "s" if diff.unit == "s" else "share"
+    notes = [f"Compared in {'seconds' if unit == 's' else 'shares of each run'}; frame width is the larger of the two runs."]
+    return Profile(profiler=f"diff:{a.profiler}/{b.profiler}", functions=diff.functions, tree=diff.tree,
+                   unit="s" if unit == "s" else "samples", stacks_exact=a.stacks_exact and b.stacks_exact,
+                   notes=notes)

@@ -30,7 +30,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help=f"save the window as PNG once it shows results, then quit (also: ${SCREENSHOT_ENV})")
     parser.add_argument("--lab-results", metavar="FILE", help="show a recorded kernel-lab results JSON")
     parser.add_argument("--lab-trace", metavar="FILE", help="with --lab-results: its telemetry trace JSON")
-    parser.add_argument("--tab", choices=("profile", "lab", "advisor"), help="the tab to show first")
+    parser.add_argument("--tab", choices=("profile", "lab", "advisor", "compare"), help="the tab to show first")
+    parser.add_argument("--compare", metavar="FILE",
+                        help="compare the profile shown (run B) with this profile or session (run A)")
     parser.add_argument("--advice", metavar="SESSION.json",
                         help="show a saved advisor session (gpuprof advise --save) in the advisor tab")
     parser.add_argument("--lab-file", metavar="FILE", help="open a kernel-lab candidate file in the lab tab")
@@ -92,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         window.tabs.setCurrentWidget(window.lab)
     if args.tab == "advisor" or (args.advice and args.tab is None):
         window.tabs.setCurrentWidget(window.advisor)
+    if args.compare:
+        window.profile_shown.connect(_compare_once(window, args.compare))
     if args.screenshot:
         window.resize(*SCREENSHOT_SIZE)
     window.show()
@@ -107,6 +111,20 @@ def main(argv: list[str] | None = None) -> int:
     del window
     app.processEvents()
     return state["rc"] or rc
+
+
+def _compare_once(window, path: str):
+    """A slot comparing the first profile shown with ``path`` (``--compare``)."""
+    done = []
+
+    def compare(*_args) -> None:
+        if not done:
+            done.append(True)
+            from gpuprof_gui.ui.compare_window import compare_with
+
+            compare_with(window, path)
+
+    return compare
 
 
 def _start_lab_once(window, args: argparse.Namespace):
@@ -172,7 +190,11 @@ def _arm_screenshot(window, args: argparse.Namespace, state: dict) -> None:
         return
     wants_profile = args.run or (args.path and not args.path.endswith(".py") and os.path.isfile(args.path))
     if wants_profile:
-        window.profile_shown.connect(lambda _r: later())
+        if args.compare:  # the comparison follows the profile: wait for it (or for its failure)
+            window.compare.compared.connect(lambda: later())
+            window.compare_loader.failed.connect(lambda _t: later(failed=True))
+        else:
+            window.profile_shown.connect(lambda _r: later())
         window.load_failed.connect(lambda _t: later(failed=True))
         window.run_finished.connect(lambda outcome: None if outcome.ok else later(failed=True))
         QTimer.singleShot(SCREENSHOT_DEADLINE_MS, lambda: shoot(failed=True))
