@@ -59,7 +59,7 @@ def dispatch(args: argparse.Namespace) -> int | None:
     try:
         _check_options(args)
         data = _render(args)
-        where = _write_output(args.output, data, args.file)
+        where = write_output(args.output, data, args.file)
     except ExportError as exc:
         print(f"gpuprof export: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -175,13 +175,18 @@ def _render(args: argparse.Namespace) -> bytes:
         lab = _load_lab(args.lab_results)
     if args.advice:
         advice = _load_advice(args.advice)
-    fmt = args.export_format
+    return render(args.export_format, profile, title, lab, advice, args.width, args.height)
+
+
+def render(fmt: str, profile, title: str, lab=None, advice=None, width: int | None = None,
+           height: int | None = None) -> bytes:
+    """The bytes of ``profile`` exported as ``fmt`` (one of FORMATS); ExportError says why not."""
     if fmt == "png":
-        return _png(profile, args, title)
+        return _png(profile, width, height, title)
     if fmt == "svg":
         from gpuprof_gui.core.flame_svg import flame_svg
 
-        text = flame_svg(profile, args.width or DEFAULT_SVG_WIDTH_PX, title=title)
+        text = flame_svg(profile, width or DEFAULT_SVG_WIDTH_PX, title=title)
     elif fmt == "html":
         from gpuprof_gui.core.report_html import report_html
 
@@ -198,21 +203,21 @@ def _render(args: argparse.Namespace) -> bytes:
     return text.encode("utf-8", "replace")  # a lone surrogate in a foreign name becomes "?"
 
 
-def _png(profile, args: argparse.Namespace, title: str) -> bytes:
+def _png(profile, width: int | None, height: int | None, title: str) -> bytes:
     try:
         from gpuprof_gui.ui.flame_image import flame_png_bytes
     except ImportError as exc:
         raise ExportError(f"PNG export needs Qt (PySide6), which cannot be loaded here ({exc}); "
                           "--format svg needs nothing extra.") from None
-    width = args.width or DEFAULT_PNG_SIZE_PX[0]
-    height = args.height or DEFAULT_PNG_SIZE_PX[1]
+    width = width or DEFAULT_PNG_SIZE_PX[0]
+    height = height or DEFAULT_PNG_SIZE_PX[1]
     try:
         return flame_png_bytes(profile, width, height, title)
     except RuntimeError as exc:
         raise ExportError(f"the PNG could not be drawn ({exc}).") from None
 
 
-def _write_output(out: str, data: bytes, source: str) -> str | None:
+def write_output(out: str, data: bytes, source: str) -> str | None:
     """Write ``data`` to ``out`` atomically; the path written, or None for stdout."""
     if out == "-":
         sys.stdout.buffer.write(data)

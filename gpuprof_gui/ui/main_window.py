@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QS
 
 from gpuprof_gui import __version__
 from gpuprof_gui.assets import example_path, icon_path
-from gpuprof_gui.ui import advisor_window, compare_window, window_state
+from gpuprof_gui.ui import advisor_window, compare_window, export_window, window_state
 from gpuprof_gui.ui.actions import make_actions, shortcuts_html
 from gpuprof_gui.ui.advisor_panel import AdvisorPanel
 from gpuprof_gui.ui.console import ConsolePane
@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self._status_label = QLabel("Drop a Python script or a profile file here, or press Ctrl+O.")
         self._build_layout()
         compare_window.install(self)
+        export_window.install(self)
         self._connect()
         window_state.build_menus(self)
         window_state.restore(self)
