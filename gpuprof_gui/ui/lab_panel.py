@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -39,9 +40,15 @@ BANNER_STYLE = ("QLabel { background: #fff3cd; color: #5c4400; border: 1px solid
 
 
 def bundled_kernel_files() -> list[str]:
-    """Paths of the bundled candidate files, sorted by name."""
+    """Paths of the bundled candidate files: the kernel examples, then the offload pair's candidates."""
     folder = examples_dir() / "kernels"
-    return sorted(str(p) for p in folder.glob("*.py") if not p.name.startswith("_"))
+    files = sorted(str(p) for p in folder.glob("*.py") if not p.name.startswith("_"))
+    return files + sorted(str(p) for p in (examples_dir() / "offload").glob("*_kernels.py"))
+
+
+def bundled_kernel_file(name: str):
+    """The bundled candidate file called ``name`` (a recorded run names its file), or None."""
+    return next((Path(p) for p in bundled_kernel_files() if os.path.basename(p) == name), None)
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -256,8 +263,8 @@ class LabPanel(QWidget):
     def _candidate_file_text(self) -> str | None:
         path = self.file_path
         if self.run_data is not None and self.run_data.file:
-            bundled = examples_dir() / "kernels" / self.run_data.file
-            path = str(bundled) if bundled.is_file() else None
+            bundled = bundled_kernel_file(self.run_data.file)
+            path = str(bundled) if bundled is not None else None
         try:
             with open(path or "", encoding="utf-8") as fh:
                 return fh.read()
@@ -361,8 +368,8 @@ class LabPanel(QWidget):
             except TraceFormatError as exc:
                 self.set_status(str(exc), error=True)
                 return False
-        bundled = examples_dir() / "kernels" / run.file if run.file else None
-        if bundled is not None and bundled.is_file():  # Run then re-runs what is on screen
+        bundled = bundled_kernel_file(run.file) if run.file else None
+        if bundled is not None:  # Run then re-runs what is on screen
             self.file_path = str(bundled.resolve())
             self.file_combo.setCurrentIndex(max(0, self.file_combo.findData(self.file_path)))
         self.run_data, self.edits, self._describing = run, {}, None
