@@ -78,6 +78,23 @@ bench: install ## run every benchmarks/*.py (headless)
 	  QT_QPA_PLATFORM=offscreen $(VENV_PY) $$script; \
 	done; [ $$found = 1 ] || echo "bench: no benchmarks/*.py yet"
 
+# The one-folder app (packaging/README.md). DIST_DIR/DIST_WORK_DIR move the
+# output, e.g. `make dist DIST_DIR=/tmp/app` (tests/test_packaging.py does).
+DIST_DIR ?= dist
+DIST_WORK_DIR ?= build/pyinstaller
+DIST_STAMP := $(VENV)/.dist-stamp
+.PHONY: dist
+
+dist: $(DIST_STAMP) ## build the one-folder app dist/gpuprof-gui/ with PyInstaller (DIST_DIR=... elsewhere)
+	$(VENV_PY) -m PyInstaller --noconfirm --log-level WARN --distpath $(DIST_DIR) \
+	  --workpath $(DIST_WORK_DIR) packaging/gpuprof-gui.spec
+	@echo "built $(DIST_DIR)/gpuprof-gui/ ($$(du -sh $(DIST_DIR)/gpuprof-gui | cut -f1)): run $(DIST_DIR)/gpuprof-gui/gpuprof-gui; to install it see packaging/README.md"
+
+$(DIST_STAMP): pyproject.toml setup.py | $(VENV_PY)
+	@echo "installing PyInstaller (extra: dist) into $(VENV) ..."
+	@$(VENV_PY) -m pip install --quiet --disable-pip-version-check -e '.[dist]'
+	@touch $@
+
 clean: ## remove build output and caches (keeps .venv)
 	rm -rf build dist *.egg-info .pytest_cache $(INSTALL_STAMP)
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

@@ -1,4 +1,4 @@
-"""Starts the window: ``gpuprof gui [SCRIPT|PROFILE] [--profiler P] [--run] [--advice SESSION] [--screenshot PNG]``.
+"""Starts the window: ``gpuprof gui [SCRIPT|PROFILE|SESSION] [--profiler P] [--run] [--screenshot PNG] ...``.
 
 With ``--screenshot`` (or the ``GPUPROF_SCREENSHOT`` environment variable) the
 window is saved as a PNG once it has something to show, and the app quits:
@@ -22,7 +22,7 @@ LAB_SETTLE_MS = 2000
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="gpuprof gui", description="Open the gpuprof-gui window.")
-    parser.add_argument("path", nargs="?", help="a Python script to load, or a profile file to open")
+    parser.add_argument("path", nargs="?", help="a Python script to load, or a profile or session file to open")
     parser.add_argument("--profiler", choices=("cprofile", "scalene"), help="profiler for runs")
     parser.add_argument("--run", action="store_true", help="profile the script at once")
     parser.add_argument("--timeout", type=float, metavar="S", help="stop the script after S seconds")
@@ -60,22 +60,31 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     from PySide6.QtCore import QCoreApplication, QTimer
+    from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     from gpuprof_gui.ui.main_window import MainWindow
+    from gpuprof_gui.ui.session_io import is_session_path
 
     QCoreApplication.setOrganizationName("gpuprof-gui")
     QCoreApplication.setApplicationName("gpuprof-gui")
+    # Matches packaging/io.github.gpuprof.GpuprofGui.desktop, so Wayland shows our icon and name.
+    QGuiApplication.setDesktopFileName("io.github.gpuprof.GpuprofGui")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     window = MainWindow()
     if args.profiler:
         window.run_bar.set_profiler(args.profiler)
     if args.timeout:
         window.run_bar.timeout_spin.setValue(args.timeout)
+    args.is_session = args.session_failed = False
     if args.path:
         if args.path.endswith(".py") or not os.path.isfile(args.path):
             window.set_script(args.path)
             window.run_bar.set_args(args.script_args)
+        elif is_session_path(args.path):  # replayed at once: no profile_shown to wait for
+            args.is_session, args.session_failed = True, not window.sessions.open(args.path)
+            if args.session_failed:
+                print(f"gpuprof gui: {window.status_text()}", file=sys.stderr)
         else:
             window.open_profile(args.path)
     args.lab_failed = bool(args.lab_results) and not window.lab.load_recorded(args.lab_results, args.lab_trace)
@@ -188,7 +197,8 @@ def _arm_screenshot(window, args: argparse.Namespace, state: dict) -> None:
         args.on_lab_refused = [lambda: later(failed=True)]
         QTimer.singleShot(SCREENSHOT_DEADLINE_MS, lambda: shoot(failed=True))
         return
-    wants_profile = args.run or (args.path and not args.path.endswith(".py") and os.path.isfile(args.path))
+    wants_profile = args.run or (args.path and not args.path.endswith(".py") and os.path.isfile(args.path)
+                                 and not args.is_session)
     if wants_profile:
         if args.compare:  # the comparison follows the profile: wait for it (or for its failure)
             window.compare.compared.connect(lambda: later())
@@ -199,4 +209,4 @@ def _arm_screenshot(window, args: argparse.Namespace, state: dict) -> None:
         window.run_finished.connect(lambda outcome: None if outcome.ok else later(failed=True))
         QTimer.singleShot(SCREENSHOT_DEADLINE_MS, lambda: shoot(failed=True))
     else:
-        later(failed=args.lab_failed or args.advice_failed)
+        later(failed=args.lab_failed or args.advice_failed or args.session_failed)
