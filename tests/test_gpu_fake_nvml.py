@@ -383,3 +383,15 @@ def test_monitor_json_lines_and_trace(fake_nvml, tmp_path):
     trace = load_trace(trace_path)
     assert trace.meta["synthetic"] is False and trace.devices[0]["name"] == "NVIDIA H100 80GB HBM3"
     assert len(trace.devices[0]["series"]["power_w"][0]) >= len(samples)
+
+
+def test_packaged_app_points_at_a_python_with_cupy(monkeypatch):
+    """In the frozen app the hint is about GPUPROF_PYTHON, not pip-installing gpuprof-gui."""
+    from gpuprof_gui.gpu import install_hint
+
+    monkeypatch.setattr(install_hint.nvml, "nvml_available", lambda: (True, None))
+    monkeypatch.setattr(install_hint, "cupy_installed", lambda: False)
+    monkeypatch.setattr(install_hint, "cuda_driver_major", lambda: 12)
+    monkeypatch.setattr(install_hint.sys, "frozen", True, raising=False)
+    reason = install_hint.lab_unavailable_reason()
+    assert "GPUPROF_PYTHON" in reason and "cupy-cuda12x" in reason and "gpuprof-gui[" not in reason

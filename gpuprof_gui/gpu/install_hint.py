@@ -8,6 +8,7 @@ which only the kernel worker may do.
 from __future__ import annotations
 
 import importlib.util
+import sys
 
 from gpuprof_gui.gpu import nvml
 from gpuprof_gui.gpu.specs import cuda_driver_major
@@ -50,6 +51,11 @@ def lab_unavailable_reason() -> str | None:
         return None
     major = cuda_driver_major()
     command = install_command(major)
+    if getattr(sys, "frozen", False):
+        # The packaged app bundles no CuPy: it runs the kernel lab on a Python that has it.
+        wheel = f"cupy-cuda{min(major, NEWEST_KNOWN_CUDA_MAJOR)}x" if major else "cupy-cuda13x"
+        return (f"No Python with CuPy was found for the kernel lab. Install it (pip install {wheel}) into "
+                "a Python 3, then point GPUPROF_PYTHON at that interpreter, or put it first on PATH as python3.")
     if command is not None:
         return f"CuPy is not installed. The driver supports CUDA {major}; install it with: {command}"
     if major is None:
