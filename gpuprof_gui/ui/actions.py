@@ -5,6 +5,7 @@ Help ▸ Keyboard shortcuts is generated from this table, so the two never disag
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 from PySide6.QtGui import QAction, QKeySequence
@@ -40,6 +41,21 @@ ACTIONS: dict[str, ActionSpec] = {
     "find": ActionSpec("&Find Function…", ("Ctrl+F",), "Highlight matching frames and filter the table"),
     "back": ActionSpec("&Back", ("Alt+Left",), "Previous flame-graph focus"),
     "reset_zoom": ActionSpec("&Reset Zoom", ("Ctrl+0",), "Show the whole run in the flame graph"),
+    "zoom_in": ActionSpec("Zoom &In", ("Ctrl++", "Ctrl+="), "Zoom the flame graph in around its centre"),
+    "zoom_out": ActionSpec("Zoom &Out", ("Ctrl+-",), "Zoom the flame graph out"),
+    "clear_console": ActionSpec("C&lear Console", ("Ctrl+K",), "Empty the console pane (the run's log file keeps it all)"),
+    "focus_script": ActionSpec("Edit Script &Path", ("Ctrl+L",), "Type or paste the script to profile"),
+    "focus_args": ActionSpec("Edit &Arguments", ("Ctrl+Shift+A",), "The arguments passed to the script"),
+    "focus_timeout": ActionSpec("Edit &Timeout", ("Ctrl+T",), "Stop the script after this many seconds"),
+    "next_profiler": ActionSpec("Switch &Profiler", ("Ctrl+P",), "cProfile or Scalene for the next run"),
+    "focus_flame": ActionSpec("&Flame Graph", ("Ctrl+1",), "Keyboard focus to the flame graph"),
+    "focus_table": ActionSpec("Hotspot &Table", ("Ctrl+2",), "Keyboard focus to the hotspot table"),
+    "focus_source": ActionSpec("&Source View", ("Ctrl+3",), "Keyboard focus to the source view"),
+    "focus_console": ActionSpec("&Console", ("Ctrl+4",), "Keyboard focus to the console"),
+    "next_tab": ActionSpec("&Next Tab", ("Ctrl+PgDown", "Ctrl+Tab"), "Profile, Kernel lab, Offload advisor, Compare"),
+    "prev_tab": ActionSpec("P&revious Tab", ("Ctrl+PgUp", "Ctrl+Shift+Tab"), "The tab to the left"),
+    "lab_load": ActionSpec("Load Recorded &Lab Run…", ("Ctrl+Shift+L",),
+                           "Show a saved kernel-lab results JSON, with its telemetry trace"),
     "presentation": ActionSpec("&Presentation Mode", ("F11",), "Large fonts and high contrast for a projector",
                                checkable=True),
     "theme_system": ActionSpec("&System Theme", (), "Follow the desktop's light or dark theme", checkable=True),
@@ -49,6 +65,24 @@ ACTIONS: dict[str, ActionSpec] = {
     "shortcuts": ActionSpec("&Keyboard Shortcuts", ("F1",), "List every shortcut"),
     "about": ActionSpec("&About gpuprof-gui", (), ""),
 }
+NO_SHORTCUT = {
+    "auto_run": "a setting that stays on: chosen once in the Run menu, not mid-task",
+    "theme_system": "Ctrl+Shift+T switches light and dark; the three choices are a setting",
+    "theme_light": "Ctrl+Shift+T switches light and dark; the three choices are a setting",
+    "theme_dark": "Ctrl+Shift+T switches light and dark; the three choices are a setting",
+    "about": "read once; F1 lists the keys",
+}
+"""Actions without a shortcut, and why (tests/test_settings.py holds every other action to one)."""
+VIEW_KEYS = (
+    ("Wheel, drag", "Zoom, pan the flame graph"),
+    ("Double-click", "Zoom to a frame"),
+    ("Esc, Home", "Whole flame graph"),
+    ("Backspace", "Previous zoom"),
+    ("Enter", "Table row in the flame graph"),
+    ("Ctrl+Shift+R", "Run the kernel lab"),
+    ("Left, Right, PgUp, PgDown", "The advisor's steps"),
+)
+"""Keys that a view handles itself (not window actions), listed in the same help table."""
 
 
 def make_actions(parent: QWidget) -> dict[str, QAction]:
@@ -69,14 +103,28 @@ def make_actions(parent: QWidget) -> dict[str, QAction]:
     return out
 
 
+def shortcut_rows() -> list[tuple[str, str]]:
+    """(keys, what they do) for every action with a shortcut, then the keys views handle themselves."""
+    rows = [(", ".join(spec.shortcuts), spec.text.replace("&", "").rstrip("…"))
+            for spec in ACTIONS.values() if spec.shortcuts]
+    return rows + list(VIEW_KEYS)
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+HELP_COLUMNS = 2
+"""Side-by-side key tables: one long column would not fit the screen at presentation size."""
+
+
 def shortcuts_html() -> str:
-    """The Help ▸ Keyboard shortcuts table."""
-    rows = "".join(
-        f"<tr><td><b>{', '.join(spec.shortcuts)}</b></td><td>{spec.text.replace('&', '').rstrip('…')}</td>"
-        f"<td>{spec.tip}</td></tr>"
-        for spec in ACTIONS.values() if spec.shortcuts
-    )
-    extra = ("<tr><td><b>Wheel / drag</b></td><td>Zoom / pan the flame graph</td><td></td></tr>"
-             "<tr><td><b>Double-click</b></td><td>Focus a frame</td><td></td></tr>"
-             "<tr><td><b>Esc, Home</b></td><td>Reset the flame graph's zoom</td><td></td></tr>")
-    return f"<table cellspacing=6>{rows}{extra}</table>"
+    """The Help ▸ Keyboard shortcuts table (tips are in the menus' status bar and tooltips)."""
+    rows = shortcut_rows()
+    per_column = -(-len(rows) // HELP_COLUMNS)
+    columns = []
+    for i in range(HELP_COLUMNS):
+        cells = "".join(f"<tr><td><b>{_esc(keys)}</b></td><td>{_esc(text)}</td></tr>"
+                        for keys, text in rows[i * per_column:(i + 1) * per_column])
+        columns.append(f"<td valign=top><table cellspacing=4>{cells}</table></td>")
+    return f"<table cellspacing=12><tr>{''.join(columns)}</tr></table>"

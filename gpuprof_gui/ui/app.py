@@ -31,6 +31,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--lab-results", metavar="FILE", help="show a recorded kernel-lab results JSON")
     parser.add_argument("--lab-trace", metavar="FILE", help="with --lab-results: its telemetry trace JSON")
     parser.add_argument("--tab", choices=("profile", "lab", "advisor", "compare"), help="the tab to show first")
+    parser.add_argument("--theme", choices=("system", "light", "dark"),
+                        help="light, dark or the desktop's theme for this launch (View > Theme keeps a choice)")
+    parser.add_argument("--presentation", action="store_true",
+                        help="start in presentation mode: large fonts, high contrast (for this launch)")
     parser.add_argument("--compare", metavar="FILE",
                         help="compare the profile shown (run B) with this profile or session (run A)")
     parser.add_argument("--advice", metavar="SESSION.json",
@@ -63,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
+    from gpuprof_gui.ui import theme
     from gpuprof_gui.ui.main_window import MainWindow
     from gpuprof_gui.ui.session_io import is_session_path
 
@@ -72,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     QGuiApplication.setDesktopFileName("io.github.gpuprof.GpuprofGui")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     window = MainWindow()
+    if args.theme:
+        theme.set_theme(window, args.theme, remember=False)
+    if args.presentation:
+        window.actions_by_id["presentation"].setChecked(True)  # applies it; only a choice made in the window is kept
+    if args.tab == "profile" or (args.tab is None and args.path):
+        window.tabs.setCurrentIndex(0)  # the last session's tab gives way to what the command line opens
     if args.profiler:
         window.run_bar.set_profiler(args.profiler)
     if args.timeout:

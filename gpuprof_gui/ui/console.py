@@ -12,8 +12,11 @@ import codecs
 import os
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QFontDatabase, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from gpuprof_gui.ui.palette import LIGHT_UI, current_theme_colours
+from gpuprof_gui.ui.theme import presentation_font
 
 MAX_LINES = 20_000
 """Lines kept on screen; QPlainTextEdit stays fast well past this (~2 MB of text)."""
@@ -48,8 +51,8 @@ class ConsolePane(QPlainTextEdit):
         self._line_chars = {"out": 0, "err": 0}  # length of each stream's unfinished line
         self._line_cut = {"out": 0, "err": 0}  # characters cut from it on screen
         self._formats = {"out": QTextCharFormat(), "err": QTextCharFormat(), "note": QTextCharFormat()}
-        self._formats["err"].setForeground(QColor("#c62828"))
-        self._formats["note"].setForeground(QColor("#5c6bc0"))
+        self._formats["err"].setForeground(QColor(LIGHT_UI.error))
+        self._formats["note"].setForeground(QColor(LIGHT_UI.note))
         self._formats["note"].setFontItalic(True)
         self._timer = QTimer(self, interval=FLUSH_INTERVAL_MS)
         self._timer.timeout.connect(self.flush)
@@ -192,6 +195,34 @@ class ConsolePane(QPlainTextEdit):
         return self.document().lastBlock().text() == ""  # the last line is empty after a newline
 
     def set_presentation(self, on: bool) -> None:
-        font = QFont(self.font())
-        font.setPointSize(18 if on else QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).pointSize())
-        self.setFont(font)
+        """Projector font size; stderr and our own lines in the theme's colours, the shown text included."""
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.setFont(presentation_font(font) if on else font)
+        colours = current_theme_colours(on)
+        new = {"err": QColor(colours.error), "note": QColor(colours.note)}
+        old = {self._formats[k].foreground().color().rgb(): k for k in new}
+        for k, colour in new.items():
+            self._formats[k].setForeground(colour)
+        self._recolour(old, new)
+
+    def _recolour(self, old: dict[int, str], new: dict[str, QColor]) -> None:
+        """Give text written in an old stream colour the new one (after a theme change)."""
+        if all(new[k].rgb() == rgb for rgb, k in old.items()):
+            return
+        cursor = QTextCursor(self.document())
+        cursor.beginEditBlock()
+        block = self.document().begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                frag = it.fragment()
+                stream = old.get(frag.charFormat().foreground().color().rgb())
+                if stream is not None:
+                    cursor.setPosition(frag.position())
+                    cursor.setPosition(frag.position() + frag.length(), QTextCursor.MoveMode.KeepAnchor)
+                    fmt = QTextCharFormat()
+                    fmt.setForeground(new[stream])
+                    cursor.mergeCharFormat(fmt)
+                it += 1
+            block = block.next()
+        cursor.endEditBlock()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from gpuprof_gui.core.flame import N_COLOUR_BUCKETS, FlameLayout, frame_tooltip_text, layout_for_profile
 from gpuprof_gui.core.model import ROOT, Profile
 from gpuprof_gui.ui.palette import ViewPalette, current_palette, is_dark_fill, label_colour_on
+from gpuprof_gui.ui.theme import PRESENTATION_PT
 
 EMPTY_TEXT = "Run a script or open a profile to see its flame graph"
 EMPTY_HINTS = ("Drop a .py script or a profile file anywhere on the window\n"
@@ -28,9 +29,10 @@ MIN_FRAME_DEVICE_PX = 1.0  # narrower frames are invisible; skip them (one devic
 ROW_GAP_PX = 1.0  # background line between rows, so stacked frames read as separate
 FRAME_GAP_PX = 1.0  # same between neighbouring frames
 PRESENTATION_GAP_PX = 2.0  # thicker separations read better on a projector
+PRESENTATION_ROW_GAP_PX = 2.0  # the same between rows
 NORMAL_ROW_MIN_PX = 18  # row height floor: a 9-10 pt label plus padding
 PRESENTATION_ROW_MIN_PX = 30  # >= 28 px required; 18 pt text is ~24 px tall at 96 dpi
-PRESENTATION_FONT_PT = 18
+PRESENTATION_FONT_PT = PRESENTATION_PT  # the whole window's projector size (theme.py)
 LABEL_PAD_PX = 3.0  # text inset from the frame's left edge
 LABEL_MIN_TEXT = "M…M"  # a frame narrower than this gets no label (unreadable anyway)
 ZOOM_PER_NOTCH = 1.25  # one wheel notch (120 units) zooms 25%: ~10 notches per 10x
@@ -118,6 +120,11 @@ class FlameCanvas(QWidget):
         return self._row_h
 
     @property
+    def palette_in_use(self) -> ViewPalette:
+        """The colours chosen by the last theme or presentation change."""
+        return self._palette
+
+    @property
     def view_range(self) -> tuple[float, float]:
         """Visible x range in root-time units."""
         return self._x0, self._x1
@@ -156,6 +163,18 @@ class FlameCanvas(QWidget):
         self._scroll_to_depth(depth)
         self._clamp_view()
         self.focus_changed.emit(self._focus)
+        self.view_changed.emit()
+        self.update()
+
+    def zoom_by(self, factor: float, frac: float = 0.5) -> None:
+        """Zoom in by ``factor`` (< 1 zooms out), keeping the point at ``frac`` of the width in place."""
+        if self.layout_data is None:
+            return
+        x_at = self._x0 + frac * (self._x1 - self._x0)
+        new_w = (self._x1 - self._x0) / factor
+        self._x0 = x_at - frac * new_w
+        self._x1 = self._x0 + new_w
+        self._clamp_view()
         self.view_changed.emit()
         self.update()
 
@@ -254,8 +273,9 @@ class FlameCanvas(QWidget):
         floor = PRESENTATION_ROW_MIN_PX if self._presentation else NORMAL_ROW_MIN_PX
         self._row_h = int(max(floor, fm.height() + 6))
         self._gap = PRESENTATION_GAP_PX if self._presentation else FRAME_GAP_PX
+        self._row_gap = PRESENTATION_ROW_GAP_PX if self._presentation else ROW_GAP_PX
         self._label_min_px = fm.horizontalAdvance(LABEL_MIN_TEXT) + 2 * LABEL_PAD_PX
-        self._baseline = (self._row_h - ROW_GAP_PX + fm.ascent() - fm.descent()) / 2
+        self._baseline = (self._row_h - self._row_gap + fm.ascent() - fm.descent()) / 2
         pal = self._palette
         self._fills = [QColor(c) for c in pal.frames] + [QColor(pal.dimmed)]
         self._label_pens = [QColor(label_colour_on(c, pal)) for c in pal.frames] + [QColor(pal.text)]
@@ -347,7 +367,7 @@ class FlameCanvas(QWidget):
         out[:, 0] = run_start
         out[:, 1] = depth * self._row_h - self._y_off
         out[:, 2] = run_end - run_start
-        out[:, 3] = self._row_h - ROW_GAP_PX
+        out[:, 3] = self._row_h - self._row_gap
         return out
 
     def _rects(self, f: dict[str, np.ndarray], idx: np.ndarray | slice) -> np.ndarray:
@@ -356,7 +376,7 @@ class FlameCanvas(QWidget):
         out[:, 0] = left
         out[:, 1] = top
         out[:, 2] = np.maximum(right - left - self._gap, 1.0)
-        out[:, 3] = self._row_h - ROW_GAP_PX
+        out[:, 3] = self._row_h - self._row_gap
         return out
 
     def _paint_frames(self, p: QPainter) -> None:
@@ -446,16 +466,10 @@ class FlameCanvas(QWidget):
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier or abs(delta.x()) > abs(delta.y()):
             self._y_off -= (delta.y() or delta.x()) / WHEEL_NOTCH * self._row_h * 3
             self._clamp_view()
+            self.view_changed.emit()
+            self.update()
         else:
-            factor = ZOOM_PER_NOTCH ** (delta.y() / WHEEL_NOTCH)
-            frac = event.position().x() / max(1, self.width())
-            x_at = self._x0 + frac * (self._x1 - self._x0)
-            new_w = (self._x1 - self._x0) / factor
-            self._x0 = x_at - frac * new_w
-            self._x1 = self._x0 + new_w
-            self._clamp_view()
-        self.view_changed.emit()
-        self.update()
+            self.zoom_by(ZOOM_PER_NOTCH ** (delta.y() / WHEEL_NOTCH), event.position().x() / max(1, self.width()))
         event.accept()
 
     def mousePressEvent(self, event) -> None:  # noqa: N802

@@ -10,13 +10,14 @@ from gpuprof_gui.core.flame import FlameLayout, search
 from gpuprof_gui.core.fmt import format_count, format_pct
 from gpuprof_gui.core.model import ROOT, Profile
 from gpuprof_gui.ui.flame_canvas import FlameCanvas
+from gpuprof_gui.ui.theme import PRESENTATION_PT
 
 ESTIMATE_LEGEND = (
     "hatched = estimated by proportional attribution (cProfile records only caller→callee pairs)"
 )
 BREADCRUMB_HEAD = 1  # crumbs kept at the start of a long focus path ("all" and the first frame)
 BREADCRUMB_TAIL = 5  # crumbs kept at the end; the middle collapses to "…" so the bar fits
-PRESENTATION_UI_FONT_PT = 18
+PRESENTATION_UI_FONT_PT = PRESENTATION_PT  # the whole window's projector size (theme.py)
 SEARCH_MIN_WIDTH_PX = 220  # room for a module path fragment at 18 pt
 
 

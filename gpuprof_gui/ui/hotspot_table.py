@@ -10,6 +10,8 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QWidget
 
 from gpuprof_gui.core.fmt import DASH, format_count, format_pct, format_time, short_path
+from gpuprof_gui.ui.palette import current_theme_colours
+from gpuprof_gui.ui.theme import fit_rows, set_view_font
 
 COLUMNS = ("Function", "File:line", "Calls", "Self", "Total", "% of run")
 COL_FUNCTION, COL_LOCATION, COL_CALLS, COL_SELF, COL_TOTAL, COL_PCT = range(len(COLUMNS))
@@ -141,15 +143,23 @@ class HotspotModel(QAbstractTableModel):
         return -math.inf if value is None else float(value)
 
 
+SHARE_BAR_ALPHA = 90
+"""The bar is translucent so the number on it keeps the table's text contrast (0-255)."""
+SHARE_BAR_ALPHA_PRESENTATION = 130
+"""Stronger on a projector, which washes pale colours out."""
+
+
 class _ShareBarDelegate(QStyledItemDelegate):
     """Draws the % of run as a bar behind the number, so the eye finds the big ones."""
+
+    colour = QColor(239, 108, 0, SHARE_BAR_ALPHA)  # the theme's heat colour, set by set_presentation
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         share = index.data(SORT_ROLE)
         if isinstance(share, float) and share > 0:
             rect = option.rect.adjusted(2, 3, -2, -3)
             rect.setWidth(max(1, int(rect.width() * min(share, 100.0) / 100.0)))
-            painter.fillRect(rect, QColor(239, 108, 0, 90))
+            painter.fillRect(rect, self.colour)
         super().paint(painter, option, index)
 
 
@@ -251,3 +261,14 @@ class HotspotTable(QTableView):
     def _on_activated(self, index: QModelIndex) -> None:
         if index.isValid():
             self.function_activated.emit(int(index.data(FUNC_ROLE)))
+
+    def set_presentation(self, on: bool) -> None:
+        """Projector font with rows tall enough for it, no File:line column; share bars in the theme's heat colour."""
+        set_view_font(self, on)
+        fit_rows(self, on)
+        # The file is in the source view's header; on a projector the room goes to the numbers.
+        self.setColumnHidden(COL_LOCATION, on)
+        colour = QColor(current_theme_colours(on).heat)
+        colour.setAlpha(SHARE_BAR_ALPHA_PRESENTATION if on else SHARE_BAR_ALPHA)
+        self.itemDelegateForColumn(COL_PCT).colour = colour
+        self.viewport().update()

@@ -10,15 +10,18 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from gpuprof_gui.core.lab_model import DeviceFacts, LabRecord
+from gpuprof_gui.ui.palette import LIGHT_UI, current_theme_colours
+from gpuprof_gui.ui.theme import PRESENTATION_PEN_PX, style_plot, title_size
 
 CORRECT_BRUSH = "#1f77b4"  # blue
 WRONG_BRUSH = "#ff7f0e"  # orange, and the tick label says "(wrong)": never colour alone
 BAR_HEIGHT = 0.6
 VALUE_LABEL_ROOM = 1.45
 """The time axis runs to 1.45 × the longest whisker: room for its "0.947 ms" label."""
-ROOF_PEN = pg.mkPen("#333333", width=2)
-BANDWIDTH_PEN = pg.mkPen("#6a1b9a", width=2, style=Qt.PenStyle.DashLine)
-COPY_PEN = pg.mkPen("#00897b", width=2, style=Qt.PenStyle.DotLine)
+CEILING_PEN_PX = 2
+COPY_COLOUR = "#009e73"  # Okabe–Ito bluish green: apart from the roof in both themes, and dotted
+LEFT_AXIS_PX = {False: 150, True: 260}
+"""Room for candidate names at the desk and at the 20 pt presentation size."""
 # Symbols cycle with colours so points stay apart in greyscale.
 POINT_STYLES = (("o", "#1f77b4"), ("s", "#ff7f0e"), ("t", "#2ca02c"), ("d", "#d62728"),
                 ("h", "#9467bd"), ("star", "#8c564b"), ("p", "#e377c2"), ("x", "#17becf"))
@@ -51,20 +54,46 @@ def _fmt_rate(value: float, unit: str) -> str:
     return f"{value:.3g} G{unit}"
 
 
-class TimesChart(pg.PlotWidget):
+class _ThemedChart(pg.PlotWidget):
+    """A chart in the theme's colours; on a projector, larger text and thicker lines."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent, background=LIGHT_UI.plot_background)
+        self.plot_item = self.getPlotItem()
+        self.plot_item.setMenuEnabled(False)
+        self.presentation = False
+        self.colours = LIGHT_UI
+
+    def set_presentation(self, on: bool) -> None:
+        """Restyle axes and background now; items drawn by the next ``set_records`` follow."""
+        self.presentation = bool(on)
+        self.colours = current_theme_colours(on)
+        style_plot(self, [self.plot_item], self.colours, self.presentation)
+
+    def _title(self, text: str, normal_size: str) -> None:
+        self.plot_item.setTitle(text, size=title_size(self.presentation, normal_size),
+                                color=self.colours.plot_foreground)
+
+    def _pen_px(self, normal: float) -> float:
+        return max(normal, PRESENTATION_PEN_PX) if self.presentation else normal
+
+
+class TimesChart(_ThemedChart):
     """Horizontal bars: one per candidate, median time with a p10–p90 whisker."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent, background="w")
-        self.plot_item = self.getPlotItem()
-        self.plot_item.setMenuEnabled(False)
+        super().__init__(parent)
         self.plot_item.setLabel("bottom", "median time (ms); whisker: p10–p90")
-        self.plot_item.getAxis("left").setWidth(150)
-        self.plot_item.setTitle("Median time per candidate", size="10pt", color="#333")
+        self.plot_item.getAxis("left").setWidth(LEFT_AXIS_PX[False])
+        self._title("Median time per candidate", "10pt")
         self.plot_item.showGrid(x=True, y=False, alpha=0.25)
         self.bars: pg.BarGraphItem | None = None
         self.errors: pg.ErrorBarItem | None = None
         self._labels: list[pg.TextItem] = []
+
+    def set_presentation(self, on: bool) -> None:
+        super().set_presentation(on)
+        self.plot_item.getAxis("left").setWidth(LEFT_AXIS_PX[self.presentation])
 
     def set_records(self, records: list[LabRecord], size_text: str = "") -> None:
         self.plot_item.clear()
@@ -72,7 +101,7 @@ class TimesChart(pg.PlotWidget):
         self._labels = []
         timed = [r for r in records if r.median_ms]
         # Short: a plot's title sets its minimum width.
-        self.plot_item.setTitle(f"Median ms{size_text}", size="9pt", color="#333")
+        self._title(f"Median ms{size_text}", "9pt")
         if not timed:
             self.plot_item.getAxis("left").setTicks([[]])
             return
@@ -83,13 +112,13 @@ class TimesChart(pg.PlotWidget):
         hi = np.array([r.p90_ms if r.p90_ms is not None else r.median_ms for r in timed])
         brushes = [CORRECT_BRUSH if r.correct else WRONG_BRUSH for r in timed]
         self.bars = pg.BarGraphItem(x0=np.zeros_like(med), y=y, width=med, height=BAR_HEIGHT, brushes=brushes,
-                                    pen=pg.mkPen("#222222", width=1))
+                                    pen=pg.mkPen("#222222", width=self._pen_px(1)))
         self.errors = pg.ErrorBarItem(x=med, y=y, left=med - lo, right=hi - med, beam=BAR_HEIGHT * 0.5,
-                                      pen=pg.mkPen("#000000", width=1.5))
+                                      pen=pg.mkPen(self.colours.plot_foreground, width=self._pen_px(1.5)))
         self.plot_item.addItem(self.bars)
         self.plot_item.addItem(self.errors)
         for yi, rec in zip(y, timed):
-            label = pg.TextItem(f"{rec.median_ms:.3g} ms", color="#222222", anchor=(0, 0.5))
+            label = pg.TextItem(f"{rec.median_ms:.3g} ms", color=self.colours.plot_foreground, anchor=(0, 0.5))
             label.setPos(float(hi[int(yi)]), float(yi))
             self.plot_item.addItem(label)
             self._labels.append(label)
@@ -103,18 +132,16 @@ class TimesChart(pg.PlotWidget):
         return 0 if self.bars is None else len(self.bars.opts["width"])
 
 
-class RooflineChart(pg.PlotWidget):
+class RooflineChart(_ThemedChart):
     """Log-log: GFLOP/s against FLOP/byte, under min(peak, AI × bandwidth) ceilings."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent, background="w")
-        self.plot_item = self.getPlotItem()
-        self.plot_item.setMenuEnabled(False)
+        super().__init__(parent)
         self.plot_item.setLogMode(x=True, y=True)
         self.plot_item.setLabel("bottom", "arithmetic intensity (FLOP/byte)")
         self.plot_item.setLabel("left", "GFLOP/s")
         self.plot_item.showGrid(x=True, y=True, alpha=0.2)
-        self.plot_item.setTitle("Roofline", size="10pt", color="#333")
+        self._title("Roofline", "10pt")
         self.points: list[pg.PlotDataItem] = []
         self.point_labels: list[pg.TextItem] = []
         self.ceiling_items: list[pg.PlotDataItem] = []
@@ -125,7 +152,9 @@ class RooflineChart(pg.PlotWidget):
             self.plot_item.legend.clear()
         else:
             # Bottom right: under the roof's slope, the one corner the points never reach.
-            self.plot_item.addLegend(offset=(-10, -10), labelTextSize="8pt")
+            self.plot_item.addLegend(offset=(-10, -10))
+        self.plot_item.legend.setLabelTextSize(title_size(self.presentation, "8pt"))
+        self.plot_item.legend.setLabelTextColor(self.colours.plot_foreground)
         self.points, self.point_labels, self.ceiling_items = [], [], []
         measured = [r for r in records if r.gflops and r.flops and r.bytes_moved]
         ai_values = [r.flops / r.bytes_moved for r in measured]
@@ -133,7 +162,7 @@ class RooflineChart(pg.PlotWidget):
                  if ceilings.peak_gflops and ceilings.peak_gbps else None)
         anchors = ai_values + ([ridge] if ridge else [])
         if not anchors:
-            self.plot_item.setTitle("Roofline (no measured points)", size="10pt", color="#333")
+            self._title("Roofline (no measured points)", "10pt")
             return
         x_lo = math.log10(min(anchors)) - X_MARGIN_DECADES
         x_hi = math.log10(max(anchors)) + X_MARGIN_DECADES
@@ -146,23 +175,30 @@ class RooflineChart(pg.PlotWidget):
         self.plot_item.setXRange(x_lo, x_hi, padding=0)
         self.plot_item.setYRange(y_lo, y_hi, padding=0)
         where = f" — {ceilings.source}" if ceilings.source else ""
-        self.plot_item.setTitle(f"Roofline{where}", size="9pt", color="#333")
+        self._title(f"Roofline{where}", "9pt")
 
     def _draw_ceilings(self, ai: np.ndarray, c: Ceilings) -> None:
+        width = self._pen_px(CEILING_PEN_PX)
+        roof_pen = pg.mkPen(self.colours.plot_foreground, width=width)
+        copy_pen = pg.mkPen(COPY_COLOUR, width=width, style=Qt.PenStyle.DotLine)
         peak = c.peak_gflops or math.inf
         if c.peak_gbps:
             roof = np.minimum(peak, ai * c.peak_gbps)
             name = (f"roof: {_fmt_rate(c.peak_gflops, 'FLOP/s')} {c.flops_dtype.replace('float', 'FP')}, "
                     f"{_fmt_rate(c.peak_gbps, 'B/s')} memory" if c.peak_gflops
                     else f"memory peak {_fmt_rate(c.peak_gbps, 'B/s')}")
-            self.ceiling_items.append(self.plot_item.plot(ai, roof, pen=ROOF_PEN, name=name))
+            self.ceiling_items.append(self.plot_item.plot(ai, roof, pen=roof_pen, name=name))
         elif c.peak_gflops:
-            self.ceiling_items.append(self.plot_item.plot(ai, np.full_like(ai, peak), pen=ROOF_PEN,
+            self.ceiling_items.append(self.plot_item.plot(ai, np.full_like(ai, peak), pen=roof_pen,
                                                           name=f"peak {_fmt_rate(c.peak_gflops, 'FLOP/s')}"))
         if c.copy_gbps:
             copy = np.minimum(peak, ai * c.copy_gbps)
             self.ceiling_items.append(self.plot_item.plot(
-                ai, copy, pen=COPY_PEN, name=f"measured copy {_fmt_rate(c.copy_gbps, 'B/s')}"))
+                ai, copy, pen=copy_pen, name=f"measured copy {_fmt_rate(c.copy_gbps, 'B/s')}"))
+
+    @property
+    def _symbol_px(self) -> int:
+        return 16 if self.presentation else 11  # markers grow with the text on a projector
 
     def _draw_points(self, measured: list[LabRecord], ai_values: list[float], gap: float) -> None:
         """One marker per record; labels pushed apart vertically, joined to their point by a line."""
@@ -172,13 +208,13 @@ class RooflineChart(pg.PlotWidget):
         for i in order:
             rec, x = measured[i], ai_values[i]
             symbol, colour = POINT_STYLES[names.index(rec.candidate) % len(POINT_STYLES)]
-            point = self.plot_item.plot([x], [rec.gflops], pen=None, symbol=symbol, symbolSize=11,
+            point = self.plot_item.plot([x], [rec.gflops], pen=None, symbol=symbol, symbolSize=self._symbol_px,
                                         symbolBrush=colour, symbolPen=pg.mkPen("#000000", width=1))
             self.points.append(point)
             lx, ly = math.log10(x) + 0.25, max(math.log10(rec.gflops), last_y + gap)
             last_y = ly
             leader = pg.PlotCurveItem([math.log10(x), lx], [math.log10(rec.gflops), ly],
-                                      pen=pg.mkPen(colour, width=1))
+                                      pen=pg.mkPen(colour, width=self._pen_px(1)))
             self.plot_item.addItem(leader)  # no log mode of its own: log10 coordinates given
             text = rec.candidate + ("" if rec.correct else " (wrong)")
             label = pg.TextItem(text, color="#111111", anchor=(0, 0.5), fill=pg.mkBrush(255, 255, 255, 200))

@@ -26,7 +26,9 @@ from gpuprof_gui.ui.lab_controller import LabController
 from gpuprof_gui.ui.lab_results import CandidateList, ResultsTable
 from gpuprof_gui.ui.lab_source import CandidateSource
 from gpuprof_gui.ui.lab_telemetry import LabTelemetry
+from gpuprof_gui.ui.palette import current_theme_colours
 from gpuprof_gui.ui.telemetry_view import TelemetryView
+from gpuprof_gui.ui.theme import set_view_font, title_size
 from gpuprof_gui.workers.lab_runner import LabOutcome, LabRunSpec, cupy_missing_reason
 
 DEFAULT_KERNEL_FILE = "saxpy.py"  # the memory-bound baseline: the first thing to try
@@ -37,6 +39,7 @@ MAIN_STRETCH = (4, 10, 6)
 """Candidates+source : table+charts : telemetry; at 1600 px wide that is about 320 : 800 : 480."""
 BANNER_STYLE = ("QLabel { background: #fff3cd; color: #5c4400; border: 1px solid #e0c060; "
                 "padding: 6px; font-size: 11pt; }")
+"""Light yellow with dark text in either theme: its own colours keep their contrast on a dark window."""
 
 
 def bundled_kernel_files() -> list[str]:
@@ -84,6 +87,7 @@ class LabPanel(QWidget):
         self._sized = False
         self._describing: str | None = None  # the file whose description is awaited
         self._user_sized = False
+        self._status_error = False
         self._build()
         self._connect()
         self._show_availability()
@@ -201,7 +205,21 @@ class LabPanel(QWidget):
 
     def set_status(self, text: str, error: bool = False) -> None:
         self.status_label.setText(text)
-        self.status_label.setStyleSheet("color: #c62828; font-weight: bold;" if error else "")
+        self._status_error = error
+        colour = current_theme_colours().error  # readable on the light and the dark window
+        self.status_label.setStyleSheet(f"color: {colour}; font-weight: bold;" if error else "")
+
+    def set_presentation(self, on: bool) -> None:
+        """Projector fonts in every part of the tab; the theme's colours in the charts, source and telemetry."""
+        set_view_font(self, on)
+        self.banner.setStyleSheet(BANNER_STYLE.replace("11pt", title_size(on, "11pt")))
+        self.table.set_presentation(on)
+        self.source.set_presentation(on)
+        self.times_chart.set_presentation(on)
+        self.roofline.set_presentation(on)
+        self.telemetry.set_presentation(on)
+        self._update_charts()  # bars, labels and ceilings are drawn in the chart's current style
+        self.set_status(self.status_label.text(), self._status_error)
 
     # -- candidate files -------------------------------------------------------------------
     def _on_file_chosen(self, index: int) -> None:

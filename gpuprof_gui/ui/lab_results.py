@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
     QTreeWidgetItem
 
 from gpuprof_gui.core.lab_model import LabRecord
+from gpuprof_gui.ui.theme import fit_rows, set_view_font
 
 # status -> (symbol + word, background, foreground). Backgrounds differ in
 # lightness as well as hue so they stay apart in greyscale.
@@ -164,6 +165,12 @@ class ResultsTable(QTableWidget):
         rows = self.selectionModel().selectedRows()
         if rows:
             self.candidate_selected.emit(self.item(rows[0].row(), 0).text())
+
+    def set_presentation(self, on: bool) -> None:
+        """Rows tall enough for the projector font, columns re-fitted to it."""
+        set_view_font(self, on)
+        fit_rows(self, on)
+        self.resizeColumnsToContents()
 
 
 class CandidateList(QTreeWidget):

@@ -12,7 +12,9 @@ from PySide6.QtCore import QRegularExpression, Signal
 from PySide6.QtGui import QColor, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QTextEdit, QVBoxLayout, QWidget
 
+from gpuprof_gui.ui.palette import LIGHT_UI, current_theme_colours
 from gpuprof_gui.ui.source_view import CodeEditor, PythonHighlighter, RuleHighlighter, _fmt
+from gpuprof_gui.ui.theme import set_view_font
 
 # Kinds whose "source" is CUDA C text that the worker compiles.
 CUDA_KINDS = ("raw", "elementwise", "reduction")
@@ -29,16 +31,17 @@ _CUDA_WORDS = ("extern", "__global__", "__device__", "__shared__", "__restrict__
 class CudaHighlighter(RuleHighlighter):
     """Keywords, CUDA built-ins, numbers, strings, // and one-line /* */ comments."""
 
-    def __init__(self, parent) -> None:
-        super().__init__(parent)  # a QObject owner: attached to a document only while CUDA is shown
+    # Its parent is a QObject owner: the highlighter is attached to a document only while CUDA is shown.
+    def rules_for(self, syntax: tuple[str, ...]) -> list:
+        keyword_c, builtin, number, special, string, comment = syntax
         words = "|".join(re.escape(w) for w in _CUDA_WORDS)
-        self._rules = [
-            (QRegularExpression(rf"(?<![\w#])#?\b({words})\b"), _fmt("#1565c0", bold=True)),
-            (QRegularExpression(r"\b(threadIdx|blockIdx|blockDim|gridDim|warpSize)\b"), _fmt("#6a1b9a", bold=True)),
-            (QRegularExpression(r"\b__\w+\b"), _fmt("#ad1457")),
-            (QRegularExpression(r"\b[0-9][0-9.]*([eE][-+]?[0-9]+)?[fFuUlL]*\b"), _fmt("#00796b")),
-            (QRegularExpression(r"\"[^\"]*\""), _fmt("#2e7d32")),
-            (QRegularExpression(r"//[^\n]*|/\*.*?\*/"), _fmt("#757575", italic=True)),
+        return [
+            (QRegularExpression(rf"(?<![\w#])#?\b({words})\b"), _fmt(keyword_c, bold=True)),
+            (QRegularExpression(r"\b(threadIdx|blockIdx|blockDim|gridDim|warpSize)\b"), _fmt(builtin, bold=True)),
+            (QRegularExpression(r"\b__\w+\b"), _fmt(special)),
+            (QRegularExpression(r"\b[0-9][0-9.]*([eE][-+]?[0-9]+)?[fFuUlL]*\b"), _fmt(number)),
+            (QRegularExpression(r"\"[^\"]*\""), _fmt(string)),
+            (QRegularExpression(r"//[^\n]*|/\*.*?\*/"), _fmt(comment, italic=True)),
         ]
 
 
@@ -63,7 +66,7 @@ class CandidateSource(QWidget):
         self.errors.setReadOnly(True)
         self.errors.setMaximumHeight(110)
         self.errors.setPlaceholderText("Compiler messages for this candidate appear here.")
-        self.errors.setStyleSheet("QPlainTextEdit { color: #8e0000; }")
+        self.errors.setStyleSheet(f"QPlainTextEdit {{ color: {LIGHT_UI.error}; }}")
         self.errors.setFont(self.editor.font())
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
@@ -151,6 +154,15 @@ class CandidateSource(QWidget):
     def _on_run(self) -> None:
         if self.name is not None and self.editable:
             self.run_edited.emit(self.name, self.text())
+
+    def set_presentation(self, on: bool) -> None:
+        """Projector fonts; the theme's syntax colours (CUDA and Python) and error colour."""
+        colours = current_theme_colours(on)
+        set_view_font(self, on)
+        self.editor.set_presentation(on)
+        self._cuda.set_syntax(colours.syntax)
+        self.errors.setFont(self.editor.font())
+        self.errors.setStyleSheet(f"QPlainTextEdit {{ color: {colours.error}; }}")
 
     def _update_buttons(self) -> None:
         self.run_button.setEnabled(self.editable and self.can_run and self.name is not None)

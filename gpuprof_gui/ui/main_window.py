@@ -12,13 +12,15 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QS
 
 from gpuprof_gui import __version__
 from gpuprof_gui.assets import example_path, icon_path
-from gpuprof_gui.ui import advisor_window, compare_window, export_window, window_state
+from gpuprof_gui.ui import (advisor_window, compare_window, export_window, navigation, session_io, theme,
+                            window_state)
 from gpuprof_gui.ui.actions import make_actions, shortcuts_html
 from gpuprof_gui.ui.advisor_panel import AdvisorPanel
 from gpuprof_gui.ui.console import ConsolePane
 from gpuprof_gui.ui.flame_view import FlamePanel
 from gpuprof_gui.ui.hotspot_table import HotspotTable
 from gpuprof_gui.ui.lab_panel import LabPanel
+from gpuprof_gui.ui.palette import current_theme_colours
 from gpuprof_gui.ui.profile_loader import LoadedProfile, ProfileLoader
 from gpuprof_gui.ui.qt_runner import QtProfileRun
 from gpuprof_gui.ui.run_bar import RunBar
@@ -63,10 +65,14 @@ class MainWindow(QMainWindow):
         self._elapsed_timer = QTimer(self, interval=ELAPSED_TICK_MS)
         self._elapsed_timer.timeout.connect(self._tick)
         self._status_label = QLabel("Drop a Python script or a profile file here, or press Ctrl+O.")
+        self._status_is_error = False
         self._build_layout()
         compare_window.install(self)
         export_window.install(self)
         self._connect()
+        self.sessions = session_io.install(self)  # after _connect: the advisor hears of a lab run first
+        theme.install(self)
+        navigation.install(self)
         window_state.build_menus(self)
         window_state.restore(self)
         self._update_actions()
@@ -129,7 +135,9 @@ class MainWindow(QMainWindow):
 
     def set_status(self, text: str, error: bool = False) -> None:
         self._status_label.setText(text)
-        self._status_label.setStyleSheet("color: #c62828; font-weight: bold;" if error else "")
+        self._status_is_error = error
+        colour = current_theme_colours().error  # readable on the light and the dark status bar
+        self._status_label.setStyleSheet(f"color: {colour}; font-weight: bold;" if error else "")
 
     def _update_actions(self) -> None:
         running = self.current_run is not None
@@ -165,6 +173,8 @@ class MainWindow(QMainWindow):
             self.set_script(path)
             if self.actions_by_id["auto_run"].isChecked():
                 self.start_run()
+        elif session_io.is_session_path(path):
+            self.sessions.open(path)
         else:
             self.open_profile(path)
 
@@ -233,6 +243,7 @@ class MainWindow(QMainWindow):
         run.stderr_data.connect(self.console.append_stderr)
         run.finished.connect(self._on_run_finished)
         self.current_run = run
+        self.sessions.run_started(spec)
         window_state.remember_run_choices(self, spec)
         self.console.start_run(f"$ {os.path.basename(script)} {' '.join(args)}   [{spec.profiler}]",
                                os.path.join(out_dir, "output.log"))
@@ -318,9 +329,16 @@ class MainWindow(QMainWindow):
         self.advisor.set_lab_run(self.lab.run_data, self.lab.unavailable_reason)
 
     def set_presentation(self, on: bool) -> None:
-        """Large fonts and high contrast in every view, for a projector (View ▸ Presentation Mode, F11)."""
-        for view in (self.flame, self.console, self.source, self.advisor, self.compare):
+        """Large fonts and high contrast in every view, for a projector (View ▸ Presentation Mode, F11).
+
+        Also run after a theme change (theme.refresh): every view re-reads its colours.
+        """
+        theme.apply(self.theme_name, on)  # the app palette and font first: the views read them
+        for view in (self.flame, self.table, self.source, self.console, self.run_bar, self.lab, self.advisor,
+                     self.compare):
             view.set_presentation(on)
+        theme.keep_light(self.advisor, on)  # its charts and banners are drawn for a light page
+        self.set_status(self.status_text(), error=self._status_is_error)
 
     def _focus_search(self) -> None:
         self.flame.search_field.setFocus()

@@ -16,7 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gpuprof_gui.ui.theme import set_view_font
+
 PROFILERS = (("cProfile", "cprofile"), ("Scalene", "scalene"))
+ELAPSED_ROOM = "0000.0 s "  # the elapsed label is this wide, so the bar does not jump as it counts
 
 
 class RunBar(QWidget):
@@ -55,7 +58,7 @@ class RunBar(QWidget):
         cancel_button = QToolButton()
         cancel_button.setDefaultAction(cancel_action)
         self.elapsed_label = QLabel("")
-        self.elapsed_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("0000.0 s "))
+        self.elapsed_label.setMinimumWidth(self.fontMetrics().horizontalAdvance(ELAPSED_ROOM))
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
@@ -104,3 +107,8 @@ class RunBar(QWidget):
 
     def set_elapsed(self, seconds: float | None) -> None:
         self.elapsed_label.setText("" if seconds is None else f"{seconds:.1f} s")
+
+    def set_presentation(self, on: bool) -> None:
+        """Every field and button at the projector size; the elapsed time keeps its room."""
+        set_view_font(self, on)
+        self.elapsed_label.setMinimumWidth(self.elapsed_label.fontMetrics().horizontalAdvance(ELAPSED_ROOM))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keyword
 import os
 
-from PySide6.QtCore import QRect, QRegularExpression, QSize, Qt
+from PySide6.QtCore import QRect, QRegularExpression, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -20,12 +20,16 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QW
 
 from gpuprof_gui.core.fmt import format_count, format_pct, format_time
 from gpuprof_gui.core.model import LineRecord, Profile
+from gpuprof_gui.ui.palette import LIGHT_UI, current_theme_colours
+from gpuprof_gui.ui.theme import presentation_font, set_view_font
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 """Larger files are generated code or data; showing them would stall the GUI thread."""
 HEAT_COLUMN_PX = 64
-"""Room for a bar and "100.0%" in the gutter."""
-_HEAT_RGB = (239, 108, 0)
+"""Room for a bar and "100.0%" in the gutter at desk font sizes; larger fonts widen it (heat_column_px)."""
+HEAT_LABEL_ROOM = "100.0% "
+HEAT_GUTTER_ALPHA = 170
+"""The gutter's heat bar is nearly opaque; the line behind hot code is 25-95 (by heat), so code stays readable."""
 
 
 def _fmt(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
@@ -38,9 +42,25 @@ def _fmt(color: str, bold: bool = False, italic: bool = False) -> QTextCharForma
 
 
 class RuleHighlighter(QSyntaxHighlighter):
-    """Applies ``self._rules`` (pattern, format) to each line; subclasses only set the rules."""
+    """Applies ``self._rules`` (pattern, format) to each line; subclasses only say the rules.
+
+    ``syntax`` is a theme's colours (palette.ThemeColours.syntax): keyword, definition,
+    number, decorator, string, comment.
+    """
 
     _rules: list = []
+
+    def __init__(self, parent, syntax: tuple[str, ...] = LIGHT_UI.syntax) -> None:
+        super().__init__(parent)
+        self._rules = self.rules_for(syntax)
+
+    def rules_for(self, syntax: tuple[str, ...]) -> list:
+        return []
+
+    def set_syntax(self, syntax: tuple[str, ...]) -> None:
+        """Colour with another theme's ``syntax`` colours, the text on show included."""
+        self._rules = self.rules_for(syntax)
+        self.rehighlight()
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
         for pattern, fmt in self._rules:
@@ -53,17 +73,17 @@ class RuleHighlighter(QSyntaxHighlighter):
 class PythonHighlighter(RuleHighlighter):
     """Keywords, strings, comments, numbers, decorators and def/class names."""
 
-    def __init__(self, document) -> None:
-        super().__init__(document)
+    def rules_for(self, syntax: tuple[str, ...]) -> list:
+        keyword_c, definition, number, decorator, string, comment = syntax
         words = "|".join(keyword.kwlist + ["self", "cls"])
-        self._rules = [
-            (QRegularExpression(rf"\b({words})\b"), _fmt("#1565c0", bold=True)),
-            (QRegularExpression(r"\b(def|class)\s+(\w+)"), _fmt("#6a1b9a", bold=True)),
-            (QRegularExpression(r"\b[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?j?\b"), _fmt("#00796b")),
-            (QRegularExpression(r"@\w+(\.\w+)*"), _fmt("#ad1457")),
+        return [
+            (QRegularExpression(rf"\b({words})\b"), _fmt(keyword_c, bold=True)),
+            (QRegularExpression(r"\b(def|class)\s+(\w+)"), _fmt(definition, bold=True)),
+            (QRegularExpression(r"\b[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?j?\b"), _fmt(number)),
+            (QRegularExpression(r"@\w+(\.\w+)*"), _fmt(decorator)),
             (QRegularExpression(r"[rbuf]*(\"[^\"\\\\]*(\\\\.[^\"\\\\]*)*\"|'[^'\\\\]*(\\\\.[^'\\\\]*)*')"),
-             _fmt("#2e7d32")),
-            (QRegularExpression(r"#[^\n]*"), _fmt("#757575", italic=True)),
+             _fmt(string)),
+            (QRegularExpression(r"#[^\n]*"), _fmt(comment, italic=True)),
         ]
 
 
@@ -90,6 +110,7 @@ class CodeEditor(QPlainTextEdit):
         self._gutter = _Gutter(self)
         self._heat: dict[int, float] = {}  # line -> share of the hottest line, 0..1
         self._heat_label: dict[int, str] = {}
+        self.heat_colour = LIGHT_UI.heat  # the theme's, from set_presentation
         self._highlighter = PythonHighlighter(self.document())
         self.blockCountChanged.connect(self._update_margin)
         self.updateRequest.connect(self._on_update_request)
@@ -108,7 +129,10 @@ class CodeEditor(QPlainTextEdit):
     def gutter_width(self) -> int:
         digits = max(3, len(str(self.blockCount())))
         numbers = self.fontMetrics().horizontalAdvance("9") * (digits + 1)
-        return numbers + (HEAT_COLUMN_PX if self._heat else 0) + 6
+        return numbers + (self.heat_column_px() if self._heat else 0) + 6
+
+    def heat_column_px(self) -> int:
+        return max(HEAT_COLUMN_PX, self.fontMetrics().horizontalAdvance(HEAT_LABEL_ROOM))
 
     def _update_margin(self, *_args) -> None:
         self.setViewportMargins(self.gutter_width(), 0, 0, 0)
@@ -129,7 +153,8 @@ class CodeEditor(QPlainTextEdit):
         pal = self.palette()
         painter.fillRect(event.rect(), pal.alternateBase())
         fm = self.fontMetrics()
-        heat_x = gutter.width() - HEAT_COLUMN_PX - 4 if self._heat else gutter.width()
+        heat_px = self.heat_column_px()
+        heat_x = gutter.width() - heat_px - 4 if self._heat else gutter.width()
         block = self.firstVisibleBlock()
         top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
         while block.isValid() and top <= event.rect().bottom():
@@ -140,10 +165,10 @@ class CodeEditor(QPlainTextEdit):
                 painter.drawText(0, top, heat_x - 6, fm.height(), Qt.AlignmentFlag.AlignRight, str(line))
                 share = self._heat.get(line)
                 if share:
-                    width = max(2, int((HEAT_COLUMN_PX - 2) * share))
-                    painter.fillRect(heat_x, top + 2, width, fm.height() - 4, QColor(*_HEAT_RGB, 170))
+                    width = max(2, int((heat_px - 2) * share))
+                    painter.fillRect(heat_x, top + 2, width, fm.height() - 4, self._heat_fill(HEAT_GUTTER_ALPHA))
                     painter.setPen(pal.text().color())
-                    painter.drawText(heat_x + 2, top, HEAT_COLUMN_PX - 2, fm.height(),
+                    painter.drawText(heat_x + 2, top, heat_px - 2, fm.height(),
                                      Qt.AlignmentFlag.AlignRight, self._heat_label.get(line, ""))
             block = block.next()
             top += height
@@ -155,11 +180,27 @@ class CodeEditor(QPlainTextEdit):
             if not block.isValid() or share < 0.02:
                 continue
             sel = QTextEdit.ExtraSelection()
-            sel.format.setBackground(QColor(*_HEAT_RGB, int(25 + 70 * share)))
+            sel.format.setBackground(self._heat_fill(int(25 + 70 * share)))
             sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
             sel.cursor = QTextCursor(block)
             selections.append(sel)
         self.setExtraSelections(selections)
+
+    def _heat_fill(self, alpha: int) -> QColor:
+        colour = QColor(self.heat_colour)
+        colour.setAlpha(alpha)
+        return colour
+
+    def set_presentation(self, on: bool) -> None:
+        """Projector font size; the theme's syntax and heat colours."""
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.setFont(presentation_font(font) if on else font)
+        colours = current_theme_colours(on)
+        self.heat_colour = colours.heat
+        self._highlighter.set_syntax(colours.syntax)
+        self.refresh_gutter()
+        # The line shown (the hottest) stays in view, once the new font's layout has settled.
+        QTimer.singleShot(0, self.centerCursor)
 
     def scroll_to_line(self, line: int) -> None:
         block = self.document().findBlockByNumber(max(0, line - 1))
@@ -219,12 +260,15 @@ class SourceView(QWidget):
         self.search_dirs: list[str] = []
         self.shown_file: str | None = None
         self._cache: dict[str, str] = {}
+        self.kept_texts: dict[str, str] = {}
+        """file -> the text a replayed session kept: shown instead of the file, which may be missing or changed."""
 
     def clear(self) -> None:
         self.editor.clear()
         self.editor.set_heat({}, {})
         self.shown_file = None
         self._cache.clear()
+        self.kept_texts.clear()
         self.header.setText("Select a function in the flame graph or the table to see its source.")
 
     def show_function(self, profile: Profile, func: int) -> None:
@@ -234,7 +278,7 @@ class SourceView(QWidget):
         if rec.calls is not None:
             figures += f" · {format_count(rec.calls)} {'call' if rec.calls == 1 else 'calls'}"
         figures += _sampled_breakdown(rec)
-        path = resolve_source(rec.file, self.search_dirs)
+        path = rec.file if rec.file in self.kept_texts else resolve_source(rec.file, self.search_dirs)
         name = rec.name.replace("<", "&lt;").replace(">", "&gt;")
         if path is None:
             where = rec.file or "built-in (no Python source)"
@@ -245,7 +289,7 @@ class SourceView(QWidget):
             return
         if path != self.shown_file:
             try:
-                text = self._cache.get(path) or read_source(path)
+                text = self.kept_texts.get(path) or self._cache.get(path) or read_source(path)
             except (OSError, ValueError) as exc:
                 self.header.setText(f"<b>{name}</b> — {figures}<br><i>Cannot show the source: {exc}</i>")
                 return
@@ -287,7 +331,5 @@ class SourceView(QWidget):
                               "at its first line. Run with Scalene for per-line heat.")
 
     def set_presentation(self, on: bool) -> None:
-        font = QFont(self.editor.font())
-        font.setPointSize(18 if on else QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).pointSize())
-        self.editor.setFont(font)
-        self.editor.refresh_gutter()
+        set_view_font(self.header, on)
+        self.editor.set_presentation(on)

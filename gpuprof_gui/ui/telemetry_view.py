@@ -8,6 +8,7 @@ Each candidate run is a labelled band across every plot.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Protocol
 
 import numpy as np
@@ -27,6 +28,8 @@ from PySide6.QtWidgets import (
 
 from gpuprof_gui.gpu.gpu_channel import METRIC_INFO
 from gpuprof_gui.gpu.telemetry import DEFAULT_HZ, MAX_HZ
+from gpuprof_gui.ui.palette import LIGHT_UI, current_theme_colours
+from gpuprof_gui.ui.theme import PRESENTATION_PEN_PX, set_view_font, style_plot, title_size
 
 HISTORY_S = 600.0
 """Ten minutes of history on screen at most (the issue's figure)."""
@@ -53,6 +56,10 @@ PLOTS = (
 CURVE_COLOURS = ("#1f77b4", "#ff7f0e")  # blue / orange: distinguishable for colour-blind viewers
 BAND_BRUSH = (46, 125, 50, 40)
 BAND_PEN = (46, 125, 50, 160)
+
+
+LEFT_AXIS_PX = {False: 60, True: 90}
+"""Room for the y tick labels ("100", "12.5") at the desk and at the presentation size."""
 
 
 def _plot_title(title: str, unit: str, metrics: tuple[str, ...]) -> str:
@@ -156,14 +163,16 @@ class TelemetryView(QWidget):
         top.addWidget(self.info_label, 1)
 
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
+        self.graphics.setBackground(LIGHT_UI.plot_background)
+        self._band_colour = LIGHT_UI.band
+        self._few_ticks = False  # presentation: two y ticks, as 20 pt labels overlap on a short plot
         self.plots: list[pg.PlotItem] = []
         self.curves: dict[str, pg.PlotDataItem] = {}
         for row, (title, unit, metrics, _scale) in enumerate(PLOTS):
             plot = self.graphics.addPlot(row=row, col=0)
             plot.setLabel("left", title, units=None)
-            plot.getAxis("left").setWidth(60)
-            plot.setTitle(_plot_title(title, unit, metrics), size="9pt", color="#333")
+            plot.getAxis("left").setWidth(LEFT_AXIS_PX[False])
+            plot.setTitle(_plot_title(title, unit, metrics), size="9pt", color=LIGHT_UI.plot_foreground)
             # No grid: pyqtgraph draws grid lines in the axis items' cached
             # pictures across the whole plot, which cost 2/3 of every redraw.
             plot.setMenuEnabled(False)
@@ -303,9 +312,20 @@ class TelemetryView(QWidget):
             top = 1.0
         if top > current or top < Y_SHRINK_BELOW * current:
             plot.setYRange(0.0, top * Y_HEADROOM, padding=0)
+            self._set_y_ticks(plot)
             self._fit_band_heights(self.plots.index(plot))
             if plot is self.plots[0]:
                 self._place_band_labels()
+
+    def _set_y_ticks(self, plot) -> None:
+        """On a projector, y ticks at 0 and one round value only: pyqtgraph always labels every
+        major tick (at least two intervals), and six stacked plots leave ~80 px for each."""
+        if not self._few_ticks:
+            return  # pyqtgraph's own ticks
+        top = plot.viewRange()[1][1]
+        step = 10.0 ** math.floor(math.log10(top)) if top > 0 else 1.0
+        nice = max((m * step for m in (1, 2, 5) if m * step <= top), default=step)
+        plot.getAxis("left").setTicks([[(0.0, "0"), (nice, f"{nice:g}")], []])
 
     def _draw_bands(self) -> None:
         for plot_index, item in self._band_items:
@@ -333,7 +353,7 @@ class TelemetryView(QWidget):
                 plot.addItem(region, ignoreBounds=True)
                 self._band_items.append((i, region))
                 self._band_rects.append((i, region, t0, t1))
-            label = pg.TextItem(str(band.get("label", "")), color=(27, 94, 32), anchor=(0, 0.5))
+            label = pg.TextItem(str(band.get("label", "")), color=self._band_colour, anchor=(0, 0.5))
             self.plots[0].addItem(label, ignoreBounds=True)
             self._band_items.append((0, label))
             self._band_labels.append((label, t0, float(band.get("label_pos", 0.85))))
@@ -428,3 +448,25 @@ class TelemetryView(QWidget):
 
     def set_info(self, text: str) -> None:
         self.info_label.setText(text)
+
+    def set_presentation(self, on: bool) -> None:
+        """Theme colours; on a projector, larger titles and ticks and thicker curves.
+
+        Thicker curves cost CPU (see pen_width): a projector shows one talk, not a
+        long unattended recording, and 1 px lines vanish on a washed-out image.
+        """
+        colours = current_theme_colours(on)
+        set_view_font(self, on)
+        style_plot(self.graphics, self.plots, colours, on)
+        self.pen_width = PRESENTATION_PEN_PX if on else 1
+        for plot, (title, unit, metrics, _scale) in zip(self.plots, PLOTS):
+            plot.getAxis("left").setWidth(LEFT_AXIS_PX[bool(on)])
+            plot.setTitle(_plot_title(title, unit, metrics), size=title_size(on, "9pt"), color=colours.plot_foreground)
+            for i, metric in enumerate(metrics):
+                self.curves[metric].setPen(pg.mkPen(CURVE_COLOURS[i % len(CURVE_COLOURS)], width=self.pen_width))
+        self._few_ticks = bool(on)
+        for plot in self.plots:
+            plot.getAxis("left").setTicks(None)
+            self._set_y_ticks(plot)
+        self._band_colour = colours.band
+        self._draw_bands()

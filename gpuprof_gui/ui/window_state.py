@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray
 
+from gpuprof_gui.ui import theme
+
 if TYPE_CHECKING:
     from gpuprof_gui.ui.main_window import MainWindow
     from gpuprof_gui.workers.runner import RunSpec
@@ -51,6 +53,7 @@ def build_menus(win: MainWindow) -> None:
     win.recent_menu = file_menu.addMenu("Open &Recent")
     win.recent_menu.aboutToShow.connect(partial(_fill_recent, win))
     file_menu.addAction(a["open_session"])
+    file_menu.addAction(a["lab_load"])
     file_menu.addSeparator()
     for key in ("save_session", "save_profile", "export"):
         file_menu.addAction(a[key])
@@ -62,10 +65,15 @@ def build_menus(win: MainWindow) -> None:
     for key in ("run", "cancel"):
         run_menu.addAction(a[key])
     run_menu.addSeparator()
+    for key in ("focus_script", "focus_args", "focus_timeout", "next_profiler"):
+        run_menu.addAction(a[key])
+    run_menu.addSeparator()
     run_menu.addAction(a["auto_run"])
     view_menu = bar.addMenu("&View")
-    for key in ("find", "back", "reset_zoom"):
+    for key in ("find", "back", "reset_zoom", "zoom_in", "zoom_out"):
         view_menu.addAction(a[key])
+    view_menu.addSeparator()
+    view_menu.addAction(a["clear_console"])
     view_menu.addSeparator()
     view_menu.addAction(a["presentation"])
     theme_menu = view_menu.addMenu("&Theme")
@@ -73,6 +81,12 @@ def build_menus(win: MainWindow) -> None:
         theme_menu.addAction(a[key])
     theme_menu.addSeparator()
     theme_menu.addAction(a["toggle_theme"])
+    go_menu = bar.addMenu("&Go")
+    for key in ("focus_flame", "focus_table", "focus_source", "focus_console"):
+        go_menu.addAction(a[key])
+    go_menu.addSeparator()
+    for key in ("next_tab", "prev_tab"):
+        go_menu.addAction(a[key])
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(a["shortcuts"])
     help_menu.addAction(a["about"])
@@ -127,7 +141,27 @@ def restore(win: MainWindow) -> None:
         win.run_bar.timeout_spin.setValue(float(s.value("timeout_s", 0) or 0))
     except (TypeError, ValueError):
         pass
-    win.actions_by_id["auto_run"].setChecked(str(s.value("auto_run", "false")).lower() == "true")
+    win.actions_by_id["auto_run"].setChecked(_flag(s.value("auto_run", "false")))
+    tab = _int(s.value("window/tab", 0))
+    if 0 <= tab < win.tabs.count():
+        win.tabs.setCurrentIndex(tab)
+    presentation = win.actions_by_id["presentation"]
+    presentation.blockSignals(True)  # set_theme below applies the look once, presentation included
+    presentation.setChecked(_flag(s.value(theme.PRESENTATION_KEY, "false")))
+    presentation.blockSignals(False)
+    theme.set_theme(win, str(s.value(theme.SETTINGS_KEY, theme.SYSTEM)), remember=False)
+
+
+def _flag(value) -> bool:
+    """A QSettings boolean: a bool from some backends, the string "true"/"false" from an ini file."""
+    return value is True or str(value).lower() == "true"
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 def save(win: MainWindow) -> None:
@@ -136,4 +170,6 @@ def save(win: MainWindow) -> None:
     for name, splitter in win.splitters.items():
         s.setValue(f"window/splitter_{name}", splitter.saveState())
     s.setValue("auto_run", win.actions_by_id["auto_run"].isChecked())
+    s.setValue("window/tab", win.tabs.currentIndex())
+    s.setValue("profiler", win.run_bar.profiler)  # chosen in the run bar even if never run
     s.sync()
