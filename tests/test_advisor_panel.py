@@ -393,3 +393,29 @@ def test_gui_advice_command_with_a_damaged_file_says_why(tmp_path):
     assert proc.returncode == 1
     assert "Could not open the advisor session" in proc.stderr and "bad.json" in proc.stderr
     assert shot.is_file()  # the window came up and was drawn
+
+
+def test_live_lab_capacity_takes_pcie_from_nvml_of_the_same_gpu(monkeypatch):
+    """A lab run on this machine's GPU gets NVML's PCIe figure; a recording of another GPU does not."""
+    from gpuprof_gui.core.lab_model import load_run
+    from gpuprof_gui.gpu import specs
+    from gpuprof_gui.ui.advisor_state import AdvisorState
+
+    run = load_run(str(Path(__file__).resolve().parent / "data" / "lab" / "lab_saxpy.json"))
+    figure = {"value": 63.0, "unit": "GB/s", "formula": "PCIe 5.0: test double of NVML"}
+    calls = []
+
+    def fake_facts():
+        calls.append(1)
+        return {"devices": [{"name": run.device.name, "pcie_max_gbps": figure}], "reason": None}
+
+    monkeypatch.setattr(specs, "device_facts", fake_facts)
+    state = AdvisorState()
+    state.set_lab_run(run)
+    assert state.capacity()["link"]["pcie_max_gbps"] == figure
+    state.capacity()
+    assert len(calls) == 1  # asked once per device name
+    other = load_run(str(Path(__file__).resolve().parent / "data" / "lab" / "lab_saxpy.json"))
+    other.device.name = "Some Other GPU"
+    state.set_lab_run(other)
+    assert state.capacity()["link"]["pcie_max_gbps"]["value"] is None

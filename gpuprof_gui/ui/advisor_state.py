@@ -44,6 +44,7 @@ class AdvisorState:
     bytes_override: float | None = None
     calls_override: int | None = None
     local_cpu: dict | None = None  # this machine's CPU facts, read once
+    _pcie_by_name: dict = field(default_factory=dict)  # GPU name -> NVML PCIe figure (or None)
 
     # -- inputs ----------------------------------------------------------------------------
     def load_session(self, session: AdviceSession) -> None:
@@ -121,7 +122,19 @@ class AdvisorState:
             return self.session.capacity
         if self.local_cpu is None:
             self.local_cpu = cap.cpu_facts()
-        return capacity_from(self.local_cpu, self.lab_run)
+        return capacity_from(self.local_cpu, self.lab_run, self._pcie_max())
+
+    def _pcie_max(self) -> dict | None:
+        """NVML's PCIe figure of the GPU the lab ran on, when that GPU is in this machine."""
+        name = self.lab_run.device.name if self.lab_run is not None else ""
+        if not name:
+            return None
+        if name not in self._pcie_by_name:  # NVML answers in milliseconds; ask once per device name
+            from gpuprof_gui.gpu.specs import device_facts
+
+            found = [d for d in device_facts().get("devices") or [] if d.get("name") == name]
+            self._pcie_by_name[name] = found[0].get("pcie_max_gbps") if found else None
+        return self._pcie_by_name[name]
 
     def set_local_copy_bandwidth(self, figure: dict) -> None:
         if self.local_cpu is None:

@@ -35,6 +35,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="light, dark or the desktop's theme for this launch (View > Theme keeps a choice)")
     parser.add_argument("--presentation", action="store_true",
                         help="start in presentation mode: large fonts, high contrast (for this launch)")
+    parser.add_argument("--offload", action="append", default=[], metavar="FUNCTION",
+                        help="select FUNCTION (NAME or FILE:NAME; repeatable) for the offload advisor once "
+                             "the profile is shown")
     parser.add_argument("--compare", metavar="FILE",
                         help="compare the profile shown (run B) with this profile or session (run A)")
     parser.add_argument("--advice", metavar="SESSION.json",
@@ -116,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         window.tabs.setCurrentWidget(window.advisor)
     if args.compare:
         window.profile_shown.connect(_compare_once(window, args.compare))
+    if args.offload:
+        window.profile_shown.connect(_select_offload(window, args.offload))
     if args.screenshot:
         window.resize(*SCREENSHOT_SIZE)
     window.show()
@@ -147,16 +152,50 @@ def _compare_once(window, path: str):
     return compare
 
 
+def _select_offload(window, names: list[str]):
+    """A slot selecting the ``--offload`` functions in every view and the advisor, once."""
+    done = []
+
+    def select(loaded) -> None:
+        if done:
+            return
+        done.append(True)
+        from gpuprof_gui.core.advisor import find_offload_functions
+        from gpuprof_gui.ui.session_io import select_everywhere
+
+        try:
+            funcs = sorted({f for name in names for f in find_offload_functions(loaded.profile, name)})
+        except LookupError as exc:
+            window.set_status(f"--offload: {exc.args[0]}", error=True)
+            print(f"gpuprof gui: --offload: {exc.args[0]}", file=sys.stderr)
+            return
+        select_everywhere(window, loaded.profile, funcs)
+        window.advisor.set_selection(funcs)
+
+    return select
+
+
 def _start_lab_once(window, args: argparse.Namespace):
     """A slot that starts the lab run the first time the file's candidates are known.
 
-    If the lab cannot run (no GPU), ``args.on_lab_refused`` hears of it, so a
-    screenshot is taken at once instead of waiting for a run that never comes.
+    With ``--run`` too, the lab waits for the profile: two runs at once would
+    each slow the other and skew both measurements. If the lab cannot run (no
+    GPU), ``args.on_lab_refused`` hears of it, so a screenshot is taken at once
+    instead of waiting for a run that never comes.
     """
-    started = []
+    started, ready = [], {"described": False, "profile": not (args.run and args.path)}
+
+    def profile_done(*_args) -> None:
+        ready["profile"] = True
+        if ready["described"]:
+            start()
+
+    if not ready["profile"]:
+        window.profile_shown.connect(profile_done)
 
     def start(*_args) -> None:
-        if started:
+        ready["described"] = True
+        if started or not ready["profile"]:
             return
         started.append(True)
         if not window.lab.start_run():
