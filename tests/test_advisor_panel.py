@@ -419,3 +419,28 @@ def test_live_lab_capacity_takes_pcie_from_nvml_of_the_same_gpu(monkeypatch):
     other.device.name = "Some Other GPU"
     state.set_lab_run(other)
     assert state.capacity()["link"]["pcie_max_gbps"]["value"] is None
+
+
+def test_offload_option_selects_the_function_for_the_advisor(qtbot, window):
+    """`gpuprof gui SCRIPT --run --offload diffuse`: once the profile is shown, diffuse is offloaded."""
+    from gpuprof_gui.ui.app import _select_offload
+
+    recorded = load_session(str(H100_SESSION))
+    shown = []
+    window.profile_shown.connect(shown.append)
+    window.profile_shown.connect(_select_offload(window, ["diffuse"]))
+    from gpuprof_gui.core.flame import layout_for_profile
+    from gpuprof_gui.core.hotspots import hotspot_rows
+    from gpuprof_gui.ui.profile_loader import LoadedProfile
+
+    window.show_loaded(LoadedProfile(recorded.profile, layout_for_profile(recorded.profile),
+                                     hotspot_rows(recorded.profile), "", 0.0), "heat_cpu.py")
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    advice = window.advisor.state.advice()
+    assert advice is not None and advice.functions == ["diffuse"]
+    assert advice.p == pytest.approx(recorded.advice.p)
+    assert [recorded.profile.functions[f].name for f in window.table.selected_functions()] == ["diffuse"]
+    window.profile_shown.connect(_select_offload(window, ["no_such_function"]))
+    window.show_loaded(LoadedProfile(recorded.profile, layout_for_profile(recorded.profile),
+                                     hotspot_rows(recorded.profile), "", 0.0), "heat_cpu.py")
+    qtbot.waitUntil(lambda: "no function named 'no_such_function'" in window.status_text(), timeout=10_000)
