@@ -98,7 +98,7 @@ def test_presentation_fills_stay_apart_for_colour_blind_viewers():
     assert warm < MIN_CVD_DELTA_E
 
 
-@pytest.mark.parametrize("pal", [DARK, PRESENTATION, PRESENTATION_DARK], ids=lambda p: p.name)
+@pytest.mark.parametrize("pal", [LIGHT, DARK, PRESENTATION, PRESENTATION_DARK], ids=lambda p: p.name)
 def test_flame_labels_are_readable_on_every_fill(pal):
     """WCAG AA for the label colour the canvas picks per frame (and on search-dimmed frames)."""
     for fill in pal.frames:

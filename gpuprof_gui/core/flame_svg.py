@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from gpuprof_gui.core.export_formats import profile_title
 from gpuprof_gui.core.flame import ESTIMATED_NOTE, FlameLayout, frame_tooltip_text, layout_for_profile
+from gpuprof_gui.core.flame_colours import LABEL_ON_DARK_FILL, LABEL_ON_LIGHT_FILL, WARM_FRAMES
 from gpuprof_gui.core.fmt import format_count, format_time
 from gpuprof_gui.core.model import Profile
 
@@ -51,13 +52,11 @@ class FlameColours:
 
 
 LIGHT_COLOURS = FlameColours(
-    background="#ffffff", text="#303030",
-    frames=("#e5553f", "#f0a030", "#d97a2b", "#f2c94c", "#c9463d", "#e8894a",
-            "#f5b971", "#b85c38", "#eaa63a", "#d2693f", "#f4d06f", "#c0542f"),
-    hatch="#40000000", hatch_on_dark="#60ffffff", label_dark="#1a1a1a", label_light="#ffffff",
+    background="#ffffff", text="#303030", frames=WARM_FRAMES,
+    hatch="#40000000", hatch_on_dark="#60ffffff", label_dark=LABEL_ON_LIGHT_FILL, label_light=LABEL_ON_DARK_FILL,
 )
-"""``ui.palette.LIGHT`` as plain values (this layer may not import Qt); tests/test_export.py
-fails if the two drift apart."""
+"""``ui.palette.LIGHT`` as plain values: both take their frames and labels from
+core/flame_colours.py; tests/test_export.py checks the rest stays equal."""
 
 LUMINANCE_LIGHT_TEXT_BELOW = 0.179  # ui.palette's WCAG threshold: see the reason there
 

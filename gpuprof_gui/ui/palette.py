@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
+from gpuprof_gui.core.flame_colours import LABEL_ON_DARK_FILL, LABEL_ON_LIGHT_FILL, WARM_FRAMES
+
 
 @dataclass(frozen=True, slots=True)
 class ViewPalette:
@@ -30,11 +32,7 @@ class ViewPalette:
     label_light: str  # label text on dark fills
 
 
-# Warm flame tones, alternating hue and lightness so neighbouring modules differ.
-_WARM = (
-    "#e5553f", "#f0a030", "#d97a2b", "#f2c94c", "#c9463d", "#e8894a",
-    "#f5b971", "#b85c38", "#eaa63a", "#d2693f", "#f4d06f", "#c0542f",
-)
+_WARM = WARM_FRAMES  # shared with the SVG export (core/flame_colours.py)
 COLOUR_BLIND_SAFE = (
     "#0072b2", "#eedd88", "#882255", "#66ccee", "#cc3311", "#f0e442",
     "#332288", "#ffaabb", "#aaaa00", "#cc79a7", "#ee8866", "#cc6677",
@@ -48,12 +46,12 @@ The flame graph colours by module, not by heat, so what matters is that neighbou
 differ for every viewer; tests/test_presentation.py recomputes the distances."""
 
 LIGHT = ViewPalette(
-    "light", "#ffffff", "#303030", _WARM, "#dcdcdc", "#1565c0", "#b4b4b4", "#40000000", "#60ffffff", "#1a1a1a", "#ffffff"
+    "light", "#ffffff", "#303030", _WARM, "#dcdcdc", "#1565c0", "#b4b4b4", "#40000000", "#60ffffff",
+    LABEL_ON_LIGHT_FILL, LABEL_ON_DARK_FILL,
 )
 DARK = ViewPalette(
-    # Black labels (not LIGHT's #1a1a1a): with pure black and white, whichever the fill's
-    # luminance picks has WCAG contrast >= 4.58 on any fill (see LUMINANCE_LIGHT_TEXT_BELOW).
-    "dark", "#1e1e1e", "#e0e0e0", _WARM, "#3a3a3a", "#64b5f6", "#6a6a6a", "#60000000", "#60ffffff", "#000000", "#ffffff"
+    "dark", "#1e1e1e", "#e0e0e0", _WARM, "#3a3a3a", "#64b5f6", "#6a6a6a", "#60000000", "#60ffffff",
+    LABEL_ON_LIGHT_FILL, LABEL_ON_DARK_FILL,
 )
 PRESENTATION = ViewPalette(
     "presentation", "#ffffff", "#000000", COLOUR_BLIND_SAFE, "#e0e0e0", "#000000", "#909090", "#70000000",
