@@ -10,11 +10,9 @@ temporary file beside OUT and renamed over it, so OUT is never half written.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
-import tempfile
 
 VERB = "export"
 FORMATS = ("png", "svg", "speedscope", "folded", "csv", "html")
@@ -241,25 +239,8 @@ def write_output(out: str, data: bytes, source: str) -> str | None:
 
 
 def _replace_atomically(out: str, folder: str, data: bytes) -> None:
-    """Temp file in the same folder, fsync, rename: OUT is the old file or the new one, never half."""
-    fd, tmp = tempfile.mkstemp(prefix=".gpuprof-export-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        _chmod_like_new_file(tmp)
-        os.replace(tmp, out)
-    except BaseException:  # also Ctrl-C: no stray temp file is left behind
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """OUT is the old file or the new one, never half (with a plain open()'s permissions)."""
+    from gpuprof_gui.core.atomic import atomic_open
 
-
-def _chmod_like_new_file(path: str) -> None:
-    """mkstemp makes files private (0600); give the export the permissions a plain open() would."""
-    if os.name != "posix":
-        return
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
+    with atomic_open(out, binary=True, prefix=".gpuprof-export-", public=True) as fh:
+        fh.write(data)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gpuprof_gui.core import capacity as cap
+from gpuprof_gui.core.atomic import write_json
 from gpuprof_gui.core.advisor import Advice, lab_inputs
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.model import Profile
@@ -110,10 +111,8 @@ class AdviceSession:
 
 
 def save_session(session: AdviceSession, path: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(session.to_dict(), fh, indent=1)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    write_json(path, session.to_dict(), indent=1)
 
 
 def load_session(path: str) -> AdviceSession:

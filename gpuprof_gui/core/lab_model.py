@@ -285,8 +285,10 @@ class LabRun:
 
 
 def save_run(run: LabRun, path: str) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(run.to_dict(), fh, indent=1)
+    """Write the results atomically (a run killed mid-save keeps the previous file)."""
+    from gpuprof_gui.core.atomic import write_json
+
+    write_json(path, run.to_dict(), indent=1)
 
 
 def load_run(path: str) -> LabRun:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
 import numpy as np
 
+from gpuprof_gui.core.atomic import write_json
 from gpuprof_gui.core.importers.errors import ProfileFormatError, damage_reported_as
 from gpuprof_gui.core.model import CallTree, FunctionRecord, LineRecord, Profile, subtree_sizes
 
@@ -50,21 +50,7 @@ def profile_to_dict(profile: Profile) -> dict:
 
 def dump_profile(profile: Profile, path: str | os.PathLike) -> None:
     """Write ``profile`` atomically: a reader never sees a half-written file."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".gpuprof-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(profile_to_dict(profile), fh, separators=(",", ":"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_json(path, profile_to_dict(profile))
 
 
 def load_profile_json(path: str | os.PathLike) -> Profile:

@@ -22,11 +22,11 @@ from __future__ import annotations
 import json
 import os
 import socket
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from gpuprof_gui.core.atomic import write_json
 from gpuprof_gui.core.importers.errors import ProfileFormatError
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.model import Profile
@@ -123,22 +123,8 @@ def _optional_dict(raw: dict, key: str) -> dict | None:
 
 def save_session(session: Session, path: str | os.PathLike) -> None:
     """Write ``session`` atomically: readers see the old file or the new one, never half of one."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".gpuprof-session-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(session.to_dict(), fh, separators=(",", ":"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    os.makedirs(os.path.dirname(os.path.abspath(os.fspath(path))), exist_ok=True)
+    write_json(path, session.to_dict(), prefix=".gpuprof-session-")
 
 
 def load_session(path: str | os.PathLike) -> Session:

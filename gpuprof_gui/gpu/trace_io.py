@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from gpuprof_gui.core.atomic import write_json
 from gpuprof_gui.gpu.cursor import advance_cursor, since_for
 
 TRACE_FORMAT = "gpuprof-telemetry-trace"
@@ -53,10 +54,7 @@ def trace_to_json(data: dict[str, Any]) -> dict[str, Any]:
 
 def save_trace(data: dict[str, Any], path: str | Path) -> None:
     """Write a trace (atomically: a crash mid-write leaves the old file)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(trace_to_json(data), separators=(",", ":")), encoding="utf-8")
-    tmp.replace(path)
+    write_json(path, trace_to_json(data))
 
 
 def load_trace(path: str | Path) -> Trace:
