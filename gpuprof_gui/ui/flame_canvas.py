@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 import shiboken6
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gpuprof_gui.core.flame import N_COLOUR_BUCKETS, FlameLayout, frame_tooltip_text, layout_for_profile
 from gpuprof_gui.core.model import ROOT, Profile
+from gpuprof_gui.ui.flame_input import FlameInput
 from gpuprof_gui.ui.palette import ViewPalette, current_palette, is_dark_fill, label_colour_on
 from gpuprof_gui.ui.theme import PRESENTATION_PT
 
@@ -35,8 +36,6 @@ PRESENTATION_ROW_MIN_PX = 30  # >= 28 px required; 18 pt text is ~24 px tall at 
 PRESENTATION_FONT_PT = PRESENTATION_PT  # the whole window's projector size (theme.py)
 LABEL_PAD_PX = 3.0  # text inset from the frame's left edge
 LABEL_MIN_TEXT = "M…M"  # a frame narrower than this gets no label (unreadable anyway)
-ZOOM_PER_NOTCH = 1.25  # one wheel notch (120 units) zooms 25%: ~10 notches per 10x
-WHEEL_NOTCH = 120.0
 MIN_VIEW_FRACTION = 1e-6
 """Narrowest view, as a share of the run: the narrowest kept frame
 (core.flame.MIN_FRACTION = 1e-5) then spans ten widget widths; further zoom
@@ -44,7 +43,6 @@ shows nothing new."""
 HINT_MIN_COVERAGE_PX = 0.5
 """A pixel column at least half filled by frames too narrow to draw one by one
 gets a neutral 1 px mark, so regions of many tiny calls stay visible."""
-DRAG_THRESHOLD_PX = 4  # movement below this between press and release is a click
 SELECT_MIN_PX = 60.0  # select_function zooms in until the frame is at least this wide
 _RECT_BYTES = 32  # QRectF is four doubles: x, y, w, h
 
@@ -56,7 +54,7 @@ def _draw_rect_array(painter: QPainter, rects: np.ndarray) -> None:
         painter.drawRects(shiboken6.wrapInstance(rects.ctypes.data, QRectF), n)
 
 
-class FlameCanvas(QWidget):
+class FlameCanvas(FlameInput, QWidget):
     """Draws a :class:`FlameLayout` and handles zoom, pan, click, focus."""
 
     node_selected = Signal(int)
@@ -456,81 +454,3 @@ class FlameCanvas(QWidget):
                 current_pen = k
             p.drawText(QPointF(x, y), text)
         return len(xs)
-
-    # -- interaction ----------------------------------------------------------
-
-    def wheelEvent(self, event) -> None:  # noqa: N802
-        if self.layout_data is None:
-            return
-        delta = event.angleDelta()
-        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier or abs(delta.x()) > abs(delta.y()):
-            self._y_off -= (delta.y() or delta.x()) / WHEEL_NOTCH * self._row_h * 3
-            self._clamp_view()
-            self.view_changed.emit()
-            self.update()
-        else:
-            self.zoom_by(ZOOM_PER_NOTCH ** (delta.y() / WHEEL_NOTCH), event.position().x() / max(1, self.width()))
-        event.accept()
-
-    def mousePressEvent(self, event) -> None:  # noqa: N802
-        if event.button() == Qt.MouseButton.LeftButton:
-            self._press_pos = event.position()
-            self._press_view = (self._x0, self._x1, self._y_off)
-            self._dragging = False
-        super().mousePressEvent(event)
-
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
-        if self._press_pos is None or self.layout_data is None:
-            return
-        d = event.position() - self._press_pos
-        if not self._dragging and abs(d.x()) + abs(d.y()) < DRAG_THRESHOLD_PX:
-            return
-        self._dragging = True
-        x0, x1, y_off = self._press_view
-        shift = d.x() * (x1 - x0) / max(1, self.width())
-        self._x0, self._x1, self._y_off = x0 - shift, x1 - shift, y_off - d.y()
-        self._clamp_view()
-        self.view_changed.emit()
-        self.update()
-
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
-        if event.button() == Qt.MouseButton.LeftButton and self._press_pos is not None:
-            if not self._dragging:
-                node = self.node_at_pos(event.position())
-                self._selected_node = node
-                if node >= 0 and self.profile is not None:
-                    self._highlight_func = int(self.profile.tree.func[node])
-                self.update()
-                if node >= 0:
-                    self.node_selected.emit(node)
-            self._press_pos = None
-            self._dragging = False
-
-    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
-        node = self.node_at_pos(event.position())
-        if node >= 0:
-            self.focus_node(node)
-
-    def keyPressEvent(self, event) -> None:  # noqa: N802
-        key, mods = event.key(), event.modifiers()
-        if key == Qt.Key.Key_Backspace or (key == Qt.Key.Key_Left and mods & Qt.KeyboardModifier.AltModifier):
-            self.back()
-        elif key in (Qt.Key.Key_Escape, Qt.Key.Key_Home):
-            self.reset_zoom()
-        else:
-            super().keyPressEvent(event)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802
-        self._clamp_view()
-        super().resizeEvent(event)
-
-    def event(self, event) -> bool:
-        if event.type() == QEvent.Type.ToolTip:
-            node = self.node_at_pos(QPointF(event.pos()))
-            if node >= 0:
-                QToolTip.showText(event.globalPos(), self.tooltip_for(node), self)
-            else:
-                QToolTip.hideText()
-                event.ignore()
-            return True
-        return super().event(event)
