@@ -8,13 +8,11 @@ window calls :func:`connect_advisor` once and :func:`open_advice_session` for
 from __future__ import annotations
 
 import os
-import tempfile
 from typing import TYPE_CHECKING
 
 from gpuprof_gui.core.advice_session import AdviceSession, load_session
 from gpuprof_gui.core.flame import layout_for_profile
 from gpuprof_gui.core.hotspots import hotspot_rows
-from gpuprof_gui.core.lab_model import save_run
 from gpuprof_gui.ui.profile_loader import LoadedProfile
 
 if TYPE_CHECKING:
@@ -66,11 +64,5 @@ def open_advice_session(win: MainWindow, path: str) -> bool:
 
 
 def _show_lab_run(win: MainWindow, session: AdviceSession) -> None:
-    """The Kernel lab tab reads recorded runs from a file: hand it the session's run through one."""
-    fd, tmp = tempfile.mkstemp(prefix="gpuprof-advice-lab-", suffix=".json")
-    os.close(fd)
-    try:
-        save_run(session.lab, tmp)
-        win.lab.load_recorded(tmp)
-    finally:
-        os.unlink(tmp)
+    """The session's lab run in the Kernel lab tab too."""
+    win.lab.show_recorded(session.lab)

@@ -386,6 +386,11 @@ class LabPanel(QWidget):
             except TraceFormatError as exc:
                 self.set_status(str(exc), error=True)
                 return False
+        self.show_recorded(run, trace, os.path.basename(trace_path) if trace_path else None)
+        return True
+
+    def show_recorded(self, run: lm.LabRun, trace=None, trace_source: str | None = None) -> None:
+        """Show a run already in memory (a session's, an advisor session's) with its telemetry ``trace``."""
         bundled = bundled_kernel_file(run.file) if run.file else None
         if bundled is not None:  # Run then re-runs what is on screen
             self.file_path = str(bundled.resolve())
@@ -402,10 +407,9 @@ class LabPanel(QWidget):
         kind = "SYNTHETIC data (made up, not measured)" if run.synthetic else "a recorded run"
         device = run.device.name or "unknown device"
         self.set_status(f"Showing {kind}: {run.file or 'lab'} on {device}, {run.date or 'date unknown'} — "
-                        f"{len(run.records)} results" + (f", telemetry from {os.path.basename(trace_path)}"
+                        f"{len(run.records)} results" + (f", telemetry from {trace_source or 'the session'}"
                                                         if trace is not None else ", no telemetry trace"))
         self._update_buttons()
-        return True
 
     # -- records -> views ------------------------------------------------------------------
     def _set_records(self, records: list[lm.LabRecord]) -> None:

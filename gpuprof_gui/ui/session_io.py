@@ -32,7 +32,7 @@ from gpuprof_gui import __version__
 from gpuprof_gui.core.advice_session import AdviceSession
 from gpuprof_gui.core.flame import layout_for_profile
 from gpuprof_gui.core.hotspots import hotspot_rows
-from gpuprof_gui.core.lab_model import LabRun, save_run
+from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.session import (CONSOLE_MAX_CHARS, SESSION_SUFFIX, Session, SessionError, is_session_file,
                                       load_session, save_session)
 from gpuprof_gui.gpu.trace_io import TraceFormatError, trace_from_json, trace_to_json
@@ -370,16 +370,9 @@ def console_text(console) -> str:
 
 
 def replay_lab(win: MainWindow, session: Session) -> None:
-    """The Kernel lab tab replays recorded files: hand it the session's run and trace through two."""
-    with tempfile.TemporaryDirectory(prefix="gpuprof-replay-") as folder:
-        results = os.path.join(folder, "lab_results.json")
-        save_run(session.lab, results)
-        trace = None
-        if session.telemetry is not None:
-            trace = os.path.join(folder, "telemetry.json")
-            with open(trace, "w", encoding="utf-8") as fh:
-                json.dump(session.telemetry, fh)
-        win.lab.load_recorded(results, trace)
+    """The session's lab run and telemetry in the Kernel lab tab (checked readable before)."""
+    trace = trace_from_json(session.telemetry) if session.telemetry is not None else None
+    win.lab.show_recorded(session.lab, trace, f"the session {session.title}".strip())
 
 
 def telemetry_record(lab) -> dict | None:
