@@ -122,7 +122,17 @@ def portable_paths(session: dict) -> None:
     profile["source_path"] = None  # a temporary file of the recording run
 
 
+NO_GPU_EXIT = 3  # `make bench` counts this as "skipped: needs a GPU", not as a failure
+
+
 def main() -> int:
+    sys.path.insert(0, REPO)
+    from gpuprof_gui.workers.lab_runner import cupy_missing_reason
+
+    reason = cupy_missing_reason()
+    if reason is not None:
+        print(json.dumps({"benchmark": "advisor_truth", "skipped": f"needs a GPU: {reason}"}))
+        return NO_GPU_EXIT
     result = measure(sys.argv[1] if len(sys.argv) > 1 else None)
     print(json.dumps(result))
     return 0 if result["within_tolerance"] else 1

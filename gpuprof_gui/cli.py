@@ -264,9 +264,7 @@ def cmd_open(ns: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "gui":
-        from gpuprof_gui.ui.app import main as gui  # the only verb that loads Qt
-
-        return gui(argv[1:])
+        return _gui(argv[1:])
     own, script_args = _split_script_args(argv)
     parser, verbs = build_parser()
     try:
@@ -282,6 +280,24 @@ def main(argv: list[str] | None = None) -> int:
     if own[0] == "profile":
         return cmd_profile(ns, script_args)
     return cmd_open(ns)
+
+
+QT_MODULES = ("PySide6", "shiboken6", "pyqtgraph")
+
+
+def _gui(argv: list[str]) -> int:
+    """The window; without Qt installed, one sentence saying what to install (not a traceback)."""
+    try:
+        from gpuprof_gui.ui.app import main as gui  # the only verb that loads Qt
+
+        return gui(argv)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in QT_MODULES:
+            raise
+        print(f"gpuprof gui: the window needs {exc.name.split('.')[0]}, which is not installed here: "
+              "pip install 'PySide6-Essentials!=6.12.0' pyqtgraph (or `make install` in a checkout). "
+              "The other verbs (profile, open, advise, diff, export, kernels) work without it.", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _other_verb(own: list[str], script_args: list[str]) -> int:

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 
 VERB = "advise"
 EXIT_OK = 0  # an answer was printed (GPU figures may be null without a GPU; the notes say why)
+EXIT_SCRIPT_FAILED = 1  # an answer was printed, but the script did not finish normally: its profile is partial
 EXIT_USAGE = 2  # bad command line, the function is not in the profile, unreadable candidate file
 EXIT_NO_PROFILE = 3  # the script produced no profile
 EXIT_CANCELLED = 130
@@ -30,6 +31,7 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
         description="Profile SCRIPT, measure the candidate kernels of --kernels on the GPU, and "
         "predict the whole-program speed-up (Amdahl's law with the measured kernel speed-up, "
         "transfer cost and GPU start-up). Exit 0: an answer (GPU figures are null without a GPU); "
+        "1: an answer from a script that did not finish normally (partial profile); "
         "2: usage, unknown function or bad candidate file; 3: the script produced no profile.")
     p.add_argument("script", help="the Python script to profile")
     p.add_argument("args", nargs="*", help="arguments for the script (after --)")
@@ -62,7 +64,7 @@ def _say(text: str) -> None:
 
 
 def _profile(args: argparse.Namespace):
-    """(Profile, None) or (None, exit status) after saying why."""
+    """(Profile, RunOutcome) or (None, exit status) after saying why."""
     from gpuprof_gui.core.importers import ProfileFormatError
     from gpuprof_gui.workers.runner import RunSpec, open_profile_safely, run_profile
 
@@ -84,9 +86,19 @@ def _profile(args: argparse.Namespace):
     except ProfileFormatError as exc:
         _say(f"no profile: {outcome.message} {exc}")
         return None, EXIT_NO_PROFILE
-    if outcome.status != "finished":
-        profile.notes.append(f"The run did not finish normally: {outcome.message}")
-    return profile, None
+    return profile, outcome
+
+
+def _check_kernels_file(path: str) -> str | None:
+    """Why the candidate file cannot be used (read in a worker: no GPU needed), or None."""
+    from gpuprof_gui.lab import LabFileError
+    from gpuprof_gui.workers.lab_runner import describe_file
+
+    try:
+        describe_file(path)
+    except LabFileError as exc:
+        return str(exc)
+    return None
 
 
 def _lab(args: argparse.Namespace):
@@ -94,7 +106,7 @@ def _lab(args: argparse.Namespace):
     from gpuprof_gui.workers.lab_runner import LabRunSpec, run_lab
 
     if not args.kernels:
-        return None, "no --kernels file was given"
+        return None, "No --kernels file was given."
     _say(f"running the kernel lab on {os.path.basename(args.kernels)}…")
     outcome = run_lab(LabRunSpec(path=args.kernels, sizes=[args.size] if args.size else []),
                       cancel=threading.Event())
@@ -124,13 +136,20 @@ def run_advise(args: argparse.Namespace) -> int:
     if args.kernels and not os.path.isfile(args.kernels):
         _say(f"{args.kernels}: no such candidate file")
         return EXIT_USAGE
-    profile, status = _profile(args)
+    if args.kernels:  # a broken candidate file is found before the script runs, GPU or not
+        broken = _check_kernels_file(args.kernels)
+        if broken:
+            _say(broken)
+            return EXIT_USAGE
+    profile, outcome = _profile(args)
     if profile is None:
-        return status
+        return outcome
+    failed = outcome.status != "finished" or bool(outcome.script_exit_code)
     try:
         funcs = sorted({f for name in args.offload for f in find_offload_functions(profile, name)})
     except LookupError as exc:
-        _say(str(exc.args[0]))
+        ended = f" (the script did not finish normally: {outcome.message})" if failed else ""
+        _say(str(exc.args[0]) + ended)
         return EXIT_USAGE
     total_s, p, calls = profile_inputs(profile, funcs)
     try:
@@ -141,6 +160,9 @@ def run_advise(args: argparse.Namespace) -> int:
     names = [profile.functions[f].name for f in funcs]
     advice = build_advice(total_s, p, args.calls if args.calls is not None else calls, lab_run,
                           args.size, args.bytes_per_call, names, no_gpu)
+    if failed:
+        advice.notes.append(f"The script did not finish normally ({outcome.message}); the profile, and so "
+                            "p, covers only what ran.")
     if profile.unit != "s" and args.calls is None:
         advice.notes.append("Scalene does not count calls: pass --calls for the transfer total.")
     cpu = cap.cpu_facts()
@@ -156,7 +178,9 @@ def run_advise(args: argparse.Namespace) -> int:
     if args.json:
         doc = advice.to_dict()
         doc.update(script=session.script, kernels=session.kernels, date=session.date, host=session.host,
-                   capacity=session.capacity)
+                   capacity=session.capacity,
+                   run={"status": outcome.status, "exit_code": outcome.script_exit_code,
+                        "message": outcome.message, "wall_s": outcome.wall_s})
         sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
     else:
         from gpuprof_gui.core.advice_text import capacity_lines, report_lines
@@ -164,4 +188,4 @@ def run_advise(args: argparse.Namespace) -> int:
         lines = report_lines(advice, os.path.basename(args.script)) + capacity_lines(session.capacity)
         sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
-    return EXIT_OK
+    return EXIT_SCRIPT_FAILED if failed else EXIT_OK

@@ -118,15 +118,15 @@ def dispatch(ns: argparse.Namespace) -> int | None:
     """Run the verb if it is ours; None otherwise."""
     if getattr(ns, "verb", None) != VERB:
         return None
+    from gpuprof_gui.cli_export import ExportError, load_input
     from gpuprof_gui.core.diff import SHARE_NOTE, diff_functions, diff_summary
-    from gpuprof_gui.core.importers import ProfileFormatError
-    from gpuprof_gui.workers.runner import open_profile_safely
 
     profiles = []
     for path in (ns.a, ns.b):
         try:
-            profiles.append(open_profile_safely(path, trusted=False))
-        except (ProfileFormatError, OSError) as exc:
+            # Profiles of every kind, and the profile inside a session or advisor session.
+            profiles.append(load_input(path)[0])
+        except (ExportError, OSError) as exc:
             # Importer sentences for a missing file name it already; others get it added.
             said = str(exc) if path in str(exc) else f"cannot read {path}: {exc}"
             print(f"gpuprof diff: {said}", file=sys.stderr)

@@ -19,6 +19,33 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # a bare `pytest` from a checkout without install
     sys.path.insert(0, str(REPO_ROOT))
 
+# Runs the tests start (the app in subprocesses too) are autosaved under GPUPROF_RUNS_DIR:
+# keep them out of the user's ~/.cache. Tests that need their own folder set it themselves.
+if "GPUPROF_RUNS_DIR" not in os.environ:
+    import tempfile  # noqa: E402
+
+    os.environ["GPUPROF_RUNS_DIR"] = tempfile.mkdtemp(prefix="gpuprof-test-runs-")
+
+QT_IMPORT_MARKERS = ("PySide6", "pyqtgraph", "window_support", "pytestqt", "qtbot")
+"""A test module whose source names one of these needs Qt."""
+
+
+def _qt_missing() -> bool:
+    import importlib.util  # noqa: PLC0415
+
+    try:
+        return importlib.util.find_spec("PySide6") is None
+    except ImportError:  # a broken or blocked install counts as missing
+        return True
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Without Qt (a bare GPU machine), skip the modules that need it: `pytest -m gpu` still collects."""
+    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_") or not _qt_missing():
+        return None
+    text = collection_path.read_text(encoding="utf-8", errors="replace")
+    return True if any(marker in text for marker in QT_IMPORT_MARKERS) else None
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # Also declared in pyproject.toml; repeated here so the markers are known

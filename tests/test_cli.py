@@ -226,3 +226,20 @@ def test_profile_verb_does_not_import_extension_verbs():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
     assert res.returncode == 0, res.stderr
+
+
+def test_gui_without_qt_installed_says_what_to_install():
+    """A checkout without PySide6: `gpuprof gui` gives one sentence, not a traceback."""
+    blocker = (
+        "import sys, importlib.abc\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from gpuprof_gui.cli import main\n"
+        "sys.exit(main(['gui', 'x.py']))\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run([sys.executable, "-c", blocker], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 2
+    assert "the window needs PySide6" in proc.stderr and "Traceback" not in proc.stderr

@@ -344,3 +344,20 @@ def test_benchmark_runs_and_says_synthetic():
     doc = json.loads(res.stdout)
     assert doc["synthetic"] is True and doc["root_delta_ok"] is True
     assert doc["nodes_a"] == doc["nodes_b"] == 20000 and doc["nodes_union"] >= 20000
+
+
+def test_sessions_are_inputs_and_module_bodies_of_different_scripts_stay_apart(tmp_path):
+    """A session file diffs like a profile; `<module>` of two unrelated scripts is not one function."""
+    from gpuprof_gui.core.diff import match_functions
+    from gpuprof_gui.core.importers import load_profile
+
+    data = Path(__file__).resolve().parent / "data"
+    proc = gpuprof("diff", str(data / "sessions" / "heat_h100.gpuprof-session.json"),
+                    str(data / "advisor" / "session_heat_h100.json"), "--json", "--top", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["functions"][0]["name"] == "diffuse"
+    a = load_profile(data / "scalene_sample.json", trusted=True)
+    b = load_profile(data / "pstats_sample.prof", trusted=True)
+    for ia, ib in match_functions(a, b):
+        if ia >= 0 and ib >= 0 and a.functions[ia].name == "<module>":
+            assert Path(a.functions[ia].file).name == Path(b.functions[ib].file).name

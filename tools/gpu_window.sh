@@ -7,6 +7,12 @@
 set -u
 out=${1:?usage: tools/gpu_window.sh OUT_DIR}
 cd "$(dirname "$0")/.."
+if [ ! -f gpu-gui/activate.sh ]; then
+  echo "tools/gpu_window.sh: needs Qt on the GPU machine: copy a gpu-gui/ bundle (PySide6 and pyqtgraph" \
+       "for its Python, with an activate.sh) into the checkout as gpu-gui/ (git-ignored), or install" \
+       "PySide6-Essentials and pyqtgraph there and create gpu-gui/activate.sh that does nothing." >&2
+  exit 2
+fi
 . gpu-gui/activate.sh || exit 1
 export PYTHONPATH="$PWD:$PYTHONPATH" PYTHONUNBUFFERED=1
 mkdir -p "$out/session"

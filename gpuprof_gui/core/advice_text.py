@@ -38,6 +38,11 @@ class Step:
     body: str
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def _what(advice: Advice) -> str:
     names = advice.functions
     if not names:
@@ -58,7 +63,7 @@ def explain(advice: Advice) -> list[Step]:
                   f"{times(a.amdahl_limit)} faster. That is Amdahl's law.")]
     if a.kernel_speedup is None:
         steps.append(Step("s", "How much faster is the kernel?", DASH, "s = CPU time / GPU kernel time",
-                          "Not measured here: " + (a.no_gpu_reason or "run the kernel lab on a GPU.")
+                          "Not measured here: " + _sentence(a.no_gpu_reason or "run the kernel lab on a GPU")
                           + " The kernel speed-up, the transfer time and the GPU start-up are measured "
                           "on a GPU by the kernel lab; p and the limit above need none."))
         return steps

@@ -22,6 +22,7 @@ or when the kernel is less than ``p / (p - x - f)`` times faster.
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import asdict, dataclass, field
 
@@ -238,7 +239,11 @@ def find_offload_functions(profile, text: str) -> list[int]:
     hits = [i for i, rec in enumerate(profile.functions)
             if rec.name == name and (not file_part or rec.file.endswith(file_part))]
     if not hits:
-        near = sorted({rec.name for rec in profile.functions if name.casefold() in rec.name.casefold()})
+        names = sorted({rec.name for rec in profile.functions})
+        contains = [n for n in names if name.casefold() in n.casefold()]
+        # Typos too ("difuse" -> "diffuse"), not only names that contain what was typed.
+        close = difflib.get_close_matches(name, names, n=8, cutoff=0.75)
+        near = list(dict.fromkeys(close + contains))
         hint = f"; similar names: {', '.join(near[:8])}" if near else ""
         raise LookupError(f"no function named {text!r} in the profile{hint}")
     files = {profile.functions[i].file for i in hits}

@@ -128,8 +128,10 @@ def _pair_renamed_files(a: Profile, b: Profile, left_a: set[int], left_b: set[in
     def unique_names(profile: Profile, left: set[int]) -> dict[str, int]:
         seen: dict[str, list[int]] = defaultdict(list)
         for i in left:
-            if profile.functions[i].file:
-                seen[profile.functions[i].name].append(i)
+            rec = profile.functions[i]
+            # "<module>", "<listcomp>", "<lambda>": every script has its own; a name says nothing.
+            if rec.file and not rec.name.startswith("<"):
+                seen[rec.name].append(i)
         return {name: ids[0] for name, ids in seen.items() if len(ids) == 1}
 
     names_a, names_b = unique_names(a, left_a), unique_names(b, left_b)
