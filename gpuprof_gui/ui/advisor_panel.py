@@ -26,7 +26,7 @@ from gpuprof_gui.ui.advisor_figures import AmdahlFigures, TransferFigures
 from gpuprof_gui.ui.advisor_layout import AdvisorLayout
 from gpuprof_gui.ui.advisor_state import NO_PROFILE_REASON, AdvisorState
 from gpuprof_gui.ui.advisor_style import (BANNER_OK, BANNER_SYNTHETIC, BANNER_WARN, PRESENTATION_SHEET, apply_fonts,
-                                          make_label)
+                                          follow_page, make_label)
 from gpuprof_gui.ui.advisor_teaching import TeachingView
 
 PAGE_KEYS = {Qt.Key.Key_Right: 1, Qt.Key.Key_PageDown: 1, Qt.Key.Key_Left: -1, Qt.Key.Key_PageUp: -1}
@@ -156,6 +156,7 @@ class AdvisorPanel(QWidget):
         self.chart.set_advice(advice, self.measured_speedup() if self.state.selection_is_session() else None)
         self.teaching.set_steps(explain(advice) if advice is not None else [START_STEP])
         apply_fonts(self.teaching, self.presentation)
+        follow_page(self.teaching)  # new cards: the light page, not the application's palette
         self.advice_changed.emit(advice)
 
     def _refresh_capacity(self) -> None:
@@ -170,6 +171,7 @@ class AdvisorPanel(QWidget):
             local = True
         self.capacity.set_capacity(self.state.capacity(), where + ".", can_measure=local)
         apply_fonts(self.capacity, self.presentation)
+        follow_page(self.capacity)
         self._capacity_shown = True
 
     def _show_headline(self, advice: Advice | None) -> None:

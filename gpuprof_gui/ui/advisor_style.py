@@ -8,7 +8,7 @@ table, a new teaching step) take the current mode by calling it again.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 ROLE_PROPERTY = "advisor_font_role"
@@ -64,6 +64,22 @@ def make_label(text: str = "", role: str = "text", wrap: bool = False, selectabl
     if role == "small":
         label.setStyleSheet(f"color: {FORMULA_COLOUR};")
     return label
+
+
+def follow_page(root: QWidget) -> None:
+    """Let the widgets under ``root`` take their parent's palette: the advisor's light page.
+
+    With AA_UseStyleSheetPropagationInWidgetStyles on (theme.apply), Qt resolves no palette
+    for a widget added to a parent that has one already: labels built after theme.keep_light
+    (a rebuilt capacity table, new teaching cards) keep the application palette, near-white
+    text on the light page in the dark theme. An empty QPalette() sets no role of its own,
+    so each widget inherits its parent's and still follows later theme changes. Widgets
+    with a style sheet of their own (formula colours, banners) keep its colours.
+    """
+    for child in root.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
+        if not child.styleSheet() and not child.testAttribute(Qt.WidgetAttribute.WA_SetPalette):
+            child.setPalette(QPalette())
+        follow_page(child)  # after its parent: each level inherits the level above, resolved
 
 
 def apply_fonts(root: QWidget, presentation: bool) -> None:

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 from gpuprof_gui.core.advice_session import AdviceSession, load_session
 from gpuprof_gui.core.flame import layout_for_profile
 from gpuprof_gui.core.hotspots import hotspot_rows
+from gpuprof_gui.ui.file_checks import unopenable_reason
 from gpuprof_gui.ui.profile_loader import LoadedProfile
+from gpuprof_gui.ui.session_io import select_everywhere
 
 if TYPE_CHECKING:
     from gpuprof_gui.ui.main_window import MainWindow
@@ -39,6 +41,10 @@ def open_advice_session(win: MainWindow, path: str) -> bool:
 
     False, with the reason in the status bar, when the file is not a session.
     """
+    missing = unopenable_reason(path)
+    if missing:
+        win.set_status(missing, error=True)
+        return False
     try:
         session = load_session(path)
     except ValueError as exc:
@@ -52,11 +58,7 @@ def open_advice_session(win: MainWindow, path: str) -> bool:
     if session.lab is not None:
         _show_lab_run(win, session)
     win.advisor.set_session(session, name)
-    funcs = win.advisor.selected_functions()
-    if funcs and session.profile is not None:
-        win.table.select_functions(funcs)
-        win.flame.select_function(funcs[0])
-        win.source.show_function(session.profile, funcs[0])
+    select_everywhere(win, session.profile, win.advisor.selected_functions())
     kind = "SYNTHETIC advisor session" if session.synthetic else "Advisor session"
     where = f" recorded on {session.host}" if session.host else ""
     win.set_status(f"{kind} {name}{where}: offloading {', '.join(session.advice.functions) or 'the selection'}.")

@@ -61,6 +61,9 @@ def _has_display() -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.run and not args.path:  # said at once: a screenshot would wait SCREENSHOT_DEADLINE_MS for nothing
+        print("gpuprof gui: no script given for --run; name one: gpuprof gui SCRIPT.py --run", file=sys.stderr)
+        return 1
     if not _has_display():
         print("gpuprof gui: no display found; headless, use: QT_QPA_PLATFORM=offscreen "
               "gpuprof gui SCRIPT --run --screenshot shot.png", file=sys.stderr)
@@ -71,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from gpuprof_gui.ui import theme
+    from gpuprof_gui.ui.file_checks import unopenable_reason
     from gpuprof_gui.ui.main_window import MainWindow
     from gpuprof_gui.ui.session_io import is_session_path
 
@@ -90,9 +94,18 @@ def main(argv: list[str] | None = None) -> int:
         window.run_bar.set_profiler(args.profiler)
     if args.timeout:
         window.run_bar.timeout_spin.setValue(args.timeout)
-    args.is_session = args.session_failed = False
+    args.is_session = args.session_failed = args.path_failed = False
     if args.path:
-        if args.path.endswith(".py") or not os.path.isfile(args.path):
+        # A script, there or not, goes to the run bar (Run says what is wrong with it); so do
+        # folders and other things that are not plain files, as a drop does. A profile, session
+        # or JSON that is not there is an error at once, not a script to run.
+        is_script = args.path.endswith(".py") or (os.path.exists(args.path) and not os.path.isfile(args.path))
+        missing = None if is_script else unopenable_reason(args.path)
+        if missing:
+            args.path_failed = True
+            window.set_status(missing, error=True)
+            print(f"gpuprof gui: {missing}", file=sys.stderr)
+        elif is_script:
             window.set_script(args.path)
             window.run_bar.set_args(args.script_args)
         elif is_session_path(args.path):  # replayed at once: no profile_shown to wait for
@@ -117,10 +130,20 @@ def main(argv: list[str] | None = None) -> int:
         window.tabs.setCurrentWidget(window.lab)
     if args.tab == "advisor" or (args.advice and args.tab is None):
         window.tabs.setCurrentWidget(window.advisor)
+    # A session or an advice session shows its profile before this point: no profile_shown follows.
+    args.shown_at_once = window.loaded is not None
     if args.compare:
-        window.profile_shown.connect(_compare_once(window, args.compare))
+        compare = _compare_once(window, args)
+        if args.shown_at_once:
+            QTimer.singleShot(0, compare)  # once the window is up, as after a run or a load
+        else:
+            window.profile_shown.connect(compare)
     if args.offload:
-        window.profile_shown.connect(_select_offload(window, args.offload))
+        select = _select_offload(window, args.offload)
+        if args.shown_at_once:
+            select(window.loaded)
+        else:
+            window.profile_shown.connect(select)
     if args.screenshot:
         window.resize(*SCREENSHOT_SIZE)
     window.show()
@@ -138,16 +161,24 @@ def main(argv: list[str] | None = None) -> int:
     return state["rc"] or rc
 
 
-def _compare_once(window, path: str):
-    """A slot comparing the first profile shown with ``path`` (``--compare``)."""
+def _compare_once(window, args: argparse.Namespace):
+    """A slot comparing the first profile shown with ``args.compare``.
+
+    When the comparison fails at once (no such file, a session without a profile),
+    ``args.on_compare_failed`` hears of it, so a screenshot need not wait for it.
+    """
     done = []
 
     def compare(*_args) -> None:
-        if not done:
-            done.append(True)
-            from gpuprof_gui.ui.compare_window import compare_with
+        if done:
+            return
+        done.append(True)
+        from gpuprof_gui.ui.compare_window import compare_with
 
-            compare_with(window, path)
+        if not compare_with(window, args.compare):
+            print(f"gpuprof gui: --compare: {window.status_text()}", file=sys.stderr)
+            for callback in getattr(args, "on_compare_failed", []):
+                callback()
 
     return compare
 
@@ -249,14 +280,17 @@ def _arm_screenshot(window, args: argparse.Namespace, state: dict) -> None:
         return
     wants_profile = args.run or (args.path and not args.path.endswith(".py") and os.path.isfile(args.path)
                                  and not args.is_session)
-    if wants_profile:
+    compares_shown = bool(args.compare) and args.shown_at_once  # a session's profile, compared after show
+    if wants_profile or compares_shown:
         if args.compare:  # the comparison follows the profile: wait for it (or for its failure)
             window.compare.compared.connect(lambda: later())
             window.compare_loader.failed.connect(lambda _t: later(failed=True))
+            args.on_compare_failed = [lambda: later(failed=True)]
         else:
             window.profile_shown.connect(lambda _r: later())
-        window.load_failed.connect(lambda _t: later(failed=True))
-        window.run_finished.connect(lambda outcome: None if outcome.ok else later(failed=True))
+        if wants_profile:
+            window.load_failed.connect(lambda _t: later(failed=True))
+            window.run_finished.connect(lambda outcome: None if outcome.ok else later(failed=True))
         QTimer.singleShot(SCREENSHOT_DEADLINE_MS, lambda: shoot(failed=True))
     else:
-        later(failed=args.lab_failed or args.advice_failed or args.session_failed)
+        later(failed=args.lab_failed or args.advice_failed or args.session_failed or args.path_failed)

@@ -31,7 +31,7 @@ GROWN = ("#fddbc7", "#f4a582", "#d6604d", "#b2182b")
 NEUTRAL_LIGHT, NEUTRAL_DARK = "#e3e3e3", "#5c5c5c"
 assert len(SHRUNK) == len(GROWN) == len(dm.DIFF_LEVELS)
 
-COLUMNS = ("function", "change", "self A", "self B", "calls A", "calls B", "", "location")
+COLUMNS = ("function", "change", "self A", "self B", "calls A", "calls B", "status", "location")
 
 
 def diff_colours(dark: bool) -> tuple[str, ...]:

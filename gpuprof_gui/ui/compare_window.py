@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from gpuprof_gui.core.session import SessionError, is_session_file, load_session
 from gpuprof_gui.ui.compare_view import ComparePanel
+from gpuprof_gui.ui.file_checks import unopenable_reason
 from gpuprof_gui.ui.profile_loader import LoadedProfile, ProfileLoader
 
 if TYPE_CHECKING:
@@ -48,25 +49,34 @@ def choose_baseline(win: MainWindow, *_checked) -> None:
         compare_with(win, path)
 
 
-def compare_with(win: MainWindow, path: str) -> None:
-    """Compare the profile on show (B) with the run in ``path`` (A)."""
+def compare_with(win: MainWindow, path: str) -> bool:
+    """Compare the profile on show (B) with the run in ``path`` (A).
+
+    False, with the reason in the status bar, when it fails at once; a baseline that
+    loads in the background reports later (``compare.compared`` or ``compare_loader.failed``).
+    """
     if win.loaded is None:
         win.set_status("Nothing to compare with yet: open or run a profile first.", error=True)
-        return
+        return False
+    missing = unopenable_reason(path)
+    if missing:
+        win.set_status(missing, error=True)
+        return False
     win.compare_baseline_path = path
     if is_session_file(path):
         try:
             session = load_session(path)
         except SessionError as exc:
             win.set_status(f"Could not compare: {exc}", error=True)
-            return
+            return False
         if session.profile is None:
             win.set_status(f"Could not compare: {os.path.basename(path)} holds no profile.", error=True)
-            return
+            return False
         _show(win, session.profile, session.title or os.path.basename(path))
-        return
+        return True
     win.set_status(f"Loading {os.path.basename(path)} to compare…")
     win.compare_loader.load(path, trusted=False)
+    return True
 
 
 def _on_baseline(win: MainWindow, result: LoadedProfile) -> None:

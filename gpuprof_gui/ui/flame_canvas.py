@@ -190,11 +190,16 @@ class FlameCanvas(FlameInput, QWidget):
         self._set_full_view()
         self.update()
 
-    def select_function(self, func: int) -> None:
-        """Highlight every frame of ``func``; bring its biggest frame into view."""
+    def select_function(self, func: int, reveal: bool = True) -> None:
+        """Highlight every frame of ``func``; with ``reveal``, bring its biggest frame into view.
+
+        Without ``reveal`` the view stays as it is: a file opened before the window has its
+        size (a replayed session, an advice session) would be zoomed for a canvas a few
+        dozen pixels wide, and the whole graph, with the frames highlighted, says more.
+        """
         self._highlight_func = int(func)
         lay, prof = self.layout_data, self.profile
-        if lay is None or prof is None or func < 0:
+        if lay is None or prof is None or func < 0 or not reveal:
             self.update()
             return
         nodes = np.nonzero((prof.tree.func == func) & lay.kept)[0]

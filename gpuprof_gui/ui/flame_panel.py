@@ -99,8 +99,8 @@ class FlamePanel(QWidget):
     def clear(self) -> None:
         self.set_profile(None)
 
-    def select_function(self, func: int) -> None:
-        self.canvas.select_function(func)
+    def select_function(self, func: int, reveal: bool = True) -> None:
+        self.canvas.select_function(func, reveal)
 
     def focus_node(self, node: int) -> None:
         self.canvas.focus_node(node)

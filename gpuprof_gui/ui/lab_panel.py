@@ -21,6 +21,7 @@ from gpuprof_gui.assets import examples_dir
 from gpuprof_gui.core import lab_model as lm
 from gpuprof_gui.gpu.install_hint import lab_unavailable_reason
 from gpuprof_gui.gpu.trace_io import TraceFormatError, load_trace
+from gpuprof_gui.ui.file_checks import unopenable_reason
 from gpuprof_gui.ui.lab_charts import Ceilings, RooflineChart, TimesChart
 from gpuprof_gui.ui.lab_controller import LabController
 from gpuprof_gui.ui.lab_results import CandidateList, ResultsTable
@@ -88,6 +89,7 @@ class LabPanel(QWidget):
         self._describing: str | None = None  # the file whose description is awaited
         self._user_sized = False
         self._status_error = False
+        self._keep_load_error = False  # a recording named on the command line could not be read
         self._build()
         self._connect()
         self._show_availability()
@@ -373,21 +375,32 @@ class LabPanel(QWidget):
         self.load_recorded(results, trace or None)
 
     def load_recorded(self, results_path: str, trace_path: str | None = None) -> bool:
-        """Show a recorded run (and its telemetry); False with the reason in the status line."""
+        """Show a recorded run (and its telemetry); False with the reason in the status line.
+
+        The reason stays there when the tab is first shown: no bundled kernel file replaces it.
+        """
+        missing = unopenable_reason(results_path) or (unopenable_reason(trace_path) if trace_path else None)
+        if missing:
+            self._set_load_error(missing)
+            return False
         try:
             run = lm.load_run(results_path)
         except (OSError, ValueError, TypeError) as exc:
-            self.set_status(f"Could not load {os.path.basename(results_path)}: {exc}", error=True)
+            self._set_load_error(f"Could not load {os.path.basename(results_path)}: {exc}")
             return False
         trace = None
         if trace_path:
             try:
                 trace = load_trace(trace_path)
             except TraceFormatError as exc:
-                self.set_status(str(exc), error=True)
+                self._set_load_error(str(exc))
                 return False
         self.show_recorded(run, trace, os.path.basename(trace_path) if trace_path else None)
         return True
+
+    def _set_load_error(self, text: str) -> None:
+        self.set_status(text, error=True)
+        self._keep_load_error = self.file_path is None  # nothing on show yet: showEvent must not hide it
 
     def show_recorded(self, run: lm.LabRun, trace=None, trace_source: str | None = None) -> None:
         """Show a run already in memory (a session's, an advisor session's) with its telemetry ``trace``."""
@@ -482,7 +495,7 @@ class LabPanel(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        if self.file_path is None and not self.lab_telemetry.replaying:
+        if self.file_path is None and not self.lab_telemetry.replaying and not self._keep_load_error:
             # Read lazily: a window whose lab tab is never opened starts no worker.
             files = bundled_kernel_files()
             preferred = [f for f in files if os.path.basename(f) == DEFAULT_KERNEL_FILE]

@@ -347,10 +347,14 @@ def checked_parts(session: Session) -> AdviceSession | None:
 
 
 def select_everywhere(win: MainWindow, profile, funcs: list[int]) -> None:
-    """Table, flame graph and source view show the functions the advice offloads."""
+    """Table, flame graph and source view show the functions the advice offloads.
+
+    The flame graph highlights them in the whole graph, without zooming: this runs for a
+    file opened from the command line, before the window is shown and has its size.
+    """
     if funcs and profile is not None:
         win.table.select_functions(funcs)
-        win.flame.select_function(funcs[0])
+        win.flame.select_function(funcs[0], reveal=False)
         win.source.show_function(profile, funcs[0])
 
 

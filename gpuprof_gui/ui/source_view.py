@@ -30,6 +30,12 @@ HEAT_COLUMN_PX = 64
 HEAT_LABEL_ROOM = "100.0% "
 HEAT_GUTTER_ALPHA = 170
 """The gutter's heat bar is nearly opaque; the line behind hot code is 25-95 (by heat), so code stays readable."""
+MIN_LAID_OUT_PX = 200
+"""Narrower than this, the pane has not been laid out yet (an unshown widget is 100 × 30 px)."""
+PICK_TEXT = "Select a function in the flame graph or the table to see its source."
+PRESENTATION_MIN_LINES = 7
+"""On a projector the code pane keeps room for the selected line and three lines either side
+(at 20 pt the splitters sized for the desk left it two lines, the def line out of view)."""
 
 
 def _fmt(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
@@ -112,6 +118,8 @@ class CodeEditor(QPlainTextEdit):
         self._heat_label: dict[int, str] = {}
         self.heat_colour = LIGHT_UI.heat  # the theme's, from set_presentation
         self._highlighter = PythonHighlighter(self.document())
+        self._keep_centred = False  # the line scroll_to_line showed stays centred until the user scrolls
+        self.verticalScrollBar().actionTriggered.connect(self._on_user_scroll)
         self.blockCountChanged.connect(self._update_margin)
         self.updateRequest.connect(self._on_update_request)
         self._update_margin()
@@ -147,6 +155,17 @@ class CodeEditor(QPlainTextEdit):
         super().resizeEvent(event)
         cr = self.contentsRect()
         self._gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))
+        if self._keep_centred:
+            # The pane is often sized after the line was shown (a file opened before the window
+            # is laid out, presentation mode moving the splitters): centre it in the final size.
+            self.centerCursor()
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self._keep_centred = False
+        super().wheelEvent(event)
+
+    def _on_user_scroll(self, *_action) -> None:
+        self._keep_centred = False
 
     def paint_gutter(self, gutter: QWidget, event) -> None:
         painter = QPainter(gutter)
@@ -195,6 +214,8 @@ class CodeEditor(QPlainTextEdit):
         """Projector font size; the theme's syntax and heat colours."""
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.setFont(presentation_font(font) if on else font)
+        chrome = 2 * self.frameWidth() + self.horizontalScrollBar().sizeHint().height()
+        self.setMinimumHeight(PRESENTATION_MIN_LINES * self.fontMetrics().lineSpacing() + chrome if on else 0)
         colours = current_theme_colours(on)
         self.heat_colour = colours.heat
         self._highlighter.set_syntax(colours.syntax)
@@ -207,6 +228,7 @@ class CodeEditor(QPlainTextEdit):
         cursor = QTextCursor(block)
         self.setTextCursor(cursor)
         self.centerCursor()
+        self._keep_centred = True
 
 
 def resolve_source(path: str, search_dirs: list[str]) -> str | None:
@@ -248,7 +270,7 @@ class SourceView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.header = QLabel("Select a function in the flame graph or the table to see its source.")
+        self.header = QLabel(PICK_TEXT)
         self.header.setWordWrap(True)
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.editor = CodeEditor(self)
@@ -258,6 +280,8 @@ class SourceView(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.editor, 1)
         self.search_dirs: list[str] = []
+        self._presentation = False
+        self._header_parts = (PICK_TEXT, "")  # what the header says, and its note
         self.shown_file: str | None = None
         self._cache: dict[str, str] = {}
         self.kept_texts: dict[str, str] = {}
@@ -269,7 +293,7 @@ class SourceView(QWidget):
         self.shown_file = None
         self._cache.clear()
         self.kept_texts.clear()
-        self.header.setText("Select a function in the flame graph or the table to see its source.")
+        self._set_header(PICK_TEXT)
 
     def show_function(self, profile: Profile, func: int) -> None:
         rec = profile.functions[func]
@@ -282,7 +306,7 @@ class SourceView(QWidget):
         name = rec.name.replace("<", "&lt;").replace(">", "&gt;")
         if path is None:
             where = rec.file or "built-in (no Python source)"
-            self.header.setText(f"<b>{name}</b> — {figures}<br><i>Source not available: {where}</i>")
+            self._set_header(f"<b>{name}</b> — {figures}<br><i>Source not available: {where}</i>")
             self.editor.clear()
             self.editor.set_heat({}, {})
             self.shown_file = None
@@ -291,15 +315,14 @@ class SourceView(QWidget):
             try:
                 text = self.kept_texts.get(path) or self._cache.get(path) or read_source(path)
             except (OSError, ValueError) as exc:
-                self.header.setText(f"<b>{name}</b> — {figures}<br><i>Cannot show the source: {exc}</i>")
+                self._set_header(f"<b>{name}</b> — {figures}<br><i>Cannot show the source: {exc}</i>")
                 return
             self._cache[path] = text
             self.editor.setPlainText(text)
             self.shown_file = path
         heat, labels, note = self._heat_for(profile, rec.file, rec.line)
         self.editor.set_heat(heat, labels)
-        self.header.setText(f"<b>{name}</b> — {figures}<br>{path}:{rec.line}"
-                            + (f"<br><i>{note}</i>" if note else ""))
+        self._set_header(f"<b>{name}</b> — {figures}<br>{path}:{rec.line}", note)
         self.editor.scroll_to_line(self._hottest_line_of(profile, rec, heat))
 
     @staticmethod
@@ -331,5 +354,33 @@ class SourceView(QWidget):
                               "at its first line. Run with Scalene for per-line heat.")
 
     def set_presentation(self, on: bool) -> None:
+        self._presentation = bool(on)
         set_view_font(self.header, on)
         self.editor.set_presentation(on)
+        self._set_header(*self._header_parts)
+
+    def _set_header(self, text: str, note: str = "") -> None:
+        """``text``, and the ``note`` under it at the desk; on a projector the note goes to the
+        tooltip: its two or three lines at 20 pt left the code pane two lines high."""
+        self._header_parts = (text, note)
+        below = note and not self._presentation
+        self.header.setText(text + (f"<br><i>{note}</i>" if below else ""))
+        self.header.setToolTip(note if self._presentation else "")
+        self.updateGeometry()  # the header may wrap to another number of lines: see minimumSizeHint
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """Room for the header as wrapped at the current width, and the code pane's minimum.
+
+        A word-wrapped label's own minimum is one short line, so a splitter squeezed the pane
+        below its header and cut the code pane's lower lines off (seen in presentation mode).
+        """
+        hint = super().minimumSizeHint()
+        if self.width() < MIN_LAID_OUT_PX:  # not laid out yet: a narrow guess would wrap every word
+            return hint
+        height = self.header.heightForWidth(self.width()) + self.layout().spacing() + self.editor.minimumHeight()
+        return QSize(hint.width(), max(hint.height(), height))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()
