@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 SCRIPT = """\
 def steady():
     total = 0
-    for i in range(300_000):
+    for i in range(900_000):
         total += i * i
     return total
 
@@ -45,7 +45,7 @@ def two_runs(tmp_path_factory):
     """The same script twice (same file name, as when one edits it): `changing` 4× slower in B."""
     root = tmp_path_factory.mktemp("runs")
     paths = []
-    for name, n in (("a", 100_000), ("b", 400_000)):
+    for name, n in (("a", 300_000), ("b", 1_200_000)):
         folder = root / name
         folder.mkdir()
         script = folder / "work.py"
@@ -90,7 +90,9 @@ def test_compare_shows_the_slowed_function_first_and_red(qtbot, window, two_runs
     assert dm.diff_buckets(d)[node] >= dm.DIFF_N_BUCKETS - 2  # grew 4×: one of the two strongest reds
     steady = next(i for i, f in enumerate(d.tree.func) if f >= 0 and d.functions[int(f)].name == "steady")
     rel = dm.relative_change(d)
-    assert abs(rel[steady]) < rel[node] / 3  # unchanged code: only timing noise, far below the 4× growth
+    # Unchanged code moves only by timing noise (up to ~30% on a loaded 2-core CI machine),
+    # well below the 4x growth (relative change 0.75).
+    assert abs(rel[steady]) < rel[node] / 2
     assert "changing" in panel.canvas.tooltip_for(node) and "A " in panel.canvas.tooltip_for(node)
     assert "B is +" in panel.header.text()
     settle(qtbot)
