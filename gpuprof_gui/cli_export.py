@@ -145,6 +145,8 @@ def _advice_from_dict(data: dict | None, path: str):
 def _load_lab(path: str):
     from gpuprof_gui.core.lab_model import load_run
 
+    if not os.path.exists(path):
+        raise ExportError(f"{path}: no such lab results file.")
     try:
         return load_run(path)
     except FileNotFoundError:

@@ -602,3 +602,13 @@ def test_png_of_a_profile_without_frames_says_so(qapp):
     colours = {image.pixelColor(x, y).name() for x in range(0, 400, 3) for y in range(0, 200, 3)}
     assert not colours & set(flame_svg.LIGHT_COLOURS.frames)  # no frame drawn
     assert len(colours) > 1  # but the header and the sentence are
+
+
+def test_png_header_explains_hatching_only_for_estimated_profiles():
+    from gpuprof_gui.core.importers import load_profile
+    from gpuprof_gui.ui.flame_image import _header_text
+
+    pstats = load_profile(DATA / "pstats_sample.prof", trusted=True)
+    scalene = load_profile(DATA / "scalene_sample.json", trusted=True)
+    assert "hatched = estimated" in _header_text(pstats, "t")
+    assert "hatched" not in _header_text(scalene, "t")

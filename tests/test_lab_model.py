@@ -74,3 +74,16 @@ def test_results_round_trip_keeps_infinite_errors(tmp_path):
     assert back.transfers[0].bandwidths_gbps()["h2d_pinned_gbps"] == pytest.approx(8e9 / 0.15 / 1e9)
     with pytest.raises(ValueError):
         lm.LabRun.from_dict({"format": "something else"})
+
+
+@pytest.mark.parametrize("content, words", [(None, "no such file"), ("{", "not valid JSON"),
+                                            ('{"format": "other"}', "not a gpuprof lab results file")])
+def test_load_run_says_why_in_plain_words(tmp_path, content, words):
+    from gpuprof_gui.core.lab_model import load_run
+
+    path = tmp_path / "results.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ValueError, match=words) as err:
+        load_run(str(path))
+    assert "Errno" not in str(err.value)

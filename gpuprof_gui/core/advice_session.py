@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gpuprof_gui.core import capacity as cap
-from gpuprof_gui.core.atomic import write_json
+from gpuprof_gui.core.atomic import read_error_words, write_json
 from gpuprof_gui.core.advisor import Advice, lab_inputs
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.model import Profile
@@ -117,11 +117,14 @@ def save_session(session: AdviceSession, path: str) -> None:
 
 def load_session(path: str) -> AdviceSession:
     """Read a saved session; ValueError with a plain reason when it is not one."""
+    name = os.path.basename(path)
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{os.path.basename(path)} cannot be read as an advisor session ({exc})") from exc
+    except OSError as exc:
+        raise ValueError(f"{name}: {read_error_words(exc)}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{name} is not an advisor session (not valid JSON: {exc})") from exc
     try:
         return AdviceSession.from_dict(data)
     except (KeyError, TypeError) as exc:

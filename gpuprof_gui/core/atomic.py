@@ -48,3 +48,14 @@ def write_json(path: str | os.PathLike, obj: Any, prefix: str = ".gpuprof-", ind
             json.dump(obj, fh, separators=(",", ":"))
         else:
             json.dump(obj, fh, indent=indent)
+
+
+def read_error_words(exc: OSError) -> str:
+    """An OSError as a few plain words: "no such file", "a folder, not a file", "permission denied"."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, IsADirectoryError):
+        return "a folder, not a file"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return (exc.strerror or str(exc)).lower()

@@ -292,5 +292,15 @@ def save_run(run: LabRun, path: str) -> None:
 
 
 def load_run(path: str) -> LabRun:
-    with open(path, encoding="utf-8") as fh:
-        return LabRun.from_dict(json.load(fh))
+    """Read lab results; ValueError with a plain reason (missing file, not JSON, not lab results)."""
+    from gpuprof_gui.core.atomic import read_error_words
+
+    name = path.rsplit("/", 1)[-1]
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as exc:
+        raise ValueError(f"{name}: {read_error_words(exc)}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{name} is not a lab results file (not valid JSON: {exc})") from exc
+    return LabRun.from_dict(data)

@@ -47,7 +47,8 @@ def ensure_application() -> QApplication:
 def _header_text(profile: Profile, title: str) -> str:
     total = profile.total_s
     amount = format_time(total) if profile.unit == "s" else f"{format_count(round(total))} samples"
-    return f"{title} · {profile.profiler} · total {amount}"
+    note = "" if profile.stacks_exact else " · hatched = estimated (cProfile records only caller→callee pairs)"
+    return f"{title} · {profile.profiler} · total {amount}{note}"
 
 
 def render_flame_image(profile: Profile, width_px: int, height_px: int, title: str | None = None) -> QImage:
