@@ -6,13 +6,12 @@ Pure Python: the CLI writes it, the window reads it (``gpuprof gui --advice FILE
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from gpuprof_gui.core import capacity as cap
-from gpuprof_gui.core.atomic import read_error_words, write_json
+from gpuprof_gui.core.atomic import read_json, write_json
 from gpuprof_gui.core.advisor import Advice, lab_inputs
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.model import Profile
@@ -117,14 +116,7 @@ def save_session(session: AdviceSession, path: str) -> None:
 
 def load_session(path: str) -> AdviceSession:
     """Read a saved session; ValueError with a plain reason when it is not one."""
-    name = os.path.basename(path)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except OSError as exc:
-        raise ValueError(f"{name}: {read_error_words(exc)}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{name} is not an advisor session (not valid JSON: {exc})") from exc
+    data = read_json(path, "an advisor session")
     try:
         return AdviceSession.from_dict(data)
     except (KeyError, TypeError) as exc:

@@ -59,3 +59,15 @@ def read_error_words(exc: OSError) -> str:
     if isinstance(exc, PermissionError):
         return "permission denied"
     return (exc.strerror or str(exc)).lower()
+
+
+def read_json(path: str | os.PathLike, what: str) -> Any:
+    """The JSON in ``path``; ValueError with a plain sentence naming the file and ``what`` it should be."""
+    name = os.path.basename(os.fspath(path))
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except OSError as exc:
+        raise ValueError(f"{name}: {read_error_words(exc)}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{name} is not {what} (not valid JSON: {exc})") from exc

@@ -6,7 +6,6 @@ the window read them back from the results JSON (live or recorded).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -293,14 +292,6 @@ def save_run(run: LabRun, path: str) -> None:
 
 def load_run(path: str) -> LabRun:
     """Read lab results; ValueError with a plain reason (missing file, not JSON, not lab results)."""
-    from gpuprof_gui.core.atomic import read_error_words
+    from gpuprof_gui.core.atomic import read_json
 
-    name = path.rsplit("/", 1)[-1]
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except OSError as exc:
-        raise ValueError(f"{name}: {read_error_words(exc)}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{name} is not a lab results file (not valid JSON: {exc})") from exc
-    return LabRun.from_dict(data)
+    return LabRun.from_dict(read_json(path, "a lab results file"))
