@@ -10,7 +10,7 @@ import sys
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QKeySequence
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 from window_support import (
     RUN_TIMEOUT_MS,
     SHOTS_DIR,
@@ -124,15 +124,21 @@ def test_action_shortcuts_and_help_table(qtbot, window):
         if spec.shortcuts:
             assert ", ".join(spec.shortcuts) in html
             assert spec.text.replace("&", "").rstrip("…") in html
-    # Help ▸ Keyboard shortcuts shows exactly that table.
-    seen = []
-    monkey_info = QMessageBox.information
-    try:
-        QMessageBox.information = staticmethod(lambda parent, title, text, *a: seen.append((title, text)))
+    # Help ▸ Keyboard shortcuts shows exactly that table, scrollable and within the screen,
+    # also in presentation mode (20 pt rows made a message box taller than a projector).
+    for presentation in (False, True):
+        window.actions_by_id["presentation"].setChecked(presentation)
         window.actions_by_id["shortcuts"].trigger()
-    finally:
-        QMessageBox.information = monkey_info
-    assert seen == [("Keyboard shortcuts", html)]
+        dialog = window.shortcuts_dialog
+        qtbot.waitUntil(dialog.isVisible, timeout=5000)
+        text = dialog.browser.toPlainText()
+        for spec in ACTIONS.values():
+            if spec.shortcuts:
+                assert ", ".join(spec.shortcuts) in text
+        avail = dialog.screen().availableGeometry()
+        assert dialog.height() <= avail.height() and dialog.width() <= avail.width()
+        dialog.reject()
+    window.actions_by_id["presentation"].setChecked(False)
     help_menu = next(m.menu() for m in window.menuBar().actions() if m.text() == "&Help")
     assert window.actions_by_id["shortcuts"] in help_menu.actions()
 

@@ -14,7 +14,7 @@ from gpuprof_gui import __version__
 from gpuprof_gui.assets import example_path, icon_path
 from gpuprof_gui.ui import (advisor_window, compare_window, export_window, navigation, session_io, theme,
                             window_state)
-from gpuprof_gui.ui.actions import make_actions, shortcuts_html
+from gpuprof_gui.ui.actions import make_actions
 from gpuprof_gui.ui.advisor_panel import AdvisorPanel
 from gpuprof_gui.ui.console import ConsolePane
 from gpuprof_gui.ui.flame_view import FlamePanel
@@ -346,7 +346,11 @@ class MainWindow(QMainWindow):
 
     # -- help ------------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", shortcuts_html())
+        """The shortcut table, scrollable and no taller than most of the screen (also at 20 pt)."""
+        from gpuprof_gui.ui.shortcuts_dialog import ShortcutsDialog
+
+        self.shortcuts_dialog = ShortcutsDialog(self)
+        self.shortcuts_dialog.open()
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About gpuprof-gui",
