@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from gpuprof_gui.core.lab_model import speedup
+
 ADVICE_FORMAT = "gpuprof-advice"
 ADVICE_VERSION = 1
 
@@ -295,10 +297,10 @@ def lab_inputs(lab_run, size: int | None = None) -> dict:
     if not at_size:
         return out
     best = min(at_size, key=lambda r: r.median_ms)
-    out.update(kernel_speedup=best.cpu_ms / best.median_ms, candidate=best.candidate)
+    out.update(kernel_speedup=speedup(best.cpu_ms, best.median_ms), candidate=best.candidate)
     if startup_ms:
         out["setup_s"] = (startup_ms + first_call_extra_ms(lab_run, best.candidate)) / 1e3
-    out["candidates"] = [{"name": r.candidate, "kernel_speedup": r.cpu_ms / r.median_ms,
+    out["candidates"] = [{"name": r.candidate, "kernel_speedup": speedup(r.cpu_ms, r.median_ms),
                           "kernel_ms": r.median_ms, "cpu_ms": r.cpu_ms}
                          for r in sorted(at_size, key=lambda r: r.median_ms)]
     timing = next((t for t in lab_run.transfers if t.size == size), None)

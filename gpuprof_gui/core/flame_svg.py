@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from gpuprof_gui.core.export_formats import profile_title
 from gpuprof_gui.core.flame import ESTIMATED_NOTE, FlameLayout, frame_tooltip_text, layout_for_profile
-from gpuprof_gui.core.flame_colours import LABEL_ON_DARK_FILL, LABEL_ON_LIGHT_FILL, WARM_FRAMES
+from gpuprof_gui.core.flame_colours import LABEL_ON_DARK_FILL, LABEL_ON_LIGHT_FILL, WARM_FRAMES, is_dark_fill
 from gpuprof_gui.core.fmt import format_count, format_time
 from gpuprof_gui.core.model import Profile
 
@@ -58,7 +58,6 @@ LIGHT_COLOURS = FlameColours(
 """``ui.palette.LIGHT`` as plain values: both take their frames and labels from
 core/flame_colours.py; tests/test_export.py checks the rest stays equal."""
 
-LUMINANCE_LIGHT_TEXT_BELOW = 0.179  # ui.palette's WCAG threshold: see the reason there
 
 # XML 1.0 allows tab, newline and carriage return among the control characters; names
 # from a foreign profile can carry anything else, which would make the document invalid.
@@ -69,13 +68,6 @@ def xml_text(text: str) -> str:
     """``text`` escaped for XML content or a double-quoted attribute, invalid characters replaced."""
     text = _NOT_XML.sub("\ufffd", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
-def relative_luminance(colour: str) -> float:
-    """WCAG relative luminance of ``#rrggbb``."""
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in channels]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
 
 def _rgba(argb: str) -> tuple[str, float]:
@@ -123,7 +115,7 @@ def flame_svg(profile: Profile, width_px: int = DEFAULT_WIDTH_PX, *, title: str 
     height = HEADER_PX + len(rows) * ROW_HEIGHT_PX + FOOTER_PX
     names = [f.name for f in profile.functions]
     fills = list(colours.frames)
-    label_on = [colours.label_light if relative_luminance(c) < LUMINANCE_LIGHT_TEXT_BELOW else colours.label_dark
+    label_on = [colours.label_light if is_dark_fill(c) else colours.label_dark
                 for c in fills]
     out = []
     if standalone:

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from gpuprof_gui.core.capacity import figure
 from gpuprof_gui.gpu import arch, nvml
 
 MIB = 1024 * 1024
-
-
-def figure(value: float | int | None, unit: str, formula: str) -> dict[str, Any]:
-    """One fact with its unit and how it was obtained."""
-    return {"value": value, "unit": unit, "formula": formula}
 
 
 def _cuda_version_text(version: int | None) -> str | None:

@@ -54,6 +54,7 @@ class DiffFlameCanvas(FlameCanvas):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         self.diff: dm.DiffTree | None = None
+        self._relative = np.zeros(0)  # per node, computed once per comparison (the tooltip reads it)
         super().__init__(parent)
 
     def set_diff(self, diff: dm.DiffTree | None, profile: Profile | None) -> None:
@@ -62,6 +63,7 @@ class DiffFlameCanvas(FlameCanvas):
             self.set_profile(None)
             return
         layout = build_layout(diff.tree)
+        self._relative = dm.relative_change(diff)
         buckets = dm.diff_buckets(diff)
         for row in layout.rows:
             row.bucket = buckets[row.node]
@@ -83,7 +85,7 @@ class DiffFlameCanvas(FlameCanvas):
         func = int(d.tree.func[node])
         name = self.profile.function_label(func)
         a, b, delta = float(d.total_a[node]), float(d.total_b[node]), float(d.delta_s[node])
-        rel = float(dm.relative_change(d)[node])
+        rel = float(self._relative[node])
         lines = [name]
         if func >= 0 and self.profile.functions[func].file:
             lines.append(self.profile.functions[func].location)

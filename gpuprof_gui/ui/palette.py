@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QGuiApplication, QPalette
 
-from gpuprof_gui.core.flame_colours import LABEL_ON_DARK_FILL, LABEL_ON_LIGHT_FILL, WARM_FRAMES
+# is_dark_fill and relative_luminance are used here and imported from here by the views.
+from gpuprof_gui.core.flame_colours import (LABEL_ON_DARK_FILL, LABEL_ON_LIGHT_FILL, WARM_FRAMES, is_dark_fill,
+                                            relative_luminance)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,32 +64,14 @@ PRESENTATION_DARK = ViewPalette(
     "#90ffffff", "#000000", "#ffffff",
 )
 
-LUMINANCE_LIGHT_TEXT_BELOW = 0.179
-"""Relative luminance (0..1) under which a fill gets light label text: where
-black and white text have equal WCAG contrast, (1 + 0.05) / (L + 0.05) =
-(L + 0.05) / 0.05 gives L = 0.179; each side of it the chosen text wins."""
 WCAG_AA_TEXT = 4.5
 """WCAG 2 level AA: the least contrast for normal-size text."""
-
-
-def relative_luminance(colour: str) -> float:
-    """WCAG relative luminance of ``#rrggbb``."""
-    c = QColor(colour)
-    lin = []
-    for v in (c.redF(), c.greenF(), c.blueF()):
-        lin.append(v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4)
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
 
 def contrast_ratio(a: str, b: str) -> float:
     """WCAG contrast of two ``#rrggbb`` colours, 1 (same) to 21 (black on white)."""
     la, lb = relative_luminance(a), relative_luminance(b)
     return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
-
-
-def is_dark_fill(fill: str) -> bool:
-    """True where light text (and a light hatch) reads better on ``fill``."""
-    return relative_luminance(fill) < LUMINANCE_LIGHT_TEXT_BELOW
 
 
 def label_colour_on(fill: str, palette: ViewPalette) -> str:
