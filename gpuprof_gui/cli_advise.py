@@ -25,6 +25,28 @@ EXIT_NO_PROFILE = 3  # the script produced no profile
 EXIT_CANCELLED = 130
 
 
+def _count(text: str) -> int:
+    """argparse type: a whole number >= 0 (a negative call count or size means a typo)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
+
+
+def _amount(text: str) -> float:
+    """argparse type: a number >= 0 (bytes)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0:  # also NaN
+        raise argparse.ArgumentTypeError(f"{text} is not a number of bytes >= 0")
+    return value
+
+
 def add_parsers(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser(
         VERB, help="predict a script's speed-up from offloading a function to the GPU",
@@ -38,9 +60,9 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("--offload", action="append", required=True, metavar="FUNCTION",
                    help="function to move to the GPU (NAME or FILE:NAME; repeatable, nested ones count once)")
     p.add_argument("--kernels", metavar="FILE", help="kernel-lab candidate file implementing FUNCTION")
-    p.add_argument("--size", type=int, help="problem size to measure (default: the file's largest default)")
-    p.add_argument("--calls", type=int, help="calls to FUNCTION per run (default: counted by the profile)")
-    p.add_argument("--bytes-per-call", type=float, metavar="B",
+    p.add_argument("--size", type=_count, help="problem size to measure (default: the file's largest default)")
+    p.add_argument("--calls", type=_count, help="calls to FUNCTION per run (default: counted by the profile)")
+    p.add_argument("--bytes-per-call", type=_amount, metavar="B",
                    help="bytes crossing PCIe per call (default: the candidate's inputs and output)")
     p.add_argument("--profiler", choices=("cprofile", "scalene"), default="cprofile")
     p.add_argument("--timeout", type=float, metavar="S", help="stop the script after S seconds")

@@ -203,3 +203,10 @@ def test_advise_on_a_script_that_fails_says_so_and_exits_1(tmp_script):
     typo = gpuprof("advise", str(script), "--offload", "difuse")
     assert typo.returncode == 2
     assert "similar names: diffuse" in typo.stderr and "did not finish normally" in typo.stderr
+
+
+@pytest.mark.parametrize("option, value", [("--calls", "-3"), ("--bytes-per-call", "-5"),
+                                           ("--bytes-per-call", "nan"), ("--size", "2.5")])
+def test_advise_refuses_negative_or_malformed_numbers_before_running(option, value):
+    proc = gpuprof("advise", str(PAIR / "heat_cpu.py"), "--offload", "diffuse", option, value, *SMALL)
+    assert proc.returncode == 2 and option in proc.stderr and "profiling" not in proc.stderr
