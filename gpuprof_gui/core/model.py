@@ -63,8 +63,16 @@ class CallTree:
     ``i`` is the contiguous range ``[i, i + size[i])``; a node's children are
     the nodes ``j`` with ``parent[j] == i``, in drawing order.
     ``exact[i]`` is False where the node's time was *estimated* (cProfile
-    only records caller->callee edges; deeper paths are attributed in
-    proportion, see :mod:`gpuprof_gui.core.importers.pstats_import`).
+    only records caller->callee edges; deeper paths are split by sampled
+    stacks where there are any, else in proportion, see
+    :mod:`gpuprof_gui.core.importers.pstats_import`).
+
+    Every tree conserves time: ``self_s[i] + sum(total_s[children]) ==
+    total_s[i]``. ``folded_s[i]`` is the part of ``self_s[i]`` that is not the
+    function's own work but calls the layout folded into the frame (a
+    recursion cut short, calls too small to draw); ``samples[i]`` is how many
+    sampled stacks back an estimated node's share (0: proportional guess).
+    Both are optional (None) for trees that need neither.
     """
 
     parent: np.ndarray  # int32, -1 for the root
@@ -74,6 +82,8 @@ class CallTree:
     exact: np.ndarray  # bool
     depth: np.ndarray  # int32, root is 0
     size: np.ndarray  # int32 number of nodes in the subtree, itself included
+    folded_s: np.ndarray | None = None  # float64, part of self_s that is folded calls
+    samples: np.ndarray | None = None  # int32, sampled stacks behind an estimated share
 
     def __len__(self) -> int:
         return int(self.parent.shape[0])
@@ -107,11 +117,16 @@ class TreeBuilder:
         self._self = [0.0]
         self._exact = [True]
         self._depth = [0]
+        self._folded: list[float] | None = None
+        self._samples: list[int] | None = None
 
     def __len__(self) -> int:
         return len(self._parent)
 
     def add(self, parent: int, func: int, total_s: float, self_s: float, exact: bool = True) -> int:
+        if self._folded is not None:
+            self._folded.append(0.0)
+            self._samples.append(0)  # type: ignore[union-attr]
         self._parent.append(parent)
         self._func.append(func)
         self._total.append(total_s)
@@ -122,6 +137,22 @@ class TreeBuilder:
 
     def set_root_total(self, total_s: float) -> None:
         self._total[0] = total_s
+
+    def set_self(self, node: int, self_s: float, folded_s: float = 0.0) -> None:
+        """Set a node's self time once its children are known (conservation)."""
+        self._self[node] = self_s
+        if folded_s:
+            self._track()
+            self._folded[node] = folded_s  # type: ignore[index]
+
+    def set_samples(self, node: int, samples: int) -> None:
+        self._track()
+        self._samples[node] = samples  # type: ignore[index]
+
+    def _track(self) -> None:
+        if self._folded is None:
+            self._folded = [0.0] * len(self._parent)
+            self._samples = [0] * len(self._parent)
 
     def build(self) -> CallTree:
         parent = np.asarray(self._parent, dtype=np.int32)
@@ -135,6 +166,8 @@ class TreeBuilder:
             exact=np.asarray(self._exact, dtype=bool),
             depth=depth,
             size=subtree_sizes(parent, depth) if n else np.zeros(0, np.int32),
+            folded_s=None if self._folded is None else np.asarray(self._folded, dtype=np.float64),
+            samples=None if self._samples is None else np.asarray(self._samples, dtype=np.int32),
         )
 
 

@@ -25,6 +25,7 @@ _FUNC_FIELDS = (
 )  # fmt: skip
 _LINE_FIELDS = ("cpu_python_pct", "cpu_native_pct", "cpu_system_pct", "mem_peak_mb", "gpu_pct", "self_s")
 _TREE_COLUMNS = {"parent": np.int32, "func": np.int32, "total_s": np.float64, "self_s": np.float64, "exact": bool}
+_OPTIONAL_TREE_COLUMNS = {"folded_s": np.float64, "samples": np.int32}  # absent in older files
 
 
 def profile_to_dict(profile: Profile) -> dict:
@@ -40,7 +41,11 @@ def profile_to_dict(profile: Profile) -> dict:
         "source_path": profile.source_path,
         "notes": list(profile.notes),
         "functions": {f: [getattr(r, f) for r in profile.functions] for f in _FUNC_FIELDS},
-        "tree": {name: getattr(tree, name).tolist() for name in _TREE_COLUMNS},
+        "tree": {
+            name: getattr(tree, name).tolist()
+            for name in (*_TREE_COLUMNS, *_OPTIONAL_TREE_COLUMNS)
+            if getattr(tree, name) is not None
+        },
         "lines": {
             file: {"lineno": list(recs), **{f: [getattr(r, f) for r in recs.values()] for f in _LINE_FIELDS}}
             for file, recs in profile.lines.items()
@@ -109,6 +114,9 @@ def _from_dict(obj: dict) -> Profile:
 
 def _tree_from_columns(cols: dict, n_funcs: int) -> CallTree:
     arrays = {name: np.asarray(cols[name], dtype=dtype) for name, dtype in _TREE_COLUMNS.items()}
+    arrays.update(
+        (name, np.asarray(cols[name], dtype=dtype)) for name, dtype in _OPTIONAL_TREE_COLUMNS.items() if name in cols
+    )
     parent, func = arrays["parent"], arrays["func"]
     n = parent.shape[0]
     if n == 0 or any(a.shape != (n,) for a in arrays.values()):
@@ -136,4 +144,6 @@ def _tree_from_columns(cols: dict, n_funcs: int) -> CallTree:
         exact=arrays["exact"],
         depth=depth,
         size=size,
+        folded_s=arrays.get("folded_s"),
+        samples=arrays.get("samples"),
     )
