@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 
+from gpuprof_gui.protocol import STACKS_SUFFIX
 from gpuprof_gui.workers.runner import RunOutcome, RunSpec, open_profile_safely, run_profile
 
 # Exit statuses of `gpuprof` itself (the script's own nonzero status is passed on).
@@ -181,6 +182,10 @@ def _keep_output(outcome: RunOutcome, target: str) -> str | None:
         return None
     os.makedirs(os.path.dirname(os.path.abspath(target)) or ".", exist_ok=True)
     shutil.move(outcome.profile_path, target)
+    # The sampled stacks that split cProfile's call paths travel with the dump.
+    stacks = outcome.profile_path + STACKS_SUFFIX
+    if os.path.exists(stacks):
+        shutil.move(stacks, target + STACKS_SUFFIX)
     return os.path.abspath(target)
 
 

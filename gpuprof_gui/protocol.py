@@ -14,6 +14,10 @@ from typing import Any
 
 PROTOCOL_VERSION = 1
 
+STACKS_SUFFIX = ".stacks"
+"""The profile worker saves the sampled stacks of a cProfile run beside its
+dump as ``<dump>.stacks`` (py-spy's raw format); the importer reads them there."""
+
 CHANNEL_FD_ARG = "--channel-fd"
 
 

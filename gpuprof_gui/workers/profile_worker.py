@@ -24,8 +24,9 @@ import tokenize
 import traceback
 import types
 
-from gpuprof_gui.protocol import CHANNEL_FD_ARG, ExitCode, MsgType
+from gpuprof_gui.protocol import CHANNEL_FD_ARG, STACKS_SUFFIX, ExitCode, MsgType
 from gpuprof_gui.workers._channel import Channel, WorkerArgParser, serve
+from gpuprof_gui.workers.stack_sampler import StackSampler
 
 # Python 3.11 runs Python-to-Python calls without growing the C stack, so
 # 10,000 frames (twice the 5,000-deep recursion we promise to profile) is far
@@ -48,6 +49,19 @@ PROFILE_JSON_NAME = "profile.json"
 # child is stopped early it writes an empty profile under this default name
 # into the working folder. The worker removes it if the run created it.
 SCALENE_DEFAULT_OUTPUT = "scalene-profile.json"
+
+SAMPLER_LOG_NAME = "py-spy.log"
+
+CHILDREN_NOTE = (
+    "Child processes of the script used {cpu} of CPU that cProfile did not see (it profiles "
+    "only the script's own process): time shown waiting for them (waitpid, lock waits) is "
+    "their work. Choose the py-spy profiler to see inside them."
+)
+CHILDREN_NOTE_MIN_FRACTION = 0.05
+"""Children's CPU under 5% of the run's wall time changes no conclusion: no note."""
+CHILDREN_NOTE_MIN_S = 0.05
+
+SAMPLER_FAILED_NOTE = "Call paths below two levels are split in proportion: no sampled stacks ({problem})."
 
 SCALENE_EMPTY_NOTE = (
     "Scalene recorded no samples: the run was too short for it to profile "
@@ -234,6 +248,9 @@ class CProfileRun:
         self.reported = False
         self.t0 = 0.0
         self._real_os_exit = os._exit
+        self.sampler = StackSampler(self.profile_path + STACKS_SUFFIX,
+                                    os.path.join(output_dir, SAMPLER_LOG_NAME))
+        self.sampling = False
         # Keep our own module alive: sys.modules["__main__"] is about to be replaced.
         self._worker_module = sys.modules.get("__main__")
 
@@ -242,6 +259,23 @@ class CProfileRun:
         if self.in_script and not self.cancel_raised:
             self.cancel_raised = True
             raise _Cancelled()
+
+    def _in_forked_child(self) -> None:
+        """A forked child (multiprocessing, os.fork) is not the profiled run.
+
+        It must neither keep cProfile running (timing work nobody reads, ~3x
+        slower) nor inherit our SIGTERM handler, which would raise our internal
+        cancel exception inside ``Pool.terminate()``'s workers.
+        """
+        if os.getpid() == self.pid:
+            return
+        self.profiler.disable()
+        self.in_script = False
+        self.reported = True
+        self.sampler.forget_in_child()
+        os._exit = self._real_os_exit
+        for sig in (signal.SIGTERM, ORPHAN_SIGNAL):
+            signal.signal(sig, signal.SIG_DFL)
 
     def _os_exit(self, status: int) -> None:
         # A forked child (multiprocessing) inherits this wrapper: it must not
@@ -268,6 +302,8 @@ class CProfileRun:
         namespace = self._prepare_main()
         signal.signal(signal.SIGTERM, self._on_sigterm)
         os._exit = self._os_exit
+        os.register_at_fork(after_in_child=self._in_forked_child)
+        self.sampling = self.sampler.start()
         sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
         status, exit_code, exc_line, tb_text = "finished", 0, None, None
         self.t0 = time.perf_counter()
@@ -306,6 +342,13 @@ class CProfileRun:
         self.reported = True
         wall_s = time.perf_counter() - self.t0
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the dump must not be interrupted
+        notes = []
+        # Read before py-spy, itself a child, is reaped: its CPU is not the script's.
+        children_cpu_s = _reaped_children_cpu_s()
+        if children_cpu_s >= max(CHILDREN_NOTE_MIN_S, CHILDREN_NOTE_MIN_FRACTION * wall_s):
+            notes.append(CHILDREN_NOTE.format(cpu=f"{children_cpu_s:.2f} s"))
+        if self.sampling and self.sampler.stop() is None and self.sampler.problem:
+            notes.append(SAMPLER_FAILED_NOTE.format(problem=self.sampler.problem))
         try:
             self.profiler.dump_stats(self.profile_path)
         except Exception as exc:  # disk full, output folder removed...
@@ -315,8 +358,20 @@ class CProfileRun:
         self.channel.send(
             MsgType.RESULT, profiler="cprofile", profile_path=self.profile_path,
             script_exit_code=exit_code, status=status, wall_s=wall_s,
-            exception=exc_line, traceback=tb_text, signal=None, notes=[],
+            exception=exc_line, traceback=tb_text, signal=None, notes=notes,
+            children_cpu_s=children_cpu_s,
         )
+
+
+def _reaped_children_cpu_s() -> float:
+    """CPU seconds of the child processes that have ended and been waited for."""
+    try:
+        import resource
+
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    except (ImportError, OSError):
+        return 0.0
+    return float(usage.ru_utime + usage.ru_stime)
 
 
 def _scalene_signal(returncode: int) -> int | None:

@@ -13,7 +13,7 @@ import re
 
 from gpuprof_gui.core.importers.errors import ProfileFormatError, UntrustedFormat
 from gpuprof_gui.core.importers.folded_import import import_folded
-from gpuprof_gui.core.importers.pstats_import import import_pstats
+from gpuprof_gui.core.importers.pstats_import import STACKS_SUFFIX, import_pstats, parse_sampled_stacks
 from gpuprof_gui.core.importers.scalene_import import import_scalene
 from gpuprof_gui.core.model import Profile
 
@@ -33,6 +33,10 @@ FORMATS = ("pstats", "scalene", "folded", "gpuprof")
 SNIFF_BYTES = 64 * 1024
 """Bytes read to recognise a format: enough for Scalene's leading keys and
 dozens of folded-stack lines, small enough to sniff a 1 GB file instantly."""
+
+MAX_STACKS_BYTES = 256 * 1024 * 1024
+"""Sampled stacks beside a cProfile dump larger than this are ignored (a
+100 Hz sampler writes well under 1 MB a minute of distinct stacks)."""
 
 SNIFF_LINES = 20
 """Folded stacks: the first lines that must all look like ``stack count``."""
@@ -126,7 +130,7 @@ def load_profile(path: str | os.PathLike, *, trusted: bool = False) -> Profile:
             raise UntrustedFormat(
                 "cProfile files are read in a separate process, because a damaged one could crash the program."
             )
-        profile = import_pstats(_read_pstats(path_s))
+        profile = import_pstats(_read_pstats(path_s), _read_sampled_stacks(path_s))
     elif fmt == "scalene":
         profile = import_scalene(_read_json(path_s, "Scalene"))
     elif fmt == "folded":
@@ -149,6 +153,18 @@ def _read_pstats(path: str) -> dict:
     except Exception as exc:  # marshal/pstats raise many kinds on bad input
         raise ProfileFormatError(f"The file is a damaged cProfile dump ({type(exc).__name__}).") from exc
     return stats
+
+
+def _read_sampled_stacks(prof_path: str):
+    """The sampled stacks recorded beside a cProfile dump (``x.prof.stacks``), if any."""
+    path = prof_path + STACKS_SUFFIX
+    try:
+        if not os.path.isfile(path) or os.path.getsize(path) > MAX_STACKS_BYTES:
+            return None
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return parse_sampled_stacks(fh.read()) or None
+    except OSError:
+        return None  # evidence only: without it the split is proportional
 
 
 def _read_json(path: str, what: str) -> object:

@@ -14,7 +14,9 @@ import re
 from bisect import bisect_right
 
 from gpuprof_gui.core.importers.errors import ProfileFormatError, damage_reported_as
+from gpuprof_gui.core.importers.folded_import import parse_frame
 from gpuprof_gui.core.model import FunctionRecord, Profile, TreeBuilder
+from gpuprof_gui.protocol import STACKS_SUFFIX  # noqa: F401 - re-exported for the importers
 
 PRUNE_FRACTION = 1e-5
 """Nodes below this share of the run are not built: at 1e-5 a node is under
@@ -26,6 +28,11 @@ MAX_NODES = 300_000
 second (DESIGN.md); 300,000 keeps pathological graphs bounded in memory
 (~30 MB of columns) and time while leaving ordinary profiles untouched."""
 
+MAX_CYCLE_TURNS = 4
+"""How often one caller->callee call may repeat on an estimated path. Imports
+nest (exec -> import -> exec -> ...) a few levels deep in real programs; each
+turn round a cycle gets a smaller share, and pruning ends the rest."""
+
 SHRINK_EXACT_REL = 1e-3
 """Children summing up to 0.1% over their parent's time are rounding, not recursion."""
 _SCALE_EXACT_REL = 1e-9
@@ -36,8 +43,21 @@ DISABLE_NOISE = "<method 'disable' of '_lsprof.Profiler' objects>"
 
 ESTIMATE_NOTE = (
     "cProfile records only which function called which, not full call stacks: "
-    "paths deeper than two calls are estimated by proportional attribution."
+    "paths deeper than two calls are estimated by proportional attribution (hatched)."
 )
+EVIDENCE_NOTE = (
+    "cProfile records only which function called which: each function's exact time is split "
+    "among its call paths by {n:,} sampled stacks of the same run; hatched frames had no "
+    "sample and are split in proportion."
+)
+FOLDED_NOTE = (
+    "{pct:.1f}% of the run is in calls drawn inside their caller's frame (recursion folded, "
+    "calls too small to draw); the frame's tooltip says how much."
+)
+FOLDED_NOTE_MIN_FRACTION = 0.005
+"""Folded time under 0.5% of the run changes no frame visibly; no note."""
+FOLDED_MIN_REL = 1e-9
+"""Below this share of a frame, "folded" time is float round-off, not calls."""
 CAPPED_NOTE = (
     "The call graph is very large: the tree was cut at {max_nodes:,} nodes, "
     "so some small paths are missing from the flame graph (the table is complete)."
@@ -49,12 +69,37 @@ UNEXPLAINED_MIN_FRACTION = 0.01
 """Below 1% of a function's time, a gap between its time and its callers' is rounding, not a caller."""
 
 
-def import_pstats(stats: dict) -> Profile:
-    """Build a Profile from ``pstats.Stats(...).stats``."""
+def import_pstats(stats: dict, stacks=None) -> Profile:
+    """Build a Profile from ``pstats.Stats(...).stats``.
+
+    ``stacks``: sampled real stacks of the same run, ``[(frames, count)]`` with
+    frames outermost first as ``(name, file, first line)`` (see
+    :func:`parse_sampled_stacks`); they split each function's exact time
+    among its call paths. Without them the split is proportional.
+    """
     if not isinstance(stats, dict):
         raise ProfileFormatError("The file is not a cProfile dump (it holds no table of functions).")
     with damage_reported_as("The cProfile data"):
-        return _import(stats)
+        return _import(stats, stacks)
+
+
+def parse_sampled_stacks(text: str) -> list[tuple[list[tuple[str, str, int]], float]]:
+    """py-spy's raw output (``--format raw --function``) as ``[(frames, count)]``.
+
+    Lines that are not ``stack count`` are skipped: this is evidence for the
+    split, not the profile itself, and a damaged line must not lose the run.
+    """
+    out = []
+    for raw in text.splitlines():
+        stack, _, count = raw.strip().rpartition(" ")
+        try:
+            n = float(count)
+        except ValueError:
+            continue
+        if not stack or not math.isfinite(n) or n <= 0:
+            continue
+        out.append(([parse_frame(f) for f in stack.split(";")], n))
+    return out
 
 
 def _is_noise(key: tuple) -> bool:
@@ -72,7 +117,7 @@ def _function_record(key: tuple, cc: int, nc: int, tt: float, ct: float) -> Func
     return FunctionRecord(str(name), str(file), int(line), float(tt), float(ct), int(nc))
 
 
-def _import(stats: dict) -> Profile:
+def _import(stats: dict, stacks: list[tuple[list[tuple[str, str, int]], float]] | None) -> Profile:
     keys = [k for k in stats if not _is_noise(k)]
     if not keys:
         raise ProfileFormatError("The cProfile dump holds no function calls: nothing ran while profiling.")
@@ -112,65 +157,411 @@ def _import(stats: dict) -> Profile:
         if outside > 0:
             root_edges.append((g, outside))
 
-    root_total = max(math.fsum(self_tt), math.fsum(t for _, t in root_edges))
-    builder = TreeBuilder(root_total)
-    capped = _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total)
-    notes = [ESTIMATE_NOTE]
+    # The run's total is every function's own time, once: the root must be
+    # exactly that for the flame graph (and every export) to add up.
+    run_total = math.fsum(self_tt)
+    root_edges = _fill_root_gap(root_edges, fn_ct, run_total)
+    trie = (
+        _SampleTrie.build(stacks, index, lambda paths: _leaf_times(paths, functions, callees, fn_ct, self_tt))
+        if stacks else None
+    )
+    builder = TreeBuilder(run_total)
+    is_c = [not f.file for f in functions]
+    capped = _build_tree(builder, root_edges, callees, self_tt, fn_ct, run_total, trie, is_c)
+    tree = builder.build()
+    notes = [ESTIMATE_NOTE if trie is None else EVIDENCE_NOTE.format(n=trie.n_samples)]
     if capped:
         notes.append(CAPPED_NOTE.format(max_nodes=MAX_NODES))
+    if tree.folded_s is not None and run_total > 0:
+        folded = float(tree.folded_s.sum()) / run_total
+        if folded >= FOLDED_NOTE_MIN_FRACTION:
+            notes.append(FOLDED_NOTE.format(pct=100.0 * folded))
     return Profile(
         profiler="cprofile",
         functions=functions,
-        tree=builder.build(),
+        tree=tree,
         unit="s",
         stacks_exact=False,
         notes=notes,
     )
 
 
+def _fill_root_gap(root_edges, fn_ct, run_total):
+    """Raise the outside time of recursive entry points until the roots hold the run.
+
+    Every moment of a run is inside some outermost call, so the time entering
+    from outside sums to the run's total. The gap between a function's time
+    and its callers' edges underestimates that where the function recurses
+    through other functions (``exec`` -> ``import`` -> ``exec``: the inner
+    calls' edges are counted on top of the outer call). Give the missing time
+    back to those entry points, each up to its own total, by their headroom.
+    """
+    gap = run_total - math.fsum(t for _, t in root_edges)
+    if gap <= UNEXPLAINED_MIN_FRACTION * run_total:
+        return root_edges
+    headroom = [max(fn_ct[g] - t, 0.0) for g, t in root_edges]
+    room = math.fsum(headroom)
+    if room <= 0:
+        return root_edges
+    share = min(gap / room, 1.0)
+    return [(g, t + h * share) for (g, t), h in zip(root_edges, headroom)]
+
+
 def _finite(x) -> bool:
     return isinstance(x, (int, float)) and math.isfinite(x)
 
 
-def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total) -> bool:
-    """Depth-first expansion with an explicit stack; returns True if capped."""
+class _SampleTrie:
+    """Sampled real stacks of the same run, as a trie over our function ids.
+
+    ``count[t]`` is how many samples pass through trie node ``t``;
+    ``first_pair[(f, g)]`` sums ``count`` over the nodes where the call
+    ``f -> g`` appears for the first time on the path (``f == -1``: the
+    root), which is how cProfile counts an edge's time (once per outermost
+    call). A stack frame the cProfile table does not know (the worker's own
+    frames, code that ran before profiling started) is left out of the path.
+    """
+
+    def __init__(self) -> None:
+        self.kids: list[dict[int, int]] = [{}]
+        self.count: list[float] = [0.0]  # calibrated weight (see build)
+        self.raw: list[int] = [0]  # plain sample counts, for "from N samples"
+        self.first_pair: dict[tuple[int, int], float] = {}
+        self.sampled: set[int] = set()  # functions seen in any sample
+        self.first_func: dict[int, float] = {}  # samples at each function's outermost frame
+        self.n_samples = 0
+
+    @classmethod
+    def build(cls, stacks, index: dict[tuple, int], leaf_times) -> "_SampleTrie | None":
+        """The trie of ``stacks``, each sample weighed by the exact time it stands for.
+
+        A sample whose innermost Python frame is ``h`` stands for
+        ``leaf_time[h] / (samples ending in h)`` seconds: cProfile's exact time
+        of ``h`` outside its Python callees, shared by those samples. Weighed
+        so, 90 samples split a dispatcher's time between a caller of 12 long
+        calls and one of 60,000 short ones the way the exact totals require,
+        where plain counts are off by their sampling noise.
+        """
+        by_place: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        for key, g in index.items():
+            file, line, name = key
+            by_place.setdefault((str(file), int(line)), []).append((str(name), g))
+        memo: dict[tuple[str, str, int], int] = {}
+        paths: list[tuple[list[int], float]] = []
+        leaf_samples: dict[int, float] = {}
+        for frames, count in stacks:
+            if count <= 0:
+                continue
+            path = []
+            for frame in frames:
+                g = memo.get(frame)
+                if g is None:
+                    g = memo[frame] = _match_frame(frame, by_place)
+                if g >= 0:
+                    path.append(g)
+            if path:
+                paths.append((path, count))
+                leaf_samples[path[-1]] = leaf_samples.get(path[-1], 0.0) + count
+        leaf_time = leaf_times(paths)
+        trie = cls()
+        for path, count in paths:
+            leaf = path[-1]
+            weight = count * leaf_time[leaf] / leaf_samples[leaf]
+            trie._add(path, weight if weight > 0 else count * _UNTIMED_SAMPLE_WEIGHT, count)
+            trie.sampled.update(path)
+        return trie if trie.n_samples else None
+
+    def _add(self, path: list[int], count: float, raw: float) -> None:
+        node, prev = 0, -1
+        seen: set[tuple[int, int]] = set()
+        for g in set(path):
+            self.first_func[g] = self.first_func.get(g, 0.0) + count
+        self.count[0] += count
+        self.raw[0] += int(round(raw))
+        self.n_samples += int(round(raw))
+        for g in path:
+            child = self.kids[node].get(g)
+            if child is None:
+                child = len(self.count)
+                self.kids[node][g] = child
+                self.kids.append({})
+                self.count.append(0.0)
+                self.raw.append(0)
+            self.count[child] += count
+            self.raw[child] += int(round(raw))
+            pair = (prev, g)
+            if pair not in seen:
+                seen.add(pair)
+                self.first_pair[pair] = self.first_pair.get(pair, 0.0) + count
+            node, prev = child, g
+
+
+_UNTIMED_SAMPLE_WEIGHT = 1e-12
+"""A sample ending in a function cProfile timed at zero still marks its path, barely."""
+
+
+def _leaf_times(paths, functions, callees, fn_ct, self_tt) -> list[float]:
+    """Per function: its exact time outside its Python callees (what samples ending in it show).
+
+    Samplers do not see C frames, so a sample ending in ``h`` may be inside a
+    C function ``h`` called (``sum``, ``sleep``): that time counts for ``h``.
+    Python code a C function ran for ``h`` (``sum(genexpr)``) shows in the
+    samples as ``h -> genexpr`` with no such cProfile edge; it is taken off
+    ``h`` by the share of the callee's samples seen there.
+    """
+    is_c = [not f.file for f in functions]
+    edge = {(f, g): t for f, lst in enumerate(callees) for g, t in lst}
+    via_c: dict[tuple[int, int], float] = {}
+    first: dict[int, float] = {}
+    for path, count in paths:
+        for g in set(path):
+            first[g] = first.get(g, 0.0) + count
+        seen = set()
+        for h, g in zip(path, path[1:]):
+            if (h, g) not in edge and (h, g) not in seen:
+                seen.add((h, g))
+                via_c[(h, g)] = via_c.get((h, g), 0.0) + count
+    through_c = [0.0] * len(functions)
+    for (h, g), n in via_c.items():
+        callers_c = [edge[(b, g)] for b, _ in callees[h] if is_c[b] and (b, g) in edge]
+        if callers_c and first.get(g):
+            through_c[h] += max(callers_c) * n / first[g]
+    out = []
+    for h, lst in enumerate(callees):
+        inside = math.fsum(t for g, t in lst if not is_c[g]) + through_c[h]
+        out.append(max(fn_ct[h] - inside, self_tt[h], 0.0))
+    return out
+
+
+def _match_frame(frame: tuple[str, str, int], by_place) -> int:
+    """Our function id for a sampled ``(name, file, first line)``, or -1.
+
+    Samplers name methods by their qualified name (``Class.meth``) where
+    cProfile keeps ``co_name`` (``meth``); the place decides, the name only
+    breaks ties between code objects that start on one line (lambdas).
+    """
+    name, file, line = frame
+    candidates = by_place.get((file, line))
+    if not candidates:
+        return -1
+    if len(candidates) == 1:
+        return candidates[0][1]
+    short = name.rsplit(".", 1)[-1]
+    for cand, g in candidates:
+        if cand == name or cand == short:
+            return g
+    return candidates[0][1]
+
+
+def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=None, is_c=()) -> bool:
+    """Depth-first expansion with an explicit stack; returns True if capped.
+
+    Time is conserved: a node's self time is its total minus the children
+    drawn on it, and the part of that which is not the function's own work
+    (a recursion cut short, calls too small to draw) is recorded as folded.
+    Where sampled stacks exist, a callee's exact edge time is split among the
+    paths the samples saw it on; elsewhere in proportion to the caller's time.
+    """
     min_s = root_total * PRUNE_FRACTION
-    for lst in callees:  # heaviest first in drawing order
+    edge = {}
+    for f, lst in enumerate(callees):  # heaviest first in drawing order
         lst.sort(key=lambda e: (-e[1], e[0]))
+        for g, t in lst:
+            edge[(f, g)] = t
     # Ascending negated edge times, to find by bisection the callees heavy
     # enough to survive pruning: a builtin called from thousands of places
     # otherwise costs (places x callees) work, quadratic in the profile.
     neg_edge = [[-t for _, t in lst] for lst in callees]
-    # Stack items: (func, total on this path, parent node, parent exact & scale 1).
-    todo = [(g, t, 0, True) for g, t in sorted(root_edges, key=lambda e: (e[1], -e[0])) if t >= min_s]
+    first_pair = trie.first_pair if trie is not None else {}
+    c_callees = [[g for g, _ in lst if is_c[g]] for lst in callees] if trie is not None else []
+    node_self: list[float] = [0.0]
+    node_folded: list[float] = [0.0]
+    # Stack items: (func, total on this path, parent node, exact, trie node, samples).
+    todo: list[tuple[int, float, int, bool, int, int]] = []
+    root_kids = []
+    for g, t in root_edges:
+        tau = trie.kids[0].get(g, -1) if trie is not None else -1
+        root_kids.append((g, t, tau, 0 if tau < 0 else trie.raw[tau], True))
+    _settle(builder, 0, root_total, 0.0, root_kids, True, min_s, todo, node_self, node_folded)
     path: list[int] = []  # functions on the path to the node being added
-    on_path: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    on_path: dict[int, int] = {}
+    pair_on_path: dict[tuple[int, int], int] = {}
+    ancestor_total: dict[int, list[float]] = {}  # func -> totals of its instances on the path
     depth_of = [0]  # depth of each built node, to trim ``path``
     while todo:
         if len(builder) >= MAX_NODES:
+            _fold_unbuilt(builder, todo, node_self, node_folded)
             return True
-        func, total, parent, exact = todo.pop()
+        func, total, parent, exact, tau, n_samples = todo.pop()
         depth = depth_of[parent]
         while len(path) > depth:
-            on_path.discard(path.pop())
+            gone = path.pop()
+            _drop(on_path, gone)
+            ancestor_total[gone].pop()
+            _drop(pair_on_path, pairs.pop())
+        caller = path[-1] if path else -1
+        reentered = func in on_path
         scale = total / fn_ct[func] if fn_ct[func] > 0 else 0.0
-        node_self = min(self_tt[func] * scale, total)
-        heavy = bisect_right(neg_edge[func], -min_s / scale) if scale > 0 else 0
-        kids = [(g, t * scale) for g, t in callees[func][:heavy] if g not in on_path and g != func]
-        kid_sum = math.fsum(t for _, t in kids)
-        room = total - node_self
-        if kid_sum > room:  # mutual recursion can over-count: clip children to fit
-            shrink = room / kid_sum if room > 0 else 0.0
-            kids = [(g, t * shrink) for g, t in kids]
-        # cProfile's own timer rounding lets callees sum a hair over their caller's
-        # time; only a real over-count makes the children's times estimates.
-        shrunk = kid_sum > room * (1.0 + SHRINK_EXACT_REL)
-        node = builder.add(parent, func, total, node_self, exact)
+        own = min(self_tt[func] * scale, total)
+        node = builder.add(parent, func, total, 0.0, exact)
+        node_self.append(0.0)
+        node_folded.append(0.0)
+        if n_samples and not exact:
+            builder.set_samples(node, n_samples)
         depth_of.append(depth + 1)
         path.append(func)
-        on_path.add(func)
-        kids_exact = exact and not shrunk and abs(scale - 1.0) <= _SCALE_EXACT_REL
-        for g, t in reversed(kids):
-            if t >= min_s and t > 0:
-                todo.append((g, t, node, kids_exact))
+        pairs.append((caller, func))
+        on_path[func] = on_path.get(func, 0) + 1
+        ancestor_total.setdefault(func, []).append(total)
+        pair_on_path[(caller, func)] = pair_on_path.get((caller, func), 0) + 1
+        kids: list[tuple[int, float, int, int, bool]] = []
+        if tau >= 0:
+            n_tau = trie.count[tau]
+            seen = set()
+            through: dict[int, float] = {}  # C function -> samples of its Python callees here
+            through_raw: dict[int, int] = {}
+            for g, sigma in trie.kids[tau].items():
+                n_sigma = trie.count[sigma]
+                e = edge.get((func, g))
+                n_first = first_pair.get((func, g), 0.0)
+                if e is not None and n_first > 0 and pair_on_path.get((func, g), 0) < MAX_CYCLE_TURNS:
+                    kids.append((g, e * n_sigma / n_first, sigma, trie.raw[sigma], n_sigma >= n_first * (1 - 1e-9)))
+                elif e is None and (b := _c_caller_between(func, g, c_callees, edge)) >= 0:
+                    # Samplers see no C frames: `sum(genexpr)` samples as caller -> genexpr.
+                    through[b] = through.get(b, 0.0) + n_sigma
+                    through_raw[b] = through_raw.get(b, 0) + trie.raw[sigma]
+                    seen.add(b)
+                else:  # a recursive call, or one cProfile has no edge for: the samples' own ratio
+                    kids.append((g, total * n_sigma / n_tau, sigma, trie.raw[sigma], False))
+                seen.add(g)
+            for b, n_b in through.items():
+                e = edge[(func, b)]
+                kids.append((b, max(e * scale, min(e, total * n_b / n_tau)), -2 - tau, through_raw[b], False))
+            heavy = bisect_right(neg_edge[func], -min_s / scale) if scale > 0 else 0
+            for g, t in callees[func][:heavy]:
+                # Callees the samples never saw anywhere (C functions, short
+                # calls) are split in proportion; the rest went where the samples say.
+                if g not in seen and first_pair.get((func, g), 0.0) <= 0 and pair_on_path.get((func, g), 0) < MAX_CYCLE_TURNS:
+                    # A C function keeps this path's samples as context for its own callees.
+                    kids.append((g, t * scale, -2 - tau if is_c[g] else -1, 0, True))
+        elif tau <= -2:  # a C function whose Python callees the samples show under its caller
+            kids = _kids_through_c(func, trie, -2 - tau, edge, first_pair, callees[func], scale)
+        elif reentered:
+            kids, own = _reentered_kids(func, total, callees[func], self_tt[func], pair_on_path, ancestor_total)
+        else:
+            heavy = bisect_right(neg_edge[func], -min_s / scale) if scale > 0 else 0
+            # A call already on the path MAX_CYCLE_TURNS times is a cycle cut
+            # short: its time stays in this frame, marked folded.
+            kids = [
+                (g, t * scale, -1, 0, True)
+                for g, t in callees[func][:heavy]
+                if pair_on_path.get((func, g), 0) < MAX_CYCLE_TURNS
+            ]
+        kids_exact = exact and abs(scale - 1.0) <= _SCALE_EXACT_REL
+        _settle(builder, node, total, own, kids, kids_exact, min_s, todo, node_self, node_folded, tau != -1)
     return False
+
+
+def _c_caller_between(func: int, g: int, c_callees, edge) -> int:
+    """A C function that ``func`` calls and that calls ``g`` (heaviest first), else -1."""
+    for b in c_callees[func]:
+        if (b, g) in edge:
+            return b
+    return -1
+
+
+def _kids_through_c(func, trie, tau, edge, first_pair, callees, scale):
+    """Children of C function ``func`` on a sampled path: its Python callees the
+    samples saw under ``func``'s caller (trie node ``tau``), by their sample counts;
+    its other callees, which no sampler sees, in proportion."""
+    sampled = [(g, sigma, trie.count[sigma]) for g, sigma in trie.kids[tau].items() if (func, g) in edge]
+    # The edge's exact time, split by where the samples saw the callee start.
+    kids = [(g, edge[(func, g)] * n / trie.first_func[g], sigma, trie.raw[sigma], False) for g, sigma, n in sampled]
+    seen = {g for g, _, _ in sampled}
+    kids += [(g, t * scale, -1, 0, True) for g, t in callees if g not in seen and g not in trie.sampled]
+    return kids
+
+
+def _reentered_kids(func, total, callees, own_tt, pair_on_path, ancestor_total):
+    """Children of a function met again on its own path (a cycle), and its own time there.
+
+    cProfile counts an edge's time once per outermost call, so the inner
+    instance's calls are already inside the outer instance's edge times: its
+    frame is filled with its callees' *mix* instead. A callee that is itself
+    on the path is weighed by what its edge holds beyond the instance already
+    drawn (``exec`` met again inside an import: the script's own <module> is
+    the outer one, the imported modules' bodies are what is left).
+    """
+    weights = []
+    for g, t in callees:
+        if pair_on_path.get((func, g), 0) >= MAX_CYCLE_TURNS:
+            continue
+        drawn = ancestor_total.get(g)
+        weights.append((g, t, max(t - drawn[-1], 0.0) if drawn else t))
+    left = math.fsum(w for _, _, w in weights)
+    if left <= _SCALE_EXACT_REL * total:  # nothing beyond the outer calls: keep the plain mix
+        weights = [(g, t, t) for g, t, _ in weights]
+        left = math.fsum(t for _, t, _ in weights)
+    denom = own_tt + left
+    if denom <= 0:
+        return [], total
+    return [(g, total * w / denom, -1, 0, False) for g, _, w in weights], total * own_tt / denom
+
+
+def _settle(builder, node, total, own, kids, kids_exact, min_s, todo, node_self, node_folded,
+            sampled: bool = False) -> None:
+    """Fit ``kids`` into ``node``, set its conserved self time, queue the kids.
+
+    ``own`` is the function's own time expected on this path (its self time in
+    proportion). On a ``sampled`` path the samples placed the children, and
+    what they leave is the frame's own time; only calls too small to draw
+    count as folded there.
+    """
+    if sampled:
+        own = 0.0
+    kid_sum = math.fsum(k[1] for k in kids)
+    room = max(total - own, 0.0)
+    # cProfile's own timer rounding lets callees sum a hair over their caller's
+    # time; only a real over-count makes the children's times estimates.
+    if kid_sum <= room * (1.0 + SHRINK_EXACT_REL):
+        shrink = min(1.0, room / kid_sum) if kid_sum > 0 else 1.0
+        fitted = [(g, t * shrink, tau, n, kids_exact and full) for g, t, tau, n, full in kids]
+    else:
+        # Over-subscribed: the function recurses through its callees, so their
+        # edge times also count calls made by its inner instances. The heaviest
+        # callee keeps its time first (``exec`` -> the script's <module> holds
+        # the whole run; the modules it imports ran inside that, not beside it).
+        fitted, left = [], room
+        for g, t, tau, n, _full in sorted(kids, key=lambda k: (-k[1], k[0])):
+            t = min(t, left)
+            left -= t
+            fitted.append((g, t, tau, n, False))
+    drawn = [k for k in fitted if k[1] >= min_s and k[1] > 0]
+    drawn.sort(key=lambda k: (k[1], -k[0]))  # popped heaviest first
+    self_s = max(total - math.fsum(k[1] for k in drawn), 0.0)
+    if sampled:
+        folded = min(self_s, math.fsum(k[1] for k in fitted if not (k[1] >= min_s and k[1] > 0)))
+    else:
+        folded = max(self_s - own, 0.0)
+    node_self[node] = self_s
+    node_folded[node] = folded
+    builder.set_self(node, self_s, folded if folded > FOLDED_MIN_REL * total else 0.0)
+    for g, t, tau, n, exact in drawn:
+        todo.append((g, t, node, exact, tau, n))
+
+
+def _fold_unbuilt(builder, todo, node_self, node_folded) -> None:
+    """The node cap cut these subtrees: their time stays in the parent frame, folded."""
+    for _g, t, parent, *_ in todo:
+        node_self[parent] += t
+        node_folded[parent] += t
+        builder.set_self(parent, node_self[parent], node_folded[parent])
+
+
+def _drop(counts: dict, key) -> None:
+    left = counts[key] - 1
+    if left:
+        counts[key] = left
+    else:
+        del counts[key]
