@@ -32,6 +32,9 @@ class FunctionRecord:
     cpu_system_pct: float | None = None
     mem_peak_mb: float | None = None
     gpu_pct: float | None = None
+    # The profiler's own figure for this function, percent of the run, kept only
+    # where it differs from ours (self_s) by more than sampling noise; None otherwise.
+    reported_pct: float | None = None
 
     @property
     def location(self) -> str:
@@ -93,6 +96,15 @@ class CallTree:
         lo, hi = node + 1, node + int(self.size[node])
         sub = np.arange(lo, hi)
         return sub[self.parent[lo:hi] == node]
+
+    def conservation_gap(self) -> float:
+        """Largest ``|total - self - children|`` of any node, as a share of the root (0 when conserved)."""
+        n = len(self)
+        if n == 0 or self.total_s[ROOT] <= 0:
+            return 0.0
+        kids = np.zeros(n, dtype=np.float64)
+        np.add.at(kids, self.parent[1:], self.total_s[1:])
+        return float(np.abs(self.total_s - self.self_s - kids).max() / self.total_s[ROOT])
 
     def path(self, node: int) -> list[int]:
         """Nodes from the root's first child down to ``node`` (root excluded)."""
