@@ -18,6 +18,7 @@ import numpy as np
 
 from gpuprof_gui.core.fmt import format_count, format_pct, format_time
 from gpuprof_gui.core.model import ROOT, CallTree, Profile
+from gpuprof_gui.core.selection import Share, function_share, has_function_totals
 
 MIN_FRACTION = 1e-5
 """Frames narrower than this share of the run are dropped at build time.
@@ -217,11 +218,23 @@ class SearchResult:
     node_mask: np.ndarray  # bool per tree node
     n_functions: int
     n_nodes: int
-    share: float  # 0..1 of the root's time, nested matches counted once
+    share: float  # 0..1 of the run: exact for one function, the union (nested once) for several
+    how: Share | None = None  # the share with how it was found (its note says where it is estimated)
+
+    def summary(self) -> str:
+        """``"1 match, 57.0% of run"``; several matches on an estimated tree say how the union was found."""
+        noun = "match" if self.n_functions == 1 else "matches"
+        share = self.how.text() if self.how is not None else f"{format_pct(100.0 * self.share)} of run"
+        return f"{format_count(self.n_functions)} {noun}, {share}"
 
 
 def search(profile: Profile, text: str) -> SearchResult:
-    """Nodes whose function matches ``text`` and their share of the run."""
+    """Nodes whose function matches ``text`` and their share of the run.
+
+    The share is :func:`~gpuprof_gui.core.selection.function_share` of the
+    matching functions, not the matching nodes' width: one function's exact
+    cumulative time, where an estimated tree can be far off.
+    """
     tree = profile.tree
     fmask = match_mask(profile, text)
     n = len(tree)
@@ -229,11 +242,12 @@ def search(profile: Profile, text: str) -> SearchResult:
     if n and fmask.any():
         has_func = tree.func >= 0
         node_mask[has_func] = fmask[tree.func[has_func]]
-    return SearchResult(node_mask, int(fmask.sum()), int(node_mask.sum()), match_share(tree, node_mask))
+    how = function_share(profile, np.nonzero(fmask)[0].tolist())
+    return SearchResult(node_mask, int(fmask.sum()), int(node_mask.sum()), how.fraction, how)
 
 
 def match_share(tree: CallTree, node_mask: np.ndarray) -> float:
-    """Share of the root's time under matching nodes, each nested match counted once."""
+    """Share of the root's time under matching nodes, each nested match counted once (the tree's figure)."""
     n = len(tree)
     if n == 0 or not node_mask.any():
         return 0.0
@@ -260,7 +274,7 @@ def _format_amount(value: float, unit: str) -> str:
 
 
 def frame_tooltip_text(profile: Profile, node: int) -> str:
-    """Hover text for one frame: name, file:line, self, total, calls, share, estimate."""
+    """Hover text for one frame: name, file:line, self, total, calls, share, the function's exact share, estimate."""
     tree = profile.tree
     func = int(tree.func[node])
     total = float(tree.total_s[node])
@@ -274,6 +288,9 @@ def frame_tooltip_text(profile: Profile, node: int) -> str:
     lines.append(f"self {_format_amount(float(tree.self_s[node]), profile.unit)}")
     if func >= 0 and profile.functions[func].calls is not None:
         lines.append(f"calls {format_count(profile.functions[func].calls)} (all paths)")
+    if func >= 0 and has_function_totals(profile):
+        # The frame is one path; the function's exact total over all of them is what the table shows.
+        lines.append(f"all paths: {function_share(profile, [func]).text()}")
     if not tree.exact[node]:
         lines.append(ESTIMATED_NOTE)
     return "\n".join(lines)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gpuprof_gui.core.model import Profile
-from gpuprof_gui.core.selection import function_fraction
+from gpuprof_gui.core.selection import function_share
 
 
 def hotspot_rows(profile: Profile) -> list[dict]:
@@ -43,6 +43,7 @@ def matching_functions(profile: Profile, text: str) -> list[int]:
 
 
 def search(profile: Profile, text: str) -> tuple[list[int], float]:
-    """(matching function indices, share of the run in them, nested matches once)."""
+    """(matching function indices, share of the run in them): exact for one function,
+    the union (nested matches once) for several (see :func:`~gpuprof_gui.core.selection.function_share`)."""
     funcs = matching_functions(profile, text)
-    return funcs, function_fraction(profile, funcs) if funcs else 0.0
+    return funcs, function_share(profile, funcs).fraction if funcs else 0.0

@@ -7,7 +7,6 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from gpuprof_gui.core.flame import FlameLayout, search
-from gpuprof_gui.core.fmt import format_count, format_pct
 from gpuprof_gui.core.model import ROOT, Profile
 from gpuprof_gui.ui.flame_canvas import FlameCanvas
 from gpuprof_gui.ui.theme import PRESENTATION_PT
@@ -42,6 +41,9 @@ class FlamePanel(QWidget):
         self.search_field.setClearButtonEnabled(True)
         self.search_field.setMinimumWidth(SEARCH_MIN_WIDTH_PX)
         self.match_label = QLabel("", self)
+        # Several matches on an estimated tree add how the union was found: wrapped, that text
+        # cannot widen the window past a projector's 1024 px (measured 1509 px at 18 pt unwrapped).
+        self.match_label.setWordWrap(True)
         self.legend = QLabel(ESTIMATE_LEGEND, self)
         self.legend.setWordWrap(True)
         # The breadcrumb may be long (deep focus, long names); an Ignored
@@ -109,7 +111,7 @@ class FlamePanel(QWidget):
         self.canvas.reset_zoom()
 
     def set_search(self, text: str) -> None:
-        """Highlight frames matching ``text`` and show their share of the run."""
+        """Highlight frames matching ``text`` and show their share of the run (exact for one function)."""
         if self.search_field.text() != text:
             self.search_field.setText(text)  # re-enters through textChanged
             return
@@ -119,9 +121,7 @@ class FlamePanel(QWidget):
             return
         res = search(self.profile, text)
         self.canvas.set_search_mask(res.node_mask)
-        noun = "match" if res.n_functions == 1 else "matches"
-        share = format_pct(100.0 * res.share)
-        self.match_label.setText(f"{format_count(res.n_functions)} {noun}, {share} of run")
+        self.match_label.setText(res.summary())
 
     def set_presentation(self, on: bool) -> None:
         """Taller rows, larger fonts and thicker outlines for a projector."""
