@@ -153,7 +153,7 @@ def _pcie_max() -> dict | None:
 def run_advise(args: argparse.Namespace) -> int:
     from gpuprof_gui.core import capacity as cap
     from gpuprof_gui.core.advice_session import AdviceSession, build_advice, capacity_from, save_session
-    from gpuprof_gui.core.advisor import find_offload_functions, profile_inputs
+    from gpuprof_gui.core.advisor import find_offload_functions, offload_calls, offload_share, run_time_s
 
     if args.kernels and not os.path.isfile(args.kernels):
         _say(f"{args.kernels}: no such candidate file")
@@ -173,7 +173,8 @@ def run_advise(args: argparse.Namespace) -> int:
         ended = f" (the script did not finish normally: {outcome.message})" if failed else ""
         _say(str(exc.args[0]) + ended)
         return EXIT_USAGE
-    total_s, p, calls = profile_inputs(profile, funcs)
+    share = offload_share(profile, funcs)  # exact for one function; a bounded union for several
+    total_s, p, calls = run_time_s(profile), share.fraction, offload_calls(profile, funcs)
     try:
         lab_run, no_gpu = _lab(args)
     except _UsageError as exc:
@@ -181,7 +182,7 @@ def run_advise(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     names = [profile.functions[f].name for f in funcs]
     advice = build_advice(total_s, p, args.calls if args.calls is not None else calls, lab_run,
-                          args.size, args.bytes_per_call, names, no_gpu)
+                          args.size, args.bytes_per_call, names, no_gpu, p_note=share.note)
     if failed:
         advice.notes.append(f"The script did not finish normally ({outcome.message}); the profile, and so "
                             "p, covers only what ran.")

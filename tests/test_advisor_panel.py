@@ -24,7 +24,7 @@ from gpuprof_gui.core.advice_session import AdviceSession, build_advice, capacit
 from gpuprof_gui.core.advice_text import explain, pct, times
 from gpuprof_gui.core.advisor import amdahl_speedup, lab_inputs, profile_inputs
 from gpuprof_gui.core.fmt import DASH, format_bytes, format_time
-from gpuprof_gui.core.selection import function_fraction
+from gpuprof_gui.core.selection import UNION_FROM_TREE, function_share
 from gpuprof_gui.ui.advisor_capacity import format_figure_value
 from gpuprof_gui.ui.advisor_figures import MIB
 from gpuprof_gui.ui.advisor_style import PRESENTATION_PT
@@ -172,10 +172,15 @@ def test_several_nested_functions_count_once(qtbot, window):
                      pos=_row_centre(table, caller))
     assert sorted(table.selected_functions()) == sorted([diffuse, caller])
     assert sorted(panel.selected_functions()) == sorted([diffuse, caller])
-    both = function_fraction(profile, [diffuse, caller])
-    assert both == pytest.approx(function_fraction(profile, [caller]))  # diffuse is inside: counted once
-    assert both < function_fraction(profile, [caller]) + function_fraction(profile, [diffuse])
+    alone = {f: function_share(profile, [f]).fraction for f in (diffuse, caller)}  # exact totals
+    share = function_share(profile, [diffuse, caller])
+    both = share.fraction
+    assert both == pytest.approx(alone[caller])  # diffuse is inside: counted once
+    assert both < alone[caller] + alone[diffuse]
     assert panel.advice.p == pytest.approx(both)
+    # A cProfile tree is estimated: the union says so, in the same words as the search.
+    assert share.note == UNION_FROM_TREE and panel.advice.p_note == share.note
+    assert panel.amdahl.formulas["p"].text().endswith(f"({share.note})")
     assert panel.amdahl.values["p"].text() == pct(both)
     assert panel.amdahl.values["limit"].text() == times(1 / (1 - both))
     calls = sum(profile.functions[f].calls for f in (diffuse, caller))
@@ -187,7 +192,8 @@ def test_several_nested_functions_count_once(qtbot, window):
     # A click in the flame graph selects one function again, and the advisor follows.
     window.flame.function_selected.emit(caller)
     assert table.selected_functions() == [caller] and panel.selected_functions() == [caller]
-    assert panel.advice.p == pytest.approx(function_fraction(profile, [caller]))
+    assert panel.advice.p == pytest.approx(alone[caller]) and panel.advice.p_note == ""
+    assert not panel.amdahl.formulas["p"].text().endswith(")")
 
 
 def test_editing_bytes_and_calls_recomputes_the_prediction(qtbot, window):
@@ -227,7 +233,7 @@ def test_a_live_profile_uses_the_kernel_lab_tabs_run(window):
     panel = window.advisor
     top = window.table.selected_functions()
     assert panel.selected_functions() == top
-    assert panel.advice.p == pytest.approx(function_fraction(profile, top))
+    assert panel.advice.p == pytest.approx(function_share(profile, top).fraction)
     assert panel.advice.kernel_speedup is None and panel.gpu_label.isVisibleTo(panel)
     assert window.lab.load_recorded(str(LAB_SAXPY))
     run = lm.load_run(str(LAB_SAXPY))
@@ -438,7 +444,9 @@ def test_offload_option_selects_the_function_for_the_advisor(qtbot, window):
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
     advice = window.advisor.state.advice()
     assert advice is not None and advice.functions == ["diffuse"]
-    assert advice.p == pytest.approx(recorded.advice.p)
+    # p is diffuse's exact share; the recording read the estimated tree's root as T (0.0035% longer).
+    assert advice.p == pytest.approx(function_share(recorded.profile, window.table.selected_functions()).fraction)
+    assert advice.p == pytest.approx(recorded.advice.p, rel=1e-4)
     assert [recorded.profile.functions[f].name for f in window.table.selected_functions()] == ["diffuse"]
     window.profile_shown.connect(_select_offload(window, ["no_such_function"]))
     window.show_loaded(LoadedProfile(recorded.profile, layout_for_profile(recorded.profile),

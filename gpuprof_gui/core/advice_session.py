@@ -29,14 +29,17 @@ GPU_INPUTS = {
 
 def build_advice(total_s: float, p: float, calls: int, lab_run: LabRun | None = None,
                  size: int | None = None, bytes_per_call: float | None = None,
-                 functions: list[str] | None = None, no_gpu_reason: str | None = None) -> Advice:
+                 functions: list[str] | None = None, no_gpu_reason: str | None = None,
+                 p_note: str = "") -> Advice:
     """The advice for offloading a share ``p`` of a ``total_s`` run called ``calls`` times.
 
     ``bytes_per_call`` replaces the candidate's own input+output bytes (the copy
     time then follows from the measured bandwidth). Without a lab run, the GPU
-    inputs stay None and ``needs_gpu`` lists them.
+    inputs stay None and ``needs_gpu`` lists them. ``p_note`` says how ``p`` was
+    found where it is not exact (:attr:`Share.note <gpuprof_gui.core.selection.Share.note>`).
     """
-    advice = Advice(total_s=float(total_s), p=p, calls=int(calls), functions=list(functions or []))
+    advice = Advice(total_s=float(total_s), p=p, calls=int(calls), functions=list(functions or []),
+                    p_note=p_note)
     measured = lab_inputs(lab_run, size) if lab_run is not None else {}
     for key in ("kernel_speedup", "candidate", "size", "transfer_s_per_call", "bytes_per_call",
                 "transfer_gbps", "setup_s", "candidates", "device"):

@@ -56,7 +56,7 @@ def explain(advice: Advice) -> list[Step]:
     T, p = a.total_s, a.p
     steps = [Step("p", "How much of the run is the hotspot?", pct(p), "p = time in hotspot / run time",
                   f"The program ran {format_time(T)}; {what} took {format_time(p * T)} of it, so p = "
-                  f"{p:.3f}. Nested calls are counted once."),
+                  f"{p:.3f}. Nested calls are counted once" + (f" ({a.p_note})." if a.p_note else ".")),
              Step("limit", "The most the GPU can give", times(a.amdahl_limit), "limit = 1 / (1 − p)",
                   f"Even if {what} took no time at all, the other {format_time((1 - p) * T)} "
                   f"({pct(1 - p)}) stays on the CPU: the program can be at most "

@@ -3,7 +3,8 @@
 Notation, used the same way in the CLI report, the advisor panel and the docs:
 
 - ``T``  the program's run time on the CPU (seconds, from the profile);
-- ``p``  the share of ``T`` spent in the code to offload (0..1, nested calls once);
+- ``p``  the share of ``T`` spent in the code to offload (0..1, nested calls once; exact for
+         one function, see :func:`offload_share`);
 - ``s``  the kernel speed-up: CPU time of the hotspot / GPU time of the kernel;
 - ``x``  the transfer share: host<->device copy time over the run / ``T``;
 - ``f``  the one-time GPU start-up share (importing CuPy, creating the context, the
@@ -129,6 +130,7 @@ class Advice:
     setup_s: float | None = None  # one-time: CuPy import, CUDA context
     candidates: list[dict] = field(default_factory=list)  # name, kernel_speedup, correct
     device: str | None = None
+    p_note: str = ""  # how p was found where it is not exact (a union on an estimated call tree)
     needs_gpu: list[str] = field(default_factory=list)  # the GPU-measured inputs that are missing
     no_gpu_reason: str | None = None  # why they are missing, in one sentence
     notes: list[str] = field(default_factory=list)
@@ -257,19 +259,35 @@ def find_offload_functions(profile, text: str) -> list[int]:
 
 
 def run_time_s(profile) -> float:
-    """T in seconds: the root's time for cProfile, the wall time when the unit is samples."""
+    """T in seconds: the run's profiled time for cProfile (pstats' total), the wall time when the unit is samples."""
+    from gpuprof_gui.core.selection import run_total_s
+
     if profile.unit == "s":
-        return profile.total_s
+        return run_total_s(profile)
     return float(profile.wall_s or 0.0)
 
 
-def profile_inputs(profile, funcs: list[int]) -> tuple[float, float, int]:
-    """(T, p, calls) for offloading ``funcs``: p counts nested calls once."""
-    from gpuprof_gui.core.selection import function_fraction
+def offload_share(profile, funcs: list[int]):
+    """p for offloading ``funcs`` as a :class:`~gpuprof_gui.core.selection.Share`.
 
-    p = min(max(function_fraction(profile, funcs), 0.0), 1.0)
-    calls = sum(int(profile.functions[f].calls or 0) for f in funcs if f >= 0)
-    return run_time_s(profile), p, calls
+    One function: its exact cumulative time over the run's. Several: their
+    union, nested calls once; on an estimated call tree (cProfile) bounded by
+    the exact totals, with a note that says so (kept in :attr:`Advice.p_note`).
+    """
+    from gpuprof_gui.core.selection import function_share
+
+    return function_share(profile, funcs)
+
+
+def profile_inputs(profile, funcs: list[int]) -> tuple[float, float, int]:
+    """(T, p, calls) for offloading ``funcs``: p as :func:`offload_share` finds it."""
+    p = offload_share(profile, funcs).fraction
+    return run_time_s(profile), p, offload_calls(profile, funcs)
+
+
+def offload_calls(profile, funcs: list[int]) -> int:
+    """Calls of ``funcs`` per run (0 where the profiler does not count calls)."""
+    return sum(int(profile.functions[f].calls or 0) for f in funcs if f >= 0)
 
 
 def first_call_extra_ms(lab_run, candidate: str) -> float:

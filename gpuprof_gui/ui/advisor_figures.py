@@ -83,8 +83,9 @@ class AmdahlFigures(FigureGrid):
         self.set_row("offload", names, "Ctrl/Shift-click rows in the Profile tab's table to add functions; "
                   "nested calls count once")
         self.set_row("total", format_time(a.total_s), "the profiled run")
+        how = f" ({a.p_note})" if a.p_note else ""  # a union on an estimated call tree says so
         self.set_row("p", pct(a.p), f"p = time in the selection / T = {format_time(a.p * a.total_s)} / "
-                  f"{format_time(a.total_s)}")
+                  f"{format_time(a.total_s)}{how}")
         self.set_row("limit", times(a.amdahl_limit), "1 / (1 − p): what is left if the offloaded part took no time")
         if a.kernel_speedup is None:
             self.set_row("s", DASH, NEEDS_GPU)

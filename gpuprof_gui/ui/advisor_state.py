@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from gpuprof_gui.core import capacity as cap
 from gpuprof_gui.core.advice_session import AdviceSession, build_advice, capacity_from
-from gpuprof_gui.core.advisor import Advice, find_offload_functions, profile_inputs
+from gpuprof_gui.core.advisor import Advice, find_offload_functions, offload_calls, offload_share, run_time_s
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.model import Profile
 
@@ -91,14 +91,17 @@ class AdvisorState:
             if not self.selection_is_session() and self.profile is not None and self.funcs:
                 # Another selection in the session's profile: its own T, p and calls, the
                 # session's GPU measurements (size, hand-entered bytes) unchanged.
-                advice.total_s, advice.p, advice.calls = profile_inputs(self.profile, self.funcs)
+                share = offload_share(self.profile, self.funcs)
+                advice.total_s, advice.p, advice.p_note = run_time_s(self.profile), share.fraction, share.note
+                advice.calls = offload_calls(self.profile, self.funcs)
                 advice.functions = [self.profile.function_label(f) for f in self.funcs]
             return advice
         if self.profile is None or not self.funcs:
             return None
-        total_s, p, calls = profile_inputs(self.profile, self.funcs)
+        share = offload_share(self.profile, self.funcs)
         names = [self.profile.function_label(f) for f in self.funcs]
-        advice = build_advice(total_s, p, calls, self.lab_run, functions=names, no_gpu_reason=self.lab_reason)
+        advice = build_advice(run_time_s(self.profile), share.fraction, offload_calls(self.profile, self.funcs),
+                              self.lab_run, functions=names, no_gpu_reason=self.lab_reason, p_note=share.note)
         if self.profile.unit != "s":
             advice.notes.append("This profiler does not count calls: enter the calls per run by hand.")
         return advice
