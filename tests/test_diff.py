@@ -158,8 +158,10 @@ def test_moved_defs_match_and_renamed_ones_are_added_and_removed(runs):
     assert old["self_s_a"] > 0 and old["delta_s"] == -old["self_s_a"]
     assert new["status"] == "added" and new["self_s_a"] == 0.0 and new["calls_a"] == 0
     assert new["delta_s"] == new["self_s_b"] > 0
-    total_a = a.total_s
+    total_a = sum(f.self_s for f in a.functions)  # the run's total as pstats counts it
     assert old["delta_pct"] == pytest.approx(-100.0 * old["self_s_a"] / total_a)
+    crunch = next(f for f in b.functions if f.name == "crunch")
+    assert rows["crunch"]["total_share_b"] == pytest.approx(crunch.total_s / sum(f.self_s for f in b.functions))
 
 
 def test_rows_are_sorted_by_size_of_change_and_cover_both_runs(runs):

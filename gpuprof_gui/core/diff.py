@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gpuprof_gui.core.model import ROOT, CallTree, FunctionRecord, Profile
+from gpuprof_gui.core.selection import run_total_s
 
 SHARE_NOTE = ("At least one profile counts samples, not seconds: both runs are compared as "
               "shares of their own run (fractions, 1.0 = the whole run).")
@@ -45,12 +46,18 @@ def compare_unit(a: Profile, b: Profile) -> str:
     return "s" if a.unit == "s" and b.unit == "s" else "share"
 
 
-def _scale(profile: Profile, unit: str) -> float:
-    """Factor from the profile's own unit to the compared one."""
+def _scale(profile: Profile, unit: str, total: float | None = None) -> float:
+    """Factor from the profile's own unit to the compared one (shares of ``total``, default the run's)."""
     if unit == "s":
         return 1.0
-    total = profile.total_s
+    total = run_total_s(profile) if total is None else total
     return 1.0 / total if total > 0 else 0.0
+
+
+def _share_of_run(amount: float, profile: Profile) -> float:
+    """A function's exact time as a share of its own run (pstats' ``ct / total``)."""
+    run = run_total_s(profile)
+    return min(max(amount / run, 0.0), 1.0) if run > 0 else 0.0
 
 
 def _split_path(file: str) -> list[str]:
@@ -152,12 +159,13 @@ def diff_functions(a: Profile, b: Profile, pairs: list[tuple[int, int]] | None =
     ``delta_s = self_s_b - self_s_a`` (self time, or share of the run: see the
     module doc); ``delta_pct`` is that delta in percent of A's run. A function
     absent from a run has zero time there and zero calls (None where that
-    profiler does not count calls).
+    profiler does not count calls). ``total_share_a``/``_b`` are the function's
+    exact cumulative time over its own run (0..1), never read from a call tree.
     """
     pairs = match_functions(a, b) if pairs is None else pairs
     unit = compare_unit(a, b)
     sa, sb = _scale(a, unit), _scale(b, unit)
-    run_a = a.total_s * sa
+    run_a = run_total_s(a) * sa
     absent_calls_a = 0 if _counts_calls(a) else None
     absent_calls_b = 0 if _counts_calls(b) else None
     rows = []
@@ -175,6 +183,8 @@ def diff_functions(a: Profile, b: Profile, pairs: list[tuple[int, int]] | None =
             "line_a": ra.line if ra else None, "line_b": rb.line if rb else None,
             "self_s_a": self_a, "self_s_b": self_b, "delta_s": delta,
             "total_s_a": total_a, "total_s_b": total_b, "total_delta_s": total_b - total_a,
+            "total_share_a": _share_of_run(ra.total_s, a) if ra else 0.0,
+            "total_share_b": _share_of_run(rb.total_s, b) if rb else 0.0,
             "calls_a": ra.calls if ra else absent_calls_a, "calls_b": rb.calls if rb else absent_calls_b,
             "delta_pct": delta / run_a * 100.0 if run_a > 0 else None,
             "status": "changed" if ra and rb else ("removed" if ra else "added"),
@@ -186,7 +196,7 @@ def diff_functions(a: Profile, b: Profile, pairs: list[tuple[int, int]] | None =
 def diff_summary(a: Profile, b: Profile) -> dict:
     """Both runs' totals (each in its own unit) and, where the units agree, delta and ratio b/a."""
     same = a.unit == b.unit
-    ta, tb = a.total_s, b.total_s
+    ta, tb = run_total_s(a), run_total_s(b)
     return {
         "unit": compare_unit(a, b), "unit_a": a.unit, "unit_b": b.unit,
         "total_s_a": ta, "total_s_b": tb,
@@ -217,6 +227,9 @@ class DiffTree:
     self_a: np.ndarray
     self_b: np.ndarray
     delta_s: np.ndarray  # total_b - total_a: > 0 grew, < 0 shrank
+    # Per entry of ``functions``: its exact cumulative time over its own run (0..1; 0 where absent).
+    func_share_a: np.ndarray | None = None
+    func_share_b: np.ndarray | None = None
 
     @property
     def base_s(self) -> np.ndarray:
@@ -263,7 +276,8 @@ def diff_tree(a: Profile, b: Profile, pairs: list[tuple[int, int]] | None = None
             union_a[ia] = u
         if ib >= 0:
             union_b[ib] = u
-    sides = (_Side(a, union_a, _scale(a, unit)), _Side(b, union_b, _scale(b, unit)))
+    # The tree is drawn in shares of each tree's root, so both roots are 1.0 when compared as shares.
+    sides = (_Side(a, union_a, _scale(a, unit, a.total_s)), _Side(b, union_b, _scale(b, unit, b.total_s)))
     n_codes = len(pairs) + 1
     parent, func, level_start = [np.array([-1])], [np.array([-1])], [0, 1]
     next_id = 1
@@ -301,8 +315,10 @@ def diff_tree(a: Profile, b: Profile, pairs: list[tuple[int, int]] | None = None
         size=size[at].astype(np.int32),
     )
     functions = [b.functions[ib] if ib >= 0 else a.functions[ia] for ia, ib in pairs]
+    share_a = np.array([_share_of_run(a.functions[ia].total_s, a) if ia >= 0 else 0.0 for ia, _ in pairs])
+    share_b = np.array([_share_of_run(b.functions[ib].total_s, b) if ib >= 0 else 0.0 for _, ib in pairs])
     return DiffTree(tree, functions, unit, total_a[at], total_b[at], self_a[at], self_b[at],
-                    total_b[at] - total_a[at])
+                    total_b[at] - total_a[at], share_a, share_b)
 
 
 def _group_starts(p: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from gpuprof_gui.core import diff as dm
 from gpuprof_gui.core.flame import build_layout
-from gpuprof_gui.core.fmt import format_count, format_time, short_path
+from gpuprof_gui.core.fmt import format_count, format_pct, format_time, short_path
 from gpuprof_gui.core.model import Profile
 from gpuprof_gui.ui.flame_canvas import FlameCanvas
 from gpuprof_gui.ui.palette import current_palette, is_dark_fill, label_colour_on
@@ -31,7 +31,14 @@ GROWN = ("#fddbc7", "#f4a582", "#d6604d", "#b2182b")
 NEUTRAL_LIGHT, NEUTRAL_DARK = "#e3e3e3", "#5c5c5c"
 assert len(SHRUNK) == len(GROWN) == len(dm.DIFF_LEVELS)
 
-COLUMNS = ("function", "change", "self A", "self B", "calls A", "calls B", "status", "location")
+COLUMNS = ("function", "change", "self A", "self B", "total A", "total B", "calls A", "calls B", "status",
+           "location")
+COLUMN_TIPS = {
+    "total A": "Time in the function over all its calls, as a share of run A "
+               "(exact: the profiler's per-function total, recursion counted once)",
+    "total B": "Time in the function over all its calls, as a share of run B "
+               "(exact: the profiler's per-function total, recursion counted once)",
+}
 
 
 def diff_colours(dark: bool) -> tuple[str, ...]:
@@ -47,6 +54,10 @@ def _signed_time(x: float, unit: str) -> str:
 
 def _amount(x: float, unit: str) -> str:
     return format_time(x) if unit == "s" else f"{x * 100:.2f}%"
+
+
+def _pct(fraction: float) -> str:
+    return format_pct(100.0 * float(fraction))
 
 
 class DiffFlameCanvas(FlameCanvas):
@@ -92,6 +103,9 @@ class DiffFlameCanvas(FlameCanvas):
         lines.append(f"A {_amount(a, d.unit)} → B {_amount(b, d.unit)}")
         change = "only in B" if a == 0 and b > 0 else "only in A" if b == 0 and a > 0 else f"{rel * 100:+.0f}%"
         lines.append(f"change {_signed_time(delta, d.unit)} ({change})")
+        if func >= 0 and d.func_share_a is not None and d.func_share_b is not None:
+            # The frame is one call path; the function's exact total over all of them, as the table has it.
+            lines.append(f"all paths: A {_pct(d.func_share_a[func])} → B {_pct(d.func_share_b[func])} of run")
         return "\n".join(lines)
 
 
@@ -130,6 +144,9 @@ class ComparePanel(QWidget):
         self.canvas = DiffFlameCanvas(self)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for col, name in enumerate(COLUMNS):
+            if name in COLUMN_TIPS:
+                self.table.horizontalHeaderItem(col).setToolTip(COLUMN_TIPS[name])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
@@ -216,6 +233,8 @@ class ComparePanel(QWidget):
                 _NumberItem(_signed_time(row["delta_s"], unit), abs(row["delta_s"])),
                 _NumberItem(_amount(row[self_a_key], unit), row[self_a_key]),
                 _NumberItem(_amount(row[self_b_key], unit), row[self_b_key]),
+                _NumberItem(_pct(row.get("total_share_a", 0.0)), row.get("total_share_a", 0.0)),
+                _NumberItem(_pct(row.get("total_share_b", 0.0)), row.get("total_share_b", 0.0)),
                 _NumberItem(format_count(row.get("calls_a")), row.get("calls_a") or 0),
                 _NumberItem(format_count(row.get("calls_b")), row.get("calls_b") or 0),
                 QTableWidgetItem(status),
