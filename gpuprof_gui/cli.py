@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 
-from gpuprof_gui.protocol import STACKS_SUFFIX
+from gpuprof_gui.protocol import PROFILERS, STACKS_SUFFIX
 from gpuprof_gui.workers.runner import RunOutcome, RunSpec, open_profile_safely, run_profile
 
 # Exit statuses of `gpuprof` itself (the script's own nonzero status is passed on).
@@ -85,7 +85,10 @@ def build_parser(extensions: list | None = None
                             epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     prof.add_argument("script", help="the Python script to run")
     prof.add_argument("args", nargs="*", help="arguments for the script (put options after --)")
-    prof.add_argument("--profiler", choices=("cprofile", "scalene"), default="cprofile")
+    prof.add_argument("--profiler", choices=PROFILERS, default="cprofile",
+                      help="cprofile: exact counts and times; scalene: lines, memory; "
+                           "py-spy: sampled real stacks, child processes")
+    prof.add_argument("--native", action="store_true", help="py-spy: native (C/C++) frames too")
     prof.add_argument("--cpu-only", action="store_true", help="Scalene: skip memory profiling")
     prof.add_argument("--timeout", type=float, metavar="S", help="stop the script after S seconds")
     prof.add_argument("--output", metavar="PATH", help="keep the raw profile (.prof or Scalene .json) here")
@@ -206,7 +209,7 @@ def _raise_interrupt(signum: int, frame) -> None:
 
 def cmd_profile(ns: argparse.Namespace, script_args: list[str]) -> int:
     spec = RunSpec(script=ns.script, args=[*ns.args, *script_args], profiler=ns.profiler,
-                   timeout_s=ns.timeout, scalene_cpu_only=ns.cpu_only)
+                   timeout_s=ns.timeout, scalene_cpu_only=ns.cpu_only, pyspy_native=ns.native)
     preload = _preload_analysis()
     # The worker runs in its own session: a `kill` or a closed terminal reaches only
     # us, so treat them like Ctrl-C, which the runner turns into a clean cancel.

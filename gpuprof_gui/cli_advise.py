@@ -17,6 +17,8 @@ import sys
 import threading
 from datetime import datetime, timezone
 
+from gpuprof_gui.protocol import PROFILERS
+
 VERB = "advise"
 EXIT_OK = 0  # an answer was printed (GPU figures may be null without a GPU; the notes say why)
 EXIT_SCRIPT_FAILED = 1  # an answer was printed, but the script did not finish normally: its profile is partial
@@ -64,7 +66,7 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("--calls", type=_count, help="calls to FUNCTION per run (default: counted by the profile)")
     p.add_argument("--bytes-per-call", type=_amount, metavar="B",
                    help="bytes crossing PCIe per call (default: the candidate's inputs and output)")
-    p.add_argument("--profiler", choices=("cprofile", "scalene"), default="cprofile")
+    p.add_argument("--profiler", choices=PROFILERS, default="cprofile")
     p.add_argument("--timeout", type=float, metavar="S", help="stop the script after S seconds")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument("--save", metavar="SESSION.json",

@@ -14,6 +14,9 @@ from typing import Any
 
 PROTOCOL_VERSION = 1
 
+PROFILERS = ("cprofile", "scalene", "py-spy")
+"""The profilers a run can use (the worker's ``--profiler`` choices)."""
+
 STACKS_SUFFIX = ".stacks"
 """The profile worker saves the sampled stacks of a cProfile run beside its
 dump as ``<dump>.stacks`` (py-spy's raw format); the importer reads them there."""

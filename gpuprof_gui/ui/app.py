@@ -11,6 +11,8 @@ import argparse
 import os
 import sys
 
+from gpuprof_gui.protocol import PROFILERS
+
 SCREENSHOT_ENV = "GPUPROF_SCREENSHOT"
 SCREENSHOT_SETTLE_MS = 300
 """After results arrive, let layouts settle and the flame graph paint before grabbing."""
@@ -23,7 +25,7 @@ LAB_SETTLE_MS = 2000
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="gpuprof gui", description="Open the gpuprof-gui window.")
     parser.add_argument("path", nargs="?", help="a Python script to load, or a profile or session file to open")
-    parser.add_argument("--profiler", choices=("cprofile", "scalene"), help="profiler for runs")
+    parser.add_argument("--profiler", choices=PROFILERS, help="profiler for runs")
     parser.add_argument("--run", action="store_true", help="profile the script at once")
     parser.add_argument("--timeout", type=float, metavar="S", help="stop the script after S seconds")
     parser.add_argument("--screenshot", metavar="PNG",

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from gpuprof_gui.ui.theme import set_view_font
 
-PROFILERS = (("cProfile", "cprofile"), ("Scalene", "scalene"))
+PROFILERS = (("cProfile", "cprofile"), ("Scalene", "scalene"), ("py-spy", "py-spy"))
 ELAPSED_ROOM = "0000.0 s "  # the elapsed label is this wide, so the bar does not jump as it counts
 
 

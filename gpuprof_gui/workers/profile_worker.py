@@ -1,7 +1,7 @@
 """Profile worker: runs one script under cProfile or Scalene and reports on the channel.
 
     python -m gpuprof_gui.workers.profile_worker --channel-fd N \
-        --profiler cprofile|scalene --output-dir DIR [--cpu-only] SCRIPT [-- ARGS...]
+        --profiler cprofile|scalene|py-spy --output-dir DIR [--cpu-only] [--native] SCRIPT [-- ARGS...]
 
 Protocol: ``hello``, then either ``error`` (the script could not start; the
 worker exits with that :class:`ExitCode`) or ``result`` (the worker exits 0;
@@ -24,7 +24,7 @@ import tokenize
 import traceback
 import types
 
-from gpuprof_gui.protocol import CHANNEL_FD_ARG, STACKS_SUFFIX, ExitCode, MsgType
+from gpuprof_gui.protocol import CHANNEL_FD_ARG, PROFILERS, STACKS_SUFFIX, ExitCode, MsgType
 from gpuprof_gui.workers._channel import Channel, WorkerArgParser, serve
 from gpuprof_gui.workers.stack_sampler import StackSampler
 
@@ -51,6 +51,9 @@ PROFILE_JSON_NAME = "profile.json"
 SCALENE_DEFAULT_OUTPUT = "scalene-profile.json"
 
 SAMPLER_LOG_NAME = "py-spy.log"
+SAMPLES_ENV = "GPUPROF_CALL_PATH_SAMPLES"
+"""Set to 0 to run cProfile without the sampled stacks that split its call paths
+(benchmarks/call_paths.py measures their overhead this way)."""
 
 CHILDREN_NOTE = (
     "Child processes of the script used {cpu} of CPU that cProfile did not see (it profiles "
@@ -76,9 +79,10 @@ class _Cancelled(BaseException):
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = WorkerArgParser(prog="gpuprof_gui.workers.profile_worker")
     parser.add_argument(CHANNEL_FD_ARG, dest="channel_fd", type=int, required=True)
-    parser.add_argument("--profiler", choices=("cprofile", "scalene"), default="cprofile")
+    parser.add_argument("--profiler", choices=PROFILERS, default="cprofile")
     parser.add_argument("--output-dir", required=True)
     parser.add_argument("--cpu-only", action="store_true", help="Scalene: CPU only")
+    parser.add_argument("--native", action="store_true", help="py-spy: native frames too")
     parser.add_argument("script")
     parser.add_argument("args", nargs=argparse.REMAINDER)
     ns = parser.parse_args(argv)
@@ -303,7 +307,7 @@ class CProfileRun:
         signal.signal(signal.SIGTERM, self._on_sigterm)
         os._exit = self._os_exit
         os.register_at_fork(after_in_child=self._in_forked_child)
-        self.sampling = self.sampler.start()
+        self.sampling = os.environ.get(SAMPLES_ENV, "1") != "0" and self.sampler.start()
         sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
         status, exit_code, exc_line, tb_text = "finished", 0, None, None
         self.t0 = time.perf_counter()
@@ -489,6 +493,10 @@ def _profile(args: argparse.Namespace, channel: Channel) -> int:
         return ExitCode.PROFILER_FAILED
     if args.profiler == "scalene":
         return run_scalene(script, args.args, args.output_dir, args.cpu_only, channel)
+    if args.profiler == "py-spy":
+        from gpuprof_gui.workers.pyspy_run import run_pyspy
+
+        return run_pyspy(script, args.args, args.output_dir, args.native, channel)
     import faulthandler
 
     faulthandler.enable()  # a segfault in native code prints the Python stack to stderr

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from gpuprof_gui import protocol
-from gpuprof_gui.protocol import CHANNEL_FD_ARG, ExitCode, LineDecoder, MsgType
+from gpuprof_gui.protocol import CHANNEL_FD_ARG, PROFILERS, ExitCode, LineDecoder, MsgType
 
 # Time between SIGTERM and SIGKILL: enough for cProfile to marshal a large
 # profile (~0.2 s for 100k entries) and for Scalene to write its JSON
@@ -59,6 +59,7 @@ class RunSpec:
     timeout_s: float | None = None
     output_dir: str | None = None  # where the raw profile goes; None: a new temp folder
     scalene_cpu_only: bool = False  # Scalene without memory profiling (faster)
+    pyspy_native: bool = False  # py-spy: native (C/C++) frames too
 
 
 @dataclass
@@ -85,6 +86,8 @@ def worker_argv(spec: RunSpec, channel_fd: int, output_dir: str) -> list[str]:
             "--output-dir", os.path.abspath(output_dir)]
     if spec.scalene_cpu_only:
         argv.append("--cpu-only")
+    if spec.pyspy_native:
+        argv.append("--native")
     return argv + [os.path.abspath(spec.script), "--", *spec.args]
 
 
@@ -379,9 +382,9 @@ def run_profile(spec: RunSpec, on_stdout: Callback = None, on_stderr: Callback =
     """Profile ``spec`` in a worker process; script output goes to the callbacks as raw bytes."""
     output_dir = spec.output_dir or tempfile.mkdtemp(prefix="gpuprof-")
     tracker = OutcomeTracker(spec.profiler, spec.timeout_s, output_dir)
-    if spec.profiler not in ("cprofile", "scalene"):
+    if spec.profiler not in PROFILERS:
         return tracker._outcome("could_not_start", f"Unknown profiler {spec.profiler!r}; "
-                                "choose cprofile or scalene.", 0.0, profile_path=None)
+                                f"choose one of {', '.join(PROFILERS)}.", 0.0, profile_path=None)
     return supervise(lambda fd: worker_argv(spec, fd, output_dir), tracker, env=worker_env(spec.env), cwd=spec.cwd,
                      on_stdout=on_stdout, on_stderr=on_stderr, cancel=cancel,
                      timeout_s=spec.timeout_s)
