@@ -44,7 +44,7 @@ class FlameRow:
     node: np.ndarray  # int32 tree node id
     func: np.ndarray  # int32 function id
     bucket: np.ndarray  # int16 colour bucket, stable per file/module
-    exact: np.ndarray  # bool, False where the time is an estimate
+    exact: np.ndarray  # bool, False where the time is an estimate that no sampled stacks back (hatched)
 
     def __len__(self) -> int:
         return int(self.start.shape[0])
@@ -183,7 +183,7 @@ def build_layout(
                 node=idx.astype(np.int32),
                 func=tree.func[idx],
                 bucket=buckets[idx],
-                exact=tree.exact[idx],
+                exact=tree.exact[idx] if tree.samples is None else tree.exact[idx] | (tree.samples[idx] >= WELL_BACKED_SAMPLES),
             )
         )
     return FlameLayout(rows, total, start, width, tree.depth, kept)
@@ -267,6 +267,15 @@ def match_share(tree: CallTree, node_mask: np.ndarray) -> float:
 
 
 ESTIMATED_NOTE = "estimated: proportional attribution (cProfile records only caller→callee pairs)"
+SAMPLED_NOTE = "this path's share of the exact time: from {n} sampled stacks"
+FOLDED_TOOLTIP_MIN_FRACTION = 1e-4
+"""Folded time under 0.01% of the run is not worth a tooltip line."""
+
+WELL_BACKED_SAMPLES = 10
+"""An estimated frame whose split rests on this many real sampled stacks is
+drawn plain, not hatched: at 10 samples the share's sampling error is about
+1/sqrt(10) ~ 30% of the frame, against the proportional guess that can put
+all of it under the wrong caller. Its tooltip still says how many."""
 
 
 def _format_amount(value: float, unit: str) -> str:
@@ -286,11 +295,16 @@ def frame_tooltip_text(profile: Profile, node: int) -> str:
         lines.append(rec.location)
     lines.append(f"total {_format_amount(total, profile.unit)} ({format_pct(share)} of run)")
     lines.append(f"self {_format_amount(float(tree.self_s[node]), profile.unit)}")
+    folded = float(tree.folded_s[node]) if tree.folded_s is not None else 0.0
+    if folded > 0 and run > 0 and folded >= FOLDED_TOOLTIP_MIN_FRACTION * run:
+        lines.append(f"  of which {_format_amount(folded, profile.unit)} in calls drawn inside this frame "
+                     "(recursion folded, or calls too small to draw)")
     if func >= 0 and profile.functions[func].calls is not None:
         lines.append(f"calls {format_count(profile.functions[func].calls)} (all paths)")
     if func >= 0 and has_function_totals(profile):
         # The frame is one path; the function's exact total over all of them is what the table shows.
         lines.append(f"all paths: {function_share(profile, [func]).text()}")
     if not tree.exact[node]:
-        lines.append(ESTIMATED_NOTE)
+        samples = int(tree.samples[node]) if tree.samples is not None else 0
+        lines.append(SAMPLED_NOTE.format(n=format_count(samples)) if samples > 0 else ESTIMATED_NOTE)
     return "\n".join(lines)
