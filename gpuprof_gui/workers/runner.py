@@ -397,16 +397,19 @@ class ConvertOutcome:
     output_path: str | None
 
 
-def convert_untrusted(in_path: str, out_path: str,
-                      timeout_s: float = CONVERT_TIMEOUT_S) -> ConvertOutcome:
-    """Parse ``in_path`` (e.g. a foreign ``.prof``) in the convert worker, writing our JSON."""
+def convert_untrusted(in_path: str, out_path: str, timeout_s: float = CONVERT_TIMEOUT_S,
+                      cancel: threading.Event | None = None) -> ConvertOutcome:
+    """Parse ``in_path`` (e.g. a foreign ``.prof``) in the convert worker, writing ``out_path``.
+
+    ``out_path`` ending in ``.npz``: numpy columns (the fast hand-off); otherwise our JSON.
+    """
     def argv_for_fd(fd: int) -> list[str]:
         return [sys.executable, "-m", "gpuprof_gui.workers.convert_worker", CHANNEL_FD_ARG,
                 str(fd), os.path.abspath(in_path), os.path.abspath(out_path)]
 
     tracker = OutcomeTracker("convert", timeout_s)
     # The worker's own output is not shown: its messages carry everything a user needs.
-    outcome = supervise(argv_for_fd, tracker, env=worker_env(None), timeout_s=timeout_s)
+    outcome = supervise(argv_for_fd, tracker, env=worker_env(None), timeout_s=timeout_s, cancel=cancel)
     if tracker.error is not None:
         return ConvertOutcome(False, str(tracker.error.get("message")), None)
     if tracker.result is not None and outcome.status != "timed_out":
@@ -424,22 +427,19 @@ def open_profile_safely(path: str, trusted: bool = False):
     """A Profile from any supported file; foreign cProfile dumps are parsed in the convert worker.
 
     ``marshal`` (inside pstats) is not safe against malformed input, so an
-    untrusted ``.prof`` is converted to our JSON by a subprocess whose crash or
-    runaway memory cannot hurt the caller. Raises ProfileFormatError.
+    untrusted ``.prof`` is parsed by a subprocess whose crash or runaway memory
+    cannot hurt the caller; a conversion started early for the same file
+    (``gpuprof gui FILE.prof``) is used instead of starting another.
+    Raises ProfileFormatError.
     """
-    import tempfile
-
-    from gpuprof_gui.core.importers import ProfileFormatError, UntrustedFormat, load_profile
-    from gpuprof_gui.core.serialize import load_profile_json
+    from gpuprof_gui.core.importers import UntrustedFormat, load_profile
+    from gpuprof_gui.workers.convert_client import claim_early_conversion, convert_to_profile
 
     try:
         return load_profile(path, trusted=trusted)
     except UntrustedFormat:
         pass
-    with tempfile.TemporaryDirectory(prefix="gpuprof-open-") as tmp:
-        converted = convert_untrusted(path, os.path.join(tmp, "profile.json"))
-        if not converted.ok:
-            raise ProfileFormatError(converted.message)
-        profile = load_profile_json(converted.output_path)
+    early = claim_early_conversion(path)
+    profile = early.profile() if early is not None else convert_to_profile(path)
     profile.source_path = path
     return profile
