@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
+import subprocess
+import sys
 import time
 
 import pytest
@@ -259,3 +262,31 @@ def test_recursion_5000_deep(qtbot, window, tmp_path):
     assert "descend" in names
     assert "depth 5000" in window.console.toPlainText()
     save_shot(window, "recursion")
+
+
+def _gui_screenshot(tmp_path, path) -> subprocess.CompletedProcess:
+    """``gpuprof gui PATH --screenshot``: the command line starts the convert worker before the window."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
+               XDG_CACHE_HOME=str(tmp_path / "cache"), GPUPROF_RUNS_DIR=str(tmp_path / "runs"))
+    env.pop("GPUPROF_SCREENSHOT", None)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(DATA_DIR.parent.parent), env.get("PYTHONPATH", "")) if p)
+    return subprocess.run([sys.executable, "-m", "gpuprof_gui.cli", "gui", str(path), "--screenshot",
+                           str(tmp_path / "shot.png")], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_damaged_prof_on_the_command_line_is_a_plain_error(tmp_path):
+    good = DATA_DIR / "pstats_sample.prof"
+    truncated = tmp_path / "truncated.prof"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    greedy = tmp_path / "greedy.prof"  # passes the sniff; marshal then claims gigabytes
+    greedy.write_bytes(b"{(" + random.Random(1).randbytes(4096))
+    for bad in (truncated, greedy):
+        proc = _gui_screenshot(tmp_path, bad)
+        assert proc.returncode == 1, proc.stderr[-2000:]
+        assert f"Could not open {bad.name}:" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+        assert (tmp_path / "shot.png").is_file()
+    copy = tmp_path / "good.prof"
+    shutil.copyfile(good, copy)
+    proc = _gui_screenshot(tmp_path, copy)
+    assert proc.returncode == 0 and "Opened good.prof" in proc.stderr, proc.stderr[-2000:]

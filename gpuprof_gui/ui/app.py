@@ -70,6 +70,12 @@ def main(argv: list[str] | None = None) -> int:
         print("gpuprof gui: no display found; headless, use: QT_QPA_PLATFORM=offscreen "
               "gpuprof gui SCRIPT --run --screenshot shot.png", file=sys.stderr)
         return 1
+    if args.path and not args.path.endswith(".py") and os.path.isfile(args.path):
+        # A cProfile dump is parsed in the convert worker; start it now, so its start-up and
+        # parse run beside Qt's imports and the window's construction rather than after them.
+        from gpuprof_gui.workers.convert_client import start_early_conversion
+
+        start_early_conversion(args.path)
 
     from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtGui import QGuiApplication
