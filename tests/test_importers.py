@@ -173,7 +173,7 @@ def test_pstats_5000_deep_recursion():
         funcs = [int(tree.func[n]) for n in tree.path(node)]
         pairs = list(zip(funcs, funcs[1:]))
         assert all(pairs.count(p) <= MAX_CYCLE_TURNS for p in pairs)
-    assert int(tree.depth.max()) < 4 * MAX_CYCLE_TURNS
+    assert int(tree.depth.max()) < 10
     _check_tree_invariants(profile)
     # The recursion's time is all there: the root holds the run's total.
     assert tree.total_s[0] == pytest.approx(sum(f.self_s for f in profile.functions), rel=1e-9)
