@@ -21,6 +21,7 @@ def hotspot_rows(profile: Profile) -> list[dict]:
             "total_s": rec.total_s,
             "self_pct": rec.self_s * scale,
             "total_pct": rec.total_s * scale,
+            "reported_pct": rec.reported_pct,  # the profiler's own figure, where it differs
         }
         for idx, rec in enumerate(profile.functions)
     ]

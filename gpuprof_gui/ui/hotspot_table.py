@@ -18,6 +18,9 @@ COL_FUNCTION, COL_LOCATION, COL_CALLS, COL_SELF, COL_TOTAL, COL_PCT = range(len(
 RESIZE_PRECISION_ROWS = 200
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 FUNC_ROLE = Qt.ItemDataRole.UserRole + 2
+REPORTED_TIP = ("The profiler's own function summary says {pct} of run; this table sums the "
+                "function's own lines, which agrees with an exact reference (docs/scalene-functions.md).")
+
 _TOOLTIPS = {
     COL_CALLS: "Number of calls (cProfile). Sampling profilers do not count calls.",
     COL_SELF: "Time spent in the function's own code, callees excluded.",
@@ -111,7 +114,10 @@ class HotspotModel(QAbstractTableModel):
             return row["func"]
         if role == Qt.ItemDataRole.ToolTipRole:
             where = f"{row['file']}:{row['line']}" if row["file"] else "built-in"
-            return f"{row['name']}\n{where}"
+            text = f"{row['name']}\n{where}"
+            if row.get("reported_pct") is not None:
+                text += "\n" + REPORTED_TIP.format(pct=format_pct(row["reported_pct"]))
+            return text
         if role == Qt.ItemDataRole.TextAlignmentRole and col >= COL_CALLS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
