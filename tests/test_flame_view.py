@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QToolTip  # noqa: E402
 from gpuprof_gui.core.flame import layout_for_profile  # noqa: E402
 from gpuprof_gui.core.model import FunctionRecord, Profile, TreeBuilder  # noqa: E402
 from gpuprof_gui.ui.flame_canvas import SELECT_MIN_PX  # noqa: E402
-from gpuprof_gui.ui.flame_view import ESTIMATE_LEGEND, FlamePanel  # noqa: E402
+from gpuprof_gui.core.flame import hatch_legend  # noqa: E402
+from gpuprof_gui.ui.flame_view import FlamePanel  # noqa: E402
 from gpuprof_gui.ui.palette import LIGHT, label_colour_on, relative_luminance  # noqa: E402
 
 FUNCS = [
@@ -227,8 +228,10 @@ def test_search_dims_non_matching_frames_and_reports_share(panel):
 
 
 def test_legend_only_for_estimated_stacks(panel):
-    panel.set_profile(make_profile(stacks_exact=False))
-    assert panel.legend.isVisible() and panel.legend.text() == ESTIMATE_LEGEND
+    estimated = make_profile(stacks_exact=False)
+    panel.set_profile(estimated)
+    assert panel.legend.isVisible() and panel.legend.text() == hatch_legend(estimated)
+    assert "proportional attribution" in panel.legend.text()
     panel.set_profile(make_profile(stacks_exact=True))
     assert not panel.legend.isVisible()
 

@@ -267,6 +267,16 @@ def match_share(tree: CallTree, node_mask: np.ndarray) -> float:
 
 
 ESTIMATED_NOTE = "estimated: proportional attribution (cProfile records only caller→callee pairs)"
+def hatch_legend(profile: Profile) -> str:
+    """What hatched frames mean for this profile ("" when nothing is estimated)."""
+    if profile.stacks_exact:
+        return ""
+    if profile.tree.samples is not None and int(profile.tree.samples.max(initial=0)) > 0:
+        return (f"call paths split by sampled stacks; hatched = fewer than {WELL_BACKED_SAMPLES} samples, "
+                "split in proportion (cProfile records only caller→callee pairs)")
+    return "hatched = estimated by proportional attribution (cProfile records only caller→callee pairs)"
+
+
 SAMPLED_NOTE = "this path's share of the exact time: from {n} sampled stacks"
 FOLDED_TOOLTIP_MIN_FRACTION = 1e-4
 """Folded time under 0.01% of the run is not worth a tooltip line."""

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from gpuprof_gui.core.export_formats import profile_title
-from gpuprof_gui.core.flame import ESTIMATED_NOTE, FlameLayout, frame_tooltip_text, layout_for_profile
+from gpuprof_gui.core.flame import FlameLayout, frame_tooltip_text, hatch_legend, layout_for_profile
 from gpuprof_gui.core.flame_colours import LABEL_ON_DARK_FILL, LABEL_ON_LIGHT_FILL, WARM_FRAMES, is_dark_fill
 from gpuprof_gui.core.fmt import format_count, format_time
 from gpuprof_gui.core.model import Profile
@@ -130,8 +130,8 @@ def flame_svg(profile: Profile, width_px: int = DEFAULT_WIDTH_PX, *, title: str 
     out.append(f'<text x="4" y="17" font-size="{FONT_PX + 3}" font-weight="bold" fill="{colours.text}" '
                f'class="header">{xml_text(heading)} · {xml_text(total)}</text>\n')
     legend = "width = share of the run; hover a frame for its numbers"
-    if not profile.stacks_exact:
-        legend += "; hatched frames are " + ESTIMATED_NOTE
+    if hatch_legend(profile):
+        legend += "; " + hatch_legend(profile)
     out.append(f'<text x="4" y="35" fill="{colours.text}" class="legend">{xml_text(legend)}</text>\n')
     out.append(f'<g transform="translate(0,{HEADER_PX})">\n')
     for depth, row in enumerate(rows):

@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
 from gpuprof_gui.core.export_formats import profile_title
-from gpuprof_gui.core.flame import layout_for_profile
+from gpuprof_gui.core.flame import hatch_legend, layout_for_profile
 from gpuprof_gui.core.fmt import format_count, format_time
 from gpuprof_gui.core.model import Profile
 from gpuprof_gui.ui.flame_canvas import FlameCanvas
@@ -47,7 +47,8 @@ def ensure_application() -> QApplication:
 def _header_text(profile: Profile, title: str) -> str:
     total = profile.total_s
     amount = format_time(total) if profile.unit == "s" else f"{format_count(round(total))} samples"
-    note = "" if profile.stacks_exact else " · hatched = estimated (cProfile records only caller→callee pairs)"
+    legend = hatch_legend(profile)
+    note = f" · {legend}" if legend else ""
     return f"{title} · {profile.profiler} · total {amount}{note}"
 
 

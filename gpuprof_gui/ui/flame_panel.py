@@ -6,14 +6,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from gpuprof_gui.core.flame import FlameLayout, search
+from gpuprof_gui.core.flame import FlameLayout, hatch_legend, search
 from gpuprof_gui.core.model import ROOT, Profile
 from gpuprof_gui.ui.flame_canvas import FlameCanvas
 from gpuprof_gui.ui.theme import PRESENTATION_PT
 
-ESTIMATE_LEGEND = (
-    "hatched = estimated by proportional attribution (cProfile records only caller→callee pairs)"
-)
 BREADCRUMB_HEAD = 1  # crumbs kept at the start of a long focus path ("all" and the first frame)
 BREADCRUMB_TAIL = 5  # crumbs kept at the end; the middle collapses to "…" so the bar fits
 PRESENTATION_UI_FONT_PT = PRESENTATION_PT  # the whole window's projector size (theme.py)
@@ -44,7 +41,7 @@ class FlamePanel(QWidget):
         # Several matches on an estimated tree add how the union was found: wrapped, that text
         # cannot widen the window past a projector's 1024 px (measured 1509 px at 18 pt unwrapped).
         self.match_label.setWordWrap(True)
-        self.legend = QLabel(ESTIMATE_LEGEND, self)
+        self.legend = QLabel("", self)
         self.legend.setWordWrap(True)
         # The breadcrumb may be long (deep focus, long names); an Ignored
         # horizontal policy lets it clip instead of widening the window.
@@ -87,7 +84,9 @@ class FlamePanel(QWidget):
         """Show ``profile``; pass ``layout`` when it was built off the GUI thread."""
         self.profile = profile
         self.canvas.set_profile(profile, layout)
-        self.legend.setVisible(profile is not None and not profile.stacks_exact)
+        legend = hatch_legend(profile) if profile is not None else ""
+        self.legend.setText(legend)
+        self.legend.setVisible(bool(legend))
         enabled = profile is not None
         for w in (self.back_button, self.reset_button, self.search_field):
             w.setEnabled(enabled)

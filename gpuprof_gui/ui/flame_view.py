@@ -5,6 +5,6 @@ The drawing widget lives in :mod:`flame_canvas`, the toolbar in
 """
 
 from gpuprof_gui.ui.flame_canvas import EMPTY_TEXT, FlameCanvas
-from gpuprof_gui.ui.flame_panel import ESTIMATE_LEGEND, FlamePanel
+from gpuprof_gui.ui.flame_panel import FlamePanel
 
-__all__ = ["EMPTY_TEXT", "ESTIMATE_LEGEND", "FlameCanvas", "FlamePanel"]
+__all__ = ["EMPTY_TEXT", "FlameCanvas", "FlamePanel"]

@@ -95,7 +95,7 @@ def run_pyspy(script: str, args: list[str], output_dir: str, native: bool, chann
             return ExitCode.PROFILER_FAILED
     profile_path, notes = None, []
     if has_samples:
-        profile_path, note = _convert(raw_path, os.path.join(output_dir, PROFILE_NAME), native, wall_s)
+        profile_path, note = _convert(raw_path, os.path.join(output_dir, PROFILE_NAME), native, wall_s, script)
         if note:
             notes.append(note)
     if cancelled:
@@ -113,7 +113,8 @@ def run_pyspy(script: str, args: list[str], output_dir: str, native: bool, chann
     return ExitCode.OK
 
 
-def _convert(raw_path: str, out_path: str, native: bool, wall_s: float) -> tuple[str | None, str | None]:
+def _convert(raw_path: str, out_path: str, native: bool, wall_s: float,
+             script: str) -> tuple[str | None, str | None]:
     """py-spy's raw stacks -> our profile file (the run is over: heavy imports cost nothing now)."""
     from gpuprof_gui.core.importers import ProfileFormatError
     from gpuprof_gui.core.importers.pyspy_import import import_pyspy
@@ -121,7 +122,7 @@ def _convert(raw_path: str, out_path: str, native: bool, wall_s: float) -> tuple
 
     try:
         with open(raw_path, encoding="utf-8", errors="replace") as fh:
-            profile = import_pyspy(fh.read(), RATE_HZ, native)
+            profile = import_pyspy(fh.read(), RATE_HZ, native, script)
     except ProfileFormatError as exc:
         return None, str(exc)
     profile.wall_s = wall_s

@@ -16,6 +16,7 @@ that sit above the script's ``<module>`` are removed.
 from __future__ import annotations
 
 import math
+import os
 import re
 
 from gpuprof_gui.core.importers._stacks import tree_from_stacks
@@ -36,7 +37,7 @@ NOTE = (
 NATIVE_NOTE = "Native (C/C++) frames are included where py-spy could unwind them."
 
 
-def import_pyspy(text: str, rate_hz: float, native: bool = False) -> Profile:
+def import_pyspy(text: str, rate_hz: float, native: bool = False, script: str | None = None) -> Profile:
     """Build a Profile (seconds = samples / ``rate_hz``) from py-spy's raw output."""
     if not (isinstance(rate_hz, (int, float)) and math.isfinite(rate_hz) and rate_hz > 0):
         raise ProfileFormatError("The py-spy sampling rate is missing or invalid.")
@@ -53,7 +54,7 @@ def import_pyspy(text: str, rate_hz: float, native: bool = False) -> Profile:
             continue
         if not stack or not math.isfinite(count) or count <= 0:
             continue
-        frames = _own_frames(stack.split(";"))
+        frames = _own_frames(stack.split(";"), script)
         if not frames:
             continue
         path = []
@@ -93,7 +94,7 @@ def import_pyspy(text: str, rate_hz: float, native: bool = False) -> Profile:
                    stacks_exact=True, notes=notes)
 
 
-def _own_frames(frames: list[str]) -> list[tuple[str, str, int]]:
+def _own_frames(frames: list[str], script: str | None = None) -> list[tuple[str, str, int]]:
     """One stack's frames from its own process marker down, launcher frames removed."""
     start = 0
     for i, frame in enumerate(frames):
@@ -111,17 +112,25 @@ def _own_frames(frames: list[str]) -> list[tuple[str, str, int]]:
         skipping = False
         out.append((name, file, line))
     if match:
-        cmd = _short_command(match.group("cmd"))
-        out.insert(0, (f"process {match.group('pid')}: {cmd}", "", 0))
+        cmd = _short_command(match.group("cmd"), script)
+        out.insert(0, (f"process {match.group('pid')}: {cmd}".rstrip(": "), "", 0))
     return out
 
 
-def _short_command(cmd: str) -> str:
-    """The command line without the launcher and its status file: ``python script.py args``."""
-    parts = cmd.split(" ")
-    for i, part in enumerate(parts):
-        if part.endswith("pyspy_target.py") and len(parts) > i + 2:
-            parts = [parts[0], *parts[i + 2:]]
+def _short_command(cmd: str, script: str | None) -> str:
+    """The command line without the launcher's own arguments: ``python3 pool.py args``.
+
+    py-spy cannot always read a process's command line (it shows ``""``);
+    the script's name stands in for it then.
+    """
+    tokens = [t for t in cmd.split(" ") if t]
+    for i, tok in enumerate(tokens):
+        if tok.endswith("pyspy_target.py"):
+            j = i + 1
+            while j < len(tokens) and tokens[j] in ("--stdout-fd", "--stderr-fd"):
+                j += 2
+            tokens = tokens[:1] + tokens[j + 1:]  # the status file follows the options
             break
-    text = " ".join(parts)
+    shown = [os.path.basename(t) if k == 0 or t.endswith(".py") else t for k, t in enumerate(tokens)]
+    text = " ".join(shown) or (os.path.basename(script) if script else "")
     return text if len(text) <= CMD_MAX_CHARS else text[: CMD_MAX_CHARS - 1] + "…"
