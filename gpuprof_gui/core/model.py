@@ -147,6 +147,9 @@ class TreeBuilder:
         self._depth.append(self._depth[parent] + 1)
         return len(self._parent) - 1
 
+    def total_of(self, node: int) -> float:
+        return self._total[node]
+
     def set_root_total(self, total_s: float) -> None:
         self._total[0] = total_s
 

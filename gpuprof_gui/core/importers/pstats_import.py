@@ -401,7 +401,7 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
     pairs: list[tuple[int, int]] = []
     on_path: dict[int, int] = {}
     pair_on_path: dict[tuple[int, int], int] = {}
-    ancestor_total: dict[int, list[float]] = {}  # func -> totals of its instances on the path
+    path_nodes: list[int] = []  # the nodes of ``path``
     depth_of = [0]  # depth of each built node, to trim ``path``
     while todo:
         if len(builder) >= MAX_NODES:
@@ -410,9 +410,8 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
         func, total, parent, exact, tau, n_samples = todo.pop()
         depth = depth_of[parent]
         while len(path) > depth:
-            gone = path.pop()
-            _drop(on_path, gone)
-            ancestor_total[gone].pop()
+            _drop(on_path, path.pop())
+            path_nodes.pop()
             _drop(pair_on_path, pairs.pop())
         caller = path[-1] if path else -1
         reentered = func in on_path
@@ -427,9 +426,10 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
         path.append(func)
         pairs.append((caller, func))
         on_path[func] = on_path.get(func, 0) + 1
-        ancestor_total.setdefault(func, []).append(total)
+        path_nodes.append(node)
         pair_on_path[(caller, func)] = pair_on_path.get((caller, func), 0) + 1
         kids: list[tuple[int, float, int, int, bool]] = []
+        proportional = False  # kids straight from the edge list: heaviest first
         if tau >= 0:
             n_tau = trie.count[tau]
             seen = set()
@@ -462,19 +462,18 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
         elif tau <= -2:  # a C function whose Python callees the samples show under its caller
             kids = _kids_through_c(func, trie, -2 - tau, edge, first_pair, callees[func], scale)
         elif reentered:
-            kids, own = _reentered_kids(func, total, callees[func], self_tt[func], pair_on_path, ancestor_total,
+            drawn_on_path = {path[i]: builder.total_of(path_nodes[i]) for i in range(len(path) - 1)}
+            kids, own = _reentered_kids(func, total, callees[func], self_tt[func], pair_on_path, drawn_on_path,
                                         edge.get((caller, func), 0.0))
         else:
             heavy = bisect_right(neg_edge[func], -min_s / scale) if scale > 0 else 0
-            # A call already on the path MAX_CYCLE_TURNS times is a cycle cut
-            # short: its time stays in this frame, marked folded.
-            kids = [
-                (g, t * scale, -1, 0, True)
-                for g, t in callees[func][:heavy]
-                if pair_on_path.get((func, g), 0) < MAX_CYCLE_TURNS
-            ]
+            # ``func`` is not on its own path, so none of its calls is either:
+            # a callee that is (a cycle) is met again below, as a re-entered instance.
+            kids = [(g, t * scale, -1, 0, True) for g, t in callees[func][:heavy]]
+            proportional = True
         kids_exact = exact and abs(scale - 1.0) <= _SCALE_EXACT_REL
-        _settle(builder, node, total, own, kids, kids_exact, min_s, todo, node_self, node_folded, tau != -1)
+        _settle(builder, node, total, own, kids, kids_exact, min_s, todo, node_self, node_folded, tau != -1,
+                proportional)
     return False
 
 
@@ -498,7 +497,7 @@ def _kids_through_c(func, trie, tau, edge, first_pair, callees, scale):
     return kids
 
 
-def _reentered_kids(func, total, callees, own_tt, pair_on_path, ancestor_total, entered=0.0):
+def _reentered_kids(func, total, callees, own_tt, pair_on_path, drawn_on_path, entered=0.0):
     """Children of a function met again on its own path (a cycle), and its own time there.
 
     cProfile counts an edge's time once per outermost call, so the inner
@@ -512,8 +511,8 @@ def _reentered_kids(func, total, callees, own_tt, pair_on_path, ancestor_total, 
     for g, t in callees:
         if pair_on_path.get((func, g), 0) >= MAX_CYCLE_TURNS:
             continue
-        drawn = ancestor_total.get(g)
-        weights.append((g, t, max(t - drawn[-1], 0.0) if drawn else t))
+        drawn = drawn_on_path.get(g)
+        weights.append((g, t, max(t - drawn, 0.0) if drawn is not None else t))
     left = math.fsum(w for _, _, w in weights)
     if left <= _SCALE_EXACT_REL * total:  # nothing beyond the outer calls: keep the plain mix
         weights = [(g, t, t) for g, t, _ in weights]
@@ -533,45 +532,57 @@ def _reentered_kids(func, total, callees, own_tt, pair_on_path, ancestor_total, 
 
 
 def _settle(builder, node, total, own, kids, kids_exact, min_s, todo, node_self, node_folded,
-            sampled: bool = False) -> None:
+            sampled: bool = False, ordered: bool = False) -> None:
     """Fit ``kids`` into ``node``, set its conserved self time, queue the kids.
 
     ``own`` is the function's own time expected on this path (its self time in
     proportion). On a ``sampled`` path the samples placed the children, and
     what they leave is the frame's own time; only calls too small to draw
-    count as folded there.
+    count as folded there. ``ordered``: ``kids`` come heaviest first already.
     """
     if sampled:
         own = 0.0
-    kid_sum = math.fsum(k[1] for k in kids)
+    kid_sum = sum([k[1] for k in kids])
     room = max(total - own, 0.0)
     # cProfile's own timer rounding lets callees sum a hair over their caller's
     # time; only a real over-count makes the children's times estimates.
     if kid_sum <= room * (1.0 + SHRINK_EXACT_REL):
-        shrink = min(1.0, room / kid_sum) if kid_sum > 0 else 1.0
-        fitted = [(g, t * shrink, tau, n, kids_exact and full) for g, t, tau, n, full in kids]
+        shrink = room / kid_sum if kid_sum > room else 1.0
+        queued = [(g, t * shrink, node, kids_exact and full, tau, n)
+                  for g, t, tau, n, full in kids if t * shrink >= min_s and t > 0]
     else:
         # Over-subscribed: the function recurses through its callees, so their
         # edge times also count calls made by its inner instances. The heaviest
         # callee keeps its time first (``exec`` -> the script's <module> holds
         # the whole run; the modules it imports ran inside that, not beside it).
-        fitted, left = [], room
-        for g, t, tau, n, _full in sorted(kids, key=lambda k: (-k[1], k[0])):
+        queued, left, ordered = [], room, True
+        for g, t, tau, n, _full in sorted(kids, key=_heaviest_first):
             t = min(t, left)
             left -= t
-            fitted.append((g, t, tau, n, False))
-    drawn = [k for k in fitted if k[1] >= min_s and k[1] > 0]
-    drawn.sort(key=lambda k: (k[1], -k[0]))  # popped heaviest first
-    self_s = max(total - math.fsum(k[1] for k in drawn), 0.0)
-    if sampled:
-        folded = min(self_s, math.fsum(k[1] for k in fitted if not (k[1] >= min_s and k[1] > 0)))
+            if t >= min_s and t > 0:
+                queued.append((g, t, node, False, tau, n))
+    if ordered:
+        queued.reverse()  # popped heaviest first
+    elif len(queued) > 1:
+        queued.sort(key=_push_order)
+    drawn_s = sum([k[1] for k in queued])
+    self_s = max(total - drawn_s, 0.0)
+    if sampled:  # what the samples put here but was too small to draw
+        folded = min(self_s, max(min(kid_sum, room) - drawn_s, 0.0))
     else:
         folded = max(self_s - own, 0.0)
     node_self[node] = self_s
     node_folded[node] = folded
     builder.set_self(node, self_s, folded if folded > FOLDED_MIN_REL * total else 0.0)
-    for g, t, tau, n, exact in drawn:
-        todo.append((g, t, node, exact, tau, n))
+    todo.extend(queued)
+
+
+def _heaviest_first(kid: tuple) -> tuple:
+    return -kid[1], kid[0]
+
+
+def _push_order(queued: tuple) -> tuple:
+    return queued[1], -queued[0]
 
 
 def _fold_unbuilt(builder, todo, node_self, node_folded) -> None:
