@@ -232,6 +232,16 @@ def test_pool_children_are_said_and_do_not_inherit_the_worker(tmp_path):
     assert not any(f.name == "burn" for f in profile.functions)
 
 
+def test_forked_children_run_without_the_profiler_or_the_worker_signal_handler(tmp_path):
+    out = bytearray()
+    outcome = run_profile(RunSpec(str(PROGRAMS / "child_state.py"), output_dir=str(tmp_path / "run")),
+                          on_stdout=out.extend)
+    assert outcome.ok, outcome.message
+    rows = [json.loads(line) for line in bytes(out).decode().splitlines() if line.startswith("{")]
+    assert len(rows) == 4
+    assert all(row == {"profiler": False, "sigterm": True} for row in rows), rows
+
+
 def test_subprocess_children_are_said(tmp_path):
     outcome, _err = _worker_run(tmp_path, PROGRAMS / "subprocess_work.py")
     assert outcome.ok, outcome.message
