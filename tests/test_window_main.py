@@ -190,3 +190,29 @@ def test_flame_search_filters_the_table(qtbot, window, examples_dir):
     assert "match" in window.flame.match_label.text()
     window.flame.search_field.clear()
     assert window.table.model().rowCount() > 3
+
+
+def test_py_spy_run_shows_each_child_process_and_cprofile_says_children_were_missed(qtbot, window):
+    from gpuprof_gui.workers.stack_sampler import find_py_spy
+
+    if find_py_spy() is None:
+        pytest.skip("py-spy is not installed")
+    script = os.path.join(os.path.dirname(__file__), "scripts", "callpaths", "pool_work.py")
+    bar = window.run_bar
+    bar.set_profiler("cprofile")
+    assert not bar.native_check.isVisibleTo(bar)
+    outcome = run_script(qtbot, window, script, [], profiler="cprofile", timeout_ms=60_000, wait_profile=True)
+    assert outcome.status == "finished", outcome.message
+    # The parent only waited: the status bar says the children were not profiled, and what to use.
+    assert "Child processes of the script used" in window.status_text()
+    assert "py-spy" in window.status_text()
+    bar.set_profiler("py-spy")
+    assert bar.native_check.isVisibleTo(bar) and not bar.native
+    outcome = run_script(qtbot, window, script, [], profiler="py-spy", timeout_ms=60_000, wait_profile=True)
+    assert outcome.status == "finished", outcome.message
+    prof = window.loaded.profile
+    assert prof.profiler == "py-spy"
+    roots = [prof.functions[int(prof.tree.func[n])].name for n in range(1, len(prof.tree)) if prof.tree.parent[n] == 0]
+    assert sum(1 for r in roots if r.startswith("process ") and r.endswith("pool_work.py")) >= 2, roots
+    assert any(r == "burn" for r in _function_names(window))
+    save_shot(window, "py_spy_pool")

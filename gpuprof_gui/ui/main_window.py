@@ -233,7 +233,7 @@ class MainWindow(QMainWindow):
             return
         script = os.path.abspath(os.path.expanduser(script))
         out_dir = window_state.new_run_dir(script)
-        spec = RunSpec(script=script, args=args, profiler=self.run_bar.profiler,
+        spec = RunSpec(script=script, args=args, profiler=self.run_bar.profiler, pyspy_native=self.run_bar.native,
                        cwd=os.path.dirname(script) if os.path.isdir(os.path.dirname(script)) else None,
                        timeout_s=self.run_bar.timeout_s, output_dir=out_dir)
         # A previous run's profile still loading would land in the middle of this run.

@@ -7,6 +7,7 @@ import shlex
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
@@ -46,7 +47,12 @@ class RunBar(QWidget):
         for label, key in PROFILERS:
             self.profiler_combo.addItem(label, key)
         self.profiler_combo.setToolTip("cProfile: exact per-function times and call counts.\n"
-                                       "Scalene: sampled per-line CPU (Python/native/system) and true stacks.")
+                                       "Scalene: sampled per-line CPU (Python/native/system), memory, true stacks.\n"
+                                       "py-spy: sampled true stacks of the script and of every child process.")
+        self.native_check = QCheckBox("native")
+        self.native_check.setToolTip("py-spy: include native (C/C++) frames, where py-spy can unwind them")
+        self.profiler_combo.currentIndexChanged.connect(self._profiler_changed)
+        self._profiler_changed()
         self.timeout_spin = QDoubleSpinBox()
         self.timeout_spin.setRange(0, 24 * 3600)
         self.timeout_spin.setDecimals(0)
@@ -68,6 +74,7 @@ class RunBar(QWidget):
         layout.addWidget(QLabel("Args:"))
         layout.addWidget(self.args_edit, 2)
         layout.addWidget(self.profiler_combo)
+        layout.addWidget(self.native_check)
         layout.addWidget(self.timeout_spin)
         layout.addWidget(run_button)
         layout.addWidget(cancel_button)
@@ -92,6 +99,14 @@ class RunBar(QWidget):
     def profiler(self) -> str:
         return str(self.profiler_combo.currentData())
 
+    @property
+    def native(self) -> bool:
+        """py-spy only: native frames too."""
+        return self.profiler == "py-spy" and self.native_check.isChecked()
+
+    def _profiler_changed(self, *_args) -> None:
+        self.native_check.setVisible(self.profiler == "py-spy")
+
     def set_profiler(self, key: str) -> None:
         index = self.profiler_combo.findData(key)
         if index >= 0:
@@ -102,7 +117,7 @@ class RunBar(QWidget):
         return self.timeout_spin.value() or None
 
     def set_running(self, running: bool) -> None:
-        for w in (self.script_edit, self.args_edit, self.profiler_combo, self.timeout_spin):
+        for w in (self.script_edit, self.args_edit, self.profiler_combo, self.native_check, self.timeout_spin):
             w.setEnabled(not running)
 
     def set_elapsed(self, seconds: float | None) -> None:
