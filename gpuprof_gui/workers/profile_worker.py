@@ -17,14 +17,19 @@ import builtins
 import io
 import os
 import signal
-import subprocess
 import sys
 import time
 import tokenize
 import traceback
 import types
 
-from gpuprof_gui.protocol import CHANNEL_FD_ARG, PROFILERS, STACKS_SUFFIX, ExitCode, MsgType
+from gpuprof_gui.protocol import (
+    CHANNEL_FD_ARG,
+    PROFILERS,
+    STACKS_SUFFIX,
+    ExitCode,
+    MsgType,
+)
 from gpuprof_gui.workers._channel import Channel, WorkerArgParser, serve
 from gpuprof_gui.workers.stack_sampler import StackSampler
 
@@ -43,12 +48,7 @@ ADDED_PATH_ENV = "GPUPROF_WORKER_ADDED_PATH"
 ORIGINAL_PYTHONPATH_ENV = "GPUPROF_WORKER_ORIGINAL_PYTHONPATH"
 
 PROFILE_PROF_NAME = "profile.prof"
-PROFILE_JSON_NAME = "profile.json"
 
-# Scalene also profiles Python child processes of the script; when such a
-# child is stopped early it writes an empty profile under this default name
-# into the working folder. The worker removes it if the run created it.
-SCALENE_DEFAULT_OUTPUT = "scalene-profile.json"
 
 SAMPLER_LOG_NAME = "py-spy.log"
 SAMPLES_ENV = "GPUPROF_CALL_PATH_SAMPLES"
@@ -66,10 +66,6 @@ CHILDREN_NOTE_MIN_S = 0.05
 
 SAMPLER_FAILED_NOTE = "Call paths below two levels are split in proportion: no sampled stacks ({problem})."
 
-SCALENE_EMPTY_NOTE = (
-    "Scalene recorded no samples: the run was too short for it to profile "
-    "(it needs roughly a second of work in the script's own files)."
-)
 
 
 class _Cancelled(BaseException):
@@ -141,6 +137,11 @@ def _die_with_parent() -> None:
         return
     if os.getppid() != ppid:  # it died before prctl took effect
         _orphaned = True
+
+
+def orphaned() -> bool:
+    """Whether the parent has died (the worker then stops its own group)."""
+    return _orphaned
 
 
 def _kill_group_if_orphaned() -> None:
@@ -378,93 +379,6 @@ def _reaped_children_cpu_s() -> float:
     return float(usage.ru_utime + usage.ru_stime)
 
 
-def _scalene_signal(returncode: int) -> int | None:
-    """The signal that ended Scalene's profiling process, if one did.
-
-    Scalene's launcher re-executes itself and then exits with the child's
-    (negative) return code, which the operating system keeps as 256 - signum.
-    """
-    if returncode < 0:
-        return -returncode
-    if returncode > 128 and (256 - returncode) in signal.valid_signals():
-        return 256 - returncode
-    return None
-
-
-def _remove_empty_stray(path: str) -> None:
-    """Delete ``path`` if it is an empty (``{}``) Scalene profile; keep anything else."""
-    try:
-        if os.path.isfile(path) and os.path.getsize(path) < 16:
-            with open(path, "rb") as fh:
-                if fh.read().strip() == b"{}":
-                    os.remove(path)
-    except OSError:
-        pass
-
-
-def run_scalene(script: str, args: list[str], output_dir: str, cpu_only: bool,
-                channel: Channel) -> int:
-    """Run ``scalene run`` as a child in our process group and report its JSON."""
-    import importlib.util
-
-    if importlib.util.find_spec("scalene") is None:
-        channel.error(ExitCode.PROFILER_MISSING, ExitCode.PROFILER_MISSING.message)
-        return ExitCode.PROFILER_MISSING
-    out_path = os.path.join(output_dir, PROFILE_JSON_NAME)
-    cmd = [sys.executable, "-m", "scalene", "run", "-o", out_path]
-    if cpu_only:
-        cmd.append("--cpu-only")
-    cmd += [script, "---", *args]
-    cancelled = []
-    stray_existed = os.path.lexists(SCALENE_DEFAULT_OUTPUT)
-    # Scalene's launcher re-executes itself and would die on SIGTERM at once,
-    # orphaning the profiling process. Started with SIGTERM ignored, the
-    # launcher keeps waiting while the profiling process (which installs its
-    # own SIGTERM handler) writes the partial profile and exits.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    t0 = time.perf_counter()
-    try:
-        proc = subprocess.Popen(cmd, stdin=None, stdout=None, stderr=None)
-    except OSError as exc:
-        channel.error(ExitCode.PROFILER_FAILED, f"{ExitCode.PROFILER_FAILED.message} ({exc})")
-        return ExitCode.PROFILER_FAILED
-    def on_sigterm(signum: int, frame: types.FrameType | None) -> None:
-        cancelled.append(signum)
-        if _orphaned:  # the parent's death reached only us: stop Scalene the usual way
-            try:
-                os.killpg(os.getpgrp(), signal.SIGTERM)
-            except OSError:
-                pass
-
-    signal.signal(signal.SIGTERM, on_sigterm)
-    returncode = proc.wait()
-    wall_s = time.perf_counter() - t0
-    if not stray_existed:
-        _remove_empty_stray(SCALENE_DEFAULT_OUTPUT)
-    notes = []
-    profile_path: str | None = out_path
-    try:
-        with open(out_path, "rb") as fh:
-            head = fh.read(64)
-        if head.strip() in (b"{}", b""):
-            notes.append(SCALENE_EMPTY_NOTE)
-    except OSError:
-        profile_path = None
-    sig = _scalene_signal(returncode) if profile_path is None else None
-    if cancelled:
-        status, exit_code = "cancelled", None
-    elif sig is not None:
-        status, exit_code = "crashed", None
-    else:
-        status, exit_code = ("finished" if returncode == 0 else "exit"), returncode
-    channel.send(
-        MsgType.RESULT, profiler="scalene", profile_path=profile_path,
-        script_exit_code=exit_code, status=status, wall_s=wall_s, exception=None,
-        traceback=None, signal=sig, notes=notes,
-    )
-    return ExitCode.OK
-
-
 def main(argv: list[str] | None = None) -> int:
     _become_group_leader()
     _die_with_parent()
@@ -492,7 +406,9 @@ def _profile(args: argparse.Namespace, channel: Channel) -> int:
                       f"The output folder could not be created: {exc.strerror} ({args.output_dir}).")
         return ExitCode.PROFILER_FAILED
     if args.profiler == "scalene":
-        return run_scalene(script, args.args, args.output_dir, args.cpu_only, channel)
+        from gpuprof_gui.workers.scalene_run import run_scalene
+
+        return run_scalene(script, args.args, args.output_dir, args.cpu_only, channel, orphaned)
     if args.profiler == "py-spy":
         from gpuprof_gui.workers.pyspy_run import run_pyspy
 

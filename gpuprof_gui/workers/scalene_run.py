@@ -1,0 +1,117 @@
+"""Scalene mode of the profile worker: ``scalene run`` as a child in the worker's process group."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import types
+from collections.abc import Callable
+
+from gpuprof_gui.protocol import ExitCode, MsgType
+from gpuprof_gui.workers._channel import Channel
+
+PROFILE_JSON_NAME = "profile.json"
+
+# Scalene also profiles Python child processes of the script; when such a
+# child is stopped early it writes an empty profile under this default name
+# into the working folder. The worker removes it if the run created it.
+SCALENE_DEFAULT_OUTPUT = "scalene-profile.json"
+
+SCALENE_EMPTY_NOTE = (
+    "Scalene recorded no samples: the run was too short for it to profile "
+    "(it needs roughly a second of work in the script's own files)."
+)
+
+
+def _scalene_signal(returncode: int) -> int | None:
+    """The signal that ended Scalene's profiling process, if one did.
+
+    Scalene's launcher re-executes itself and then exits with the child's
+    (negative) return code, which the operating system keeps as 256 - signum.
+    """
+    if returncode < 0:
+        return -returncode
+    if returncode > 128 and (256 - returncode) in signal.valid_signals():
+        return 256 - returncode
+    return None
+
+
+def _remove_empty_stray(path: str) -> None:
+    """Delete ``path`` if it is an empty (``{}``) Scalene profile; keep anything else."""
+    try:
+        if os.path.isfile(path) and os.path.getsize(path) < 16:
+            with open(path, "rb") as fh:
+                if fh.read().strip() == b"{}":
+                    os.remove(path)
+    except OSError:
+        pass
+
+
+def run_scalene(script: str, args: list[str], output_dir: str, cpu_only: bool,
+                channel: Channel, orphaned: Callable[[], bool]) -> int:
+    """Run ``scalene run`` as a child in our process group and report its JSON.
+
+    ``orphaned()`` says whether the worker's parent has died (the worker runs
+    as ``__main__``, so its state is passed in rather than imported).
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("scalene") is None:
+        channel.error(ExitCode.PROFILER_MISSING, ExitCode.PROFILER_MISSING.message)
+        return ExitCode.PROFILER_MISSING
+    out_path = os.path.join(output_dir, PROFILE_JSON_NAME)
+    cmd = [sys.executable, "-m", "scalene", "run", "-o", out_path]
+    if cpu_only:
+        cmd.append("--cpu-only")
+    cmd += [script, "---", *args]
+    cancelled = []
+    stray_existed = os.path.lexists(SCALENE_DEFAULT_OUTPUT)
+    # Scalene's launcher re-executes itself and would die on SIGTERM at once,
+    # orphaning the profiling process. Started with SIGTERM ignored, the
+    # launcher keeps waiting while the profiling process (which installs its
+    # own SIGTERM handler) writes the partial profile and exits.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.Popen(cmd, stdin=None, stdout=None, stderr=None)
+    except OSError as exc:
+        channel.error(ExitCode.PROFILER_FAILED, f"{ExitCode.PROFILER_FAILED.message} ({exc})")
+        return ExitCode.PROFILER_FAILED
+    def on_sigterm(signum: int, frame: types.FrameType | None) -> None:
+        cancelled.append(signum)
+        if orphaned():  # the parent's death reached only us: stop Scalene the usual way
+            try:
+                os.killpg(os.getpgrp(), signal.SIGTERM)
+            except OSError:
+                pass
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    returncode = proc.wait()
+    wall_s = time.perf_counter() - t0
+    if not stray_existed:
+        _remove_empty_stray(SCALENE_DEFAULT_OUTPUT)
+    notes = []
+    profile_path: str | None = out_path
+    try:
+        with open(out_path, "rb") as fh:
+            head = fh.read(64)
+        if head.strip() in (b"{}", b""):
+            notes.append(SCALENE_EMPTY_NOTE)
+    except OSError:
+        profile_path = None
+    sig = _scalene_signal(returncode) if profile_path is None else None
+    if cancelled:
+        status, exit_code = "cancelled", None
+    elif sig is not None:
+        status, exit_code = "crashed", None
+    else:
+        status, exit_code = ("finished" if returncode == 0 else "exit"), returncode
+    channel.send(
+        MsgType.RESULT, profiler="scalene", profile_path=profile_path,
+        script_exit_code=exit_code, status=status, wall_s=wall_s, exception=None,
+        traceback=None, signal=sig, notes=notes,
+    )
+    return ExitCode.OK
