@@ -22,6 +22,7 @@ import re
 from gpuprof_gui.core.importers._stacks import tree_from_stacks
 from gpuprof_gui.core.importers.errors import ProfileFormatError
 from gpuprof_gui.core.importers.folded_import import parse_frame
+from gpuprof_gui.core.importers.sampled_paths import raw_stacks
 from gpuprof_gui.core.model import FunctionRecord, LineRecord, Profile
 
 _PROCESS = re.compile(r'^process (?P<pid>\d+):"(?P<cmd>.*)"$')
@@ -46,15 +47,8 @@ def import_pyspy(text: str, rate_hz: float, native: bool = False, script: str | 
     line_samples: dict[tuple[str, int], float] = {}
     stacks: list[tuple[list[int], float]] = []
     total_samples = 0.0
-    for raw in text.splitlines():
-        stack, _, count_text = raw.strip().rpartition(" ")
-        try:
-            count = float(count_text)
-        except ValueError:
-            continue
-        if not stack or not math.isfinite(count) or count <= 0:
-            continue
-        frames = _own_frames(stack.split(";"), script)
+    for raw_frames, count in raw_stacks(text):
+        frames = _own_frames(raw_frames, script)
         if not frames:
             continue
         path = []

@@ -10,6 +10,7 @@ while it builds the call tree.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 from gpuprof_gui.core.importers.folded_import import parse_frame
 
@@ -20,18 +21,19 @@ def parse_sampled_stacks(text: str) -> list[tuple[list[tuple[str, str, int]], fl
     Lines that are not ``stack count`` are skipped: this is evidence for the
     split, not the profile itself, and a damaged line must not lose the run.
     """
-    out = []
+    return [([parse_frame(f) for f in frames], n) for frames, n in raw_stacks(text)]
+
+
+def raw_stacks(text: str) -> Iterator[tuple[list[str], float]]:
+    """``(frame strings outermost first, count)`` per valid line of py-spy's raw output."""
     for raw in text.splitlines():
         stack, _, count = raw.strip().rpartition(" ")
         try:
             n = float(count)
         except ValueError:
             continue
-        if not stack or not math.isfinite(n) or n <= 0:
-            continue
-        out.append(([parse_frame(f) for f in stack.split(";")], n))
-    return out
-
+        if stack and math.isfinite(n) and n > 0:
+            yield stack.split(";"), n
 
 
 class SampleTrie:
