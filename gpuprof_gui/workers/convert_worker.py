@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 import traceback
@@ -107,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # A throw-away process that builds about a million objects and no reference cycles: the
+    # cyclic collector ran 436 times and took 9% (0.13 s) of parsing a 20,000-function dump.
+    # limited_address_space still bounds the memory a damaged file can take.
+    gc.disable()
     status = main()
     # The result is written and announced; skip the interpreter's teardown, which frees the
     # parsed dump object by object (60-90 ms for a 20,000-function profile) while the
