@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import pstats
 import statistics
 import subprocess
 import sys
@@ -35,9 +36,9 @@ sys.path.insert(0, REPO)
 
 from gpuprof_gui.core.callpath_check import agreement, caller_shares, function_key  # noqa: E402
 from gpuprof_gui.core.importers import load_profile  # noqa: E402
-from gpuprof_gui.core.importers.pyspy_import import import_pyspy  # noqa: E402
 from gpuprof_gui.core.importers.pstats_import import import_pstats  # noqa: E402
-from gpuprof_gui.workers.stack_sampler import find_py_spy  # noqa: E402
+from gpuprof_gui.core.importers.pyspy_import import import_pyspy  # noqa: E402
+from gpuprof_gui.workers.stack_sampler import SAMPLE_RATE_HZ, find_py_spy  # noqa: E402
 
 SCRIPTS = os.path.join(REPO, "tests", "scripts", "callpaths")
 PROGRAMS = {
@@ -53,14 +54,16 @@ MIN_SHARE = 0.02
 error (500 Hz over a 1-3 s run) is of their size."""
 
 
-def gpuprof_profile(script: str, args: list[str], out: str, samples: bool) -> tuple[float, float]:
-    """(the script's own wall time under the profiler, the whole command's), seconds."""
-    env = dict(os.environ, GPUPROF_CALL_PATH_SAMPLES="1" if samples else "0")
+def gpuprof_profile(script: str, args: list[str], out: str, samples: bool,
+                    rate: int | None = None) -> tuple[float, float, float]:
+    """(the script's own wall time under the profiler, the whole command's, the sampler's CPU), seconds."""
+    env = dict(os.environ, GPUPROF_CALL_PATH_SAMPLES=str(rate or "") if samples else "0")
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "gpuprof_gui.cli", "profile", script, "--output", out, "--json",
                            "--", *args], check=True, env=env, cwd=REPO, capture_output=True, text=True)
     command_s = time.perf_counter() - t0
-    return float(json.loads(proc.stdout)["wall_s"]), command_s
+    doc = json.loads(proc.stdout)
+    return float(doc["wall_s"]), command_s, float(doc.get("sampler_cpu_s") or 0.0)
 
 
 def reference_stacks(script: str, args: list[str], out: str) -> None:
@@ -98,6 +101,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--scale", type=float, default=3.0)
+    parser.add_argument("--rates", type=lambda t: [int(x) for x in t.split(",")], default=[SAMPLE_RATE_HZ],
+                        help="sampling rates (Hz) whose accuracy to compare, e.g. 50,100,200")
     ns = parser.parse_args()
     if find_py_spy() is None:
         print(json.dumps({"skipped": "py-spy is not installed"}))
@@ -108,29 +113,32 @@ def main() -> int:
         for name, (script_name, arg_tpl, anchor) in PROGRAMS.items():
             script = os.path.join(SCRIPTS, script_name)
             args = [a.format(scale=ns.scale, n=int(2000 * ns.scale)) for a in arg_tpl]
-            prof = os.path.join(tmp, f"{name}.prof")
-            gpuprof_profile(script, args, prof, samples=True)
-            with_samples = load_profile(prof, trusted=True)
-            import pstats
-
-            proportional = import_pstats(pstats.Stats(prof).stats)
             ref_path = os.path.join(tmp, f"{name}.ref.txt")
             reference_stacks(script, args, ref_path)
             with open(ref_path, encoding="utf-8") as fh:
                 reference = import_pyspy(fh.read(), REFERENCE_RATE_HZ)
+            by_rate, with_samples, prof = {}, None, ""
+            for rate in ns.rates:
+                prof = os.path.join(tmp, f"{name}-{rate}.prof")
+                gpuprof_profile(script, args, prof, samples=True, rate=rate)
+                with_samples = load_profile(prof, trusted=True)
+                by_rate[str(rate)] = score(with_samples, reference, anchor)
+            proportional = import_pstats(pstats.Stats(prof).stats)
             script_s = {"with": [], "without": []}
             command_s = {"with": [], "without": []}
+            sampler_cpu = []
             for _ in range(ns.repeat):
                 for mode in ("without", "with"):
-                    wall, whole = gpuprof_profile(script, args, os.path.join(tmp, "t.prof"), mode == "with")
+                    wall, whole, cpu = gpuprof_profile(script, args, os.path.join(tmp, "t.prof"), mode == "with")
                     script_s[mode].append(wall)
                     command_s[mode].append(whole)
+                    if mode == "with":
+                        sampler_cpu.append(cpu / wall)
             med = {k: statistics.median(v) for k, v in script_s.items()}
             med_cmd = {k: statistics.median(v) for k, v in command_s.items()}
             out["programs"][name] = {
-                "sampled_stacks": int(with_samples.tree.samples.max()) if with_samples.tree.samples is not None else 0,
                 "notes": with_samples.notes,
-                "agreement_with_samples": score(with_samples, reference, anchor),
+                "agreement_with_samples_by_rate_hz": by_rate,
                 "agreement_proportional": score(proportional, reference, anchor),
                 "conservation_gap": with_samples.tree.conservation_gap(),
                 "script_wall_s_median": {k: round(v, 3) for k, v in med.items()},
@@ -138,6 +146,9 @@ def main() -> int:
                 # The script's own time with the sampler over without: the evidence's cost.
                 "sampler_overhead_ratio": round(med["with"] / med["without"], 3),
                 "sampler_command_ratio": round(med_cmd["with"] / med_cmd["without"], 3),
+                # py-spy's own CPU as a share of the script's wall time: the core it
+                # takes from other work, whatever the load (the ratios above are noisy).
+                "sampler_cpu_share_median": round(statistics.median(sampler_cpu), 4),
             }
     print(json.dumps(out, indent=2))
     return 0

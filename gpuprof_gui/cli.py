@@ -224,7 +224,8 @@ def cmd_profile(ns: argparse.Namespace, script_args: list[str]) -> int:
     profile_path = _keep_output(outcome, ns.output) if ns.output else outcome.profile_path
     doc = {"profiler": outcome.profiler, "status": outcome.status, "message": outcome.message,
            "exit_code": outcome.script_exit_code, "signal": outcome.signal,
-           "wall_s": outcome.wall_s, "profile_path": profile_path, "notes": outcome.notes}
+           "wall_s": outcome.wall_s, "profile_path": profile_path, "notes": outcome.notes,
+           "sampler_cpu_s": outcome.sampler_cpu_s}
     if outcome.status == "could_not_start":
         print(outcome.message, file=sys.stderr)
         _emit(doc, [], ns.json, "s")

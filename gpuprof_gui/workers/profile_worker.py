@@ -31,7 +31,7 @@ from gpuprof_gui.protocol import (
     MsgType,
 )
 from gpuprof_gui.workers._channel import Channel, WorkerArgParser, serve
-from gpuprof_gui.workers.stack_sampler import StackSampler
+from gpuprof_gui.workers.stack_sampler import SAMPLE_RATE_HZ, StackSampler
 
 # Python 3.11 runs Python-to-Python calls without growing the C stack, so
 # 10,000 frames (twice the 5,000-deep recursion we promise to profile) is far
@@ -52,8 +52,9 @@ PROFILE_PROF_NAME = "profile.prof"
 
 SAMPLER_LOG_NAME = "py-spy.log"
 SAMPLES_ENV = "GPUPROF_CALL_PATH_SAMPLES"
-"""Set to 0 to run cProfile without the sampled stacks that split its call paths
-(benchmarks/call_paths.py measures their overhead this way)."""
+"""0: run cProfile without the sampled stacks that split its call paths; a
+number from 10 to 1000: sample at that rate (Hz). benchmarks/call_paths.py
+measures their cost and accuracy this way."""
 
 CHILDREN_NOTE = (
     "Child processes of the script used {cpu} of CPU that cProfile did not see (it profiles "
@@ -308,7 +309,9 @@ class CProfileRun:
         signal.signal(signal.SIGTERM, self._on_sigterm)
         os._exit = self._os_exit
         os.register_at_fork(after_in_child=self._in_forked_child)
-        self.sampling = os.environ.get(SAMPLES_ENV, "1") != "0" and self.sampler.start()
+        rate = _sample_rate_from_env()
+        self.sampler.rate_hz = rate or SAMPLE_RATE_HZ
+        self.sampling = rate != 0 and self.sampler.start()
         sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
         status, exit_code, exc_line, tb_text = "finished", 0, None, None
         self.t0 = time.perf_counter()
@@ -352,8 +355,11 @@ class CProfileRun:
         children_cpu_s = _reaped_children_cpu_s()
         if children_cpu_s >= max(CHILDREN_NOTE_MIN_S, CHILDREN_NOTE_MIN_FRACTION * wall_s):
             notes.append(CHILDREN_NOTE.format(cpu=f"{children_cpu_s:.2f} s"))
-        if self.sampling and self.sampler.stop() is None and self.sampler.problem:
-            notes.append(SAMPLER_FAILED_NOTE.format(problem=self.sampler.problem))
+        sampler_cpu_s = None
+        if self.sampling:
+            if self.sampler.stop() is None and self.sampler.problem:
+                notes.append(SAMPLER_FAILED_NOTE.format(problem=self.sampler.problem))
+            sampler_cpu_s = _reaped_children_cpu_s() - children_cpu_s  # py-spy, reaped by stop()
         try:
             self.profiler.dump_stats(self.profile_path)
         except Exception as exc:  # disk full, output folder removed...
@@ -364,8 +370,18 @@ class CProfileRun:
             MsgType.RESULT, profiler="cprofile", profile_path=self.profile_path,
             script_exit_code=exit_code, status=status, wall_s=wall_s,
             exception=exc_line, traceback=tb_text, signal=None, notes=notes,
-            children_cpu_s=children_cpu_s,
+            children_cpu_s=children_cpu_s, sampler_cpu_s=sampler_cpu_s,
         )
+
+
+def _sample_rate_from_env() -> int | None:
+    """``GPUPROF_CALL_PATH_SAMPLES``: 0 turns the sampling off, N samples at N Hz (10-1000)."""
+    value = os.environ.get(SAMPLES_ENV, "").strip()
+    if value == "0":
+        return 0
+    if value.isdigit() and 10 <= int(value) <= 1000:
+        return int(value)
+    return None
 
 
 def _reaped_children_cpu_s() -> float:

@@ -77,6 +77,11 @@ class RunOutcome:
     traceback: str | None = None
     notes: list[str] = field(default_factory=list)
     output_dir: str | None = None
+    sampler_cpu_s: float | None = None  # CPU the call-path sampler (py-spy) used, cProfile runs
+
+
+def _float_or_none(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def worker_argv(spec: RunSpec, channel_fd: int, output_dir: str) -> list[str]:
@@ -226,7 +231,7 @@ class OutcomeTracker:
             script_exit_code=kw.pop("script_exit_code", result.get("script_exit_code")),
             signal=kw.pop("signal", result.get("signal")),
             traceback=result.get("traceback"), notes=list(result.get("notes") or []),
-            output_dir=self.output_dir, **kw,
+            output_dir=self.output_dir, sampler_cpu_s=_float_or_none(result.get("sampler_cpu_s")), **kw,
         )
 
     def finish(self, returncode: int, cancelled: bool = False, timed_out: bool = False,
