@@ -281,3 +281,37 @@ def test_py_spy_mode_keeps_the_script_exit_status(tmp_path):
     script.write_text("import sys\nsum(i * i for i in range(2_000_000))\nsys.exit(3)\n")
     outcome, _err = _worker_run(tmp_path, script, profiler="py-spy")
     assert outcome.script_exit_code == 3
+
+
+FORBIDDEN_PY_SPY = """#!/bin/sh
+# What py-spy prints where the system forbids reading another process's memory.
+echo "Error: Permission Denied: Try running again with elevated permissions by going 'sudo env \\"PATH=\\$PATH\\" !!'" >&2
+exit 1
+"""
+
+
+def _forbidding_py_spy(tmp_path: Path) -> dict:
+    fake = tmp_path / "py-spy"
+    fake.write_text(FORBIDDEN_PY_SPY)
+    fake.chmod(0o755)
+    return dict(os.environ, GPUPROF_PY_SPY=str(fake))
+
+
+def test_py_spy_mode_where_tracing_is_forbidden_says_so_in_one_sentence(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text("print('ran')\n")
+    outcome = run_profile(RunSpec(str(script), profiler="py-spy", output_dir=str(tmp_path / "run"),
+                                  env=_forbidding_py_spy(tmp_path)))
+    assert outcome.status == "could_not_start"
+    assert "not allowed to read" in outcome.message and "ptrace_scope" in outcome.message
+    assert "cProfile" in outcome.message  # and what else to use
+
+
+def test_cprofile_without_sampled_stacks_still_profiles_and_says_why(tmp_path):
+    outcome = run_profile(RunSpec(str(PROGRAMS / "shared_dispatch.py"), ["0.2"], output_dir=str(tmp_path / "run"),
+                                  env=_forbidding_py_spy(tmp_path)))
+    assert outcome.ok and outcome.status == "finished", outcome.message
+    assert any("split in proportion" in n and "Permission Denied" in n for n in outcome.notes), outcome.notes
+    profile = load_profile(outcome.profile_path, trusted=True)
+    assert profile.tree.samples is None or not profile.tree.samples.any()
+    check_conserved_and_exact(profile, Path(outcome.profile_path))

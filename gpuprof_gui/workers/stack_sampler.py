@@ -35,8 +35,15 @@ PR_SET_PTRACER = 0x59616D61  # <linux/prctl.h>: "Yama": allow a non-ancestor to 
 PR_SET_PTRACER_ANY = -1
 
 
+PY_SPY_ENV = "GPUPROF_PY_SPY"
+"""The py-spy executable to use, where it is neither beside this Python nor on PATH."""
+
+
 def find_py_spy() -> str | None:
-    """The py-spy executable beside this Python (its venv), else on PATH."""
+    """The py-spy executable: ``$GPUPROF_PY_SPY``, else beside this Python (its venv), else on PATH."""
+    chosen = os.environ.get(PY_SPY_ENV)
+    if chosen:
+        return chosen if os.access(chosen, os.X_OK) else None
     here = os.path.join(os.path.dirname(sys.executable), "py-spy")
     if os.access(here, os.X_OK):
         return here
