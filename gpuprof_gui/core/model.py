@@ -135,9 +135,12 @@ class TreeBuilder:
     def __len__(self) -> int:
         return len(self._parent)
 
-    def add(self, parent: int, func: int, total_s: float, self_s: float, exact: bool = True) -> int:
+    def add(self, parent: int, func: int, total_s: float, self_s: float, exact: bool = True,
+            folded_s: float = 0.0) -> int:
+        if folded_s and self._folded is None:
+            self._track()
         if self._folded is not None:
-            self._folded.append(0.0)
+            self._folded.append(folded_s)
             self._samples.append(0)  # type: ignore[union-attr]
         self._parent.append(parent)
         self._func.append(func)
@@ -159,6 +162,12 @@ class TreeBuilder:
         if folded_s:
             self._track()
             self._folded[node] = folded_s  # type: ignore[index]
+
+    def fold_into(self, node: int, seconds: float) -> None:
+        """Add ``seconds`` of calls not drawn to ``node``'s own time, as folded."""
+        self._track()
+        self._self[node] += seconds
+        self._folded[node] += seconds  # type: ignore[index]
 
     def set_samples(self, node: int, samples: int) -> None:
         self._track()

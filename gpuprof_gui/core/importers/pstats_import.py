@@ -231,48 +231,76 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
     neg_edge = [[-t for _, t in lst] for lst in callees]
     first_pair = trie.first_pair if trie is not None else {}
     c_callees = [[g for g, _ in lst if is_c[g]] for lst in callees] if trie is not None else []
-    node_self: list[float] = [0.0]
-    node_folded: list[float] = [0.0]
     # Stack items: (func, total on this path, parent node, exact, trie node, samples).
     todo: list[tuple[int, float, int, bool, int, int]] = []
     root_kids = []
     for g, t in root_edges:
         tau = trie.kids[0].get(g, -1) if trie is not None else -1
         root_kids.append((g, t, tau, 0 if tau < 0 else trie.raw[tau], True))
-    _settle(builder, 0, root_total, 0.0, root_kids, True, min_s, todo, node_self, node_folded)
+    _settle(builder, 0, root_total, 0.0, root_kids, True, min_s, todo)
     path: list[int] = []  # functions on the path to the node being added
     pairs: list[tuple[int, int]] = []
     on_path: dict[int, int] = {}
     pair_on_path: dict[tuple[int, int], int] = {}
     path_nodes: list[int] = []  # the nodes of ``path``
     depth_of = [0]  # depth of each built node, to trim ``path``
+    folded_floor = FOLDED_MIN_REL * root_total
     while todo:
-        if len(builder) >= MAX_NODES:
-            _fold_unbuilt(builder, todo, node_self, node_folded)
+        node = len(builder)
+        if node >= MAX_NODES:
+            _fold_unbuilt(builder, todo)
             return True
         func, total, parent, exact, tau, n_samples = todo.pop()
         depth = depth_of[parent]
         while len(path) > depth:
             _drop(on_path, path.pop())
             path_nodes.pop()
-            _drop(pair_on_path, pairs.pop())
+            if trie is not None:
+                _drop(pair_on_path, pairs.pop())
         caller = path[-1] if path else -1
         reentered = func in on_path
         scale = total / fn_ct[func] if fn_ct[func] > 0 else 0.0
         own = min(self_tt[func] * scale, total)
-        node = builder.add(parent, func, total, 0.0, exact)
-        node_self.append(0.0)
-        node_folded.append(0.0)
-        if n_samples and not exact:
-            builder.set_samples(node, n_samples)
         depth_of.append(depth + 1)
         path.append(func)
-        pairs.append((caller, func))
         on_path[func] = on_path.get(func, 0) + 1
         path_nodes.append(node)
-        pair_on_path[(caller, func)] = pair_on_path.get((caller, func), 0) + 1
+        if trie is not None:  # the sampled branches check calls already on the path
+            pairs.append((caller, func))
+            pair_on_path[(caller, func)] = pair_on_path.get((caller, func), 0) + 1
+        if tau == -1 and not reentered:
+            # The common case, inlined: callees in proportion, straight from the
+            # edge list (heaviest first), fitted into what the function's own time leaves.
+            lst = callees[func]
+            heavy = bisect_right(neg_edge[func], -min_s / scale) if scale > 0 else 0
+            room = total - own if total > own else 0.0
+            kid_sum = scale * sum([t for _, t in lst[:heavy]])
+            if kid_sum <= room:
+                kexact = exact and abs(scale - 1.0) <= _SCALE_EXACT_REL
+                queued = [(g, t * scale, node, kexact, -1, 0) for g, t in lst[:heavy]]
+            elif kid_sum <= room * (1.0 + SHRINK_EXACT_REL):  # timer rounding
+                shrink = room / kid_sum
+                kexact = exact and abs(scale - 1.0) <= _SCALE_EXACT_REL
+                queued = [(g, t * scale * shrink, node, kexact, -1, 0) for g, t in lst[:heavy]
+                          if t * scale * shrink >= min_s]
+            else:  # recursion through the callees over-counts them: heaviest keeps its time first
+                queued, left = [], room
+                for g, t in lst[:heavy]:
+                    t = min(t * scale, left)
+                    left -= t
+                    if t >= min_s and t > 0:
+                        queued.append((g, t, node, False, -1, 0))
+            queued.reverse()  # popped heaviest first
+            self_s = total - sum([q[1] for q in queued])
+            self_s = self_s if self_s > 0 else 0.0
+            folded = self_s - own
+            builder.add(parent, func, total, self_s, exact, folded if folded > folded_floor else 0.0)
+            todo.extend(queued)
+            continue
+        builder.add(parent, func, total, 0.0, exact)
+        if n_samples and not exact:
+            builder.set_samples(node, n_samples)
         kids: list[tuple[int, float, int, int, bool]] = []
-        proportional = False  # kids straight from the edge list: heaviest first
         if tau >= 0:
             n_tau = trie.count[tau]
             seen = set()
@@ -304,20 +332,22 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
                     kids.append((g, t * scale, -2 - tau if is_c[g] else -1, 0, True))
         elif tau <= -2:  # a C function whose Python callees the samples show under its caller
             kids = _kids_through_c(func, trie, -2 - tau, edge, first_pair, callees[func], scale)
-        elif reentered:
+        else:  # re-entered: ``func`` met again on its own path (a cycle)
             drawn_on_path = {path[i]: builder.total_of(path_nodes[i]) for i in range(len(path) - 1)}
-            kids, own = _reentered_kids(func, total, callees[func], self_tt[func], pair_on_path, drawn_on_path,
+            turns = pair_on_path if trie is not None else _pair_counts(path)
+            kids, own = _reentered_kids(func, total, callees[func], self_tt[func], turns, drawn_on_path,
                                         edge.get((caller, func), 0.0))
-        else:
-            heavy = bisect_right(neg_edge[func], -min_s / scale) if scale > 0 else 0
-            # ``func`` is not on its own path, so none of its calls is either:
-            # a callee that is (a cycle) is met again below, as a re-entered instance.
-            kids = [(g, t * scale, -1, 0, True) for g, t in callees[func][:heavy]]
-            proportional = True
         kids_exact = exact and abs(scale - 1.0) <= _SCALE_EXACT_REL
-        _settle(builder, node, total, own, kids, kids_exact, min_s, todo, node_self, node_folded, tau != -1,
-                proportional)
+        _settle(builder, node, total, own, kids, kids_exact, min_s, todo, tau != -1)
     return False
+
+
+def _pair_counts(path: list[int]) -> dict[tuple[int, int], int]:
+    """How often each caller->callee call occurs on ``path`` (from the root, ``-1``)."""
+    counts: dict[tuple[int, int], int] = {}
+    for pair in zip([-1, *path[:-1]], path):
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
 
 
 def _c_caller_between(func: int, g: int, c_callees, edge) -> int:
@@ -374,14 +404,14 @@ def _reentered_kids(func, total, callees, own_tt, pair_on_path, drawn_on_path, e
         total * own_tt / denom
 
 
-def _settle(builder, node, total, own, kids, kids_exact, min_s, todo, node_self, node_folded,
-            sampled: bool = False, ordered: bool = False) -> None:
+def _settle(builder, node, total, own, kids, kids_exact, min_s, todo, sampled: bool = False) -> None:
     """Fit ``kids`` into ``node``, set its conserved self time, queue the kids.
 
     ``own`` is the function's own time expected on this path (its self time in
     proportion). On a ``sampled`` path the samples placed the children, and
     what they leave is the frame's own time; only calls too small to draw
-    count as folded there. ``ordered``: ``kids`` come heaviest first already.
+    count as folded there. (The plain proportional case is inlined in
+    :func:`_build_tree`, where it is most of the nodes.)
     """
     if sampled:
         own = 0.0
@@ -398,24 +428,20 @@ def _settle(builder, node, total, own, kids, kids_exact, min_s, todo, node_self,
         # edge times also count calls made by its inner instances. The heaviest
         # callee keeps its time first (``exec`` -> the script's <module> holds
         # the whole run; the modules it imports ran inside that, not beside it).
-        queued, left, ordered = [], room, True
+        queued, left = [], room
         for g, t, tau, n, _full in sorted(kids, key=_heaviest_first):
             t = min(t, left)
             left -= t
             if t >= min_s and t > 0:
                 queued.append((g, t, node, False, tau, n))
-    if ordered:
-        queued.reverse()  # popped heaviest first
-    elif len(queued) > 1:
-        queued.sort(key=_push_order)
+    if len(queued) > 1:
+        queued.sort(key=_push_order)  # popped heaviest first
     drawn_s = sum([k[1] for k in queued])
     self_s = max(total - drawn_s, 0.0)
     if sampled:  # what the samples put here but was too small to draw
         folded = min(self_s, max(min(kid_sum, room) - drawn_s, 0.0))
     else:
         folded = max(self_s - own, 0.0)
-    node_self[node] = self_s
-    node_folded[node] = folded
     builder.set_self(node, self_s, folded if folded > FOLDED_MIN_REL * total else 0.0)
     todo.extend(queued)
 
@@ -428,12 +454,10 @@ def _push_order(queued: tuple) -> tuple:
     return queued[1], -queued[0]
 
 
-def _fold_unbuilt(builder, todo, node_self, node_folded) -> None:
+def _fold_unbuilt(builder, todo) -> None:
     """The node cap cut these subtrees: their time stays in the parent frame, folded."""
     for _g, t, parent, *_ in todo:
-        node_self[parent] += t
-        node_folded[parent] += t
-        builder.set_self(parent, node_self[parent], node_folded[parent])
+        builder.fold_into(parent, t)
 
 
 def _drop(counts: dict, key) -> None:
