@@ -268,7 +268,7 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
         if trie is not None:  # the sampled branches check calls already on the path
             pairs.append((caller, func))
             pair_on_path[(caller, func)] = pair_on_path.get((caller, func), 0) + 1
-        if tau == -1 and not reentered:
+        if tau == -1 and not reentered and trie is None:
             # The common case, inlined: callees in proportion, straight from the
             # edge list (heaviest first), fitted into what the function's own time leaves.
             lst = callees[func]
@@ -330,6 +330,8 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
                 if g not in seen and first_pair.get((func, g), 0.0) <= 0 and pair_on_path.get((func, g), 0) < MAX_CYCLE_TURNS:
                     # A C function keeps this path's samples as context for its own callees.
                     kids.append((g, t * scale, -2 - tau if is_c[g] else -1, 0, True))
+        elif tau == -1 and not reentered:  # a path no sample reached, in a sampled run
+            kids = _unsampled_kids(total - own, callees[func], func, first_pair)
         elif tau <= -2:  # a C function whose Python callees the samples show under its caller
             kids = _kids_through_c(func, trie, -2 - tau, edge, first_pair, callees[func], scale)
         else:  # re-entered: ``func`` met again on its own path (a cycle)
@@ -348,6 +350,22 @@ def _pair_counts(path: list[int]) -> dict[tuple[int, int], int]:
     for pair in zip([-1, *path[:-1]], path):
         counts[pair] = counts.get(pair, 0) + 1
     return counts
+
+
+def _unsampled_kids(room, callees, func, first_pair):
+    """Children of a node on a path no sample reached, in a run that has samples.
+
+    The calls the samples saw elsewhere are not here (that is where their time
+    went: a light caller's ``dispatch`` must not take a share of the heavy
+    caller's kernel); the others share what the node leaves, in proportion to
+    their edges, each at most its edge's exact time.
+    """
+    allowed = [(g, t) for g, t in callees if first_pair.get((func, g), 0.0) <= 0]
+    weight = sum([t for _, t in allowed])
+    if weight <= 0 or room <= 0:
+        return []
+    share = room / weight
+    return [(g, min(t, t * share), -1, 0, False) for g, t in allowed]
 
 
 def _c_caller_between(func: int, g: int, c_callees, edge) -> int:
