@@ -26,6 +26,16 @@ if "GPUPROF_RUNS_DIR" not in os.environ:
 
     os.environ["GPUPROF_RUNS_DIR"] = tempfile.mkdtemp(prefix="gpuprof-test-runs-")
 
+# Settings (QSettings), caches and recent files: never the user's own. Tests that
+# need a folder of their own still set these themselves; everything else,
+# subprocesses and the packaged app included, starts from an empty one here.
+# (A test run once read a profiler choice the user had saved in the window.)
+import tempfile  # noqa: E402
+
+_TEST_HOME = tempfile.mkdtemp(prefix="gpuprof-test-home-")
+for _var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+    os.environ[_var] = os.path.join(_TEST_HOME, _var.lower())
+
 QT_IMPORT_MARKERS = ("PySide6", "pyqtgraph", "window_support", "pytestqt", "qtbot")
 """A test module whose source names one of these needs Qt."""
 

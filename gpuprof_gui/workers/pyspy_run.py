@@ -56,12 +56,15 @@ def run_pyspy(script: str, args: list[str], output_dir: str, native: bool, chann
     status_path = os.path.join(output_dir, STATUS_NAME)
     log_path = os.path.join(output_dir, LOG_NAME)
     target = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pyspy_target.py")
+    # The one-folder app's modules live in its archive, not as files: its
+    # executable stands in for python and runs the launcher as a module.
+    launcher = ["-m", "gpuprof_gui.workers.pyspy_target"] if getattr(sys, "frozen", False) else [target]
     stdout_copy, stderr_copy = os.dup(1), os.dup(2)  # the script's streams, handed past py-spy's own
     argv = [exe, "record", "--format", "raw", "--full-filenames", "--rate", str(RATE_HZ),
             "--subprocesses", "--output", raw_path]
     if native:
         argv.append("--native")
-    argv += ["--", sys.executable, target, "--stdout-fd", str(stdout_copy), "--stderr-fd", str(stderr_copy),
+    argv += ["--", sys.executable, *launcher, "--stdout-fd", str(stdout_copy), "--stderr-fd", str(stderr_copy),
              status_path, script, *args]
     cancelled: list[int] = []
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # inherited by py-spy: it outlives a Cancel

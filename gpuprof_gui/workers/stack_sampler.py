@@ -44,9 +44,13 @@ def find_py_spy() -> str | None:
     chosen = os.environ.get(PY_SPY_ENV)
     if chosen:
         return chosen if os.access(chosen, os.X_OK) else None
-    here = os.path.join(os.path.dirname(sys.executable), "py-spy")
-    if os.access(here, os.X_OK):
-        return here
+    places = [os.path.join(os.path.dirname(sys.executable), "py-spy")]
+    bundle = getattr(sys, "_MEIPASS", None)  # the one-folder app carries it in bin/
+    if bundle:
+        places.append(os.path.join(bundle, "bin", "py-spy"))
+    for here in places:
+        if os.access(here, os.X_OK):
+            return here
     return shutil.which("py-spy")
 
 

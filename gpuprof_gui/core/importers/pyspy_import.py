@@ -26,7 +26,7 @@ from gpuprof_gui.core.importers.sampled_paths import raw_stacks
 from gpuprof_gui.core.model import FunctionRecord, LineRecord, Profile
 
 _PROCESS = re.compile(r'^process (?P<pid>\d+):"(?P<cmd>.*)"$')
-_LAUNCHER_FILES = ("pyspy_target.py", "runpy.py", "<frozen runpy>")
+_LAUNCHER_FILES = ("pyspy_target.py", "runpy.py", "<frozen runpy>", "gpuprof_launcher.py")
 CMD_MAX_CHARS = 60
 """A process root shows this much of its command line; the rest is in its tooltip-free label."""
 
@@ -119,12 +119,14 @@ def _short_command(cmd: str, script: str | None) -> str:
     """
     tokens = [t for t in cmd.split(" ") if t]
     for i, tok in enumerate(tokens):
-        if tok.endswith("pyspy_target.py"):
+        if tok.endswith("pyspy_target.py") or tok == "gpuprof_gui.workers.pyspy_target":  # by path, or -m
             j = i + 1
             while j < len(tokens) and tokens[j] in ("--stdout-fd", "--stderr-fd"):
                 j += 2
             tokens = tokens[:1] + tokens[j + 1:]  # the status file follows the options
             break
+    if tokens[1:2] == ["-m"] and len(tokens) > 2 and tokens[2].endswith(".py"):
+        del tokens[1]  # the one-folder app's "-m" before its launcher module
     shown = [os.path.basename(t) if k == 0 or t.endswith(".py") else t for k, t in enumerate(tokens)]
     text = " ".join(shown) or (os.path.basename(script) if script else "")
     return text if len(text) <= CMD_MAX_CHARS else text[: CMD_MAX_CHARS - 1] + "…"
