@@ -355,3 +355,35 @@ def test_real_cprofile_run_draws_and_searches(panel, qtbot):
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=frame_centre(canvas, biggest))
     assert got == [leaf]
     assert "_busy_leaf" in canvas.tooltip_for(biggest)
+
+
+def test_folded_calls_are_dotted_at_the_frame_s_right_end_and_the_legend_says_so(panel):
+    # main 9 s of which 4 s are calls folded into it (a recursion cut short): exact tree, no hatch.
+    b = TreeBuilder(10.0)
+    main = b.add(0, 0, 9.0, 5.0, folded_s=4.0)
+    b.add(main, 1, 4.0, 4.0)
+    b.add(0, 3, 1.0, 1.0)
+    profile = Profile("scalene", list(FUNCS), b.build(), stacks_exact=True)
+    assert profile.tree.conservation_gap() < 1e-12
+    panel.set_profile(profile)
+    assert panel.legend.isVisible() and "dotted = calls folded" in panel.legend.text()
+    canvas = panel.canvas
+    start, width, depth = canvas.layout_data.node_extent(main)
+    x0, x1 = canvas.view_range
+    scale = canvas.width() / (x1 - x0)
+    y = int((depth + 0.5) * canvas.row_height_px)
+    img = canvas.grab().toImage()
+    fill = img.pixel(int((start + 1.0 - x0) * scale), y)  # the frame's own colour, left part
+
+    def dotted(xa: float, xb: float) -> int:
+        """Pixels of the frame's row in [xa, xb) that are not its plain fill (the dots, blended)."""
+        return sum(img.pixel(x, yy) != fill for x in range(int(xa) + 2, int(xb) - 2)
+                   for yy in range(y - 3, y + 4))
+
+    right_end = (start + width - 4.0 - x0) * scale, (start + width - x0) * scale
+    left_part = (start - x0) * scale + 40, (start + 4.0 - x0) * scale
+    assert dotted(*right_end) > 20  # the folded 4 s, at the frame's right end
+    assert dotted(*left_part) == 0  # below the child's 4 s at the left: plain (label kept clear)
+    # Without folded time there are no dots and the legend stays hidden for an exact tree.
+    panel.set_profile(make_profile(stacks_exact=True))
+    assert not panel.legend.isVisible()

@@ -45,6 +45,7 @@ class FlameRow:
     func: np.ndarray  # int32 function id
     bucket: np.ndarray  # int16 colour bucket, stable per file/module
     exact: np.ndarray  # bool, False where the time is an estimate that no sampled stacks back (hatched)
+    folded: np.ndarray | None = None  # float64 width of calls folded into the frame (at its right end)
 
     def __len__(self) -> int:
         return int(self.start.shape[0])
@@ -184,6 +185,7 @@ def build_layout(
                 func=tree.func[idx],
                 bucket=buckets[idx],
                 exact=tree.exact[idx] if tree.samples is None else tree.exact[idx] | (tree.samples[idx] >= WELL_BACKED_SAMPLES),
+                folded=None if tree.folded_s is None else np.minimum(np.clip(tree.folded_s[idx], 0.0, None), w),
             )
         )
     return FlameLayout(rows, total, start, width, tree.depth, kept)
@@ -268,13 +270,22 @@ def match_share(tree: CallTree, node_mask: np.ndarray) -> float:
 
 ESTIMATED_NOTE = "estimated: proportional attribution (cProfile records only caller→callee pairs)"
 def hatch_legend(profile: Profile) -> str:
-    """What hatched frames mean for this profile ("" when nothing is estimated)."""
+    """What hatched (and dotted) frames mean for this profile ("" when nothing needs saying)."""
+    tree = profile.tree
+    folded = ""
+    if tree.folded_s is not None and profile.total_s > 0 \
+            and float(tree.folded_s.sum()) >= FOLDED_LEGEND_MIN_FRACTION * profile.total_s:
+        folded = "; dotted = calls folded into the frame (recursion cut short, or too small to draw)"
     if profile.stacks_exact:
-        return ""
-    if profile.tree.samples is not None and int(profile.tree.samples.max(initial=0)) > 0:
+        return folded[2:]
+    if tree.samples is not None and int(tree.samples.max(initial=0)) > 0:
         return (f"call paths split by sampled stacks; hatched = fewer than {WELL_BACKED_SAMPLES} samples, "
-                "split in proportion (cProfile records only caller→callee pairs)")
-    return "hatched = estimated by proportional attribution (cProfile records only caller→callee pairs)"
+                f"split in proportion (cProfile records only caller→callee pairs){folded}")
+    return f"hatched = estimated by proportional attribution (cProfile records only caller→callee pairs){folded}"
+
+
+FOLDED_LEGEND_MIN_FRACTION = 0.005
+"""Folded time under 0.5% of the run changes no frame visibly: the legend does not mention it."""
 
 
 SAMPLED_NOTE = "this path's share of the exact time: from {n} sampled stacks"

@@ -47,6 +47,9 @@ SELECT_MIN_PX = 60.0  # select_function zooms in until the frame is at least thi
 _RECT_BYTES = 32  # QRectF is four doubles: x, y, w, h
 
 
+FOLDED_MIN_PX = 3.0
+"""Folded calls narrower than 3 px are not dotted: a dot pattern needs that much to read."""
+
 def _draw_rect_array(painter: QPainter, rects: np.ndarray) -> None:
     """``drawRects`` straight from a C-contiguous (n, 4) float64 array."""
     n = rects.shape[0]
@@ -288,6 +291,10 @@ class FlameCanvas(FlameInput, QWidget):
         self._hatch_brushes = [
             QBrush(QColor(c), Qt.BrushStyle.BDiagPattern) for c in (pal.hatch, pal.hatch_on_dark)
         ]
+        # Folded calls: dots, not the estimate's diagonal lines, in the same two shades.
+        self._folded_brushes = [
+            QBrush(QColor(c), Qt.BrushStyle.Dense6Pattern) for c in (pal.hatch, pal.hatch_on_dark)
+        ]
         self._name_px = {}
 
     # -- painting -------------------------------------------------------------
@@ -338,7 +345,8 @@ class FlameCanvas(FlameInput, QWidget):
             sel = keep + lo
             left = (row.start[sel] - x0) * scale
             right = left + wid[keep]
-            parts.append((d, left, right, row.node[sel], row.func[sel], row.bucket[sel], row.exact[sel]))
+            folded = row.folded[sel] * scale if row.folded is not None else np.zeros(sel.shape[0])
+            parts.append((d, left, right, row.node[sel], row.func[sel], row.bucket[sel], row.exact[sel], folded))
         self._hints = np.concatenate(hints) if hints else np.zeros((0, 4))
         if not parts:
             return None
@@ -357,7 +365,24 @@ class FlameCanvas(FlameInput, QWidget):
             "func": np.concatenate([p[4] for p in parts]),
             "bucket": np.concatenate([p[5] for p in parts]).astype(np.intp),
             "exact": np.concatenate([p[6] for p in parts]),
+            "folded_px": np.concatenate([p[7] for p in parts]),
         }
+
+    def _paint_folded(self, p: QPainter, f: dict[str, np.ndarray], dark: np.ndarray) -> None:
+        """Dots over the part of a frame that is calls folded into it, at its right end."""
+        folded = f["folded_px"]
+        shown = np.nonzero(folded >= FOLDED_MIN_PX)[0]
+        if shown.shape[0] == 0:
+            return
+        rects = self._rects(f, shown)
+        width = np.minimum(folded[shown], rects[:, 2])
+        rects[:, 0] = rects[:, 0] + rects[:, 2] - width
+        rects[:, 2] = width
+        for shade, brush in enumerate(self._folded_brushes):
+            pick = np.nonzero(dark[shown] == bool(shade))[0]
+            if pick.shape[0]:
+                p.setBrush(brush)
+                _draw_rect_array(p, rects[pick])
 
     def _hint_runs(self, depth: int, start: np.ndarray, wid_px: np.ndarray, n_cols: int) -> np.ndarray:
         """Rects over runs of pixel columns mostly covered by sub-pixel frames."""
@@ -415,6 +440,7 @@ class FlameCanvas(FlameInput, QWidget):
             if hatched.shape[0]:
                 p.setBrush(brush)
                 _draw_rect_array(p, self._rects(f, hatched))
+        self._paint_folded(p, f, dark)
         self._paint_highlights(p, f)
         labels = self._paint_labels(p, f)
         self.last_paint_stats = {"rects": int(key.shape[0]), "labels": labels, "hints": int(hints.shape[0])}
