@@ -128,9 +128,12 @@ def _import(stats: dict, stacks: list[tuple[list[tuple[str, str, int]], float]] 
         functions.append(_function_record(key, cc, nc, tt, ct))
         self_tt.append(max(float(tt), 0.0))
         fn_ct.append(max(float(ct), 0.0))
-        outside = 0.0
+        outside = explained = 0.0
         for caller, edge in callers.items():
-            edge_ct = max(float(edge[3]), 0.0)  # caller entries are (nc, cc, tt, ct)
+            edge_ct = float(edge[3])  # caller entries are (nc, cc, tt, ct)
+            if edge_ct < 0.0:
+                edge_ct = 0.0
+            explained += edge_ct
             f = index.get(caller)
             if f is None:
                 outside += edge_ct
@@ -142,7 +145,6 @@ def _import(stats: dict, stacks: list[tuple[list[tuple[str, str, int]], float]] 
             # Time no recorded caller explains entered from an unprofiled frame
             # (e.g. the worker's exec() of the script, started with the profiler
             # already running): it hangs from the root too.
-            explained = math.fsum(max(float(e[3]), 0.0) for e in callers.values())
             unexplained = fn_ct[g] - explained
             if unexplained > UNEXPLAINED_MIN_FRACTION * fn_ct[g]:
                 outside += unexplained
@@ -220,11 +222,11 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
     paths the samples saw it on; elsewhere in proportion to the caller's time.
     """
     min_s = root_total * PRUNE_FRACTION
-    edge = {}
-    for f, lst in enumerate(callees):  # heaviest first in drawing order
-        lst.sort(key=lambda e: (-e[1], e[0]))
-        for g, t in lst:
-            edge[(f, g)] = t
+    for lst in callees:  # heaviest first in drawing order
+        lst.sort(key=_heaviest_first)
+    # (caller, callee) -> edge time: only the sampled and cyclic cases look
+    # edges up by pair, so a profile with neither never builds it.
+    edge = _EdgeIndex(callees)
     # Ascending negated edge times, to find by bisection the callees heavy
     # enough to survive pruning: a builtin called from thousands of places
     # otherwise costs (places x callees) work, quadratic in the profile.
@@ -242,7 +244,7 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
     pairs: list[tuple[int, int]] = []
     on_path: dict[int, int] = {}
     pair_on_path: dict[tuple[int, int], int] = {}
-    path_nodes: list[int] = []  # the nodes of ``path``
+    node_of_depth: list[int] = [0]  # the node at each depth of ``path`` (index 0: the root)
     depth_of = [0]  # depth of each built node, to trim ``path``
     folded_floor = FOLDED_MIN_REL * root_total
     while todo:
@@ -253,8 +255,12 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
         func, total, parent, exact, tau, n_samples = todo.pop()
         depth = depth_of[parent]
         while len(path) > depth:
-            _drop(on_path, path.pop())
-            path_nodes.pop()
+            gone = path.pop()
+            left = on_path[gone] - 1
+            if left:
+                on_path[gone] = left
+            else:
+                del on_path[gone]
             if trie is not None:
                 _drop(pair_on_path, pairs.pop())
         caller = path[-1] if path else -1
@@ -264,7 +270,7 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
         depth_of.append(depth + 1)
         path.append(func)
         on_path[func] = on_path.get(func, 0) + 1
-        path_nodes.append(node)
+        node_of_depth[depth + 1:] = [node]
         if trie is not None:  # the sampled branches check calls already on the path
             pairs.append((caller, func))
             pair_on_path[(caller, func)] = pair_on_path.get((caller, func), 0) + 1
@@ -278,11 +284,13 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
             if kid_sum <= room:
                 kexact = exact and abs(scale - 1.0) <= _SCALE_EXACT_REL
                 queued = [(g, t * scale, node, kexact, -1, 0) for g, t in lst[:heavy]]
+                self_s = total - kid_sum
             elif kid_sum <= room * (1.0 + SHRINK_EXACT_REL):  # timer rounding
                 shrink = room / kid_sum
                 kexact = exact and abs(scale - 1.0) <= _SCALE_EXACT_REL
                 queued = [(g, t * scale * shrink, node, kexact, -1, 0) for g, t in lst[:heavy]
                           if t * scale * shrink >= min_s]
+                self_s = total - sum([q[1] for q in queued])
             else:  # recursion through the callees over-counts them: heaviest keeps its time first
                 queued, left = [], room
                 for g, t in lst[:heavy]:
@@ -290,8 +298,8 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
                     left -= t
                     if t >= min_s and t > 0:
                         queued.append((g, t, node, False, -1, 0))
+                self_s = total - sum([q[1] for q in queued])
             queued.reverse()  # popped heaviest first
-            self_s = total - sum([q[1] for q in queued])
             self_s = self_s if self_s > 0 else 0.0
             folded = self_s - own
             builder.add(parent, func, total, self_s, exact, folded if folded > folded_floor else 0.0)
@@ -335,13 +343,43 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
         elif tau <= -2:  # a C function whose Python callees the samples show under its caller
             kids = _kids_through_c(func, trie, -2 - tau, edge, first_pair, callees[func], scale)
         else:  # re-entered: ``func`` met again on its own path (a cycle)
-            drawn_on_path = {path[i]: builder.total_of(path_nodes[i]) for i in range(len(path) - 1)}
+            drawn_on_path = {path[i]: builder.total_of(node_of_depth[i + 1]) for i in range(len(path) - 1)}
             turns = pair_on_path if trie is not None else _pair_counts(path)
             kids, own = _reentered_kids(func, total, callees[func], self_tt[func], turns, drawn_on_path,
                                         edge.get((caller, func), 0.0))
         kids_exact = exact and abs(scale - 1.0) <= _SCALE_EXACT_REL
         _settle(builder, node, total, own, kids, kids_exact, min_s, todo, tau != -1)
     return False
+
+
+class _EdgeIndex(dict):
+    """``{(caller, callee): edge time}``, filled on first use."""
+
+    def __init__(self, callees) -> None:
+        super().__init__()
+        self._callees = callees
+        self._filled = False
+
+    def _fill(self) -> None:
+        self._filled = True
+        for f, lst in enumerate(self._callees):
+            for g, t in lst:
+                self[(f, g)] = t
+
+    def get(self, key, default=None):
+        if not self._filled:
+            self._fill()
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        if not self._filled:
+            self._fill()
+        return super().__getitem__(key)
+
+    def __contains__(self, key) -> bool:
+        if not self._filled:
+            self._fill()
+        return super().__contains__(key)
 
 
 def _pair_counts(path: list[int]) -> dict[tuple[int, int], int]:
