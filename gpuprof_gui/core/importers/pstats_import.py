@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
+from itertools import accumulate
 
 from gpuprof_gui.core.importers.errors import ProfileFormatError, damage_reported_as
 from gpuprof_gui.core.importers.sampled_paths import (  # noqa: F401
@@ -231,6 +232,8 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
     # enough to survive pruning: a builtin called from thousands of places
     # otherwise costs (places x callees) work, quadratic in the profile.
     neg_edge = [[-t for _, t in lst] for lst in callees]
+    # Running sums of each edge list: the kept callees' total without a loop.
+    edge_sums = [list(accumulate([t for _, t in lst], initial=0.0)) for lst in callees]
     first_pair = trie.first_pair if trie is not None else {}
     c_callees = [[g for g, _ in lst if is_c[g]] for lst in callees] if trie is not None else []
     # Stack items: (func, total on this path, parent node, exact, trie node, samples).
@@ -280,7 +283,7 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
             lst = callees[func]
             heavy = bisect_right(neg_edge[func], -min_s / scale) if scale > 0 else 0
             room = total - own if total > own else 0.0
-            kid_sum = scale * sum([t for _, t in lst[:heavy]])
+            kid_sum = scale * edge_sums[func][heavy]
             if kid_sum <= room:
                 kexact = exact and abs(scale - 1.0) <= _SCALE_EXACT_REL
                 queued = [(g, t * scale, node, kexact, -1, 0) for g, t in lst[:heavy]]
@@ -345,8 +348,8 @@ def _build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=N
         else:  # re-entered: ``func`` met again on its own path (a cycle)
             drawn_on_path = {path[i]: builder.total_of(node_of_depth[i + 1]) for i in range(len(path) - 1)}
             turns = pair_on_path if trie is not None else _pair_counts(path)
-            kids, own = _reentered_kids(func, total, callees[func], self_tt[func], turns, drawn_on_path,
-                                        edge.get((caller, func), 0.0))
+            entered = next((t for g, t in callees[caller] if g == func), 0.0) if caller >= 0 else 0.0
+            kids, own = _reentered_kids(func, total, callees[func], self_tt[func], turns, drawn_on_path, entered)
         kids_exact = exact and abs(scale - 1.0) <= _SCALE_EXACT_REL
         _settle(builder, node, total, own, kids, kids_exact, min_s, todo, tau != -1)
     return False
