@@ -288,7 +288,8 @@ def test_py_spy_mode_gives_each_child_process_its_own_root(tmp_path):
     tree = profile.tree
     roots = [profile.functions[int(tree.func[n])].name for n in range(1, len(tree)) if tree.parent[n] == 0]
     assert sum(1 for r in roots if re.match(r"process \d+: .*pool_work\.py$", r)) >= 2, roots
-    assert any(f.name == "burn" for f in profile.functions)  # the children's work is seen
+    burn = next(f for f in profile.functions if f.name == "burn")  # the children's work is seen
+    assert burn.line == 6  # its def line (py-spy samples the loop's lines)
     assert tree.conservation_gap() < 1e-9
     assert profile.lines  # per-line samples for the source view
 
@@ -333,3 +334,22 @@ def test_cprofile_without_sampled_stacks_still_profiles_and_says_why(tmp_path):
     profile = load_profile(outcome.profile_path, trusted=True)
     assert profile.tree.samples is None or not profile.tree.samples.any()
     check_conserved_and_exact(profile, Path(outcome.profile_path))
+
+
+def test_definition_line_of_a_sampled_line():
+    from gpuprof_gui.core.importers.pyspy_import import definition_line
+
+    source = ("import functools\n\n"            # 1-2
+              "@functools.cache\n"               # 3
+              "def outer(n):\n"                  # 4
+              "    def inner(k):\n"              # 5
+              "        return k * 2\n"           # 6
+              "    return inner(n)\n"            # 7
+              "\nclass C:\n"                     # 8-9
+              "    x = [i for i in range(3)]\n"  # 10
+              "print(outer(2))\n")               # 11
+    assert definition_line(source, 6) == 5   # innermost: inner
+    assert definition_line(source, 7) == 3   # a decorated function starts at its decorator, as co_firstlineno
+    assert definition_line(source, 10) == 9  # a class body
+    assert definition_line(source, 11) is None  # module level: no function
+    assert definition_line("def broken(:\n", 1) is None

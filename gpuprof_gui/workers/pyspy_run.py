@@ -129,11 +129,44 @@ def _convert(raw_path: str, out_path: str, native: bool, wall_s: float,
     except ProfileFormatError as exc:
         return None, str(exc)
     profile.wall_s = wall_s
+    _set_definition_lines(profile)
     try:
         dump_profile(profile, out_path)
     except OSError as exc:
         return None, f"The profile could not be saved ({exc.strerror or exc})."
     return out_path, None
+
+
+SOURCE_MAX_BYTES = 2 * 1024 * 1024
+"""Source files larger than this keep py-spy's sampled line (parsing them would cost more than it tells)."""
+
+
+def _set_definition_lines(profile) -> None:
+    """Give each Python function its first line, read from its source file here where it ran."""
+    from gpuprof_gui.core.importers.pyspy_import import definition_line
+
+    sources: dict[str, str | None] = {}
+    for rec in profile.functions:
+        if not rec.file or rec.line <= 0 or rec.name == "<module>":
+            if rec.name == "<module>" and rec.file:
+                rec.line = 1
+            continue
+        if rec.file not in sources:
+            sources[rec.file] = _read_source(rec.file)
+        text = sources[rec.file]
+        found = definition_line(text, rec.line) if text is not None else None
+        if found:
+            rec.line = found
+
+
+def _read_source(path: str) -> str | None:
+    try:  # a regular file only: a FIFO or device named in a stack must not hang the worker
+        if not os.path.isfile(path) or os.path.getsize(path) > SOURCE_MAX_BYTES:
+            return None
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return None
 
 
 def _read_status(path: str) -> dict | None:

@@ -88,6 +88,29 @@ def import_pyspy(text: str, rate_hz: float, native: bool = False, script: str | 
                    stacks_exact=True, notes=notes)
 
 
+def definition_line(source: str, line: int) -> int | None:
+    """The first line of the innermost function (or class) whose body holds ``line``.
+
+    py-spy names the line a sample was on; the table and the source view
+    want the function's first line, as cProfile gives it (a decorator's line
+    for a decorated function, which is where Python starts its code).
+    """
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    best = None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            end = getattr(node, "end_lineno", None) or node.lineno
+            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+            if first <= line <= end and (best is None or first >= best):
+                best = first
+    return best
+
+
 def _own_frames(frames: list[str], script: str | None = None) -> list[tuple[str, str, int]]:
     """One stack's frames from its own process marker down, launcher frames removed."""
     start = 0
