@@ -353,3 +353,16 @@ def test_definition_line_of_a_sampled_line():
     assert definition_line(source, 10) == 9  # a class body
     assert definition_line(source, 11) is None  # module level: no function
     assert definition_line("def broken(:\n", 1) is None
+
+
+def test_scalene_profiles_forked_pool_workers_itself(tmp_path):
+    # Scalene mode needs no note about children: it follows multiprocessing's forks itself.
+    pytest.importorskip("scalene")
+    script = tmp_path / "pool_burn.py"
+    script.write_text((PROGRAMS / "pool_work.py").read_text().replace("[400_000] * 12", "[3_000_000] * 4"))
+    outcome = run_profile(RunSpec(str(script), profiler="scalene", scalene_cpu_only=True,
+                                  output_dir=str(tmp_path / "run"), timeout_s=240))
+    assert outcome.ok, outcome.message
+    profile = load_profile(outcome.profile_path)
+    burn = [f for f in profile.functions if f.name == "burn"]
+    assert burn and burn[0].self_s > 0.1 * profile.total_s, [(f.name, f.self_s) for f in profile.functions]

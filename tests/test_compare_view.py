@@ -52,7 +52,9 @@ def two_runs(tmp_path_factory):
         script.write_text(SCRIPT.format(n=n))
         out = root / f"{name}.prof"
         subprocess.run([sys.executable, "-m", "gpuprof_gui.cli", "profile", str(script), "--output", str(out)],
-                       check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+                       check=True, capture_output=True, timeout=120,
+                       # No call-path sampler: its core would be one more source of timing noise here.
+                       env={**os.environ, "PYTHONPATH": str(REPO), "GPUPROF_CALL_PATH_SAMPLES": "0"})
         paths.append(out)
     return paths
 
