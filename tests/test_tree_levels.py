@@ -1,6 +1,6 @@
 """The level-by-level (numpy) call-tree build gives the per-node build's tree, node for node.
 
-The per-node build (:func:`pstats_import._build_tree`) is the reference: it
+The per-node build (:func:`tree_paths.build_tree`) is the reference: it
 is what runs with sampled stacks, and its rules are the ones the other
 tests pin. Here both build the same profiles — an acyclic graph of 2,000
 generated functions, `python -m cProfile` of an import-heavy script (exec

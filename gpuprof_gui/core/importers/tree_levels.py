@@ -1,6 +1,6 @@
 """The proportional call tree built level by level with numpy, for the acyclic part of a call graph.
 
-:func:`pstats_import._build_tree` expands one node at a time, about 5 µs
+:func:`tree_paths.build_tree` expands one node at a time, about 5 µs
 each: half a second for a 100,000-node tree. Where a function cannot be met
 again on its own path (it is in no cycle of the call graph), a node's
 children depend only on the node itself — its function, time and
