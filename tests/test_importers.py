@@ -26,7 +26,7 @@ from gpuprof_gui.core.importers import (
     sniff_format,
 )
 from gpuprof_gui.core.importers import pstats_import
-from gpuprof_gui.core.importers.pstats_import import MAX_CYCLE_TURNS
+from gpuprof_gui.core.importers.tree_paths import MAX_CYCLE_TURNS
 from gpuprof_gui.core.model import ROOT, Profile
 
 DATA = Path(__file__).parent / "data"

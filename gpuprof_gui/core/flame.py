@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gpuprof_gui.core.fmt import format_count, format_pct, format_time
-from gpuprof_gui.core.model import ROOT, CallTree, Profile
+from gpuprof_gui.core.model import FOLDED_VISIBLE_SHARE, ROOT, CallTree, Profile
 from gpuprof_gui.core.selection import Share, function_share, has_function_totals
 
 MIN_FRACTION = 1e-5
@@ -269,25 +269,6 @@ def match_share(tree: CallTree, node_mask: np.ndarray) -> float:
 
 
 ESTIMATED_NOTE = "estimated: proportional attribution (cProfile records only caller→callee pairs)"
-def hatch_legend(profile: Profile) -> str:
-    """What hatched (and dotted) frames mean for this profile ("" when nothing needs saying)."""
-    tree = profile.tree
-    folded = ""
-    if tree.folded_s is not None and profile.total_s > 0 \
-            and float(tree.folded_s.sum()) >= FOLDED_LEGEND_MIN_FRACTION * profile.total_s:
-        folded = "; dotted = calls folded into the frame (recursion cut short, or too small to draw)"
-    if profile.stacks_exact:
-        return folded[2:]
-    if tree.samples is not None and int(tree.samples.max(initial=0)) > 0:
-        return (f"call paths split by sampled stacks; hatched = fewer than {WELL_BACKED_SAMPLES} samples, "
-                f"split in proportion (cProfile records only caller→callee pairs){folded}")
-    return f"hatched = estimated by proportional attribution (cProfile records only caller→callee pairs){folded}"
-
-
-FOLDED_LEGEND_MIN_FRACTION = 0.005
-"""Folded time under 0.5% of the run changes no frame visibly: the legend does not mention it."""
-
-
 SAMPLED_NOTE = "this path's share of the exact time: from {n} sampled stacks"
 FOLDED_TOOLTIP_MIN_FRACTION = 1e-4
 """Folded time under 0.01% of the run is not worth a tooltip line."""
@@ -297,6 +278,24 @@ WELL_BACKED_SAMPLES = 10
 drawn plain, not hatched: at 10 samples the share's sampling error is about
 1/sqrt(10) ~ 30% of the frame, against the proportional guess that can put
 all of it under the wrong caller. Its tooltip still says how many."""
+
+
+def hatch_legend(profile: Profile, dotted: bool = True) -> str:
+    """What hatched (and dotted) frames mean for this profile ("" when nothing needs saying).
+
+    ``dotted``: the drawing marks folded calls with dots (the window and its
+    PNG do; the SVG export does not, so its legend leaves them out).
+    """
+    tree = profile.tree
+    folded = ""
+    if dotted and tree.folded_share() >= FOLDED_VISIBLE_SHARE:
+        folded = "; dotted = calls folded into the frame (recursion cut short, or too small to draw)"
+    if profile.stacks_exact:
+        return folded[2:]
+    if tree.samples is not None and int(tree.samples.max(initial=0)) > 0:
+        return (f"call paths split by sampled stacks; hatched = fewer than {WELL_BACKED_SAMPLES} samples, "
+                f"split in proportion (cProfile records only caller→callee pairs){folded}")
+    return f"hatched = estimated by proportional attribution (cProfile records only caller→callee pairs){folded}"
 
 
 def _format_amount(value: float, unit: str) -> str:

@@ -130,8 +130,9 @@ def flame_svg(profile: Profile, width_px: int = DEFAULT_WIDTH_PX, *, title: str 
     out.append(f'<text x="4" y="17" font-size="{FONT_PX + 3}" font-weight="bold" fill="{colours.text}" '
                f'class="header">{xml_text(heading)} · {xml_text(total)}</text>\n')
     legend = "width = share of the run; hover a frame for its numbers"
-    if hatch_legend(profile):
-        legend += "; " + hatch_legend(profile)
+    hatches = hatch_legend(profile, dotted=False)  # folded calls are not dotted in the SVG
+    if hatches:
+        legend += "; " + hatches
     out.append(f'<text x="4" y="35" fill="{colours.text}" class="legend">{xml_text(legend)}</text>\n')
     out.append(f'<g transform="translate(0,{HEADER_PX})">\n')
     for depth, row in enumerate(rows):

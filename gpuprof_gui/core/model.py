@@ -15,6 +15,9 @@ import numpy as np
 ROOT = 0
 """Index of the synthetic root node ("all") of every :class:`CallTree`."""
 
+FOLDED_VISIBLE_SHARE = 0.005
+"""Folded calls under 0.5% of the run change no frame visibly: no note, no legend line."""
+
 
 @dataclass(slots=True)
 class FunctionRecord:
@@ -96,6 +99,12 @@ class CallTree:
         lo, hi = node + 1, node + int(self.size[node])
         sub = np.arange(lo, hi)
         return sub[self.parent[lo:hi] == node]
+
+    def folded_share(self) -> float:
+        """Share of the root's time that is calls folded into frames (0 without any)."""
+        if self.folded_s is None or len(self) == 0 or self.total_s[ROOT] <= 0:
+            return 0.0
+        return float(self.folded_s.sum() / self.total_s[ROOT])
 
     def conservation_gap(self) -> float:
         """Largest ``|total - self - children|`` of any node, as a share of the root (0 when conserved)."""

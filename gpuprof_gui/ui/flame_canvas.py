@@ -45,10 +45,9 @@ HINT_MIN_COVERAGE_PX = 0.5
 gets a neutral 1 px mark, so regions of many tiny calls stay visible."""
 SELECT_MIN_PX = 60.0  # select_function zooms in until the frame is at least this wide
 _RECT_BYTES = 32  # QRectF is four doubles: x, y, w, h
-
-
 FOLDED_MIN_PX = 3.0
 """Folded calls narrower than 3 px are not dotted: a dot pattern needs that much to read."""
+
 
 def _draw_rect_array(painter: QPainter, rects: np.ndarray) -> None:
     """``drawRects`` straight from a C-contiguous (n, 4) float64 array."""

@@ -49,7 +49,6 @@ ORIGINAL_PYTHONPATH_ENV = "GPUPROF_WORKER_ORIGINAL_PYTHONPATH"
 
 PROFILE_PROF_NAME = "profile.prof"
 
-
 SAMPLER_LOG_NAME = "py-spy.log"
 SAMPLES_ENV = "GPUPROF_CALL_PATH_SAMPLES"
 """0: run cProfile without the sampled stacks that split its call paths; a
@@ -66,7 +65,6 @@ CHILDREN_NOTE_MIN_FRACTION = 0.05
 CHILDREN_NOTE_MIN_S = 0.05
 
 SAMPLER_FAILED_NOTE = "Call paths below two levels are split in proportion: no sampled stacks ({problem})."
-
 
 
 class _Cancelled(BaseException):
@@ -255,7 +253,8 @@ class CProfileRun:
         self.t0 = 0.0
         self._real_os_exit = os._exit
         self.sampler = StackSampler(self.profile_path + STACKS_SUFFIX,
-                                    os.path.join(output_dir, SAMPLER_LOG_NAME))
+                                    os.path.join(output_dir, SAMPLER_LOG_NAME),
+                                    _sample_rate_from_env() or SAMPLE_RATE_HZ)
         self.sampling = False
         # Keep our own module alive: sys.modules["__main__"] is about to be replaced.
         self._worker_module = sys.modules.get("__main__")
@@ -309,9 +308,7 @@ class CProfileRun:
         signal.signal(signal.SIGTERM, self._on_sigterm)
         os._exit = self._os_exit
         os.register_at_fork(after_in_child=self._in_forked_child)
-        rate = _sample_rate_from_env()
-        self.sampler.rate_hz = rate or SAMPLE_RATE_HZ
-        self.sampling = rate != 0 and self.sampler.start()
+        self.sampling = _sample_rate_from_env() != 0 and self.sampler.start()
         sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
         status, exit_code, exc_line, tb_text = "finished", 0, None, None
         self.t0 = time.perf_counter()

@@ -26,7 +26,7 @@ import types
 
 from gpuprof_gui.protocol import ExitCode, MsgType
 from gpuprof_gui.workers._channel import Channel
-from gpuprof_gui.workers.stack_sampler import find_py_spy
+from gpuprof_gui.workers.stack_sampler import find_py_spy, last_problem
 
 RATE_HZ = 100
 """py-spy's default: 10 ms between samples, ~1% overhead on the sampled process."""
@@ -92,7 +92,7 @@ def run_pyspy(script: str, args: list[str], output_dir: str, native: bool, chann
     status = _read_status(status_path)
     has_samples = os.path.isfile(raw_path) and os.path.getsize(raw_path) > 0
     if not has_samples and not cancelled:
-        problem = _log_problem(log_path)
+        problem = last_problem(log_path)
         if any(word in problem.lower() for word in PTRACE_WORDS):
             channel.error(ExitCode.PROFILER_FAILED, PTRACE_MESSAGE, problem)
             return ExitCode.PROFILER_FAILED
@@ -176,14 +176,3 @@ def _read_status(path: str) -> dict | None:
     except (OSError, ValueError):
         return None
     return obj if isinstance(obj, dict) else None
-
-
-def _log_problem(path: str) -> str:
-    try:
-        with open(path, "rb") as fh:
-            text = fh.read()[-4000:].decode("utf-8", "replace")
-    except OSError:
-        return ""
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    errors = [ln for ln in lines if not ln.startswith("py-spy> ")]
-    return (errors or lines or [""])[-1]

@@ -66,6 +66,18 @@ def allow_tracing_by_descendant() -> None:
         pass
 
 
+def last_problem(log_path: str) -> str:
+    """The last thing py-spy said in its log that is not its own progress chatter ("py-spy> ...")."""
+    try:
+        with open(log_path, "rb") as fh:
+            text = fh.read()[-4000:].decode("utf-8", "replace")
+    except OSError:
+        return ""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if not ln.startswith("py-spy> ")]
+    return (errors or lines or [""])[-1]
+
+
 class StackSampler:
     """py-spy recording this process's stacks into ``out_path`` (py-spy's raw format)."""
 
@@ -113,17 +125,8 @@ class StackSampler:
                 return self.out_path
         except OSError:
             pass
-        self.problem = self._log_tail() or "py-spy recorded no stacks"
+        self.problem = last_problem(self.log_path) or "py-spy recorded no stacks"
         return None
-
-    def _log_tail(self) -> str:
-        try:
-            with open(self.log_path, "rb") as fh:
-                text = fh.read()[-2000:].decode("utf-8", "replace")
-        except OSError:
-            return ""
-        lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("py-spy> ")]
-        return lines[-1] if lines else ""
 
     def forget_in_child(self) -> None:
         """After fork: the child has no sampler of its own (py-spy is the parent's)."""

@@ -13,13 +13,11 @@ import re
 
 from gpuprof_gui.core.importers.errors import ProfileFormatError, UntrustedFormat
 from gpuprof_gui.core.importers.folded_import import import_folded
-from gpuprof_gui.core.importers.pstats_import import (
-    STACKS_SUFFIX,
-    import_pstats,
-    parse_sampled_stacks,
-)
+from gpuprof_gui.core.importers.pstats_import import import_pstats
+from gpuprof_gui.core.importers.sampled_paths import parse_sampled_stacks
 from gpuprof_gui.core.importers.scalene_import import import_scalene
 from gpuprof_gui.core.model import Profile
+from gpuprof_gui.protocol import STACKS_SUFFIX
 
 __all__ = [
     "FORMATS",

@@ -15,6 +15,7 @@ time is its width minus its drawn children; the root is the run's total):
 Nodes reached only through exact edges are flagged ``exact``; the rest are
 estimates, and the view says how many samples back each.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,33 +24,25 @@ import re
 import numpy as np
 
 from gpuprof_gui.core.importers.errors import ProfileFormatError, damage_reported_as
-from gpuprof_gui.core.importers.sampled_paths import (  # noqa: F401
-    SampleTrie,
-    leaf_times,
-    parse_sampled_stacks,
-)
+from gpuprof_gui.core.importers.sampled_paths import SampleTrie, leaf_times
 from gpuprof_gui.core.importers.tree_levels import (
     EdgeColumns,
     build_by_levels,
     cyclic_functions,
 )
-from gpuprof_gui.core.importers.tree_paths import (  # noqa: F401 - constants re-exported for callers
+from gpuprof_gui.core.importers.tree_paths import (
     FOLDED_MIN_REL,
-    MAX_CYCLE_TURNS,
     MAX_NODES,
     PRUNE_FRACTION,
-    SAME_EDGE_REL,
     SCALE_EXACT_REL,
-    SHRINK_EXACT_REL,
     build_tree,
     fit_overfilled,
     heaviest_first,
     pair_counts,
-    reentered_kids,
+    reentered_fit,
     settle,
 )
-from gpuprof_gui.core.model import FunctionRecord, Profile, TreeBuilder
-from gpuprof_gui.protocol import STACKS_SUFFIX  # noqa: F401 - re-exported for the importers
+from gpuprof_gui.core.model import FOLDED_VISIBLE_SHARE, FunctionRecord, Profile, TreeBuilder
 
 DISABLE_NOISE = "<method 'disable' of '_lsprof.Profiler' objects>"
 """The profiler's own stop call, present in every dump; never user code."""
@@ -60,15 +53,13 @@ ESTIMATE_NOTE = (
 )
 EVIDENCE_NOTE = (
     "cProfile records only which function called which: each function's exact time is split "
-    "among its call paths by {n:,} sampled stacks of the same run; hatched frames had no "
-    "sample and are split in proportion."
+    "among its call paths by {n:,} sampled stacks of the same run; hatched frames rest on few "
+    "or no samples and are split in proportion."
 )
 FOLDED_NOTE = (
     "{pct:.1f}% of the run is in calls drawn inside their caller's frame (recursion folded, "
     "calls too small to draw); the frame's tooltip says how much."
 )
-FOLDED_NOTE_MIN_FRACTION = 0.005
-"""Folded time under 0.5% of the run changes no frame visibly; no note."""
 CAPPED_NOTE = (
     "The call graph is very large: the tree was cut at {max_nodes:,} nodes, "
     "so some small paths are missing from the flame graph (the table is complete)."
@@ -173,10 +164,8 @@ def _import(stats: dict, stacks: list[tuple[list[tuple[str, str, int]], float]] 
     notes = [ESTIMATE_NOTE if trie is None else EVIDENCE_NOTE.format(n=trie.n_samples)]
     if capped:
         notes.append(CAPPED_NOTE.format(max_nodes=MAX_NODES))
-    if tree.folded_s is not None and run_total > 0:
-        folded = float(tree.folded_s.sum()) / run_total
-        if folded >= FOLDED_NOTE_MIN_FRACTION:
-            notes.append(FOLDED_NOTE.format(pct=100.0 * folded))
+    if tree.folded_share() >= FOLDED_VISIBLE_SHARE:
+        notes.append(FOLDED_NOTE.format(pct=100.0 * tree.folded_share()))
     return Profile(
         profiler="cprofile",
         functions=functions,
@@ -225,11 +214,9 @@ def _build_by_levels(root_edges, callees, self_tt, fn_ct, root_total, edges):
     See :mod:`tree_levels`: the same tree as :func:`build_tree`, several times faster.
     """
     min_s = root_total * PRUNE_FRACTION
-    root = TreeBuilder(root_total)
+    root = _OneNode()
     todo: list = []
     settle(root, 0, root_total, 0.0, [(g, t, -1, 0, True) for g, t in root_edges], True, min_s, todo)
-    root_tree = root.build()
-    root_folded = float(root_tree.folded_s[0]) if root_tree.folded_s is not None else 0.0
     root_kids = [(g, t, exact) for g, t, _node, exact, _tau, _n in reversed(todo)]
 
     def fit_one(func, total, exact, scale, own, room, heavy):
@@ -240,11 +227,7 @@ def _build_by_levels(root_edges, callees, self_tt, fn_ct, root_total, edges):
         return kids, self_s, self_s - own
 
     def fit_reentered(func, total, exact, path_funcs, path_totals):
-        drawn_on_path = {path_funcs[i]: path_totals[i] for i in range(len(path_funcs) - 1)}
-        caller = path_funcs[-2] if len(path_funcs) > 1 else -1
-        entered = next((t for g, t in callees[caller] if g == func), 0.0) if caller >= 0 else 0.0
-        kids, own = reentered_kids(func, total, callees[func], self_tt[func], pair_counts(path_funcs),
-                                    drawn_on_path, entered)
+        kids, own = reentered_fit(func, total, callees, self_tt, path_funcs, path_totals, pair_counts(path_funcs))
         scale = total / fn_ct[func] if fn_ct[func] > 0 else 0.0
         node = _OneNode()
         queued: list = []
@@ -252,7 +235,7 @@ def _build_by_levels(root_edges, callees, self_tt, fn_ct, root_total, edges):
         return [(g, t, ex) for g, t, _n, ex, _tau, _s in reversed(queued)], node.self_s, node.folded_s
 
     return build_by_levels(
-        root_kids, float(root_tree.self_s[0]), root_folded, root_total,
+        root_kids, root.self_s, root.folded_s, root_total,
         edges, cyclic_functions(callees),
         np.asarray(fn_ct, dtype=np.float64), np.asarray(self_tt, dtype=np.float64),
         min_s, SCALE_EXACT_REL, FOLDED_MIN_REL * root_total, MAX_NODES, fit_one, fit_reentered)

@@ -81,9 +81,8 @@ def build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=No
     neg_edge = [[-t for _, t in lst] for lst in callees]
     # Each function's kept callees' total, as the level build reads it (same floats).
     prefix, prefix_at = edges.sums.tolist(), edges.offset.tolist()
-    # (caller, callee) -> edge time: only the sampled and cyclic cases look
-    # edges up by pair, so a profile with neither never builds it.
-    edge = _EdgeIndex(callees)
+    # (caller, callee) -> edge time: only the sampled branches look edges up by pair.
+    edge = {(f, g): t for f, lst in enumerate(callees) for g, t in lst} if trie is not None else {}
     first_pair = trie.first_pair if trie is not None else {}
     c_callees = [[g for g, _ in lst if is_c[g]] for lst in callees] if trie is not None else []
     # Stack items: (func, total on this path, parent node, exact, trie node, samples).
@@ -128,8 +127,9 @@ def build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=No
             pairs.append((caller, func))
             pair_on_path[(caller, func)] = pair_on_path.get((caller, func), 0) + 1
         if tau == -1 and not reentered and trie is None:
-            # The common case, inlined: callees in proportion, straight from the
-            # edge list (heaviest first), fitted into what the function's own time leaves.
+            # Callees in proportion, straight from the edge list (heaviest first), fitted
+            # into what the function's own time leaves: tree_levels' rule, here for the
+            # trees that pass its node cap.
             lst = callees[func]
             heavy = bisect_right(neg_edge[func], -min_s / scale) if scale > 0 else 0
             room = total - own if total > own else 0.0
@@ -187,43 +187,24 @@ def build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=No
         elif tau <= -2:  # a C function whose Python callees the samples show under its caller
             kids = _kids_through_c(func, trie, -2 - tau, edge, first_pair, callees[func], scale)
         else:  # re-entered: ``func`` met again on its own path (a cycle)
-            drawn_on_path = {path[i]: builder.total_of(node_of_depth[i + 1]) for i in range(len(path) - 1)}
-            turns = pair_on_path if trie is not None else pair_counts(path)
-            entered = next((t for g, t in callees[caller] if g == func), 0.0) if caller >= 0 else 0.0
-            kids, own = reentered_kids(func, total, callees[func], self_tt[func], turns, drawn_on_path, entered)
+            totals = [builder.total_of(node_of_depth[i + 1]) for i in range(len(path))]
+            kids, own = reentered_fit(func, total, callees, self_tt, path, totals,
+                                      pair_on_path if trie is not None else pair_counts(path))
         kids_exact = exact and abs(scale - 1.0) <= SCALE_EXACT_REL
         settle(builder, node, total, own, kids, kids_exact, min_s, todo, tau != -1)
     return False
 
 
-class _EdgeIndex(dict):
-    """``{(caller, callee): edge time}``, filled on first use."""
+def reentered_fit(func, total, callees, self_tt, path_funcs, path_totals, turns):
+    """``(kids, own time)`` of a function met again on its own path.
 
-    def __init__(self, callees) -> None:
-        super().__init__()
-        self._callees = callees
-        self._filled = False
-
-    def _fill(self) -> None:
-        self._filled = True
-        for f, lst in enumerate(self._callees):
-            for g, t in lst:
-                self[(f, g)] = t
-
-    def get(self, key, default=None):
-        if not self._filled:
-            self._fill()
-        return super().get(key, default)
-
-    def __getitem__(self, key):
-        if not self._filled:
-            self._fill()
-        return super().__getitem__(key)
-
-    def __contains__(self, key) -> bool:
-        if not self._filled:
-            self._fill()
-        return super().__contains__(key)
+    ``path_funcs``/``path_totals``: the path from the root's child down to
+    this node (itself last); ``turns``: how often each call occurs on it.
+    """
+    drawn_on_path = {path_funcs[i]: path_totals[i] for i in range(len(path_funcs) - 1)}
+    caller = path_funcs[-2] if len(path_funcs) > 1 else -1
+    entered = next((t for g, t in callees[caller] if g == func), 0.0) if caller >= 0 else 0.0
+    return reentered_kids(func, total, callees[func], self_tt[func], turns, drawn_on_path, entered)
 
 
 def pair_counts(path: list[int]) -> dict[tuple[int, int], int]:
