@@ -127,7 +127,7 @@ NO_GPU_EXIT = 3  # `make bench` counts this as "skipped: needs a GPU", not as a 
 
 def main() -> int:
     sys.path.insert(0, REPO)
-    from gpuprof_gui.workers.lab_runner import cupy_missing_reason
+    from gpuprof_gui.jobs.lab_runner import cupy_missing_reason
 
     reason = cupy_missing_reason()
     if reason is not None:

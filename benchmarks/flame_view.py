@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from gpuprof_gui.core.flame import layout_for_profile
-    from gpuprof_gui.ui.flame_view import FlameCanvas
+    from gpuprof_gui.ui.profile.flame_view import FlameCanvas
 
     profile = random_profile(args.nodes, args.depth, args.seed)
     t0 = time.perf_counter()

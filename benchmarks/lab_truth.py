@@ -27,7 +27,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from gpuprof_gui.lab import load_lab_file  # noqa: E402
-from gpuprof_gui.workers.lab_runner import LabRunSpec, run_lab  # noqa: E402
+from gpuprof_gui.jobs.lab_runner import LabRunSpec, run_lab  # noqa: E402
 
 KERNELS_DIR = os.path.join(REPO, "resources", "examples", "kernels")
 SAXPY_SIZE = 1 << 27
@@ -123,7 +123,7 @@ NO_GPU_EXIT = 3  # `make bench` counts this as "skipped: needs a GPU", not as a 
 
 
 def main() -> int:
-    from gpuprof_gui.workers.lab_runner import cupy_missing_reason
+    from gpuprof_gui.jobs.lab_runner import cupy_missing_reason
 
     reason = cupy_missing_reason()
     if reason is not None:

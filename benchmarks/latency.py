@@ -47,7 +47,7 @@ def measure_result_to_paint(script: str, repeat: int) -> dict:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from gpuprof_gui.ui.main_window import MainWindow
+    from gpuprof_gui.ui.shell.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     settings_dir = tempfile.mkdtemp(prefix="gpuprof-bench-")
@@ -94,7 +94,7 @@ import os, sys, time
 t_spawn = float(os.environ["GPUPROF_BENCH_T0"])
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
-from gpuprof_gui.ui.main_window import MainWindow
+from gpuprof_gui.ui.shell.main_window import MainWindow
 app = QApplication([])
 w = MainWindow(QSettings(sys.argv[1], QSettings.Format.IniFormat))
 w.resize(1920, 1080)

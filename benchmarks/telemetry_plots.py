@@ -68,7 +68,7 @@ def pump(app, seconds: float, tick) -> tuple[float, float]:
 
 def measure_view(app, source, seconds: float, size: tuple[int, int]) -> dict:
     """The TelemetryView alone, following live on its own 10 Hz timer; each pull + repaint timed."""
-    from gpuprof_gui.ui.telemetry_view import TelemetryView
+    from gpuprof_gui.ui.lab.telemetry_view import TelemetryView
 
     view = TelemetryView()
     view.resize(*size)
@@ -99,7 +99,7 @@ def measure_window(app, seconds: float) -> dict:
     from PySide6.QtCore import QEventLoop, QSettings, QTimer
 
     from gpuprof_gui.gpu.trace_io import TraceReplay, load_trace
-    from gpuprof_gui.ui.main_window import MainWindow
+    from gpuprof_gui.ui.shell.main_window import MainWindow
 
     tmp = tempfile.mkdtemp(prefix="gpuprof-bench-")
     win = MainWindow(QSettings(os.path.join(tmp, "s.ini"), QSettings.Format.IniFormat))

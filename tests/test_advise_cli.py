@@ -29,7 +29,7 @@ def gpuprof(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 def _no_gpu_here() -> bool:
-    from gpuprof_gui.workers.lab_runner import cupy_missing_reason
+    from gpuprof_gui.jobs.lab_runner import cupy_missing_reason
 
     return cupy_missing_reason() is not None
 

@@ -25,9 +25,9 @@ from gpuprof_gui.core.advice_text import explain, pct, times
 from gpuprof_gui.core.advisor import amdahl_speedup, lab_inputs, profile_inputs
 from gpuprof_gui.core.fmt import DASH, format_bytes, format_time
 from gpuprof_gui.core.selection import UNION_FROM_TREE, function_share
-from gpuprof_gui.ui.advisor_capacity import format_figure_value
-from gpuprof_gui.ui.advisor_figures import MIB
-from gpuprof_gui.ui.advisor_style import PRESENTATION_PT
+from gpuprof_gui.ui.advisor.advisor_capacity import format_figure_value
+from gpuprof_gui.ui.advisor.advisor_figures import MIB
+from gpuprof_gui.ui.advisor.advisor_style import PRESENTATION_PT
 from gpuprof_gui.ui.app import SCREENSHOT_SIZE
 
 pytestmark = pytest.mark.timeout(180)
@@ -226,7 +226,7 @@ def test_a_live_profile_uses_the_kernel_lab_tabs_run(window):
     session = load_session(str(H100_SESSION))
     from gpuprof_gui.core.flame import layout_for_profile
     from gpuprof_gui.core.hotspots import hotspot_rows
-    from gpuprof_gui.ui.profile_loader import LoadedProfile
+    from gpuprof_gui.ui.shell.profile_loader import LoadedProfile
 
     profile = session.profile
     window.show_loaded(LoadedProfile(profile, layout_for_profile(profile), hotspot_rows(profile), "", 0.0))
@@ -405,7 +405,7 @@ def test_live_lab_capacity_takes_pcie_from_nvml_of_the_same_gpu(monkeypatch):
     """A lab run on this machine's GPU gets NVML's PCIe figure; a recording of another GPU does not."""
     from gpuprof_gui.core.lab_model import load_run
     from gpuprof_gui.gpu import specs
-    from gpuprof_gui.ui.advisor_state import AdvisorState
+    from gpuprof_gui.ui.advisor.advisor_state import AdvisorState
 
     run = load_run(str(Path(__file__).resolve().parent / "data" / "lab" / "lab_saxpy.json"))
     figure = {"value": 63.0, "unit": "GB/s", "formula": "PCIe 5.0: test double of NVML"}
@@ -437,7 +437,7 @@ def test_offload_option_selects_the_function_for_the_advisor(qtbot, window):
     window.profile_shown.connect(_select_offload(window, ["diffuse"]))
     from gpuprof_gui.core.flame import layout_for_profile
     from gpuprof_gui.core.hotspots import hotspot_rows
-    from gpuprof_gui.ui.profile_loader import LoadedProfile
+    from gpuprof_gui.ui.shell.profile_loader import LoadedProfile
 
     window.show_loaded(LoadedProfile(recorded.profile, layout_for_profile(recorded.profile),
                                      hotspot_rows(recorded.profile), "", 0.0), "heat_cpu.py")

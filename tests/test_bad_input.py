@@ -21,7 +21,7 @@ import pytest
 
 from gpuprof_gui.core.importers import load_profile
 from gpuprof_gui.protocol import ExitCode
-from gpuprof_gui.workers.runner import STOP_GRACE_S, RunSpec, run_profile
+from gpuprof_gui.jobs.runner import STOP_GRACE_S, RunSpec, run_profile
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(__file__).resolve().parent / "scripts"

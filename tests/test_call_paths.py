@@ -29,7 +29,7 @@ from gpuprof_gui.core.flame import frame_tooltip_text, layout_for_profile, searc
 from gpuprof_gui.core.importers import load_profile
 from gpuprof_gui.core.importers.pstats_import import DISABLE_NOISE, import_pstats
 from gpuprof_gui.core.importers.pyspy_import import import_pyspy
-from gpuprof_gui.workers.runner import RunSpec, run_profile
+from gpuprof_gui.jobs.runner import RunSpec, run_profile
 from gpuprof_gui.workers.stack_sampler import find_py_spy
 
 pytestmark = pytest.mark.slow

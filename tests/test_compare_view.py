@@ -13,8 +13,8 @@ from window_support import distinct_colours, save_shot, settle, window  # noqa: 
 from gpuprof_gui.core import diff as dm
 from gpuprof_gui.core.importers.folded_import import import_folded
 from gpuprof_gui.core.session import Session, save_session
-from gpuprof_gui.ui import compare_window
-from gpuprof_gui.ui.compare_view import SHRUNK, GROWN, diff_colours
+from gpuprof_gui.ui.compare import compare_window
+from gpuprof_gui.ui.compare.compare_view import SHRUNK, GROWN, diff_colours
 
 pytestmark = pytest.mark.timeout(240)
 REPO = Path(__file__).resolve().parent.parent

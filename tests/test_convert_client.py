@@ -21,14 +21,14 @@ import pytest
 from test_profile_npz import assert_identical
 
 from gpuprof_gui.core.importers import ProfileFormatError, load_profile
-from gpuprof_gui.workers import convert_client
-from gpuprof_gui.workers.convert_client import (
+from gpuprof_gui.jobs import convert_client
+from gpuprof_gui.jobs.convert_client import (
     cancel_early_conversions,
     claim_early_conversion,
     looks_like_pstats,
     start_early_conversion,
 )
-from gpuprof_gui.workers.runner import convert_untrusted, open_profile_safely
+from gpuprof_gui.jobs.runner import convert_untrusted, open_profile_safely
 
 DATA = Path(__file__).resolve().parent / "data"
 REPO_ROOT = DATA.parent.parent

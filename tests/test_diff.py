@@ -15,7 +15,7 @@ import pytest
 from gpuprof_gui.core.diff import diff_functions, diff_summary, diff_tree, match_functions
 from gpuprof_gui.core.importers import import_folded
 from gpuprof_gui.core.model import subtree_sizes
-from gpuprof_gui.workers.runner import RunSpec, open_profile_safely, run_profile
+from gpuprof_gui.jobs.runner import RunSpec, open_profile_safely, run_profile
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

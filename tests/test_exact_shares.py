@@ -34,8 +34,8 @@ from gpuprof_gui.core.importers.folded_import import import_folded
 from gpuprof_gui.core.model import FunctionRecord, Profile, TreeBuilder
 from gpuprof_gui.core.selection import (TREE_ONLY, UNION_FROM_TREE, function_fraction, function_share,
                                         run_total_s)
-from gpuprof_gui.ui.compare_view import COLUMNS, ComparePanel
-from gpuprof_gui.ui.profile_loader import LoadedProfile
+from gpuprof_gui.ui.compare.compare_view import COLUMNS, ComparePanel
+from gpuprof_gui.ui.shell.profile_loader import LoadedProfile
 
 pytestmark = pytest.mark.timeout(180)
 

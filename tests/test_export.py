@@ -31,7 +31,7 @@ from gpuprof_gui.core.flame import layout_for_profile
 from gpuprof_gui.core.fmt import format_time
 from gpuprof_gui.core.hotspots import hotspot_rows
 from gpuprof_gui.core.importers import import_folded
-from gpuprof_gui.workers.runner import RunSpec, open_profile_safely, run_profile
+from gpuprof_gui.jobs.runner import RunSpec, open_profile_safely, run_profile
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -326,7 +326,7 @@ def test_svg_survives_hostile_names():
 
 
 def test_svg_colours_are_the_windows_light_palette():
-    from gpuprof_gui.ui.palette import LIGHT
+    from gpuprof_gui.ui.style.palette import LIGHT
 
     for name in flame_svg.FlameColours.__slots__:
         assert getattr(flame_svg.LIGHT_COLOURS, name) == getattr(LIGHT, name), name
@@ -593,7 +593,7 @@ def test_a_gpuprof_session_file_exports_its_profile_and_lab(tmp_path):
 
 
 def test_png_of_a_profile_without_frames_says_so(qapp):
-    from gpuprof_gui.ui.flame_image import render_flame_image
+    from gpuprof_gui.ui.profile.flame_image import render_flame_image
 
     profile = import_folded("a 0\nb 1\n")
     profile.tree.total_s[:] = 0.0
@@ -606,7 +606,7 @@ def test_png_of_a_profile_without_frames_says_so(qapp):
 
 def test_png_header_explains_hatching_only_for_estimated_profiles():
     from gpuprof_gui.core.importers import load_profile
-    from gpuprof_gui.ui.flame_image import _header_text
+    from gpuprof_gui.ui.profile.flame_image import _header_text
 
     pstats = load_profile(DATA / "pstats_sample.prof", trusted=True)
     scalene = load_profile(DATA / "scalene_sample.json", trusted=True)

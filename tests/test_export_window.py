@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from window_support import window  # noqa: F401 - fixture
 
-from gpuprof_gui.ui import export_window
+from gpuprof_gui.ui.shell import export_window
 
 pytestmark = pytest.mark.timeout(120)
 DATA = Path(__file__).resolve().parent / "data"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from gpuprof_gui import cli_gpu_devices
+from gpuprof_gui.cli import devices as cli_gpu_devices
 from gpuprof_gui.gpu import gpu_channel, install_hint, nvml, specs
 from gpuprof_gui.gpu.telemetry import TelemetrySampler
 from gpuprof_gui.gpu.trace_io import load_trace

@@ -122,7 +122,7 @@ def test_recorded_h100_trace_loads():
 
 def test_recorded_h100_device_facts_format():
     """The device facts recorded on a real H100 keep the JSON shape and print as the text table."""
-    from gpuprof_gui.cli_gpu_devices import format_device
+    from gpuprof_gui.cli.devices import format_device
 
     facts = json.loads((RECORDED.parent / "devices_h100.json").read_text())
     assert facts["reason"] is None

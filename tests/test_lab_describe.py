@@ -12,7 +12,7 @@ import pytest
 
 from gpuprof_gui.lab import LabFileError, load_lab_file
 from gpuprof_gui.workers.kernel_worker_build import format_compile_log
-from gpuprof_gui.workers.lab_runner import describe_file
+from gpuprof_gui.jobs.lab_runner import describe_file
 
 REPO = Path(__file__).resolve().parent.parent
 KERNELS = REPO / "resources" / "examples" / "kernels"
@@ -85,7 +85,7 @@ def test_nvrtc_log_becomes_line_numbered_messages():
 
 def _run_kernels_cli(env_extra: dict, tmp_path) -> subprocess.CompletedProcess:
     env = {**os.environ, **env_extra}
-    return subprocess.run([sys.executable, "-m", "gpuprof_gui.cli_gpu_kernels",
+    return subprocess.run([sys.executable, "-m", "gpuprof_gui.cli.kernels",
                            str(KERNELS / "saxpy.py"), "--output-dir", str(tmp_path)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gpuprof_gui.workers.lab_runner import LabRunSpec, run_lab
+from gpuprof_gui.jobs.lab_runner import LabRunSpec, run_lab
 
 pytestmark = pytest.mark.gpu
 
@@ -97,7 +97,7 @@ def test_edited_source_is_what_runs(tmp_path):
 
 
 def test_kernels_cli_json_has_every_field(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "gpuprof_gui.cli_gpu_kernels", str(SAXPY),
+    proc = subprocess.run([sys.executable, "-m", "gpuprof_gui.cli.kernels", str(SAXPY),
                            "--size", "65536", "--size", "1000003", "--json"],
                           cwd=REPO, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -33,11 +33,13 @@ NVML_MODULES = {"pynvml"}
 
 # Internal subpackages each area may not import (upward edges).
 _FORBIDDEN_INTERNAL = {
-    "core": {"workers", "ui", "cli", "gpu"},
-    "protocol": {"workers", "ui", "cli", "gpu"},
-    "assets": {"workers", "ui", "cli", "gpu"},
-    "gpu": {"workers", "ui", "cli"},
-    "workers": {"ui", "cli"},
+    "core": {"workers", "ui", "cli", "gpu", "jobs"},
+    "protocol": {"workers", "ui", "cli", "gpu", "jobs"},
+    "assets": {"workers", "ui", "cli", "gpu", "jobs"},
+    "gpu": {"workers", "ui", "cli", "jobs"},
+    "workers": {"ui", "cli", "jobs"},
+    "jobs": {"ui", "cli"},
+    "lab": {"workers", "ui", "cli", "gpu", "jobs"},
 }
 _DYNAMIC_IMPORT_TIMEOUT_S = 120  # importing numpy and friends cold on a slow CI box
 

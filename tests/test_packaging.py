@@ -158,7 +158,8 @@ def test_spec_puts_resources_and_sources_where_the_app_looks():
 
 
 def test_launcher_names_match_the_workers():
-    from gpuprof_gui.workers import lab_runner, profile_worker
+    from gpuprof_gui.workers import profile_worker
+    from gpuprof_gui.jobs import lab_runner
 
     launcher = load_launcher()
     assert launcher.KERNEL_WORKER_MODULE == lab_runner.WORKER_MODULE
@@ -372,7 +373,7 @@ def test_built_app_bundles_numpy_nvml_and_the_stdlib_but_not_cupy_or_scalene(bui
 
 def kernel_worker_copy(app: Path, env: dict[str, str]):
     """Start the kernel worker's ``copy`` verb through the app, as lab_runner does; its tracker."""
-    from gpuprof_gui.workers.runner import OutcomeTracker, supervise
+    from gpuprof_gui.jobs.runner import OutcomeTracker, supervise
 
     tracker = OutcomeTracker("kernel", RUN_TIMEOUT_S)
     argv = lambda fd: [str(app), "-m", "gpuprof_gui.workers.kernel_worker", "--channel-fd", str(fd), "copy"]  # noqa: E731

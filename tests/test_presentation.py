@@ -21,8 +21,8 @@ import window_support
 from window_support import EXAMPLE_SCALE, SHOTS_DIR, run_script, settle
 
 from gpuprof_gui.core.flame import N_COLOUR_BUCKETS
-from gpuprof_gui.ui import theme
-from gpuprof_gui.ui.palette import (COLOUR_BLIND_SAFE, DARK, DARK_UI, LIGHT, LIGHT_UI, PRESENTATION,
+from gpuprof_gui.ui.style import theme
+from gpuprof_gui.ui.style.palette import (COLOUR_BLIND_SAFE, DARK, DARK_UI, LIGHT, LIGHT_UI, PRESENTATION,
                                     PRESENTATION_DARK, PRESENTATION_DARK_UI, PRESENTATION_LIGHT_UI, WCAG_AA_TEXT,
                                     contrast_ratio, current_palette, label_colour_on)
 

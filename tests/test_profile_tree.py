@@ -6,7 +6,7 @@ import pytest
 
 from gpuprof_gui.assets import example_path
 from gpuprof_gui.core.importers import load_profile
-from gpuprof_gui.workers.runner import RunSpec, run_profile
+from gpuprof_gui.jobs.runner import RunSpec, run_profile
 
 
 @pytest.mark.timeout(120)

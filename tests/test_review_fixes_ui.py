@@ -23,13 +23,13 @@ import window_support
 from window_support import EXAMPLE_SCALE, SHOTS_DIR, run_script, save_shot, settle
 
 from gpuprof_gui.core.model import ROOT
-from gpuprof_gui.ui import window_state
-from gpuprof_gui.ui.compare_view import COLUMNS
-from gpuprof_gui.ui.flame_canvas import SELECT_MIN_PX
-from gpuprof_gui.ui.main_window import MainWindow
-from gpuprof_gui.ui.palette import WCAG_AA_TEXT, contrast_ratio
-from gpuprof_gui.ui.session_io import AUTOSAVE_NAME
-from gpuprof_gui.ui.source_view import PRESENTATION_MIN_LINES
+from gpuprof_gui.ui.shell import window_state
+from gpuprof_gui.ui.compare.compare_view import COLUMNS
+from gpuprof_gui.ui.profile.flame_canvas import SELECT_MIN_PX
+from gpuprof_gui.ui.shell.main_window import MainWindow
+from gpuprof_gui.ui.style.palette import WCAG_AA_TEXT, contrast_ratio
+from gpuprof_gui.ui.shell.session_io import AUTOSAVE_NAME
+from gpuprof_gui.ui.profile.source_view import PRESENTATION_MIN_LINES
 
 pytestmark = pytest.mark.timeout(240)
 window = window_support.window  # the fixture
@@ -250,7 +250,7 @@ def test_gui_missing_json_is_a_plain_sentence(tmp_path, option):
 
 
 def test_compare_with_a_missing_file_says_so(qtbot, window):
-    from gpuprof_gui.ui import compare_window
+    from gpuprof_gui.ui.compare import compare_window
 
     assert window.sessions.open(str(SESSION))
     assert not compare_window.compare_with(window, "nope.prof")

@@ -16,10 +16,11 @@ from PySide6.QtWidgets import QApplication, QGraphicsScene, QMenu
 import window_support
 from window_support import make_window, settle
 
-from gpuprof_gui.ui import theme, window_state
-from gpuprof_gui.ui.actions import ACTIONS, NO_SHORTCUT, VIEW_KEYS, shortcuts_html
+from gpuprof_gui.ui.style import theme
+from gpuprof_gui.ui.shell import window_state
+from gpuprof_gui.ui.shell.actions import ACTIONS, NO_SHORTCUT, VIEW_KEYS, shortcuts_html
 from gpuprof_gui.ui.app import parse_args
-from gpuprof_gui.ui.main_window import MainWindow
+from gpuprof_gui.ui.shell.main_window import MainWindow
 
 pytestmark = pytest.mark.timeout(180)
 window = window_support.window  # the fixture

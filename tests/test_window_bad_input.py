@@ -22,7 +22,7 @@ from window_support import (
     window,  # noqa: F401 - fixture
 )
 
-from gpuprof_gui.ui.console import MAX_LINE_CHARS, MAX_LINES
+from gpuprof_gui.ui.profile.console import MAX_LINE_CHARS, MAX_LINES
 
 pytestmark = pytest.mark.timeout(180)
 

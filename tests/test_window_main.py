@@ -22,7 +22,7 @@ from window_support import (
 
 from gpuprof_gui.assets import example_path
 from gpuprof_gui.core.model import ROOT
-from gpuprof_gui.ui.hotspot_table import COL_FUNCTION, FUNC_ROLE
+from gpuprof_gui.ui.profile.hotspot_table import COL_FUNCTION, FUNC_ROLE
 
 pytestmark = pytest.mark.timeout(240)
 

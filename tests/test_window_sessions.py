@@ -30,9 +30,9 @@ from gpuprof_gui.core.hotspots import hotspot_rows
 from gpuprof_gui.core.importers import load_profile
 from gpuprof_gui.core.lab_model import load_run
 from gpuprof_gui.core.session import SESSION_SUFFIX, Session, load_session, save_session
-from gpuprof_gui.ui import window_state
-from gpuprof_gui.ui.session_io import AUTOSAVE_NAME
-from gpuprof_gui.workers.lab_runner import LabOutcome
+from gpuprof_gui.ui.shell import window_state
+from gpuprof_gui.ui.shell.session_io import AUTOSAVE_NAME
+from gpuprof_gui.jobs.lab_runner import LabOutcome
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -21,8 +21,8 @@ from window_support import (
     window,  # noqa: F401 - fixture
 )
 
-from gpuprof_gui.ui import window_state
-from gpuprof_gui.ui.actions import ACTIONS, shortcuts_html
+from gpuprof_gui.ui.shell import window_state
+from gpuprof_gui.ui.shell.actions import ACTIONS, shortcuts_html
 from gpuprof_gui.ui.app import SCREENSHOT_SIZE
 
 pytestmark = pytest.mark.timeout(180)

@@ -15,8 +15,8 @@ from gpuprof_gui import protocol
 from gpuprof_gui.core.importers import load_profile
 from gpuprof_gui.core.serialize import load_profile_json
 from gpuprof_gui.protocol import ExitCode, LineDecoder, MsgType
-from gpuprof_gui.workers import runner
-from gpuprof_gui.workers.runner import (
+from gpuprof_gui.jobs import runner
+from gpuprof_gui.jobs.runner import (
     GroupStopper,
     OutcomeTracker,
     RunSpec,

@@ -16,8 +16,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from gpuprof_gui.ui import window_state
-from gpuprof_gui.ui.main_window import MainWindow
+from gpuprof_gui.ui.shell import window_state
+from gpuprof_gui.ui.shell.main_window import MainWindow
 
 SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
 SHOTS_DIR = Path(os.environ.get("GPUPROF_TEST_SHOTS", "/tmp"))

@@ -26,7 +26,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from gpuprof_gui.workers.lab_runner import LabRunSpec, run_lab  # noqa: E402
+from gpuprof_gui.jobs.lab_runner import LabRunSpec, run_lab  # noqa: E402
 
 EXAMPLES_GLOB = os.path.join(REPO, "resources", "examples", "kernels", "*.py")
 # Only test files that declare GPU tests: the others may import Qt, which a

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.path and not args.path.endswith(".py") and os.path.isfile(args.path):
         # A cProfile dump is parsed in the convert worker; start it now, so its start-up and
         # parse run beside Qt's imports and the window's construction rather than after them.
-        from gpuprof_gui.workers.convert_client import start_early_conversion
+        from gpuprof_gui.jobs.convert_client import start_early_conversion
 
         start_early_conversion(args.path)
 
@@ -81,10 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    from gpuprof_gui.ui import theme
-    from gpuprof_gui.ui.file_checks import unopenable_reason
-    from gpuprof_gui.ui.main_window import MainWindow
-    from gpuprof_gui.ui.session_io import is_session_path
+    from gpuprof_gui.ui.style import theme
+    from gpuprof_gui.ui.shell.file_checks import unopenable_reason
+    from gpuprof_gui.ui.shell.main_window import MainWindow
+    from gpuprof_gui.ui.shell.session_io import is_session_path
 
     QCoreApplication.setOrganizationName("gpuprof-gui")
     QCoreApplication.setApplicationName("gpuprof-gui")
@@ -181,7 +181,7 @@ def _compare_once(window, args: argparse.Namespace):
         if done:
             return
         done.append(True)
-        from gpuprof_gui.ui.compare_window import compare_with
+        from gpuprof_gui.ui.compare.compare_window import compare_with
 
         if not compare_with(window, args.compare):
             print(f"gpuprof gui: --compare: {window.status_text()}", file=sys.stderr)
@@ -200,7 +200,7 @@ def _select_offload(window, names: list[str]):
             return
         done.append(True)
         from gpuprof_gui.core.advisor import find_offload_functions
-        from gpuprof_gui.ui.session_io import select_everywhere
+        from gpuprof_gui.ui.shell.session_io import select_everywhere
 
         try:
             funcs = sorted({f for name in names for f in find_offload_functions(loaded.profile, name)})

@@ -1,0 +1,216 @@
+"""``gpuprof advise SCRIPT --offload FUNCTION --kernels FILE``: profile, run the lab, predict.
+
+Profiles the script (in a worker, as ``gpuprof profile`` does), takes the share
+``p`` of the run spent in FUNCTION, runs the kernel lab on the candidate file
+(in kernel workers) and combines them with Amdahl's law and the measured
+transfer cost (see :mod:`gpuprof_gui.core.advisor`). Without a GPU it still
+reports ``p`` and the Amdahl limit and says which figures need a GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import threading
+from datetime import datetime, timezone
+
+from gpuprof_gui.protocol import PROFILERS
+
+VERB = "advise"
+EXIT_OK = 0  # an answer was printed (GPU figures may be null without a GPU; the notes say why)
+EXIT_SCRIPT_FAILED = 1  # an answer was printed, but the script did not finish normally: its profile is partial
+EXIT_USAGE = 2  # bad command line, the function is not in the profile, unreadable candidate file
+EXIT_NO_PROFILE = 3  # the script produced no profile
+EXIT_CANCELLED = 130
+
+
+def _count(text: str) -> int:
+    """argparse type: a whole number >= 0 (a negative call count or size means a typo)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
+
+
+def _amount(text: str) -> float:
+    """argparse type: a number >= 0 (bytes)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0:  # also NaN
+        raise argparse.ArgumentTypeError(f"{text} is not a number of bytes >= 0")
+    return value
+
+
+def add_parsers(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser(
+        VERB, help="predict a script's speed-up from offloading a function to the GPU",
+        description="Profile SCRIPT, measure the candidate kernels of --kernels on the GPU, and "
+        "predict the whole-program speed-up (Amdahl's law with the measured kernel speed-up, "
+        "transfer cost and GPU start-up). Exit 0: an answer (GPU figures are null without a GPU); "
+        "1: an answer from a script that did not finish normally (partial profile); "
+        "2: usage, unknown function or bad candidate file; 3: the script produced no profile.")
+    p.add_argument("script", help="the Python script to profile")
+    p.add_argument("args", nargs="*", help="arguments for the script (after --)")
+    p.add_argument("--offload", action="append", required=True, metavar="FUNCTION",
+                   help="function to move to the GPU (NAME or FILE:NAME; repeatable, nested ones count once)")
+    p.add_argument("--kernels", metavar="FILE", help="kernel-lab candidate file implementing FUNCTION")
+    p.add_argument("--size", type=_count, help="problem size to measure (default: the file's largest default)")
+    p.add_argument("--calls", type=_count, help="calls to FUNCTION per run (default: counted by the profile)")
+    p.add_argument("--bytes-per-call", type=_amount, metavar="B",
+                   help="bytes crossing PCIe per call (default: the candidate's inputs and output)")
+    p.add_argument("--profiler", choices=PROFILERS, default="cprofile")
+    p.add_argument("--timeout", type=float, metavar="S", help="stop the script after S seconds")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--save", metavar="SESSION.json",
+                   help="save profile, lab run, capacity and advice for the window (gui --advice)")
+
+
+def dispatch(args: argparse.Namespace) -> int | None:
+    if getattr(args, "verb", None) != VERB:
+        return None
+    try:
+        return run_advise(args)
+    except KeyboardInterrupt:
+        print("gpuprof advise: interrupted", file=sys.stderr)
+        return EXIT_CANCELLED
+
+
+def _say(text: str) -> None:
+    print(f"gpuprof advise: {text}", file=sys.stderr, flush=True)
+
+
+def _profile(args: argparse.Namespace):
+    """(Profile, RunOutcome) or (None, exit status) after saying why."""
+    from gpuprof_gui.core.importers import ProfileFormatError
+    from gpuprof_gui.jobs.runner import RunSpec, open_profile_safely, run_profile
+
+    def to_stderr(data: bytes) -> None:  # stdout is ours (the report or the JSON)
+        sys.stderr.buffer.write(data)
+        sys.stderr.buffer.flush()
+
+    _say(f"profiling {os.path.basename(args.script)} under {args.profiler}…")
+    outcome = run_profile(RunSpec(script=args.script, args=list(args.args), profiler=args.profiler,
+                                  timeout_s=args.timeout), on_stdout=to_stderr, on_stderr=to_stderr)
+    if outcome.status == "could_not_start":
+        _say(outcome.message)
+        return None, EXIT_USAGE
+    if not outcome.profile_path:
+        _say(f"no profile: {outcome.message}")
+        return None, EXIT_NO_PROFILE
+    try:
+        profile = open_profile_safely(outcome.profile_path, trusted=True)
+    except ProfileFormatError as exc:
+        _say(f"no profile: {outcome.message} {exc}")
+        return None, EXIT_NO_PROFILE
+    return profile, outcome
+
+
+def _check_kernels_file(path: str) -> str | None:
+    """Why the candidate file cannot be used (read in a worker: no GPU needed), or None."""
+    from gpuprof_gui.lab import LabFileError
+    from gpuprof_gui.jobs.lab_runner import describe_file
+
+    try:
+        describe_file(path)
+    except LabFileError as exc:
+        return str(exc)
+    return None
+
+
+def _lab(args: argparse.Namespace):
+    """(LabRun or None, reason it is None or None)."""
+    from gpuprof_gui.jobs.lab_runner import LabRunSpec, run_lab
+
+    if not args.kernels:
+        return None, "No --kernels file was given."
+    _say(f"running the kernel lab on {os.path.basename(args.kernels)}…")
+    outcome = run_lab(LabRunSpec(path=args.kernels, sizes=[args.size] if args.size else []),
+                      cancel=threading.Event())
+    if outcome.status == "no_gpu":
+        return None, outcome.message
+    if outcome.run is None:
+        raise _UsageError(outcome.message)
+    return outcome.run, None
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _pcie_max() -> dict | None:
+    from gpuprof_gui.gpu.specs import device_facts
+
+    devices = device_facts().get("devices") or []
+    return devices[0].get("pcie_max_gbps") if devices else None
+
+
+def run_advise(args: argparse.Namespace) -> int:
+    from gpuprof_gui.core import capacity as cap
+    from gpuprof_gui.core.advice_session import AdviceSession, build_advice, capacity_from, save_session
+    from gpuprof_gui.core.advisor import find_offload_functions, offload_calls, offload_share, run_time_s
+
+    if args.kernels and not os.path.isfile(args.kernels):
+        _say(f"{args.kernels}: no such candidate file")
+        return EXIT_USAGE
+    if args.kernels:  # a broken candidate file is found before the script runs, GPU or not
+        broken = _check_kernels_file(args.kernels)
+        if broken:
+            _say(broken)
+            return EXIT_USAGE
+    profile, outcome = _profile(args)
+    if profile is None:
+        return outcome
+    failed = outcome.status != "finished" or bool(outcome.script_exit_code)
+    try:
+        funcs = sorted({f for name in args.offload for f in find_offload_functions(profile, name)})
+    except LookupError as exc:
+        ended = f" (the script did not finish normally: {outcome.message})" if failed else ""
+        _say(str(exc.args[0]) + ended)
+        return EXIT_USAGE
+    share = offload_share(profile, funcs)  # exact for one function; a bounded union for several
+    total_s, p, calls = run_time_s(profile), share.fraction, offload_calls(profile, funcs)
+    try:
+        lab_run, no_gpu = _lab(args)
+    except _UsageError as exc:
+        _say(str(exc))
+        return EXIT_USAGE
+    names = [profile.functions[f].name for f in funcs]
+    advice = build_advice(total_s, p, args.calls if args.calls is not None else calls, lab_run,
+                          args.size, args.bytes_per_call, names, no_gpu, p_note=share.note)
+    if failed:
+        advice.notes.append(f"The script did not finish normally ({outcome.message}); the profile, and so "
+                            "p, covers only what ran.")
+    if profile.unit != "s" and args.calls is None:
+        advice.notes.append("Scalene does not count calls: pass --calls for the transfer total.")
+    cpu = cap.cpu_facts()
+    cpu["measured_copy_gbps"] = cap.measure_copy_gbps()
+    session = AdviceSession(advice=advice, capacity=capacity_from(cpu, lab_run, _pcie_max()),
+                            profile=profile, lab=lab_run, script=os.path.abspath(args.script),
+                            kernels=os.path.abspath(args.kernels) if args.kernels else "",
+                            offload=list(args.offload), host=socket.gethostname(),
+                            date=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    if args.save:
+        save_session(session, args.save)
+        _say(f"session saved to {args.save} (open it with `gpuprof gui --advice {args.save}`)")
+    if args.json:
+        doc = advice.to_dict()
+        doc.update(script=session.script, kernels=session.kernels, date=session.date, host=session.host,
+                   capacity=session.capacity,
+                   run={"status": outcome.status, "exit_code": outcome.script_exit_code,
+                        "message": outcome.message, "wall_s": outcome.wall_s})
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    else:
+        from gpuprof_gui.core.advice_text import capacity_lines, report_lines
+
+        lines = report_lines(advice, os.path.basename(args.script)) + capacity_lines(session.capacity)
+        sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+    return EXIT_SCRIPT_FAILED if failed else EXIT_OK

@@ -1,0 +1,1 @@
+"""Parent-side supervision of worker processes (no Qt): the CLI and the window start workers here."""

@@ -1,0 +1,297 @@
+"""Parent side of the kernel lab (Qt-free): runs kernel workers, survives their faults.
+
+A run goes through one worker after another: when a kernel kills the CUDA
+context, hangs past its timeout or crashes the process, the faulty candidate
+is recorded as such and a fresh worker continues with the candidates left.
+Records reach ``on_record`` as they are made, so a window can show them live;
+setting ``cancel`` stops the run (the worker's process group is killed).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib.util import find_spec
+from typing import Callable
+
+from gpuprof_gui.core import lab_model as lm
+from gpuprof_gui.lab import LabFileError
+from gpuprof_gui.protocol import CHANNEL_FD_ARG, MsgType, describe_exit
+from gpuprof_gui.jobs.runner import OutcomeTracker, supervise, worker_env
+
+# A step is one candidate at one size: compile + check + warm-up + ~0.3 s of
+# timed repetitions. A minute is far past any sane kernel and short enough
+# that a hung one does not stall a classroom demo for long.
+CANDIDATE_TIMEOUT_S = 60.0
+# Making inputs, the NumPy reference (a few runs) and transfer timings for one
+# size; a 4096² float64 matmul or a large Mandelbrot reference takes seconds.
+REFERENCE_TIMEOUT_S = 300.0
+# Importing CuPy, creating the context and measuring copy bandwidth.
+STARTUP_TIMEOUT_S = 120.0
+DESCRIBE_TIMEOUT_S = 60.0
+STDERR_TAIL_BYTES = 8192
+
+WORKER_MODULE = "gpuprof_gui.workers.kernel_worker"
+
+
+def cupy_missing_reason() -> str | None:
+    """Why the lab cannot run here, found without importing CuPy or touching the GPU.
+
+    With CuPy installed the worker is left to find out (it reports "no GPU" in
+    plain words); without it, the reason says what is missing first: the
+    driver, a GPU, or CuPy (with the pip command for the driver's CUDA version).
+    """
+    if find_spec("cupy") is not None:
+        return None
+    from gpuprof_gui.gpu.install_hint import lab_unavailable_reason
+
+    return lab_unavailable_reason() or "CuPy is not installed: pip install 'gpuprof-gui[cuda13]' (or [cuda12])"
+
+
+@dataclass
+class LabRunSpec:
+    """What to run: a candidate file, sizes (empty: the file's defaults), candidates (empty: all)."""
+
+    path: str
+    sizes: list[int] = field(default_factory=list)
+    candidates: list[str] = field(default_factory=list)
+    source_overrides: dict[str, str] = field(default_factory=dict)  # name -> edited source text
+    candidate_timeout_s: float = CANDIDATE_TIMEOUT_S
+    reference_timeout_s: float = REFERENCE_TIMEOUT_S
+    output_dir: str | None = None
+
+
+@dataclass
+class LabOutcome:
+    status: str  # "finished" | "no_gpu" | "cancelled" | "error"
+    message: str
+    run: lm.LabRun | None = None
+    results_path: str | None = None
+    workers_started: int = 0
+
+
+class _Watchdog:
+    """Looks like a threading.Event to ``supervise``: set on cancel or when a step overruns."""
+
+    def __init__(self, cancel: threading.Event | None) -> None:
+        self.cancel = cancel
+        self.deadline: float | None = None
+        self.expired = False
+
+    def arm(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+
+    def is_set(self) -> bool:
+        if self.cancel is not None and self.cancel.is_set():
+            return True
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.expired = True
+        return self.expired
+
+
+class _LabTracker(OutcomeTracker):
+    """Feeds the worker's progress messages into the run as they arrive."""
+
+    def __init__(self, owner: "_LabRun", watchdog: _Watchdog) -> None:
+        super().__init__("kernel")
+        self.owner, self.watchdog = owner, watchdog
+        self.current: tuple[str, int] | None = None
+        self.current_since: tuple[float, float] | None = None
+        self.context_lost: str | None = None
+        self.returncode: int | None = None
+        self.done_steps: set[tuple[str, int]] = set()
+
+    def feed(self, msg: dict) -> None:
+        super().feed(msg)
+        if msg.get("type") != MsgType.PROGRESS:
+            return
+        phase, spec = msg.get("phase"), self.owner.spec
+        if phase in (lm.PHASE_DEVICE, lm.PHASE_REFERENCE):
+            self.watchdog.arm(spec.reference_timeout_s)
+            if phase == lm.PHASE_DEVICE and not self.owner.run.device.name:
+                self.owner.run.device = lm.DeviceFacts.from_dict(msg.get("device") or {})
+        elif phase == lm.PHASE_TRANSFER:
+            self.owner.add_transfer(lm.TransferTiming.from_dict(msg.get("transfer") or {}))
+        elif phase == lm.PHASE_CANDIDATE:
+            self.watchdog.arm(spec.candidate_timeout_s)
+            self.current = (str(msg.get("candidate")), int(msg.get("size", 0)))
+            self.current_since = (time.monotonic(), time.time())
+        elif phase == lm.PHASE_RECORD:
+            rec = lm.LabRecord.from_dict(msg.get("record") or {})
+            self.done_steps.add((rec.candidate, rec.size))
+            self.owner.add_record(rec)
+        elif phase == lm.PHASE_CONTEXT_LOST:
+            self.context_lost = str(msg.get("error"))
+
+    def finish(self, returncode: int, *args, **kwargs):
+        self.returncode = returncode
+        return super().finish(returncode, *args, **kwargs)
+
+
+class _LabRun:
+    """State of one lab run across however many workers it takes."""
+
+    def __init__(self, spec: LabRunSpec, info: dict, on_record, cancel) -> None:
+        self.spec, self.on_record, self.cancel = spec, on_record, cancel
+        self.sizes = list(spec.sizes) or list(info["problem"]["default_sizes"])
+        names = [c["name"] for c in info["candidates"]]
+        unknown = [n for n in spec.candidates if n not in names]
+        if unknown:
+            raise LabFileError(f"no candidate named {unknown[0]!r} (the file has: {', '.join(names)})")
+        self.names = list(spec.candidates) or names
+        self.kinds = {c["name"]: c["kind"] for c in info["candidates"]}
+        self.run = lm.LabRun(problem=info["problem"], candidates=info["candidates"],
+                             file=os.path.basename(spec.path), started_wall=time.time(),
+                             host=socket.gethostname(),
+                             date=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.output_dir = spec.output_dir or tempfile.mkdtemp(prefix="gpuprof-lab-")
+        os.makedirs(self.output_dir, exist_ok=True)
+        self.override_args = self._write_overrides()
+
+    def _write_overrides(self) -> list[str]:
+        args = []
+        for name, text in self.spec.source_overrides.items():
+            path = os.path.join(self.output_dir, f"override_{name}.src")
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            args += ["--source-override", f"{name}={path}"]
+        return args
+
+    def add_record(self, rec: lm.LabRecord) -> None:
+        self.run.records.append(rec)
+        if self.on_record is not None:
+            self.on_record(rec)
+
+    def add_transfer(self, t: lm.TransferTiming) -> None:
+        if all(x.size != t.size for x in self.run.transfers):
+            self.run.transfers.append(t)
+
+    def argv(self, fd: int, names: list[str]) -> list[str]:
+        argv = [sys.executable, "-m", WORKER_MODULE, CHANNEL_FD_ARG, str(fd), "run",
+                os.path.abspath(self.spec.path), "--output-dir", self.output_dir]
+        for size in self.sizes:
+            argv += ["--size", str(size)]
+        for name in names:
+            argv += ["--candidate", name]
+        return argv + self.override_args
+
+    def fill_unfinished(self, tracker: _LabTracker, name: str, status: str, error: str) -> None:
+        """Records for the sizes of ``name`` that the worker never reported."""
+        start_mono, start_wall = tracker.current_since or (time.monotonic(), time.time())
+        for size in self.sizes:
+            if (name, size) in tracker.done_steps:
+                continue
+            self.add_record(lm.LabRecord(candidate=name, size=size, kind=self.kinds.get(name, ""),
+                                         status=status, error=error, start_mono=start_mono,
+                                         start_wall=start_wall, end_mono=time.monotonic(),
+                                         end_wall=time.time()))
+            start_mono, start_wall = time.monotonic(), time.time()
+
+    def finish(self, status: str, message: str, workers: int) -> LabOutcome:
+        self.run.ended_wall = time.time()
+        path = os.path.join(self.output_dir, "lab_results.json")
+        lm.save_run(self.run, path)
+        return LabOutcome(status, message, self.run, path, workers)
+
+
+def describe_file(path: str, timeout_s: float = DESCRIBE_TIMEOUT_S) -> dict:
+    """The file's problem and candidates, read in a worker; LabFileError with the reason."""
+    tracker = OutcomeTracker("kernel", timeout_s)
+    argv = lambda fd: [sys.executable, "-m", WORKER_MODULE, CHANNEL_FD_ARG, str(fd),  # noqa: E731
+                       "describe", os.path.abspath(path)]
+    outcome = supervise(argv, tracker, env=worker_env(None), timeout_s=timeout_s)
+    if tracker.result is not None and tracker.result.get("describe"):
+        return tracker.result["describe"]
+    if tracker.error is not None:
+        raise LabFileError(str(tracker.error.get("message")))
+    raise LabFileError(f"could not read {os.path.basename(path)}: {outcome.message}")
+
+
+def run_lab(spec: LabRunSpec, on_record: Callable[[lm.LabRecord], None] | None = None,
+            cancel: threading.Event | None = None,
+            on_stderr: Callable[[bytes], None] | None = None) -> LabOutcome:
+    """Run every candidate of ``spec`` at every size, restarting the worker after faults."""
+    reason = cupy_missing_reason()
+    if reason is not None:
+        return LabOutcome("no_gpu", reason)
+    try:
+        lab = _LabRun(spec, describe_file(spec.path), on_record, cancel)
+    except LabFileError as exc:
+        return LabOutcome("error", str(exc))
+    remaining, workers = list(lab.names), 0
+    while remaining:
+        watchdog = _Watchdog(cancel)
+        watchdog.arm(STARTUP_TIMEOUT_S)
+        tracker = _LabTracker(lab, watchdog)
+        tail = bytearray()
+
+        def keep(data: bytes, tail=tail) -> None:
+            tail.extend(data)
+            del tail[:-STDERR_TAIL_BYTES]
+            if on_stderr is not None:
+                on_stderr(data)
+
+        names = list(remaining)
+        supervise(lambda fd: lab.argv(fd, names), tracker, env=worker_env(None),
+                  cancel=watchdog, on_stderr=keep)
+        workers += 1
+        res = tracker.result or {}
+        if res.get("status") == "no_gpu":
+            return LabOutcome("no_gpu", str(res.get("reason")), workers_started=workers)
+        if tracker.error is not None:
+            return lab.finish("error", str(tracker.error.get("message")), workers)
+        started = [n for n in names if any(s[0] == n for s in tracker.done_steps)]
+        if tracker.current is not None and tracker.current[0] not in started:
+            started.append(tracker.current[0])
+        remaining = [n for n in names if n not in started]
+        if tracker.returncode == 0 and res.get("status") == "ok":
+            break
+        if cancel is not None and cancel.is_set():
+            if tracker.current:
+                lab.fill_unfinished(tracker, tracker.current[0], "cancelled", "cancelled")
+            return lab.finish("cancelled", "Cancelled; the worker was stopped.", workers)
+        if tracker.current is None:  # died before any candidate: nothing to skip past
+            why = (describe_exit(tracker.returncode or 0) if not watchdog.expired
+                   else "preparing the inputs timed out")
+            text = tail.decode(errors="replace").strip().splitlines()
+            return lab.finish("error", f"The kernel worker failed before any candidate ran: {why}"
+                              + (f" ({text[-1]})" if text else ""), workers)
+        name, size = tracker.current
+        if watchdog.expired:
+            lab.fill_unfinished(tracker, name, "timed_out", f"did not finish within "
+                                f"{spec.candidate_timeout_s:g} s at size {size}; the worker was stopped")
+        elif tracker.context_lost is not None:
+            lab.fill_unfinished(tracker, name, "crashed", "not run: the CUDA context was lost at "
+                                f"size {size} ({tracker.context_lost.splitlines()[0]})")
+        else:
+            lab.fill_unfinished(tracker, name, "crashed", f"the worker died at size {size}: "
+                                f"{describe_exit(tracker.returncode or 0)}")
+    return lab.finish("finished", f"{len(lab.run.records)} results from {workers} worker(s).", workers)
+
+
+COPY_TIMEOUT_S = 60.0  # a D2D copy measurement takes ~1 s; a minute means something hangs
+
+
+def measure_copy_gbps(device_index: int, timeout_s: float = COPY_TIMEOUT_S) -> float | None:
+    """Measured device-to-device copy bandwidth of one GPU (GB/s, bytes read + written), or None.
+
+    Runs the kernel worker's ``copy`` verb with only that GPU visible, so the
+    CUDA context lives in the worker, never in the caller.
+    """
+    if find_spec("cupy") is None:
+        return None
+    env = worker_env(None)
+    env["CUDA_VISIBLE_DEVICES"] = str(device_index)
+    tracker = OutcomeTracker("kernel", timeout_s)
+    argv = lambda fd: [sys.executable, "-m", WORKER_MODULE, CHANNEL_FD_ARG, str(fd), "copy"]  # noqa: E731
+    supervise(argv, tracker, env=env, timeout_s=timeout_s, on_stdout=lambda _data: None)
+    result = tracker.result or {}
+    if result.get("status") != "ok":
+        return None
+    return (result.get("device") or {}).get("copy_gbps")

@@ -1,0 +1,254 @@
+"""The Offload advisor tab: capacity, Amdahl's law on the selection, transfers, and a guided explanation.
+
+The panel never loads files: the window hands it a saved session, or the profile
+shown in the Profile tab with the functions selected there, and the Kernel lab
+tab's latest run. Every change recomputes one :class:`Advice` (plain arithmetic)
+and redraws the sections from it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QVBoxLayout, QWidget
+
+from gpuprof_gui.core import capacity as cap
+from gpuprof_gui.core.advice_session import AdviceSession
+from gpuprof_gui.core.advice_text import Step, explain, times
+from gpuprof_gui.core.advisor import Advice
+from gpuprof_gui.core.lab_model import LabRun
+from gpuprof_gui.core.model import Profile
+from gpuprof_gui.ui.advisor.advisor_capacity import CapacityTable
+from gpuprof_gui.ui.advisor.advisor_chart import AmdahlChart
+from gpuprof_gui.ui.advisor.advisor_figures import AmdahlFigures, TransferFigures
+from gpuprof_gui.ui.advisor.advisor_layout import AdvisorLayout
+from gpuprof_gui.ui.advisor.advisor_state import NO_PROFILE_REASON, AdvisorState
+from gpuprof_gui.ui.advisor.advisor_style import (BANNER_OK, BANNER_SYNTHETIC, BANNER_WARN, PRESENTATION_SHEET, apply_fonts,
+                                          follow_page, make_label)
+from gpuprof_gui.ui.advisor.advisor_teaching import TeachingView
+
+PAGE_KEYS = {Qt.Key.Key_Right: 1, Qt.Key.Key_PageDown: 1, Qt.Key.Key_Left: -1, Qt.Key.Key_PageUp: -1}
+START_STEP = Step("start", "Where to begin", "", "p = time in the selection / run time",
+                  "Profile a script in the Profile tab, then select the functions to move to the GPU in its "
+                  "table (Ctrl-click or Shift-click adds more). The Kernel lab tab measures the kernel speed-up "
+                  "and the copies.")
+
+
+class AdvisorPanel(QWidget):
+    """Capacity table, Amdahl chart and figures, transfers, and the teaching view."""
+
+    advice_changed = Signal(object)
+    """The :class:`Advice` now shown, or None when there is nothing to advise on."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("advisor_root")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Left/Right page the teaching view
+        self.state = AdvisorState()
+        self.advice: Advice | None = None
+        self.presentation = False
+        self.session_name = ""
+        self._build()
+        self.transfers.bytes_edited.connect(self._on_bytes_edited)
+        self.transfers.calls_edited.connect(self._on_calls_edited)
+        self.capacity.measure_requested.connect(self.measure_cpu_bandwidth)
+        self._capacity_shown = False
+        self.refresh()
+        apply_fonts(self, self.presentation)
+
+    def _build(self) -> None:
+        self.headline = make_label("Offload advisor", "title", wrap=True)
+        self.source_label = make_label("", "small", wrap=True)
+        self.synthetic_label = make_label("", "banner", wrap=True)
+        self.synthetic_label.setStyleSheet(BANNER_SYNTHETIC)
+        self.measured_label = make_label("", "banner", wrap=True)
+        self.measured_label.setStyleSheet(BANNER_OK)
+        self.gpu_label = make_label("", "text", wrap=True)
+        self.gpu_label.setStyleSheet(BANNER_WARN)
+        self.chart = AmdahlChart()
+        self.chart.setMinimumHeight(260)
+        self.amdahl = AmdahlFigures()
+        self.transfers = TransferFigures()
+        self.capacity = CapacityTable()
+        self.teaching = TeachingView()
+        figures = QWidget()
+        row = QHBoxLayout(figures)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.amdahl, 1)
+        row.addWidget(self.transfers, 1)
+        self.stage = AdvisorLayout(self.chart, figures, self.capacity, self.teaching)
+        self.splitters = self.stage.splitters
+        box = QVBoxLayout(self)
+        box.setContentsMargins(8, 6, 8, 6)
+        box.setSpacing(4)
+        for widget in (self.headline, self.source_label, self.synthetic_label, self.measured_label, self.gpu_label):
+            box.addWidget(widget)
+        box.addWidget(self.stage, 1)
+
+    # -- inputs from the window -------------------------------------------------------------
+    def set_session(self, session: AdviceSession, name: str = "") -> None:
+        """Show a saved session: its profile, selection, lab run, capacity and measurement."""
+        self.session_name = name
+        self.state.load_session(session)
+        self._refresh_capacity()
+        self.refresh()
+
+    def set_profile(self, profile: Profile | None, funcs: list[int]) -> None:
+        """The profile now in the Profile tab, with the functions selected in its table."""
+        self.state.set_profile(profile, funcs)
+        self._refresh_capacity()
+        self.refresh()
+
+    def set_selection(self, funcs: list[int]) -> None:
+        """The functions to offload changed (table or flame graph)."""
+        if self.state.set_functions(funcs):
+            self.refresh()
+
+    def set_lab_run(self, run: LabRun | None, reason: str | None = None) -> None:
+        """The Kernel lab tab's latest run (s, copies, device), or why there is none."""
+        changed = self.state.set_lab_run(run, reason)
+        if changed:
+            self._refresh_capacity()
+        self.refresh()
+
+    def selected_functions(self) -> list[int]:
+        return list(self.state.funcs)
+
+    # -- edits ------------------------------------------------------------------------------
+    def _on_bytes_edited(self, nbytes: float | None) -> None:
+        self.state.bytes_override = nbytes
+        self.refresh()
+
+    def _on_calls_edited(self, calls: int | None) -> None:
+        self.state.calls_override = calls
+        self.refresh()
+
+    def measure_cpu_bandwidth(self) -> None:
+        """On demand only: about 0.3 s of NumPy copies, with a busy cursor meanwhile."""
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.state.set_local_copy_bandwidth(cap.measure_copy_gbps())
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self._refresh_capacity()
+
+    # -- drawing ----------------------------------------------------------------------------
+    def measured_speedup(self) -> float | None:
+        session = self.state.session
+        measured = (session.measured or {}) if session is not None else {}
+        value = measured.get("speedup")
+        return float(value) if value else None
+
+    def refresh(self) -> None:
+        advice = self.advice = self.state.advice()
+        self._show_headline(advice)
+        self._show_banners(advice)
+        if advice is None:
+            self.amdahl.clear(NO_PROFILE_REASON)
+            self.transfers.clear()
+        else:
+            self.amdahl.set_advice(advice)
+            self.transfers.set_advice(advice, self.state.bytes_override is not None,
+                                      self.state.calls_override is not None)
+        # The star belongs on the chart only while it shows the offload that was measured.
+        self.chart.set_advice(advice, self.measured_speedup() if self.state.selection_is_session() else None)
+        self.teaching.set_steps(explain(advice) if advice is not None else [START_STEP])
+        apply_fonts(self.teaching, self.presentation)
+        follow_page(self.teaching)  # new cards: the light page, not the application's palette
+        self.advice_changed.emit(advice)
+
+    def _refresh_capacity(self) -> None:
+        session = self.state.session
+        if session is not None and session.capacity:
+            where = f"Recorded on {session.host or 'the session machine'}" + (f", {session.date}" if session.date else "")
+            local = False
+        else:
+            lab = self.state.lab_run
+            where = "This machine's CPU" + (f"; GPU and link from the Kernel lab run on {lab.device.name}"
+                                            if lab is not None and lab.device.name else "; no GPU figures yet")
+            local = True
+        self.capacity.set_capacity(self.state.capacity(), where + ".", can_measure=local)
+        apply_fonts(self.capacity, self.presentation)
+        follow_page(self.capacity)
+        self._capacity_shown = True
+
+    def _show_headline(self, advice: Advice | None) -> None:
+        session = self.state.session
+        if advice is None:
+            self.headline.setText("Offload advisor")
+        else:
+            names = ", ".join(advice.functions) or "the selection"
+            script = f" in {os.path.basename(session.script)}" if session is not None and session.script else ""
+            self.headline.setText(f"Offloading {names}{script} to the GPU")
+        parts = []
+        if session is not None:
+            parts.append(f"Session {self.session_name or 'file'}" + (f", recorded on {session.host}" if session.host
+                                                                     else "") + (f" {session.date}" if session.date else ""))
+        elif self.state.profile is not None:
+            parts.append("Profile from the Profile tab")
+        lab = session.lab if session is not None else self.state.lab_run
+        if lab is not None:
+            kind = "SYNTHETIC lab data" if lab.synthetic else "kernel lab"
+            parts.append(f"{kind}: {lab.file or 'run'} on {lab.device.name or 'unknown GPU'}"
+                         + (f", {lab.date}" if lab.date else ""))
+        self.source_label.setText(". ".join(parts) + "." if parts else "")
+        self.source_label.setVisible(bool(parts))
+
+    def _show_banners(self, advice: Advice | None) -> None:
+        session = self.state.session
+        lab = session.lab if session is not None else self.state.lab_run
+        synthetic = (session is not None and session.synthetic) or (lab is not None and lab.synthetic)
+        self.synthetic_label.setText("SYNTHETIC data: made up to show the layout, not measured on any machine."
+                                     if synthetic else "")
+        self.synthetic_label.setVisible(synthetic)
+        measured = self.measured_speedup()
+        if measured and advice is not None:
+            # The measurement belongs to the recording, wherever it is replayed now
+            # (host names repeat between machines, so they cannot tell "here" apart).
+            where = f" on {session.host}" if session.host else ""
+            recorded = session.advice.predicted_speedup_with_transfers
+            now = advice.predicted_speedup_with_transfers
+            # The measurement is of the recorded offload: edits change the prediction, not what was run.
+            what = "" if self.state.selection_is_session() else \
+                f" for {', '.join(session.advice.functions) or 'the recorded selection'}"
+            edited = "" if recorded == now else f"; {times(now)} with your changes"
+            self.measured_label.setText(f"Measured end-to-end{where}{what}: {times(measured)} "
+                                        f"(predicted {times(recorded)}{edited})")
+            how = (session.measured or {}).get("how")
+            self.measured_label.setToolTip(how or "")
+        self.measured_label.setVisible(bool(measured) and advice is not None)
+        if advice is not None and advice.needs_gpu:
+            reason = (advice.no_gpu_reason or "").strip()
+            self.gpu_label.setText(
+                f"Needs a GPU: {'; '.join(advice.needs_gpu)}. " + (f"Why they are missing: {reason} " if reason else "")
+                + "The share p, the Amdahl limit and the CPU column need no GPU.")
+        elif advice is None:
+            self.gpu_label.setText(NO_PROFILE_REASON + " The CPU column of the capacity table is this machine's.")
+        self.gpu_label.setVisible(advice is None or bool(advice.needs_gpu))
+
+    # -- presentation and keys --------------------------------------------------------------
+    def set_presentation(self, on: bool) -> None:
+        """Fonts of 20 pt and more, black on white, thicker lines: readable from the back of a room."""
+        self.presentation = bool(on)
+        self.setStyleSheet(PRESENTATION_SHEET if on else "")
+        apply_fonts(self, self.presentation)
+        self.chart.set_presentation(on)
+        self.stage.set_presentation(on)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        step = PAGE_KEYS.get(Qt.Key(event.key()))
+        if step is None or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            super().keyPressEvent(event)
+            return
+        self.teaching.set_index(self.teaching.index + step)
+        event.accept()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if not self._capacity_shown:
+            self._refresh_capacity()  # this machine's CPU facts: read once, when first needed
+        super().showEvent(event)
+        focus = QApplication.focusWidget()
+        if focus is None or not self.isAncestorOf(focus):
+            self.setFocus()  # the arrow keys page the explanation as soon as the tab is shown

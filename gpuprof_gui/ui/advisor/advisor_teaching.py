@@ -1,0 +1,133 @@
+"""The teaching view: the advice explained one number at a time, on the user's own numbers.
+
+Steps come from :func:`gpuprof_gui.core.advice_text.explain`, the same words as the
+command-line report. One step at a time (Previous/Next, or Left/Right and
+PageUp/PageDown while the advisor tab has the focus), or all of them at once.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+from gpuprof_gui.core.advice_text import Step
+from gpuprof_gui.ui.advisor.advisor_style import make_label
+
+FORMULA_STYLE = "color: #0d47a1;"
+CARD_STYLE = "QFrame#step_card { border: 1px solid #c8c8c8; border-radius: 6px; background: #fbfbfb; }"
+
+
+class StepCard(QFrame):
+    """One step: title, the value in large bold, the formula, and what it means here."""
+
+    def __init__(self, step: Step, number: int, count: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("step_card")
+        self.setStyleSheet(CARD_STYLE)
+        self.step = step
+        self.title = make_label(f"{number}/{count}  {step.title}", "title", wrap=True)
+        self.value = make_label(step.value, "big")
+        self.value.setVisible(bool(step.value))
+        self.formula = make_label(step.formula, "formula", wrap=True)
+        self.formula.setStyleSheet(FORMULA_STYLE)
+        self.body = make_label(step.body, "text", wrap=True)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(14, 10, 14, 12)
+        box.setSpacing(6)
+        for widget in (self.title, self.value, self.formula, self.body):
+            box.addWidget(widget)
+
+
+class TeachingView(QFrame):
+    """Cards for every step; one shown at a time unless "Show all" is on."""
+
+    step_changed = Signal(int)
+    """The index of the step now shown (0-based)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.steps: list[Step] = []
+        self.cards: list[StepCard] = []
+        self.index = 0
+        self.heading = make_label("Step by step", "title", selectable=False)
+        self.counter = make_label("", "text", selectable=False)
+        self.prev_button = QPushButton("◀ Previous")
+        self.next_button = QPushButton("Next ▶")
+        self.all_button = QPushButton("Show all")
+        self.all_button.setCheckable(True)
+        for button in (self.prev_button, self.next_button, self.all_button):
+            # Clicking a button must not take the focus: Left/Right keep paging the steps.
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.prev_button.setToolTip("Previous step (Left, Page Up)")
+        self.next_button.setToolTip("Next step (Right, Page Down)")
+        self.container = QWidget()
+        self.cards_box = QVBoxLayout(self.container)
+        self.cards_box.setContentsMargins(0, 0, 0, 0)
+        self.cards_box.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll.setWidget(self.container)
+        top = QHBoxLayout()
+        top.addWidget(self.heading)
+        top.addStretch(1)
+        top.addWidget(self.counter)
+        # The buttons get their own row: at projector sizes they are wider than half the screen.
+        nav = QHBoxLayout()
+        nav.addWidget(self.prev_button)
+        nav.addWidget(self.next_button)
+        nav.addStretch(1)
+        nav.addWidget(self.all_button)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(6, 6, 6, 6)
+        box.addLayout(top)
+        box.addWidget(self.scroll, 1)
+        box.addLayout(nav)
+        self.prev_button.clicked.connect(self.previous)
+        self.next_button.clicked.connect(self.next)
+        self.all_button.toggled.connect(self._show_current)
+
+    def set_steps(self, steps: list[Step]) -> None:
+        """New numbers: the same step stays in view (by key) if it still exists."""
+        key = self.steps[self.index].key if self.steps else None
+        for card in self.cards:
+            card.setParent(None)
+            card.deleteLater()
+        self.steps = list(steps)
+        self.cards = [StepCard(step, i + 1, len(steps)) for i, step in enumerate(steps)]
+        for i, card in enumerate(self.cards):
+            self.cards_box.insertWidget(i, card)
+        keys = [s.key for s in self.steps]
+        self.index = keys.index(key) if key in keys else min(self.index, max(0, len(steps) - 1))
+        self._show_current()
+
+    @property
+    def showing_all(self) -> bool:
+        return self.all_button.isChecked()
+
+    def current_step(self) -> Step | None:
+        return self.steps[self.index] if self.steps else None
+
+    def set_index(self, index: int) -> None:
+        index = max(0, min(index, len(self.steps) - 1))
+        if index != self.index:
+            self.index = index
+            self._show_current()
+            self.step_changed.emit(index)
+
+    def next(self) -> None:  # noqa: A003 - the button's word
+        self.set_index(self.index + 1)
+
+    def previous(self) -> None:
+        self.set_index(self.index - 1)
+
+    def _show_current(self, *_args) -> None:
+        for i, card in enumerate(self.cards):
+            card.setVisible(self.showing_all or i == self.index)
+        count = len(self.steps)
+        self.counter.setText(f"{self.index + 1} / {count}" if count else "")
+        self.prev_button.setEnabled(not self.showing_all and self.index > 0)
+        self.next_button.setEnabled(not self.showing_all and self.index < count - 1)
+        if self.showing_all and self.cards:
+            self.scroll.ensureWidgetVisible(self.cards[self.index])

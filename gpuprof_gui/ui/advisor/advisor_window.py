@@ -1,0 +1,70 @@
+"""How the main window feeds the advisor tab: selection, profile, lab runs, saved sessions.
+
+Kept apart from main_window.py so that file stays about the profile views; the
+window calls :func:`connect_advisor` once and :func:`open_advice_session` for
+``gpuprof gui --advice FILE``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from gpuprof_gui.core.advice_session import AdviceSession, load_session
+from gpuprof_gui.core.flame import layout_for_profile
+from gpuprof_gui.core.hotspots import hotspot_rows
+from gpuprof_gui.ui.shell.file_checks import unopenable_reason
+from gpuprof_gui.ui.shell.profile_loader import LoadedProfile
+from gpuprof_gui.ui.shell.session_io import select_everywhere
+
+if TYPE_CHECKING:
+    from gpuprof_gui.ui.shell.main_window import MainWindow
+
+
+def connect_advisor(win: MainWindow) -> None:
+    """Selection and lab results reach the advisor as they change."""
+    win.table.functions_selected.connect(win.advisor.set_selection)
+    win.lab.records_changed.connect(win.update_advisor_lab)
+    win.lab.run_finished.connect(win.update_advisor_lab)
+    win.actions_by_id["presentation"].toggled.connect(win.set_presentation)
+    win.advisor.set_lab_run(None, win.lab.unavailable_reason)
+
+
+def selected_or(win: MainWindow, func: int) -> list[int]:
+    """The table's selected functions; ``func`` alone when the table shows none of them."""
+    funcs = win.table.selected_functions()
+    return funcs or ([func] if func >= 0 else [])
+
+
+def open_advice_session(win: MainWindow, path: str) -> bool:
+    """Profile into the Profile tab, lab run into the Kernel lab tab, all of it into the advisor.
+
+    False, with the reason in the status bar, when the file is not a session.
+    """
+    missing = unopenable_reason(path)
+    if missing:
+        win.set_status(missing, error=True)
+        return False
+    try:
+        session = load_session(path)
+    except ValueError as exc:
+        win.set_status(f"Could not open the advisor session: {exc}", error=True)
+        return False
+    name = os.path.basename(path)
+    if session.profile is not None:
+        profile = session.profile
+        # A saved session holds a small script's profile: laid out here, without the loader thread.
+        win.show_loaded(LoadedProfile(profile, layout_for_profile(profile), hotspot_rows(profile), "", 0.0), name)
+    if session.lab is not None:
+        _show_lab_run(win, session)
+    win.advisor.set_session(session, name)
+    select_everywhere(win, session.profile, win.advisor.selected_functions())
+    kind = "SYNTHETIC advisor session" if session.synthetic else "Advisor session"
+    where = f" recorded on {session.host}" if session.host else ""
+    win.set_status(f"{kind} {name}{where}: offloading {', '.join(session.advice.functions) or 'the selection'}.")
+    return True
+
+
+def _show_lab_run(win: MainWindow, session: AdviceSession) -> None:
+    """The session's lab run in the Kernel lab tab too."""
+    win.lab.show_recorded(session.lab)

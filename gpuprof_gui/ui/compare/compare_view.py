@@ -1,0 +1,263 @@
+"""The Compare tab: a differential flame graph and a table of per-function deltas.
+
+Run A is the baseline (chosen with File ▸ Compare With…), run B the profile on
+show. Frames are as wide as the larger of the two runs; their colour says how
+much they grew (orange to red) or shrank (light to dark blue). The diverging
+scheme is ColorBrewer's RdBu, which stays readable with red-green colour
+blindness because it varies in lightness as well as hue.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from gpuprof_gui.core import diff as dm
+from gpuprof_gui.core.flame import build_layout
+from gpuprof_gui.core.fmt import format_count, format_pct, format_time, short_path
+from gpuprof_gui.core.model import Profile
+from gpuprof_gui.ui.profile.flame_canvas import FlameCanvas
+from gpuprof_gui.ui.style.palette import current_palette, is_dark_fill, label_colour_on
+
+# ColorBrewer RdBu (9 classes), from the strongest shrink to the strongest growth;
+# the middle class is replaced by the theme's neutral grey below.
+SHRUNK = ("#2166ac", "#4393c3", "#92c5de", "#d1e5f0")
+GROWN = ("#fddbc7", "#f4a582", "#d6604d", "#b2182b")
+NEUTRAL_LIGHT, NEUTRAL_DARK = "#e3e3e3", "#5c5c5c"
+assert len(SHRUNK) == len(GROWN) == len(dm.DIFF_LEVELS)
+
+COLUMNS = ("function", "change", "self A", "self B", "total A", "total B", "calls A", "calls B", "status",
+           "location")
+COLUMN_TIPS = {
+    "total A": "Time in the function over all its calls, as a share of run A "
+               "(exact: the profiler's per-function total, recursion counted once)",
+    "total B": "Time in the function over all its calls, as a share of run B "
+               "(exact: the profiler's per-function total, recursion counted once)",
+}
+
+
+def diff_colours(dark: bool) -> tuple[str, ...]:
+    """One fill per diff bucket: shrunk strong…weak, neutral, grown weak…strong."""
+    return (*SHRUNK, NEUTRAL_DARK if dark else NEUTRAL_LIGHT, *GROWN)
+
+
+def _signed_time(x: float, unit: str) -> str:
+    if unit != "s":
+        return f"{x * 100:+.2f} pts"
+    return ("+" if x > 0 else "−" if x < 0 else "±") + format_time(abs(x))
+
+
+def _amount(x: float, unit: str) -> str:
+    return format_time(x) if unit == "s" else f"{x * 100:.2f}%"
+
+
+def _pct(fraction: float) -> str:
+    return format_pct(100.0 * float(fraction))
+
+
+class DiffFlameCanvas(FlameCanvas):
+    """The flame canvas drawing a union tree, coloured by change instead of by function."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self.diff: dm.DiffTree | None = None
+        self._relative = np.zeros(0)  # per node, computed once per comparison (the tooltip reads it)
+        super().__init__(parent)
+
+    def set_diff(self, diff: dm.DiffTree | None, profile: Profile | None) -> None:
+        self.diff = diff
+        if diff is None or profile is None:
+            self.set_profile(None)
+            return
+        layout = build_layout(diff.tree)
+        self._relative = dm.relative_change(diff)
+        buckets = dm.diff_buckets(diff)
+        for row in layout.rows:
+            row.bucket = buckets[row.node]
+        self.set_profile(profile, layout)
+
+    def _apply_style(self) -> None:
+        super()._apply_style()
+        pal = self._palette
+        fills = diff_colours(is_dark_fill(pal.background))
+        # Same structure as the base class: one fill per bucket, then the dimmed colour.
+        self._fills = [QColor(c) for c in fills] + [QColor(pal.dimmed)]
+        self._label_pens = [QColor(label_colour_on(c, pal)) for c in fills] + [QColor(pal.text)]
+        self._dark_key = np.array([is_dark_fill(c) for c in (*fills, pal.dimmed)], dtype=bool)
+
+    def tooltip_for(self, node: int) -> str:
+        d = self.diff
+        if d is None or self.profile is None or node < 0:
+            return ""
+        func = int(d.tree.func[node])
+        name = self.profile.function_label(func)
+        a, b, delta = float(d.total_a[node]), float(d.total_b[node]), float(d.delta_s[node])
+        rel = float(self._relative[node])
+        lines = [name]
+        if func >= 0 and self.profile.functions[func].file:
+            lines.append(self.profile.functions[func].location)
+        lines.append(f"A {_amount(a, d.unit)} → B {_amount(b, d.unit)}")
+        change = "only in B" if a == 0 and b > 0 else "only in A" if b == 0 and a > 0 else f"{rel * 100:+.0f}%"
+        lines.append(f"change {_signed_time(delta, d.unit)} ({change})")
+        if func >= 0 and d.func_share_a is not None and d.func_share_b is not None:
+            # The frame is one call path; the function's exact total over all of them, as the table has it.
+            lines.append(f"all paths: A {_pct(d.func_share_a[func])} → B {_pct(d.func_share_b[func])} of run")
+        return "\n".join(lines)
+
+
+class _NumberItem(QTableWidgetItem):
+    """A cell that sorts by its number, not its text."""
+
+    def __init__(self, text: str, value: float) -> None:
+        super().__init__(text)
+        self.setData(Qt.ItemDataRole.UserRole, value)
+        self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        mine, theirs = self.data(Qt.ItemDataRole.UserRole), other.data(Qt.ItemDataRole.UserRole)
+        if isinstance(mine, (int, float)) and isinstance(theirs, (int, float)):
+            return mine < theirs
+        return super().__lt__(other)
+
+
+class ComparePanel(QWidget):
+    """Header with both runs, the differential flame graph, the delta table."""
+
+    function_selected = Signal(str)
+    """The user picked a function in the delta table (its name)."""
+    compared = Signal()
+    """A comparison is on show (the flame graph and the table are filled)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.header = QLabel("Compare this run with another: File ▸ Compare With… (Ctrl+D) picks the baseline "
+                             "run A; the profile on show is run B.")
+        self.header.setWordWrap(True)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.legend = QLabel()
+        # At 20 pt the nine swatches are wider than a projector: let the label be cut, not the window grow.
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.canvas = DiffFlameCanvas(self)
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        for col, name in enumerate(COLUMNS):
+            if name in COLUMN_TIPS:
+                self.table.horizontalHeaderItem(col).setToolTip(COLUMN_TIPS[name])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._on_row_selected)
+        self.rows: list[dict] = []
+        self.unit = "s"
+        self.diff: dm.DiffTree | None = None
+        self.profile: Profile | None = None
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.canvas)
+        split.addWidget(self.table)
+        split.setSizes([450, 350])
+        top = QHBoxLayout()
+        top.addWidget(self.header, 1)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(6, 6, 6, 6)
+        box.addLayout(top)
+        box.addWidget(self.legend)
+        box.addWidget(split, 1)
+        self._show_legend()
+
+    # -- public ------------------------------------------------------------------------------
+    def set_comparison(self, a: Profile, b: Profile, a_label: str, b_label: str) -> None:
+        """Compare baseline ``a`` with ``b`` (pure computation, then the views)."""
+        pairs = dm.match_functions(a, b)
+        self.rows = dm.diff_functions(a, b, pairs)
+        self.diff = dm.diff_tree(a, b, pairs)
+        self.unit = self.diff.unit
+        self.profile = dm.diff_as_profile(self.diff, a, b)
+        self.canvas.set_diff(self.diff, self.profile)
+        summary = dm.diff_summary(a, b)
+        self.header.setText(self._header_text(summary, a_label, b_label))
+        self._fill_table()
+        self.compared.emit()
+
+    def clear(self) -> None:
+        self.rows, self.diff, self.profile = [], None, None
+        self.canvas.set_diff(None, None)
+        self.table.setRowCount(0)
+
+    def set_presentation(self, on: bool) -> None:
+        self.canvas.set_presentation(on)
+        self._show_legend()
+
+    def top_function(self) -> str | None:
+        return self.rows[0]["name"] if self.rows else None
+
+    # -- internals ---------------------------------------------------------------------------
+    def _header_text(self, summary: dict, a_label: str, b_label: str) -> str:
+        unit = summary.get("unit", self.unit)
+        ta, tb = summary.get("total_s_a"), summary.get("total_s_b")
+        if unit == "s" and ta and tb:
+            change = f" — B is {_signed_time(tb - ta, 's')} ({tb / ta:.2f}× A)"
+            totals = f"A: {a_label} ({format_time(ta)})   B: {b_label} ({format_time(tb)})"
+        else:
+            change = " — compared as shares of each run (the runs count samples, not seconds)"
+            totals = f"A: {a_label}   B: {b_label}"
+        return totals + change
+
+    def _show_legend(self) -> None:
+        dark = is_dark_fill(current_palette().background)
+        colours = diff_colours(dark)
+        levels = dm.DIFF_LEVELS
+        words = ([f"shrunk > {levels[-1 - i] * 100:.0f}%" for i in range(len(levels))]
+                 + [f"within {levels[0] * 100:.0f}%"]
+                 + [f"grown > {lvl * 100:.0f}%" for lvl in levels])
+        cells = "".join(
+            f"<td style='background:{c}; color:{label_colour_on(c, current_palette())}; padding:2px 8px'>{w}</td>"
+            for c, w in zip(colours, words))
+        self.legend.setText(f"<table cellspacing='2'><tr>{cells}</tr></table>")
+
+    def _fill_table(self) -> None:
+        table, unit = self.table, self.unit
+        table.setSortingEnabled(False)
+        table.setRowCount(len(self.rows))
+        self_a_key, self_b_key = ("self_s_a", "self_s_b")
+        for i, row in enumerate(self.rows):
+            status = {"added": "only in B", "removed": "only in A"}.get(row.get("status"), "")
+            cells = (
+                QTableWidgetItem(row["name"]),
+                # Sorted by size: the biggest changes first, grown or shrunk.
+                _NumberItem(_signed_time(row["delta_s"], unit), abs(row["delta_s"])),
+                _NumberItem(_amount(row[self_a_key], unit), row[self_a_key]),
+                _NumberItem(_amount(row[self_b_key], unit), row[self_b_key]),
+                _NumberItem(_pct(row.get("total_share_a", 0.0)), row.get("total_share_a", 0.0)),
+                _NumberItem(_pct(row.get("total_share_b", 0.0)), row.get("total_share_b", 0.0)),
+                _NumberItem(format_count(row.get("calls_a")), row.get("calls_a") or 0),
+                _NumberItem(format_count(row.get("calls_b")), row.get("calls_b") or 0),
+                QTableWidgetItem(status),
+                QTableWidgetItem(short_path(f"{row['file']}:{row['line']}", 60) if row.get("file") else "<built-in>"),
+            )
+            colour = QColor(GROWN[-1] if row["delta_s"] > 0 else SHRUNK[0] if row["delta_s"] < 0 else "#808080")
+            cells[1].setForeground(colour)
+            for col, item in enumerate(cells):
+                table.setItem(i, col, item)
+        table.resizeColumnsToContents()
+        table.setSortingEnabled(True)
+        table.sortItems(1, Qt.SortOrder.DescendingOrder)
+
+    def _on_row_selected(self) -> None:
+        items = self.table.selectedItems()
+        if not items or self.profile is None:
+            return
+        name = self.table.item(items[0].row(), 0).text()
+        funcs = [i for i, f in enumerate(self.profile.functions) if f.name == name]
+        if funcs:
+            self.canvas.select_function(funcs[0])
+        self.function_selected.emit(name)
+
+
+def label_for(path: str | None, fallback: str) -> str:
+    return os.path.basename(path) if path else fallback

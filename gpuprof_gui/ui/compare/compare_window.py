@@ -1,0 +1,94 @@
+"""How the main window compares its profile with another run (File ▸ Compare With…, Ctrl+D).
+
+The baseline (run A) is loaded in the background like any profile (foreign
+``.prof`` files in a worker process), or taken from a session file; the
+profile on show is run B. The result goes to the Compare tab.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFileDialog
+
+from gpuprof_gui.core.session import SessionError, is_session_file, load_session
+from gpuprof_gui.ui.compare.compare_view import ComparePanel
+from gpuprof_gui.ui.shell.file_checks import unopenable_reason
+from gpuprof_gui.ui.shell.profile_loader import LoadedProfile, ProfileLoader
+
+if TYPE_CHECKING:
+    from gpuprof_gui.ui.shell.main_window import MainWindow
+
+COMPARE_FILTER = ("Profiles and sessions (*.prof *.pstats *.json *.folded *.txt *.collapsed);;All files (*)")
+
+
+def install(win: MainWindow) -> None:
+    """The Compare tab, its loader and the Compare With… action."""
+    win.compare = ComparePanel(win)
+    win.compare_loader = ProfileLoader(win)
+    win.compare_baseline_path = None
+    win.tabs.addTab(win.compare, "Compare")
+    win.actions_by_id["compare"].triggered.connect(partial(choose_baseline, win))
+    win.compare_loader.loaded.connect(partial(_on_baseline, win))
+    win.compare_loader.failed.connect(partial(_on_failed, win))
+
+
+def _on_failed(win: MainWindow, text: str) -> None:
+    win.set_status(text, error=True)
+
+
+def choose_baseline(win: MainWindow, *_checked) -> None:
+    if win.loaded is None:
+        win.set_status("Open or run a profile first: it becomes run B, the file you pick run A.", error=True)
+        return
+    start = os.path.dirname(win.loaded.path or "") or os.getcwd()
+    path, _ = QFileDialog.getOpenFileName(win, "Compare with (baseline run A)", start, COMPARE_FILTER)
+    if path:
+        compare_with(win, path)
+
+
+def compare_with(win: MainWindow, path: str) -> bool:
+    """Compare the profile on show (B) with the run in ``path`` (A).
+
+    False, with the reason in the status bar, when it fails at once; a baseline that
+    loads in the background reports later (``compare.compared`` or ``compare_loader.failed``).
+    """
+    if win.loaded is None:
+        win.set_status("Nothing to compare with yet: open or run a profile first.", error=True)
+        return False
+    missing = unopenable_reason(path)
+    if missing:
+        win.set_status(missing, error=True)
+        return False
+    win.compare_baseline_path = path
+    if is_session_file(path):
+        try:
+            session = load_session(path)
+        except SessionError as exc:
+            win.set_status(f"Could not compare: {exc}", error=True)
+            return False
+        if session.profile is None:
+            win.set_status(f"Could not compare: {os.path.basename(path)} holds no profile.", error=True)
+            return False
+        _show(win, session.profile, session.title or os.path.basename(path))
+        return True
+    win.set_status(f"Loading {os.path.basename(path)} to compare…")
+    win.compare_loader.load(path, trusted=False)
+    return True
+
+
+def _on_baseline(win: MainWindow, result: LoadedProfile) -> None:
+    _show(win, result.profile, os.path.basename(result.path))
+
+
+def _show(win: MainWindow, baseline, label: str) -> None:
+    current = win.loaded
+    if current is None:
+        return
+    b_label = os.path.basename(current.path) if current.path else (win.windowTitle() or "this run")
+    win.compare.set_comparison(baseline, current.profile, label, b_label)
+    win.tabs.setCurrentWidget(win.compare)
+    top = win.compare.top_function()
+    win.set_status(f"Compared with {label}: largest change in {top}." if top else f"Compared with {label}.")

@@ -1,0 +1,1 @@
+"""The Kernel lab tab: candidates, results, charts and live GPU telemetry."""

@@ -1,0 +1,528 @@
+"""The kernel-lab tab: pick a candidate file, run it, read results, charts and live telemetry.
+
+The GUI process never touches CUDA: runs go through ``run_lab`` (a worker
+process) on a thread (see lab_controller), and telemetry comes from NVML
+only. Without a GPU the panel says why, disables Run, and still replays a
+recorded run (results JSON + optional telemetry trace).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter,
+                               QVBoxLayout, QWidget)
+
+from gpuprof_gui.assets import examples_dir
+from gpuprof_gui.core import lab_model as lm
+from gpuprof_gui.gpu.install_hint import lab_unavailable_reason
+from gpuprof_gui.gpu.trace_io import TraceFormatError, load_trace
+from gpuprof_gui.ui.shell.file_checks import unopenable_reason
+from gpuprof_gui.ui.lab.lab_charts import Ceilings, RooflineChart, TimesChart
+from gpuprof_gui.ui.lab.lab_controller import LabController
+from gpuprof_gui.ui.lab.lab_results import CandidateList, ResultsTable
+from gpuprof_gui.ui.lab.lab_source import CandidateSource
+from gpuprof_gui.ui.lab.lab_telemetry import LabTelemetry
+from gpuprof_gui.ui.style.palette import current_theme_colours
+from gpuprof_gui.ui.lab.telemetry_view import TelemetryView
+from gpuprof_gui.ui.style.theme import set_view_font, title_size
+from gpuprof_gui.jobs.lab_runner import LabOutcome, LabRunSpec, cupy_missing_reason
+
+DEFAULT_KERNEL_FILE = "saxpy.py"  # the memory-bound baseline: the first thing to try
+RUN_SHORTCUT = "Ctrl+Shift+R"
+OPEN_ITEM = "Open…"
+RESULTS_FILTER = "Lab results (*.json);;All files (*)"
+MAIN_STRETCH = (4, 10, 6)
+"""Candidates+source : table+charts : telemetry; at 1600 px wide that is about 320 : 800 : 480."""
+BANNER_STYLE = ("QLabel { background: #fff3cd; color: #5c4400; border: 1px solid #e0c060; "
+                "padding: 6px; font-size: 11pt; }")
+"""Light yellow with dark text in either theme: its own colours keep their contrast on a dark window."""
+
+
+def bundled_kernel_files() -> list[str]:
+    """Paths of the bundled candidate files: the kernel examples, then the offload pair's candidates."""
+    folder = examples_dir() / "kernels"
+    files = sorted(str(p) for p in folder.glob("*.py") if not p.name.startswith("_"))
+    return files + sorted(str(p) for p in (examples_dir() / "offload").glob("*_kernels.py"))
+
+
+def bundled_kernel_file(name: str):
+    """The bundled candidate file called ``name`` (a recorded run names its file), or None."""
+    return next((Path(p) for p in bundled_kernel_files() if os.path.basename(p) == name), None)
+
+
+def parse_sizes(text: str) -> list[int]:
+    """'1048576, 16777216' -> [1048576, 16777216]; ValueError with a plain message."""
+    parts = [p for p in re.split(r"[,\s;]+", text.strip()) if p]
+    sizes = []
+    for part in parts:
+        if not part.replace("_", "").isdigit() or int(part.replace("_", "")) <= 0:
+            raise ValueError(f"'{part}' is not a positive whole number")
+        sizes.append(int(part.replace("_", "")))
+    return sizes
+
+
+class LabPanel(QWidget):
+    """Top bar, candidate list + source, results table, charts, telemetry."""
+
+    records_changed = Signal()
+    """The table and charts show a new set of records (live or loaded)."""
+    run_finished = Signal(object)
+    """The :class:`LabOutcome` of a run started from this panel."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = LabController(self)
+        self.unavailable_reason = lab_unavailable_reason() or cupy_missing_reason()
+        self.file_path: str | None = None
+        self.candidates: list[dict] = []
+        self.records: list[lm.LabRecord] = []
+        self.run_data: lm.LabRun | None = None  # a loaded or finished run: device facts, problem
+        self.edits: dict[str, str] = {}  # candidate -> edited source
+        self._run_order: list[str] = []
+        self._run_sizes: list[int] = []
+        self._sized = False
+        self._describing: str | None = None  # the file whose description is awaited
+        self._user_sized = False
+        self._status_error = False
+        self._keep_load_error = False  # a recording named on the command line could not be read
+        self._build()
+        self._connect()
+        self._show_availability()
+
+    # -- construction ----------------------------------------------------------------------
+    def _build(self) -> None:
+        self.file_combo = QComboBox()
+        for path in bundled_kernel_files():
+            self.file_combo.addItem(os.path.basename(path), path)
+        self.file_combo.addItem(OPEN_ITEM, None)
+        self.file_combo.setMinimumContentsLength(16)
+        self.sizes_edit = QLineEdit()
+        self.sizes_edit.setToolTip("Problem sizes, separated by commas or spaces (defaults come from the file)")
+        self.run_button = QPushButton("Run")
+        self.run_button.setToolTip(f"Run every candidate at every size ({RUN_SHORTCUT})")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the run; the kernel worker is killed")
+        self.load_button = QPushButton("Load recorded run…")
+        self.load_button.setToolTip("Show a saved lab results JSON, with its telemetry trace if you have one")
+        self.save_trace_button = QPushButton("Save telemetry trace…")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Candidates:"))
+        top.addWidget(self.file_combo)
+        top.addWidget(QLabel("Sizes:"))
+        top.addWidget(self.sizes_edit, 1)
+        for button in (self.run_button, self.cancel_button, self.load_button, self.save_trace_button):
+            top.addWidget(button)
+        self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)
+        self.banner = QLabel("")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner.setVisible(False)
+
+        self.candidate_list = CandidateList()
+        self.source = CandidateSource()
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.candidate_list)
+        left.addWidget(self.source)
+        left.setSizes([220, 600])
+        self.table = ResultsTable()
+        self.size_combo = QComboBox()
+        self.size_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.times_chart = TimesChart()
+        self.roofline = RooflineChart()
+        charts = QSplitter(Qt.Orientation.Horizontal)
+        charts.addWidget(self.times_chart)
+        charts.addWidget(self.roofline)
+        chart_box = QWidget()
+        chart_layout = QVBoxLayout(chart_box)
+        chart_layout.setContentsMargins(0, 0, 0, 0)
+        size_row = QHBoxLayout()
+        size_row.addWidget(QLabel("Charts for size:"))
+        size_row.addWidget(self.size_combo)
+        size_row.addStretch(1)
+        chart_layout.addLayout(size_row)
+        chart_layout.addWidget(charts, 1)
+        centre = QSplitter(Qt.Orientation.Vertical)
+        centre.addWidget(self.table)
+        centre.addWidget(chart_box)
+        centre.setSizes([360, 460])
+        self.telemetry = TelemetryView()
+        self.lab_telemetry = LabTelemetry(self.telemetry)
+        main = QSplitter(Qt.Orientation.Horizontal)
+        main.addWidget(left)
+        main.addWidget(centre)
+        main.addWidget(self.telemetry)
+        for index, stretch in enumerate(MAIN_STRETCH):
+            main.setStretchFactor(index, stretch)
+        main.splitterMoved.connect(self._on_user_split)
+        self.splitters = {"main": main, "left": left, "centre": centre, "charts": charts}
+
+        box = QVBoxLayout(self)
+        box.setContentsMargins(4, 4, 4, 4)
+        box.addLayout(top)
+        box.addWidget(self.banner)
+        box.addWidget(self.status_label)
+        box.addWidget(main, 1)
+        self.run_shortcut = QShortcut(QKeySequence(RUN_SHORTCUT), self)
+        self.run_shortcut.activated.connect(self.start_run)
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.record_arrived.connect(self._on_record)
+        c.run_finished.connect(self._on_run_finished)
+        c.described.connect(self._on_described)
+        c.describe_failed.connect(self._on_describe_failed)
+        self.file_combo.activated.connect(self._on_file_chosen)
+        self.run_button.clicked.connect(self.start_run)
+        self.cancel_button.clicked.connect(self.cancel_run)
+        self.load_button.clicked.connect(self.choose_recorded_run)
+        self.save_trace_button.clicked.connect(self.choose_trace_destination)
+        self.candidate_list.candidate_selected.connect(self.show_candidate)
+        self.table.candidate_selected.connect(self.candidate_list.select)
+        self.source.run_edited.connect(self.run_edited)
+        self.size_combo.currentIndexChanged.connect(self._update_charts)
+
+    def _show_availability(self) -> None:
+        reason = self.unavailable_reason
+        if reason:
+            self.banner.setText(f"<b>Kernel runs are not possible on this computer.</b> {reason} "
+                                "The rest of the app works, and <b>Load recorded run…</b> replays a run "
+                                "recorded on a GPU machine.")
+        self.banner.setVisible(bool(reason))
+        self.source.set_can_run(not reason)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        running = self.controller.running
+        self.run_button.setEnabled(not running and not self.unavailable_reason and self.file_path is not None)
+        self.cancel_button.setEnabled(running)
+        self.load_button.setEnabled(not running)
+        self.file_combo.setEnabled(not running)
+        self.save_trace_button.setEnabled(self.lab_telemetry.live)
+
+    def set_status(self, text: str, error: bool = False) -> None:
+        self.status_label.setText(text)
+        self._status_error = error
+        colour = current_theme_colours().error  # readable on the light and the dark window
+        self.status_label.setStyleSheet(f"color: {colour}; font-weight: bold;" if error else "")
+
+    def set_presentation(self, on: bool) -> None:
+        """Projector fonts in every part of the tab; the theme's colours in the charts, source and telemetry."""
+        set_view_font(self, on)
+        self.banner.setStyleSheet(BANNER_STYLE.replace("11pt", title_size(on, "11pt")))
+        self.table.set_presentation(on)
+        self.source.set_presentation(on)
+        self.times_chart.set_presentation(on)
+        self.roofline.set_presentation(on)
+        self.telemetry.set_presentation(on)
+        self._update_charts()  # bars, labels and ceilings are drawn in the chart's current style
+        self.set_status(self.status_label.text(), self._status_error)
+
+    # -- candidate files -------------------------------------------------------------------
+    def _on_file_chosen(self, index: int) -> None:
+        path = self.file_combo.itemData(index)
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open candidate file", os.getcwd(),
+                                                  "Python candidate files (*.py)")
+            if not path:
+                return
+            self.file_combo.insertItem(index, os.path.basename(path), path)
+            self.file_combo.setCurrentIndex(index)
+        self.set_file(path)
+
+    def set_file(self, path: str) -> None:
+        """Read ``path``'s candidates (in a worker); the list fills when they arrive."""
+        self.file_path = os.path.abspath(path)
+        found = self.file_combo.findData(self.file_path)
+        if found >= 0:
+            self.file_combo.setCurrentIndex(found)
+        self.set_status(f"Reading {os.path.basename(path)}…")
+        self._describing = self.file_path
+        self.controller.describe(self.file_path)
+        self._update_buttons()
+
+    def _on_described(self, path: str, info: dict) -> None:
+        if path != self._describing:
+            return  # an older request answered late, or a recording was loaded meanwhile
+        self._describing = None
+        self.run_data, self.edits = None, {}
+        self._set_candidates(info["candidates"])
+        self.sizes_edit.setText(", ".join(str(s) for s in info["problem"].get("default_sizes", [])))
+        self.set_status(f"{info['problem'].get('name', '')}: {len(self.candidates)} candidates. "
+                        + ("Press Run." if not self.unavailable_reason else ""))
+        self.records_changed.emit()
+
+    def _on_describe_failed(self, path: str, reason: str) -> None:
+        if path == self._describing:
+            self._describing = None
+            self.set_status(f"Could not read {os.path.basename(path)}: {reason}", error=True)
+
+    def _set_candidates(self, candidates: list[dict]) -> None:
+        self.candidates = list(candidates)
+        self.candidate_list.set_candidates(self.candidates)
+        self._set_records([])
+        if self.candidates:
+            self.candidate_list.select(self.candidates[0]["name"])
+
+    def show_candidate(self, name: str) -> None:
+        cand = next((c for c in self.candidates if c["name"] == name), None)
+        if cand is None:
+            return
+        if self.source.name and self.source.is_edited():
+            self.edits[self.source.name] = self.source.text()
+        errors = [r.error for r in self.records if r.candidate == name and r.error]
+        self.source.show_candidate(cand, self._candidate_file_text(), self.edits.get(name),
+                                   errors[-1] if errors else None)
+        self.candidate_list.select(name)
+
+    def _candidate_file_text(self) -> str | None:
+        path = self.file_path
+        if self.run_data is not None and self.run_data.file:
+            bundled = bundled_kernel_file(self.run_data.file)
+            path = str(bundled) if bundled is not None else None
+        try:
+            with open(path or "", encoding="utf-8") as fh:
+                return fh.read()
+        except OSError:
+            return None
+
+    # -- running ---------------------------------------------------------------------------
+    def start_run(self, candidates: list[str] | None = None, overrides: dict[str, str] | None = None) -> bool:
+        """Run the file's candidates (or just ``candidates``); False with a status message if it can't."""
+        if self.controller.running or not self.isEnabled():
+            return False
+        if self.unavailable_reason:
+            self.set_status(f"Cannot run here: {self.unavailable_reason}", error=True)
+            return False
+        if self.file_path is None or not self.candidates:
+            self.set_status("Choose a candidate file first.", error=True)
+            return False
+        try:
+            sizes = parse_sizes(self.sizes_edit.text())
+        except ValueError as exc:
+            self.set_status(f"The sizes could not be read: {exc}.", error=True)
+            return False
+        names = list(candidates or [c["name"] for c in self.candidates])
+        spec = LabRunSpec(path=self.file_path, sizes=sizes, candidates=list(candidates or []),
+                          source_overrides=dict(overrides or {}))
+        kept = [r for r in self.records if r.candidate not in names] if candidates else []
+        self.run_data = None if not candidates else self.run_data
+        self._set_records(kept)
+        self._run_order, self._run_sizes = names, sizes
+        self.candidate_list.reset_statuses(names)
+        self.candidate_list.set_status(names[0], "running")
+        self._start_live_telemetry()
+        self.controller.start(spec)
+        self.set_status(f"Running {len(names)} candidate(s) at {len(sizes) or 'default'} size(s): preparing "
+                        "inputs and the CPU reference first…")
+        self._update_buttons()
+        return True
+
+    def run_edited(self, name: str, text: str) -> None:
+        self.edits[name] = text
+        self.start_run([name], {name: text})
+
+    def cancel_run(self) -> None:
+        if self.controller.running:
+            self.set_status("Cancelling… (the kernel worker is being stopped)")
+            self.controller.cancel()
+
+    def _on_record(self, rec: lm.LabRecord) -> None:
+        self.records.append(rec)
+        self.table.add_record(rec)
+        self.candidate_list.add_record_status(rec)
+        done = {n: sum(1 for r in self.records if r.candidate == n) for n in self._run_order}
+        upcoming = [n for n in self._run_order if done[n] < len(self._run_sizes)]
+        if upcoming and self.controller.running:
+            self.candidate_list.set_status(upcoming[0], "running")
+        self._refresh_sizes()
+        self._update_charts()
+        self._update_bands()
+        if rec.candidate == self.source.name and rec.error:
+            self.source.show_error(rec.error)
+        finished = len(self._run_order) * len(self._run_sizes)
+        self.set_status(f"{len(self.records)} of {finished} results — last: {rec.candidate} at size {rec.size:,}: "
+                        f"{rec.status}")
+        self.records_changed.emit()
+
+    def _on_run_finished(self, outcome: LabOutcome) -> None:
+        self.controller.finish()
+        for name in self._run_order:  # anything never reported (cancel, an early error) is no longer "running"
+            if self.candidate_list.status_of(name).startswith(("▶", "·")):
+                self.candidate_list.set_status(name, "cancelled" if outcome.status == "cancelled" else "skipped")
+        if outcome.run is not None:
+            previous = [r for r in self.records if r.candidate not in self._run_order]
+            outcome.run.records = previous + [r for r in outcome.run.records]
+            self.run_data = outcome.run
+        where = f" Results saved to {outcome.results_path}." if outcome.results_path else ""
+        self.set_status(f"{outcome.message}{where}", error=outcome.status in ("error", "no_gpu"))
+        self._update_charts()
+        self._update_buttons()
+        self.run_finished.emit(outcome)
+
+    # -- recorded runs ---------------------------------------------------------------------
+    def choose_recorded_run(self) -> None:
+        results, _ = QFileDialog.getOpenFileName(self, "Load recorded lab results", os.getcwd(), RESULTS_FILTER)
+        if not results:
+            return
+        trace, _ = QFileDialog.getOpenFileName(self, "Its telemetry trace (optional: Cancel to skip)",
+                                               os.path.dirname(results), "Telemetry traces (*.json)")
+        self.load_recorded(results, trace or None)
+
+    def load_recorded(self, results_path: str, trace_path: str | None = None) -> bool:
+        """Show a recorded run (and its telemetry); False with the reason in the status line.
+
+        The reason stays there when the tab is first shown: no bundled kernel file replaces it.
+        """
+        missing = unopenable_reason(results_path) or (unopenable_reason(trace_path) if trace_path else None)
+        if missing:
+            self._set_load_error(missing)
+            return False
+        try:
+            run = lm.load_run(results_path)
+        except (OSError, ValueError, TypeError) as exc:
+            self._set_load_error(f"Could not load {os.path.basename(results_path)}: {exc}")
+            return False
+        trace = None
+        if trace_path:
+            try:
+                trace = load_trace(trace_path)
+            except TraceFormatError as exc:
+                self._set_load_error(str(exc))
+                return False
+        self.show_recorded(run, trace, os.path.basename(trace_path) if trace_path else None)
+        return True
+
+    def _set_load_error(self, text: str) -> None:
+        self.set_status(text, error=True)
+        self._keep_load_error = self.file_path is None  # nothing on show yet: showEvent must not hide it
+
+    def show_recorded(self, run: lm.LabRun, trace=None, trace_source: str | None = None) -> None:
+        """Show a run already in memory (a session's, an advisor session's) with its telemetry ``trace``."""
+        bundled = bundled_kernel_file(run.file) if run.file else None
+        if bundled is not None:  # Run then re-runs what is on screen
+            self.file_path = str(bundled.resolve())
+            self.file_combo.setCurrentIndex(max(0, self.file_combo.findData(self.file_path)))
+        self.run_data, self.edits, self._describing = run, {}, None
+        self.lab_telemetry.replay(trace)
+        self._run_order = []
+        self._set_candidates(run.candidates or [{"name": n, "kind": ""} for n in
+                                                dict.fromkeys(r.candidate for r in run.records)])
+        self.sizes_edit.setText(", ".join(str(s) for s in dict.fromkeys(r.size for r in run.records)))
+        self._set_records(list(run.records))
+        self._update_bands()
+        self.candidate_list.select(self.candidates[0]["name"] if self.candidates else "")
+        kind = "SYNTHETIC data (made up, not measured)" if run.synthetic else "a recorded run"
+        device = run.device.name or "unknown device"
+        self.set_status(f"Showing {kind}: {run.file or 'lab'} on {device}, {run.date or 'date unknown'} — "
+                        f"{len(run.records)} results" + (f", telemetry from {trace_source or 'the session'}"
+                                                        if trace is not None else ", no telemetry trace"))
+        self._update_buttons()
+
+    # -- records -> views ------------------------------------------------------------------
+    def _set_records(self, records: list[lm.LabRecord]) -> None:
+        self.records = list(records)
+        self.table.clear_records()
+        names = [c["name"] for c in self.candidates]
+        self.candidate_list.reset_statuses(names, "")
+        for rec in self.records:
+            self.table.add_record(rec)
+            self.candidate_list.add_record_status(rec)
+        self._refresh_sizes()
+        self._update_charts()
+        self._update_bands()
+        self.records_changed.emit()
+
+    def _refresh_sizes(self) -> None:
+        sizes = sorted({r.size for r in self.records})
+        current = [self.size_combo.itemData(i) for i in range(self.size_combo.count())]
+        if sizes == current:
+            return
+        keep = self.size_combo.currentData()
+        self.size_combo.blockSignals(True)
+        self.size_combo.clear()
+        for size in sizes:
+            self.size_combo.addItem(f"{size:,}", size)
+        # The largest size shows the steady state; the user may pick another. While a run
+        # adds sizes, a view that was on the largest moves on to the new largest.
+        on_largest = not current or keep == current[-1]
+        index = len(sizes) - 1 if on_largest or keep not in sizes else sizes.index(keep)
+        self.size_combo.setCurrentIndex(index)
+        self.size_combo.blockSignals(False)
+
+    def ceilings(self) -> Ceilings:
+        """The roofline's ceilings: the run's device facts, else what the records imply."""
+        dtype = ((self.run_data.problem if self.run_data else {}) or {}).get("flops_dtype", "float32")
+        if self.run_data is not None and self.run_data.device.name:
+            return Ceilings.from_device(self.run_data.device, dtype)
+        # Live, before the run's device facts arrive: each record's % of copy bandwidth gives it back.
+        copy = next((100.0 * r.gbps / r.pct_of_copy_bw for r in self.records if r.gbps and r.pct_of_copy_bw), None)
+        return Ceilings(copy_gbps=copy, flops_dtype=dtype)
+
+    def _update_charts(self, *_args) -> None:
+        size = self.size_combo.currentData()
+        chosen = [r for r in self.records if r.size == size]
+        label = ((self.run_data.problem if self.run_data else {}) or {}).get("size_label", "size")
+        text = f", {label} = {size:,}" if size is not None else ""
+        self.times_chart.set_records(chosen, text)
+        self.roofline.set_records(chosen, self.ceilings())
+
+    def _update_bands(self) -> None:
+        self.lab_telemetry.show_records(self.records)
+
+    def choose_trace_destination(self) -> None:
+        try:
+            path = self.lab_telemetry.save_trace(self, self.records)
+        except OSError as exc:
+            self.set_status(f"Could not save the trace: {exc.strerror or exc}", error=True)
+        else:
+            if path:
+                self.set_status(f"Saved the telemetry trace to {path}")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self._sized and not self._user_sized:  # keep the proportions until the user drags a splitter
+            total = self.splitters["main"].width()
+            self.splitters["main"].setSizes([total * s // sum(MAIN_STRETCH) for s in MAIN_STRETCH])
+
+    def _on_user_split(self, *_args) -> None:
+        self._user_sized = True
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self.file_path is None and not self.lab_telemetry.replaying and not self._keep_load_error:
+            # Read lazily: a window whose lab tab is never opened starts no worker.
+            files = bundled_kernel_files()
+            preferred = [f for f in files if os.path.basename(f) == DEFAULT_KERNEL_FILE]
+            if files:
+                self.set_file((preferred or files)[0])
+        if not self._sized:  # a splitter's stretch applies to extra room only: share the first width out
+            self._sized = True
+            total = max(self.width(), 800)
+            self.splitters["main"].setSizes([total * s // sum(MAIN_STRETCH) for s in MAIN_STRETCH])
+        if not self.lab_telemetry.replaying:
+            self._start_live_telemetry()
+
+    def _start_live_telemetry(self) -> None:
+        self.lab_telemetry.start_live()
+        self._update_bands()
+        self._update_buttons()
+
+    def _stop_live_telemetry(self) -> None:
+        self.lab_telemetry.stop_live()
+        self._update_buttons()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().hideEvent(event)
+        if not self.controller.running:  # a run in progress keeps its telemetry
+            self._stop_live_telemetry()
+
+    def shutdown(self) -> None:
+        """Stop a run and the sampler (the window is closing)."""
+        self.controller.shutdown()
+        self._stop_live_telemetry()

@@ -1,0 +1,472 @@
+"""Scrolling GPU telemetry plots (pyqtgraph), live from a sampler or replayed from a trace.
+
+The view pulls only the rows that are new since its last pull (the sampler's
+cursor), appends them to fixed-size arrays, and redraws only when something
+arrived; the x range follows the newest sample unless the user pans away.
+Each candidate run is a labelled band across every plot.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Protocol
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gpuprof_gui.gpu.gpu_channel import METRIC_INFO
+from gpuprof_gui.gpu.telemetry import DEFAULT_HZ, MAX_HZ
+from gpuprof_gui.ui.style.palette import LIGHT_UI, current_theme_colours
+from gpuprof_gui.ui.style.theme import PRESENTATION_PEN_PX, set_view_font, style_plot, title_size
+
+HISTORY_S = 600.0
+"""Ten minutes of history on screen at most (the issue's figure)."""
+CAPACITY = int(HISTORY_S * 50)
+"""600 s x 50 Hz (the sampler's maximum) = 30,000 points per curve, preallocated (x2 for the ring trick)."""
+PULL_INTERVAL_MS = 100
+"""Pull new samples at 10 Hz: the sampler's default rate; faster pulls would mostly find nothing."""
+FOLLOW_WINDOW_S = 60.0
+Y_HEADROOM = 1.25
+"""The y range is set 25% above the highest value, so small rises don't move the axis."""
+Y_SHRINK_BELOW = 0.4
+"""...and shrinks only once everything shown is below 40% of it."""
+"""Seconds shown while following the live edge."""
+
+# (title, unit, metrics, scale) per plot; scale converts the metric's unit to the plot's.
+PLOTS = (
+    ("Utilisation", "%", ("gpu_util_pct", "mem_util_pct"), 1.0),
+    ("Power", "W", ("power_w",), 1.0),
+    ("Clocks", "MHz", ("sm_clock_mhz", "mem_clock_mhz"), 1.0),
+    ("Memory used", "GiB", ("memory_used_mib",), 1.0 / 1024.0),
+    ("Temperature", "°C", ("temperature_c",), 1.0),
+    ("PCIe", "MB/s", ("pcie_rx_mbps", "pcie_tx_mbps"), 1.0),
+)
+CURVE_COLOURS = ("#1f77b4", "#ff7f0e")  # blue / orange: distinguishable for colour-blind viewers
+BAND_BRUSH = (46, 125, 50, 40)
+BAND_PEN = (46, 125, 50, 160)
+
+
+LEFT_AXIS_PX = {False: 60, True: 90}
+"""Room for the y tick labels ("100", "12.5") at the desk and at the presentation size."""
+
+
+def _plot_title(title: str, unit: str, metrics: tuple[str, ...]) -> str:
+    """Title naming each curve in its colour: a legend inside the plot hid the run bands' labels."""
+    if len(metrics) == 1:
+        return f"{title} ({unit})"
+    names = ", ".join(
+        f'<span style="color:{CURVE_COLOURS[i % len(CURVE_COLOURS)]}">━ {METRIC_INFO.get(m, (m,))[0]}</span>'
+        for i, m in enumerate(metrics))
+    return f"{title} ({unit}): {names}"
+
+
+class TelemetrySource(Protocol):
+    def snapshot(self, since: Any = None) -> dict[str, Any]: ...
+
+
+class _Series:
+    """Fixed-memory append-only series: a 2x buffer, compacted when full (amortised O(1))."""
+
+    def __init__(self, capacity: int = CAPACITY) -> None:
+        self.capacity = capacity
+        self.t = np.empty(2 * capacity)
+        self.v = np.empty(2 * capacity)
+        self.lo = self.hi = 0
+
+    def clear(self) -> None:
+        self.lo = self.hi = 0
+
+    def extend(self, t: np.ndarray, v: np.ndarray) -> None:
+        n = len(t)
+        if n == 0:
+            return
+        if n > self.capacity:
+            t, v, n = t[-self.capacity:], v[-self.capacity:], self.capacity
+        if self.hi + n > 2 * self.capacity:
+            keep = min(self.hi - self.lo, self.capacity - n)
+            self.t[:keep] = self.t[self.hi - keep:self.hi]
+            self.v[:keep] = self.v[self.hi - keep:self.hi]
+            self.lo, self.hi = 0, keep
+        self.t[self.hi:self.hi + n] = t
+        self.v[self.hi:self.hi + n] = v
+        self.hi += n
+        if self.hi - self.lo > self.capacity:
+            self.lo = self.hi - self.capacity
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.t[self.lo:self.hi], self.v[self.lo:self.hi]
+
+    def __len__(self) -> int:
+        return self.hi - self.lo
+
+
+class TelemetryView(QWidget):
+    """Stacked, x-linked telemetry plots for one GPU at a time, with run bands."""
+
+    rate_changed = Signal(float)
+    """The user chose another sampling rate (Hz) for live telemetry."""
+    redrawn = Signal()
+    """The curves were updated with new samples (for tests and benchmarks)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._source: TelemetrySource | None = None
+        self._cursor: Any = None
+        self._device = 0
+        self._series: dict[str, _Series] = {}
+        self._bands: list[dict[str, Any]] = []
+        self._band_labels: list[tuple[Any, float, float]] = []  # (TextItem, t_begin, height share)
+        # (plot index, rectangle, t_begin, t_end or None while open), times in s since t0
+        self._band_rects: list[tuple[int, QGraphicsRectItem, float, float | None]] = []
+        self._extra_bands: list[dict[str, Any]] = []  # placed by the caller (lab records), kept across sources
+        self._band_items: list[Any] = []
+        self._latest_t = 0.0
+        self.redraws = 0
+        self._setting_range = False
+        self._drawn_offset = 0.0  # x origin the curves and bands were last drawn with
+        self._x_range_set: tuple[float, float] | None = None
+        # Cosmetic 1-px pens: Qt's raster engine strokes wider pens ~10x slower,
+        # which alone cost more than the 10%-of-a-core budget at 10 Hz.
+        self.pen_width = 1
+        self._timer = QTimer(self, interval=PULL_INTERVAL_MS)
+        self._timer.timeout.connect(self.pull)
+
+        self.device_combo = QComboBox()
+        self.device_combo.currentIndexChanged.connect(self._on_device_changed)
+        self.follow_box = QCheckBox("Follow live")
+        self.follow_box.setChecked(True)
+        self.follow_box.toggled.connect(self._on_follow_toggled)
+        self.info_label = QLabel("")
+        self.rate_spin = QSpinBox()
+        self.rate_spin.setRange(1, int(MAX_HZ))
+        self.rate_spin.setValue(int(DEFAULT_HZ))
+        self.rate_spin.setSuffix(" Hz")
+        self.rate_spin.setToolTip("Live sampling rate (NVML). Changing it starts a new recording.")
+        self.rate_spin.editingFinished.connect(self._on_rate_edited)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("GPU:"))
+        top.addWidget(self.device_combo, 3)
+        top.addWidget(self.follow_box)
+        top.addWidget(self.rate_spin)
+        top.addWidget(self.info_label, 1)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground(LIGHT_UI.plot_background)
+        self._band_colour = LIGHT_UI.band
+        self._few_ticks = False  # presentation: two y ticks, as 20 pt labels overlap on a short plot
+        self.plots: list[pg.PlotItem] = []
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for row, (title, unit, metrics, _scale) in enumerate(PLOTS):
+            plot = self.graphics.addPlot(row=row, col=0)
+            plot.setLabel("left", title, units=None)
+            plot.getAxis("left").setWidth(LEFT_AXIS_PX[False])
+            plot.setTitle(_plot_title(title, unit, metrics), size="9pt", color=LIGHT_UI.plot_foreground)
+            # No grid: pyqtgraph draws grid lines in the axis items' cached
+            # pictures across the whole plot, which cost 2/3 of every redraw.
+            plot.setMenuEnabled(False)
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+            # The view sets both ranges itself: pyqtgraph's auto-range would move x
+            # on every setData and fight "Follow live".
+            plot.disableAutoRange()
+            plot.getAxis("left").setLabel("")
+            if self.plots:
+                plot.setXLink(self.plots[0])
+            if row < len(PLOTS) - 1:
+                plot.hideAxis("bottom")  # one time axis at the bottom; each axis repaints per frame
+            else:
+                plot.setLabel("bottom", "time", units="s")
+            for i, metric in enumerate(metrics):
+                pen = pg.mkPen(CURVE_COLOURS[i % len(CURVE_COLOURS)], width=self.pen_width)
+                self.curves[metric] = plot.plot([], [], pen=pen, name=METRIC_INFO.get(metric, (metric,))[0],
+                                                connect="finite")
+                self._series[metric] = _Series()
+            # Only a mouse pan/zoom stops following (not the view's own range changes).
+            plot.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
+            self.plots.append(plot)
+
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addLayout(top)
+        box.addWidget(self.graphics, 1)
+
+
+    # -- sources ---------------------------------------------------------------------------
+    def set_source(self, source: TelemetrySource | None, live: bool = True) -> None:
+        """Show ``source`` (a TelemetrySampler, or a loaded Trace for replay)."""
+        self._timer.stop()
+        self._source = source
+        self._cursor = None
+        for series in self._series.values():
+            series.clear()
+        self._bands = []
+        self._latest_t = 0.0
+        self.device_combo.blockSignals(True)
+        self.device_combo.clear()
+        self.device_combo.blockSignals(False)
+        if source is None:
+            self._redraw()
+            return
+        self.follow_box.setChecked(live)
+        self.pull()
+        if live:
+            self._timer.start()
+        else:
+            self._apply_x_range()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def pull(self) -> None:
+        """Fetch what is new since the last pull; redraw only if something came."""
+        if self._source is None:
+            return
+        snap = self._source.snapshot(self._cursor)
+        self._cursor = snap.get("cursor")
+        devices = snap.get("devices", [])
+        if self.device_combo.count() != len(devices):
+            self.device_combo.blockSignals(True)
+            self.device_combo.clear()
+            for dev in devices:
+                self.device_combo.addItem(f"{dev.get('index', 0)}: {dev.get('name', 'GPU')}")
+            self.device_combo.setCurrentIndex(min(self._device, max(0, len(devices) - 1)))
+            self.device_combo.blockSignals(False)
+        changed: set[str] = set()
+        if devices:
+            dev = devices[min(self._device, len(devices) - 1)]
+            for metric, (t, v) in dev.get("series", {}).items():
+                if metric in self._series and len(t):
+                    self._series[metric].extend(np.asarray(t, float), np.asarray(v, float))
+                    self._latest_t = max(self._latest_t, float(t[-1]))
+                    changed.add(metric)
+        bands = snap.get("bands", [])
+        if bands != self._bands:
+            self._bands = [dict(b) for b in bands]
+            self._draw_bands()
+            changed.update(self._series)
+        if changed:
+            self._redraw(changed)
+
+    # -- drawing ---------------------------------------------------------------------------
+    def _redraw(self, changed: set[str] | None = None) -> None:
+        """Re-set the curves of ``changed`` metrics (all when None) and follow the live edge.
+
+        Following live, x is "seconds before the newest sample" over a fixed range: the
+        view range, axes and run bands then stay put and only the curves change. A
+        range that scrolled every tick re-rendered every axis and re-ran pyqtgraph's
+        per-item range bookkeeping: twice the cost of a redraw.
+        """
+        offset = self._x_offset()
+        if offset != self._drawn_offset:
+            changed = None  # every curve and band moves when the origin does
+        lo_t = self._latest_t - FOLLOW_WINDOW_S - 1.0 if offset else -np.inf
+        for plot, (_title, _unit, metrics, scale) in zip(self.plots, PLOTS):
+            if changed is not None and not changed.intersection(metrics):
+                continue  # e.g. utilisation: the driver's samples come once a second
+            top = 0.0
+            for metric in metrics:
+                t, v = self._series[metric].arrays()
+                if offset:  # only what the fixed window can show
+                    first = int(np.searchsorted(t, lo_t))
+                    t, v = t[first:], v[first:]
+                values = v * scale if scale != 1.0 else v
+                self.curves[metric].setData(t - offset if offset else t, values)
+                if len(values) and np.isfinite(values).any():
+                    top = max(top, float(np.nanmax(values)))
+            self._fit_y(plot, top)
+        moved = offset != self._drawn_offset
+        self._drawn_offset = offset
+        if offset or moved:
+            self._place_bands(offset)
+        self._apply_x_range()
+        self.redraws += 1
+        self.redrawn.emit()
+
+    def _x_offset(self) -> float:
+        """The time shown as x = 0: the newest sample while following live, else t0 (absolute)."""
+        return self._latest_t if self._following_live() else 0.0
+
+    def _following_live(self) -> bool:
+        return self._timer.isActive() and self.follow_box.isChecked()
+
+    def _fit_y(self, plot, top: float) -> None:
+        """Grow the y range in steps, shrink it only when the data fell well below it.
+
+        A range that follows every sample re-renders the axis on every tick; a
+        stepped one keeps the axis picture cached (a third of a redraw's cost).
+        """
+        current = plot.viewRange()[1][1]
+        if top <= 0:
+            top = 1.0
+        if top > current or top < Y_SHRINK_BELOW * current:
+            plot.setYRange(0.0, top * Y_HEADROOM, padding=0)
+            self._set_y_ticks(plot)
+            self._fit_band_heights(self.plots.index(plot))
+            if plot is self.plots[0]:
+                self._place_band_labels()
+
+    def _set_y_ticks(self, plot) -> None:
+        """On a projector, y ticks at 0 and one round value only: pyqtgraph always labels every
+        major tick (at least two intervals), and six stacked plots leave ~80 px for each."""
+        if not self._few_ticks:
+            return  # pyqtgraph's own ticks
+        top = plot.viewRange()[1][1]
+        step = 10.0 ** math.floor(math.log10(top)) if top > 0 else 1.0
+        nice = max((m * step for m in (1, 2, 5) if m * step <= top), default=step)
+        plot.getAxis("left").setTicks([[(0.0, "0"), (nice, f"{nice:g}")], []])
+
+    def _draw_bands(self) -> None:
+        for plot_index, item in self._band_items:
+            self.plots[plot_index].removeItem(item)
+        self._band_items = []
+        # Bands from the caller (the lab's records) describe the same runs a saved
+        # trace's own bands do: draw one set, never both.
+        self._band_labels = []
+        self._band_rects = []
+        offset = self._drawn_offset
+        for band in self._extra_bands or self._bands:
+            t0 = float(band["t_begin"])
+            t1 = float(band["t_end"]) if band.get("t_end") is not None else None  # None: still open
+            width = max((self._latest_t if t1 is None else t1) - t0, 0.0)
+            for i, plot in enumerate(self.plots):
+                # A plain rectangle, tall beyond any y range: its bounds are C++ work. A
+                # LinearRegionItem (two InfiniteLines) recomputed its bounds in Python on
+                # every scroll: 5 ms a redraw with six runs on screen.
+                region = QGraphicsRectItem(t0 - offset, 0.0, width, 1.0)
+                region.setBrush(QBrush(QColor(*BAND_BRUSH)))
+                edge = QPen(QColor(*BAND_PEN))
+                edge.setCosmetic(True)  # 1 px whatever the zoom; top/bottom edges lie outside the view
+                region.setPen(edge)
+                region.setZValue(-10)
+                plot.addItem(region, ignoreBounds=True)
+                self._band_items.append((i, region))
+                self._band_rects.append((i, region, t0, t1))
+            label = pg.TextItem(str(band.get("label", "")), color=self._band_colour, anchor=(0, 0.5))
+            self.plots[0].addItem(label, ignoreBounds=True)
+            self._band_items.append((0, label))
+            self._band_labels.append((label, t0, float(band.get("label_pos", 0.85))))
+        self._place_band_labels()
+        for i in range(len(self.plots)):
+            self._fit_band_heights(i)
+
+    def _fit_band_heights(self, plot_index: int) -> None:
+        """Band rectangles span the plot's y range with room to spare, but stay within what
+        the raster engine can fill: a rect ~1e12 tall overflowed its fixed-point coordinates."""
+        y0, y1 = self.plots[plot_index].viewRange()[1]
+        span = max(y1 - y0, 1e-9)
+        for i, rect, _t0, _t1 in self._band_rects:
+            if i == plot_index:
+                r = rect.rect()
+                rect.setRect(r.x(), y0 - span, r.width(), 3 * span)
+
+    def _place_bands(self, offset: float) -> None:
+        """Put the run bands (and their labels) on the current x origin; open bands grow to now."""
+        for _i, rect, t0, t1 in self._band_rects:
+            r = rect.rect()
+            end = self._latest_t if t1 is None else t1
+            rect.setRect(t0 - offset, r.y(), max(end - t0, 0.0), r.height())
+        self._place_band_labels()
+
+    def _place_band_labels(self) -> None:
+        """Labels sit at a fixed share of the top plot's height (its y range moves in steps)."""
+        y_top = self.plots[0].viewRange()[1][1]
+        for label, t0, height in self._band_labels:
+            label.setPos(t0 - self._drawn_offset, y_top * height)
+
+    def set_extra_bands(self, bands: list[dict[str, Any]]) -> None:
+        """Bands besides the source's own, on this view's timeline (s since the source's t0).
+
+        Each is ``{"label", "t_begin", "t_end"}`` and may carry ``label_pos`` (0..1, the
+        label's height) so that the labels of short neighbouring bands do not overlap.
+        """
+        self._extra_bands = [dict(b) for b in bands]
+        self._draw_bands()
+        self._apply_x_range()
+
+    def band_count(self) -> int:
+        return len(self._extra_bands or self._bands)
+
+    def _apply_x_range(self, *_args) -> None:
+        if not self.follow_box.isChecked():
+            return
+        if self._following_live():
+            left, right = -FOLLOW_WINDOW_S, 0.0
+            self.plots[-1].setLabel("bottom", "seconds before now", units=None)
+        else:
+            right = max([self._latest_t] + [float(b["t_end"]) for b in self._extra_bands
+                                             if b.get("t_end") is not None])
+            left = 0.0
+            self.plots[-1].setLabel("bottom", "time", units="s")
+        if (left, right) == self._x_range_set:
+            return  # unchanged: leave the axes' cached pictures alone
+        self._x_range_set = (left, right)
+        self._setting_range = True
+        try:
+            self.plots[0].setXRange(left, max(right, left + 1.0), padding=0.01)
+        finally:
+            self._setting_range = False
+
+    def _on_follow_toggled(self, on: bool) -> None:
+        """Leaving live-follow keeps the same stretch of time on screen, in absolute seconds."""
+        if not on and self._drawn_offset:
+            (x0, x1), shift = self.plots[0].viewRange()[0], self._drawn_offset
+            self._redraw()
+            self._setting_range = True
+            try:
+                self.plots[0].setXRange(x0 + shift, x1 + shift, padding=0)
+            finally:
+                self._setting_range = False
+        else:
+            self._redraw()
+        self._x_range_set = None
+
+    def _on_user_range(self, *_args) -> None:
+        if not self._setting_range and self._timer.isActive():
+            self.follow_box.setChecked(False)  # the user panned or zoomed: stop following
+
+    def _on_device_changed(self, index: int) -> None:
+        if index < 0 or index == self._device:
+            return
+        self._device = index
+        source, live = self._source, self._timer.isActive()
+        self.set_source(source, live)
+
+    def _on_rate_edited(self) -> None:
+        self.rate_changed.emit(float(self.rate_spin.value()))
+
+    def set_info(self, text: str) -> None:
+        self.info_label.setText(text)
+
+    def set_presentation(self, on: bool) -> None:
+        """Theme colours; on a projector, larger titles and ticks and thicker curves.
+
+        Thicker curves cost CPU (see pen_width): a projector shows one talk, not a
+        long unattended recording, and 1 px lines vanish on a washed-out image.
+        """
+        colours = current_theme_colours(on)
+        set_view_font(self, on)
+        style_plot(self.graphics, self.plots, colours, on)
+        self.pen_width = PRESENTATION_PEN_PX if on else 1
+        for plot, (title, unit, metrics, _scale) in zip(self.plots, PLOTS):
+            plot.getAxis("left").setWidth(LEFT_AXIS_PX[bool(on)])
+            plot.setTitle(_plot_title(title, unit, metrics), size=title_size(on, "9pt"), color=colours.plot_foreground)
+            for i, metric in enumerate(metrics):
+                self.curves[metric].setPen(pg.mkPen(CURVE_COLOURS[i % len(CURVE_COLOURS)], width=self.pen_width))
+        self._few_ticks = bool(on)
+        for plot in self.plots:
+            plot.getAxis("left").setTicks(None)
+            self._set_y_ticks(plot)
+        self._band_colour = colours.band
+        self._draw_bands()

@@ -1,0 +1,1 @@
+"""The Profile tab: run bar, flame graph, hotspot table, source view, console."""

@@ -1,0 +1,129 @@
+"""The run bar: script, arguments, profiler, timeout, Run / Cancel, elapsed time."""
+
+from __future__ import annotations
+
+import shlex
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QWidget,
+)
+
+from gpuprof_gui.ui.style.theme import set_view_font
+
+PROFILERS = (("cProfile", "cprofile"), ("Scalene", "scalene"), ("py-spy", "py-spy"))
+ELAPSED_ROOM = "0000.0 s "  # the elapsed label is this wide, so the bar does not jump as it counts
+
+
+class RunBar(QWidget):
+    """Holds what the next run will do; the window owns the actions it shows."""
+
+    browse_requested = Signal()
+    """The user clicked "…" next to the script field."""
+
+    def __init__(self, run_action: QAction, cancel_action: QAction, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.script_edit = QLineEdit()
+        self.script_edit.setPlaceholderText("Script to profile (drop a .py here, or Ctrl+O)")
+        self.script_edit.setClearButtonEnabled(True)
+        self.script_edit.returnPressed.connect(run_action.trigger)
+        browse = QToolButton()
+        browse.setText("…")
+        browse.setToolTip("Choose a script")
+        browse.clicked.connect(self.browse_requested)
+        self.args_edit = QLineEdit()
+        self.args_edit.setPlaceholderText("arguments")
+        self.args_edit.setToolTip("Arguments passed to the script (shell-style quoting)")
+        self.args_edit.returnPressed.connect(run_action.trigger)
+        self.profiler_combo = QComboBox()
+        for label, key in PROFILERS:
+            self.profiler_combo.addItem(label, key)
+        self.profiler_combo.setToolTip("cProfile: exact per-function times and call counts.\n"
+                                       "Scalene: sampled per-line CPU (Python/native/system), memory, true stacks.\n"
+                                       "py-spy: sampled true stacks of the script and of every child process.")
+        self.native_check = QCheckBox("native")
+        self.native_check.setToolTip("py-spy: include native (C/C++) frames, where py-spy can unwind them")
+        self.profiler_combo.currentIndexChanged.connect(self._profiler_changed)
+        self._profiler_changed()
+        self.timeout_spin = QDoubleSpinBox()
+        self.timeout_spin.setRange(0, 24 * 3600)
+        self.timeout_spin.setDecimals(0)
+        self.timeout_spin.setSuffix(" s")
+        self.timeout_spin.setSpecialValueText("no timeout")
+        self.timeout_spin.setToolTip("Stop the script after this long (0: never)")
+        run_button = QToolButton()
+        run_button.setDefaultAction(run_action)
+        cancel_button = QToolButton()
+        cancel_button.setDefaultAction(cancel_action)
+        self.elapsed_label = QLabel("")
+        self.elapsed_label.setMinimumWidth(self.fontMetrics().horizontalAdvance(ELAPSED_ROOM))
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(QLabel("Script:"))
+        layout.addWidget(self.script_edit, 3)
+        layout.addWidget(browse)
+        layout.addWidget(QLabel("Args:"))
+        layout.addWidget(self.args_edit, 2)
+        layout.addWidget(self.profiler_combo)
+        layout.addWidget(self.native_check)
+        layout.addWidget(self.timeout_spin)
+        layout.addWidget(run_button)
+        layout.addWidget(cancel_button)
+        layout.addWidget(self.elapsed_label)
+
+    # -- values ----------------------------------------------------------------------------
+    @property
+    def script(self) -> str:
+        return self.script_edit.text().strip()
+
+    def set_script(self, path: str) -> None:
+        self.script_edit.setText(path)
+
+    def script_args(self) -> list[str]:
+        """Arguments split shell-style; an unbalanced quote raises ValueError."""
+        return shlex.split(self.args_edit.text())
+
+    def set_args(self, args: list[str]) -> None:
+        self.args_edit.setText(shlex.join(args))
+
+    @property
+    def profiler(self) -> str:
+        return str(self.profiler_combo.currentData())
+
+    @property
+    def native(self) -> bool:
+        """py-spy only: native frames too."""
+        return self.profiler == "py-spy" and self.native_check.isChecked()
+
+    def _profiler_changed(self, *_args) -> None:
+        self.native_check.setVisible(self.profiler == "py-spy")
+
+    def set_profiler(self, key: str) -> None:
+        index = self.profiler_combo.findData(key)
+        if index >= 0:
+            self.profiler_combo.setCurrentIndex(index)
+
+    @property
+    def timeout_s(self) -> float | None:
+        return self.timeout_spin.value() or None
+
+    def set_running(self, running: bool) -> None:
+        for w in (self.script_edit, self.args_edit, self.profiler_combo, self.native_check, self.timeout_spin):
+            w.setEnabled(not running)
+
+    def set_elapsed(self, seconds: float | None) -> None:
+        self.elapsed_label.setText("" if seconds is None else f"{seconds:.1f} s")
+
+    def set_presentation(self, on: bool) -> None:
+        """Every field and button at the projector size; the elapsed time keeps its room."""
+        set_view_font(self, on)
+        self.elapsed_label.setMinimumWidth(self.elapsed_label.fontMetrics().horizontalAdvance(ELAPSED_ROOM))

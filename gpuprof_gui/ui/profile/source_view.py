@@ -1,0 +1,386 @@
+"""Source of the selected function, syntax-highlighted, with per-line heat in the gutter."""
+
+from __future__ import annotations
+
+import keyword
+import os
+
+from PySide6.QtCore import QRect, QRegularExpression, QSize, Qt, QTimer
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QPainter,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+    QTextFormat,
+)
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
+
+from gpuprof_gui.core.fmt import format_count, format_pct, format_time
+from gpuprof_gui.core.model import LineRecord, Profile
+from gpuprof_gui.ui.style.palette import LIGHT_UI, current_theme_colours
+from gpuprof_gui.ui.style.theme import presentation_font, set_view_font
+
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
+"""Larger files are generated code or data; showing them would stall the GUI thread."""
+HEAT_COLUMN_PX = 64
+"""Room for a bar and "100.0%" in the gutter at desk font sizes; larger fonts widen it (heat_column_px)."""
+HEAT_LABEL_ROOM = "100.0% "
+HEAT_GUTTER_ALPHA = 170
+"""The gutter's heat bar is nearly opaque; the line behind hot code is 25-95 (by heat), so code stays readable."""
+MIN_LAID_OUT_PX = 200
+"""Narrower than this, the pane has not been laid out yet (an unshown widget is 100 × 30 px)."""
+PICK_TEXT = "Select a function in the flame graph or the table to see its source."
+PRESENTATION_MIN_LINES = 7
+"""On a projector the code pane keeps room for the selected line and three lines either side
+(at 20 pt the splitters sized for the desk left it two lines, the def line out of view)."""
+
+
+def _fmt(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
+    f = QTextCharFormat()
+    f.setForeground(QColor(color))
+    if bold:
+        f.setFontWeight(QFont.Weight.Bold)
+    f.setFontItalic(italic)
+    return f
+
+
+class RuleHighlighter(QSyntaxHighlighter):
+    """Applies ``self._rules`` (pattern, format) to each line; subclasses only say the rules.
+
+    ``syntax`` is a theme's colours (palette.ThemeColours.syntax): keyword, definition,
+    number, decorator, string, comment.
+    """
+
+    _rules: list = []
+
+    def __init__(self, parent, syntax: tuple[str, ...] = LIGHT_UI.syntax) -> None:
+        super().__init__(parent)
+        self._rules = self.rules_for(syntax)
+
+    def rules_for(self, syntax: tuple[str, ...]) -> list:
+        return []
+
+    def set_syntax(self, syntax: tuple[str, ...]) -> None:
+        """Colour with another theme's ``syntax`` colours, the text on show included."""
+        self._rules = self.rules_for(syntax)
+        self.rehighlight()
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+        for pattern, fmt in self._rules:
+            it = pattern.globalMatch(text)
+            while it.hasNext():
+                m = it.next()
+                self.setFormat(m.capturedStart(), m.capturedLength(), fmt)
+
+
+class PythonHighlighter(RuleHighlighter):
+    """Keywords, strings, comments, numbers, decorators and def/class names."""
+
+    def rules_for(self, syntax: tuple[str, ...]) -> list:
+        keyword_c, definition, number, decorator, string, comment = syntax
+        words = "|".join(keyword.kwlist + ["self", "cls"])
+        return [
+            (QRegularExpression(rf"\b({words})\b"), _fmt(keyword_c, bold=True)),
+            (QRegularExpression(r"\b(def|class)\s+(\w+)"), _fmt(definition, bold=True)),
+            (QRegularExpression(r"\b[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?j?\b"), _fmt(number)),
+            (QRegularExpression(r"@\w+(\.\w+)*"), _fmt(decorator)),
+            (QRegularExpression(r"[rbuf]*(\"[^\"\\\\]*(\\\\.[^\"\\\\]*)*\"|'[^'\\\\]*(\\\\.[^'\\\\]*)*')"),
+             _fmt(string)),
+            (QRegularExpression(r"#[^\n]*"), _fmt(comment, italic=True)),
+        ]
+
+
+class _Gutter(QWidget):
+    def __init__(self, editor: CodeEditor) -> None:
+        super().__init__(editor)
+        self._editor = editor
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(self._editor.gutter_width(), 0)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self._editor.paint_gutter(self, event)
+
+
+class CodeEditor(QPlainTextEdit):
+    """Read-only code view whose gutter shows line numbers and a heat bar per line."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self._gutter = _Gutter(self)
+        self._heat: dict[int, float] = {}  # line -> share of the hottest line, 0..1
+        self._heat_label: dict[int, str] = {}
+        self.heat_colour = LIGHT_UI.heat  # the theme's, from set_presentation
+        self._highlighter = PythonHighlighter(self.document())
+        self._keep_centred = False  # the line scroll_to_line showed stays centred until the user scrolls
+        self.verticalScrollBar().actionTriggered.connect(self._on_user_scroll)
+        self.blockCountChanged.connect(self._update_margin)
+        self.updateRequest.connect(self._on_update_request)
+        self._update_margin()
+
+    def set_heat(self, heat: dict[int, float], labels: dict[int, str]) -> None:
+        self._heat, self._heat_label = heat, labels
+        self._update_margin()
+        self._gutter.update()
+        self._highlight_hot_lines()
+
+    def refresh_gutter(self) -> None:
+        """Re-measure the gutter after a font change."""
+        self.set_heat(self._heat, self._heat_label)
+
+    def gutter_width(self) -> int:
+        digits = max(3, len(str(self.blockCount())))
+        numbers = self.fontMetrics().horizontalAdvance("9") * (digits + 1)
+        return numbers + (self.heat_column_px() if self._heat else 0) + 6
+
+    def heat_column_px(self) -> int:
+        return max(HEAT_COLUMN_PX, self.fontMetrics().horizontalAdvance(HEAT_LABEL_ROOM))
+
+    def _update_margin(self, *_args) -> None:
+        self.setViewportMargins(self.gutter_width(), 0, 0, 0)
+
+    def _on_update_request(self, rect: QRect, dy: int) -> None:
+        if dy:
+            self._gutter.scroll(0, dy)
+        else:
+            self._gutter.update(0, rect.y(), self._gutter.width(), rect.height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        cr = self.contentsRect()
+        self._gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))
+        if self._keep_centred:
+            # The pane is often sized after the line was shown (a file opened before the window
+            # is laid out, presentation mode moving the splitters): centre it in the final size.
+            self.centerCursor()
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self._keep_centred = False
+        super().wheelEvent(event)
+
+    def _on_user_scroll(self, *_action) -> None:
+        self._keep_centred = False
+
+    def paint_gutter(self, gutter: QWidget, event) -> None:
+        painter = QPainter(gutter)
+        pal = self.palette()
+        painter.fillRect(event.rect(), pal.alternateBase())
+        fm = self.fontMetrics()
+        heat_px = self.heat_column_px()
+        heat_x = gutter.width() - heat_px - 4 if self._heat else gutter.width()
+        block = self.firstVisibleBlock()
+        top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
+        while block.isValid() and top <= event.rect().bottom():
+            height = round(self.blockBoundingRect(block).height())
+            line = block.blockNumber() + 1
+            if block.isVisible() and top + height >= event.rect().top():
+                painter.setPen(pal.placeholderText().color())
+                painter.drawText(0, top, heat_x - 6, fm.height(), Qt.AlignmentFlag.AlignRight, str(line))
+                share = self._heat.get(line)
+                if share:
+                    width = max(2, int((heat_px - 2) * share))
+                    painter.fillRect(heat_x, top + 2, width, fm.height() - 4, self._heat_fill(HEAT_GUTTER_ALPHA))
+                    painter.setPen(pal.text().color())
+                    painter.drawText(heat_x + 2, top, heat_px - 2, fm.height(),
+                                     Qt.AlignmentFlag.AlignRight, self._heat_label.get(line, ""))
+            block = block.next()
+            top += height
+
+    def _highlight_hot_lines(self) -> None:
+        selections = []
+        for line, share in self._heat.items():
+            block = self.document().findBlockByNumber(line - 1)
+            if not block.isValid() or share < 0.02:
+                continue
+            sel = QTextEdit.ExtraSelection()
+            sel.format.setBackground(self._heat_fill(int(25 + 70 * share)))
+            sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            sel.cursor = QTextCursor(block)
+            selections.append(sel)
+        self.setExtraSelections(selections)
+
+    def _heat_fill(self, alpha: int) -> QColor:
+        colour = QColor(self.heat_colour)
+        colour.setAlpha(alpha)
+        return colour
+
+    def set_presentation(self, on: bool) -> None:
+        """Projector font size; the theme's syntax and heat colours."""
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.setFont(presentation_font(font) if on else font)
+        chrome = 2 * self.frameWidth() + self.horizontalScrollBar().sizeHint().height()
+        self.setMinimumHeight(PRESENTATION_MIN_LINES * self.fontMetrics().lineSpacing() + chrome if on else 0)
+        colours = current_theme_colours(on)
+        self.heat_colour = colours.heat
+        self._highlighter.set_syntax(colours.syntax)
+        self.refresh_gutter()
+        # The line shown (the hottest) stays in view, once the new font's layout has settled.
+        QTimer.singleShot(0, self.centerCursor)
+
+    def scroll_to_line(self, line: int) -> None:
+        block = self.document().findBlockByNumber(max(0, line - 1))
+        cursor = QTextCursor(block)
+        self.setTextCursor(cursor)
+        self.centerCursor()
+        self._keep_centred = True
+
+
+def resolve_source(path: str, search_dirs: list[str]) -> str | None:
+    """The readable file behind a profile's ``path``, trying ``search_dirs`` for relative ones."""
+    if not path or path.startswith("<"):
+        return None
+    candidates = [path] + [os.path.join(d, path) for d in search_dirs if not os.path.isabs(path)]
+    for cand in candidates:
+        if os.path.isfile(cand):
+            return cand
+    return None
+
+
+def read_source(path: str) -> str:
+    if os.path.getsize(path) > MAX_SOURCE_BYTES:
+        raise ValueError(f"{os.path.basename(path)} is larger than {MAX_SOURCE_BYTES // 2**20} MB")
+    with open(path, "rb") as f:
+        return f.read().decode("utf-8", errors="replace")
+
+
+def _sampled_breakdown(rec) -> str:
+    """Scalene's split of a function's CPU time, its memory and GPU share, where measured."""
+    parts = []
+    if rec.cpu_python_pct is not None:
+        parts.append(f"Python {format_pct(rec.cpu_python_pct)}")
+    if rec.cpu_native_pct is not None:
+        parts.append(f"native {format_pct(rec.cpu_native_pct)}")
+    if rec.cpu_system_pct is not None:
+        parts.append(f"system {format_pct(rec.cpu_system_pct)}")
+    if rec.mem_peak_mb:
+        parts.append(f"peak memory {rec.mem_peak_mb:,.1f} MB")
+    if rec.gpu_pct:
+        parts.append(f"GPU {format_pct(rec.gpu_pct)}")
+    return (" · of the run: " + ", ".join(parts)) if parts else ""
+
+
+class SourceView(QWidget):
+    """Header (function, file, figures) above the code of the selected function."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.header = QLabel(PICK_TEXT)
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.editor = CodeEditor(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.header)
+        layout.addWidget(self.editor, 1)
+        self.search_dirs: list[str] = []
+        self._presentation = False
+        self._header_parts = (PICK_TEXT, "")  # what the header says, and its note
+        self.shown_file: str | None = None
+        self._cache: dict[str, str] = {}
+        self.kept_texts: dict[str, str] = {}
+        """file -> the text a replayed session kept: shown instead of the file, which may be missing or changed."""
+
+    def clear(self) -> None:
+        self.editor.clear()
+        self.editor.set_heat({}, {})
+        self.shown_file = None
+        self._cache.clear()
+        self.kept_texts.clear()
+        self._set_header(PICK_TEXT)
+
+    def show_function(self, profile: Profile, func: int) -> None:
+        rec = profile.functions[func]
+        figures = (f"self {format_time(rec.self_s)} · total {format_time(rec.total_s)}"
+                   if profile.unit == "s" else f"self {rec.self_s:,.0f} · total {rec.total_s:,.0f} samples")
+        if rec.calls is not None:
+            figures += f" · {format_count(rec.calls)} {'call' if rec.calls == 1 else 'calls'}"
+        figures += _sampled_breakdown(rec)
+        path = rec.file if rec.file in self.kept_texts else resolve_source(rec.file, self.search_dirs)
+        name = rec.name.replace("<", "&lt;").replace(">", "&gt;")
+        if path is None:
+            where = rec.file or "built-in (no Python source)"
+            self._set_header(f"<b>{name}</b> — {figures}<br><i>Source not available: {where}</i>")
+            self.editor.clear()
+            self.editor.set_heat({}, {})
+            self.shown_file = None
+            return
+        if path != self.shown_file:
+            try:
+                text = self.kept_texts.get(path) or self._cache.get(path) or read_source(path)
+            except (OSError, ValueError) as exc:
+                self._set_header(f"<b>{name}</b> — {figures}<br><i>Cannot show the source: {exc}</i>")
+                return
+            self._cache[path] = text
+            self.editor.setPlainText(text)
+            self.shown_file = path
+        heat, labels, note = self._heat_for(profile, rec.file, rec.line)
+        self.editor.set_heat(heat, labels)
+        self._set_header(f"<b>{name}</b> — {figures}<br>{path}:{rec.line}", note)
+        self.editor.scroll_to_line(self._hottest_line_of(profile, rec, heat))
+
+    @staticmethod
+    def _hottest_line_of(profile: Profile, rec, heat: dict[int, float]) -> int:
+        """The hottest line of ``rec``'s body (up to the next function in the file), else its first line."""
+        later = [f.line for f in profile.functions if f.file == rec.file and f.line > rec.line]
+        end = min(later, default=1 << 30)
+        body = [(share, line) for line, share in heat.items() if rec.line < line < end]
+        return max(body)[1] if body else rec.line
+
+    @staticmethod
+    def _heat_for(profile: Profile, file: str, def_line: int) -> tuple[dict[int, float], dict[int, str], str]:
+        lines: dict[int, LineRecord] = profile.lines.get(file, {})
+        if lines:
+            hottest = max((r.cpu_pct for r in lines.values()), default=0.0) or 1.0
+            heat = {ln: r.cpu_pct / hottest for ln, r in lines.items() if r.cpu_pct > 0}
+            labels = {ln: format_pct(r.cpu_pct) for ln, r in lines.items() if r.cpu_pct > 0}
+            return heat, labels, "Per-line heat: share of the run's CPU time (Python + native + system)."
+        # Function-level data only: mark each profiled function's first line by its self time.
+        total = profile.total_s or 1.0
+        heat, labels = {}, {}
+        for rec in profile.functions:
+            if rec.file == file and rec.line > 0 and rec.self_s > 0:
+                heat[rec.line] = rec.self_s / total
+                labels[rec.line] = format_pct(100.0 * rec.self_s / total)
+        top = max(heat.values(), default=1.0) or 1.0
+        heat = {k: v / top for k, v in heat.items()}
+        return heat, labels, ("cProfile measures whole functions: the gutter shows each function's self time "
+                              "at its first line. Run with Scalene for per-line heat.")
+
+    def set_presentation(self, on: bool) -> None:
+        self._presentation = bool(on)
+        set_view_font(self.header, on)
+        self.editor.set_presentation(on)
+        self._set_header(*self._header_parts)
+
+    def _set_header(self, text: str, note: str = "") -> None:
+        """``text``, and the ``note`` under it at the desk; on a projector the note goes to the
+        tooltip: its two or three lines at 20 pt left the code pane two lines high."""
+        self._header_parts = (text, note)
+        below = note and not self._presentation
+        self.header.setText(text + (f"<br><i>{note}</i>" if below else ""))
+        self.header.setToolTip(note if self._presentation else "")
+        self.updateGeometry()  # the header may wrap to another number of lines: see minimumSizeHint
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """Room for the header as wrapped at the current width, and the code pane's minimum.
+
+        A word-wrapped label's own minimum is one short line, so a splitter squeezed the pane
+        below its header and cut the code pane's lower lines off (seen in presentation mode).
+        """
+        hint = super().minimumSizeHint()
+        if self.width() < MIN_LAID_OUT_PX:  # not laid out yet: a narrow guess would wrap every word
+            return hint
+        height = self.header.heightForWidth(self.width()) + self.layout().spacing() + self.editor.minimumHeight()
+        return QSize(hint.width(), max(hint.height(), height))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()

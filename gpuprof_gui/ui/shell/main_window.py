@@ -1,0 +1,372 @@
+"""The main window: run bar, flame graph, hotspot table, source view, console; kernel lab and advisor tabs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout,
+                               QWidget)
+
+from gpuprof_gui import __version__
+from gpuprof_gui.assets import example_path, icon_path
+from gpuprof_gui.ui.advisor import advisor_window
+from gpuprof_gui.ui.compare import compare_window
+from gpuprof_gui.ui.shell import export_window
+from gpuprof_gui.ui.shell import navigation
+from gpuprof_gui.ui.shell import session_io
+from gpuprof_gui.ui.style import theme
+from gpuprof_gui.ui.shell import window_state
+from gpuprof_gui.ui.shell.actions import make_actions
+from gpuprof_gui.ui.advisor.advisor_panel import AdvisorPanel
+from gpuprof_gui.ui.profile.console import ConsolePane
+from gpuprof_gui.ui.profile.flame_view import FlamePanel
+from gpuprof_gui.ui.profile.hotspot_table import HotspotTable
+from gpuprof_gui.ui.lab.lab_panel import LabPanel
+from gpuprof_gui.ui.style.palette import current_theme_colours
+from gpuprof_gui.ui.shell.profile_loader import LoadedProfile, ProfileLoader
+from gpuprof_gui.ui.profile.qt_runner import QtProfileRun
+from gpuprof_gui.ui.profile.run_bar import RunBar
+from gpuprof_gui.ui.profile.source_view import SourceView
+from gpuprof_gui.jobs.runner import RunOutcome, RunSpec
+
+PROFILE_FILTER = "Profiles (*.prof *.pstats *.json *.folded *.txt *.collapsed);;All files (*)"
+ELAPSED_TICK_MS = 100
+
+
+class MainWindow(QMainWindow):
+    """Owns the views and one run at a time. Views never load files themselves."""
+
+    run_finished = Signal(object)
+    """The :class:`RunOutcome` of a run, once its worker and process group are gone."""
+    profile_shown = Signal(object)
+    """A :class:`LoadedProfile` has been handed to every view."""
+    load_failed = Signal(str)
+    """A profile could not be shown; the sentence says why."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or QSettings()
+        self.setWindowTitle("gpuprof-gui")
+        self.setWindowIcon(QIcon(str(icon_path())))
+        self.setAcceptDrops(True)
+        self.actions_by_id = make_actions(self)
+        a = self.actions_by_id
+        self.run_bar = RunBar(a["run"], a["cancel"], self)
+        self.flame = FlamePanel(self)
+        self.table = HotspotTable(self)
+        self.source = SourceView(self)
+        self.console = ConsolePane(self)
+        self.lab = LabPanel(self)
+        self.advisor = AdvisorPanel(self)
+        self.loader = ProfileLoader(self)
+        self.current_run: QtProfileRun | None = None
+        self.loaded: LoadedProfile | None = None
+        self.last_outcome: RunOutcome | None = None
+        self._pending_title = ""  # window title for the profile being loaded
+        self._outcome_note: str | None = None  # the run's message, kept in the status bar after loading
+        self._elapsed_timer = QTimer(self, interval=ELAPSED_TICK_MS)
+        self._elapsed_timer.timeout.connect(self._tick)
+        self._status_label = QLabel("Drop a Python script or a profile file here, or press Ctrl+O.")
+        self._status_is_error = False
+        self._build_layout()
+        compare_window.install(self)
+        export_window.install(self)
+        self._connect()
+        self.sessions = session_io.install(self)  # after _connect: the advisor hears of a lab run first
+        theme.install(self)
+        navigation.install(self)
+        window_state.build_menus(self)
+        window_state.restore(self)
+        self._update_actions()
+
+    # -- construction ----------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.source)
+        right.addWidget(self.console)
+        right.setSizes([600, 400])
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.table)
+        bottom.addWidget(right)
+        bottom.setSizes([500, 500])
+        main = QSplitter(Qt.Orientation.Vertical)
+        main.addWidget(self.flame)
+        main.addWidget(bottom)
+        main.setSizes([450, 550])
+        self.splitters = {"main": main, "bottom": bottom, "right": right}
+        profile_page = QWidget(self)
+        box = QVBoxLayout(profile_page)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(self.run_bar)
+        box.addWidget(main, 1)
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(profile_page, "Profile")
+        self.tabs.addTab(self.lab, "Kernel lab")
+        self.tabs.addTab(self.advisor, "Offload advisor")
+        self.setCentralWidget(self.tabs)
+        self.statusBar().addWidget(self._status_label, 1)
+
+    def _connect(self) -> None:
+        a = self.actions_by_id
+        a["open_script"].triggered.connect(self.choose_script)
+        a["open_profile"].triggered.connect(self.choose_profile)
+        a["open_example"].triggered.connect(self.open_example)
+        a["save_profile"].triggered.connect(self.save_raw_profile)
+        a["quit"].triggered.connect(self.close)
+        a["run"].triggered.connect(self.start_run)
+        a["cancel"].triggered.connect(self.cancel_run)
+        a["find"].triggered.connect(self._focus_search)
+        a["back"].triggered.connect(self.flame.canvas.back)
+        a["reset_zoom"].triggered.connect(self.flame.reset_zoom)
+        a["shortcuts"].triggered.connect(self.show_shortcuts)
+        a["about"].triggered.connect(self.show_about)
+        self.run_bar.browse_requested.connect(self.choose_script)
+        self.flame.function_selected.connect(self._on_flame_function)
+        self.flame.search_field.textChanged.connect(self.table.set_filter)
+        self.table.function_selected.connect(self._on_table_function)
+        self.table.function_activated.connect(self._on_table_activated)
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.failed.connect(self._on_load_failed)
+        advisor_window.connect_advisor(self)
+
+    # -- status ----------------------------------------------------------------------------
+    def status_text(self) -> str:
+        return self._status_label.text()
+
+    def set_status(self, text: str, error: bool = False) -> None:
+        self._status_label.setText(text)
+        self._status_is_error = error
+        colour = current_theme_colours().error  # readable on the light and the dark status bar
+        self._status_label.setStyleSheet(f"color: {colour}; font-weight: bold;" if error else "")
+
+    def _update_actions(self) -> None:
+        running = self.current_run is not None
+        self.actions_by_id["run"].setEnabled(not running)
+        self.actions_by_id["cancel"].setEnabled(running)
+        self.actions_by_id["save_profile"].setEnabled(self._raw_profile_path() is not None)
+        self.run_bar.set_running(running)
+
+    # -- opening things --------------------------------------------------------------------
+    def choose_script(self) -> None:
+        start = os.path.dirname(self.run_bar.script) or os.getcwd()
+        path, _ = QFileDialog.getOpenFileName(self, "Open script", start, "Python scripts (*.py);;All files (*)")
+        if path:
+            self.set_script(path)
+
+    def choose_profile(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open profile", os.getcwd(), PROFILE_FILTER)
+        if path:
+            self.open_profile(path)
+
+    def open_example(self) -> None:
+        self.set_script(str(example_path()))
+
+    def set_script(self, path: str) -> None:
+        """Load a script into the run bar (it runs on Run)."""
+        self.run_bar.set_script(path)
+        window_state.add_recent(self, path)
+        self.set_status(f"Ready to profile {os.path.basename(path)} — press Run (F5).")
+
+    def open_path(self, path: str) -> None:
+        """A script goes to the run bar (and runs when auto-run is on); anything else opens as a profile."""
+        if path.endswith(".py") or os.path.isdir(path):
+            self.set_script(path)
+            if self.actions_by_id["auto_run"].isChecked():
+                self.start_run()
+        elif session_io.is_session_path(path):
+            self.sessions.open(path)
+        else:
+            self.open_profile(path)
+
+    def open_advice_session(self, path: str) -> bool:
+        """Show a saved advisor session (``gpuprof advise --save``); False with the reason in the status bar."""
+        return advisor_window.open_advice_session(self, path)
+
+    def open_profile(self, path: str) -> None:
+        window_state.add_recent(self, path)
+        self.set_status(f"Opening {os.path.basename(path)}…")
+        self._pending_title = os.path.basename(path)
+        self.source.search_dirs = [os.path.dirname(os.path.abspath(path)), os.getcwd()]
+        self.loader.load(path, trusted=False)
+
+    def save_raw_profile(self) -> None:
+        src = self._raw_profile_path()
+        if src is None:
+            return
+        dest, _ = QFileDialog.getSaveFileName(self, "Save raw profile", os.path.basename(src), PROFILE_FILTER)
+        if dest:
+            try:
+                shutil.copyfile(src, dest)
+            except OSError as exc:
+                self.set_status(f"Could not save the profile: {exc.strerror or exc}", error=True)
+            else:
+                self.set_status(f"Saved {dest}")
+
+    def _raw_profile_path(self) -> str | None:
+        if self.loaded is not None and self.loaded.path and os.path.isfile(self.loaded.path):
+            return self.loaded.path
+        return None
+
+    # -- drag and drop ---------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_path(paths[0])
+
+    # -- running ---------------------------------------------------------------------------
+    def start_run(self) -> None:
+        if self.current_run is not None:
+            return
+        script = self.run_bar.script
+        if not script:
+            self.set_status("Choose a script first: drop a .py file here or press Ctrl+O.", error=True)
+            return
+        try:
+            args = self.run_bar.script_args()
+        except ValueError as exc:
+            self.set_status(f"The arguments could not be read: {exc}.", error=True)
+            return
+        script = os.path.abspath(os.path.expanduser(script))
+        out_dir = window_state.new_run_dir(script)
+        spec = RunSpec(script=script, args=args, profiler=self.run_bar.profiler, pyspy_native=self.run_bar.native,
+                       cwd=os.path.dirname(script) if os.path.isdir(os.path.dirname(script)) else None,
+                       timeout_s=self.run_bar.timeout_s, output_dir=out_dir)
+        # A previous run's profile still loading would land in the middle of this run.
+        self.loader.discard_pending()
+        run = QtProfileRun(spec, self)
+        run.stdout_data.connect(self.console.append_stdout)
+        run.stderr_data.connect(self.console.append_stderr)
+        run.finished.connect(self._on_run_finished)
+        self.current_run = run
+        self.sessions.run_started(spec)
+        window_state.remember_run_choices(self, spec)
+        self.console.start_run(f"$ {os.path.basename(script)} {' '.join(args)}   [{spec.profiler}]",
+                               os.path.join(out_dir, "output.log"))
+        self.set_status(f"Running {os.path.basename(script)} under {self.run_bar.profiler_combo.currentText()}…")
+        self._update_actions()
+        run.start()
+        self._elapsed_timer.start()
+
+    def cancel_run(self) -> None:
+        if self.current_run is not None:
+            self.set_status("Cancelling… (the partial profile is being saved)")
+            self.current_run.cancel()
+
+    def _tick(self) -> None:
+        if self.current_run is not None:
+            self.run_bar.set_elapsed(self.current_run.elapsed_s)
+
+    def _on_run_finished(self, outcome: RunOutcome) -> None:
+        run, self.current_run = self.current_run, None
+        self._elapsed_timer.stop()
+        self.run_bar.set_elapsed(outcome.wall_s)
+        self.last_outcome = outcome
+        self.console.end_run(footer=f"[{outcome.message}]")
+        failed = outcome.status not in ("finished",)
+        self.set_status(outcome.message, error=failed and not outcome.ok)
+        self._update_actions()
+        if run is not None:
+            run.deleteLater()
+        if outcome.ok and outcome.profile_path:
+            self._pending_title = os.path.basename(run.spec.script) if run else ""
+            self.source.search_dirs = [os.path.dirname(run.spec.script)] if run else []
+            self._outcome_note = outcome.message
+            self.loader.load(outcome.profile_path, trusted=True)
+        self.run_finished.emit(outcome)
+
+    # -- showing ---------------------------------------------------------------------------
+    def show_loaded(self, result: LoadedProfile, title: str = "") -> None:
+        """Hand an already loaded profile to every view, as a finished load does."""
+        self._pending_title = title or self._pending_title
+        self._on_loaded(result)
+
+    def _on_loaded(self, result: LoadedProfile) -> None:
+        self.loaded = result
+        profile = result.profile
+        self.flame.set_profile(profile, result.layout)
+        self.table.set_rows(result.rows, profile.unit)
+        self.source.clear()
+        if result.rows:
+            top = result.rows[0]["func"]
+            self.table.select_function(top)
+            self.source.show_function(profile, top)
+        title = self._pending_title or os.path.basename(result.path)
+        self.setWindowTitle(f"{title} — gpuprof-gui")
+        note, self._outcome_note = self._outcome_note, None
+        caveat = " ".join(profile.notes[:1])
+        if note is None:
+            self.set_status(f"Opened {os.path.basename(result.path)}: {len(profile.functions):,} functions, "
+                            f"{profile.profiler}. {caveat}".strip())
+        self._update_actions()
+        self.advisor.set_profile(profile, self.table.selected_functions())
+        self.profile_shown.emit(result)
+
+    def _on_load_failed(self, text: str) -> None:
+        self.set_status(text, error=True)
+        self.load_failed.emit(text)
+
+    def _on_flame_function(self, func: int) -> None:
+        self.table.select_function(func)
+        self.advisor.set_selection(advisor_window.selected_or(self, func))
+        if self.loaded is not None:
+            self.source.show_function(self.loaded.profile, func)
+
+    def _on_table_function(self, func: int) -> None:
+        self.flame.select_function(func)
+        if self.loaded is not None:
+            self.source.show_function(self.loaded.profile, func)
+
+    def _on_table_activated(self, func: int) -> None:
+        self._on_table_function(func)
+
+    def update_advisor_lab(self, *_args) -> None:
+        """The Kernel lab tab shows another run: the advisor takes its s and copies."""
+        self.advisor.set_lab_run(self.lab.run_data, self.lab.unavailable_reason)
+
+    def set_presentation(self, on: bool) -> None:
+        """Large fonts and high contrast in every view, for a projector (View ▸ Presentation Mode, F11).
+
+        Also run after a theme change (theme.refresh): every view re-reads its colours.
+        """
+        theme.apply(self.theme_name, on)  # the app palette and font first: the views read them
+        for view in (self.flame, self.table, self.source, self.console, self.run_bar, self.lab, self.advisor,
+                     self.compare):
+            view.set_presentation(on)
+        theme.keep_light(self.advisor, on)  # its charts and banners are drawn for a light page
+        self.set_status(self.status_text(), error=self._status_is_error)
+
+    def _focus_search(self) -> None:
+        self.flame.search_field.setFocus()
+        self.flame.search_field.selectAll()
+
+    # -- help ------------------------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        """The shortcut table, scrollable and no taller than most of the screen (also at 20 pt)."""
+        from gpuprof_gui.ui.shell.shortcuts_dialog import ShortcutsDialog
+
+        self.shortcuts_dialog = ShortcutsDialog(self)
+        self.shortcuts_dialog.open()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About gpuprof-gui",
+                          f"<b>gpuprof-gui {__version__}</b><br>Profile Python, find the hotspots, "
+                          "and measure whether a GPU would help.")
+
+    # -- teardown --------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.current_run is not None:
+            self.current_run.kill()  # closing the window must not leave the script running
+        self.lab.shutdown()  # nor a kernel worker or the telemetry thread
+        window_state.save(self)
+        self.loader.wait(5_000)
+        super().closeEvent(event)

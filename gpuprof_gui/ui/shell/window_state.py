@@ -1,0 +1,175 @@
+"""Menus, recent files, persisted settings and per-run folders of the main window.
+
+Kept apart from main_window.py so that file stays about behaviour, not plumbing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from functools import partial
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray
+
+from gpuprof_gui.ui.style import theme
+
+if TYPE_CHECKING:
+    from gpuprof_gui.ui.shell.main_window import MainWindow
+    from gpuprof_gui.jobs.runner import RunSpec
+
+MAX_RECENT = 10
+RUNS_DIR_ENV = "GPUPROF_RUNS_DIR"
+"""Where each run's raw profile and console log are kept (default: the user cache folder)."""
+
+
+def runs_root() -> str:
+    root = os.environ.get(RUNS_DIR_ENV)
+    if not root:
+        cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = os.path.join(cache, "gpuprof-gui", "runs")
+    return root
+
+
+def new_run_dir(script: str) -> str:
+    """A fresh folder for one run: raw profile and full console log, kept so they can be reopened."""
+    stem = re.sub(r"[^\w.-]+", "_", os.path.splitext(os.path.basename(script))[0])[:40] or "run"
+    base = os.path.join(runs_root(), f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}")
+    path, n = base, 1
+    while os.path.exists(path):
+        n += 1
+        path = f"{base}-{n}"
+    os.makedirs(path)
+    return path
+
+
+def build_menus(win: MainWindow) -> None:
+    a = win.actions_by_id
+    bar = win.menuBar()
+    file_menu = bar.addMenu("&File")
+    for key in ("open_script", "open_profile", "open_example"):
+        file_menu.addAction(a[key])
+    win.recent_menu = file_menu.addMenu("Open &Recent")
+    win.recent_menu.aboutToShow.connect(partial(_fill_recent, win))
+    file_menu.addAction(a["open_session"])
+    file_menu.addAction(a["lab_load"])
+    file_menu.addSeparator()
+    for key in ("save_session", "save_profile", "export"):
+        file_menu.addAction(a[key])
+    file_menu.addSeparator()
+    file_menu.addAction(a["compare"])
+    file_menu.addSeparator()
+    file_menu.addAction(a["quit"])
+    run_menu = bar.addMenu("&Run")
+    for key in ("run", "cancel"):
+        run_menu.addAction(a[key])
+    run_menu.addSeparator()
+    for key in ("focus_script", "focus_args", "focus_timeout", "next_profiler"):
+        run_menu.addAction(a[key])
+    run_menu.addSeparator()
+    run_menu.addAction(a["auto_run"])
+    view_menu = bar.addMenu("&View")
+    for key in ("find", "back", "reset_zoom", "zoom_in", "zoom_out"):
+        view_menu.addAction(a[key])
+    view_menu.addSeparator()
+    view_menu.addAction(a["clear_console"])
+    view_menu.addSeparator()
+    view_menu.addAction(a["presentation"])
+    theme_menu = view_menu.addMenu("&Theme")
+    for key in ("theme_system", "theme_light", "theme_dark"):
+        theme_menu.addAction(a[key])
+    theme_menu.addSeparator()
+    theme_menu.addAction(a["toggle_theme"])
+    go_menu = bar.addMenu("&Go")
+    for key in ("focus_flame", "focus_table", "focus_source", "focus_console"):
+        go_menu.addAction(a[key])
+    go_menu.addSeparator()
+    for key in ("next_tab", "prev_tab"):
+        go_menu.addAction(a[key])
+    help_menu = bar.addMenu("&Help")
+    help_menu.addAction(a["shortcuts"])
+    help_menu.addAction(a["about"])
+
+
+def recent_files(win: MainWindow) -> list[str]:
+    value = win.settings.value("recent_files", [])
+    if isinstance(value, str):  # QSettings returns a bare string for one-element lists
+        value = [value]
+    return [str(v) for v in value or []]
+
+
+def add_recent(win: MainWindow, path: str) -> None:
+    path = os.path.abspath(path)
+    files = [path] + [p for p in recent_files(win) if p != path]
+    win.settings.setValue("recent_files", files[:MAX_RECENT])
+
+
+def _fill_recent(win: MainWindow) -> None:
+    menu = win.recent_menu
+    menu.clear()
+    files = [p for p in recent_files(win) if os.path.exists(p)]
+    if not files:
+        menu.addAction("(none yet)").setEnabled(False)
+        return
+    for i, path in enumerate(files):
+        action = menu.addAction(f"&{i + 1} {os.path.basename(path)}")
+        action.setToolTip(path)
+        action.triggered.connect(partial(win.open_path, path))
+    menu.addSeparator()
+    menu.addAction("Clear List").triggered.connect(partial(win.settings.remove, "recent_files"))
+
+
+def remember_run_choices(win: MainWindow, spec: RunSpec) -> None:
+    win.settings.setValue("profiler", spec.profiler)
+    win.settings.setValue("timeout_s", spec.timeout_s or 0)
+
+
+def restore(win: MainWindow) -> None:
+    s = win.settings
+    geometry = s.value("window/geometry")
+    if isinstance(geometry, QByteArray):
+        win.restoreGeometry(geometry)
+    else:
+        win.resize(1400, 900)
+    for name, splitter in win.splitters.items():
+        state = s.value(f"window/splitter_{name}")
+        if isinstance(state, QByteArray):
+            splitter.restoreState(state)
+    win.run_bar.set_profiler(str(s.value("profiler", "cprofile")))
+    try:
+        win.run_bar.timeout_spin.setValue(float(s.value("timeout_s", 0) or 0))
+    except (TypeError, ValueError):
+        pass
+    win.actions_by_id["auto_run"].setChecked(_flag(s.value("auto_run", "false")))
+    tab = _int(s.value("window/tab", 0))
+    if 0 <= tab < win.tabs.count():
+        win.tabs.setCurrentIndex(tab)
+    presentation = win.actions_by_id["presentation"]
+    presentation.blockSignals(True)  # set_theme below applies the look once, presentation included
+    presentation.setChecked(_flag(s.value(theme.PRESENTATION_KEY, "false")))
+    presentation.blockSignals(False)
+    theme.set_theme(win, str(s.value(theme.SETTINGS_KEY, theme.SYSTEM)), remember=False)
+
+
+def _flag(value) -> bool:
+    """A QSettings boolean: a bool from some backends, the string "true"/"false" from an ini file."""
+    return value is True or str(value).lower() == "true"
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def save(win: MainWindow) -> None:
+    s = win.settings
+    s.setValue("window/geometry", win.saveGeometry())
+    for name, splitter in win.splitters.items():
+        s.setValue(f"window/splitter_{name}", splitter.saveState())
+    s.setValue("auto_run", win.actions_by_id["auto_run"].isChecked())
+    s.setValue("window/tab", win.tabs.currentIndex())
+    s.setValue("profiler", win.run_bar.profiler)  # chosen in the run bar even if never run
+    s.sync()

@@ -1,0 +1,1 @@
+"""Colours, fonts and themes (light, dark, presentation) every view reads."""
