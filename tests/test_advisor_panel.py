@@ -221,15 +221,17 @@ def test_editing_bytes_and_calls_recomputes_the_prediction(qtbot, window):
     assert panel.advice.calls == before.calls
 
 
-def test_a_live_profile_uses_the_kernel_lab_tabs_run(window):
-    """A profile shown in the window, then a (real, recorded) lab run loaded in the Kernel lab tab."""
+def test_a_live_profile_uses_the_kernel_lab_tabs_run_only_when_told_to(window):
+    """A profile shown in the window, then a (real, recorded) SAXPY lab run loaded in the Kernel lab tab.
+
+    The heat profile's hotspot is not SAXPY: the advisor refuses the pair until the user says to
+    assume it, and then labels the prediction as assumed.
+    """
     session = load_session(str(H100_SESSION))
-    from gpuprof_gui.core.flame import layout_for_profile
-    from gpuprof_gui.core.hotspots import hotspot_rows
-    from gpuprof_gui.ui.shell.profile_loader import LoadedProfile
+    from gpuprof_gui.core.loaded import prepare
 
     profile = session.profile
-    window.show_loaded(LoadedProfile(profile, layout_for_profile(profile), hotspot_rows(profile), "", 0.0))
+    window.show_loaded(prepare(profile))
     panel = window.advisor
     top = window.table.selected_functions()
     assert panel.selected_functions() == top
@@ -237,7 +239,12 @@ def test_a_live_profile_uses_the_kernel_lab_tabs_run(window):
     assert panel.advice.kernel_speedup is None and panel.gpu_label.isVisibleTo(panel)
     assert window.lab.load_recorded(str(LAB_SAXPY))
     run = lm.load_run(str(LAB_SAXPY))
+    assert panel.advice.kernel_speedup is None  # refused: the lab run was not made for this hotspot
+    assert panel.fit_row.isVisibleTo(panel) and "SAXPY" in panel.fit_label.text()
+    panel.assume_button.click()
     assert panel.advice.kernel_speedup == pytest.approx(lab_inputs(run)["kernel_speedup"])
+    assert panel.advice.assumption and "ASSUMED" in panel.headline.text()
+    assert panel.assume_button.text() == "Stop assuming"
     assert panel.advice.device == run.device.name
     assert "saxpy.py" in panel.source_label.text()
     assert panel.capacity.value_text("Peak FP32", "gpu") == format_figure_value(

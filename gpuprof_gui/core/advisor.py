@@ -134,6 +134,7 @@ class Advice:
     needs_gpu: list[str] = field(default_factory=list)  # the GPU-measured inputs that are missing
     no_gpu_reason: str | None = None  # why they are missing, in one sentence
     notes: list[str] = field(default_factory=list)
+    assumption: str = ""  # set when the user chose to apply a lab run made for other functions
 
     def __post_init__(self) -> None:
         self.p = _check_p(self.p)

@@ -10,6 +10,7 @@ profiler, run time, host) for the report.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -18,6 +19,10 @@ from typing import Any
 
 RUN_FILE_NAMES = ("profile.prof", "profile.json", "profile.folded")
 """What a run writes into its own folder: a name that says nothing about the run."""
+RUN_SESSION_NAME = "session.gpuprof-session.json"
+"""The session a run autosaves beside its profile: it knows the script, arguments and run time."""
+RUN_SESSION_MAX_BYTES = 256 * 1024 * 1024
+"""A sibling session larger than this is not read just to name a profile (a 1 MB one reads in ~30 ms)."""
 
 KINDS = ("run", "file", "session", "advice")
 
@@ -87,7 +92,7 @@ class Provenance:
             known["kind"] = "file"
         for key in ("path", "script", "profiler", "host", "started", "title"):
             if key in known and not isinstance(known[key], str):
-                known[key] = str(known[key])
+                known[key] = "" if known[key] is None else str(known[key])
         wall = known.get("wall_s")
         known["wall_s"] = float(wall) if isinstance(wall, (int, float)) and wall == wall and wall >= 0 else None
         known["extra"] = dict(known.get("extra") or {}) if isinstance(known.get("extra"), dict) else {}
@@ -112,16 +117,46 @@ class Provenance:
         return cls(kind="file", path=os.path.abspath(path) if path else "", started=started)
 
     @classmethod
+    def for_path(cls, path: str) -> Provenance:
+        """A profile file; a run's own ``profile.prof`` is named after the run that wrote it.
+
+        The run's facts come from the session autosaved beside it; anything wrong
+        with that file just leaves the plain file name.
+        """
+        plain = cls.for_file(path)
+        if os.path.basename(path) not in RUN_FILE_NAMES:
+            return plain
+        beside = os.path.join(os.path.dirname(os.path.abspath(path)), RUN_SESSION_NAME)
+        try:
+            if os.path.getsize(beside) > RUN_SESSION_MAX_BYTES:
+                return plain
+            with open(beside, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError, RecursionError):
+            return plain
+        if not isinstance(data, dict) or not isinstance(data.get("script"), dict):
+            return plain
+        run = data.get("run") if isinstance(data.get("run"), dict) else {}
+        script = data["script"]
+        return cls.from_dict({"kind": "run", "path": plain.path, "script": script.get("path") or "",
+                              "args": script.get("args") if isinstance(script.get("args"), list) else (),
+                              "profiler": script.get("profiler") or "", "host": data.get("host") or "",
+                              "started": data.get("created") or plain.started, "wall_s": run.get("wall_s")})
+
+    @classmethod
     def for_session(cls, session: Any, path: str, kind: str = "session") -> Provenance:
         """A saved session: its script record, run record and title."""
         script = getattr(session, "script", None) or {}
+        if isinstance(script, str):  # an advice session keeps the script's path only
+            script = {"path": script}
         run = getattr(session, "run", None) or {}
         wall = run.get("wall_s") if isinstance(run, dict) else None
         return cls.from_dict({"kind": kind, "path": os.path.abspath(path) if path else "",
                               "script": script.get("path") or script.get("name") or "",
                               "args": script.get("args") or (), "profiler": script.get("profiler") or "",
                               "host": getattr(session, "host", "") or "",
-                              "started": getattr(session, "created", "") or "", "wall_s": wall,
+                              "started": getattr(session, "created", "") or getattr(session, "date", "") or "",
+                              "wall_s": wall,
                               "title": getattr(session, "title", "") or ""})
 
     def with_changes(self, **changes: Any) -> Provenance:

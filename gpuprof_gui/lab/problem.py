@@ -48,6 +48,10 @@ class Problem:
     - ``error_norm``: "max" (largest |out - ref| over the largest |ref|) or
       "l2" (||out - ref|| / ||ref||, for outputs where a few elements may
       legitimately differ, e.g. escape counts on a fractal's boundary).
+    - ``offloads``: the names of the Python functions this problem is a GPU
+      version of (``("diffuse",)``). The offload advisor uses the lab run only
+      for those functions (or one named like the problem or the file) unless the
+      user says explicitly to assume it stands for another.
     """
 
     name: str
@@ -62,6 +66,7 @@ class Problem:
     output_dtype: str | None = None
     size_label: str = "n"  # what "size" means, for tables ("n", "N (N×N)", "width")
     description: str = ""
+    offloads: tuple[str, ...] = ()  # the Python functions this problem stands for (the advisor checks it)
 
     def __post_init__(self) -> None:
         if self.error_norm not in ERROR_NORMS:
@@ -86,7 +91,8 @@ class Problem:
     def summary(self) -> dict:
         return {"name": self.name, "description": self.description,
                 "default_sizes": list(self.default_sizes), "size_label": self.size_label,
-                "rtol": self.rtol, "error_norm": self.error_norm, "flops_dtype": self.flops_dtype}
+                "rtol": self.rtol, "error_norm": self.error_norm, "flops_dtype": self.flops_dtype,
+                "offloads": [str(n) for n in self.offloads]}
 
 
 def call_size_fn(fn: Callable[..., float], size: int, reference_output: Any = None) -> float:

@@ -209,7 +209,6 @@ def _select_offload(window, names: list[str]):
             print(f"gpuprof gui: --offload: {exc.args[0]}", file=sys.stderr)
             return
         select_everywhere(window, loaded.profile, funcs)
-        window.advisor.set_selection(funcs)
 
     return select
 

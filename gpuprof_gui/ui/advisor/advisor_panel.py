@@ -12,7 +12,7 @@ import os
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from gpuprof_gui.core import capacity as cap
 from gpuprof_gui.core.advice_session import AdviceSession
@@ -67,6 +67,17 @@ class AdvisorPanel(QWidget):
         self.measured_label.setStyleSheet(BANNER_OK)
         self.gpu_label = make_label("", "text", wrap=True)
         self.gpu_label.setStyleSheet(BANNER_WARN)
+        # A lab run made for other functions: refused until the user says to assume it.
+        self.fit_label = make_label("", "banner", wrap=True)
+        self.assume_button = QPushButton("Use this lab run anyway")
+        self.assume_button.setToolTip("Apply the Kernel lab's speed-up and copies to the selected functions "
+                                      "although the lab run was not made for them; the prediction is labelled so.")
+        self.assume_button.clicked.connect(self.toggle_assumption)
+        self.fit_row = QWidget()
+        fit_box = QHBoxLayout(self.fit_row)
+        fit_box.setContentsMargins(0, 0, 0, 0)
+        fit_box.addWidget(self.fit_label, 1)
+        fit_box.addWidget(self.assume_button, 0, Qt.AlignmentFlag.AlignTop)
         self.chart = AmdahlChart()
         self.chart.setMinimumHeight(260)
         self.amdahl = AmdahlFigures()
@@ -83,7 +94,8 @@ class AdvisorPanel(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(8, 6, 8, 6)
         box.setSpacing(4)
-        for widget in (self.headline, self.source_label, self.synthetic_label, self.measured_label, self.gpu_label):
+        for widget in (self.headline, self.source_label, self.synthetic_label, self.fit_row, self.measured_label,
+                       self.gpu_label):
             box.addWidget(widget)
         box.addWidget(self.stage, 1)
 
@@ -116,6 +128,11 @@ class AdvisorPanel(QWidget):
     def selected_functions(self) -> list[int]:
         return list(self.state.funcs)
 
+    def toggle_assumption(self, *_checked) -> None:
+        """Use the lab run for the selection although it was made for other functions (or stop)."""
+        self.state.lab_assumed = not self.state.lab_assumed
+        self.refresh()
+
     # -- edits ------------------------------------------------------------------------------
     def _on_bytes_edited(self, nbytes: float | None) -> None:
         self.state.bytes_override = nbytes
@@ -145,6 +162,7 @@ class AdvisorPanel(QWidget):
         advice = self.advice = self.state.advice()
         self._show_headline(advice)
         self._show_banners(advice)
+        self._show_fit(advice)
         if advice is None:
             self.amdahl.clear(NO_PROFILE_REASON)
             self.transfers.clear()
@@ -181,7 +199,9 @@ class AdvisorPanel(QWidget):
         else:
             names = ", ".join(advice.functions) or "the selection"
             script = f" in {os.path.basename(session.script)}" if session is not None and session.script else ""
-            self.headline.setText(f"Offloading {names}{script} to the GPU")
+            fit = self.state.lab_fit()
+            assumed = f" (ASSUMED: lab run made for {fit.made_for})" if advice.assumption and fit else ""
+            self.headline.setText(f"Offloading {names}{script} to the GPU{assumed}")
         parts = []
         if session is not None:
             parts.append(f"Session {self.session_name or 'file'}" + (f", recorded on {session.host}" if session.host
@@ -227,6 +247,21 @@ class AdvisorPanel(QWidget):
         elif advice is None:
             self.gpu_label.setText(NO_PROFILE_REASON + " The CPU column of the capacity table is this machine's.")
         self.gpu_label.setVisible(advice is None or bool(advice.needs_gpu))
+
+    def _show_fit(self, advice: Advice | None) -> None:
+        """Say when the lab run was not made for the selection: refused, or assumed by the user."""
+        fit = self.state.lab_fit()
+        mismatch = advice is not None and fit is not None and not fit.fits
+        if mismatch and advice is not None and fit is not None:
+            if advice.assumption:
+                self.fit_label.setText(advice.assumption)
+                self.fit_label.setStyleSheet(BANNER_SYNTHETIC)
+                self.assume_button.setText("Stop assuming")
+            else:
+                self.fit_label.setText(f"{fit.reason} Its speed-up and copies are left out of this prediction.")
+                self.fit_label.setStyleSheet(BANNER_WARN)
+                self.assume_button.setText("Use this lab run anyway")
+        self.fit_row.setVisible(mismatch)
 
     # -- presentation and keys --------------------------------------------------------------
     def set_presentation(self, on: bool) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from gpuprof_gui.core import capacity as cap
 from gpuprof_gui.core.advice_session import AdviceSession, build_advice, capacity_from
 from gpuprof_gui.core.advisor import Advice, find_offload_functions, offload_calls, offload_share, run_time_s
+from gpuprof_gui.core.lab_fit import LabFit, lab_fit
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.model import Profile
 
@@ -43,6 +44,7 @@ class AdvisorState:
     lab_reason: str | None = None  # why there is no lab run (no GPU, none yet)
     bytes_override: float | None = None
     calls_override: int | None = None
+    lab_assumed: bool = False  # the user said: use the lab run for this selection although it was not made for it
     local_cpu: dict | None = None  # this machine's CPU facts, read once
     _pcie_by_name: dict = field(default_factory=dict)  # GPU name -> NVML PCIe figure (or None)
 
@@ -59,6 +61,7 @@ class AdvisorState:
         self.session = None  # a new run: the session's measurements were for its own program
         self.profile, self.funcs = profile, list(funcs)
         self.calls_override = None
+        self.lab_assumed = False
 
     def set_functions(self, funcs: list[int]) -> bool:
         """True when the selection changed what is offloaded."""
@@ -67,6 +70,7 @@ class AdvisorState:
             return False
         self.funcs = funcs
         self.calls_override = None
+        self.lab_assumed = False  # an assumption is about one selection
         return True
 
     def set_lab_run(self, run: LabRun | None, reason: str | None = None) -> bool:
@@ -78,9 +82,16 @@ class AdvisorState:
             return False
         self.session = None  # the session's kernel is no longer the one measured
         self.lab_run, self.bytes_override = run, None
+        self.lab_assumed = False
         return True
 
     # -- outputs ---------------------------------------------------------------------------
+    def lab_fit(self) -> LabFit | None:
+        """Whether the lab run in use was made for the selection; None without one (or from a session)."""
+        if self.lab_run is None or self.session is not None or self.profile is None or not self.funcs:
+            return None
+        return lab_fit(self.lab_run, [self.profile.functions[f].name for f in self.funcs])
+
     def selection_is_session(self) -> bool:
         return self.session is not None and sorted(self.funcs) == session_functions(self.session)
 
@@ -100,8 +111,18 @@ class AdvisorState:
             return None
         share = offload_share(self.profile, self.funcs)
         names = [self.profile.function_label(f) for f in self.funcs]
+        fit = self.lab_fit()
+        refused = fit is not None and not fit.fits and not self.lab_assumed
         advice = build_advice(run_time_s(self.profile), share.fraction, offload_calls(self.profile, self.funcs),
-                              self.lab_run, functions=names, no_gpu_reason=self.lab_reason, p_note=share.note)
+                              None if refused else self.lab_run, functions=names,
+                              no_gpu_reason=(f"the Kernel lab run on show was made for {fit.made_for}, not for "
+                                             "this selection (see above)." if refused and fit is not None
+                                             else self.lab_reason),
+                              p_note=share.note)
+        if fit is not None and not fit.fits and self.lab_assumed:
+            advice.assumption = (f"Assumed by you: the Kernel lab run made for {fit.made_for} stands in for "
+                                 f"{', '.join(names)}. The prediction is only as good as that assumption.")
+            advice.notes.append(advice.assumption)
         if self.profile.unit != "s":
             advice.notes.append("This profiler does not count calls: enter the calls per run by hand.")
         return advice

@@ -11,10 +11,9 @@ import os
 from typing import TYPE_CHECKING
 
 from gpuprof_gui.core.advice_session import AdviceSession, load_session
-from gpuprof_gui.core.flame import layout_for_profile
-from gpuprof_gui.core.hotspots import hotspot_rows
+from gpuprof_gui.core.loaded import prepare
+from gpuprof_gui.core.provenance import Provenance
 from gpuprof_gui.ui.shell.file_checks import unopenable_reason
-from gpuprof_gui.ui.shell.profile_loader import LoadedProfile
 from gpuprof_gui.ui.shell.session_io import select_everywhere
 
 if TYPE_CHECKING:
@@ -23,17 +22,10 @@ if TYPE_CHECKING:
 
 def connect_advisor(win: MainWindow) -> None:
     """Selection and lab results reach the advisor as they change."""
-    win.table.functions_selected.connect(win.advisor.set_selection)
     win.lab.records_changed.connect(win.update_advisor_lab)
     win.lab.run_finished.connect(win.update_advisor_lab)
     win.actions_by_id["presentation"].toggled.connect(win.set_presentation)
     win.advisor.set_lab_run(None, win.lab.unavailable_reason)
-
-
-def selected_or(win: MainWindow, func: int) -> list[int]:
-    """The table's selected functions; ``func`` alone when the table shows none of them."""
-    funcs = win.table.selected_functions()
-    return funcs or ([func] if func >= 0 else [])
 
 
 def open_advice_session(win: MainWindow, path: str) -> bool:
@@ -54,7 +46,7 @@ def open_advice_session(win: MainWindow, path: str) -> bool:
     if session.profile is not None:
         profile = session.profile
         # A saved session holds a small script's profile: laid out here, without the loader thread.
-        win.show_loaded(LoadedProfile(profile, layout_for_profile(profile), hotspot_rows(profile), "", 0.0), name)
+        win.show_loaded(prepare(profile), Provenance.for_session(session, path, kind="advice").with_changes(title=name))
     if session.lab is not None:
         _show_lab_run(win, session)
     win.advisor.set_session(session, name)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
+from gpuprof_gui.core.model import Profile
+from gpuprof_gui.core.provenance import Provenance, distinct_names
 from gpuprof_gui.core.session import SessionError, is_session_file, load_session
 from gpuprof_gui.ui.compare.compare_view import ComparePanel
 from gpuprof_gui.ui.shell.file_checks import unopenable_reason
@@ -72,7 +74,7 @@ def compare_with(win: MainWindow, path: str) -> bool:
         if session.profile is None:
             win.set_status(f"Could not compare: {os.path.basename(path)} holds no profile.", error=True)
             return False
-        _show(win, session.profile, session.title or os.path.basename(path))
+        _show(win, session.profile, Provenance.for_session(session, path))
         return True
     win.set_status(f"Loading {os.path.basename(path)} to compare…")
     win.compare_loader.load(path, trusted=False)
@@ -80,14 +82,17 @@ def compare_with(win: MainWindow, path: str) -> bool:
 
 
 def _on_baseline(win: MainWindow, result: LoadedProfile) -> None:
-    _show(win, result.profile, os.path.basename(result.path))
+    _show(win, result.profile, Provenance.for_path(result.path))
 
 
-def _show(win: MainWindow, baseline, label: str) -> None:
+def _show(win: MainWindow, baseline: Profile, provenance: Provenance) -> None:
+    """Run A (the baseline) against run B (on show), each called by a name the reader can tell apart."""
     current = win.loaded
     if current is None:
         return
-    b_label = os.path.basename(current.path) if current.path else (win.windowTitle() or "this run")
+    win.workspace.set_baseline(baseline, provenance)
+    shown = win.workspace.provenance or Provenance.for_path(current.path)
+    label, b_label = distinct_names(provenance, shown)
     win.compare.set_comparison(baseline, current.profile, label, b_label)
     win.tabs.setCurrentWidget(win.compare)
     top = win.compare.top_function()

@@ -60,7 +60,7 @@ def choose_export(win: MainWindow, *_checked) -> None:
 def export_to(win: MainWindow, path: str, fmt: str) -> bool:
     """Write the profile on show as ``fmt``; the status bar says where, or why not."""
     profile = win.loaded.profile
-    title = os.path.basename(win.loaded.path or "") or "gpuprof profile"
+    title = win.workspace.name or os.path.basename(win.loaded.path or "") or "gpuprof profile"
     lab = getattr(win.lab, "run_data", None)
     advice = getattr(win.advisor.state, "session", None) if hasattr(win, "advisor") else None
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)

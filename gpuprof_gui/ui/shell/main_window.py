@@ -7,11 +7,13 @@ import shutil
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QFileDialog, QGraphicsOpacityEffect, QLabel, QMainWindow, QMessageBox, QSplitter,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from gpuprof_gui import __version__
 from gpuprof_gui.assets import example_path, icon_path
+from gpuprof_gui.core.provenance import Provenance
+from gpuprof_gui.core.workspace import Workspace
 from gpuprof_gui.ui.advisor import advisor_window
 from gpuprof_gui.ui.compare import compare_window
 from gpuprof_gui.ui.shell import export_window
@@ -27,6 +29,7 @@ from gpuprof_gui.ui.profile.hotspot_table import HotspotTable
 from gpuprof_gui.ui.lab.lab_panel import LabPanel
 from gpuprof_gui.ui.style.palette import current_theme_colours
 from gpuprof_gui.ui.shell.profile_loader import LoadedProfile, ProfileLoader
+from gpuprof_gui.ui.shell.workspace_qt import QtWorkspace
 from gpuprof_gui.ui.profile.qt_runner import QtProfileRun
 from gpuprof_gui.ui.profile.run_bar import RunBar
 from gpuprof_gui.ui.profile.source_view import SourceView
@@ -34,6 +37,8 @@ from gpuprof_gui.jobs.runner import RunOutcome, RunSpec
 
 PROFILE_FILTER = "Profiles (*.prof *.pstats *.json *.folded *.txt *.collapsed);;All files (*)"
 ELAPSED_TICK_MS = 100
+STALE_OPACITY = 0.45
+"""Views showing an older result while a run goes on are drawn this faint: still readable, plainly not current."""
 
 
 class MainWindow(QMainWindow):
@@ -52,6 +57,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("gpuprof-gui")
         self.setWindowIcon(QIcon(str(icon_path())))
         self.setAcceptDrops(True)
+        self.workspace = Workspace()
+        self.ws = QtWorkspace(self.workspace, self)
         self.actions_by_id = make_actions(self)
         a = self.actions_by_id
         self.run_bar = RunBar(a["run"], a["cancel"], self)
@@ -63,13 +70,18 @@ class MainWindow(QMainWindow):
         self.advisor = AdvisorPanel(self)
         self.loader = ProfileLoader(self)
         self.current_run: QtProfileRun | None = None
-        self.loaded: LoadedProfile | None = None
         self.last_outcome: RunOutcome | None = None
-        self._pending_title = ""  # window title for the profile being loaded
+        self._pending: Provenance | None = None  # where the profile being loaded comes from
+        self._selection_from = ""  # which view made the selection being shown ("flame", "table", "")
+        self._reveal = True  # whether the flame graph zooms to show a selection made elsewhere
         self._outcome_note: str | None = None  # the run's message, kept in the status bar after loading
         self._elapsed_timer = QTimer(self, interval=ELAPSED_TICK_MS)
         self._elapsed_timer.timeout.connect(self._tick)
         self._status_label = QLabel("Drop a Python script or a profile file here, or press Ctrl+O.")
+        self.stale_banner = QLabel("", self)
+        self.stale_banner.setWordWrap(True)
+        self.stale_banner.setObjectName("stale_banner")
+        self.stale_banner.hide()
         self._status_is_error = False
         self._build_layout()
         compare_window.install(self)
@@ -102,6 +114,7 @@ class MainWindow(QMainWindow):
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
         box.addWidget(self.run_bar)
+        box.addWidget(self.stale_banner)
         box.addWidget(main, 1)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
@@ -129,10 +142,18 @@ class MainWindow(QMainWindow):
         self.flame.function_selected.connect(self._on_flame_function)
         self.flame.search_field.textChanged.connect(self.table.set_filter)
         self.table.function_selected.connect(self._on_table_function)
+        self.table.functions_selected.connect(self._on_table_functions)
+        self.ws.selection_changed.connect(self._show_selection)
         self.table.function_activated.connect(self._on_table_activated)
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_load_failed)
+        self.ws.profile_changed.connect(self._show_workspace)
         advisor_window.connect_advisor(self)
+
+    @property
+    def loaded(self) -> LoadedProfile | None:
+        """The profile on show (the workspace's)."""
+        return self.workspace.shown
 
     # -- status ----------------------------------------------------------------------------
     def status_text(self) -> str:
@@ -190,8 +211,12 @@ class MainWindow(QMainWindow):
     def open_profile(self, path: str) -> None:
         window_state.add_recent(self, path)
         self.set_status(f"Opening {os.path.basename(path)}…")
-        self._pending_title = os.path.basename(path)
+        self._pending = Provenance.for_path(path)
         self.source.search_dirs = [os.path.dirname(os.path.abspath(path)), os.getcwd()]
+        if self.current_run is None:
+            # Another file, not this session's run: the last run's console and timer are not about it.
+            self.console.clear()
+            self.run_bar.set_elapsed(None)
         self.loader.load(path, trusted=False)
 
     def save_raw_profile(self) -> None:
@@ -244,6 +269,7 @@ class MainWindow(QMainWindow):
         # A previous run's profile still loading would land in the middle of this run.
         self.loader.discard_pending()
         run = QtProfileRun(spec, self)
+        self.workspace.run_started(Provenance.for_run(script, args, spec.profiler))
         run.stdout_data.connect(self.console.append_stdout)
         run.stderr_data.connect(self.console.append_stderr)
         run.finished.connect(self._on_run_finished)
@@ -278,53 +304,113 @@ class MainWindow(QMainWindow):
         if run is not None:
             run.deleteLater()
         if outcome.ok and outcome.profile_path:
-            self._pending_title = os.path.basename(run.spec.script) if run else ""
+            started = self.workspace.run.provenance if self.workspace.run is not None else Provenance()
+            self._pending = started.with_changes(path=outcome.profile_path, wall_s=outcome.wall_s)
             self.source.search_dirs = [os.path.dirname(run.spec.script)] if run else []
             self._outcome_note = outcome.message
-            self.loader.load(outcome.profile_path, trusted=True)
+            self.loader.load(outcome.profile_path, trusted=True)  # the run ends for the workspace once shown
+        else:
+            self.workspace.run_ended(False, outcome.message)
         self.run_finished.emit(outcome)
 
     # -- showing ---------------------------------------------------------------------------
-    def show_loaded(self, result: LoadedProfile, title: str = "") -> None:
-        """Hand an already loaded profile to every view, as a finished load does."""
-        self._pending_title = title or self._pending_title
+    def show_loaded(self, result: LoadedProfile, provenance: Provenance | str | None = None) -> None:
+        """Hand an already loaded profile to every view, as a finished load does (a str names it)."""
+        if isinstance(provenance, str):
+            provenance = Provenance(path=result.path, title=provenance) if provenance else None
+        self._pending = provenance or self._pending
         self._on_loaded(result)
 
     def _on_loaded(self, result: LoadedProfile) -> None:
-        self.loaded = result
+        provenance, self._pending = self._pending or Provenance.for_path(result.path), None
+        if self.workspace.run is not None and provenance.kind == "run":
+            self.workspace.run_ended(True)
+        self.workspace.show(result, provenance)
         profile = result.profile
         self.flame.set_profile(profile, result.layout)
         self.table.set_rows(result.rows, profile.unit)
         self.source.clear()
+        self.advisor.set_profile(profile, [])
         if result.rows:
-            top = result.rows[0]["func"]
-            self.table.select_function(top)
-            self.source.show_function(profile, top)
-        title = self._pending_title or os.path.basename(result.path)
-        self.setWindowTitle(f"{title} — gpuprof-gui")
+            self.select_functions([result.rows[0]["func"]], reveal=False, origin="load")
+        self.setWindowTitle(f"{provenance.name} — gpuprof-gui")
         note, self._outcome_note = self._outcome_note, None
         caveat = " ".join(profile.notes[:1])
         if note is None:
             self.set_status(f"Opened {os.path.basename(result.path)}: {len(profile.functions):,} functions, "
                             f"{profile.profiler}. {caveat}".strip())
         self._update_actions()
-        self.advisor.set_profile(profile, self.table.selected_functions())
         self.profile_shown.emit(result)
 
     def _on_load_failed(self, text: str) -> None:
+        pending, self._pending = self._pending, None
+        if self.workspace.run is not None and pending is not None and pending.kind == "run":
+            self.workspace.run_ended(False, text)  # the run's own profile cannot be shown: the old one goes
         self.set_status(text, error=True)
         self.load_failed.emit(text)
 
+    def _show_workspace(self) -> None:
+        """Mark what is stale, clear what a failed run left behind (the workspace says which)."""
+        ws = self.workspace
+        if ws.shown is None and self.flame.profile is not None:
+            for view in (self.flame, self.table, self.source):
+                view.clear()
+            self.advisor.set_profile(None, [])
+            self.setWindowTitle("gpuprof-gui")
+            self._update_actions()
+        faint = ws.stale
+        for view in (self.flame, self.table, self.source):
+            if faint and view.graphicsEffect() is None:
+                view.setGraphicsEffect(QGraphicsOpacityEffect(view, opacity=STALE_OPACITY))
+            elif not faint and view.graphicsEffect() is not None:
+                view.setGraphicsEffect(None)  # type: ignore[arg-type]  # Qt accepts None: remove the effect
+        colours = current_theme_colours()
+        if faint and ws.run is not None:
+            self.stale_banner.setText(f"Showing the earlier result {ws.name} while {ws.run.provenance.name} runs; "
+                                      "it is replaced when the run's profile arrives.")
+            self.stale_banner.setStyleSheet(f"padding: 4px; color: {colours.error};")
+        elif ws.failure is not None and ws.shown is None:
+            self.stale_banner.setText(f"The run of {ws.failure.provenance.name} left no profile: "
+                                      f"{ws.failure.message} Its output is in the console.")
+            self.stale_banner.setStyleSheet(f"padding: 4px; color: {colours.error}; font-weight: bold;")
+        self.stale_banner.setVisible(faint or (ws.failure is not None and ws.shown is None))
+
+    def is_stale_shown(self) -> bool:
+        """True while the views are drawn faint under the "earlier result" banner."""
+        return self.flame.graphicsEffect() is not None and self.stale_banner.isVisible()
+
+    # -- selection: every view shows the workspace's ---------------------------------------
+    def select_functions(self, funcs: list[int], reveal: bool = True, origin: str = "") -> None:
+        """Select ``funcs`` in the profile on show; table, flame graph, source and advisor follow."""
+        self._selection_from, self._reveal = origin, reveal
+        try:
+            if not self.workspace.select(funcs) and origin == "":
+                self._show_selection()  # asked for explicitly (a session's offload): show it even if unchanged
+        finally:
+            self._selection_from, self._reveal = "", True
+
+    def _show_selection(self) -> None:
+        funcs, profile, origin = list(self.workspace.selection), self.workspace.profile, self._selection_from
+        if profile is not None and funcs:
+            if origin != "table" and sorted(self.table.selected_functions()) != sorted(funcs):
+                self.table.select_functions(funcs)
+            if origin not in ("flame", "table", "load"):
+                self.flame.select_function(funcs[0], reveal=self._reveal)
+            if origin != "table":
+                self.source.show_function(profile, funcs[0])
+        self.advisor.set_selection(funcs)
+
     def _on_flame_function(self, func: int) -> None:
-        self.table.select_function(func)
-        self.advisor.set_selection(advisor_window.selected_or(self, func))
-        if self.loaded is not None:
-            self.source.show_function(self.loaded.profile, func)
+        self.select_functions([func], origin="flame")
 
     def _on_table_function(self, func: int) -> None:
+        """The table's current row moved: the flame graph and source view show that function."""
         self.flame.select_function(func)
         if self.loaded is not None:
             self.source.show_function(self.loaded.profile, func)
+
+    def _on_table_functions(self, funcs: list[int]) -> None:
+        self.select_functions(funcs, origin="table")
 
     def _on_table_activated(self, func: int) -> None:
         self._on_table_function(func)

@@ -9,35 +9,20 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from gpuprof_gui.core.flame import FlameLayout, layout_for_profile
-from gpuprof_gui.core.hotspots import hotspot_rows
 from gpuprof_gui.core.importers import ProfileFormatError
-from gpuprof_gui.core.model import Profile
+from gpuprof_gui.core.loaded import LoadedProfile, prepare
 from gpuprof_gui.jobs.runner import open_profile_safely
 
-
-@dataclass(slots=True)
-class LoadedProfile:
-    """Everything the views need, computed in the background."""
-
-    profile: Profile
-    layout: FlameLayout
-    rows: list[dict]
-    path: str
-    load_s: float  # seconds spent importing and laying out
+__all__ = ["LoadedProfile", "ProfileLoader", "load_everything"]
 
 
 def load_everything(path: str, trusted: bool) -> LoadedProfile:
     """Import ``path`` and prepare the views' data; raises ProfileFormatError."""
     t0 = time.perf_counter()
-    profile = open_profile_safely(path, trusted)
-    layout = layout_for_profile(profile)
-    rows = hotspot_rows(profile)
-    return LoadedProfile(profile, layout, rows, path, time.perf_counter() - t0)
+    return prepare(open_profile_safely(path, trusted), path, started=t0)
 
 
 class _Signals(QObject):

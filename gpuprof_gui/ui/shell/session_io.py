@@ -30,21 +30,22 @@ from PySide6.QtWidgets import QFileDialog
 
 from gpuprof_gui import __version__
 from gpuprof_gui.core.advice_session import AdviceSession
-from gpuprof_gui.core.flame import layout_for_profile
-from gpuprof_gui.core.hotspots import hotspot_rows
 from gpuprof_gui.core.lab_model import LabRun
+from gpuprof_gui.core.loaded import prepare
+from gpuprof_gui.core.provenance import RUN_SESSION_NAME, Provenance
 from gpuprof_gui.core.session import (CONSOLE_MAX_CHARS, SESSION_SUFFIX, Session, SessionError, is_session_file,
                                       load_session, save_session)
 from gpuprof_gui.gpu.trace_io import TraceFormatError, trace_from_json, trace_to_json
 from gpuprof_gui.ui.shell import window_state
 from gpuprof_gui.ui.shell.profile_loader import LoadedProfile
+from gpuprof_gui.protocol import PROFILERS
 
 if TYPE_CHECKING:
     from gpuprof_gui.ui.shell.main_window import MainWindow
     from gpuprof_gui.jobs.lab_runner import LabOutcome
     from gpuprof_gui.jobs.runner import RunOutcome, RunSpec
 
-AUTOSAVE_NAME = "session" + SESSION_SUFFIX
+AUTOSAVE_NAME = RUN_SESSION_NAME  # named so Provenance.for_path finds a run's facts beside its profile
 SESSION_FILTER = f"gpuprof sessions (*{SESSION_SUFFIX});;JSON files (*.json);;All files (*)"
 SAVE_WAIT_MS = 10_000
 """Closing the window waits this long for a save in flight (a 1 MB session takes ~30 ms)."""
@@ -282,6 +283,10 @@ class SessionKeeper(QObject):
         if script.get("path") and os.path.isfile(script["path"]):
             win.run_bar.set_script(script["path"])  # Run runs it again here
             win.run_bar.set_args([str(a) for a in script.get("args") or []])
+        if script.get("profiler") in PROFILERS:
+            win.run_bar.set_profiler(script["profiler"])  # the profiler box says what made what is shown
+        wall = (session.run or {}).get("wall_s") if isinstance(session.run, dict) else None
+        win.run_bar.set_elapsed(float(wall) if isinstance(wall, (int, float)) and wall == wall else None)
         console = session.console or {}
         text = str(console.get("text") or "")
         win.console.setPlainText(("[… earlier output was cut when the session was saved …]\n" + text)
@@ -289,8 +294,7 @@ class SessionKeeper(QObject):
         if session.profile is not None:
             profile = session.profile
             win.source.search_dirs = [os.path.dirname(script.get("path") or path)]
-            win.show_loaded(LoadedProfile(profile, layout_for_profile(profile), hotspot_rows(profile), "", 0.0),
-                            title)
+            win.show_loaded(prepare(profile), Provenance.for_session(session, path).with_changes(title=title))
             if script.get("text") is not None and script.get("path"):
                 # The code that ran, even where the file is missing or has changed since.
                 win.source.kept_texts[script["path"]] = script["text"]
@@ -301,7 +305,7 @@ class SessionKeeper(QObject):
         else:
             for view in (win.flame, win.table, win.source):
                 view.clear()
-            win.loaded = None
+            win.workspace.clear()
             win.advisor.set_profile(None, [])
             win.actions_by_id["save_profile"].setEnabled(False)
         if session.lab is not None:
@@ -353,9 +357,7 @@ def select_everywhere(win: MainWindow, profile, funcs: list[int]) -> None:
     file opened from the command line, before the window is shown and has its size.
     """
     if funcs and profile is not None:
-        win.table.select_functions(funcs)
-        win.flame.select_function(funcs[0], reveal=False)
-        win.source.show_function(profile, funcs[0])
+        win.select_functions(funcs, reveal=False)
 
 
 def console_text(console) -> str:

@@ -24,6 +24,7 @@ problem = Problem(
     bytes_moved=lambda n: 2 * 4 * n * n * SWEEPS,  # each sweep reads u and writes v
     default_sizes=[GRID],
     size_label="N (N×N)",
+    offloads=("diffuse",),  # heat_cpu.diffuse is the hotspot these candidates replace
 )
 
 
