@@ -24,6 +24,7 @@ import re
 from enum import StrEnum
 
 from gpuprof_gui.core import advice_session, lab_model, session
+from gpuprof_gui.core.fmt import format_bytes
 from gpuprof_gui.core.importers import ProfileFormatError, sniff_format
 
 SCRIPT_SUFFIX = ".py"
@@ -82,7 +83,8 @@ def sentence(failure: Failure, path: str, detail: str = "") -> str:
         Failure.SPECIAL: f"{path} is not a regular file (a device, pipe or socket).",
         Failure.UNREADABLE: f"{path} cannot be read{why or ' (permission denied)'}.",
         Failure.EMPTY: f"{path} is empty.",
-        Failure.TOO_LARGE: f"{path} is too large to open{why} (at most {MAX_FILE_BYTES >> 30} GiB).",
+        Failure.TOO_LARGE: f"{path} is too large to open ({detail + ', ' if detail else ''}"
+                           f"at most {format_bytes(MAX_FILE_BYTES)}).",
         Failure.UNKNOWN_FORMAT: f"{path} is not a file gpuprof reads: expected {READ_FORMATS}.",
         Failure.TOO_NEW: f"{path} was saved by a newer gpuprof-gui{why}; please update gpuprof-gui.",
         Failure.DAMAGED: f"{path} is damaged or truncated{why}.",
@@ -159,7 +161,7 @@ def what_is(path: str | os.PathLike) -> Kind:
         return Kind.SCRIPT
     size = _check_file(path)
     if size > MAX_FILE_BYTES:
-        raise OpenError(Failure.TOO_LARGE, path, f"{size / (1 << 30):.1f} GiB")
+        raise OpenError(Failure.TOO_LARGE, path, format_bytes(size))
     try:
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
