@@ -163,3 +163,27 @@ def test_a_profile_file_given_to_advise_runs_nothing(capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["run"]["status"] == "finished" and 0 < doc["p"] <= 1
     assert doc["script"].endswith("heat_cpu.py")
+
+
+def test_help_lists_every_exit_status_with_its_meaning(capsys):
+    assert cli.main(["--help"]) == ExitStatus.OK
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for status in ExitStatus:
+        assert f"{status.value} {status.meaning}" in text, status
+    assert len({s.meaning for s in ExitStatus}) == len(ExitStatus)  # one meaning per number
+
+
+@pytest.mark.slow
+def test_gui_opens_an_advice_session_given_as_its_file(tmp_path):
+    """`gpuprof gui FILE` routes by the door: an advisor session is shown, as `gpuprof export` takes it."""
+    import subprocess
+    import sys
+
+    shot = tmp_path / "shot.png"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "QT_QPA_PLATFORM": "offscreen",
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "GPUPROF_RUNS_DIR": str(tmp_path / "runs")}
+    env.pop("GPUPROF_SCREENSHOT", None)
+    proc = subprocess.run([sys.executable, "-m", "gpuprof_gui.cli", "gui", str(ADVICE), "--screenshot", str(shot)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=150)
+    assert proc.returncode == ExitStatus.OK, proc.stderr[-2000:]
+    assert "Advisor session session_heat_h100.json" in proc.stderr and shot.is_file()
