@@ -31,6 +31,7 @@ from gpuprof_gui.core.flame import layout_for_profile
 from gpuprof_gui.core.fmt import format_time
 from gpuprof_gui.core.hotspots import hotspot_rows
 from gpuprof_gui.core.importers import import_folded
+from gpuprof_gui.core.provenance import Provenance
 from gpuprof_gui.jobs.runner import RunSpec, open_profile_safely, run_profile
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -396,7 +397,9 @@ def test_html_report_of_an_advisor_session_has_lab_and_advice(tmp_path):
     doc = _parse_html(text)
     _assert_offline(doc, text)
     session = load_session(str(ADVISOR_SESSION))
-    assert "<h1>Profile report: heat_cpu.py</h1>" in text
+    # Named by the script it advised on and the time the advice was made.
+    assert f"<h1>Profile report: heat_cpu.py {Provenance(started=session.date).clock()}</h1>" in text
+    assert "<dt>Script</dt>" in text and "heat_cpu.py" in text
     assert "Kernel lab" in text and "Offload advisor" in text
     for record in session.lab.records:
         assert f"<td>{record.candidate}</td>" in text
@@ -521,9 +524,9 @@ def _empty_session(tmp_path: Path) -> Path:
 
 
 BAD_CASES = {
-    "missing input": (lambda t: [t / "nope.prof", "--format", "svg"], "does not exist"),
+    "missing input": (lambda t: [t / "nope.prof", "--format", "svg"], "nope.prof: no such file."),
     "empty input": (lambda t: [(t / "e.prof", (t / "e.prof").write_bytes(b""))[0], "--format", "csv"], "empty"),
-    "binary garbage": (lambda t: [_garbage(t), "--format", "html"], "not a cProfile dump"),
+    "binary garbage": (lambda t: [_garbage(t), "--format", "html"], "is not a file gpuprof reads"),
     "truncated .prof": (lambda t: [_truncated_prof(t), "--format", "speedscope"], "damaged"),
     "session without profile": (lambda t: [_empty_session(t), "--format", "svg"], "holds no profile"),
     "bad lab results": (lambda t: [DATA / "scalene_sample.json", "--format", "html", "--lab-results",

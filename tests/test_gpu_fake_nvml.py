@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from gpuprof_gui.cli import devices as cli_gpu_devices
+from gpuprof_gui.exit_codes import ExitStatus
 from gpuprof_gui.gpu import gpu_channel, install_hint, nvml, specs
 from gpuprof_gui.gpu.telemetry import TelemetrySampler
 from gpuprof_gui.gpu.trace_io import load_trace
@@ -367,7 +368,7 @@ def test_devices_without_driver(fake_nvml):
     assert cli_gpu_devices.run_devices(True, out=(buf := io.StringIO())) == 0
     data = json.loads(buf.getvalue())
     assert data["devices"] == [] and data["reason"].startswith("No NVIDIA driver")
-    assert cli_gpu_devices.run_monitor(0.1, 10, True, None, out=io.StringIO()) == cli_gpu_devices.EXIT_NO_GPU
+    assert cli_gpu_devices.run_monitor(0.1, 10, True, None, out=io.StringIO()) == ExitStatus.UNAVAILABLE
 
 
 def test_monitor_json_lines_and_trace(fake_nvml, tmp_path):

@@ -90,14 +90,14 @@ def _run_kernels_cli(env_extra: dict, tmp_path) -> subprocess.CompletedProcess:
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_kernels_cli_exits_3_with_one_line_without_cupy(tmp_path):
+def test_kernels_cli_exits_4_with_one_line_without_cupy(tmp_path):
     try:
         import cupy  # noqa: F401
         pytest.skip("CuPy is installed here")
     except ImportError:
         pass
     proc = _run_kernels_cli({}, tmp_path)
-    assert proc.returncode == 3
+    assert proc.returncode == 4  # ExitStatus.UNAVAILABLE
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1
     # What is missing first: the driver, a GPU, or CuPy (then with the pip command).
@@ -122,7 +122,7 @@ class cuda:
 '''
 
 
-def test_the_worker_reports_a_missing_driver_and_the_cli_exits_3(tmp_path):
+def test_the_worker_reports_a_missing_driver_and_the_cli_exits_4(tmp_path):
     # CuPy is found (so the parent's cheap check passes) but there is no
     # driver: the worker's own report must reach the user.
     fake = tmp_path / "site" / "cupy"
@@ -130,6 +130,6 @@ def test_the_worker_reports_a_missing_driver_and_the_cli_exits_3(tmp_path):
     (fake / "__init__.py").write_text(FAKE_CUPY_WITHOUT_DRIVER)
     path = os.pathsep.join([str(tmp_path / "site"), str(REPO), os.environ.get("PYTHONPATH", "")])
     proc = _run_kernels_cli({"PYTHONPATH": path}, tmp_path / "out")
-    assert proc.returncode == 3, proc.stderr
+    assert proc.returncode == 4, proc.stderr  # ExitStatus.UNAVAILABLE
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "no usable NVIDIA driver" in lines[0]

@@ -36,6 +36,7 @@ _FORBIDDEN_INTERNAL = {
     "core": {"workers", "ui", "cli", "gpu", "jobs"},
     "protocol": {"workers", "ui", "cli", "gpu", "jobs"},
     "assets": {"workers", "ui", "cli", "gpu", "jobs"},
+    "exit_codes": {"workers", "ui", "cli", "gpu", "jobs", "core", "protocol", "lab"},
     "gpu": {"workers", "ui", "cli", "jobs"},
     "workers": {"ui", "cli", "jobs"},
     "jobs": {"ui", "cli"},

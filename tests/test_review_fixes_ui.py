@@ -229,7 +229,7 @@ def test_gui_missing_script_run_ends(tmp_path):
 @pytest.mark.slow
 def test_gui_run_without_a_script_fails_at_once(tmp_path):
     proc = _gui(["--run", "--screenshot", str(tmp_path / "x.png")], tmp_path, timeout=FAIL_FAST_S)
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # ExitStatus.USAGE: a bad command line
     assert "no script given" in proc.stderr
 
 

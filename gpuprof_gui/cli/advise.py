@@ -1,6 +1,8 @@
-"""``gpuprof advise SCRIPT --offload FUNCTION --kernels FILE``: profile, run the lab, predict.
+"""``gpuprof advise SCRIPT|PROFILE --offload FUNCTION --kernels FILE``: profile, run the lab, predict.
 
-Profiles the script (in a worker, as ``gpuprof profile`` does), takes the share
+Profiles the script (in a worker, as ``gpuprof profile`` does) or reads a profile
+already made (a profile, session or advisor session, through the one door
+:mod:`gpuprof_gui.jobs.opening`), takes the share
 ``p`` of the run spent in FUNCTION, runs the kernel lab on the candidate file
 (in kernel workers) and combines them with Amdahl's law and the measured
 transfer cost (see :mod:`gpuprof_gui.core.advisor`). Without a GPU it still
@@ -15,16 +17,13 @@ import os
 import socket
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from types import SimpleNamespace
 
+from gpuprof_gui.exit_codes import ExitStatus
 from gpuprof_gui.protocol import PROFILERS
 
 VERB = "advise"
-EXIT_OK = 0  # an answer was printed (GPU figures may be null without a GPU; the notes say why)
-EXIT_SCRIPT_FAILED = 1  # an answer was printed, but the script did not finish normally: its profile is partial
-EXIT_USAGE = 2  # bad command line, the function is not in the profile, unreadable candidate file
-EXIT_NO_PROFILE = 3  # the script produced no profile
-EXIT_CANCELLED = 130
 
 
 def _count(text: str) -> int:
@@ -54,10 +53,12 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
         VERB, help="predict a script's speed-up from offloading a function to the GPU",
         description="Profile SCRIPT, measure the candidate kernels of --kernels on the GPU, and "
         "predict the whole-program speed-up (Amdahl's law with the measured kernel speed-up, "
-        "transfer cost and GPU start-up). Exit 0: an answer (GPU figures are null without a GPU); "
-        "1: an answer from a script that did not finish normally (partial profile); "
-        "2: usage, unknown function or bad candidate file; 3: the script produced no profile.")
-    p.add_argument("script", help="the Python script to profile")
+        f"transfer cost and GPU start-up). Exit {ExitStatus.OK}: an answer (GPU figures are null without a "
+        f"GPU); {ExitStatus.FAILED}: an answer from a script that did not finish normally (partial profile); "
+        f"{ExitStatus.USAGE}: usage, unknown function, bad candidate or profile file; "
+        f"{ExitStatus.NO_PROFILE}: the script produced no profile.")
+    p.add_argument("script", help="the Python script to profile, or a profile / session / advisor session "
+                   "file to take its profile from (then nothing runs)")
     p.add_argument("args", nargs="*", help="arguments for the script (after --)")
     p.add_argument("--offload", action="append", required=True, metavar="FUNCTION",
                    help="function to move to the GPU (NAME or FILE:NAME; repeatable, nested ones count once)")
@@ -73,18 +74,42 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
                    help="save profile, lab run, capacity and advice for the window (gui --advice)")
 
 
-def dispatch(args: argparse.Namespace) -> int | None:
-    if getattr(args, "verb", None) != VERB:
-        return None
+def run(args: argparse.Namespace) -> int:
     try:
         return run_advise(args)
     except KeyboardInterrupt:
         print("gpuprof advise: interrupted", file=sys.stderr)
-        return EXIT_CANCELLED
+        return ExitStatus.CANCELLED
 
 
 def _say(text: str) -> None:
     print(f"gpuprof advise: {text}", file=sys.stderr, flush=True)
+
+
+def _recorded(args: argparse.Namespace):
+    """(Profile, a finished outcome, script) from a profile file given instead of a script;
+    (None, None, "") for a script to run; (None, exit status, "") after saying why the file cannot be used."""
+    from gpuprof_gui.core.opening import Failure, Kind, OpenError, what_is
+    from gpuprof_gui.jobs.opening import open_profile
+
+    try:
+        if what_is(args.script) in (Kind.SCRIPT, Kind.FOLDER):
+            return None, None, ""  # the profile worker says what is wrong with one that cannot run
+        opened = open_profile(args.script)
+    except OpenError as exc:
+        if exc.failure is Failure.UNKNOWN_FORMAT and not args.script.endswith(".py"):
+            return None, None, ""  # not a file gpuprof reads: a script without the .py name, perhaps
+        if exc.failure is Failure.MISSING and args.script.endswith(".py"):
+            return None, None, ""  # the worker's sentence: "The script does not exist"
+        _say(str(exc))
+        return None, ExitStatus.USAGE, ""
+    if args.args:
+        _say("arguments after -- are for a script; a profile file runs nothing")
+        return None, ExitStatus.USAGE, ""
+    _say(f"taking the profile from {args.script} (nothing is run)")
+    outcome = SimpleNamespace(status="finished", script_exit_code=0, message=f"Loaded {args.script}.",
+                              wall_s=opened.profile.wall_s if opened.profile is not None else None)
+    return opened.profile, outcome, opened.provenance.script or os.path.abspath(args.script)
 
 
 def _profile(args: argparse.Namespace):
@@ -101,22 +126,22 @@ def _profile(args: argparse.Namespace):
                                   timeout_s=args.timeout), on_stdout=to_stderr, on_stderr=to_stderr)
     if outcome.status == "could_not_start":
         _say(outcome.message)
-        return None, EXIT_USAGE
+        return None, ExitStatus.USAGE
     if not outcome.profile_path:
         _say(f"no profile: {outcome.message}")
-        return None, EXIT_NO_PROFILE
+        return None, ExitStatus.NO_PROFILE
     try:
         profile = open_profile_safely(outcome.profile_path, trusted=True)
     except ProfileFormatError as exc:
         _say(f"no profile: {outcome.message} {exc}")
-        return None, EXIT_NO_PROFILE
+        return None, ExitStatus.NO_PROFILE
     return profile, outcome
 
 
 def _check_kernels_file(path: str) -> str | None:
     """Why the candidate file cannot be used (read in a worker: no GPU needed), or None."""
-    from gpuprof_gui.lab import LabFileError
     from gpuprof_gui.jobs.lab_runner import describe_file
+    from gpuprof_gui.lab import LabFileError
 
     try:
         describe_file(path)
@@ -159,13 +184,18 @@ def run_advise(args: argparse.Namespace) -> int:
 
     if args.kernels and not os.path.isfile(args.kernels):
         _say(f"{args.kernels}: no such candidate file")
-        return EXIT_USAGE
+        return ExitStatus.USAGE
     if args.kernels:  # a broken candidate file is found before the script runs, GPU or not
         broken = _check_kernels_file(args.kernels)
         if broken:
             _say(broken)
-            return EXIT_USAGE
-    profile, outcome = _profile(args)
+            return ExitStatus.USAGE
+    profile, outcome, script = _recorded(args)
+    if profile is None and outcome is not None:
+        return outcome
+    if profile is None:
+        profile, outcome = _profile(args)
+        script = os.path.abspath(args.script)
     if profile is None:
         return outcome
     failed = outcome.status != "finished" or bool(outcome.script_exit_code)
@@ -174,14 +204,14 @@ def run_advise(args: argparse.Namespace) -> int:
     except LookupError as exc:
         ended = f" (the script did not finish normally: {outcome.message})" if failed else ""
         _say(str(exc.args[0]) + ended)
-        return EXIT_USAGE
+        return ExitStatus.USAGE
     share = offload_share(profile, funcs)  # exact for one function; a bounded union for several
     total_s, p, calls = run_time_s(profile), share.fraction, offload_calls(profile, funcs)
     try:
         lab_run, no_gpu = _lab(args)
     except _UsageError as exc:
         _say(str(exc))
-        return EXIT_USAGE
+        return ExitStatus.USAGE
     names = [profile.functions[f].name for f in funcs]
     advice = build_advice(total_s, p, args.calls if args.calls is not None else calls, lab_run,
                           args.size, args.bytes_per_call, names, no_gpu, p_note=share.note)
@@ -193,10 +223,10 @@ def run_advise(args: argparse.Namespace) -> int:
     cpu = cap.cpu_facts()
     cpu["measured_copy_gbps"] = cap.measure_copy_gbps()
     session = AdviceSession(advice=advice, capacity=capacity_from(cpu, lab_run, _pcie_max()),
-                            profile=profile, lab=lab_run, script=os.path.abspath(args.script),
+                            profile=profile, lab=lab_run, script=script,
                             kernels=os.path.abspath(args.kernels) if args.kernels else "",
                             offload=list(args.offload), host=socket.gethostname(),
-                            date=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                            date=datetime.now(UTC).isoformat(timespec="seconds"))
     if args.save:
         save_session(session, args.save)
         _say(f"session saved to {args.save} (open it with `gpuprof gui --advice {args.save}`)")
@@ -210,7 +240,7 @@ def run_advise(args: argparse.Namespace) -> int:
     else:
         from gpuprof_gui.core.advice_text import capacity_lines, report_lines
 
-        lines = report_lines(advice, os.path.basename(args.script)) + capacity_lines(session.capacity)
+        lines = report_lines(advice, os.path.basename(script)) + capacity_lines(session.capacity)
         sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
-    return EXIT_SCRIPT_FAILED if failed else EXIT_OK
+    return ExitStatus.FAILED if failed else ExitStatus.OK

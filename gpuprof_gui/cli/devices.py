@@ -1,6 +1,6 @@
 """``gpuprof devices`` (device facts) and ``gpuprof monitor`` (live telemetry) for the command line.
 
-Hooked into cli.py with ``add_parsers(verbs)`` and ``dispatch(args)``; no Qt, no CUDA context.
+Verbs of the table in ``cli/__init__.py``; no Qt, no CUDA context.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ import sys
 import time
 from typing import Any, TextIO
 
+from gpuprof_gui.exit_codes import ExitStatus
 from gpuprof_gui.gpu.gpu_channel import METRIC_INFO, POLLED_METRICS, UTIL_METRICS
 from gpuprof_gui.gpu.install_hint import install_hint
 from gpuprof_gui.gpu.specs import device_facts
 from gpuprof_gui.gpu.telemetry import DEFAULT_HZ, MAX_HZ, TelemetrySampler
 
-EXIT_OK = 0
-EXIT_NO_GPU = 3  # as `gpuprof kernels` without a GPU: nothing to measure
 DEFAULT_MONITOR_S = 10.0
 TEXT_REFRESH_S = 1.0  # the text table prints a row per GPU each second: readable, unlike 10 rows/s
 TEXT_HEADER_EVERY = 20  # rows between repeated column headers
@@ -47,13 +46,11 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     mon.add_argument("--output", metavar="TRACE.json", help="save the samples as a telemetry trace")
 
 
-def dispatch(args: argparse.Namespace) -> int | None:
-    """Run our verb and return its exit status; None when the verb is not ours."""
+def run(args: argparse.Namespace) -> int:
+    """Run ``devices`` or ``monitor``; the exit status."""
     if args.verb == "devices":
         return run_devices(args.json, measure=not args.no_measure)
-    if args.verb == "monitor":
-        return run_monitor(args.seconds, args.hz, args.json, args.output)
-    return None
+    return run_monitor(args.seconds, args.hz, args.json, args.output)
 
 
 # ---- devices --------------------------------------------------------------
@@ -64,16 +61,16 @@ def run_devices(as_json: bool, out: TextIO = sys.stdout, measure: bool = True) -
     if as_json:
         json.dump(facts, out, indent=2)
         out.write("\n")
-        return EXIT_OK
+        return ExitStatus.OK
     if not facts["devices"]:
         out.write(f"No GPU: {facts['reason']}\n")
-        return EXIT_OK
+        return ExitStatus.OK
     for dev in facts["devices"]:
         out.write(format_device(dev))
     hint = install_hint()
     if hint:
         out.write(f"CuPy (needed by the kernel lab) is not installed: {hint}\n")
-    return EXIT_OK
+    return ExitStatus.OK
 
 
 def fill_measured_copy(devices: list[dict[str, Any]]) -> None:
@@ -121,11 +118,11 @@ def run_monitor(seconds: float, hz: float, as_json: bool, output: str | None,
                 out: TextIO = sys.stdout) -> int:
     if not hz > 0:
         sys.stderr.write("gpuprof monitor: --hz must be positive\n")
-        return 2
+        return ExitStatus.USAGE
     sampler = TelemetrySampler(hz)
     if not sampler.start():
         sys.stderr.write(f"gpuprof monitor: no GPU to sample: {sampler.reason}\n")
-        return EXIT_NO_GPU
+        return ExitStatus.UNAVAILABLE  # as `gpuprof kernels` without a GPU: nothing to measure
     cursor: Any = None
     period_s = 1.0 / sampler.hz if as_json else TEXT_REFRESH_S
     deadline = time.monotonic() + seconds if seconds > 0 else math.inf
@@ -147,7 +144,7 @@ def run_monitor(seconds: float, hz: float, as_json: bool, output: str | None,
     if output:
         sampler.save_trace(output)
         sys.stderr.write(f"gpuprof monitor: trace saved to {output}\n")
-    return EXIT_OK
+    return ExitStatus.OK
 
 
 def _clean(value: float) -> float | None:
@@ -163,7 +160,7 @@ def _write_json_lines(snap: dict[str, Any], out: TextIO) -> None:
             row.update({m: _clean(series[m][1][i]) for m in POLLED_METRICS})
             out.write(json.dumps(row) + "\n")
         for metric in UTIL_METRICS:  # the driver's own time-stamped samples, as they arrive
-            for t, v in zip(*series[metric]):
+            for t, v in zip(*series[metric], strict=False):
                 out.write(json.dumps({"type": "utilization", "gpu": dev["index"], "t_s": round(float(t), 4),
                                       "metric": metric, "value": _clean(v)}) + "\n")
 

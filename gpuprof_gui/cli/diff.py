@@ -1,6 +1,7 @@
 """``gpuprof diff A B [--json] [--top N]``: what got slower or faster between two runs.
 
-A and B are any profile files ``gpuprof open`` reads; foreign cProfile dumps
+A and B are any files ``gpuprof open`` reads (profiles, sessions, advisor sessions),
+opened through the one door (:mod:`gpuprof_gui.jobs.opening`); foreign cProfile dumps
 are parsed in the convert worker. Functions are matched and compared as
 :mod:`gpuprof_gui.core.diff` describes (seconds, or shares of each run when a
 profile counts samples).
@@ -12,10 +13,14 @@ import argparse
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
+
+from gpuprof_gui.exit_codes import ExitStatus
+
+if TYPE_CHECKING:
+    from gpuprof_gui.core.model import Profile
 
 VERB = "diff"
-EXIT_OK = 0
-EXIT_USAGE = 2  # bad command line, or A or B missing or unreadable
 
 DEFAULT_TOP = 20  # table rows: a screenful, as `gpuprof open` prints
 BAR_CELLS = 10  # half-width of the +/- bar column: shrunk grows left, grown right
@@ -25,15 +30,16 @@ MINUS = "−"  # U+2212, as core.fmt writes negative numbers
 DESCRIPTION = (
     "Match the functions of two profiles (by name, file name and line, so runs from different folders "
     "or machines compare) and list the change of each function's self time, largest first. Profiles "
-    "counting samples are compared as shares of their run. Exit 0: compared; 2: a file is missing or "
-    "unreadable.")
+    f"counting samples are compared as shares of their run. Exit {ExitStatus.OK}: compared; "
+    f"{ExitStatus.USAGE}: a file is missing, unreadable or holds no profile.")
 
 
 def add_parsers(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser(VERB, description=DESCRIPTION,
                          help="compare two profiles: which functions got slower or faster")
-    p.add_argument("a", metavar="A", help="the baseline profile (.prof, Scalene .json, folded stacks, gpuprof .json)")
-    p.add_argument("b", metavar="B", help="the profile to compare with A")
+    p.add_argument("a", metavar="A", help="the baseline profile (.prof, Scalene .json, folded stacks, gpuprof .json) "
+                   "or a session / advisor session holding one")
+    p.add_argument("b", metavar="B", help="the profile (or session) to compare with A")
     p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
     p.add_argument("--top", type=_non_negative, metavar="N",
                    help=f"show the N largest changes (table default {DEFAULT_TOP}, JSON default all)")
@@ -89,14 +95,15 @@ def format_diff_table(rows: list[dict], unit: str) -> str:
     ]
     # Shares: the change is already in points of the run, so "% of A" would repeat it.
     keep = [i for i in range(len(head)) if not (unit == "share" and head[i] == "% of A")]
-    head, right = [head[i] for i in keep], [right[i] for i in keep]
-    body = [[row[i] for i in keep] for row in body]
-    widths = [max(len(row[i]) for row in [head, *body]) for i in range(len(head))]
+    shown_head, right_aligned = [head[i] for i in keep], [right[i] for i in keep]
+    cells = [[row[i] for i in keep] for row in body]
+    widths = [max(len(row[i]) for row in [shown_head, *cells]) for i in range(len(shown_head))]
 
-    def line(cells) -> str:
-        return "  ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)).rstrip()
+    def line(row) -> str:
+        return "  ".join(c.rjust(w) if r else c.ljust(w)
+                         for c, w, r in zip(row, widths, right_aligned, strict=True)).rstrip()
 
-    return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, body)])
+    return "\n".join([line(shown_head), line(["-" * w for w in widths]), *map(line, cells)])
 
 
 def _total_text(total: float, unit: str) -> str:
@@ -114,23 +121,21 @@ def _header(ns: argparse.Namespace, summary: dict) -> str:
     return "\n".join(lines)
 
 
-def dispatch(ns: argparse.Namespace) -> int | None:
-    """Run the verb if it is ours; None otherwise."""
-    if getattr(ns, "verb", None) != VERB:
-        return None
-    from gpuprof_gui.cli.export import ExportError, load_input
+def run(ns: argparse.Namespace) -> int:
     from gpuprof_gui.core.diff import SHARE_NOTE, diff_functions, diff_summary
+    from gpuprof_gui.core.opening import OpenError
+    from gpuprof_gui.jobs.opening import open_profile
 
-    profiles = []
+    profiles: list[Profile] = []
     for path in (ns.a, ns.b):
         try:
             # Profiles of every kind, and the profile inside a session or advisor session.
-            profiles.append(load_input(path)[0])
-        except (ExportError, OSError) as exc:
-            # Importer sentences for a missing file name it already; others get it added.
-            said = str(exc) if path in str(exc) else f"cannot read {path}: {exc}"
-            print(f"gpuprof diff: {said}", file=sys.stderr)
-            return EXIT_USAGE
+            profile = open_profile(path).profile
+        except OpenError as exc:
+            print(f"gpuprof diff: {exc}", file=sys.stderr)
+            return ExitStatus.USAGE
+        assert profile is not None  # open_profile raises for a file without one
+        profiles.append(profile)
     a, b = profiles
     summary = diff_summary(a, b)
     unit = summary["unit"]
@@ -148,7 +153,7 @@ def dispatch(ns: argparse.Namespace) -> int | None:
             "n_functions": len(rows), "functions": shown,
         }
         sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
-        return EXIT_OK
+        return ExitStatus.OK
     out = [_header(ns, summary)]
     if unit == "share":
         out.append(SHARE_NOTE)
@@ -156,4 +161,4 @@ def dispatch(ns: argparse.Namespace) -> int | None:
     if len(shown) < len(rows):
         out.append(f"({len(rows) - len(shown)} smaller changes not shown; --top N shows more)")
     sys.stdout.write("\n".join(out) + "\n")
-    return EXIT_OK
+    return ExitStatus.OK

@@ -1,9 +1,4 @@
-"""``gpuprof kernels FILE``: run a kernel-lab candidate file and print its results.
-
-Hook into cli.py: ``cli_gpu_kernels.add_parsers(verbs)`` where the verbs are
-built, and ``rc = cli_gpu_kernels.dispatch(args)`` before the other verbs
-(it returns None for verbs that are not its own).
-"""
+"""``gpuprof kernels FILE``: run a kernel-lab candidate file and print its results."""
 
 from __future__ import annotations
 
@@ -13,12 +8,11 @@ import sys
 import threading
 
 from gpuprof_gui.core.lab_model import LabRecord
+from gpuprof_gui.exit_codes import ExitStatus
 
-EXIT_OK = 0  # every candidate that ran is correct at every size (skipped ones say why)
-EXIT_SOME_FAILED = 1  # the run finished, but some candidate is wrong, failed or timed out
-EXIT_USAGE = 2  # bad command line or unreadable candidate file
-EXIT_NO_GPU = 3  # no CuPy, no driver or no GPU: the one-line reason goes to stderr
-EXIT_CANCELLED = 130
+# OK: every candidate that ran is correct at every size (skipped ones say why); FAILED: the run
+# finished, but some candidate is wrong, failed or timed out; USAGE: bad command line or unreadable
+# candidate file; UNAVAILABLE: no CuPy, no driver or no GPU (the one-line reason goes to stderr).
 
 VERB = "kernels"
 
@@ -33,8 +27,9 @@ def add_parsers(subparsers) -> None:
     p = subparsers.add_parser(VERB, help="check and time the candidate kernels of a lab file on the GPU",
                               description="Compile each candidate, check it against the NumPy "
                               "reference, time it with CUDA events and print one result per "
-                              "candidate and size. Exit 0: all correct; 1: some candidate "
-                              "failed; 2: bad file; 3: no GPU or no CuPy.")
+                              f"candidate and size. Exit {ExitStatus.OK}: all correct; {ExitStatus.FAILED}: "
+                              f"some candidate failed; {ExitStatus.USAGE}: bad file; {ExitStatus.UNAVAILABLE}: "
+                              "no GPU or no CuPy.")
     p.add_argument("file", help="candidate file (e.g. resources/examples/kernels/saxpy.py)")
     p.add_argument("--size", type=int, action="append", default=[], help="problem size (repeatable)")
     p.add_argument("--candidate", action="append", default=[], help="only this candidate (repeatable)")
@@ -57,24 +52,20 @@ def format_row(rec: LabRecord) -> str:
              _fmt(rec.median_ms, "{:.4f}"), _fmt(rec.p10_ms, "{:.4f}"), _fmt(rec.p90_ms, "{:.4f}"),
              _fmt(rec.gbps, "{:.1f}"), _fmt(rec.gflops, "{:.1f}"), _fmt(rec.pct_of_peak, "{:.0f}"),
              _fmt(rec.speedup_vs_cpu, "{:.1f}"), _fmt(rec.speedup_vs_cpu_with_transfers, "{:.2f}"))
-    return " ".join(fmt.format(str(c)[:width]) for c, (_, fmt, width) in zip(cells, _COLUMNS))
+    return " ".join(fmt.format(str(c)[:width]) for c, (_, fmt, width) in zip(cells, _COLUMNS, strict=True))
 
 
 def header() -> str:
     return " ".join(fmt.format(name) for name, fmt, _ in _COLUMNS)
 
 
-def dispatch(args: argparse.Namespace) -> int | None:
-    """Run the verb if it is ours; None otherwise."""
-    if getattr(args, "verb", None) != VERB:
-        return None
-    from gpuprof_gui.jobs.lab_runner import (CANDIDATE_TIMEOUT_S, LabRunSpec, cupy_missing_reason,
-                                                run_lab)
+def run(args: argparse.Namespace) -> int:
+    from gpuprof_gui.jobs.lab_runner import CANDIDATE_TIMEOUT_S, LabRunSpec, cupy_missing_reason, run_lab
 
     reason = cupy_missing_reason()
     if reason is not None:
         print(f"gpuprof kernels: no GPU lab here: {reason}", file=sys.stderr)
-        return EXIT_NO_GPU
+        return ExitStatus.UNAVAILABLE
     spec = LabRunSpec(path=args.file, sizes=args.size, candidates=args.candidate,
                       candidate_timeout_s=args.timeout or CANDIDATE_TIMEOUT_S,
                       output_dir=args.output_dir)
@@ -94,13 +85,13 @@ def dispatch(args: argparse.Namespace) -> int | None:
     try:
         outcome = run_lab(spec, on_record=show, cancel=cancel)
     except KeyboardInterrupt:
-        return EXIT_CANCELLED
+        return ExitStatus.CANCELLED
     if outcome.status == "no_gpu":
         print(f"gpuprof kernels: no GPU lab here: {outcome.message}", file=sys.stderr)
-        return EXIT_NO_GPU
+        return ExitStatus.UNAVAILABLE
     if outcome.status == "error" and outcome.run is None:
         print(f"gpuprof kernels: {outcome.message}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitStatus.USAGE
     records = outcome.run.records if outcome.run else []
     if args.json:
         print(json.dumps([r.to_dict() for r in records], indent=1))
@@ -113,19 +104,18 @@ def dispatch(args: argparse.Namespace) -> int | None:
                   f"{dev.peak_bandwidth_gbps:.0f} GB/s and {dev.peak_gflops():.0f} GFLOP/s (FP32) theoretical")
         print(f"results: {outcome.results_path}")
     if outcome.status == "cancelled":
-        return EXIT_CANCELLED
+        return ExitStatus.CANCELLED
     if outcome.status == "error":
         print(f"gpuprof kernels: {outcome.message}", file=sys.stderr)
-        return EXIT_USAGE
-    return EXIT_OK if outcome.run is not None and outcome.run.all_correct else EXIT_SOME_FAILED
+        return ExitStatus.USAGE
+    return ExitStatus.OK if outcome.run is not None and outcome.run.all_correct else ExitStatus.FAILED
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Standalone entry (``python -m gpuprof_gui.cli.kernels FILE``), until cli.py wires the verb."""
-    parser = argparse.ArgumentParser(prog="gpuprof")
-    verbs = parser.add_subparsers(dest="verb", required=True)
-    add_parsers(verbs)
-    return dispatch(parser.parse_args([VERB, *(sys.argv[1:] if argv is None else argv)])) or 0
+    """``python -m gpuprof_gui.cli.kernels FILE ...``: the same as ``gpuprof kernels FILE ...``."""
+    from gpuprof_gui.cli import main as gpuprof
+
+    return gpuprof([VERB, *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

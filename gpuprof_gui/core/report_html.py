@@ -9,7 +9,8 @@ tooltips work in every browser without one.
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
+import os
+from datetime import UTC, datetime
 
 from gpuprof_gui import __version__
 from gpuprof_gui.core.advice_session import AdviceSession
@@ -21,6 +22,7 @@ from gpuprof_gui.core.fmt import DASH, format_bytes, format_count, format_pct, f
 from gpuprof_gui.core.hotspots import hotspot_rows
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.model import Profile
+from gpuprof_gui.core.provenance import Provenance
 
 DEFAULT_TOP_ROWS = 40  # hotspot rows in the report: the heavy ones, without a wall of noise below
 FLAME_WIDTH_PX = 1200  # drawing width of the inline SVG; CSS scales it to the page
@@ -60,26 +62,39 @@ def _table(head: list[tuple[str, bool]], body: list[list[str]], css_class: str) 
     """``head``: (title, numeric?) per column; ``body`` cells are already escaped HTML."""
     cols = [' class="n"' if numeric else "" for _, numeric in head]
     out = [f'<table class="{css_class}"><thead><tr>']
-    out += [f"<th{c}>{_e(title)}</th>" for (title, _), c in zip(head, cols)]
+    out += [f"<th{c}>{_e(title)}</th>" for (title, _), c in zip(head, cols, strict=False)]
     out.append("</tr></thead><tbody>")
     for row in body:
         out.append("<tr>" + "".join(cell if cell.startswith("<td") else f"<td{c}>{cell}</td>"
-                                    for cell, c in zip(row, cols)) + "</tr>")
+                                    for cell, c in zip(row, cols, strict=False)) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
 
-def _metadata(profile: Profile, n_frames: int, generated: str) -> str:
-    items = [("Profiler", profile.profiler),
+def _metadata(profile: Profile, n_frames: int, generated: str, provenance: Provenance | None) -> str:
+    # Where the profile came from (script, arguments, start, host) first; the run time
+    # is the run's own when the profile file does not carry it.
+    facts = [(k, v) for k, v in (provenance.facts() if provenance is not None else [])
+             if k not in ("Profiler", "Run time", "File")]
+    wall_s = profile.wall_s or (provenance.wall_s if provenance is not None else None)
+    items = [*facts, ("Profiler", profile.profiler or (provenance.profiler if provenance else "") or DASH),
              ("Profiled time", _amount(profile.total_s, profile.unit)),
-             ("Run time (wall)", format_time(profile.wall_s) if profile.wall_s else DASH),
+             ("Run time (wall)", format_time(wall_s) if wall_s else DASH),
              ("Functions", format_count(len(profile.functions))),
              ("Frames in the flame graph", format_count(n_frames)),
              ("Call stacks", "recorded" if profile.stacks_exact
               else "estimated below caller→callee pairs (cProfile)"),
-             ("Source file", profile.source_path or DASH),
+             ("Source file", (provenance.path if provenance is not None else "") or profile.source_path or DASH),
              ("Report", f"gpuprof-gui {__version__}, {generated}")]
     return '<dl class="meta">' + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items) + "</dl>"
+
+
+def _subtitle(profile: Profile, provenance: Provenance | None) -> str:
+    """``python train.py --size 3 · cprofile · 1.20 s profiled``: the command first, where it is known."""
+    parts = [f"{profile.profiler}", f"{_amount(profile.total_s, profile.unit)} profiled"]
+    if provenance is not None and provenance.script:
+        parts.insert(0, " ".join(["python", os.path.basename(provenance.script), *provenance.args]))
+    return " · ".join(parts)
 
 
 def _hotspots(profile: Profile, top: int) -> str:
@@ -164,17 +179,21 @@ def _advice(session: AdviceSession) -> str:
 
 def report_html(profile: Profile, *, title: str | None = None, lab_run: LabRun | None = None,
                 advice: AdviceSession | None = None, top: int = DEFAULT_TOP_ROWS,
-                generated: str | None = None) -> str:
-    """The report document. ``generated`` (ISO date) defaults to now, in UTC."""
-    name = title or profile_title(profile)
-    when = generated or datetime.now(timezone.utc).isoformat(timespec="seconds")
+                generated: str | None = None, provenance: Provenance | None = None) -> str:
+    """The report document. ``generated`` (ISO date) defaults to now, in UTC.
+
+    ``provenance`` names the report (unless ``title`` does) and heads it with where the
+    profile came from: script, arguments, profiler, start and run time.
+    """
+    name = title or (provenance.name if provenance is not None else "") or profile_title(profile)
+    when = generated or datetime.now(UTC).isoformat(timespec="seconds")
     layout = layout_for_profile(profile)
     parts = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{_e('Profile report: ' + name)}</title><style>{_CSS}</style></head><body>",
              f"<h1>Profile report: {_e(name)}</h1>",
-             f'<p class="sub">{_e(profile.profiler)} · {_e(_amount(profile.total_s, profile.unit))} profiled</p>',
-             _metadata(profile, layout.n_frames, when)]
+             f'<p class="sub">{_e(_subtitle(profile, provenance))}</p>',
+             _metadata(profile, layout.n_frames, when, provenance)]
     if profile.notes:
         parts.append("<h2>Notes</h2>" + "".join(f'<p class="note">{_e(n)}</p>' for n in profile.notes))
     parts.append('<h2>Flame graph</h2><div class="flame">'

@@ -34,6 +34,9 @@ from gpuprof_gui.core.model import Profile
 SESSION_FORMAT = "gpuprof-session"
 SESSION_VERSION = 1
 SESSION_SUFFIX = ".gpuprof-session.json"
+AUTOSAVE_NAME = "session" + SESSION_SUFFIX
+"""What the window saves into each run's folder beside the run's ``profile.prof``; the
+door (jobs/opening.py) reads it to name that profile by its script and run time."""
 # The console keeps the last 1 MiB of the script's output: enough to see how a run
 # ended, small enough that a script flooding stdout cannot make the session huge.
 CONSOLE_MAX_CHARS = 1 << 20

@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 
+from gpuprof_gui.exit_codes import ExitStatus
 from gpuprof_gui.protocol import PROFILERS
 
 SCREENSHOT_ENV = "GPUPROF_SCREENSHOT"
@@ -47,7 +48,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--lab-file", metavar="FILE", help="open a kernel-lab candidate file in the lab tab")
     parser.add_argument("--lab-run", action="store_true", help="with --lab-file: run its candidates at once")
     parser.add_argument("--lab-save", metavar="DIR",
-                        help="with --lab-run: keep the results (lab_results.json) and telemetry (telemetry.json) in DIR")
+                        help="with --lab-run: keep the results (lab_results.json) and telemetry "
+                             "(telemetry.json) in DIR")
     parser.epilog = "Arguments after -- go to the script."
     cut = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:cut])
@@ -65,11 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.run and not args.path:  # said at once: a screenshot would wait SCREENSHOT_DEADLINE_MS for nothing
         print("gpuprof gui: no script given for --run; name one: gpuprof gui SCRIPT.py --run", file=sys.stderr)
-        return 1
+        return ExitStatus.USAGE
     if not _has_display():
         print("gpuprof gui: no display found; headless, use: QT_QPA_PLATFORM=offscreen "
               "gpuprof gui SCRIPT --run --screenshot shot.png", file=sys.stderr)
-        return 1
+        return ExitStatus.UNAVAILABLE
     if args.path and not args.path.endswith(".py") and os.path.isfile(args.path):
         # A cProfile dump is parsed in the convert worker; start it now, so its start-up and
         # parse run beside Qt's imports and the window's construction rather than after them.
@@ -81,10 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    from gpuprof_gui.ui.style import theme
-    from gpuprof_gui.ui.shell.file_checks import unopenable_reason
+    from gpuprof_gui.core.opening import unopenable_reason
     from gpuprof_gui.ui.shell.main_window import MainWindow
     from gpuprof_gui.ui.shell.session_io import is_session_path
+    from gpuprof_gui.ui.style import theme
 
     QCoreApplication.setOrganizationName("gpuprof-gui")
     QCoreApplication.setApplicationName("gpuprof-gui")
@@ -118,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
             window.run_bar.set_args(args.script_args)
         elif is_session_path(args.path):  # replayed at once: no profile_shown to wait for
             args.is_session, args.session_failed = True, not window.sessions.open(args.path)
+            if args.session_failed:
+                print(f"gpuprof gui: {window.status_text()}", file=sys.stderr)
+        elif _is_advice_session(args.path):  # as `gpuprof export` takes it: shown at once, like a session
+            args.is_session, args.session_failed = True, not window.open_advice_session(args.path)
             if args.session_failed:
                 print(f"gpuprof gui: {window.status_text()}", file=sys.stderr)
         else:
@@ -156,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         window.resize(*SCREENSHOT_SIZE)
     window.show()
 
-    state = {"rc": 0}
+    state = {"rc": ExitStatus.OK}
     if args.screenshot:
         _arm_screenshot(window, args, state)
     if args.run and args.path:
@@ -167,6 +173,16 @@ def main(argv: list[str] | None = None) -> int:
     del window
     app.processEvents()
     return state["rc"] or rc
+
+
+def _is_advice_session(path: str) -> bool:
+    """Whether the door (core/opening.py) takes ``path`` for an advisor session; errors are the window's to say."""
+    from gpuprof_gui.core.opening import Kind, OpenError, what_is
+
+    try:
+        return what_is(path) is Kind.ADVICE_SESSION
+    except OpenError:
+        return False
 
 
 def _compare_once(window, args: argparse.Namespace):
@@ -269,7 +285,7 @@ def _arm_screenshot(window, args: argparse.Namespace, state: dict) -> None:
         ok = window.grab().save(args.screenshot)
         if not ok:
             print(f"gpuprof gui: could not write {args.screenshot}", file=sys.stderr)
-        state["rc"] = 0 if ok and not failed else 1
+        state["rc"] = ExitStatus.OK if ok and not failed else ExitStatus.FAILED
         shown = window.lab.status_label.text() if window.tabs.currentWidget() is window.lab else window.status_text()
         print(f"screenshot: {args.screenshot} ({shown})", file=sys.stderr)
         window.close()

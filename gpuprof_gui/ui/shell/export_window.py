@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from gpuprof_gui.cli.export import ExportError, render, write_output
+from gpuprof_gui.core.export_render import ExportError, render, write_output
+from gpuprof_gui.ui.profile.flame_image import flame_png_bytes
 
 if TYPE_CHECKING:
     from gpuprof_gui.ui.shell.main_window import MainWindow
@@ -65,7 +66,8 @@ def export_to(win: MainWindow, path: str, fmt: str) -> bool:
     advice = getattr(win.advisor.state, "session", None) if hasattr(win, "advisor") else None
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
-        data = render(fmt, profile, title, lab if fmt == "html" else None, advice if fmt == "html" else None)
+        data = render(fmt, profile, title, lab if fmt == "html" else None, advice if fmt == "html" else None,
+                      draw_png=flame_png_bytes)
         write_output(path, data, win.loaded.path or "")
     except ExportError as exc:
         win.set_status(f"Export failed: {exc}", error=True)

@@ -1,0 +1,213 @@
+"""``gpuprof profile SCRIPT`` (run it under a profiler, print its hotspots) and ``gpuprof open FILE``.
+
+numpy and the importers are loaded while the profiled script runs, so they add
+nothing to the wall time; nothing else of the package is imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from gpuprof_gui.exit_codes import ExitStatus, exit_status_help
+from gpuprof_gui.jobs.runner import RunOutcome, RunSpec, open_profile_safely, run_profile
+from gpuprof_gui.protocol import PROFILERS, STACKS_SUFFIX
+
+DEFAULT_TOP = 20  # rows in the printed table: a screenful
+
+EPILOG = exit_status_help() + """
+
+examples:
+  gpuprof profile slow.py -- --size 1000
+  gpuprof profile --profiler scalene --json slow.py > hotspots.json
+  gpuprof open profile.prof
+"""
+
+
+def add_parsers(verbs: argparse._SubParsersAction) -> None:
+    prof = verbs.add_parser("profile", help="run a script under a profiler and print its hotspots",
+                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    prof.add_argument("script", help="the Python script to run")
+    prof.add_argument("args", nargs="*", help="arguments for the script (put options after --)")
+    prof.add_argument("--profiler", choices=PROFILERS, default="cprofile",
+                      help="cprofile: exact counts and times; scalene: lines, memory; "
+                           "py-spy: sampled real stacks, child processes")
+    prof.add_argument("--native", action="store_true", help="py-spy: native (C/C++) frames too")
+    prof.add_argument("--cpu-only", action="store_true", help="Scalene: skip memory profiling")
+    prof.add_argument("--timeout", type=float, metavar="S", help="stop the script after S seconds")
+    prof.add_argument("--output", metavar="PATH", help="keep the raw profile (.prof or Scalene .json) here")
+    _add_output_options(prof)
+    opener = verbs.add_parser("open", help="print the hotspots of an existing profile or session file",
+                              epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    opener.add_argument("file", help=".prof (cProfile), Scalene .json, folded stacks, a gpuprof .json, "
+                                     "or a session / advisor session file")
+    _add_output_options(opener)
+
+
+def _add_output_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
+    sub.add_argument("--top", type=int, metavar="N",
+                     help=f"show the N heaviest functions (table default {DEFAULT_TOP}, JSON default all)")
+
+
+def run(ns: argparse.Namespace) -> int:
+    return cmd_profile(ns) if ns.verb == "profile" else cmd_open(ns)
+
+
+def _preload_analysis() -> threading.Thread:
+    """Import numpy and the importers while the script runs (the parent is idle then)."""
+
+    def load() -> None:
+        import gpuprof_gui.core.hotspots
+        import gpuprof_gui.core.importers  # noqa: F401
+
+    thread = threading.Thread(target=load, name="gpuprof-preload", daemon=True)
+    thread.start()
+    return thread
+
+
+def _hotspots(profile, top: int | None) -> list[dict]:
+    from gpuprof_gui.core.hotspots import hotspot_rows
+
+    rows = sorted(hotspot_rows(profile), key=lambda r: -r["self_s"])
+    return rows[:top] if top is not None else rows
+
+
+def format_table(rows: list[dict], unit: str = "s") -> str:
+    """Aligned text table of hotspot rows (heaviest first)."""
+    from gpuprof_gui.core.fmt import format_count, format_pct, format_time, short_path
+
+    def amount(x: float) -> str:
+        return format_time(x) if unit == "s" else f"{x:,.0f}"
+
+    head = ("self", "self %", "total", "calls", "function", "location")
+    body = [
+        (amount(r["self_s"]), format_pct(r["self_pct"]), amount(r["total_s"]),
+         format_count(r["calls"]), r["name"],
+         short_path(f"{r['file']}:{r['line']}", 50) if r["file"] else "<built-in>")
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in [head, *body]) for i in range(len(head))]
+    right = (True, True, True, True, False, False)  # numbers right-aligned
+
+    def line(cells) -> str:
+        return "  ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right, strict=True)).rstrip()
+
+    return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, body)])
+
+
+def _json_rows(rows: list[dict]) -> list[dict]:
+    keys = ("name", "file", "line", "calls", "self_s", "total_s", "self_pct", "total_pct")
+    return [{k: r.get(k) for k in keys} for r in rows]
+
+
+def _emit(doc: dict, rows: list[dict], as_json: bool, unit: str) -> None:
+    if as_json:
+        doc["hotspots"] = _json_rows(rows)
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    elif rows:
+        sys.stdout.write(format_table(rows, unit) + "\n")
+    sys.stdout.flush()
+
+
+def _keep_output(outcome: RunOutcome, target: str) -> str | None:
+    """Move the raw profile to ``target``; the new path, or None if there was none."""
+    if not outcome.profile_path:
+        return None
+    os.makedirs(os.path.dirname(os.path.abspath(target)) or ".", exist_ok=True)
+    shutil.move(outcome.profile_path, target)
+    # The sampled stacks that split cProfile's call paths travel with the dump.
+    stacks = outcome.profile_path + STACKS_SUFFIX
+    if os.path.exists(stacks):
+        shutil.move(stacks, target + STACKS_SUFFIX)
+    return os.path.abspath(target)
+
+
+def _write_to(stream) -> Callable[[bytes], None]:
+    def write(data: bytes) -> None:
+        stream.buffer.write(data)
+        stream.buffer.flush()
+
+    return write
+
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _raise_interrupt(signum: int, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def cmd_profile(ns: argparse.Namespace) -> int:
+    """The script's own nonzero status when it had one and a profile was made; else an ExitStatus."""
+    spec = RunSpec(script=ns.script, args=list(ns.args), profiler=ns.profiler,
+                   timeout_s=ns.timeout, scalene_cpu_only=ns.cpu_only, pyspy_native=ns.native)
+    preload = _preload_analysis()
+    # The worker runs in its own session: a `kill` or a closed terminal reaches only
+    # us, so treat them like Ctrl-C, which the runner turns into a clean cancel.
+    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in _STOP_SIGNALS}
+    try:
+        # With --json, stdout carries only our document; the script's output goes to stderr.
+        outcome = run_profile(spec, on_stdout=_write_to(sys.stderr if ns.json else sys.stdout),
+                              on_stderr=_write_to(sys.stderr))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    profile_path = _keep_output(outcome, ns.output) if ns.output else outcome.profile_path
+    doc: dict[str, Any] = {"profiler": outcome.profiler, "status": outcome.status, "message": outcome.message,
+           "exit_code": outcome.script_exit_code, "signal": outcome.signal,
+           "wall_s": outcome.wall_s, "profile_path": profile_path, "notes": outcome.notes,
+           "sampler_cpu_s": outcome.sampler_cpu_s}
+    if outcome.status == "could_not_start":
+        print(outcome.message, file=sys.stderr)
+        _emit(doc, [], ns.json, "s")
+        return ExitStatus.USAGE
+    rows, unit = [], "s"
+    if profile_path:
+        preload.join()
+        from gpuprof_gui.core.importers import ProfileFormatError
+
+        try:
+            profile = open_profile_safely(profile_path, trusted=True)  # written by our own worker
+            rows, unit = _hotspots(profile, ns.top if ns.json else ns.top or DEFAULT_TOP), profile.unit
+            doc["notes"] = [*doc["notes"], *(n for n in profile.notes if n not in doc["notes"])]
+        except ProfileFormatError as exc:
+            # A worker note (e.g. Scalene's empty profile) already says why; else the importer does.
+            doc["message"] = outcome.message if outcome.notes else f"{outcome.message} {exc}"
+            profile_path = None
+    print(doc["message"] + (f" Raw profile: {profile_path}" if profile_path else ""), file=sys.stderr)
+    _emit(doc, rows, ns.json, unit)
+    if outcome.status == "timed_out":
+        return ExitStatus.TIMED_OUT
+    if outcome.status == "cancelled":
+        return ExitStatus.CANCELLED
+    if not profile_path:
+        return ExitStatus.NO_PROFILE
+    return outcome.script_exit_code or ExitStatus.OK
+
+
+def cmd_open(ns: argparse.Namespace) -> int:
+    from gpuprof_gui.core.opening import OpenError
+    from gpuprof_gui.jobs.opening import open_profile
+
+    try:
+        opened = open_profile(ns.file)
+    except OpenError as exc:
+        print(f"gpuprof open: {exc}", file=sys.stderr)
+        return ExitStatus.USAGE
+    profile = opened.profile
+    assert profile is not None  # open_profile raises for files without one
+    rows = _hotspots(profile, ns.top if ns.json else ns.top or DEFAULT_TOP)
+    doc = {"profiler": profile.profiler, "status": "loaded", "message": f"Loaded {ns.file}.",
+           "exit_code": None, "signal": None, "wall_s": profile.wall_s,
+           "profile_path": os.path.abspath(ns.file), "notes": list(profile.notes),
+           "name": opened.provenance.name}
+    _emit(doc, rows, ns.json, profile.unit)
+    return ExitStatus.OK

@@ -1,0 +1,203 @@
+"""Opens any path a user gives into a typed result, with where it came from (:class:`Provenance`).
+
+The other half of :mod:`gpuprof_gui.core.opening` (which says what a path is): this
+module reads it. A foreign cProfile dump is parsed in the convert worker
+(:func:`gpuprof_gui.jobs.runner.open_profile_safely`), because ``marshal`` is not safe
+against malformed input; everything else is JSON or text, read here. No Qt: call it
+off the GUI thread in the window (a large profile takes seconds).
+
+API:
+
+- :func:`open_path(path) -> Opened <open_path>`: whatever the file is. Scripts and
+  folders come back with nothing read (``kind`` says so, the run bar takes them).
+- :func:`open_profile(path) -> Opened <open_profile>`: a file that must give a profile (a
+  profile, or a session / advisor session holding one); ``gpuprof open/export/diff/advise``,
+  Compare and File ▸ Open use it.
+- :func:`open_lab_results` and :func:`open_advice`: the ``--lab-results`` / ``--advice`` files.
+
+Every failure is an :class:`~gpuprof_gui.core.opening.OpenError` whose text is the
+one sentence :func:`gpuprof_gui.core.opening.sentence` gives for it, the same in every verb and window.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from gpuprof_gui.core.advice_session import AdviceSession
+from gpuprof_gui.core.lab_model import LabRun
+from gpuprof_gui.core.model import Profile
+from gpuprof_gui.core.opening import KIND_WORDS, Failure, Kind, OpenError, what_is
+from gpuprof_gui.core.provenance import RUN_FILE_NAMES, Provenance
+from gpuprof_gui.core.session import AUTOSAVE_NAME, SESSION_FORMAT, Session, SessionError
+
+_DAMAGED_BY = (KeyError, TypeError, ValueError, AttributeError)  # what from_dict raises on bad input
+
+
+@dataclass
+class Opened:
+    """A path, opened. ``kind`` says which of the other fields can be set.
+
+    - PROFILE: ``profile``.
+    - SESSION: ``session``, and from it ``profile``, ``lab`` and ``advice`` where it holds them.
+    - ADVICE_SESSION: ``advice``, and from it ``profile`` and ``lab``.
+    - LAB_RESULTS: ``lab``.
+    - SCRIPT, FOLDER: nothing read.
+
+    ``provenance`` names the profile the way titles, headers and exports show it.
+    """
+
+    kind: Kind
+    path: str
+    provenance: Provenance
+    profile: Profile | None = None
+    lab: LabRun | None = None
+    advice: AdviceSession | None = None
+    session: Session | None = None
+
+
+def open_path(path: str, *, trusted: bool = False) -> Opened:
+    """Read ``path`` whatever it is; OpenError with the sentence when it cannot be.
+
+    ``trusted``: a cProfile dump our own worker wrote, read in this process.
+    """
+    kind = what_is(path)
+    if kind is Kind.PROFILE:
+        profile = _load_profile(path, trusted)
+        return Opened(kind, path, _profile_provenance(path, profile), profile=profile)
+    if kind is Kind.SESSION:
+        return _open_session(path)
+    if kind is Kind.ADVICE_SESSION:
+        advice = _advice_from_dict(_read_json(path, kind), path)
+        return Opened(kind, path, _advice_provenance(advice, path), profile=advice.profile,
+                      lab=advice.lab, advice=advice)
+    if kind is Kind.LAB_RESULTS:
+        lab = _parse(LabRun.from_dict, _read_json(path, kind), path)
+        return Opened(kind, path, Provenance.for_file(path), lab=lab)
+    script = os.path.abspath(path) if kind is Kind.SCRIPT else ""
+    return Opened(kind, path, Provenance(kind="file", path=os.path.abspath(path), script=script))
+
+
+def open_profile(path: str, *, trusted: bool = False) -> Opened:
+    """Read a file that must give a profile: a profile, or a session or advisor session holding one."""
+    kind = what_is(path)
+    if kind is Kind.SCRIPT:
+        raise OpenError(Failure.SCRIPT, path)
+    if kind is Kind.FOLDER:
+        raise OpenError(Failure.FOLDER, path)
+    if kind is Kind.LAB_RESULTS:
+        raise OpenError(Failure.WRONG_KIND, path, f"{KIND_WORDS[kind]}, not a profile")
+    opened = open_path(path, trusted=trusted)
+    if opened.profile is None:
+        raise OpenError(Failure.NO_PROFILE, path, f"{KIND_WORDS[kind]} saved without one")
+    return opened
+
+
+def open_lab_results(path: str) -> LabRun:
+    """Kernel-lab results: a results file, or the lab run inside a session or advisor session."""
+    kind = what_is(path)
+    if kind is Kind.FOLDER:
+        raise OpenError(Failure.FOLDER, path)
+    if kind not in (Kind.LAB_RESULTS, Kind.SESSION, Kind.ADVICE_SESSION):
+        raise OpenError(Failure.WRONG_KIND, path, f"{KIND_WORDS[kind]}, not kernel-lab results")
+    opened = open_path(path)
+    if opened.lab is None:
+        raise OpenError(Failure.WRONG_KIND, path, f"{KIND_WORDS[kind]} without kernel-lab results in it")
+    return opened.lab
+
+
+def open_advice(path: str) -> AdviceSession:
+    """An advisor session: its own file, or the advice inside a gpuprof session."""
+    kind = what_is(path)
+    if kind is Kind.FOLDER:
+        raise OpenError(Failure.FOLDER, path)
+    if kind not in (Kind.ADVICE_SESSION, Kind.SESSION):
+        raise OpenError(Failure.WRONG_KIND, path, f"{KIND_WORDS[kind]}, not an advisor session")
+    opened = open_path(path)
+    if opened.advice is None:
+        raise OpenError(Failure.WRONG_KIND, path, f"{KIND_WORDS[kind]} without an advisor session in it")
+    return opened.advice
+
+
+def _load_profile(path: str, trusted: bool) -> Profile:
+    from gpuprof_gui.core.importers import ProfileFormatError
+    from gpuprof_gui.jobs.runner import open_profile_safely
+
+    try:
+        return open_profile_safely(path, trusted=trusted)
+    except ProfileFormatError as exc:
+        raise OpenError(Failure.DAMAGED, path, str(exc)) from None
+
+
+def _read_json(path: str, kind: Kind) -> Any:
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            return json.load(fh)
+    except OSError as exc:
+        raise OpenError(Failure.UNREADABLE, path, exc.strerror or str(exc)) from None
+    except json.JSONDecodeError as exc:
+        raise OpenError(Failure.DAMAGED, path, f"{KIND_WORDS[kind]}, not valid JSON: {exc.msg} at line "
+                        f"{exc.lineno}, column {exc.colno}") from None
+    except UnicodeDecodeError:
+        raise OpenError(Failure.DAMAGED, path, f"{KIND_WORDS[kind]}, not UTF-8 text") from None
+
+
+def _parse(from_dict, raw: Any, path: str):
+    try:
+        return from_dict(raw)
+    except _DAMAGED_BY as exc:
+        raise OpenError(Failure.DAMAGED, path, f"{type(exc).__name__}: {exc}"
+                        if isinstance(exc, KeyError) else str(exc)) from None
+
+
+def _open_session(path: str) -> Opened:
+    raw = _read_json(path, Kind.SESSION)
+    try:
+        run = Session.from_dict(raw)
+    except SessionError as exc:
+        raise OpenError(Failure.DAMAGED, path, str(exc)) from None
+    advice = _advice_from_dict(run.advice, path) if run.advice else None
+    return Opened(Kind.SESSION, path, Provenance.for_session(run, path), profile=run.profile, lab=run.lab,
+                  advice=advice, session=run)
+
+
+def _advice_from_dict(raw: Any, path: str) -> AdviceSession:
+    return _parse(AdviceSession.from_dict, raw, path)
+
+
+def _advice_provenance(advice: AdviceSession, path: str) -> Provenance:
+    profile = advice.profile
+    return Provenance(kind="advice", path=os.path.abspath(path), script=advice.script, host=advice.host,
+                      started=advice.date, profiler=profile.profiler if profile is not None else "",
+                      wall_s=profile.wall_s if profile is not None else None)
+
+
+def _profile_provenance(path: str, profile: Profile) -> Provenance:
+    """A run folder's profile is named by the session the window saved beside it; any other by its file."""
+    if os.path.basename(path) in RUN_FILE_NAMES:
+        beside = _run_record(os.path.join(os.path.dirname(os.path.abspath(path)), AUTOSAVE_NAME))
+        if beside is not None:
+            found = Provenance.for_session(beside, path, kind="run")
+            if found.wall_s is None and profile.wall_s is not None:
+                found = found.with_changes(wall_s=profile.wall_s)
+            return found if found.profiler else found.with_changes(profiler=profile.profiler)
+    return Provenance.for_file(path).with_changes(profiler=profile.profiler, wall_s=profile.wall_s)
+
+
+def _run_record(session_path: str) -> SimpleNamespace | None:
+    """The run facts of the session beside a run's profile (its profile and console are not built)."""
+    try:
+        with open(session_path, encoding="utf-8") as fh:
+            raw = json.load(fh)
+    except (OSError, ValueError):
+        return None  # no session beside it, or a damaged one: the profile is named by its file
+    if not isinstance(raw, dict) or raw.get("format") != SESSION_FORMAT:
+        return None
+    parts = {key: raw.get(key) for key in ("script", "run")}
+    if not all(value is None or isinstance(value, dict) for value in parts.values()):
+        return None
+    return SimpleNamespace(script=parts["script"], run=parts["run"], host=str(raw.get("host") or ""),
+                           created=str(raw.get("created") or ""), title=str(raw.get("title") or ""))
