@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QToolTip  # noqa: E402
 
 from gpuprof_gui.core.flame import layout_for_profile  # noqa: E402
 from gpuprof_gui.core.model import FunctionRecord, Profile, TreeBuilder  # noqa: E402
-from gpuprof_gui.ui.profile.flame_canvas import SELECT_MIN_PX  # noqa: E402
+from gpuprof_gui.ui.profile.flame_viewport import SELECT_MIN_PX  # noqa: E402
 from gpuprof_gui.core.flame import hatch_legend  # noqa: E402
 from gpuprof_gui.ui.profile.flame_view import FlamePanel  # noqa: E402
 from gpuprof_gui.ui.style.palette import LIGHT, label_colour_on, relative_luminance  # noqa: E402

@@ -25,7 +25,7 @@ from window_support import EXAMPLE_SCALE, SHOTS_DIR, run_script, save_shot, sett
 from gpuprof_gui.core.model import ROOT
 from gpuprof_gui.ui.shell import window_state
 from gpuprof_gui.ui.compare.compare_view import COLUMNS
-from gpuprof_gui.ui.profile.flame_canvas import SELECT_MIN_PX
+from gpuprof_gui.ui.profile.flame_viewport import SELECT_MIN_PX
 from gpuprof_gui.ui.shell.main_window import MainWindow
 from gpuprof_gui.ui.style.palette import WCAG_AA_TEXT, contrast_ratio
 from gpuprof_gui.ui.shell.session_io import AUTOSAVE_NAME

@@ -7,7 +7,9 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from gpuprof_gui.ui.lab.telemetry_view import CAPACITY, TelemetryView, _Series  # noqa: E402
+from gpuprof_gui.ui.lab.telemetry_series import CAPACITY  # noqa: E402
+from gpuprof_gui.ui.lab.telemetry_series import SampleSeries as _Series  # noqa: E402
+from gpuprof_gui.ui.lab.telemetry_view import TelemetryView  # noqa: E402
 
 METRICS = ("gpu_util_pct", "mem_util_pct", "power_w", "sm_clock_mhz", "mem_clock_mhz",
            "memory_used_mib", "temperature_c", "pcie_rx_mbps", "pcie_tx_mbps")

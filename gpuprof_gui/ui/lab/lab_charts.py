@@ -42,7 +42,7 @@ class Ceilings:
     source: str = ""  # where the peaks came from, for the title
 
     @classmethod
-    def from_device(cls, device: DeviceFacts, flops_dtype: str = "float32") -> "Ceilings":
+    def from_device(cls, device: DeviceFacts, flops_dtype: str = "float32") -> Ceilings:
         peak = device.peak_gflops(flops_dtype) if device.sm_count and device.clock_mhz else None
         bw = device.peak_bandwidth_gbps or None
         return cls(peak, bw, device.copy_gbps, flops_dtype, device.name)
@@ -105,7 +105,7 @@ class TimesChart(_ThemedChart):
         if not timed:
             self.plot_item.getAxis("left").setTicks([[]])
             return
-        timed.sort(key=lambda r: r.median_ms, reverse=True)  # fastest at the top
+        timed.sort(key=lambda r: r.median_ms or 0.0, reverse=True)  # fastest at the top (all have a median)
         y = np.arange(len(timed), dtype=float)
         med = np.array([r.median_ms for r in timed])
         lo = np.array([r.p10_ms if r.p10_ms is not None else r.median_ms for r in timed])
@@ -117,12 +117,12 @@ class TimesChart(_ThemedChart):
                                       pen=pg.mkPen(self.colours.plot_foreground, width=self._pen_px(1.5)))
         self.plot_item.addItem(self.bars)
         self.plot_item.addItem(self.errors)
-        for yi, rec in zip(y, timed):
+        for yi, rec in zip(y, timed, strict=True):
             label = pg.TextItem(f"{rec.median_ms:.3g} ms", color=self.colours.plot_foreground, anchor=(0, 0.5))
             label.setPos(float(hi[int(yi)]), float(yi))
             self.plot_item.addItem(label)
             self._labels.append(label)
-        ticks = [(float(yi), r.candidate + ("" if r.correct else " (wrong)")) for yi, r in zip(y, timed)]
+        ticks = [(float(yi), r.candidate + ("" if r.correct else " (wrong)")) for yi, r in zip(y, timed, strict=True)]
         self.plot_item.getAxis("left").setTicks([ticks])
         # Room on the right for the value labels.
         self.plot_item.setXRange(0, float(hi.max()) * VALUE_LABEL_ROOM, padding=0)
@@ -158,6 +158,7 @@ class RooflineChart(_ThemedChart):
         self.points, self.point_labels, self.ceiling_items = [], [], []
         measured = [r for r in records if r.gflops and r.flops and r.bytes_moved]
         ai_values = [r.flops / r.bytes_moved for r in measured]
+        rates = [r.gflops for r in measured if r.gflops]  # every one: measured records have a rate
         ridge = (ceilings.peak_gflops / ceilings.peak_gbps
                  if ceilings.peak_gflops and ceilings.peak_gbps else None)
         anchors = ai_values + ([ridge] if ridge else [])
@@ -168,10 +169,10 @@ class RooflineChart(_ThemedChart):
         x_hi = math.log10(max(anchors)) + X_MARGIN_DECADES
         ai = np.logspace(x_lo, x_hi, 200)
         self._draw_ceilings(ai, ceilings)
-        ys = [r.gflops for r in measured] + ([ceilings.peak_gflops] if ceilings.peak_gflops else [])
+        ys = rates + ([ceilings.peak_gflops] if ceilings.peak_gflops else [])
         y_lo = math.log10(min(ys)) - 0.6
         y_hi = math.log10(max(ys)) + 0.3
-        self._draw_points(measured, ai_values, (y_hi - y_lo) / LABEL_ROWS)
+        self._draw_points(measured, ai_values, rates, (y_hi - y_lo) / LABEL_ROWS)
         self.plot_item.setXRange(x_lo, x_hi, padding=0)
         self.plot_item.setYRange(y_lo, y_hi, padding=0)
         where = f" — {ceilings.source}" if ceilings.source else ""
@@ -200,20 +201,22 @@ class RooflineChart(_ThemedChart):
     def _symbol_px(self) -> int:
         return 16 if self.presentation else 11  # markers grow with the text on a projector
 
-    def _draw_points(self, measured: list[LabRecord], ai_values: list[float], gap: float) -> None:
-        """One marker per record; labels pushed apart vertically, joined to their point by a line."""
+    def _draw_points(self, measured: list[LabRecord], ai_values: list[float], rates: list[float],
+                     gap: float) -> None:
+        """One marker per record at (``ai_values``, ``rates`` GFLOP/s); labels pushed apart vertically,
+        joined to their point by a line."""
         names = sorted({r.candidate for r in measured})
-        order = sorted(range(len(measured)), key=lambda i: measured[i].gflops)
+        order = sorted(range(len(measured)), key=lambda i: rates[i])
         last_y = -math.inf
         for i in order:
-            rec, x = measured[i], ai_values[i]
+            rec, x, rate = measured[i], ai_values[i], rates[i]
             symbol, colour = POINT_STYLES[names.index(rec.candidate) % len(POINT_STYLES)]
-            point = self.plot_item.plot([x], [rec.gflops], pen=None, symbol=symbol, symbolSize=self._symbol_px,
+            point = self.plot_item.plot([x], [rate], pen=None, symbol=symbol, symbolSize=self._symbol_px,
                                         symbolBrush=colour, symbolPen=pg.mkPen("#000000", width=1))
             self.points.append(point)
-            lx, ly = math.log10(x) + 0.25, max(math.log10(rec.gflops), last_y + gap)
+            lx, ly = math.log10(x) + 0.25, max(math.log10(rate), last_y + gap)
             last_y = ly
-            leader = pg.PlotCurveItem([math.log10(x), lx], [math.log10(rec.gflops), ly],
+            leader = pg.PlotCurveItem([math.log10(x), lx], [math.log10(rate), ly],
                                       pen=pg.mkPen(colour, width=self._pen_px(1)))
             self.plot_item.addItem(leader)  # no log mode of its own: log10 coordinates given
             text = rec.candidate + ("" if rec.correct else " (wrong)")

@@ -13,9 +13,9 @@ import traceback
 
 from PySide6.QtCore import QObject, Signal
 
-from gpuprof_gui.lab import LabFileError
 from gpuprof_gui.jobs import lab_runner
 from gpuprof_gui.jobs.lab_runner import LabOutcome, LabRunSpec
+from gpuprof_gui.lab import LabFileError
 
 JOIN_TIMEOUT_S = 5.0
 """At shutdown, how long to wait for a cancelled run's thread (the worker is killed at once)."""

@@ -9,61 +9,39 @@ recorded run (results JSON + optional telemetry trace).
 from __future__ import annotations
 
 import os
-import re
-from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QHideEvent, QKeySequence, QResizeEvent, QShortcut, QShowEvent
+from PySide6.QtWidgets import QFileDialog, QLabel, QVBoxLayout, QWidget
 
-from gpuprof_gui.assets import examples_dir
 from gpuprof_gui.core import lab_model as lm
 from gpuprof_gui.gpu.install_hint import lab_unavailable_reason
-from gpuprof_gui.gpu.trace_io import TraceFormatError, load_trace
-from gpuprof_gui.ui.shell.file_checks import unopenable_reason
-from gpuprof_gui.ui.lab.lab_charts import Ceilings, RooflineChart, TimesChart
+from gpuprof_gui.gpu.trace_io import Trace
+from gpuprof_gui.jobs.lab_runner import LabOutcome, LabRunSpec, cupy_missing_reason
+from gpuprof_gui.ui.lab.lab_chart_area import LabChartArea
 from gpuprof_gui.ui.lab.lab_controller import LabController
+from gpuprof_gui.ui.lab.lab_files import (
+    DEFAULT_KERNEL_FILE,
+    RecordedRunError,
+    bundled_kernel_file,
+    bundled_kernel_files,
+    candidate_file_text,
+    read_recorded,
+    recorded_run_status,
+)
+from gpuprof_gui.ui.lab.lab_layout import LabColumns
 from gpuprof_gui.ui.lab.lab_results import CandidateList, ResultsTable
 from gpuprof_gui.ui.lab.lab_source import CandidateSource
 from gpuprof_gui.ui.lab.lab_telemetry import LabTelemetry
-from gpuprof_gui.ui.style.palette import current_theme_colours
+from gpuprof_gui.ui.lab.lab_top_bar import RUN_SHORTCUT, LabTopBar
 from gpuprof_gui.ui.lab.telemetry_view import TelemetryView
+from gpuprof_gui.ui.style.palette import current_theme_colours
 from gpuprof_gui.ui.style.theme import set_view_font, title_size
-from gpuprof_gui.jobs.lab_runner import LabOutcome, LabRunSpec, cupy_missing_reason
 
-DEFAULT_KERNEL_FILE = "saxpy.py"  # the memory-bound baseline: the first thing to try
-RUN_SHORTCUT = "Ctrl+Shift+R"
-OPEN_ITEM = "Open…"
 RESULTS_FILTER = "Lab results (*.json);;All files (*)"
-MAIN_STRETCH = (4, 10, 6)
-"""Candidates+source : table+charts : telemetry; at 1600 px wide that is about 320 : 800 : 480."""
 BANNER_STYLE = ("QLabel { background: #fff3cd; color: #5c4400; border: 1px solid #e0c060; "
                 "padding: 6px; font-size: 11pt; }")
 """Light yellow with dark text in either theme: its own colours keep their contrast on a dark window."""
-
-
-def bundled_kernel_files() -> list[str]:
-    """Paths of the bundled candidate files: the kernel examples, then the offload pair's candidates."""
-    folder = examples_dir() / "kernels"
-    files = sorted(str(p) for p in folder.glob("*.py") if not p.name.startswith("_"))
-    return files + sorted(str(p) for p in (examples_dir() / "offload").glob("*_kernels.py"))
-
-
-def bundled_kernel_file(name: str):
-    """The bundled candidate file called ``name`` (a recorded run names its file), or None."""
-    return next((Path(p) for p in bundled_kernel_files() if os.path.basename(p) == name), None)
-
-
-def parse_sizes(text: str) -> list[int]:
-    """'1048576, 16777216' -> [1048576, 16777216]; ValueError with a plain message."""
-    parts = [p for p in re.split(r"[,\s;]+", text.strip()) if p]
-    sizes = []
-    for part in parts:
-        if not part.replace("_", "").isdigit() or int(part.replace("_", "")) <= 0:
-            raise ValueError(f"'{part}' is not a positive whole number")
-        sizes.append(int(part.replace("_", "")))
-    return sizes
 
 
 class LabPanel(QWidget):
@@ -85,9 +63,8 @@ class LabPanel(QWidget):
         self.edits: dict[str, str] = {}  # candidate -> edited source
         self._run_order: list[str] = []
         self._run_sizes: list[int] = []
-        self._sized = False
+        self._sized = False  # the columns had their first width shared out
         self._describing: str | None = None  # the file whose description is awaited
-        self._user_sized = False
         self._status_error = False
         self._keep_load_error = False  # a recording named on the command line could not be read
         self._build()
@@ -96,27 +73,10 @@ class LabPanel(QWidget):
 
     # -- construction ----------------------------------------------------------------------
     def _build(self) -> None:
-        self.file_combo = QComboBox()
-        for path in bundled_kernel_files():
-            self.file_combo.addItem(os.path.basename(path), path)
-        self.file_combo.addItem(OPEN_ITEM, None)
-        self.file_combo.setMinimumContentsLength(16)
-        self.sizes_edit = QLineEdit()
-        self.sizes_edit.setToolTip("Problem sizes, separated by commas or spaces (defaults come from the file)")
-        self.run_button = QPushButton("Run")
-        self.run_button.setToolTip(f"Run every candidate at every size ({RUN_SHORTCUT})")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the run; the kernel worker is killed")
-        self.load_button = QPushButton("Load recorded run…")
-        self.load_button.setToolTip("Show a saved lab results JSON, with its telemetry trace if you have one")
-        self.save_trace_button = QPushButton("Save telemetry trace…")
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Candidates:"))
-        top.addWidget(self.file_combo)
-        top.addWidget(QLabel("Sizes:"))
-        top.addWidget(self.sizes_edit, 1)
-        for button in (self.run_button, self.cancel_button, self.load_button, self.save_trace_button):
-            top.addWidget(button)
+        self.top_bar = bar = LabTopBar()
+        self.file_combo, self.sizes_edit = bar.file_combo, bar.sizes_edit
+        self.run_button, self.cancel_button = bar.run_button, bar.cancel_button
+        self.load_button, self.save_trace_button = bar.load_button, bar.save_trace_button
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
         self.banner = QLabel("")
@@ -126,48 +86,22 @@ class LabPanel(QWidget):
 
         self.candidate_list = CandidateList()
         self.source = CandidateSource()
-        left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(self.candidate_list)
-        left.addWidget(self.source)
-        left.setSizes([220, 600])
         self.table = ResultsTable()
-        self.size_combo = QComboBox()
-        self.size_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.times_chart = TimesChart()
-        self.roofline = RooflineChart()
-        charts = QSplitter(Qt.Orientation.Horizontal)
-        charts.addWidget(self.times_chart)
-        charts.addWidget(self.roofline)
-        chart_box = QWidget()
-        chart_layout = QVBoxLayout(chart_box)
-        chart_layout.setContentsMargins(0, 0, 0, 0)
-        size_row = QHBoxLayout()
-        size_row.addWidget(QLabel("Charts for size:"))
-        size_row.addWidget(self.size_combo)
-        size_row.addStretch(1)
-        chart_layout.addLayout(size_row)
-        chart_layout.addWidget(charts, 1)
-        centre = QSplitter(Qt.Orientation.Vertical)
-        centre.addWidget(self.table)
-        centre.addWidget(chart_box)
-        centre.setSizes([360, 460])
+        self.chart_area = LabChartArea()
+        self.size_combo = self.chart_area.size_combo
+        self.times_chart = self.chart_area.times_chart
+        self.roofline = self.chart_area.roofline
         self.telemetry = TelemetryView()
         self.lab_telemetry = LabTelemetry(self.telemetry)
-        main = QSplitter(Qt.Orientation.Horizontal)
-        main.addWidget(left)
-        main.addWidget(centre)
-        main.addWidget(self.telemetry)
-        for index, stretch in enumerate(MAIN_STRETCH):
-            main.setStretchFactor(index, stretch)
-        main.splitterMoved.connect(self._on_user_split)
-        self.splitters = {"main": main, "left": left, "centre": centre, "charts": charts}
+        self.columns = LabColumns(self.candidate_list, self.source, self.table, self.chart_area, self.telemetry)
+        self.splitters = self.columns.splitters
 
         box = QVBoxLayout(self)
         box.setContentsMargins(4, 4, 4, 4)
-        box.addLayout(top)
+        box.addLayout(bar)
         box.addWidget(self.banner)
         box.addWidget(self.status_label)
-        box.addWidget(main, 1)
+        box.addWidget(self.columns, 1)
         self.run_shortcut = QShortcut(QKeySequence(RUN_SHORTCUT), self)
         self.run_shortcut.activated.connect(self.start_run)
 
@@ -177,7 +111,7 @@ class LabPanel(QWidget):
         c.run_finished.connect(self._on_run_finished)
         c.described.connect(self._on_described)
         c.describe_failed.connect(self._on_describe_failed)
-        self.file_combo.activated.connect(self._on_file_chosen)
+        self.top_bar.file_chosen.connect(self.set_file)
         self.run_button.clicked.connect(self.start_run)
         self.cancel_button.clicked.connect(self.cancel_run)
         self.load_button.clicked.connect(self.choose_recorded_run)
@@ -185,7 +119,6 @@ class LabPanel(QWidget):
         self.candidate_list.candidate_selected.connect(self.show_candidate)
         self.table.candidate_selected.connect(self.candidate_list.select)
         self.source.run_edited.connect(self.run_edited)
-        self.size_combo.currentIndexChanged.connect(self._update_charts)
 
     def _show_availability(self) -> None:
         reason = self.unavailable_reason
@@ -198,12 +131,8 @@ class LabPanel(QWidget):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        running = self.controller.running
-        self.run_button.setEnabled(not running and not self.unavailable_reason and self.file_path is not None)
-        self.cancel_button.setEnabled(running)
-        self.load_button.setEnabled(not running)
-        self.file_combo.setEnabled(not running)
-        self.save_trace_button.setEnabled(self.lab_telemetry.live)
+        can_run = not self.unavailable_reason and self.file_path is not None
+        self.top_bar.set_running(self.controller.running, can_run, self.lab_telemetry.live)
 
     def set_status(self, text: str, error: bool = False) -> None:
         self.status_label.setText(text)
@@ -217,30 +146,16 @@ class LabPanel(QWidget):
         self.banner.setStyleSheet(BANNER_STYLE.replace("11pt", title_size(on, "11pt")))
         self.table.set_presentation(on)
         self.source.set_presentation(on)
-        self.times_chart.set_presentation(on)
-        self.roofline.set_presentation(on)
+        self.chart_area.set_presentation(on)
         self.telemetry.set_presentation(on)
         self._update_charts()  # bars, labels and ceilings are drawn in the chart's current style
         self.set_status(self.status_label.text(), self._status_error)
 
     # -- candidate files -------------------------------------------------------------------
-    def _on_file_chosen(self, index: int) -> None:
-        path = self.file_combo.itemData(index)
-        if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Open candidate file", os.getcwd(),
-                                                  "Python candidate files (*.py)")
-            if not path:
-                return
-            self.file_combo.insertItem(index, os.path.basename(path), path)
-            self.file_combo.setCurrentIndex(index)
-        self.set_file(path)
-
     def set_file(self, path: str) -> None:
         """Read ``path``'s candidates (in a worker); the list fills when they arrive."""
         self.file_path = os.path.abspath(path)
-        found = self.file_combo.findData(self.file_path)
-        if found >= 0:
-            self.file_combo.setCurrentIndex(found)
+        self.top_bar.show_file(self.file_path)
         self.set_status(f"Reading {os.path.basename(path)}…")
         self._describing = self.file_path
         self.controller.describe(self.file_path)
@@ -252,7 +167,7 @@ class LabPanel(QWidget):
         self._describing = None
         self.run_data, self.edits = None, {}
         self._set_candidates(info["candidates"])
-        self.sizes_edit.setText(", ".join(str(s) for s in info["problem"].get("default_sizes", [])))
+        self.top_bar.show_sizes(info["problem"].get("default_sizes", []))
         self.set_status(f"{info['problem'].get('name', '')}: {len(self.candidates)} candidates. "
                         + ("Press Run." if not self.unavailable_reason else ""))
         self.records_changed.emit()
@@ -276,20 +191,9 @@ class LabPanel(QWidget):
         if self.source.name and self.source.is_edited():
             self.edits[self.source.name] = self.source.text()
         errors = [r.error for r in self.records if r.candidate == name and r.error]
-        self.source.show_candidate(cand, self._candidate_file_text(), self.edits.get(name),
+        self.source.show_candidate(cand, candidate_file_text(self.file_path, self.run_data), self.edits.get(name),
                                    errors[-1] if errors else None)
         self.candidate_list.select(name)
-
-    def _candidate_file_text(self) -> str | None:
-        path = self.file_path
-        if self.run_data is not None and self.run_data.file:
-            bundled = bundled_kernel_file(self.run_data.file)
-            path = str(bundled) if bundled is not None else None
-        try:
-            with open(path or "", encoding="utf-8") as fh:
-                return fh.read()
-        except OSError:
-            return None
 
     # -- running ---------------------------------------------------------------------------
     def start_run(self, candidates: list[str] | None = None, overrides: dict[str, str] | None = None) -> bool:
@@ -303,7 +207,7 @@ class LabPanel(QWidget):
             self.set_status("Choose a candidate file first.", error=True)
             return False
         try:
-            sizes = parse_sizes(self.sizes_edit.text())
+            sizes = self.top_bar.sizes()
         except ValueError as exc:
             self.set_status(f"The sizes could not be read: {exc}.", error=True)
             return False
@@ -340,7 +244,6 @@ class LabPanel(QWidget):
         upcoming = [n for n in self._run_order if done[n] < len(self._run_sizes)]
         if upcoming and self.controller.running:
             self.candidate_list.set_status(upcoming[0], "running")
-        self._refresh_sizes()
         self._update_charts()
         self._update_bands()
         if rec.candidate == self.source.name and rec.error:
@@ -357,7 +260,7 @@ class LabPanel(QWidget):
                 self.candidate_list.set_status(name, "cancelled" if outcome.status == "cancelled" else "skipped")
         if outcome.run is not None:
             previous = [r for r in self.records if r.candidate not in self._run_order]
-            outcome.run.records = previous + [r for r in outcome.run.records]
+            outcome.run.records = [*previous, *outcome.run.records]
             self.run_data = outcome.run
         where = f" Results saved to {outcome.results_path}." if outcome.results_path else ""
         self.set_status(f"{outcome.message}{where}", error=outcome.status in ("error", "no_gpu"))
@@ -379,22 +282,11 @@ class LabPanel(QWidget):
 
         The reason stays there when the tab is first shown: no bundled kernel file replaces it.
         """
-        missing = unopenable_reason(results_path) or (unopenable_reason(trace_path) if trace_path else None)
-        if missing:
-            self._set_load_error(missing)
-            return False
         try:
-            run = lm.load_run(results_path)
-        except (OSError, ValueError, TypeError) as exc:
-            self._set_load_error(f"Could not load {os.path.basename(results_path)}: {exc}")
+            run, trace = read_recorded(results_path, trace_path)
+        except RecordedRunError as exc:
+            self._set_load_error(str(exc))
             return False
-        trace = None
-        if trace_path:
-            try:
-                trace = load_trace(trace_path)
-            except TraceFormatError as exc:
-                self._set_load_error(str(exc))
-                return False
         self.show_recorded(run, trace, os.path.basename(trace_path) if trace_path else None)
         return True
 
@@ -402,7 +294,7 @@ class LabPanel(QWidget):
         self.set_status(text, error=True)
         self._keep_load_error = self.file_path is None  # nothing on show yet: showEvent must not hide it
 
-    def show_recorded(self, run: lm.LabRun, trace=None, trace_source: str | None = None) -> None:
+    def show_recorded(self, run: lm.LabRun, trace: Trace | None = None, trace_source: str | None = None) -> None:
         """Show a run already in memory (a session's, an advisor session's) with its telemetry ``trace``."""
         bundled = bundled_kernel_file(run.file) if run.file else None
         if bundled is not None:  # Run then re-runs what is on screen
@@ -413,15 +305,11 @@ class LabPanel(QWidget):
         self._run_order = []
         self._set_candidates(run.candidates or [{"name": n, "kind": ""} for n in
                                                 dict.fromkeys(r.candidate for r in run.records)])
-        self.sizes_edit.setText(", ".join(str(s) for s in dict.fromkeys(r.size for r in run.records)))
+        self.top_bar.show_sizes(list(dict.fromkeys(r.size for r in run.records)))
         self._set_records(list(run.records))
         self._update_bands()
         self.candidate_list.select(self.candidates[0]["name"] if self.candidates else "")
-        kind = "SYNTHETIC data (made up, not measured)" if run.synthetic else "a recorded run"
-        device = run.device.name or "unknown device"
-        self.set_status(f"Showing {kind}: {run.file or 'lab'} on {device}, {run.date or 'date unknown'} — "
-                        f"{len(run.records)} results" + (f", telemetry from {trace_source or 'the session'}"
-                                                        if trace is not None else ", no telemetry trace"))
+        self.set_status(recorded_run_status(run, trace is not None, trace_source))
         self._update_buttons()
 
     # -- records -> views ------------------------------------------------------------------
@@ -433,44 +321,12 @@ class LabPanel(QWidget):
         for rec in self.records:
             self.table.add_record(rec)
             self.candidate_list.add_record_status(rec)
-        self._refresh_sizes()
         self._update_charts()
         self._update_bands()
         self.records_changed.emit()
 
-    def _refresh_sizes(self) -> None:
-        sizes = sorted({r.size for r in self.records})
-        current = [self.size_combo.itemData(i) for i in range(self.size_combo.count())]
-        if sizes == current:
-            return
-        keep = self.size_combo.currentData()
-        self.size_combo.blockSignals(True)
-        self.size_combo.clear()
-        for size in sizes:
-            self.size_combo.addItem(f"{size:,}", size)
-        # The largest size shows the steady state; the user may pick another. While a run
-        # adds sizes, a view that was on the largest moves on to the new largest.
-        on_largest = not current or keep == current[-1]
-        index = len(sizes) - 1 if on_largest or keep not in sizes else sizes.index(keep)
-        self.size_combo.setCurrentIndex(index)
-        self.size_combo.blockSignals(False)
-
-    def ceilings(self) -> Ceilings:
-        """The roofline's ceilings: the run's device facts, else what the records imply."""
-        dtype = ((self.run_data.problem if self.run_data else {}) or {}).get("flops_dtype", "float32")
-        if self.run_data is not None and self.run_data.device.name:
-            return Ceilings.from_device(self.run_data.device, dtype)
-        # Live, before the run's device facts arrive: each record's % of copy bandwidth gives it back.
-        copy = next((100.0 * r.gbps / r.pct_of_copy_bw for r in self.records if r.gbps and r.pct_of_copy_bw), None)
-        return Ceilings(copy_gbps=copy, flops_dtype=dtype)
-
-    def _update_charts(self, *_args) -> None:
-        size = self.size_combo.currentData()
-        chosen = [r for r in self.records if r.size == size]
-        label = ((self.run_data.problem if self.run_data else {}) or {}).get("size_label", "size")
-        text = f", {label} = {size:,}" if size is not None else ""
-        self.times_chart.set_records(chosen, text)
-        self.roofline.set_records(chosen, self.ceilings())
+    def _update_charts(self) -> None:
+        self.chart_area.show_records(self.records, self.run_data)
 
     def _update_bands(self) -> None:
         self.lab_telemetry.show_records(self.records)
@@ -484,16 +340,12 @@ class LabPanel(QWidget):
             if path:
                 self.set_status(f"Saved the telemetry trace to {path}")
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
-        if self._sized and not self._user_sized:  # keep the proportions until the user drags a splitter
-            total = self.splitters["main"].width()
-            self.splitters["main"].setSizes([total * s // sum(MAIN_STRETCH) for s in MAIN_STRETCH])
+        if self._sized and not self.columns.user_sized:  # keep the proportions until the user drags a splitter
+            self.columns.share_width(self.columns.width())
 
-    def _on_user_split(self, *_args) -> None:
-        self._user_sized = True
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         if self.file_path is None and not self.lab_telemetry.replaying and not self._keep_load_error:
             # Read lazily: a window whose lab tab is never opened starts no worker.
@@ -503,8 +355,7 @@ class LabPanel(QWidget):
                 self.set_file((preferred or files)[0])
         if not self._sized:  # a splitter's stretch applies to extra room only: share the first width out
             self._sized = True
-            total = max(self.width(), 800)
-            self.splitters["main"].setSizes([total * s // sum(MAIN_STRETCH) for s in MAIN_STRETCH])
+            self.columns.share_width(max(self.width(), 800))
         if not self.lab_telemetry.replaying:
             self._start_live_telemetry()
 
@@ -517,7 +368,7 @@ class LabPanel(QWidget):
         self.lab_telemetry.stop_live()
         self._update_buttons()
 
-    def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
         super().hideEvent(event)
         if not self.controller.running:  # a run in progress keeps its telemetry
             self._stop_live_telemetry()

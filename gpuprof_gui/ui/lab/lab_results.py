@@ -10,8 +10,14 @@ import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QTreeWidget, \
-    QTreeWidgetItem
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+)
 
 from gpuprof_gui.core.lab_model import LabRecord
 from gpuprof_gui.ui.style.theme import fit_rows, set_view_font
@@ -47,8 +53,8 @@ def status_text(status: str) -> str:
     return STATUS_STYLE.get(status, (status, "", ""))[0]
 
 
-def style_item(item: QTableWidgetItem | QTreeWidgetItem, status: str, column: int | None = None) -> None:
-    """Colour one cell (table) or one column of a row (tree) by status."""
+def style_item(item: QTableWidgetItem | QTreeWidgetItem, status: str, column: int = 0) -> None:
+    """Colour one cell (table) or one ``column`` of a row (tree) by status."""
     _text, bg, fg = STATUS_STYLE.get(status, (status, "#ffffff", "#000000"))
     if isinstance(item, QTreeWidgetItem):
         item.setBackground(column, QBrush(QColor(bg)))
@@ -79,7 +85,7 @@ def fmt_err(value) -> str:
 class _Item(QTableWidgetItem):
     """Sorts by a number kept beside the text (missing values sort last)."""
 
-    def __lt__(self, other: QTableWidgetItem) -> bool:  # noqa: D105 - Qt sort hook
+    def __lt__(self, other: QTableWidgetItem) -> bool:  # Qt's sort hook
         a, b = self.data(_SORT_ROLE), other.data(_SORT_ROLE)
         if isinstance(a, (int, float)) and isinstance(b, (int, float)):
             return a < b
@@ -134,8 +140,9 @@ class ResultsTable(QTableWidget):
         super().__init__(0, len(COLUMNS), parent)
         self.setHorizontalHeaderLabels(COLUMNS)
         for col, name in enumerate(COLUMNS):
-            if name in _TIPS:
-                self.horizontalHeaderItem(col).setToolTip(_TIPS[name])
+            header_item = self.horizontalHeaderItem(col)
+            if name in _TIPS and header_item is not None:
+                header_item.setToolTip(_TIPS[name])
         self.setSortingEnabled(True)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -163,8 +170,9 @@ class ResultsTable(QTableWidget):
 
     def _on_selection(self) -> None:
         rows = self.selectionModel().selectedRows()
-        if rows:
-            self.candidate_selected.emit(self.item(rows[0].row(), 0).text())
+        first = self.item(rows[0].row(), 0) if rows else None
+        if first is not None:
+            self.candidate_selected.emit(first.text())
 
     def set_presentation(self, on: bool) -> None:
         """Rows tall enough for the projector font, columns re-fitted to it."""

@@ -12,8 +12,8 @@ from PySide6.QtCore import QRegularExpression, Signal
 from PySide6.QtGui import QColor, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QTextEdit, QVBoxLayout, QWidget
 
+from gpuprof_gui.ui.profile.source_view import CodeEditor, HighlightRule, PythonHighlighter, RuleHighlighter, _fmt
 from gpuprof_gui.ui.style.palette import LIGHT_UI, current_theme_colours
-from gpuprof_gui.ui.profile.source_view import CodeEditor, PythonHighlighter, RuleHighlighter, _fmt
 from gpuprof_gui.ui.style.theme import set_view_font
 
 # Kinds whose "source" is CUDA C text that the worker compiles.
@@ -32,7 +32,7 @@ class CudaHighlighter(RuleHighlighter):
     """Keywords, CUDA built-ins, numbers, strings, // and one-line /* */ comments."""
 
     # Its parent is a QObject owner: the highlighter is attached to a document only while CUDA is shown.
-    def rules_for(self, syntax: tuple[str, ...]) -> list:
+    def rules_for(self, syntax: tuple[str, ...]) -> list[HighlightRule]:
         keyword_c, builtin, number, special, string, comment = syntax
         words = "|".join(re.escape(w) for w in _CUDA_WORDS)
         return [

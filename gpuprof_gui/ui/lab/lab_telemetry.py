@@ -7,6 +7,8 @@ trace keeps only its wall ``t0``, so replayed bands are placed by wall time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from gpuprof_gui.core.lab_model import LabRecord
@@ -18,7 +20,7 @@ BAND_LABEL_HEIGHTS = (0.92, 0.72, 0.52)
 """Neighbouring run bands put their labels at these heights in turn, so short runs' labels don't overlap."""
 
 
-def record_bands(records: list[LabRecord], origin: float, wall: bool) -> list[dict]:
+def record_bands(records: Sequence[LabRecord], origin: float, wall: bool) -> list[dict]:
     """Run bands on a timeline starting at ``origin``: consecutive records of one candidate form one band."""
     bands: list[dict] = []
     for rec in records:
@@ -84,7 +86,7 @@ class LabTelemetry:
 
     def show_records(self, records: list[LabRecord]) -> None:
         """Draw one band per candidate run on the timeline of what is shown."""
-        if not self.replaying and self.live:
+        if not self.replaying and self.live and self.sampler is not None:
             bands = record_bands(records, self.sampler.t0, wall=False)
         elif self.replaying and self.trace is not None:
             bands = record_bands(records, float(self.trace.meta.get("t0_wall") or 0.0), wall=True)
@@ -96,7 +98,7 @@ class LabTelemetry:
             bands = record_bands(records, min(starts), wall=True) if starts else []
         self.view.set_extra_bands(bands)
 
-    def save_trace(self, parent: QWidget, records: list[LabRecord] = ()) -> str | None:
+    def save_trace(self, parent: QWidget, records: Sequence[LabRecord] = ()) -> str | None:
         """Ask where, save the live history there; the path, or None. OSError is the caller's to show."""
         if not self.live:
             return None
@@ -106,12 +108,19 @@ class LabTelemetry:
             self.save_trace_to(path, records)
         return path or None
 
-    def save_trace_to(self, path: str, records: list[LabRecord] = ()) -> None:
-        """Write the live history with one band per candidate run, so the trace alone shows the runs."""
+    def save_trace_to(self, path: str, records: Sequence[LabRecord] = ()) -> None:
+        """Write the live history with one band per candidate run, so the trace alone shows the runs.
+
+        Without a live sampler there is no history: RuntimeError.
+        """
+        if self.sampler is None:
+            raise RuntimeError("no live telemetry to save")
         data = self.sampler.trace_dict()
-        bands = record_bands(list(records), self.sampler.t0, wall=False)
-        walls = record_bands(list(records), 0.0, wall=True)
-        for band, wall in zip(bands, walls):
+        bands = record_bands(records, self.sampler.t0, wall=False)
+        walls = record_bands(records, 0.0, wall=True)
+        # Both lists come from the same records; one without wall times would shift the pairs, so
+        # strict=False keeps what the two lists share.
+        for band, wall in zip(bands, walls, strict=False):
             band["wall_begin"], band["wall_end"] = wall["t_begin"], wall["t_end"]
         data["bands"] = list(data.get("bands") or []) + bands
         save_trace(data, path)

@@ -8,8 +8,7 @@ Each candidate run is a labelled band across every plot.
 
 from __future__ import annotations
 
-import math
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -26,90 +25,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gpuprof_gui.gpu.gpu_channel import METRIC_INFO
 from gpuprof_gui.gpu.telemetry import DEFAULT_HZ, MAX_HZ
+from gpuprof_gui.ui.lab.telemetry_plots import PLOTS, build_plots, restyle_plots, set_two_y_ticks
+from gpuprof_gui.ui.lab.telemetry_series import SampleSeries, TelemetrySource
 from gpuprof_gui.ui.style.palette import LIGHT_UI, current_theme_colours
-from gpuprof_gui.ui.style.theme import PRESENTATION_PEN_PX, set_view_font, style_plot, title_size
+from gpuprof_gui.ui.style.theme import PRESENTATION_PEN_PX, set_view_font, style_plot
 
-HISTORY_S = 600.0
-"""Ten minutes of history on screen at most (the issue's figure)."""
-CAPACITY = int(HISTORY_S * 50)
-"""600 s x 50 Hz (the sampler's maximum) = 30,000 points per curve, preallocated (x2 for the ring trick)."""
 PULL_INTERVAL_MS = 100
 """Pull new samples at 10 Hz: the sampler's default rate; faster pulls would mostly find nothing."""
 FOLLOW_WINDOW_S = 60.0
+"""Seconds shown while following the live edge."""
 Y_HEADROOM = 1.25
 """The y range is set 25% above the highest value, so small rises don't move the axis."""
 Y_SHRINK_BELOW = 0.4
 """...and shrinks only once everything shown is below 40% of it."""
-"""Seconds shown while following the live edge."""
-
-# (title, unit, metrics, scale) per plot; scale converts the metric's unit to the plot's.
-PLOTS = (
-    ("Utilisation", "%", ("gpu_util_pct", "mem_util_pct"), 1.0),
-    ("Power", "W", ("power_w",), 1.0),
-    ("Clocks", "MHz", ("sm_clock_mhz", "mem_clock_mhz"), 1.0),
-    ("Memory used", "GiB", ("memory_used_mib",), 1.0 / 1024.0),
-    ("Temperature", "°C", ("temperature_c",), 1.0),
-    ("PCIe", "MB/s", ("pcie_rx_mbps", "pcie_tx_mbps"), 1.0),
-)
-CURVE_COLOURS = ("#1f77b4", "#ff7f0e")  # blue / orange: distinguishable for colour-blind viewers
 BAND_BRUSH = (46, 125, 50, 40)
 BAND_PEN = (46, 125, 50, 160)
-
-
-LEFT_AXIS_PX = {False: 60, True: 90}
-"""Room for the y tick labels ("100", "12.5") at the desk and at the presentation size."""
-
-
-def _plot_title(title: str, unit: str, metrics: tuple[str, ...]) -> str:
-    """Title naming each curve in its colour: a legend inside the plot hid the run bands' labels."""
-    if len(metrics) == 1:
-        return f"{title} ({unit})"
-    names = ", ".join(
-        f'<span style="color:{CURVE_COLOURS[i % len(CURVE_COLOURS)]}">━ {METRIC_INFO.get(m, (m,))[0]}</span>'
-        for i, m in enumerate(metrics))
-    return f"{title} ({unit}): {names}"
-
-
-class TelemetrySource(Protocol):
-    def snapshot(self, since: Any = None) -> dict[str, Any]: ...
-
-
-class _Series:
-    """Fixed-memory append-only series: a 2x buffer, compacted when full (amortised O(1))."""
-
-    def __init__(self, capacity: int = CAPACITY) -> None:
-        self.capacity = capacity
-        self.t = np.empty(2 * capacity)
-        self.v = np.empty(2 * capacity)
-        self.lo = self.hi = 0
-
-    def clear(self) -> None:
-        self.lo = self.hi = 0
-
-    def extend(self, t: np.ndarray, v: np.ndarray) -> None:
-        n = len(t)
-        if n == 0:
-            return
-        if n > self.capacity:
-            t, v, n = t[-self.capacity:], v[-self.capacity:], self.capacity
-        if self.hi + n > 2 * self.capacity:
-            keep = min(self.hi - self.lo, self.capacity - n)
-            self.t[:keep] = self.t[self.hi - keep:self.hi]
-            self.v[:keep] = self.v[self.hi - keep:self.hi]
-            self.lo, self.hi = 0, keep
-        self.t[self.hi:self.hi + n] = t
-        self.v[self.hi:self.hi + n] = v
-        self.hi += n
-        if self.hi - self.lo > self.capacity:
-            self.lo = self.hi - self.capacity
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.t[self.lo:self.hi], self.v[self.lo:self.hi]
-
-    def __len__(self) -> int:
-        return self.hi - self.lo
 
 
 class TelemetryView(QWidget):
@@ -125,7 +56,6 @@ class TelemetryView(QWidget):
         self._source: TelemetrySource | None = None
         self._cursor: Any = None
         self._device = 0
-        self._series: dict[str, _Series] = {}
         self._bands: list[dict[str, Any]] = []
         self._band_labels: list[tuple[Any, float, float]] = []  # (TextItem, t_begin, height share)
         # (plot index, rectangle, t_begin, t_end or None while open), times in s since t0
@@ -166,36 +96,11 @@ class TelemetryView(QWidget):
         self.graphics.setBackground(LIGHT_UI.plot_background)
         self._band_colour = LIGHT_UI.band
         self._few_ticks = False  # presentation: two y ticks, as 20 pt labels overlap on a short plot
-        self.plots: list[pg.PlotItem] = []
-        self.curves: dict[str, pg.PlotDataItem] = {}
-        for row, (title, unit, metrics, _scale) in enumerate(PLOTS):
-            plot = self.graphics.addPlot(row=row, col=0)
-            plot.setLabel("left", title, units=None)
-            plot.getAxis("left").setWidth(LEFT_AXIS_PX[False])
-            plot.setTitle(_plot_title(title, unit, metrics), size="9pt", color=LIGHT_UI.plot_foreground)
-            # No grid: pyqtgraph draws grid lines in the axis items' cached
-            # pictures across the whole plot, which cost 2/3 of every redraw.
-            plot.setMenuEnabled(False)
-            plot.setClipToView(True)
-            plot.setDownsampling(auto=True, mode="peak")
-            # The view sets both ranges itself: pyqtgraph's auto-range would move x
-            # on every setData and fight "Follow live".
-            plot.disableAutoRange()
-            plot.getAxis("left").setLabel("")
-            if self.plots:
-                plot.setXLink(self.plots[0])
-            if row < len(PLOTS) - 1:
-                plot.hideAxis("bottom")  # one time axis at the bottom; each axis repaints per frame
-            else:
-                plot.setLabel("bottom", "time", units="s")
-            for i, metric in enumerate(metrics):
-                pen = pg.mkPen(CURVE_COLOURS[i % len(CURVE_COLOURS)], width=self.pen_width)
-                self.curves[metric] = plot.plot([], [], pen=pen, name=METRIC_INFO.get(metric, (metric,))[0],
-                                                connect="finite")
-                self._series[metric] = _Series()
+        self.plots, self.curves = build_plots(self.graphics, self.pen_width)
+        for plot in self.plots:
             # Only a mouse pan/zoom stops following (not the view's own range changes).
             plot.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
-            self.plots.append(plot)
+        self._series = {metric: SampleSeries() for metrics in (row[2] for row in PLOTS) for metric in metrics}
 
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
@@ -272,7 +177,7 @@ class TelemetryView(QWidget):
         if offset != self._drawn_offset:
             changed = None  # every curve and band moves when the origin does
         lo_t = self._latest_t - FOLLOW_WINDOW_S - 1.0 if offset else -np.inf
-        for plot, (_title, _unit, metrics, scale) in zip(self.plots, PLOTS):
+        for plot, (_title, _unit, metrics, scale) in zip(self.plots, PLOTS, strict=True):
             if changed is not None and not changed.intersection(metrics):
                 continue  # e.g. utilisation: the driver's samples come once a second
             top = 0.0
@@ -317,15 +222,10 @@ class TelemetryView(QWidget):
             if plot is self.plots[0]:
                 self._place_band_labels()
 
-    def _set_y_ticks(self, plot) -> None:
-        """On a projector, y ticks at 0 and one round value only: pyqtgraph always labels every
-        major tick (at least two intervals), and six stacked plots leave ~80 px for each."""
-        if not self._few_ticks:
-            return  # pyqtgraph's own ticks
-        top = plot.viewRange()[1][1]
-        step = 10.0 ** math.floor(math.log10(top)) if top > 0 else 1.0
-        nice = max((m * step for m in (1, 2, 5) if m * step <= top), default=step)
-        plot.getAxis("left").setTicks([[(0.0, "0"), (nice, f"{nice:g}")], []])
+    def _set_y_ticks(self, plot: pg.PlotItem) -> None:
+        """On a projector, two y ticks (see set_two_y_ticks); at the desk, pyqtgraph's own."""
+        if self._few_ticks:
+            set_two_y_ticks(plot)
 
     def _draw_bands(self) -> None:
         for plot_index, item in self._band_items:
@@ -459,11 +359,7 @@ class TelemetryView(QWidget):
         set_view_font(self, on)
         style_plot(self.graphics, self.plots, colours, on)
         self.pen_width = PRESENTATION_PEN_PX if on else 1
-        for plot, (title, unit, metrics, _scale) in zip(self.plots, PLOTS):
-            plot.getAxis("left").setWidth(LEFT_AXIS_PX[bool(on)])
-            plot.setTitle(_plot_title(title, unit, metrics), size=title_size(on, "9pt"), color=colours.plot_foreground)
-            for i, metric in enumerate(metrics):
-                self.curves[metric].setPen(pg.mkPen(CURVE_COLOURS[i % len(CURVE_COLOURS)], width=self.pen_width))
+        restyle_plots(self.plots, self.curves, colours, on, self.pen_width)
         self._few_ticks = bool(on)
         for plot in self.plots:
             plot.getAxis("left").setTicks(None)

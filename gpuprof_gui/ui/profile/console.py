@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import os
+from typing import BinaryIO
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QColor, QFontDatabase, QTextCharFormat, QTextCursor
@@ -46,7 +47,7 @@ class ConsolePane(QPlainTextEdit):
         self._pending: list[tuple[str, str]] = []  # (stream, text)
         self._pending_chars = 0
         self._decoders = {s: codecs.getincrementaldecoder("utf-8")("replace") for s in ("out", "err")}
-        self._log = None
+        self._log: BinaryIO | None = None  # the run's raw output, as it came
         self._bytes = {"out": 0, "err": 0}
         self._line_chars = {"out": 0, "err": 0}  # length of each stream's unfinished line
         self._line_cut = {"out": 0, "err": 0}  # characters cut from it on screen

@@ -11,7 +11,7 @@ import os
 import sys
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtGui import QColor, QFont, QImage, QImageWriter, QPainter
 from PySide6.QtWidgets import QApplication
 
 from gpuprof_gui.core.export_formats import profile_title
@@ -91,7 +91,8 @@ def flame_png_bytes(profile: Profile, width_px: int, height_px: int, title: str 
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    ok = image.save(buffer, "PNG")
+    # What QImage.save(buffer, "PNG") does inside; its stub types the format as bytes, which it refuses.
+    ok = QImageWriter(buffer, QByteArray(b"PNG")).write(image)
     buffer.close()
     if not ok:
         raise RuntimeError("Qt could not encode the image as PNG")

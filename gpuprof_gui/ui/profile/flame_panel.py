@@ -133,7 +133,9 @@ class FlamePanel(QWidget):
         for b in self._crumbs:
             b.setFont(font)
         self.canvas.set_presentation(on)
-        self.layout().activate()  # re-fit the toolbar to the new font now, not on the next event
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()  # re-fit the toolbar to the new font now, not on the next event
 
     # -- internals --------------------------------------------------------------
 
@@ -154,7 +156,7 @@ class FlamePanel(QWidget):
             return
         path = [ROOT, *self.profile.tree.path(focus)]
         if len(path) > BREADCRUMB_HEAD + BREADCRUMB_TAIL + 1:
-            path = path[:BREADCRUMB_HEAD] + [-1] + path[-BREADCRUMB_TAIL:]
+            path = [*path[:BREADCRUMB_HEAD], -1, *path[-BREADCRUMB_TAIL:]]
         font = self._crumb_font or self.font()
         for node in path:
             if node < 0:

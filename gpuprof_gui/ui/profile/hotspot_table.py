@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import (QAbstractTableModel, QItemSelection, QItemSelectionModel, QModelIndex,
-                            QPersistentModelIndex, Qt, Signal)
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
 from gpuprof_gui.core.fmt import DASH, format_count, format_pct, format_time, short_path
 from gpuprof_gui.ui.style.palette import current_theme_colours
@@ -18,6 +32,7 @@ COL_FUNCTION, COL_LOCATION, COL_CALLS, COL_SELF, COL_TOTAL, COL_PCT = range(len(
 RESIZE_PRECISION_ROWS = 200
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 FUNC_ROLE = Qt.ItemDataRole.UserRole + 2
+_TOP = QModelIndex()  # the invisible root, the default parent of rowCount/columnCount (rows have no children)
 REPORTED_TIP = ("The profiler's own function summary says {pct} of run; this table sums the "
                 "function's own lines, which agrees with an exact reference (docs/scalene-functions.md).")
 
@@ -67,7 +82,7 @@ class HotspotModel(QAbstractTableModel):
         new_row = {int(r["func"]): i for i, r in enumerate(self._rows)}
         self.changePersistentIndexList(
             old, [self.index(new_row.get(f, -1), i.column()) if f in new_row else QModelIndex()
-                  for f, i in zip(funcs, old)])
+                  for f, i in zip(funcs, old, strict=True)])
         self.layoutChanged.emit()
 
     def _apply(self) -> None:
@@ -87,10 +102,10 @@ class HotspotModel(QAbstractTableModel):
     def function_at(self, row: int) -> int:
         return int(self._rows[row]["func"]) if 0 <= row < len(self._rows) else -1
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt override
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> int:  # noqa: N802 - Qt override
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt override
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> int:  # noqa: N802 - Qt override
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
@@ -191,7 +206,8 @@ class HotspotTable(QTableView):
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
         self.verticalHeader().hide()
-        self.setItemDelegateForColumn(COL_PCT, _ShareBarDelegate(self))
+        self._share_bars = _ShareBarDelegate(self)
+        self.setItemDelegateForColumn(COL_PCT, self._share_bars)
         header = self.horizontalHeader()
         # Sizing columns to contents measures every row; 200 rows (sorted, so the
         # biggest numbers are among them) size a 10,000-row table just as well.
@@ -276,5 +292,5 @@ class HotspotTable(QTableView):
         self.setColumnHidden(COL_LOCATION, on)
         colour = QColor(current_theme_colours(on).heat)
         colour.setAlpha(SHARE_BAR_ALPHA_PRESENTATION if on else SHARE_BAR_ALPHA)
-        self.itemDelegateForColumn(COL_PCT).colour = colour
+        self._share_bars.colour = colour
         self.viewport().update()

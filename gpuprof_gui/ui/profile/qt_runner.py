@@ -15,7 +15,6 @@ import time
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QSocketNotifier, QTimer, Signal
 
-from gpuprof_gui.protocol import LineDecoder
 from gpuprof_gui.jobs.runner import (
     STOP_GRACE_S,
     OutcomeTracker,
@@ -25,6 +24,7 @@ from gpuprof_gui.jobs.runner import (
     worker_argv,
     worker_env,
 )
+from gpuprof_gui.protocol import LineDecoder
 
 _CHANNEL_READ_BYTES = 1 << 16
 
@@ -127,12 +127,12 @@ class QtProfileRun(QObject):
 
     # -- streams ---------------------------------------------------------------------------
     def _on_stdout(self) -> None:
-        data = bytes(self._proc.readAllStandardOutput())
+        data = self._proc.readAllStandardOutput().data()
         if data:
             self.stdout_data.emit(data)
 
     def _on_stderr(self) -> None:
-        data = bytes(self._proc.readAllStandardError())
+        data = self._proc.readAllStandardError().data()
         if data:
             self.stderr_data.emit(data)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keyword
 import os
+from collections.abc import Sequence
 
 from PySide6.QtCore import QRect, QRegularExpression, QSize, Qt, QTimer
 from PySide6.QtGui import (
@@ -38,6 +39,9 @@ PRESENTATION_MIN_LINES = 7
 (at 20 pt the splitters sized for the desk left it two lines, the def line out of view)."""
 
 
+HighlightRule = tuple[QRegularExpression, QTextCharFormat]  # a pattern and the format of its matches
+
+
 def _fmt(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
     f = QTextCharFormat()
     f.setForeground(QColor(color))
@@ -54,13 +58,14 @@ class RuleHighlighter(QSyntaxHighlighter):
     number, decorator, string, comment.
     """
 
-    _rules: list = []
+    # A tuple until __init__ sets the rules: QSyntaxHighlighter's constructor may highlight already.
+    _rules: Sequence[HighlightRule] = ()
 
     def __init__(self, parent, syntax: tuple[str, ...] = LIGHT_UI.syntax) -> None:
         super().__init__(parent)
         self._rules = self.rules_for(syntax)
 
-    def rules_for(self, syntax: tuple[str, ...]) -> list:
+    def rules_for(self, syntax: tuple[str, ...]) -> list[HighlightRule]:
         return []
 
     def set_syntax(self, syntax: tuple[str, ...]) -> None:
@@ -79,9 +84,9 @@ class RuleHighlighter(QSyntaxHighlighter):
 class PythonHighlighter(RuleHighlighter):
     """Keywords, strings, comments, numbers, decorators and def/class names."""
 
-    def rules_for(self, syntax: tuple[str, ...]) -> list:
+    def rules_for(self, syntax: tuple[str, ...]) -> list[HighlightRule]:
         keyword_c, definition, number, decorator, string, comment = syntax
-        words = "|".join(keyword.kwlist + ["self", "cls"])
+        words = "|".join([*keyword.kwlist, "self", "cls"])
         return [
             (QRegularExpression(rf"\b({words})\b"), _fmt(keyword_c, bold=True)),
             (QRegularExpression(r"\b(def|class)\s+(\w+)"), _fmt(definition, bold=True)),
@@ -377,7 +382,9 @@ class SourceView(QWidget):
         hint = super().minimumSizeHint()
         if self.width() < MIN_LAID_OUT_PX:  # not laid out yet: a narrow guess would wrap every word
             return hint
-        height = self.header.heightForWidth(self.width()) + self.layout().spacing() + self.editor.minimumHeight()
+        layout = self.layout()
+        spacing = layout.spacing() if layout is not None else 0
+        height = self.header.heightForWidth(self.width()) + spacing + self.editor.minimumHeight()
         return QSize(hint.width(), max(hint.height(), height))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override

@@ -13,8 +13,13 @@ from dataclasses import dataclass, replace
 from PySide6.QtGui import QGuiApplication, QPalette
 
 # is_dark_fill and relative_luminance are used here and imported from here by the views.
-from gpuprof_gui.core.flame_colours import (LABEL_ON_DARK_FILL, LABEL_ON_LIGHT_FILL, WARM_FRAMES, is_dark_fill,
-                                            relative_luminance)
+from gpuprof_gui.core.flame_colours import (
+    LABEL_ON_DARK_FILL,
+    LABEL_ON_LIGHT_FILL,
+    WARM_FRAMES,
+    is_dark_fill,
+    relative_luminance,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +146,7 @@ def theme_colours(dark: bool, presentation: bool = False) -> ThemeColours:
 def app_is_dark() -> bool:
     """Whether the application's palette is a dark one (the theme theme.py applied, or the platform's)."""
     app = QGuiApplication.instance()
-    if app is None:
+    if not isinstance(app, QGuiApplication):  # none yet, or a QCoreApplication without a palette
         return False
     return app.palette().color(QPalette.ColorRole.Window).lightnessF() < 0.5
 

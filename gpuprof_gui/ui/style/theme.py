@@ -108,7 +108,7 @@ def apply(name: str, presentation: bool) -> ThemeColours:
     """Make theme ``name`` (and presentation mode, or not) the application's look."""
     app = QApplication.instance()
     colours = theme_colours(is_dark(name), presentation)
-    if app is None:
+    if not isinstance(app, QApplication):  # none yet, or a QGuiApplication without widgets
         return colours
     if app.style().name().lower() != STYLE.lower():
         app.setStyle(STYLE)
@@ -165,31 +165,33 @@ class _DesktopFollower(QObject):
         QGuiApplication.styleHints().colorSchemeChanged.connect(self.on_scheme_changed)
 
     def on_scheme_changed(self, _scheme) -> None:
-        if self._win.theme_name == SYSTEM:
+        if self._win.theme_name == SYSTEM:  # type: ignore[attr-defined]  # theme state: see install()
             refresh(self._win)
 
 
 def install(win: MainWindow) -> None:
     """View ▸ Theme: one of system/light/dark checked at a time, Ctrl+Shift+T toggles; choices are remembered."""
-    win.theme_name = SYSTEM
+    # The window's theme state (theme_name, theme_group, theme_follower) is set here, and
+    # MainWindow does not declare it yet: the attr-defined ignores below go once it does.
+    win.theme_name = SYSTEM  # type: ignore[attr-defined]  # theme state: see install()
     group = QActionGroup(win)
     group.setExclusive(True)
     for name, key in THEME_ACTIONS.items():
         action = win.actions_by_id[key]
         group.addAction(action)
         action.triggered.connect(partial(_chosen, win, name))
-    win.theme_group = group
+    win.theme_group = group  # type: ignore[attr-defined]  # theme state: see install()
     win.actions_by_id[THEME_ACTIONS[SYSTEM]].setChecked(True)
     win.actions_by_id["toggle_theme"].triggered.connect(partial(toggle_theme, win))
     # triggered, not toggled: a user's choice is kept; --presentation on the command line is not.
     win.actions_by_id["presentation"].triggered.connect(partial(_remember_presentation, win))
-    win.theme_follower = _DesktopFollower(win)
+    win.theme_follower = _DesktopFollower(win)  # type: ignore[attr-defined]  # theme state: see install()
 
 
 def set_theme(win: MainWindow, name: str, remember: bool = True) -> None:
     """Show ``name`` (system/light/dark; anything else counts as system) and, if ``remember``, keep it."""
     name = name if name in THEMES else SYSTEM
-    win.theme_name = name
+    win.theme_name = name  # type: ignore[attr-defined]  # theme state: see install()
     win.actions_by_id[THEME_ACTIONS[name]].setChecked(True)
     if remember:
         win.settings.setValue(SETTINGS_KEY, name)
@@ -197,7 +199,8 @@ def set_theme(win: MainWindow, name: str, remember: bool = True) -> None:
 
 
 def toggle_theme(win: MainWindow, *_checked) -> None:
-    set_theme(win, LIGHT if is_dark(win.theme_name) else DARK)
+    current = win.theme_name  # type: ignore[attr-defined]  # theme state: see install()
+    set_theme(win, LIGHT if is_dark(current) else DARK)
 
 
 def refresh(win: MainWindow) -> None:

@@ -1,0 +1,79 @@
+"""The kernel lab's top bar: which candidate file, which sizes, and Run, Cancel, Load, Save trace.
+
+A layout, not a widget: the bar's widgets sit straight in the panel's column, as they always did.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton
+
+from gpuprof_gui.ui.lab.lab_files import bundled_kernel_files, parse_sizes
+
+RUN_SHORTCUT = "Ctrl+Shift+R"
+OPEN_ITEM = "Open…"
+
+
+class LabTopBar(QHBoxLayout):
+    """"Candidates: [file] Sizes: [sizes] Run Cancel Load recorded run… Save telemetry trace…"."""
+
+    file_chosen = Signal(str)
+    """The user picked a candidate file: a bundled one, or one opened through "Open…"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.file_combo = QComboBox()
+        for path in bundled_kernel_files():
+            self.file_combo.addItem(os.path.basename(path), path)
+        self.file_combo.addItem(OPEN_ITEM, None)
+        self.file_combo.setMinimumContentsLength(16)
+        self.sizes_edit = QLineEdit()
+        self.sizes_edit.setToolTip("Problem sizes, separated by commas or spaces (defaults come from the file)")
+        self.run_button = QPushButton("Run")
+        self.run_button.setToolTip(f"Run every candidate at every size ({RUN_SHORTCUT})")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the run; the kernel worker is killed")
+        self.load_button = QPushButton("Load recorded run…")
+        self.load_button.setToolTip("Show a saved lab results JSON, with its telemetry trace if you have one")
+        self.save_trace_button = QPushButton("Save telemetry trace…")
+        self.addWidget(QLabel("Candidates:"))
+        self.addWidget(self.file_combo)
+        self.addWidget(QLabel("Sizes:"))
+        self.addWidget(self.sizes_edit, 1)
+        for button in (self.run_button, self.cancel_button, self.load_button, self.save_trace_button):
+            self.addWidget(button)
+        self.file_combo.activated.connect(self._on_file_chosen)
+
+    def sizes(self) -> list[int]:
+        """The sizes typed in; ValueError with a plain message."""
+        return parse_sizes(self.sizes_edit.text())
+
+    def show_sizes(self, sizes: list[int]) -> None:
+        self.sizes_edit.setText(", ".join(str(s) for s in sizes))
+
+    def show_file(self, path: str) -> None:
+        """Point the file list at ``path`` if it lists it."""
+        found = self.file_combo.findData(path)
+        if found >= 0:
+            self.file_combo.setCurrentIndex(found)
+
+    def set_running(self, running: bool, can_run: bool, can_save_trace: bool) -> None:
+        """While a run is on, only Cancel (and Save trace, with live telemetry) stay available."""
+        self.run_button.setEnabled(not running and can_run)
+        self.cancel_button.setEnabled(running)
+        self.load_button.setEnabled(not running)
+        self.file_combo.setEnabled(not running)
+        self.save_trace_button.setEnabled(can_save_trace)
+
+    def _on_file_chosen(self, index: int) -> None:
+        path = self.file_combo.itemData(index)
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self.parentWidget(), "Open candidate file", os.getcwd(),
+                                                  "Python candidate files (*.py)")
+            if not path:
+                return
+            self.file_combo.insertItem(index, os.path.basename(path), path)
+            self.file_combo.setCurrentIndex(index)
+        self.file_chosen.emit(path)

@@ -1,0 +1,58 @@
+"""What the telemetry plots draw from: a source of samples, and the fixed-memory series they fill.
+
+The view pulls only the rows that are new since its last pull (the source's
+cursor) and appends them to one :class:`SampleSeries` per metric.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+
+HISTORY_S = 600.0
+"""Ten minutes of history on screen at most (the issue's figure)."""
+CAPACITY = int(HISTORY_S * 50)
+"""600 s x 50 Hz (the sampler's maximum) = 30,000 points per curve, preallocated (x2 for the ring trick)."""
+
+
+class TelemetrySource(Protocol):
+    """A live TelemetrySampler or a loaded Trace: samples since ``since`` (a cursor it returned)."""
+
+    def snapshot(self, since: Any = None) -> dict[str, Any]: ...
+
+
+class SampleSeries:
+    """Fixed-memory append-only series: a 2x buffer, compacted when full (amortised O(1))."""
+
+    def __init__(self, capacity: int = CAPACITY) -> None:
+        self.capacity = capacity
+        self.t = np.empty(2 * capacity)
+        self.v = np.empty(2 * capacity)
+        self.lo = self.hi = 0
+
+    def clear(self) -> None:
+        self.lo = self.hi = 0
+
+    def extend(self, t: np.ndarray, v: np.ndarray) -> None:
+        n = len(t)
+        if n == 0:
+            return
+        if n > self.capacity:
+            t, v, n = t[-self.capacity:], v[-self.capacity:], self.capacity
+        if self.hi + n > 2 * self.capacity:
+            keep = min(self.hi - self.lo, self.capacity - n)
+            self.t[:keep] = self.t[self.hi - keep:self.hi]
+            self.v[:keep] = self.v[self.hi - keep:self.hi]
+            self.lo, self.hi = 0, keep
+        self.t[self.hi:self.hi + n] = t
+        self.v[self.hi:self.hi + n] = v
+        self.hi += n
+        if self.hi - self.lo > self.capacity:
+            self.lo = self.hi - self.capacity
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.t[self.lo:self.hi], self.v[self.lo:self.hi]
+
+    def __len__(self) -> int:
+        return self.hi - self.lo
