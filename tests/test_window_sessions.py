@@ -29,6 +29,7 @@ from window_support import (
 from gpuprof_gui.core.hotspots import hotspot_rows
 from gpuprof_gui.core.importers import load_profile
 from gpuprof_gui.core.lab_model import load_run
+from gpuprof_gui.core.opening import OpenError, what_is
 from gpuprof_gui.core.session import SESSION_SUFFIX, Session, load_session, save_session
 from gpuprof_gui.ui.shell import window_state
 from gpuprof_gui.ui.shell.session_io import AUTOSAVE_NAME
@@ -248,7 +249,7 @@ def test_a_lab_run_with_no_profile_run_gets_a_session_of_its_own(qtbot, window):
     (lambda good: json.dumps({**json.loads(good), "telemetry": {"format": "gpuprof-telemetry-trace",
                                                                "version": 1, "devices": 3}}), "telemetry"),
     (lambda good: json.dumps({**json.loads(good), "advice": {"format": "gpuprof-advice-session"}}), "advice"),
-    (lambda good: "\x00garbage", "not valid JSON"),
+    (lambda good: "\x00garbage", "is not a file gpuprof reads"),
 ])
 def test_damaged_and_newer_sessions_leave_the_window_as_it_was(qtbot, window, tmp_path, content, words):
     good = tmp_path / ("good" + SESSION_SUFFIX)
@@ -258,7 +259,13 @@ def test_damaged_and_newer_sessions_leave_the_window_as_it_was(qtbot, window, tm
     bad = tmp_path / ("bad" + SESSION_SUFFIX)
     bad.write_text(content(good.read_text(encoding="utf-8")), encoding="utf-8")
     window.open_path(str(bad))  # as File ▸ Open Recent and a drop do
-    assert words in window.status_text() and window.status_text().startswith("Could not open the session")
+    status = window.status_text()
+    try:  # the door refuses it before any session code: its sentence, the one `gpuprof open` prints
+        what_is(str(bad))
+        expected_start = "Could not open the session"
+    except OpenError as exc:
+        expected_start = str(exc)
+    assert words in status and status.startswith(expected_start), status
     assert window.windowTitle() == title and _table_rows(window) == rows
     assert window.console.toPlainText() == console and len(window.lab.records) == 18
     assert window.sessions.open(str(good))  # the next open works

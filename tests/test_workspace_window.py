@@ -150,3 +150,20 @@ def test_a_replayed_scalene_session_says_scalene_in_the_profiler_box(qtbot, wind
     assert window.sessions.open(str(path))
     assert window.run_bar.profiler == "scalene"
     assert window.run_bar.elapsed_label.text() == "2.5 s"
+
+
+def test_the_windows_door_opens_what_gpuprof_export_opens(qtbot, window, tmp_path):
+    """An advisor session and kernel-lab results open through File ▸ Open / a drop, as in `gpuprof export`."""
+    from gpuprof_gui.core.opening import Kind, what_is
+
+    advice = DATA / "advisor" / "session_heat_h100.json"
+    assert what_is(str(advice)) is Kind.ADVICE_SESSION
+    assert window.open_path(str(advice)) is Kind.ADVICE_SESSION
+    assert not window.status_is_error() and window.loaded is not None
+    assert window.workspace.provenance.kind == "advice"
+    assert window.open_path(str(LAB_SAXPY)) is Kind.LAB_RESULTS
+    assert window.tabs.currentWidget() is window.lab and window.lab.run_data is not None
+    empty = tmp_path / "empty.prof"
+    empty.write_bytes(b"")
+    assert window.open_path(str(empty)) is None and window.status_is_error()
+    assert window.status_text().startswith(str(empty))

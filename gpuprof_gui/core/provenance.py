@@ -17,9 +17,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from gpuprof_gui.core.session import AUTOSAVE_NAME
+
 RUN_FILE_NAMES = ("profile.prof", "profile.json", "profile.folded")
 """What a run writes into its own folder: a name that says nothing about the run."""
-RUN_SESSION_NAME = "session.gpuprof-session.json"
+RUN_SESSION_NAME = AUTOSAVE_NAME
 """The session a run autosaves beside its profile: it knows the script, arguments and run time."""
 RUN_SESSION_MAX_BYTES = 256 * 1024 * 1024
 """A sibling session larger than this is not read just to name a profile (a 1 MB one reads in ~30 ms)."""

@@ -24,15 +24,14 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 from gpuprof_gui.core.advice_session import AdviceSession
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.model import Profile
 from gpuprof_gui.core.opening import KIND_WORDS, Failure, Kind, OpenError, what_is
-from gpuprof_gui.core.provenance import RUN_FILE_NAMES, Provenance
-from gpuprof_gui.core.session import AUTOSAVE_NAME, SESSION_FORMAT, Session, SessionError
+from gpuprof_gui.core.provenance import Provenance
+from gpuprof_gui.core.session import Session, SessionError
 
 _DAMAGED_BY = (KeyError, TypeError, ValueError, AttributeError)  # what from_dict raises on bad input
 
@@ -176,28 +175,11 @@ def _advice_provenance(advice: AdviceSession, path: str) -> Provenance:
 
 
 def _profile_provenance(path: str, profile: Profile) -> Provenance:
-    """A run folder's profile is named by the session the window saved beside it; any other by its file."""
-    if os.path.basename(path) in RUN_FILE_NAMES:
-        beside = _run_record(os.path.join(os.path.dirname(os.path.abspath(path)), AUTOSAVE_NAME))
-        if beside is not None:
-            found = Provenance.for_session(beside, path, kind="run")
-            if found.wall_s is None and profile.wall_s is not None:
-                found = found.with_changes(wall_s=profile.wall_s)
-            return found if found.profiler else found.with_changes(profiler=profile.profiler)
-    return Provenance.for_file(path).with_changes(profiler=profile.profiler, wall_s=profile.wall_s)
-
-
-def _run_record(session_path: str) -> SimpleNamespace | None:
-    """The run facts of the session beside a run's profile (its profile and console are not built)."""
-    try:
-        with open(session_path, encoding="utf-8") as fh:
-            raw = json.load(fh)
-    except (OSError, ValueError):
-        return None  # no session beside it, or a damaged one: the profile is named by its file
-    if not isinstance(raw, dict) or raw.get("format") != SESSION_FORMAT:
-        return None
-    parts = {key: raw.get(key) for key in ("script", "run")}
-    if not all(value is None or isinstance(value, dict) for value in parts.values()):
-        return None
-    return SimpleNamespace(script=parts["script"], run=parts["run"], host=str(raw.get("host") or ""),
-                           created=str(raw.get("created") or ""), title=str(raw.get("title") or ""))
+    """A run folder's profile is named by the run that wrote it (:meth:`Provenance.for_path`); any other by its file."""
+    found = Provenance.for_path(path)
+    changes: dict[str, Any] = {}
+    if found.wall_s is None and profile.wall_s is not None:
+        changes["wall_s"] = profile.wall_s
+    if not found.profiler:
+        changes["profiler"] = profile.profiler
+    return found.with_changes(**changes) if changes else found

@@ -83,9 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    from gpuprof_gui.core.opening import unopenable_reason
+    from gpuprof_gui.core.opening import Kind
     from gpuprof_gui.ui.shell.main_window import MainWindow
-    from gpuprof_gui.ui.shell.session_io import is_session_path
     from gpuprof_gui.ui.style import theme
 
     QCoreApplication.setOrganizationName("gpuprof-gui")
@@ -105,29 +104,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.timeout:
         window.run_bar.timeout_spin.setValue(args.timeout)
     args.is_session = args.session_failed = args.path_failed = False
+    args.opened_kind = None
     if args.path:
         # A script, there or not, goes to the run bar (Run says what is wrong with it); so do
         # folders and other things that are not plain files, as a drop does. A profile, session
         # or JSON that is not there is an error at once, not a script to run.
         is_script = args.path.endswith(".py") or (os.path.exists(args.path) and not os.path.isfile(args.path))
-        missing = None if is_script else unopenable_reason(args.path)
-        if missing:
-            args.path_failed = True
-            window.set_status(missing, error=True)
-            print(f"gpuprof gui: {missing}", file=sys.stderr)
-        elif is_script:
+        if is_script:
             window.set_script(args.path)
             window.run_bar.set_args(args.script_args)
-        elif is_session_path(args.path):  # replayed at once: no profile_shown to wait for
-            args.is_session, args.session_failed = True, not window.sessions.open(args.path)
-            if args.session_failed:
-                print(f"gpuprof gui: {window.status_text()}", file=sys.stderr)
-        elif _is_advice_session(args.path):  # as `gpuprof export` takes it: shown at once, like a session
-            args.is_session, args.session_failed = True, not window.open_advice_session(args.path)
-            if args.session_failed:
-                print(f"gpuprof gui: {window.status_text()}", file=sys.stderr)
         else:
-            window.open_profile(args.path)
+            kind = args.opened_kind = window.open_path(args.path)  # the window's door, every verb's rule
+            args.path_failed = kind is None
+            args.is_session = kind in (Kind.SESSION, Kind.ADVICE_SESSION)  # shown at once: no load to wait for
+            args.session_failed = args.is_session and window.status_is_error()
+            if args.path_failed or args.session_failed:
+                print(f"gpuprof gui: {window.status_text()}", file=sys.stderr)
     args.lab_failed = bool(args.lab_results) and not window.lab.load_recorded(args.lab_results, args.lab_trace)
     if args.lab_failed:
         print(f"gpuprof gui: {window.lab.status_label.text()}", file=sys.stderr)
@@ -173,16 +165,6 @@ def main(argv: list[str] | None = None) -> int:
     del window
     app.processEvents()
     return state["rc"] or rc
-
-
-def _is_advice_session(path: str) -> bool:
-    """Whether the door (core/opening.py) takes ``path`` for an advisor session; errors are the window's to say."""
-    from gpuprof_gui.core.opening import Kind, OpenError, what_is
-
-    try:
-        return what_is(path) is Kind.ADVICE_SESSION
-    except OpenError:
-        return False
 
 
 def _compare_once(window, args: argparse.Namespace):
@@ -301,8 +283,7 @@ def _arm_screenshot(window, args: argparse.Namespace, state: dict) -> None:
         args.on_lab_refused = [lambda: later(failed=True)]
         QTimer.singleShot(SCREENSHOT_DEADLINE_MS, lambda: shoot(failed=True))
         return
-    wants_profile = args.run or (args.path and not args.path.endswith(".py") and os.path.isfile(args.path)
-                                 and not args.is_session)
+    wants_profile = args.run or args.opened_kind == "profile"  # a profile loading in the background
     compares_shown = bool(args.compare) and args.shown_at_once  # a session's profile, compared after show
     if wants_profile or compares_shown:
         if args.compare:  # the comparison follows the profile: wait for it (or for its failure)

@@ -17,10 +17,10 @@ from gpuprof_gui.ui.shell.file_checks import unopenable_reason
 from gpuprof_gui.ui.shell.session_io import select_everywhere
 
 if TYPE_CHECKING:
-    from gpuprof_gui.ui.shell.main_window import MainWindow
+    from gpuprof_gui.ui.shell.window_base import WindowBase
 
 
-def connect_advisor(win: MainWindow) -> None:
+def connect_advisor(win: WindowBase) -> None:
     """Selection and lab results reach the advisor as they change."""
     win.lab.records_changed.connect(win.update_advisor_lab)
     win.lab.run_finished.connect(win.update_advisor_lab)
@@ -28,7 +28,7 @@ def connect_advisor(win: MainWindow) -> None:
     win.advisor.set_lab_run(None, win.lab.unavailable_reason)
 
 
-def open_advice_session(win: MainWindow, path: str) -> bool:
+def open_advice_session(win: WindowBase, path: str) -> bool:
     """Profile into the Profile tab, lab run into the Kernel lab tab, all of it into the advisor.
 
     False, with the reason in the status bar, when the file is not a session.
@@ -57,6 +57,6 @@ def open_advice_session(win: MainWindow, path: str) -> bool:
     return True
 
 
-def _show_lab_run(win: MainWindow, session: AdviceSession) -> None:
+def _show_lab_run(win: WindowBase, session: AdviceSession) -> None:
     """The session's lab run in the Kernel lab tab too."""
     win.lab.show_recorded(session.lab)

@@ -21,12 +21,12 @@ from gpuprof_gui.ui.shell.file_checks import unopenable_reason
 from gpuprof_gui.ui.shell.profile_loader import LoadedProfile, ProfileLoader
 
 if TYPE_CHECKING:
-    from gpuprof_gui.ui.shell.main_window import MainWindow
+    from gpuprof_gui.ui.shell.window_base import WindowBase
 
 COMPARE_FILTER = ("Profiles and sessions (*.prof *.pstats *.json *.folded *.txt *.collapsed);;All files (*)")
 
 
-def install(win: MainWindow) -> None:
+def install(win: WindowBase) -> None:
     """The Compare tab, its loader and the Compare With… action."""
     win.compare = ComparePanel(win)
     win.compare_loader = ProfileLoader(win)
@@ -37,11 +37,11 @@ def install(win: MainWindow) -> None:
     win.compare_loader.failed.connect(partial(_on_failed, win))
 
 
-def _on_failed(win: MainWindow, text: str) -> None:
+def _on_failed(win: WindowBase, text: str) -> None:
     win.set_status(text, error=True)
 
 
-def choose_baseline(win: MainWindow, *_checked) -> None:
+def choose_baseline(win: WindowBase, *_checked) -> None:
     if win.loaded is None:
         win.set_status("Open or run a profile first: it becomes run B, the file you pick run A.", error=True)
         return
@@ -51,7 +51,7 @@ def choose_baseline(win: MainWindow, *_checked) -> None:
         compare_with(win, path)
 
 
-def compare_with(win: MainWindow, path: str) -> bool:
+def compare_with(win: WindowBase, path: str) -> bool:
     """Compare the profile on show (B) with the run in ``path`` (A).
 
     False, with the reason in the status bar, when it fails at once; a baseline that
@@ -81,11 +81,11 @@ def compare_with(win: MainWindow, path: str) -> bool:
     return True
 
 
-def _on_baseline(win: MainWindow, result: LoadedProfile) -> None:
+def _on_baseline(win: WindowBase, result: LoadedProfile) -> None:
     _show(win, result.profile, Provenance.for_path(result.path))
 
 
-def _show(win: MainWindow, baseline: Profile, provenance: Provenance) -> None:
+def _show(win: WindowBase, baseline: Profile, provenance: Provenance) -> None:
     """Run A (the baseline) against run B (on show), each called by a name the reader can tell apart."""
     current = win.loaded
     if current is None:

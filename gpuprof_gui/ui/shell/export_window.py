@@ -17,7 +17,7 @@ from gpuprof_gui.core.export_render import ExportError, render, write_output
 from gpuprof_gui.ui.profile.flame_image import flame_png_bytes
 
 if TYPE_CHECKING:
-    from gpuprof_gui.ui.shell.main_window import MainWindow
+    from gpuprof_gui.ui.shell.window_base import WindowBase
 
 # Dialog filter, format, default suffix: the order is the dialog's.
 EXPORT_TYPES = (
@@ -30,7 +30,7 @@ EXPORT_TYPES = (
 )
 
 
-def install(win: MainWindow) -> None:
+def install(win: WindowBase) -> None:
     win.actions_by_id["export"].triggered.connect(partial(choose_export, win))
 
 
@@ -45,11 +45,15 @@ def format_for(path: str, chosen_filter: str = "") -> tuple[str, str]:
     return "html", path + ".html"
 
 
-def choose_export(win: MainWindow, *_checked) -> None:
+def choose_export(win: WindowBase, *_checked) -> None:
     if win.loaded is None:
         win.set_status("Nothing to export yet: run a script or open a profile first.", error=True)
         return
     stem = os.path.splitext(os.path.basename(win.loaded.path or "profile"))[0]
+    shown = win.workspace.provenance
+    if shown is not None and shown.script:  # "train-140231", not every run's "profile"
+        stem = "-".join(p for p in (os.path.splitext(os.path.basename(shown.script))[0],
+                                    shown.clock().replace(":", "")) if p)
     start = os.path.join(os.path.dirname(win.loaded.path or "") or os.getcwd(), stem)
     filters = ";;".join(label for label, _f, _s in EXPORT_TYPES)
     path, chosen = QFileDialog.getSaveFileName(win, "Export", start, filters)
@@ -58,16 +62,16 @@ def choose_export(win: MainWindow, *_checked) -> None:
         export_to(win, path, fmt)
 
 
-def export_to(win: MainWindow, path: str, fmt: str) -> bool:
+def export_to(win: WindowBase, path: str, fmt: str) -> bool:
     """Write the profile on show as ``fmt``; the status bar says where, or why not."""
     profile = win.loaded.profile
-    title = win.workspace.name or os.path.basename(win.loaded.path or "") or "gpuprof profile"
+    title = win.workspace.name or None  # None: the renderer names it from the provenance or the file
     lab = getattr(win.lab, "run_data", None)
     advice = getattr(win.advisor.state, "session", None) if hasattr(win, "advisor") else None
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
         data = render(fmt, profile, title, lab if fmt == "html" else None, advice if fmt == "html" else None,
-                      draw_png=flame_png_bytes)
+                      provenance=win.workspace.provenance, draw_png=flame_png_bytes)
         write_output(path, data, win.loaded.path or "")
     except ExportError as exc:
         win.set_status(f"Export failed: {exc}", error=True)

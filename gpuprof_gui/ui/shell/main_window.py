@@ -5,35 +5,42 @@ from __future__ import annotations
 import os
 import shutil
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import (QFileDialog, QGraphicsOpacityEffect, QLabel, QMainWindow, QMessageBox, QSplitter,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGraphicsOpacityEffect,
+    QLabel,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gpuprof_gui import __version__
 from gpuprof_gui.assets import example_path, icon_path
+from gpuprof_gui.core.opening import SCRIPT_SUFFIX, Kind, OpenError, what_is
 from gpuprof_gui.core.provenance import Provenance
 from gpuprof_gui.core.workspace import Workspace
+from gpuprof_gui.jobs.runner import RunOutcome, RunSpec
 from gpuprof_gui.ui.advisor import advisor_window
-from gpuprof_gui.ui.compare import compare_window
-from gpuprof_gui.ui.shell import export_window
-from gpuprof_gui.ui.shell import navigation
-from gpuprof_gui.ui.shell import session_io
-from gpuprof_gui.ui.style import theme
-from gpuprof_gui.ui.shell import window_state
-from gpuprof_gui.ui.shell.actions import make_actions
 from gpuprof_gui.ui.advisor.advisor_panel import AdvisorPanel
+from gpuprof_gui.ui.compare import compare_window
+from gpuprof_gui.ui.lab.lab_panel import LabPanel
 from gpuprof_gui.ui.profile.console import ConsolePane
 from gpuprof_gui.ui.profile.flame_view import FlamePanel
 from gpuprof_gui.ui.profile.hotspot_table import HotspotTable
-from gpuprof_gui.ui.lab.lab_panel import LabPanel
-from gpuprof_gui.ui.style.palette import current_theme_colours
-from gpuprof_gui.ui.shell.profile_loader import LoadedProfile, ProfileLoader
-from gpuprof_gui.ui.shell.workspace_qt import QtWorkspace
 from gpuprof_gui.ui.profile.qt_runner import QtProfileRun
 from gpuprof_gui.ui.profile.run_bar import RunBar
 from gpuprof_gui.ui.profile.source_view import SourceView
-from gpuprof_gui.jobs.runner import RunOutcome, RunSpec
+from gpuprof_gui.ui.shell import export_window, navigation, session_io, window_state
+from gpuprof_gui.ui.shell.actions import make_actions
+from gpuprof_gui.ui.shell.profile_loader import LoadedProfile, ProfileLoader
+from gpuprof_gui.ui.shell.window_base import WindowBase
+from gpuprof_gui.ui.shell.workspace_qt import QtWorkspace
+from gpuprof_gui.ui.style import theme
+from gpuprof_gui.ui.style.palette import current_theme_colours
 
 PROFILE_FILTER = "Profiles (*.prof *.pstats *.json *.folded *.txt *.collapsed);;All files (*)"
 ELAPSED_TICK_MS = 100
@@ -41,15 +48,12 @@ STALE_OPACITY = 0.45
 """Views showing an older result while a run goes on are drawn this faint: still readable, plainly not current."""
 
 
-class MainWindow(QMainWindow):
-    """Owns the views and one run at a time. Views never load files themselves."""
+class MainWindow(WindowBase):
+    """Owns the views and one run at a time. Views never load files themselves.
 
-    run_finished = Signal(object)
-    """The :class:`RunOutcome` of a run, once its worker and process group are gone."""
-    profile_shown = Signal(object)
-    """A :class:`LoadedProfile` has been handed to every view."""
-    load_failed = Signal(str)
-    """A profile could not be shown; the sentence says why."""
+    Its signals (run_finished, profile_shown, load_failed) and the parts feature modules
+    use are declared in :class:`~gpuprof_gui.ui.shell.window_base.WindowBase`.
+    """
 
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -57,6 +61,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("gpuprof-gui")
         self.setWindowIcon(QIcon(str(icon_path())))
         self.setAcceptDrops(True)
+        self.theme_name, self.theme_group, self.theme_follower = "system", None, None  # theme.install sets them
         self.workspace = Workspace()
         self.ws = QtWorkspace(self.workspace, self)
         self.actions_by_id = make_actions(self)
@@ -159,6 +164,9 @@ class MainWindow(QMainWindow):
     def status_text(self) -> str:
         return self._status_label.text()
 
+    def status_is_error(self) -> bool:
+        return self._status_is_error
+
     def set_status(self, text: str, error: bool = False) -> None:
         self._status_label.setText(text)
         self._status_is_error = error
@@ -193,16 +201,38 @@ class MainWindow(QMainWindow):
         window_state.add_recent(self, path)
         self.set_status(f"Ready to profile {os.path.basename(path)} — press Run (F5).")
 
-    def open_path(self, path: str) -> None:
-        """A script goes to the run bar (and runs when auto-run is on); anything else opens as a profile."""
-        if path.endswith(".py") or os.path.isdir(path):
+    def open_path(self, path: str) -> Kind | None:
+        """The window's one door (drop, File ▸ Open, Open Recent, the command line): the file decides.
+
+        What the file is comes from :func:`gpuprof_gui.core.opening.what_is`, the rule the
+        command line uses too. A script (a ``.py`` name, there or not) or a folder goes to the
+        run bar (and runs when auto-run is on); a session is replayed; an advisor session and
+        kernel-lab results open in their tabs; a profile is loaded. None, with the door's
+        sentence in the status bar, when the file cannot be opened.
+        """
+        if path.endswith(SCRIPT_SUFFIX) or os.path.isdir(path):
+            kind: Kind | None = Kind.SCRIPT  # Run says what is wrong with a script that is not there
+        else:
+            try:
+                kind = what_is(path)
+            except OpenError as exc:
+                self.set_status(str(exc), error=True)
+                return None
+        if kind in (Kind.SCRIPT, Kind.FOLDER):
             self.set_script(path)
             if self.actions_by_id["auto_run"].isChecked():
                 self.start_run()
-        elif session_io.is_session_path(path):
+        elif kind is Kind.SESSION:
             self.sessions.open(path)
+        elif kind is Kind.ADVICE_SESSION:
+            self.open_advice_session(path)
+        elif kind is Kind.LAB_RESULTS:
+            self.tabs.setCurrentWidget(self.lab)
+            if self.lab.load_recorded(path):
+                window_state.add_recent(self, path)
         else:
             self.open_profile(path)
+        return kind
 
     def open_advice_session(self, path: str) -> bool:
         """Show a saved advisor session (``gpuprof advise --save``); False with the reason in the status bar."""

@@ -13,13 +13,13 @@ from PySide6.QtWidgets import QAbstractSpinBox, QLineEdit, QWidget
 
 if TYPE_CHECKING:
     from gpuprof_gui.ui.profile.flame_canvas import FlameCanvas
-    from gpuprof_gui.ui.shell.main_window import MainWindow
+    from gpuprof_gui.ui.shell.window_base import WindowBase
 
 ZOOM_STEP = 1.5
 """One key press zooms by half again: about six presses for 10x (a wheel notch zooms 25%)."""
 
 
-def install(win: MainWindow) -> None:
+def install(win: WindowBase) -> None:
     a = win.actions_by_id
     a["zoom_in"].triggered.connect(partial(_zoom, win, ZOOM_STEP))
     a["zoom_out"].triggered.connect(partial(_zoom, win, 1.0 / ZOOM_STEP))
@@ -35,7 +35,7 @@ def install(win: MainWindow) -> None:
         a[key].triggered.connect(partial(focus_view, win, widget))
 
 
-def focus_view(win: MainWindow, widget: QWidget, *_checked) -> None:
+def focus_view(win: WindowBase, widget: QWidget, *_checked) -> None:
     """Show the tab holding ``widget`` and give it the keyboard; a field's text is selected to be typed over."""
     for i in range(win.tabs.count()):
         page = win.tabs.widget(i)
@@ -47,7 +47,7 @@ def focus_view(win: MainWindow, widget: QWidget, *_checked) -> None:
         widget.selectAll()
 
 
-def current_canvas(win: MainWindow) -> FlameCanvas:
+def current_canvas(win: WindowBase) -> FlameCanvas:
     """The flame graph on show: the Compare tab's when it is the current tab, else the profile's."""
     compare = getattr(win, "compare", None)
     if compare is not None and win.tabs.currentWidget() is compare:
@@ -55,15 +55,15 @@ def current_canvas(win: MainWindow) -> FlameCanvas:
     return win.flame.canvas
 
 
-def _zoom(win: MainWindow, factor: float, *_checked) -> None:
+def _zoom(win: WindowBase, factor: float, *_checked) -> None:
     current_canvas(win).zoom_by(factor)
 
 
-def _clear_console(win: MainWindow, *_checked) -> None:
+def _clear_console(win: WindowBase, *_checked) -> None:
     win.console.clear()  # the screen only: the run's output.log keeps everything
 
 
-def _next_profiler(win: MainWindow, *_checked) -> None:
+def _next_profiler(win: WindowBase, *_checked) -> None:
     combo = win.run_bar.profiler_combo
     if not combo.isEnabled():  # a run is going: its profiler is fixed
         return
@@ -71,11 +71,11 @@ def _next_profiler(win: MainWindow, *_checked) -> None:
     win.set_status(f"The next run uses {combo.currentText()}.")
 
 
-def _step_tab(win: MainWindow, step: int, *_checked) -> None:
+def _step_tab(win: WindowBase, step: int, *_checked) -> None:
     tabs = win.tabs
     tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
 
 
-def _lab_load(win: MainWindow, *_checked) -> None:
+def _lab_load(win: WindowBase, *_checked) -> None:
     win.tabs.setCurrentWidget(win.lab)
     win.lab.choose_recorded_run()

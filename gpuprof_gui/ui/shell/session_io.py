@@ -33,25 +33,32 @@ from gpuprof_gui.core.advice_session import AdviceSession
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.loaded import prepare
 from gpuprof_gui.core.provenance import RUN_SESSION_NAME, Provenance
-from gpuprof_gui.core.session import (CONSOLE_MAX_CHARS, SESSION_SUFFIX, Session, SessionError, is_session_file,
-                                      load_session, save_session)
+from gpuprof_gui.core.session import (
+    CONSOLE_MAX_CHARS,
+    SESSION_SUFFIX,
+    Session,
+    SessionError,
+    is_session_file,
+    load_session,
+    save_session,
+)
 from gpuprof_gui.gpu.trace_io import TraceFormatError, trace_from_json, trace_to_json
+from gpuprof_gui.protocol import PROFILERS
 from gpuprof_gui.ui.shell import window_state
 from gpuprof_gui.ui.shell.profile_loader import LoadedProfile
-from gpuprof_gui.protocol import PROFILERS
 
 if TYPE_CHECKING:
-    from gpuprof_gui.ui.shell.main_window import MainWindow
     from gpuprof_gui.jobs.lab_runner import LabOutcome
     from gpuprof_gui.jobs.runner import RunOutcome, RunSpec
+    from gpuprof_gui.ui.shell.window_base import WindowBase
 
-AUTOSAVE_NAME = RUN_SESSION_NAME  # named so Provenance.for_path finds a run's facts beside its profile
+AUTOSAVE_NAME = RUN_SESSION_NAME  # core.session.AUTOSAVE_NAME: Provenance.for_path finds a run beside its profile
 SESSION_FILTER = f"gpuprof sessions (*{SESSION_SUFFIX});;JSON files (*.json);;All files (*)"
 SAVE_WAIT_MS = 10_000
 """Closing the window waits this long for a save in flight (a 1 MB session takes ~30 ms)."""
 
 
-def install(win: MainWindow) -> SessionKeeper:
+def install(win: WindowBase) -> SessionKeeper:
     """Connect File ▸ Open/Save Session and the autosave triggers; the window keeps the keeper."""
     return SessionKeeper(win)
 
@@ -76,7 +83,7 @@ class _SaveTask(QRunnable):
             save_session(self._session, self._path)
         except OSError as exc:
             self._signals.failed.emit(self._path, exc.strerror or str(exc))
-        except Exception as exc:  # noqa: BLE001 - a save that fails is a status message, never a crash
+        except Exception as exc:
             self._signals.failed.emit(self._path, f"{type(exc).__name__}: {exc}")
         else:
             self._signals.saved.emit(self._path, self._announce)
@@ -90,7 +97,7 @@ class SessionKeeper(QObject):
     save_failed = Signal(str)
     """A session could not be written; the sentence says why."""
 
-    def __init__(self, win: MainWindow) -> None:
+    def __init__(self, win: WindowBase) -> None:
         super().__init__(win)
         self.win = win
         self.current: Session | None = None  # what the window shows, as a session (a run's or a replay)
@@ -260,7 +267,7 @@ class SessionKeeper(QObject):
         self._replaying = True
         try:
             self._replay(session, advice, path)
-        except Exception as exc:  # noqa: BLE001 - a file that passed every check and still fails: say so
+        except Exception as exc:
             win.set_status(f"Could not replay the session: {type(exc).__name__}: {exc}", error=True)
             return False
         finally:
@@ -350,7 +357,7 @@ def checked_parts(session: Session) -> AdviceSession | None:
         raise SessionError(f"The session's advice is damaged ({type(exc).__name__}: {exc}).") from exc
 
 
-def select_everywhere(win: MainWindow, profile, funcs: list[int]) -> None:
+def select_everywhere(win: WindowBase, profile, funcs: list[int]) -> None:
     """Table, flame graph and source view show the functions the advice offloads.
 
     The flame graph highlights them in the whole graph, without zooming: this runs for a
@@ -375,7 +382,7 @@ def console_text(console) -> str:
     return "\n".join(reversed(lines))
 
 
-def replay_lab(win: MainWindow, session: Session) -> None:
+def replay_lab(win: WindowBase, session: Session) -> None:
     """The session's lab run and telemetry in the Kernel lab tab (checked readable before)."""
     trace = trace_from_json(session.telemetry) if session.telemetry is not None else None
     win.lab.show_recorded(session.lab, trace, f"the session {session.title}".strip())
@@ -396,7 +403,7 @@ def telemetry_record(lab) -> dict | None:
             return json.load(fh)
 
 
-def advice_record(win: MainWindow, session: Session) -> dict | None:
+def advice_record(win: WindowBase, session: Session) -> dict | None:
     """The advisor's advice as an advisor session, without the profile and lab run the session holds."""
     panel = win.advisor
     if panel.advice is None:

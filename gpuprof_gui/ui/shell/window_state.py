@@ -16,8 +16,8 @@ from PySide6.QtCore import QByteArray
 from gpuprof_gui.ui.style import theme
 
 if TYPE_CHECKING:
-    from gpuprof_gui.ui.shell.main_window import MainWindow
     from gpuprof_gui.jobs.runner import RunSpec
+    from gpuprof_gui.ui.shell.window_base import WindowBase
 
 MAX_RECENT = 10
 RUNS_DIR_ENV = "GPUPROF_RUNS_DIR"
@@ -44,7 +44,7 @@ def new_run_dir(script: str) -> str:
     return path
 
 
-def build_menus(win: MainWindow) -> None:
+def build_menus(win: WindowBase) -> None:
     a = win.actions_by_id
     bar = win.menuBar()
     file_menu = bar.addMenu("&File")
@@ -92,20 +92,20 @@ def build_menus(win: MainWindow) -> None:
     help_menu.addAction(a["about"])
 
 
-def recent_files(win: MainWindow) -> list[str]:
+def recent_files(win: WindowBase) -> list[str]:
     value = win.settings.value("recent_files", [])
     if isinstance(value, str):  # QSettings returns a bare string for one-element lists
         value = [value]
     return [str(v) for v in value or []]
 
 
-def add_recent(win: MainWindow, path: str) -> None:
+def add_recent(win: WindowBase, path: str) -> None:
     path = os.path.abspath(path)
     files = [path] + [p for p in recent_files(win) if p != path]
     win.settings.setValue("recent_files", files[:MAX_RECENT])
 
 
-def _fill_recent(win: MainWindow) -> None:
+def _fill_recent(win: WindowBase) -> None:
     menu = win.recent_menu
     menu.clear()
     files = [p for p in recent_files(win) if os.path.exists(p)]
@@ -120,12 +120,12 @@ def _fill_recent(win: MainWindow) -> None:
     menu.addAction("Clear List").triggered.connect(partial(win.settings.remove, "recent_files"))
 
 
-def remember_run_choices(win: MainWindow, spec: RunSpec) -> None:
+def remember_run_choices(win: WindowBase, spec: RunSpec) -> None:
     win.settings.setValue("profiler", spec.profiler)
     win.settings.setValue("timeout_s", spec.timeout_s or 0)
 
 
-def restore(win: MainWindow) -> None:
+def restore(win: WindowBase) -> None:
     s = win.settings
     geometry = s.value("window/geometry")
     if isinstance(geometry, QByteArray):
@@ -164,7 +164,7 @@ def _int(value) -> int:
         return 0
 
 
-def save(win: MainWindow) -> None:
+def save(win: WindowBase) -> None:
     s = win.settings
     s.setValue("window/geometry", win.saveGeometry())
     for name, splitter in win.splitters.items():

@@ -15,7 +15,7 @@ colour-blind-safe flame fills of ``palette.COLOUR_BLIND_SAFE`` in each.
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -26,7 +26,20 @@ from gpuprof_gui.ui.advisor.advisor_style import PRESENTATION_PT as ADVISOR_PRES
 from gpuprof_gui.ui.style.palette import ThemeColours, theme_colours
 
 if TYPE_CHECKING:
-    from gpuprof_gui.ui.shell.main_window import MainWindow
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QAction
+
+
+class ThemedWindow(Protocol):
+    """What the theme code uses of the main window (style/ may not import the shell above it)."""
+
+    settings: QSettings
+    actions_by_id: dict[str, QAction]
+    theme_name: str
+    theme_group: QActionGroup | None
+    theme_follower: object | None
+
+    def set_presentation(self, on: bool) -> None: ...
 
 SYSTEM, LIGHT, DARK = "system", "light", "dark"
 THEMES = (SYSTEM, LIGHT, DARK)
@@ -159,58 +172,58 @@ def title_size(presentation: bool, normal: str) -> str:
 class _DesktopFollower(QObject):
     """Re-applies the "system" theme when the desktop switches between light and dark."""
 
-    def __init__(self, win: MainWindow) -> None:
-        super().__init__(win)
+    def __init__(self, win: ThemedWindow) -> None:
+        super().__init__(win if isinstance(win, QObject) else None)  # dies with the window
         self._win = win
         QGuiApplication.styleHints().colorSchemeChanged.connect(self.on_scheme_changed)
 
     def on_scheme_changed(self, _scheme) -> None:
-        if self._win.theme_name == SYSTEM:  # type: ignore[attr-defined]  # theme state: see install()
+        if self._win.theme_name == SYSTEM:
             refresh(self._win)
 
 
-def install(win: MainWindow) -> None:
+def install(win: ThemedWindow) -> None:
     """View ▸ Theme: one of system/light/dark checked at a time, Ctrl+Shift+T toggles; choices are remembered."""
     # The window's theme state (theme_name, theme_group, theme_follower) is set here, and
-    # MainWindow does not declare it yet: the attr-defined ignores below go once it does.
-    win.theme_name = SYSTEM  # type: ignore[attr-defined]  # theme state: see install()
+    # ThemedWindow does not declare it yet: the attr-defined ignores below go once it does.
+    win.theme_name = SYSTEM
     group = QActionGroup(win)
     group.setExclusive(True)
     for name, key in THEME_ACTIONS.items():
         action = win.actions_by_id[key]
         group.addAction(action)
         action.triggered.connect(partial(_chosen, win, name))
-    win.theme_group = group  # type: ignore[attr-defined]  # theme state: see install()
+    win.theme_group = group
     win.actions_by_id[THEME_ACTIONS[SYSTEM]].setChecked(True)
     win.actions_by_id["toggle_theme"].triggered.connect(partial(toggle_theme, win))
     # triggered, not toggled: a user's choice is kept; --presentation on the command line is not.
     win.actions_by_id["presentation"].triggered.connect(partial(_remember_presentation, win))
-    win.theme_follower = _DesktopFollower(win)  # type: ignore[attr-defined]  # theme state: see install()
+    win.theme_follower = _DesktopFollower(win)
 
 
-def set_theme(win: MainWindow, name: str, remember: bool = True) -> None:
+def set_theme(win: ThemedWindow, name: str, remember: bool = True) -> None:
     """Show ``name`` (system/light/dark; anything else counts as system) and, if ``remember``, keep it."""
     name = name if name in THEMES else SYSTEM
-    win.theme_name = name  # type: ignore[attr-defined]  # theme state: see install()
+    win.theme_name = name
     win.actions_by_id[THEME_ACTIONS[name]].setChecked(True)
     if remember:
         win.settings.setValue(SETTINGS_KEY, name)
     refresh(win)
 
 
-def toggle_theme(win: MainWindow, *_checked) -> None:
-    current = win.theme_name  # type: ignore[attr-defined]  # theme state: see install()
+def toggle_theme(win: ThemedWindow, *_checked) -> None:
+    current = win.theme_name
     set_theme(win, LIGHT if is_dark(current) else DARK)
 
 
-def refresh(win: MainWindow) -> None:
+def refresh(win: ThemedWindow) -> None:
     """Re-apply the look: the app palette and font, then every view's own colours."""
     win.set_presentation(win.actions_by_id["presentation"].isChecked())
 
 
-def _chosen(win: MainWindow, name: str, *_checked) -> None:
+def _chosen(win: ThemedWindow, name: str, *_checked) -> None:
     set_theme(win, name)
 
 
-def _remember_presentation(win: MainWindow, *_checked) -> None:
+def _remember_presentation(win: ThemedWindow, *_checked) -> None:
     win.settings.setValue(PRESENTATION_KEY, win.actions_by_id["presentation"].isChecked())
