@@ -22,8 +22,9 @@ from typing import Callable
 
 from gpuprof_gui.core import lab_model as lm
 from gpuprof_gui.lab import LabFileError
+from gpuprof_gui.jobs.outcome import OutcomeTracker
+from gpuprof_gui.jobs.supervisor import supervise, worker_env
 from gpuprof_gui.protocol import CHANNEL_FD_ARG, MsgType, describe_exit
-from gpuprof_gui.jobs.runner import OutcomeTracker, supervise, worker_env
 
 # A step is one candidate at one size: compile + check + warm-up + ~0.3 s of
 # timed repetitions. A minute is far past any sane kernel and short enough
