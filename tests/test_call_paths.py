@@ -306,7 +306,7 @@ FORBIDDEN_PY_SPY = """#!/bin/sh
 # What py-spy prints where the system forbids reading another process's memory.
 echo "Error: Permission Denied: Try running again with elevated permissions by going 'sudo env \\"PATH=\\$PATH\\" !!'" >&2
 exit 1
-"""
+"""  # noqa: E501 - py-spy's message, word for word
 
 
 def _forbidding_py_spy(tmp_path: Path) -> dict:
