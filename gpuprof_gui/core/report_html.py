@@ -9,7 +9,7 @@ tooltips work in every browser without one.
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from gpuprof_gui import __version__
 from gpuprof_gui.core.advice_session import AdviceSession
@@ -60,11 +60,11 @@ def _table(head: list[tuple[str, bool]], body: list[list[str]], css_class: str) 
     """``head``: (title, numeric?) per column; ``body`` cells are already escaped HTML."""
     cols = [' class="n"' if numeric else "" for _, numeric in head]
     out = [f'<table class="{css_class}"><thead><tr>']
-    out += [f"<th{c}>{_e(title)}</th>" for (title, _), c in zip(head, cols)]
+    out += [f"<th{c}>{_e(title)}</th>" for (title, _), c in zip(head, cols, strict=True)]
     out.append("</tr></thead><tbody>")
     for row in body:
         out.append("<tr>" + "".join(cell if cell.startswith("<td") else f"<td{c}>{cell}</td>"
-                                    for cell, c in zip(row, cols)) + "</tr>")
+                                    for cell, c in zip(row, cols, strict=False)) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
@@ -167,7 +167,7 @@ def report_html(profile: Profile, *, title: str | None = None, lab_run: LabRun |
                 generated: str | None = None) -> str:
     """The report document. ``generated`` (ISO date) defaults to now, in UTC."""
     name = title or profile_title(profile)
-    when = generated or datetime.now(timezone.utc).isoformat(timespec="seconds")
+    when = generated or datetime.now(UTC).isoformat(timespec="seconds")
     layout = layout_for_profile(profile)
     parts = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
              '<meta name="viewport" content="width=device-width, initial-scale=1">',

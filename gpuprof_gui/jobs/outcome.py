@@ -123,7 +123,7 @@ class OutcomeTracker:
 
     def _no_result(self, returncode: int, cancelled: bool, timed_out: bool,
                    wall_s: float) -> RunOutcome:
-        none = dict(profile_path=None, script_exit_code=None)
+        none = {"profile_path": None, "script_exit_code": None}
         if timed_out:
             return self.outcome("timed_out", f"Stopped after the {self._timeout_words()} "
                                 "timeout; no profile was saved.", wall_s, **none)

@@ -70,7 +70,7 @@ def worker_argv(spec: RunSpec, channel_fd: int, output_dir: str) -> list[str]:
         argv.append("--cpu-only")
     if spec.pyspy_native:
         argv.append("--native")
-    return argv + [os.path.abspath(spec.script), "--", *spec.args]
+    return [*argv, os.path.abspath(spec.script), "--", *spec.args]
 
 
 def run_profile(spec: RunSpec, on_stdout: Callback = None, on_stderr: Callback = None,

@@ -6,6 +6,7 @@ A script that cannot start (missing, a folder, binary, a syntax error) is a
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -16,7 +17,7 @@ import types
 from gpuprof_gui.protocol import ExitCode
 
 
-class ScriptProblem(Exception):
+class ScriptProblem(Exception):  # noqa: N818 - the user's script, not the worker, is at fault
     """The script cannot be started; carries the exit code and the sentence."""
 
     def __init__(self, code: ExitCode, message: str, detail: str | None = None) -> None:
@@ -67,10 +68,9 @@ def exit_status_of(exc: SystemExit) -> int:
         return 0
     if isinstance(code, int):
         return code & 0xFF  # what the operating system keeps of it
-    try:  # Python prints a non-integer code to stderr and exits 1
+    # Python prints a non-integer code to stderr and exits 1, even when printing fails.
+    with contextlib.suppress(Exception):
         print(code, file=sys.stderr)
-    except Exception:
-        pass
     return 1
 
 

@@ -6,6 +6,7 @@ worker whose parent (the GUI or the CLI) was killed stops that group itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -17,10 +18,8 @@ from gpuprof_gui.protocol import ExitCode
 def become_group_leader() -> None:
     """Lead a process group so Cancel can stop the script and all its children."""
     if os.getpgrp() != os.getpid():
-        try:
+        with contextlib.suppress(OSError):
             os.setsid()
-        except OSError:
-            pass
 
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -74,7 +73,5 @@ def orphaned() -> bool:
 def kill_group_if_orphaned() -> None:
     """Nobody is left to stop our process group: stop it (and us) now."""
     if _orphaned:
-        try:
+        with contextlib.suppress(OSError):
             os.killpg(os.getpgrp(), signal.SIGKILL)
-        except OSError:
-            pass
