@@ -8,13 +8,14 @@ and :mod:`~gpuprof_gui.jobs.outcome`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from gpuprof_gui.jobs.outcome import OutcomeTracker, RunOutcome
 from gpuprof_gui.jobs.process_group import POLL_INTERVAL_S, GroupStopper, kill_process_group
@@ -34,7 +35,7 @@ _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
 def _package_importable_without_help() -> bool:
     import site
 
-    places = {os.path.realpath(p) for p in site.getsitepackages() + [site.getusersitepackages()]}
+    places = {os.path.realpath(p) for p in [*site.getsitepackages(), site.getusersitepackages()]}
     return os.path.realpath(_PACKAGE_ROOT) in places
 
 
@@ -59,10 +60,16 @@ def worker_env(spec_env: dict[str, str] | None = None) -> dict[str, str]:
 Callback = Callable[[bytes], None] | None
 
 
+class CancelFlag(Protocol):
+    """What :func:`supervise` polls to learn of a cancel: a ``threading.Event``, or a watchdog."""
+
+    def is_set(self) -> bool: ...
+
+
 def supervise(argv_for_fd: Callable[[int], list[str]], tracker: OutcomeTracker, *,
               env: dict[str, str] | None = None, cwd: str | None = None,
               on_stdout: Callback = None, on_stderr: Callback = None,
-              cancel: threading.Event | None = None, timeout_s: float | None = None) -> RunOutcome:
+              cancel: CancelFlag | None = None, timeout_s: float | None = None) -> RunOutcome:
     """Run one worker to the end, pumping its pipes and the protocol channel.
 
     ``argv_for_fd(fd)`` gives the command line for the channel's write end.
@@ -84,8 +91,10 @@ def supervise(argv_for_fd: Callable[[int], list[str]], tracker: OutcomeTracker, 
                                script_exit_code=None)
     finally:
         os.close(write_fd)
+    stdout, stderr = proc.stdout, proc.stderr
+    assert stdout is not None and stderr is not None, "both were asked for as pipes"
     decoder = LineDecoder()
-    sinks = {proc.stdout.fileno(): on_stdout, proc.stderr.fileno(): on_stderr, read_fd: None}
+    sinks = {stdout.fileno(): on_stdout, stderr.fileno(): on_stderr, read_fd: None}
     sel = selectors.DefaultSelector()
     for fd in sinks:
         os.set_blocking(fd, False)
@@ -104,8 +113,8 @@ def supervise(argv_for_fd: Callable[[int], list[str]], tracker: OutcomeTracker, 
             elif key.fd == read_fd:
                 for msg in decoder.feed(data):
                     tracker.feed(msg)
-            elif sinks[key.fd] is not None:
-                sinks[key.fd](data)
+            elif (sink := sinks[key.fd]) is not None:
+                sink(data)
 
     try:
         while proc.poll() is None:
@@ -121,10 +130,8 @@ def supervise(argv_for_fd: Callable[[int], list[str]], tracker: OutcomeTracker, 
                 if sel.get_map():
                     pump(POLL_INTERVAL_S)
                 else:  # all pipes closed: wake the moment the worker exits
-                    try:
+                    with contextlib.suppress(subprocess.TimeoutExpired):
                         proc.wait(POLL_INTERVAL_S)
-                    except subprocess.TimeoutExpired:
-                        pass
             except KeyboardInterrupt:
                 cancelled = True
                 stopper.request()
@@ -140,8 +147,8 @@ def supervise(argv_for_fd: Callable[[int], list[str]], tracker: OutcomeTracker, 
             proc.wait()
         sel.close()
         os.close(read_fd)
-        proc.stdout.close()
-        proc.stderr.close()
+        stdout.close()
+        stderr.close()
     return tracker.finish(proc.returncode, cancelled, timed_out, time.monotonic() - t0)
 
 

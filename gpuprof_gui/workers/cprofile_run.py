@@ -15,6 +15,7 @@ import sys
 import time
 import traceback
 import types
+from typing import NoReturn
 
 from gpuprof_gui.protocol import STACKS_SUFFIX, ExitCode, MsgType
 from gpuprof_gui.workers._channel import Channel
@@ -105,7 +106,7 @@ class CProfileRun:
         for sig in (signal.SIGTERM, ORPHAN_SIGNAL):
             signal.signal(sig, signal.SIG_DFL)
 
-    def _os_exit(self, status: int) -> None:
+    def _os_exit(self, status: int) -> NoReturn:
         # A forked child (multiprocessing) inherits this wrapper: it must not
         # overwrite our profile or speak on our channel.
         if os.getpid() == self.pid and not self.reported:
@@ -133,7 +134,10 @@ class CProfileRun:
         os.register_at_fork(after_in_child=self._in_forked_child)
         self.sampling = _sample_rate_from_env() != 0 and self.sampler.start()
         sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
-        status, exit_code, exc_line, tb_text = "finished", 0, None, None
+        status = "finished"
+        exit_code: int | None = 0
+        exc_line: str | None = None
+        tb_text: str | None = None
         self.t0 = time.perf_counter()
         try:
             self.in_script = True
@@ -158,7 +162,7 @@ class CProfileRun:
             tb_text = "".join(traceback.format_exception(type(exc), exc, tb))[-TRACEBACK_MAX_CHARS:]
             try:  # exactly what Python would print, honouring a custom excepthook
                 sys.excepthook(type(exc), exc, tb)
-            except Exception:
+            except Exception:  # noqa: BLE001 - a broken excepthook must not hide the script's own error
                 sys.stderr.write(tb_text)
         if self.cancel_requested:
             status = "cancelled"
@@ -182,7 +186,7 @@ class CProfileRun:
             sampler_cpu_s = _reaped_children_cpu_s() - children_cpu_s  # py-spy, reaped by stop()
         try:
             self.profiler.dump_stats(self.profile_path)
-        except Exception as exc:  # disk full, output folder removed...
+        except Exception as exc:  # noqa: BLE001 - disk full, output folder removed...
             self.channel.error(ExitCode.PROFILER_FAILED,
                                f"{ExitCode.PROFILER_FAILED.message} ({exc})")
             return
