@@ -68,7 +68,7 @@ MYPY_PATHS ?= gpuprof_gui/protocol.py gpuprof_gui/assets.py gpuprof_gui/core gpu
 check: install ## static checks: ruff, ruff format, import contracts, import circles and module sizes, mypy
 	$(VENV)/bin/ruff check $(RUFF_CHECK_PATHS)
 	$(VENV)/bin/ruff format --check $(FORMAT_PATHS)
-	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 	QT_QPA_PLATFORM=offscreen $(VENV_PY) -m pytest -q -p no:cacheprovider tests/test_module_structure.py
 	$(VENV_PY) -m mypy $(MYPY_PATHS)
 
