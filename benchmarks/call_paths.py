@@ -67,15 +67,16 @@ def gpuprof_profile(script: str, args: list[str], out: str, samples: bool,
 
 
 def reference_stacks(script: str, args: list[str], out: str) -> None:
-    subprocess.run([find_py_spy(), "record", "--format", "raw", "--function", "--full-filenames", "--rate", str(REFERENCE_RATE_HZ),
+    subprocess.run([find_py_spy(), "record", "--format", "raw", "--function", "--full-filenames",
+                    "--rate", str(REFERENCE_RATE_HZ),
                     "--output", out, "--", sys.executable, "-m", "cProfile", "-o", os.devnull, script, *args],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def score(profile, reference, anchor: str) -> dict:
     def is_anchor(rec):  # the program's own function, not cProfile's `main`
-        return rec.name.rsplit(".", 1)[-1] == anchor and os.path.realpath(rec.file).startswith(SCRIPTS + os.sep) \
-            or rec.name == anchor and os.path.basename(rec.file) == "run_benchmark.py"
+        return (rec.name.rsplit(".", 1)[-1] == anchor and os.path.realpath(rec.file).startswith(SCRIPTS + os.sep)) \
+            or (rec.name == anchor and os.path.basename(rec.file) == "run_benchmark.py")
 
     ours, ref = caller_shares(profile, is_anchor), caller_shares(reference, is_anchor)
     run = profile.total_s

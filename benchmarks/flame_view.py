@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gpuprof_gui.core.model import CallTree, FunctionRecord, Profile, subtree_sizes  # noqa: E402
+from gpuprof_gui.core.model import CallTree, FunctionRecord, Profile, subtree_sizes
 
 # Branching of the random walk that places each next pre-order node. Tuned so
 # that 200,000 nodes reach ~49 levels with bushy middle levels, like a real

@@ -26,8 +26,8 @@ import numpy as np
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from gpuprof_gui.lab import load_lab_file  # noqa: E402
 from gpuprof_gui.jobs.lab_runner import LabRunSpec, run_lab  # noqa: E402
+from gpuprof_gui.lab import load_lab_file  # noqa: E402
 
 KERNELS_DIR = os.path.join(REPO, "resources", "examples", "kernels")
 SAXPY_SIZE = 1 << 27
@@ -102,12 +102,12 @@ def plain_h2d_ms(cp, nbytes_each: int, count: int, pinned: bool) -> float:
                 arr = view
             hosts.append(arr)
         devs = [cp.empty(h.shape, h.dtype) for h in hosts]
-        for d, h in zip(devs, hosts):  # untimed, as in the lab
+        for d, h in zip(devs, hosts, strict=True):  # untimed, as in the lab
             d.set(h)
         for _ in range(TRANSFER_REPS):
             cp.cuda.Device().synchronize()
             t0 = time.perf_counter()
-            for d, h in zip(devs, hosts):
+            for d, h in zip(devs, hosts, strict=True):
                 d.set(h)
             cp.cuda.Device().synchronize()
             samples.append((time.perf_counter() - t0) * 1e3)
@@ -142,7 +142,7 @@ def main() -> int:
     checks = out["checks"]
     info = out["for_information"] = {}
     for (file, cand, size, counts), (r1, r2) in zip(CHECKED, [(saxpy_1, saxpy_2), (mm_1, mm_2),
-                                                               (mm_1, mm_2)]):
+                                                               (mm_1, mm_2)], strict=True):
         a, b = record(r1, cand, size).median_ms, record(r2, cand, size).median_ms
         ref = cupyx_gpu_median_ms(cp, file, cand, size)
         (checks if counts else info)[f"{cand}@{size} vs cupyx"] = {

@@ -85,7 +85,7 @@ def measure_result_to_paint(script: str, repeat: int) -> dict:
     window.deleteLater()
     app.processEvents()
     return {"result_to_paint_s": statistics.median(samples), "result_to_paint_samples_s": samples,
-            "profile_functions": n_functions, "tree_nodes": int(len(window.loaded.profile.tree)),
+            "profile_functions": n_functions, "tree_nodes": len(window.loaded.profile.tree),
             "paint_stats": stats if isinstance(stats, dict) else str(stats)}
 
 

@@ -9,11 +9,11 @@ import os
 # Xvfb) is respected.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import functools  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
+import functools
+import sys
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # a bare `pytest` from a checkout without install
@@ -22,7 +22,7 @@ if str(REPO_ROOT) not in sys.path:  # a bare `pytest` from a checkout without in
 # Runs the tests start (the app in subprocesses too) are autosaved under GPUPROF_RUNS_DIR:
 # keep them out of the user's ~/.cache. Tests that need their own folder set it themselves.
 if "GPUPROF_RUNS_DIR" not in os.environ:
-    import tempfile  # noqa: E402
+    import tempfile
 
     os.environ["GPUPROF_RUNS_DIR"] = tempfile.mkdtemp(prefix="gpuprof-test-runs-")
 
@@ -41,7 +41,7 @@ QT_IMPORT_MARKERS = ("PySide6", "pyqtgraph", "window_support", "pytestqt", "qtbo
 
 
 def _qt_missing() -> bool:
-    import importlib.util  # noqa: PLC0415
+    import importlib.util
 
     try:
         return importlib.util.find_spec("PySide6") is None
@@ -68,12 +68,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def cuda_unavailable_reason() -> str | None:
     """None when CuPy imports and sees a CUDA device, else why not (for the skip)."""
     try:
-        import cupy  # noqa: PLC0415  (imported only when a gpu test is collected)
-    except Exception as exc:  # ImportError, or a broken CUDA install raising anything
+        import cupy  # imported only when a gpu test is collected
+    except Exception as exc:  # noqa: BLE001 - ImportError, or a broken CUDA install raising anything
         return f"CuPy is not importable ({type(exc).__name__}: {exc})"
     try:
         count = cupy.cuda.runtime.getDeviceCount()
-    except Exception as exc:  # CUDARuntimeError without a driver
+    except Exception as exc:  # noqa: BLE001 - CUDARuntimeError without a driver
         return f"no usable CUDA driver ({type(exc).__name__}: {exc})"
     if count <= 0:
         return "CuPy found no CUDA device"
@@ -103,6 +103,14 @@ def tmp_script(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    """A shown main window with its own settings and runs folder; its run is stopped and it closes after."""
+    from window_support import open_window  # Qt, loaded only for the tests that ask for a window
+
+    yield from open_window(qtbot, tmp_path, monkeypatch)
 
 
 @pytest.fixture

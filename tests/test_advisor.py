@@ -14,11 +14,19 @@ import pytest
 
 from gpuprof_gui.core.advice_session import AdviceSession, build_advice, load_session, save_session
 from gpuprof_gui.core.advice_text import explain, report_lines, times
-from gpuprof_gui.core.advisor import (Advice, amdahl_limit, amdahl_speedup, break_even_kernel_speedup,
-                                      break_even_transfer_s, find_offload_functions, lab_inputs,
-                                      profile_inputs, speedup_curve, transfer_time_s)
+from gpuprof_gui.core.advisor import (
+    Advice,
+    amdahl_limit,
+    amdahl_speedup,
+    break_even_kernel_speedup,
+    break_even_transfer_s,
+    find_offload_functions,
+    lab_inputs,
+    profile_inputs,
+    speedup_curve,
+    transfer_time_s,
+)
 from gpuprof_gui.core.importers.folded_import import import_folded
-from gpuprof_gui.core.lab_model import load_run
 from gpuprof_gui.core.selection import run_total_s
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -83,7 +91,7 @@ def test_transfer_time():
 
 
 def test_break_even_points_are_where_the_gain_is_zero():
-    p, s, T, calls = 0.6, 50.0, 10.0, 20
+    p, s, T, calls = 0.6, 50.0, 10.0, 20  # noqa: N806 - the advisor's formula names
     limit = break_even_transfer_s(p, s, T, calls)
     assert limit == pytest.approx(p * T * (1 - 1 / s) / calls)
     overhead = calls * limit / T
@@ -156,7 +164,7 @@ def test_unknown_and_ambiguous_function_names_say_why():
         find_offload_functions(profile, "wrk")
     with pytest.raises(LookupError, match="similar names: work"):
         find_offload_functions(profile, "wor")
-    with pytest.raises(LookupError, match="several files .* write FILE:work"):
+    with pytest.raises(LookupError, match=r"several files .* write FILE:work"):
         find_offload_functions(profile, "work")
     assert len(find_offload_functions(profile, "b.py:work")) == 1
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from gpuprof_gui.core.importers import load_profile
-from gpuprof_gui.protocol import ExitCode
 from gpuprof_gui.jobs.runner import STOP_GRACE_S, RunSpec, run_profile
+from gpuprof_gui.protocol import ExitCode
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
@@ -495,7 +495,7 @@ def _start_cli_on_hanging_script(tmp_path: Path, profiler: str = "cprofile"
 def test_cli_terminated_cancels_cleanly(tmp_path):
     proc, worker, child = _start_cli_on_hanging_script(tmp_path)
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert b"Cancelled after" in err and b"partial profile shown" in err
     assert process_gone(worker) and process_gone(child)

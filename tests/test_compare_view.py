@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from window_support import distinct_colours, save_shot, settle, window  # noqa: F401 - fixture
+from window_support import distinct_colours, save_shot, settle
 
 from gpuprof_gui.core import diff as dm
 from gpuprof_gui.core.importers.folded_import import import_folded
 from gpuprof_gui.core.session import Session, save_session
 from gpuprof_gui.ui.compare import compare_window
-from gpuprof_gui.ui.compare.compare_view import SHRUNK, GROWN, diff_colours
+from gpuprof_gui.ui.compare.compare_view import GROWN, SHRUNK, diff_colours
 
 pytestmark = pytest.mark.timeout(240)
 REPO = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ def test_buckets_step_with_the_relative_change():
     assert len(diff_colours(False)) == dm.DIFF_N_BUCKETS == len(SHRUNK) + 1 + len(GROWN)
 
 
-def test_compare_shows_the_slowed_function_first_and_red(qtbot, window, two_runs):  # noqa: F811
+def test_compare_shows_the_slowed_function_first_and_red(qtbot, window, two_runs):
     base, slowed = two_runs
     shown = []
     window.profile_shown.connect(shown.append)
@@ -105,7 +105,7 @@ def test_compare_shows_the_slowed_function_first_and_red(qtbot, window, two_runs
     window.set_presentation(False)
 
 
-def test_bad_baseline_says_why_and_the_window_keeps_working(qtbot, window, two_runs, tmp_path):  # noqa: F811
+def test_bad_baseline_says_why_and_the_window_keeps_working(qtbot, window, two_runs, tmp_path):
     shown = []
     window.profile_shown.connect(shown.append)
     window.open_profile(str(two_runs[1]))
@@ -121,7 +121,7 @@ def test_bad_baseline_says_why_and_the_window_keeps_working(qtbot, window, two_r
     qtbot.waitUntil(lambda: bool(compared), timeout=30_000)
 
 
-def test_a_session_file_is_a_baseline_too(qtbot, window, two_runs, tmp_path):  # noqa: F811
+def test_a_session_file_is_a_baseline_too(qtbot, window, two_runs, tmp_path):
     from gpuprof_gui.core.importers import load_profile
 
     session_path = tmp_path / "base.gpuprof-session.json"
@@ -135,7 +135,7 @@ def test_a_session_file_is_a_baseline_too(qtbot, window, two_runs, tmp_path):  #
     assert "yesterday" in window.compare.header.text()
 
 
-def test_compare_without_a_profile_asks_for_one(window):  # noqa: F811
+def test_compare_without_a_profile_asks_for_one(window):
     compare_window.choose_baseline(window)
     assert "first" in window.status_text()
 

@@ -133,7 +133,7 @@ def test_early_conversion_of_a_damaged_dump_is_a_plain_error(tmp_path):
     bad = tmp_path / "truncated.prof"
     bad.write_bytes(good[: len(good) // 2])
     assert start_early_conversion(str(bad))
-    with pytest.raises(ProfileFormatError, match="truncated|damaged") as exc:
+    with pytest.raises(ProfileFormatError, match=r"truncated|damaged") as exc:
         open_profile_safely(str(bad))
     assert "\n" not in str(exc.value) and "Traceback" not in str(exc.value)
 
@@ -170,6 +170,6 @@ def test_unclaimed_conversion_leaves_no_worker_and_no_files(tmp_path):
     cancel_early_conversions()  # what the app does at exit when the window never asked
     assert not _pids_reading(path)
     for pid in workers:
-        assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1][:3]
+        assert not os.path.exists(f"/proc/{pid}") or "Z" in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1][:3]
     leftovers = set(os.listdir(convert_client.tempfile.gettempdir())) - before
     assert not [p for p in leftovers if p.startswith("gpuprof-open-")]

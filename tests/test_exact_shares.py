@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from window_support import window  # noqa: F401 - fixture
 
 from gpuprof_gui.core import diff as dm
 from gpuprof_gui.core.advice_session import load_session
@@ -32,8 +31,7 @@ from gpuprof_gui.core.hotspots import search as table_search
 from gpuprof_gui.core.importers import load_profile
 from gpuprof_gui.core.importers.folded_import import import_folded
 from gpuprof_gui.core.model import FunctionRecord, Profile, TreeBuilder
-from gpuprof_gui.core.selection import (TREE_ONLY, UNION_FROM_TREE, function_fraction, function_share,
-                                        run_total_s)
+from gpuprof_gui.core.selection import TREE_ONLY, UNION_FROM_TREE, function_fraction, function_share, run_total_s
 from gpuprof_gui.ui.compare.compare_view import COLUMNS, ComparePanel
 from gpuprof_gui.ui.shell.profile_loader import LoadedProfile
 
@@ -243,7 +241,7 @@ def test_advise_json_reports_the_exact_share(run, tmp_path):
     assert doc["p"] == pytest.approx(expected.fraction, rel=1e-9) and doc["p_note"] == expected.note != ""
 
 
-def test_window_search_and_multi_selection_say_how_the_share_was_found(qtbot, window, run):  # noqa: F811
+def test_window_search_and_multi_selection_say_how_the_share_was_found(qtbot, window, run):
     path, profile, ref, _ = run
     window.show_loaded(LoadedProfile(profile, layout_for_profile(profile), hotspot_rows(profile), str(path), 0.0),
                        "prog.prof")

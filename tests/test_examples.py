@@ -51,7 +51,7 @@ def expected_order() -> list[str]:
 def test_all_three_examples_are_bundled():
     assert assets.list_examples() == ["hotspots_demo.py", "numpy_demo.py", "recursion_demo.py"]
     assert assets.example_path() == assets.example_path("hotspots_demo")
-    with pytest.raises(FileNotFoundError, match="known: hotspots_demo.py"):
+    with pytest.raises(FileNotFoundError, match=r"known: hotspots_demo\.py"):
         assets.example_path("no_such_demo")
     with pytest.raises(FileNotFoundError):
         assets.example_path("../examples/hotspots_demo.py")
@@ -114,7 +114,7 @@ def test_hotspots_demo_expected_order_holds_under_cprofile(tmp_path):
     assert not missing, f"not in the profile: {missing}"
 
     self_s = [by_name[name][0] for name in order]
-    for name, this_s, next_s in zip(order, self_s, self_s[1:]):
+    for name, this_s, next_s in zip(order, self_s, self_s[1:], strict=False):
         assert this_s >= ORDER_MARGIN * next_s, f"{name}: {self_s}"
     assert self_s[0] >= FIRST_OVER_SECOND * self_s[1], self_s
 
@@ -178,7 +178,7 @@ def test_icon_png_is_a_current_rendering_of_the_svg(qapp):
         return bytes(image.constBits())[: image.sizeInBytes()]
 
     a, b = channels(committed), channels(fresh)
-    mean_diff = sum(abs(x - y) for x, y in zip(a, b)) / len(a)
+    mean_diff = sum(abs(x - y) for x, y in zip(a, b, strict=True)) / len(a)
     assert mean_diff <= ICON_MAX_MEAN_DIFF
     # Not blank: the flame's orange-red is there and the corners are transparent.
     assert committed.pixelColor(0, 0).alpha() == 0

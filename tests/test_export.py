@@ -184,7 +184,7 @@ def _check_speedscope(profile, doc, schema) -> None:
     # The heaviest function's self time, summed over the samples that end in it.
     top = hotspot_rows(profile)[0]
     by_leaf = defaultdict(float)
-    for stack, w in zip(prof["samples"], prof["weights"]):
+    for stack, w in zip(prof["samples"], prof["weights"], strict=True):
         by_leaf[stack[-1]] += w
     tree = profile.tree
     expected = float(tree.self_s[tree.func == top["func"]].sum())
@@ -257,7 +257,7 @@ def test_csv_has_the_hotspot_rows_in_order(real_profile, tmp_path):
     rows = _csv_rows(raw.decode("utf-8"))
     expected = hotspot_rows(real_profile)
     assert len(rows) == len(expected) and rows[0]["name"] == "crunch"
-    for got, want in zip(rows, expected):
+    for got, want in zip(rows, expected, strict=True):
         assert (got["name"], got["file"], int(got["line"])) == (want["name"], want["file"], want["line"])
         assert (int(got["calls"]) if got["calls"] else None) == want["calls"]
         for key in ("self_s", "total_s", "self_pct", "total_pct"):

@@ -7,7 +7,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from window_support import window  # noqa: F401 - fixture
 
 from gpuprof_gui.ui.shell import export_window
 
@@ -16,7 +15,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture
-def shown(qtbot, window):  # noqa: F811
+def shown(qtbot, window):
     seen = []
     window.profile_shown.connect(seen.append)
     window.open_profile(str(DATA / "pstats_sample.prof"))
@@ -60,6 +59,6 @@ def test_unwritable_target_says_why(shown, tmp_path):
     assert "Export failed" in shown.status_text() and "does not exist" in shown.status_text()
 
 
-def test_export_without_a_profile_asks_for_one(window):  # noqa: F811
+def test_export_without_a_profile_asks_for_one(window):
     export_window.choose_export(window)
     assert "Nothing to export" in window.status_text()

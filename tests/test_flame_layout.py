@@ -150,14 +150,14 @@ def test_visible_span_includes_only_overlapping_frames():
 def test_colour_buckets_are_stable_per_function():
     prof = small_profile()
     lay = layout_for_profile(prof)
-    by_node = {int(n): int(b) for row in lay.rows for n, b in zip(row.node, row.bucket)}
+    by_node = {int(n): int(b) for row in lay.rows for n, b in zip(row.node, row.bucket, strict=True)}
     assert by_node[3] == by_node[5]  # compute, twice: one function, one colour
     assert by_node[4] == by_node[7]  # helper, twice
     assert by_node[3] == zlib.crc32(b"/src/app.py:compute") % N_COLOUR_BUCKETS
     assert by_node[1] == colour_bucket_of("/src/app.py:main")  # same file, its own colour key
     # Without a file mapping colours still follow the function, so equal funcs match.
     plain = build_layout(prof.tree)
-    pb = {int(n): int(b) for row in plain.rows for n, b in zip(row.node, row.bucket)}
+    pb = {int(n): int(b) for row in plain.rows for n, b in zip(row.node, row.bucket, strict=True)}
     assert pb[3] == pb[5] and pb[4] == pb[7]
 
 

@@ -6,18 +6,20 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QColor, QHelpEvent, QImage, QWheelEvent  # noqa: E402
-from PySide6.QtWidgets import QToolTip  # noqa: E402
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QHelpEvent, QImage, QWheelEvent
+from PySide6.QtWidgets import QToolTip
 
-from gpuprof_gui.core.flame import layout_for_profile  # noqa: E402
-from gpuprof_gui.core.model import FunctionRecord, Profile, TreeBuilder  # noqa: E402
-from gpuprof_gui.ui.profile.flame_viewport import SELECT_MIN_PX  # noqa: E402
-from gpuprof_gui.core.flame import hatch_legend  # noqa: E402
-from gpuprof_gui.ui.profile.flame_view import FlamePanel  # noqa: E402
-from gpuprof_gui.ui.style.palette import LIGHT, label_colour_on, relative_luminance  # noqa: E402
+from gpuprof_gui.core.flame import (
+    hatch_legend,
+    layout_for_profile,
+)
+from gpuprof_gui.core.model import FunctionRecord, Profile, TreeBuilder
+from gpuprof_gui.ui.profile.flame_view import FlamePanel
+from gpuprof_gui.ui.profile.flame_viewport import SELECT_MIN_PX
+from gpuprof_gui.ui.style.palette import LIGHT, label_colour_on, relative_luminance
 
 FUNCS = [
     FunctionRecord("main", "/src/app.py", 1, calls=1),

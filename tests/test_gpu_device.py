@@ -88,7 +88,7 @@ def test_sampler_rates(tmp_path):
 def _smi_now(fields: list[str]) -> dict[str, float]:
     raw = subprocess.run(["nvidia-smi", f"--query-gpu={','.join(fields)}", "--format=csv,noheader,nounits",
                           "-i", "0"], capture_output=True, text=True, timeout=30, check=True).stdout
-    return {f: float(x) for f, x in zip(fields, raw.strip().split(","))}
+    return {f: float(x) for f, x in zip(fields, raw.strip().split(","), strict=True)}
 
 
 @_nvml
@@ -109,7 +109,7 @@ def test_agrees_with_nvidia_smi(tmp_path):
     tolerance = {"power_w": 25.0, "memory_used_mib": 64.0, "sm_clock_mhz": 100.0, "mem_clock_mhz": 10.0,
                  "temperature_c": 2.0}
     compared = {}
-    for smi_name, metric in zip(smi_fields, ours):
+    for smi_name, metric in zip(smi_fields, ours, strict=True):
         values = series[metric][1]
         gap = 0.0 if values.min() <= smi[smi_name] <= values.max() else \
             float(np.min(np.abs(values - smi[smi_name])))

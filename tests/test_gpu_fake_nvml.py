@@ -7,11 +7,10 @@ NOT_FOUND when nothing is newer); its H100 numbers are datasheet values, not rea
 
 from __future__ import annotations
 
-import math
-
 import io
 import json
 import logging
+import math
 import sys
 import time
 import types
@@ -356,16 +355,19 @@ def test_sampler_thread_rate(fake_nvml):
 # ---- command line ---------------------------------------------------------------
 def test_devices_json_and_text(fake_nvml, capsys):
     fake_nvml()
-    assert cli_gpu_devices.run_devices(True, out=(buf := io.StringIO())) == 0
+    buf = io.StringIO()
+    assert cli_gpu_devices.run_devices(True, out=buf) == 0
     data = json.loads(buf.getvalue())
     assert data["reason"] is None and data["devices"][0]["sm_count"]["value"] == 132
-    assert cli_gpu_devices.run_devices(False, out=(text := io.StringIO())) == 0
+    text = io.StringIO()
+    assert cli_gpu_devices.run_devices(False, out=text) == 0
     assert "66.9 TFLOP/s" in text.getvalue() and "× 2 (FMA)" in text.getvalue()
 
 
 def test_devices_without_driver(fake_nvml):
     fake_nvml(init_error=LIBRARY_NOT_FOUND)
-    assert cli_gpu_devices.run_devices(True, out=(buf := io.StringIO())) == 0
+    buf = io.StringIO()
+    assert cli_gpu_devices.run_devices(True, out=buf) == 0
     data = json.loads(buf.getvalue())
     assert data["devices"] == [] and data["reason"].startswith("No NVIDIA driver")
     assert cli_gpu_devices.run_monitor(0.1, 10, True, None, out=io.StringIO()) == ExitStatus.UNAVAILABLE

@@ -11,8 +11,7 @@ import pytest
 
 from gpuprof_gui.gpu.ring import RingBuffer
 from gpuprof_gui.gpu.telemetry import HISTORY_S, MAX_HZ, POLLED_CAPACITY
-from gpuprof_gui.gpu.trace_io import (TRACE_VERSION, Trace, TraceFormatError, TraceReplay, load_trace,
-                                      save_trace)
+from gpuprof_gui.gpu.trace_io import TRACE_VERSION, Trace, TraceFormatError, TraceReplay, load_trace, save_trace
 
 RECORDED = Path(__file__).parent / "data" / "gpu" / "telemetry_h100.json"
 
@@ -116,7 +115,7 @@ def test_recorded_h100_trace_loads():
     assert trace.duration_s >= 15
     t, _v = dev["series"]["power_w"]
     assert np.all(np.diff(t) > 0) and len(t) >= 10 * 15
-    assert [b["label"] for b in trace.bands][0] == "idle before"
+    assert next(b["label"] for b in trace.bands) == "idle before"
     assert isinstance(trace, Trace)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cProfile
+import itertools
 import json
 import math
 import os
@@ -22,9 +23,9 @@ from gpuprof_gui.core.importers import (
     import_pstats,
     import_scalene,
     load_profile,
+    pstats_import,
     sniff_format,
 )
-from gpuprof_gui.core.importers import pstats_import
 from gpuprof_gui.core.importers.tree_paths import MAX_CYCLE_TURNS
 from gpuprof_gui.core.model import ROOT, Profile
 
@@ -77,7 +78,7 @@ def test_pstats_flat_records_match_pstats(sample_profile):
     stats = _stats(PROF)
     by_name = {f.name: f for f in sample_profile.functions}
     for name in ("spin", "work", "heavy", "recurse"):
-        cc, nc, tt, ct, _ = stats[_key(stats, name)]
+        _cc, nc, tt, ct, _ = stats[_key(stats, name)]
         rec = by_name[name]
         assert (rec.calls, rec.self_s, rec.total_s) == (nc, tt, ct)
         assert rec.file == "pstats_sample_script.py" and rec.line > 0
@@ -170,7 +171,7 @@ def test_pstats_5000_deep_recursion():
     tree = profile.tree
     for node in range(1, len(tree)):
         funcs = [int(tree.func[n]) for n in tree.path(node)]
-        pairs = list(zip(funcs, funcs[1:]))
+        pairs = list(itertools.pairwise(funcs))
         assert all(pairs.count(p) <= MAX_CYCLE_TURNS for p in pairs)
     assert int(tree.depth.max()) < 10
     _check_tree_invariants(profile)
@@ -398,7 +399,7 @@ def test_scalene_truncated_json(tmp_path):
 FOLDED = """\
 <module> (app.py:1);main (app.py:10);work (app.py:20) 30
 <module> (app.py:1);main (app.py:11);work (app.py:21);work (app.py:21) 10
-<module> (app.py:1);main (app.py:12);idle 5   
+<module> (app.py:1);main (app.py:12);idle 5
 
 <module> (app.py:1) 5
 """

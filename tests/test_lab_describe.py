@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from gpuprof_gui.jobs.lab_runner import describe_file
 from gpuprof_gui.lab import LabFileError, load_lab_file
 from gpuprof_gui.workers.kernel_worker_build import format_compile_log
-from gpuprof_gui.jobs.lab_runner import describe_file
 
 REPO = Path(__file__).resolve().parent.parent
 KERNELS = REPO / "resources" / "examples" / "kernels"

@@ -17,12 +17,12 @@ from PySide6.QtGui import QImage
 
 from gpuprof_gui.core import lab_model as lm
 from gpuprof_gui.gpu.install_hint import lab_unavailable_reason
+from gpuprof_gui.jobs.lab_runner import LabOutcome, cupy_missing_reason
 from gpuprof_gui.ui.lab.lab_files import parse_sizes
 from gpuprof_gui.ui.lab.lab_panel import LabPanel
 from gpuprof_gui.ui.lab.lab_source import CandidateSource
 from gpuprof_gui.ui.lab.lab_telemetry import record_bands
 from gpuprof_gui.workers.kernel_worker_build import format_compile_log
-from gpuprof_gui.jobs.lab_runner import LabOutcome, cupy_missing_reason
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import contextlib
 import importlib.util
 import json
 import os
@@ -58,10 +59,8 @@ def spec_constants() -> dict:
     out = {}
     for node in ast.parse(SPEC_FILE.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            try:
+            with contextlib.suppress(ValueError):  # computed values are left out
                 out[node.targets[0].id] = ast.literal_eval(node.value)
-            except ValueError:
-                pass  # computed values
     return out
 
 
@@ -122,7 +121,7 @@ def test_metainfo_has_the_required_elements():
     homepage = root.find("url[@type='homepage']").text
     owner = APP_ID.split(".")[2]  # io.github.OWNER.App is a promise about github.com/OWNER
     assert homepage.startswith(f"https://github.com/{owner}/")
-    assert [r.get("version") for r in root.findall("releases/release")][0] == project["version"]
+    assert next(r.get("version") for r in root.findall("releases/release")) == project["version"]
     assert root.find("content_rating").get("type", "").startswith("oars-")
 
 
@@ -158,8 +157,8 @@ def test_spec_puts_resources_and_sources_where_the_app_looks():
 
 
 def test_launcher_names_match_the_workers():
-    from gpuprof_gui.workers import profile_worker
     from gpuprof_gui.jobs import lab_runner
+    from gpuprof_gui.workers import profile_worker
 
     launcher = load_launcher()
     assert launcher.KERNEL_WORKER_MODULE == lab_runner.WORKER_MODULE

@@ -17,17 +17,27 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget
-import window_support
 from window_support import EXAMPLE_SCALE, SHOTS_DIR, run_script, settle
 
 from gpuprof_gui.core.flame import N_COLOUR_BUCKETS
 from gpuprof_gui.ui.style import theme
-from gpuprof_gui.ui.style.palette import (COLOUR_BLIND_SAFE, DARK, DARK_UI, LIGHT, LIGHT_UI, PRESENTATION,
-                                    PRESENTATION_DARK, PRESENTATION_DARK_UI, PRESENTATION_LIGHT_UI, WCAG_AA_TEXT,
-                                    contrast_ratio, current_palette, label_colour_on)
+from gpuprof_gui.ui.style.palette import (
+    COLOUR_BLIND_SAFE,
+    DARK,
+    DARK_UI,
+    LIGHT,
+    LIGHT_UI,
+    PRESENTATION,
+    PRESENTATION_DARK,
+    PRESENTATION_DARK_UI,
+    PRESENTATION_LIGHT_UI,
+    WCAG_AA_TEXT,
+    contrast_ratio,
+    current_palette,
+    label_colour_on,
+)
 
 pytestmark = pytest.mark.timeout(300)
-window = window_support.window  # the fixture
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 UPDATE_DOCS_ENV = "GPUPROF_UPDATE_DOCS"

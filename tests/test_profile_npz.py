@@ -66,7 +66,7 @@ def test_optional_tree_columns_travel(tmp_path):
 
 def test_serialize_function_fields_follow_the_dataclass_order():
     # serialize builds FunctionRecords positionally from these columns.
-    assert serialize._FUNC_FIELDS == tuple(f.name for f in dataclasses.fields(FunctionRecord))
+    assert tuple(f.name for f in dataclasses.fields(FunctionRecord)) == serialize._FUNC_FIELDS
 
 
 def _members(path: Path) -> dict[str, np.ndarray]:

@@ -19,20 +19,18 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSettings
 from PySide6.QtWidgets import QLabel
-import window_support
 from window_support import EXAMPLE_SCALE, SHOTS_DIR, run_script, save_shot, settle
 
 from gpuprof_gui.core.model import ROOT
-from gpuprof_gui.ui.shell import window_state
 from gpuprof_gui.ui.compare.compare_view import COLUMNS
 from gpuprof_gui.ui.profile.flame_viewport import SELECT_MIN_PX
-from gpuprof_gui.ui.shell.main_window import MainWindow
-from gpuprof_gui.ui.style.palette import WCAG_AA_TEXT, contrast_ratio
-from gpuprof_gui.ui.shell.session_io import AUTOSAVE_NAME
 from gpuprof_gui.ui.profile.source_view import PRESENTATION_MIN_LINES
+from gpuprof_gui.ui.shell import window_state
+from gpuprof_gui.ui.shell.main_window import MainWindow
+from gpuprof_gui.ui.shell.session_io import AUTOSAVE_NAME
+from gpuprof_gui.ui.style.palette import WCAG_AA_TEXT, contrast_ratio
 
 pytestmark = pytest.mark.timeout(240)
-window = window_support.window  # the fixture
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
 ADVICE = DATA / "advisor" / "session_heat_h100.json"  # `gpuprof advise --save` on the H100 machine

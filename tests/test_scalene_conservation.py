@@ -260,7 +260,8 @@ def _cprofile_shares(prof: Path) -> dict[str, float]:
 def _scalene_shares(profile: Profile) -> dict[str, float]:
     """Percent of the run's CPU time (all its lines), so time an importer loses shows as lost."""
     run_s = _line_total_s(profile)
-    return {_short(f.name): 100.0 * f.self_s / run_s for f in profile.functions if os.path.basename(f.file) == SCRIPT.name}
+    return {_short(f.name): 100.0 * f.self_s / run_s for f in profile.functions
+            if os.path.basename(f.file) == SCRIPT.name}
 
 
 @pytest.fixture(scope="module")

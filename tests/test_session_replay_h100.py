@@ -13,7 +13,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from window_support import save_shot, settle, window  # noqa: F401 - fixture
+from window_support import save_shot, settle
 
 from gpuprof_gui.core.session import load_session
 
@@ -27,7 +27,7 @@ def _key(name: str, file: str, line) -> tuple:
     return (name, file or "", int(line))
 
 
-def test_h100_session_replays_with_the_tables_the_gpu_machine_had(qtbot, window, tmp_path, monkeypatch):  # noqa: F811
+def test_h100_session_replays_with_the_tables_the_gpu_machine_had(qtbot, window, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the script's relative path finds nothing here: the session's text must do
     recorded = load_session(SESSION)
     assert "H100" in recorded.lab.device.name and recorded.telemetry and recorded.advice

@@ -13,17 +13,15 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QImage, QPalette, QShortcut
 from PySide6.QtWidgets import QApplication, QGraphicsScene, QMenu
-import window_support
 from window_support import make_window, settle
 
-from gpuprof_gui.ui.style import theme
+from gpuprof_gui.ui.app import parse_args
 from gpuprof_gui.ui.shell import window_state
 from gpuprof_gui.ui.shell.actions import ACTIONS, NO_SHORTCUT, VIEW_KEYS, shortcuts_html
-from gpuprof_gui.ui.app import parse_args
 from gpuprof_gui.ui.shell.main_window import MainWindow
+from gpuprof_gui.ui.style import theme
 
 pytestmark = pytest.mark.timeout(180)
-window = window_support.window  # the fixture
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 REPO_ROOT = DATA_DIR.parent.parent

@@ -29,7 +29,8 @@ RUN_TIMEOUT_S = 300
 QUICK_TIMEOUT_S = 60
 SCREENSHOT_ENV = "GPUPROF_SCREENSHOT"  # the app saves its window there and quits
 NO_DISPLAY_MESSAGE = "make run: no display"
-HEADLESS_HINT = "QT_QPA_PLATFORM=offscreen .venv/bin/gpuprof gui resources/examples/hotspots_demo.py --run --screenshot shot.png"
+HEADLESS_HINT = ("QT_QPA_PLATFORM=offscreen .venv/bin/gpuprof gui resources/examples/hotspots_demo.py "
+                 "--run --screenshot shot.png")
 # Variables of an outer make (e.g. `make test PYTEST_ARGS=...` running this
 # test) or of the outer session that would leak into the clone's commands.
 _LEAKY_ENV = (

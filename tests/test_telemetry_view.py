@@ -7,9 +7,9 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from gpuprof_gui.ui.lab.telemetry_series import CAPACITY  # noqa: E402
-from gpuprof_gui.ui.lab.telemetry_series import SampleSeries as _Series  # noqa: E402
-from gpuprof_gui.ui.lab.telemetry_view import TelemetryView  # noqa: E402
+from gpuprof_gui.ui.lab.telemetry_series import CAPACITY
+from gpuprof_gui.ui.lab.telemetry_series import SampleSeries as _Series
+from gpuprof_gui.ui.lab.telemetry_view import TelemetryView
 
 METRICS = ("gpu_util_pct", "mem_util_pct", "power_w", "sm_clock_mhz", "mem_clock_mhz",
            "memory_used_mib", "temperature_c", "pcie_rx_mbps", "pcie_tx_mbps")
@@ -24,7 +24,7 @@ class GrowingSource:
     def snapshot(self, since=None):
         t = np.array([self.n / 10.0])
         self.n += 1
-        return {"devices": [{"index": 0, "name": "synthetic", "series": {m: (t, t * 10.0) for m in METRICS}}],
+        return {"devices": [{"index": 0, "name": "synthetic", "series": dict.fromkeys(METRICS, (t, t * 10.0))}],
                 "bands": [], "cursor": self.n}
 
 
@@ -88,7 +88,7 @@ def test_series_memory_is_fixed():
     for start in range(0, 1000, 7):
         t = np.arange(start, start + 7, dtype=float)
         series.extend(t, t)
-    t, v = series.arrays()
+    t, _v = series.arrays()
     assert len(t) == 100 and t[-1] == 1000  # the newest 100 of 0..1000
     assert np.all(np.diff(t) == 1.0)  # ordered, nothing lost inside the window
     assert series.t.shape == (200,)  # never grew

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import shutil
@@ -14,12 +15,11 @@ from PySide6.QtCore import QTimer
 from window_support import (
     RUN_TIMEOUT_MS,
     SCRIPTS_DIR,
+    pid_alive,
     quick_run_works,
     run_script,
-    pid_alive,
     save_shot,
     wait_gone,
-    window,  # noqa: F401 - fixture
 )
 
 from gpuprof_gui.ui.profile.console import MAX_LINE_CHARS, MAX_LINES
@@ -168,7 +168,7 @@ def test_50_mb_of_output_stays_responsive(qtbot, window, tmp_path):
     assert os.path.getsize(log) == 50 * (1 << 20) // 65536 * 65536  # every byte, untouched
     # The event loop kept turning: no gap between timer ticks longer than a stall a person notices.
     assert len(ticks_s) >= 2
-    gaps = [b - a for a, b in zip(ticks_s, ticks_s[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(ticks_s)]
     assert max(gaps) < MAX_UI_STALL_S, max(gaps)
     save_shot(window, "big_output")
     quick_run_works(qtbot, window, tmp_path)
@@ -207,7 +207,8 @@ def test_non_utf8_output(qtbot, window, tmp_path):
     assert outcome.status == "finished"
     text = window.console.toPlainText()
     assert "\ufffd" in text and "not utf-8" in text
-    raw = open(os.path.join(outcome.output_dir, "output.log"), "rb").read()
+    with open(os.path.join(outcome.output_dir, "output.log"), "rb") as fh:
+        raw = fh.read()
     assert b"\xff\xfe\x80 not utf-8 \xc3\x28\n" in raw and b"err \xe9\xff\n" in raw
 
 

@@ -17,7 +17,6 @@ from window_support import (
     run_script,
     save_shot,
     settle,
-    window,  # noqa: F401 - fixture
 )
 
 from gpuprof_gui.assets import example_path
@@ -99,7 +98,8 @@ def test_cprofile_run_of_the_example_fills_every_view(qtbot, window, examples_di
     assert os.path.commonpath([outcome.profile_path, str(runs)]) == str(runs)
     assert os.path.getsize(outcome.profile_path) > 0
     log = os.path.join(outcome.output_dir, "output.log")
-    assert b"summary: median score" in open(log, "rb").read()
+    with open(log, "rb") as fh:
+        assert b"summary: median score" in fh.read()
     assert window.actions_by_id["save_profile"].isEnabled()
     assert "hotspots_demo.py" in window.windowTitle()
     settle(qtbot)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -23,7 +24,6 @@ from window_support import (
     save_shot,
     settle,
     wait_gone,
-    window,  # noqa: F401 - fixture
 )
 
 from gpuprof_gui.core.hotspots import hotspot_rows
@@ -31,9 +31,9 @@ from gpuprof_gui.core.importers import load_profile
 from gpuprof_gui.core.lab_model import load_run
 from gpuprof_gui.core.opening import OpenError, what_is
 from gpuprof_gui.core.session import SESSION_SUFFIX, Session, load_session, save_session
+from gpuprof_gui.jobs.lab_runner import LabOutcome
 from gpuprof_gui.ui.shell import window_state
 from gpuprof_gui.ui.shell.session_io import AUTOSAVE_NAME
-from gpuprof_gui.jobs.lab_runner import LabOutcome
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -337,10 +337,8 @@ def test_killing_the_app_mid_run_loses_no_earlier_run(tmp_path):
         second.wait(30)
     finally:
         for pid in workers:  # the run's worker lives in its own process group; don't leave it behind
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             assert wait_gone(pid)
         if second.poll() is None:
             os.killpg(second.pid, signal.SIGKILL)

@@ -13,17 +13,16 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication
 from window_support import (
     RUN_TIMEOUT_MS,
-    SHOTS_DIR,
     SCRIPTS_DIR,
+    SHOTS_DIR,
     distinct_colours,
     make_window,
     save_shot,
-    window,  # noqa: F401 - fixture
 )
 
+from gpuprof_gui.ui.app import SCREENSHOT_SIZE
 from gpuprof_gui.ui.shell import window_state
 from gpuprof_gui.ui.shell.actions import ACTIONS, shortcuts_html
-from gpuprof_gui.ui.app import SCREENSHOT_SIZE
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -14,7 +14,6 @@ import pytest
 from gpuprof_gui import protocol
 from gpuprof_gui.core.importers import load_profile
 from gpuprof_gui.core.serialize import load_profile_json
-from gpuprof_gui.protocol import ExitCode, LineDecoder, MsgType
 from gpuprof_gui.jobs import runner
 from gpuprof_gui.jobs.runner import (
     GroupStopper,
@@ -26,6 +25,7 @@ from gpuprof_gui.jobs.runner import (
     worker_argv,
     worker_env,
 )
+from gpuprof_gui.protocol import ExitCode, LineDecoder, MsgType
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
 
@@ -66,7 +66,7 @@ def test_worker_speaks_hello_then_result(tmp_path):
 
 def test_worker_leads_its_own_process_group(tmp_path):
     report = tmp_path / "env.json"
-    code, msgs, err = run_worker_directly(
+    code, _msgs, err = run_worker_directly(
         ["--output-dir", str(tmp_path), str(SCRIPTS / "show_env.py"), "--", str(report)], tmp_path)
     assert code == ExitCode.OK, err
     assert json.loads(report.read_text())["pgid_is_leader"]  # it called setsid itself

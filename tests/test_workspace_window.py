@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from window_support import EXAMPLE_SCALE, RUN_TIMEOUT_MS, run_script, save_shot, settle, window  # noqa: F401
+from window_support import EXAMPLE_SCALE, RUN_TIMEOUT_MS, run_script, save_shot, settle
 
 from gpuprof_gui.core.session import Session, save_session
 from gpuprof_gui.ui.compare import compare_window

@@ -11,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
@@ -45,8 +44,8 @@ def make_window(qtbot, tmp_path: Path, monkeypatch) -> MainWindow:
     return win
 
 
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
+def open_window(qtbot, tmp_path, monkeypatch):
+    """The ``window`` fixture's body (tests/conftest.py): the window, then its clean-up."""
     win = make_window(qtbot, tmp_path, monkeypatch)
     yield win
     if win.current_run is not None:

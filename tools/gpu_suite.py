@@ -8,7 +8,8 @@ Qt and nothing installed from this repository:
 Writes OUTDIR/junit.xml, OUTDIR/lab_<example>.json (one recorded lab run per
 bundled example, device name and date inside), OUTDIR/lab_faults.json (the
 fault file's run, for replaying failure states), OUTDIR/truth.json, OUTDIR/advice_session.json and
-OUTDIR/advisor_truth.json (the advisor's GPU test) and OUTDIR/summary.json. GPU_SUITE_ONLY=tests,examples,faults,truth picks parts. Exit status 0 only when the tests pass, every candidate
+OUTDIR/advisor_truth.json (the advisor's GPU test) and OUTDIR/summary.json.
+GPU_SUITE_ONLY=tests,examples,faults,truth picks parts. Exit status 0 only when the tests pass, every candidate
 of every example is correct and every truth check holds.
 """
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gpuprof_gui.core import capacity as cap
-from gpuprof_gui.core.atomic import read_json, write_json
 from gpuprof_gui.core.advisor import Advice, lab_inputs
+from gpuprof_gui.core.atomic import read_json, write_json
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.model import Profile
 
@@ -95,7 +95,7 @@ class AdviceSession:
                 "profile": profile_to_dict(self.profile) if self.profile else None}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "AdviceSession":
+    def from_dict(cls, data: dict) -> AdviceSession:
         from gpuprof_gui.core.serialize import profile_from_dict
 
         if not isinstance(data, dict) or data.get("format") != SESSION_FORMAT:

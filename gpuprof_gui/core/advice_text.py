@@ -53,7 +53,7 @@ def _what(advice: Advice) -> str:
 def explain(advice: Advice) -> list[Step]:
     """The guided explanation on the user's own numbers, in teaching order."""
     a, what = advice, _what(advice)
-    T, p = a.total_s, a.p
+    T, p = a.total_s, a.p  # noqa: N806 - T and p as in the formulas shown beside them
     steps = [Step("p", "How much of the run is the hotspot?", pct(p), "p = time in hotspot / run time",
                   f"The program ran {format_time(T)}; {what} took {format_time(p * T)} of it, so p = "
                   f"{p:.3f}. Nested calls are counted once" + (f" ({a.p_note})." if a.p_note else ".")),

@@ -26,6 +26,7 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -219,10 +220,10 @@ class Advice:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Advice":
+    def from_dict(cls, data: dict) -> Advice:
         if data.get("format") not in (None, ADVICE_FORMAT):
             raise ValueError("not a gpuprof advice document")
-        known = {f for f in cls.__dataclass_fields__}
+        known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
@@ -308,7 +309,7 @@ def lab_inputs(lab_run, size: int | None = None) -> dict:
     if size is None and ok:
         size = max(r.size for r in ok)
     at_size = [r for r in ok if r.size == size]
-    out = {"kernel_speedup": None, "candidate": None, "size": size, "transfer_s_per_call": None,
+    out: dict[str, Any] = {"kernel_speedup": None, "candidate": None, "size": size, "transfer_s_per_call": None,
            "bytes_per_call": None, "transfer_gbps": None, "setup_s": None, "candidates": [],
            "device": lab_run.device.name or None}
     startup_ms = getattr(lab_run.device, "startup_ms", None)

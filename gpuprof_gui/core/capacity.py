@@ -8,6 +8,7 @@ Reading the CPU needs no privileges (``/proc/cpuinfo``, ``/sys``); nothing here 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import time
@@ -86,10 +87,8 @@ def usable_cores() -> int:
         count = os.cpu_count() or 1
     quota = _read("/sys/fs/cgroup/cpu.max").split()
     if len(quota) == 2 and quota[0] != "max":
-        try:
+        with contextlib.suppress(ValueError, ZeroDivisionError):
             count = min(count, max(1, int(float(quota[0]) / float(quota[1]) + 0.5)))
-        except (ValueError, ZeroDivisionError):
-            pass
     return count
 
 

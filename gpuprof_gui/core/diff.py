@@ -86,7 +86,9 @@ def _pair_up(ia_list: list[int], ib_list: list[int], a: Profile, b: Profile) -> 
         return [(ia_list[0], ib_list[0])]
     fa, fb = a.functions, b.functions
     if len(ia_list) * len(ib_list) > MAX_PAIRINGS:
-        return list(zip(sorted(ia_list, key=lambda i: fa[i].line), sorted(ib_list, key=lambda i: fb[i].line)))
+        by_line_a = sorted(ia_list, key=lambda i: fa[i].line)
+        by_line_b = sorted(ib_list, key=lambda i: fb[i].line)
+        return list(zip(by_line_a, by_line_b, strict=False))  # the surplus of the longer side stays unpaired
     paths_a = {i: _split_path(fa[i].file) for i in ia_list}
     paths_b = {i: _split_path(fb[i].file) for i in ib_list}
     scored = sorted((-_common_tail(paths_a[ia], paths_b[ib]), abs(fa[ia].line - fb[ib].line), ia, ib)
@@ -168,11 +170,12 @@ def diff_functions(a: Profile, b: Profile, pairs: list[tuple[int, int]] | None =
     run_a = run_total_s(a) * sa
     absent_calls_a = 0 if _counts_calls(a) else None
     absent_calls_b = 0 if _counts_calls(b) else None
-    rows = []
+    rows: list[dict] = []
     for ia, ib in pairs:
         ra = a.functions[ia] if ia >= 0 else None
         rb = b.functions[ib] if ib >= 0 else None
         ref = rb if rb is not None else ra
+        assert ref is not None, "a pair has a function in at least one run"
         self_a = ra.self_s * sa if ra else 0.0
         self_b = rb.self_s * sb if rb else 0.0
         total_a = ra.total_s * sa if ra else 0.0
@@ -284,7 +287,7 @@ def diff_tree(a: Profile, b: Profile, pairs: list[tuple[int, int]] | None = None
     for d in range(1, max(s.max_depth for s in sides) + 1):
         idx = [s.level(d) for s in sides]
         # One key per (union parent, union function): equal keys are the same call path.
-        keys = np.concatenate([s.keys(i, n_codes) for s, i in zip(sides, idx)])
+        keys = np.concatenate([s.keys(i, n_codes) for s, i in zip(sides, idx, strict=True)])
         uniq, inv = np.unique(keys, return_inverse=True)
         sides[0].node_u[idx[0]] = next_id + inv[:idx[0].size]
         sides[1].node_u[idx[1]] = next_id + inv[idx[0].size:]
@@ -390,7 +393,8 @@ def diff_buckets(diff: DiffTree) -> np.ndarray:
 def diff_as_profile(diff: DiffTree, a: Profile, b: Profile) -> Profile:
     """The union tree as a Profile (widths max(a, b)), so flame views and hit-testing work on it."""
     unit = "s" if diff.unit == "s" else "share"
-    notes = [f"Compared in {'seconds' if unit == 's' else 'shares of each run'}; frame width is the larger of the two runs."]
+    compared_in = "seconds" if unit == "s" else "shares of each run"
+    notes = [f"Compared in {compared_in}; frame width is the larger of the two runs."]
     return Profile(profiler=f"diff:{a.profiler}/{b.profiler}", functions=diff.functions, tree=diff.tree,
                    unit="s" if unit == "s" else "samples", stacks_exact=a.stacks_exact and b.stacks_exact,
                    notes=notes)

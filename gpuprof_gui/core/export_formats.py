@@ -40,7 +40,7 @@ def node_stacks(profile: Profile) -> Iterator[tuple[int, list[int]]]:
     """
     tree = profile.tree
     stack: list[int] = []
-    for node, (depth, func) in enumerate(zip(tree.depth.tolist(), tree.func.tolist())):
+    for node, (depth, func) in enumerate(zip(tree.depth.tolist(), tree.func.tolist(), strict=True)):
         if node == ROOT:
             continue
         del stack[depth - 1:]

@@ -184,7 +184,8 @@ def build_layout(
                 node=idx.astype(np.int32),
                 func=tree.func[idx],
                 bucket=buckets[idx],
-                exact=tree.exact[idx] if tree.samples is None else tree.exact[idx] | (tree.samples[idx] >= WELL_BACKED_SAMPLES),
+                exact=(tree.exact[idx] if tree.samples is None
+                       else tree.exact[idx] | (tree.samples[idx] >= WELL_BACKED_SAMPLES)),
                 folded=None if tree.folded_s is None else np.minimum(np.clip(tree.folded_s[idx], 0.0, None), w),
             )
         )

@@ -140,7 +140,7 @@ def flame_svg(profile: Profile, width_px: int = DEFAULT_WIDTH_PX, *, title: str 
         h = ROW_HEIGHT_PX - ROW_GAP_PX
         for start, wid, node, func, bucket, exact in zip(
                 row.start.tolist(), row.width.tolist(), row.node.tolist(), row.func.tolist(),
-                row.bucket.tolist(), row.exact.tolist()):
+                row.bucket.tolist(), row.exact.tolist(), strict=True):
             w = wid * scale
             if w < MIN_FRAME_PX:
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from typing import TypeGuard
 
 DASH = "—"
 """Shown for a value that is missing (None/NaN): not a zero."""
@@ -13,8 +14,9 @@ _BYTE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 ELLIPSIS = "…"
 
 
-def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+def _known(x: float | None) -> TypeGuard[float]:
+    """False for a missing value (None or NaN), shown as DASH."""
+    return x is not None and not (isinstance(x, float) and math.isnan(x))
 
 
 def _three_digits(value: float) -> str:
@@ -28,7 +30,7 @@ def _three_digits(value: float) -> str:
 
 def format_time(seconds: float | None) -> str:
     """``1.23 s``, ``45.6 ms``, ``789 µs``, ``12 ns``; ``—`` when unknown."""
-    if _missing(seconds):
+    if not _known(seconds):
         return DASH
     if math.isinf(seconds):
         return "∞ s" if seconds > 0 else "−∞ s"
@@ -47,7 +49,7 @@ def format_time(seconds: float | None) -> str:
 
 def format_pct(pct: float | None) -> str:
     """A percentage (0-100, not a fraction): ``45.6%``, ``0.12%``, ``<0.01%``."""
-    if _missing(pct):
+    if not _known(pct):
         return DASH
     if pct == 0:
         return "0%"
@@ -60,14 +62,14 @@ def format_pct(pct: float | None) -> str:
 
 def format_count(n: int | None) -> str:
     """``1,234,567``; ``—`` where the profiler does not count calls."""
-    if _missing(n):
+    if not _known(n):
         return DASH
     return f"{int(n):,}"
 
 
 def format_bytes(n: float | None) -> str:
     """``512 B``, ``1.50 KiB``, ``12.3 MiB`` (binary units)."""
-    if _missing(n):
+    if not _known(n):
         return DASH
     sign = "−" if n < 0 else ""
     mag = abs(float(n))

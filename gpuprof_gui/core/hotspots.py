@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from gpuprof_gui.core.model import Profile
 from gpuprof_gui.core.selection import function_share
 
@@ -10,7 +12,7 @@ def hotspot_rows(profile: Profile) -> list[dict]:
     """One row per function, heaviest self time first; percentages of the run."""
     total_s = profile.total_s
     scale = 100.0 / total_s if total_s > 0 else 0.0
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "func": idx,
             "name": rec.name,

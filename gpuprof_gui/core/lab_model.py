@@ -86,7 +86,7 @@ class DeviceFacts:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> "DeviceFacts":
+    def from_dict(cls, data: dict) -> DeviceFacts:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -131,7 +131,7 @@ class LabRecord:
         return {k: _json_number(v) for k, v in asdict(self).items()}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "LabRecord":
+    def from_dict(cls, data: dict) -> LabRecord:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -219,7 +219,7 @@ class TransferTiming:
         return {**asdict(self), **self.bandwidths_gbps()}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TransferTiming":
+    def from_dict(cls, data: dict) -> TransferTiming:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -245,7 +245,7 @@ class LabRun:
         """The fastest correct record (at ``size``, or over all sizes)."""
         ok = [r for r in self.records if r.correct and r.median_ms
               and (size is None or r.size == size)]
-        return min(ok, key=lambda r: r.median_ms) if ok else None
+        return min(ok, key=lambda r: r.median_ms or math.inf) if ok else None  # every r in ok has a time
 
     @property
     def all_correct(self) -> bool:
@@ -267,7 +267,7 @@ class LabRun:
                 "records": [r.to_dict() for r in self.records]}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "LabRun":
+    def from_dict(cls, data: dict) -> LabRun:
         if data.get("format") != RESULTS_FORMAT:
             raise ValueError("not a gpuprof lab results file")
         if int(data.get("version", 0)) > RESULTS_VERSION:

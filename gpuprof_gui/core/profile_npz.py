@@ -54,7 +54,8 @@ def dump_profile_npz(profile: Profile, path: str | os.PathLike) -> None:
             arrays[_TREE_PREFIX + name] = np.ascontiguousarray(column, dtype=_TREE_DTYPES[name])
     arrays[_META] = np.frombuffer(json.dumps(obj, separators=(",", ":")).encode(), dtype=np.uint8)
     with open(path, "wb") as fh:
-        np.savez(fh, **arrays)
+        # numpy 2's stubs let **arrays fill savez's allow_pickle: bool too; no key here is that name.
+        np.savez(fh, **arrays)  # type: ignore[arg-type]
 
 
 def _homogeneous_column(values: list) -> np.ndarray | None:

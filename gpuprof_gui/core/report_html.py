@@ -62,7 +62,7 @@ def _table(head: list[tuple[str, bool]], body: list[list[str]], css_class: str) 
     """``head``: (title, numeric?) per column; ``body`` cells are already escaped HTML."""
     cols = [' class="n"' if numeric else "" for _, numeric in head]
     out = [f'<table class="{css_class}"><thead><tr>']
-    out += [f"<th{c}>{_e(title)}</th>" for (title, _), c in zip(head, cols, strict=False)]
+    out += [f"<th{c}>{_e(title)}</th>" for (title, _), c in zip(head, cols, strict=True)]
     out.append("</tr></thead><tbody>")
     for row in body:
         out.append("<tr>" + "".join(cell if cell.startswith("<td") else f"<td{c}>{cell}</td>"

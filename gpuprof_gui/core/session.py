@@ -23,7 +23,7 @@ import json
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from gpuprof_gui.core.atomic import write_json
@@ -50,7 +50,7 @@ class SessionError(ValueError):
 @dataclass
 class Session:
     title: str = ""
-    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     app_version: str = ""
     host: str = field(default_factory=socket.gethostname)
     script: dict | None = None
@@ -90,7 +90,7 @@ class Session:
                 "telemetry": self.telemetry, "advice": self.advice}
 
     @classmethod
-    def from_dict(cls, raw: Any) -> "Session":
+    def from_dict(cls, raw: Any) -> Session:
         from gpuprof_gui.core.serialize import profile_from_dict
 
         if not isinstance(raw, dict) or raw.get("format") != SESSION_FORMAT:

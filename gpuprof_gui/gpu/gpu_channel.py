@@ -66,7 +66,7 @@ class GpuChannel:
         self.uuid = nvml.query("nvmlDeviceGetUUID", handle, kind="UUID")
         # Driver samples older than the sampler's start belong to someone else's story.
         start_us = int(start_wall_s * 1e6)
-        self.last_seen_us = {metric: start_us for metric in UTIL_METRICS}
+        self.last_seen_us = dict.fromkeys(UTIL_METRICS, start_us)
         self.util_source = "driver samples (nvmlDeviceGetSamples)"
         self._use_samples = True
         self._util_due_s = 0.0

@@ -75,12 +75,12 @@ def _initialised_module() -> ModuleType | None:
             return _state.module
         try:
             module = importlib.import_module("pynvml")
-        except Exception:  # ImportError, or broken bindings raising anything
+        except Exception:  # noqa: BLE001 - ImportError, or broken bindings raising anything
             _state.reason = REASON_NO_BINDINGS
         else:
             try:
                 module.nvmlInit()
-            except Exception as exc:  # NVMLError_LibraryNotFound without a driver, and friends
+            except Exception as exc:  # noqa: BLE001 - NVMLError_LibraryNotFound without a driver, and friends
                 _state.reason = _init_reason(exc)
             else:
                 _state.module = module
@@ -148,7 +148,7 @@ def query(function_name: str, *args: Any, kind: str | None = None, **kwargs: Any
         return None
     try:
         value = function(*args, **kwargs)
-    except Exception as exc:  # NVMLError_NotSupported, GpuIsLost, FunctionNotFound, ctypes errors
+    except Exception as exc:  # noqa: BLE001 - NVMLError_NotSupported, GpuIsLost, FunctionNotFound, ctypes errors
         log_once(kind, f"{type(exc).__name__}: {exc}")
         return None
     return value.decode(errors="replace") if isinstance(value, bytes) else value
@@ -163,7 +163,7 @@ def query_raising_not_found(function_name: str, *args: Any, kind: str) -> tuple[
         return None, False
     try:
         return function(*args), False
-    except Exception as exc:  # NOT_FOUND means "nothing newer than the timestamp you gave"
+    except Exception as exc:  # noqa: BLE001 - NOT_FOUND means "nothing newer than the timestamp you gave"
         if error_code(exc) == ERROR_NOT_FOUND:
             return None, True
         log_once(kind, f"{type(exc).__name__}: {exc}")
@@ -185,6 +185,8 @@ def driver_samples(handle: Any, sample_type: int, last_seen_us: int, kind: str) 
     one ask suffices. Falls back to pynvml's function when its internals differ.
     """
     module = _initialised_module()
+    if module is None:  # no NVML: the plain query says so in its usual way
+        return query_raising_not_found("nvmlDeviceGetSamples", handle, sample_type, last_seen_us, kind=kind)
     try:
         fn = module._nvmlGetFunctionPointer("nvmlDeviceGetSamples")
         sample_t, ctypes = module.c_nvmlSample_t, importlib.import_module("ctypes")
@@ -193,7 +195,7 @@ def driver_samples(handle: Any, sample_type: int, last_seen_us: int, kind: str) 
         value_type = module._nvmlValueType_t()
         ret = fn(handle, module._nvmlSamplingType_t(sample_type), ctypes.c_ulonglong(last_seen_us),
                  ctypes.byref(value_type), ctypes.byref(count), buffer)
-    except Exception:  # a fake or a future pynvml without these internals
+    except Exception:  # noqa: BLE001 - a fake or a future pynvml without these internals
         return query_raising_not_found("nvmlDeviceGetSamples", handle, sample_type, last_seen_us, kind=kind)
     if ret == 0:
         return (value_type.value, buffer[:count.value]), False

@@ -110,7 +110,7 @@ def _one_device(index: int, handle: Any, driver: str | None, cuda: str | None) -
     capability = q("nvmlDeviceGetCudaComputeCapability", handle, kind="compute capability")
     major, minor = capability if isinstance(capability, tuple) and len(capability) == 2 else (None, None)
     cc_text = f"{major}.{minor}" if major is not None else "unknown"
-    row = arch.architecture(major, minor) if major is not None else None
+    row = arch.architecture(major, minor) if major is not None and minor is not None else None
     cores_per_sm = row.fp32_cores_per_sm if row else None
     sm = _sm_count(handle, name, cores_per_sm, cc_text)
     sm_clock = q("nvmlDeviceGetMaxClockInfo", handle, nvml.constant("NVML_CLOCK_SM", 1), kind="max SM clock")

@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 from collections import deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from gpuprof_gui.gpu import nvml
@@ -102,7 +102,7 @@ class TelemetrySampler:
     def sample_once(self) -> None:
         """Take one reading of every GPU (the thread calls this; tests may call it directly)."""
         offset_s = self.t0_wall - self.t0  # wall = monotonic + offset
-        for channel, polled, util in zip(self._channels, self._polled, self._util):
+        for channel, polled, util in zip(self._channels, self._polled, self._util, strict=True):
             now = time.monotonic()
             row = channel.poll(now)
             samples = channel.utilisation(now, now + offset_s)
@@ -152,7 +152,7 @@ class TelemetrySampler:
         devices = []
         cursor: dict[int, dict[str, float]] = {}
         with self._lock:
-            for info, polled, util in zip(self.devices(), self._polled, self._util):
+            for info, polled, util in zip(self.devices(), self._polled, self._util, strict=True):
                 index = info["index"]
                 t, values = polled.ordered(_absolute(since_for(since, index, POLLED_METRICS[0]), self.t0))
                 t -= self.t0
@@ -177,7 +177,7 @@ class TelemetrySampler:
         driver = nvml.query("nvmlSystemGetDriverVersion", kind="driver version")
         return {
             "synthetic": False,
-            "recorded_at": datetime.fromtimestamp(self.t0_wall, timezone.utc).isoformat(timespec="seconds"),
+            "recorded_at": datetime.fromtimestamp(self.t0_wall, UTC).isoformat(timespec="seconds"),
             "host": socket.gethostname(),
             "driver_version": driver,
             "sample_hz": self.hz,

@@ -8,8 +8,8 @@ against malformed input) and comes back as numpy columns
 :func:`start_early_conversion` starts the worker at once, in a background
 thread: the worker's start-up and parse overlap the window's own start-up
 (0.5-0.8 s of imports and widgets) instead of following it. When the window
-asks for the file, :func:`open_profile_safely <gpuprof_gui.jobs.runner.open_profile_safely>`
-claims the conversion already under way (:func:`claim_early_conversion`).
+asks for the file, :func:`open_profile_safely` claims the conversion
+already under way (:func:`claim_early_conversion`).
 """
 
 from __future__ import annotations
@@ -17,16 +17,25 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gpuprof_gui.jobs.runner import CONVERT_TIMEOUT_S, ConvertOutcome, convert_untrusted
+from gpuprof_gui.jobs.outcome import OutcomeTracker
+from gpuprof_gui.jobs.process_group import signal_words
+from gpuprof_gui.jobs.supervisor import supervise, worker_env
+from gpuprof_gui.protocol import CHANNEL_FD_ARG
 
 if TYPE_CHECKING:  # numpy and the importers load later, beside the worker, not before it starts
     from gpuprof_gui.core.model import Profile
 
 HANDOFF_NAME = "profile.npz"
+
+# A damaged .prof normally fails in well under a second; a hung parser must not
+# hang `gpuprof open`.
+CONVERT_TIMEOUT_S = 60.0
 
 # A cProfile dump is a marshal dict ("{", 0x7B, or with FLAG_REF 0xFB) whose first key is a
 # tuple ("(" / ")", with or without FLAG_REF) or which is empty ("0"): the same first two bytes
@@ -37,6 +46,65 @@ _MARSHAL_FIRST_KEY = frozenset((0x28, 0x29, 0xA8, 0xA9, 0x30))
 
 _early: list[EarlyConversion] = []
 _early_lock = threading.Lock()
+
+
+@dataclass
+class ConvertOutcome:
+    """What the convert worker made of one file."""
+
+    ok: bool
+    message: str  # the importer's sentence when not ok
+    output_path: str | None
+
+
+def convert_untrusted(in_path: str, out_path: str, timeout_s: float = CONVERT_TIMEOUT_S,
+                      cancel: threading.Event | None = None) -> ConvertOutcome:
+    """Parse ``in_path`` (e.g. a foreign ``.prof``) in the convert worker, writing ``out_path``.
+
+    ``out_path`` ending in ``.npz``: numpy columns (the fast hand-off); otherwise our JSON.
+    """
+    def argv_for_fd(fd: int) -> list[str]:
+        return [sys.executable, "-m", "gpuprof_gui.workers.convert_worker", CHANNEL_FD_ARG,
+                str(fd), os.path.abspath(in_path), os.path.abspath(out_path)]
+
+    tracker = OutcomeTracker("convert", timeout_s)
+    # The worker's own output is not shown: its messages carry everything a user needs.
+    # The worker does no linear algebra: without this, importing numpy starts one OpenBLAS
+    # thread per core, 0.06-0.1 s of CPU taken from the window starting up beside it.
+    env = {**worker_env(None), "OPENBLAS_NUM_THREADS": "1"}
+    outcome = supervise(argv_for_fd, tracker, env=env, timeout_s=timeout_s, cancel=cancel)
+    if tracker.error is not None:
+        return ConvertOutcome(False, str(tracker.error.get("message")), None)
+    if tracker.result is not None and outcome.status != "timed_out":
+        return ConvertOutcome(True, "", str(tracker.result["profile_path"]))
+    if outcome.status == "timed_out":
+        return ConvertOutcome(False, f"Reading the profile file took longer than {timeout_s:g} s; "
+                              "it is probably damaged.", None)
+    if outcome.signal is not None:
+        return ConvertOutcome(False, "The profile file is damaged: reading it "
+                              f"{signal_words(outcome.signal)}.", None)
+    return ConvertOutcome(False, f"The profile file could not be read ({outcome.message})", None)
+
+
+def open_profile_safely(path: str, trusted: bool = False) -> Profile:
+    """A Profile from any supported file; foreign cProfile dumps are parsed in the convert worker.
+
+    ``marshal`` (inside pstats) is not safe against malformed input, so an
+    untrusted ``.prof`` is parsed by a subprocess whose crash or runaway memory
+    cannot hurt the caller; a conversion started early for the same file
+    (``gpuprof gui FILE.prof``) is used instead of starting another.
+    Raises ProfileFormatError.
+    """
+    from gpuprof_gui.core.importers import UntrustedFormat, load_profile
+
+    try:
+        return load_profile(path, trusted=trusted)
+    except UntrustedFormat:
+        pass
+    early = claim_early_conversion(path)
+    profile = early.profile() if early is not None else convert_to_profile(path)
+    profile.source_path = path
+    return profile
 
 
 def _file_stamp(path: str) -> tuple[str, int, int] | None:

@@ -9,21 +9,23 @@ setting ``cancel`` stops the run (the worker's process group is killed).
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.util import find_spec
-from typing import Callable
 
 from gpuprof_gui.core import lab_model as lm
+from gpuprof_gui.jobs.outcome import OutcomeTracker
+from gpuprof_gui.jobs.supervisor import supervise, worker_env
 from gpuprof_gui.lab import LabFileError
 from gpuprof_gui.protocol import CHANNEL_FD_ARG, MsgType, describe_exit
-from gpuprof_gui.jobs.runner import OutcomeTracker, supervise, worker_env
 
 # A step is one candidate at one size: compile + check + warm-up + ~0.3 s of
 # timed repetitions. A minute is far past any sane kernel and short enough
@@ -98,7 +100,7 @@ class _Watchdog:
 class _LabTracker(OutcomeTracker):
     """Feeds the worker's progress messages into the run as they arrive."""
 
-    def __init__(self, owner: "_LabRun", watchdog: _Watchdog) -> None:
+    def __init__(self, owner: _LabRun, watchdog: _Watchdog) -> None:
         super().__init__("kernel")
         self.owner, self.watchdog = owner, watchdog
         self.current: tuple[str, int] | None = None
@@ -149,7 +151,7 @@ class _LabRun:
         self.run = lm.LabRun(problem=info["problem"], candidates=info["candidates"],
                              file=os.path.basename(spec.path), started_wall=time.time(),
                              host=socket.gethostname(),
-                             date=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                             date=datetime.now(UTC).isoformat(timespec="seconds"))
         self.output_dir = spec.output_dir or tempfile.mkdtemp(prefix="gpuprof-lab-")
         os.makedirs(self.output_dir, exist_ok=True)
         self.override_args = self._write_overrides()
@@ -238,7 +240,7 @@ def run_lab(spec: LabRunSpec, on_record: Callable[[lm.LabRecord], None] | None =
                 on_stderr(data)
 
         names = list(remaining)
-        supervise(lambda fd: lab.argv(fd, names), tracker, env=worker_env(None),
+        supervise(functools.partial(lab.argv, names=names), tracker, env=worker_env(None),
                   cancel=watchdog, on_stderr=keep)
         workers += 1
         res = tracker.result or {}

@@ -30,8 +30,9 @@ Kinds:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 KINDS = ("elementwise", "raw", "reduction", "cupy", "numba")
 
@@ -75,7 +76,7 @@ class Candidate:
     def editable(self) -> bool:
         return self.kind in EDITABLE_KINDS
 
-    def with_source(self, source: str) -> "Candidate":
+    def with_source(self, source: str) -> Candidate:
         """A copy that runs edited source (raw: CUDA C; elementwise: the operation)."""
         if not self.editable:
             raise ValueError(f"candidate {self.name!r} of kind {self.kind} has no editable source")

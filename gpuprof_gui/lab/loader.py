@@ -75,7 +75,7 @@ def _attach_lines(path: str, cands: list[Candidate]) -> None:
     with open(path, encoding="utf-8") as fh:
         lines = fh.read().splitlines()
     for cand in cands:
-        pattern = re.compile(r"""(["'])%s\1""" % re.escape(cand.name))
+        pattern = re.compile(rf"""(["']){re.escape(cand.name)}\1""")
         cand.line = next((i + 1 for i, text in enumerate(lines) if pattern.search(text)), None)
 
 

@@ -9,9 +9,9 @@ a half-written message behind in a buffer.
 from __future__ import annotations
 
 import argparse
-
+import contextlib
 import os
-from typing import Any
+from typing import Any, NoReturn
 
 from gpuprof_gui import protocol
 
@@ -46,10 +46,8 @@ class Channel:
     def close(self) -> None:
         if not self.closed:
             self.closed = True
-            try:
+            with contextlib.suppress(OSError):
                 os.close(self.fd)
-            except OSError:
-                pass
 
 
 def open_channel(fd: int, worker: str) -> Channel | None:
@@ -73,7 +71,7 @@ def open_channel(fd: int, worker: str) -> Channel | None:
 class WorkerArgParser(argparse.ArgumentParser):
     """argparse that exits with ExitCode.BAD_ARGUMENTS (not argparse's 2, which a script may use)."""
 
-    def error(self, message: str) -> None:
+    def error(self, message: str) -> NoReturn:
         import sys
 
         from gpuprof_gui.protocol import ExitCode
@@ -101,7 +99,7 @@ def serve(fd: int, worker: str, body) -> int:
         return ExitCode.BAD_ARGUMENTS
     try:
         return body(channel)
-    except Exception:
+    except Exception:  # noqa: BLE001 - the worker's last word: any failure becomes an error message
         text = traceback.format_exc()
         sys.stderr.write(text)
         channel.error(ExitCode.INTERNAL_ERROR, ExitCode.INTERNAL_ERROR.message, text)

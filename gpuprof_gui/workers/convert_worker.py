@@ -22,7 +22,6 @@ import traceback
 from gpuprof_gui.protocol import CHANNEL_FD_ARG, ExitCode, MsgType
 from gpuprof_gui.workers._channel import Channel, WorkerArgParser, serve
 
-
 # marshal trusts the lengths inside the file: 4 KiB of random bytes can make
 # it allocate 13 GB (measured) before failing. A real pstats dump expands to
 # roughly 10-30x its size in Python objects plus the call tree; 64x, and never

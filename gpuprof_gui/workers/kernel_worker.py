@@ -48,12 +48,12 @@ def cuda_unavailable_reason(cp_holder: list) -> str | None:
     """None when CuPy imports and sees a device (and puts the module into ``cp_holder``)."""
     try:
         import cupy as cp
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a broken CuPy install raises anything on import
         return (f"CuPy is not installed ({type(exc).__name__}); install the build matching "
                 "your driver, e.g. `pip install cupy-cuda13x` or `pip install cupy-cuda12x`")
     try:
         count = cp.cuda.runtime.getDeviceCount()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - CUDARuntimeError without a driver, and whatever else stops CUDA
         return f"no usable NVIDIA driver or GPU ({type(exc).__name__}: {exc})"
     if count <= 0:
         return "CUDA reports no GPU on this machine"
@@ -73,7 +73,7 @@ def _numba_cuda(lab) -> tuple[object | None, str | None]:
         np.row_stack = np.vstack
     try:
         from numba import cuda
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a broken Numba install raises anything on import
         return None, f"Numba is not installed ({type(exc).__name__}); `pip install numba-cuda`"
     try:
         if not cuda.is_available():
@@ -88,7 +88,7 @@ def _numba_cuda(lab) -> tuple[object | None, str | None]:
         arr = cuda.device_array(4, dtype=np.float32)
         probe[1, 4](arr)
         cuda.synchronize()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever stops the probe kernel means Numba cannot be used
         import numba
 
         first = (str(exc).strip().splitlines() or [""])[0]
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             channel.error(ExitCode.BAD_ARGUMENTS, message)
         print(message, file=sys.stderr)
         return int(ExitCode.BAD_ARGUMENTS)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - said on the channel: the worker tells why it stops
         if channel:
             channel.error(ExitCode.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}", traceback.format_exc())
         traceback.print_exc()

@@ -7,7 +7,8 @@ Only the kernel worker imports this; ``cp`` is CuPy and ``numba_cuda`` is
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -20,9 +21,18 @@ MAX_COMPILE_LOG_LINES = 20
 _NVRTC_LINE = re.compile(r"^.*?\((\d+)\): (error|warning|catastrophic error)\s*:?\s*(.*)$")
 _TEMP_SOURCE = re.compile(r'"[^"]*\.cu"')  # CuPy's temporary copy of the source
 
+T = TypeVar("T")
+
 
 class CompileError(Exception):
     """The candidate's code did not compile; the message carries line numbers."""
+
+
+def _required(value: T | None, field: str, cand: Candidate) -> T:
+    """``cand``'s ``field``, which its kind needs (the lab's constructors always set it)."""
+    if value is None:
+        raise ValueError(f"candidate {cand.name!r} of kind {cand.kind} has no {field}")
+    return value
 
 
 def format_compile_log(log: str) -> str:
@@ -75,7 +85,7 @@ class BuiltCandidate:
                 kernel.compile()  # NVRTC runs here, not inside the first timed launch
                 return kernel
             if c.kind == "numba":
-                return c.fn(self.numba_cuda)
+                return _required(c.fn, "fn", c)(self.numba_cuda)
             return c.fn
         except cp.cuda.compiler.CompileException as exc:
             raise CompileError(format_compile_log(str(exc))) from None
@@ -92,7 +102,8 @@ class BuiltCandidate:
             return lambda: k(*arrays, out=out)
         if c.kind == "raw":
             args = tuple(custom) if custom is not None else (*inputs, out, np.int64(out.size))
-            grid, block, shared = _as_dim(c.grid(size, self.dev)), _as_dim(c.block), c.shared_mem_bytes
+            grid = _as_dim(_required(c.grid, "grid", c)(size, self.dev))
+            block, shared = _as_dim(c.block), c.shared_mem_bytes
 
             def run_raw():
                 if c.zero_output:
@@ -105,7 +116,7 @@ class BuiltCandidate:
             # Wrap once: converting CuPy arrays on every launch synchronises.
             nargs = tuple(self.numba_cuda.as_cuda_array(a) if hasattr(a, "__cuda_array_interface__")
                           else a for a in args)
-            configured = k[_as_dim(c.grid(size, self.dev)), _as_dim(c.block)]
+            configured = k[_as_dim(_required(c.grid, "grid", c)(size, self.dev)), _as_dim(c.block)]
 
             def run_numba():
                 configured(*nargs)

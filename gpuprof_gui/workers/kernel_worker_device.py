@@ -54,7 +54,7 @@ def device_facts(cp: Any) -> DeviceFacts:
     def attr(code: int, default: int = 0) -> int:
         try:
             return int(rt.deviceGetAttribute(code, dev))
-        except Exception:  # an attribute this runtime does not know
+        except Exception:  # noqa: BLE001 - an attribute this runtime does not know
             return default
 
     name = props.get("name", b"")
@@ -74,13 +74,23 @@ def device_facts(cp: Any) -> DeviceFacts:
 
 def measure_copy_gbps(cp: Any) -> float:
     """Device-to-device copy bandwidth (bytes read + written), median of COPY_REPS."""
+    samples_ms, nbytes = _timed_device_copies(cp)  # its buffers are gone once it returns
+    cp.get_default_memory_pool().free_all_blocks()
+    return 2 * nbytes / (float(np.median(samples_ms)) * 1e-3) / 1e9
+
+
+def _timed_device_copies(cp: Any) -> tuple[list[float], int]:
+    """COPY_REPS event-timed copies of one buffer into another; (times in ms, bytes per copy)."""
     free, _total = cp.cuda.runtime.memGetInfo()
     nbytes = int(min(COPY_BUFFER_BYTES, free // 4))
     src = cp.empty(nbytes, dtype=cp.uint8)
     src.fill(1)
     dst = cp.empty_like(src)
     stream = cp.cuda.get_current_stream().ptr
-    copy = lambda: cp.cuda.runtime.memcpyAsync(dst.data.ptr, src.data.ptr, nbytes, _D2D, stream)  # noqa: E731
+
+    def copy() -> None:
+        cp.cuda.runtime.memcpyAsync(dst.data.ptr, src.data.ptr, nbytes, _D2D, stream)
+
     for _ in range(3):
         copy()
     samples = []
@@ -91,9 +101,7 @@ def measure_copy_gbps(cp: Any) -> float:
         end.record()
         end.synchronize()
         samples.append(cp.cuda.get_elapsed_time(start, end))
-    del src, dst
-    cp.get_default_memory_pool().free_all_blocks()
-    return 2 * nbytes / (float(np.median(samples)) * 1e-3) / 1e9
+    return samples, nbytes
 
 
 def _wall_ms(cp: Any, rounds: list) -> float:
@@ -125,18 +133,25 @@ def time_transfers(cp: Any, size: int, host_inputs: tuple, output_like: np.ndarr
     runs depends on how that buffer's pages are backed, so one buffer is one
     sample of it.
     """
-    rt = cp.cuda.runtime
-    stream = cp.cuda.get_current_stream().ptr
     arrays = [np.ascontiguousarray(a) for a in host_inputs if isinstance(a, np.ndarray)]
     out_like = np.asarray(output_like)
     timing = TransferTiming(size=size, bytes_in=sum(a.nbytes for a in arrays),
                             bytes_out=int(out_like.nbytes))
+    _time_transfers_into(cp, timing, arrays, out_like)  # its device buffers are gone once it returns
+    cp.get_default_pinned_memory_pool().free_all_blocks()
+    return timing
+
+
+def _time_transfers_into(cp: Any, timing: TransferTiming, arrays: list[np.ndarray], out_like: np.ndarray) -> None:
+    """Fill ``timing``'s four copy times, copying between fresh host buffers and one set of device buffers."""
+    rt = cp.cuda.runtime
+    stream = cp.cuda.get_current_stream().ptr
     dev_in = [cp.empty(a.shape, a.dtype) for a in arrays]
     dev_out = cp.empty(out_like.shape, out_like.dtype)
 
     def h2d(srcs):
         def copy():
-            for d, h in zip(dev_in, srcs):
+            for d, h in zip(dev_in, srcs, strict=True):
                 rt.memcpyAsync(d.data.ptr, h.ctypes.data, h.nbytes, _H2D, stream)
         return copy
 
@@ -154,6 +169,3 @@ def time_transfers(cp: Any, size: int, host_inputs: tuple, output_like: np.ndarr
                                                for _ in range(TRANSFER_ROUNDS)])
         timing.d2h_pinned_ms = _wall_ms(cp, [d2h(_pinned_like(cp, out_like))
                                              for _ in range(TRANSFER_ROUNDS)])
-    del dev_in, dev_out
-    cp.get_default_pinned_memory_pool().free_all_blocks()
-    return timing

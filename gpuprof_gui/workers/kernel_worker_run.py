@@ -7,12 +7,13 @@ with the candidates that are left.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import socket
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -61,7 +62,7 @@ class LabSession:
         info = describe(lab)
         self.run = lm.LabRun(problem=info["problem"], candidates=info["candidates"], device=self.dev,
                              file=os.path.basename(lab.path), host=socket.gethostname(),
-                             date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                             date=datetime.now(UTC).isoformat(timespec="seconds"),
                              started_wall=time.time())
         self.size_data: dict[int, _SizeData] = {}
         self._send(lm.PHASE_DEVICE, device=self.dev.to_dict())
@@ -78,7 +79,7 @@ class LabSession:
             self._send(lm.PHASE_REFERENCE, size=size)
             seed = secrets.randbits(63)  # fresh inputs each run; recorded to reproduce one
             inputs = tuple(problem.make_inputs(size, np.random.default_rng(seed)))
-            ref, cpu_ms = time_on_cpu(lambda: problem.reference(*inputs))
+            ref, cpu_ms = time_on_cpu(functools.partial(problem.reference, *inputs))
             ref = np.asarray(ref)
             out_dtype = np.dtype(problem.output_dtype or ref.dtype)
             flops, nbytes = problem.work(size, ref)
@@ -133,7 +134,7 @@ class LabSession:
         try:
             built = BuiltCandidate(self.cp, cand, self.dev, self.numba_cuda)
             compile_ms = (time.perf_counter() - t0) * 1e3
-        except Exception as exc:  # compile error, or a broken declaration
+        except Exception as exc:  # noqa: BLE001 - compile error, or a broken declaration
             message, fatal = self._classify(exc)
             for size in self.sizes:
                 rec = self._record(cand, self.size_data[size])
@@ -150,7 +151,7 @@ class LabSession:
             rec.compile_ms = compile_ms if i == 0 else None
             try:
                 self._check_and_time(built, data, rec)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - a candidate's failure is its result, classified below
                 message, fatal = self._classify(exc)
                 rec.status, rec.correct, rec.error = "failed", False, message
                 self._finish(rec)
@@ -172,11 +173,12 @@ class LabSession:
         rec.first_call_ms = (time.perf_counter() - t0) * 1e3
         err = relative_error(cp.asnumpy(result), data.ref, self.lab.problem.error_norm)
         rec.max_rel_err = err
-        rec.correct = bool(np.isfinite(err) and err <= rec.rtol)
+        rtol = self.lab.problem.tolerance_for(data.out_dtype)  # what _record put in rec.rtol
+        rec.correct = bool(np.isfinite(err) and err <= rtol)
         if not rec.correct:
             rec.status = "wrong"
             rec.error = ("the output contains NaN or infinity" if not np.isfinite(err) else
-                         f"relative error {err:.3g} exceeds the tolerance {rec.rtol:g}")
+                         f"relative error {err:.3g} exceeds the tolerance {rtol:g}")
         fits_l2 = self.flusher is not None and data.working_set_bytes <= self.dev.l2_bytes
         timing = time_on_device(cp, launch, self.flusher if fits_l2 else None)
         for key, value in timing.items():
@@ -203,7 +205,7 @@ class LabSession:
             self.cp.cuda.runtime.deviceSynchronize()
             probe = self.cp.arange(4)
             return int(probe.sum()) == 6
-        except Exception:
+        except Exception:  # noqa: BLE001 - any failure here means the device is no longer usable
             return False
 
     def _context_lost(self, cand: Candidate, message: str) -> None:

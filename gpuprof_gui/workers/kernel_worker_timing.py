@@ -6,7 +6,8 @@ Only the kernel worker imports this; ``cp`` is the CuPy module it hands in.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -78,7 +79,7 @@ def time_on_device(cp: Any, launch: Callable[[], Any], flusher: L2Flusher | None
         launch()
         ends[i].record()
     ends[-1].synchronize()
-    samples = [cp.cuda.get_elapsed_time(s, e) for s, e in zip(starts, ends)]
+    samples = [cp.cuda.get_elapsed_time(s, e) for s, e in zip(starts, ends, strict=True)]
     median, p10, p90 = percentiles_ms(samples)
     return {"median_ms": median, "p10_ms": p10, "p90_ms": p90, "reps": reps,
             "l2_flushed": flusher is not None}

@@ -16,6 +16,7 @@ launcher puts back in place.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -81,10 +82,8 @@ def run_pyspy(script: str, args: list[str], output_dir: str, native: bool, chann
 
     def on_sigterm(signum: int, frame: types.FrameType | None) -> None:
         cancelled.append(signum)
-        try:
+        with contextlib.suppress(OSError):  # py-spy has already ended
             proc.send_signal(signal.SIGINT)  # write what was sampled, now
-        except OSError:
-            pass
 
     signal.signal(signal.SIGTERM, on_sigterm)
     proc.wait()

@@ -19,6 +19,7 @@ import runpy
 import signal
 import sys
 import traceback
+from typing import NoReturn
 
 
 def _write_status(path: str, **fields) -> None:
@@ -45,10 +46,10 @@ def main(argv: list[str]) -> int:
     real_exit = os._exit
     main_pid = os.getpid()
 
-    def os_exit(code: int) -> None:
+    def os_exit(status: int) -> NoReturn:
         if os.getpid() == main_pid:
-            _write_status(status_path, status="exit", exit_code=int(code) & 0xFF)
-        real_exit(code)
+            _write_status(status_path, status="exit", exit_code=int(status) & 0xFF)
+        real_exit(status)
 
     os._exit = os_exit
     import faulthandler

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -83,10 +84,8 @@ def run_scalene(script: str, args: list[str], output_dir: str, cpu_only: bool,
     def on_sigterm(signum: int, frame: types.FrameType | None) -> None:
         cancelled.append(signum)
         if orphaned():  # the parent's death reached only us: stop Scalene the usual way
-            try:
+            with contextlib.suppress(OSError):
                 os.killpg(os.getpgrp(), signal.SIGTERM)
-            except OSError:
-                pass
 
     signal.signal(signal.SIGTERM, on_sigterm)
     returncode = proc.wait()

@@ -149,7 +149,8 @@ def _read_pstats(path: str) -> dict:
     import pstats
 
     try:
-        stats = pstats.Stats(path).stats
+        # The raw {func: (cc, nc, tt, ct, callers)} dict pstats builds; typeshed leaves the attribute out.
+        stats = pstats.Stats(path).stats  # type: ignore[attr-defined]
     except (EOFError, ValueError, TypeError):
         raise ProfileFormatError("The file is a truncated or damaged cProfile dump.") from None
     except Exception as exc:  # marshal/pstats raise many kinds on bad input

@@ -10,7 +10,7 @@ class ProfileFormatError(ValueError):
     """A profile file could not be read. ``str(e)`` is a sentence for a user."""
 
 
-class UntrustedFormat(ProfileFormatError):
+class UntrustedFormat(ProfileFormatError):  # noqa: N818 - a verdict callers act on (parse in a worker), not a fault
     """The file is in a format that is unsafe to parse in this process.
 
     cProfile dumps are ``marshal`` data, which may crash the interpreter on

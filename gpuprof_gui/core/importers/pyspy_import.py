@@ -61,7 +61,7 @@ def import_pyspy(text: str, rate_hz: float, native: bool = False, script: str | 
             elif line and (functions[idx].line == 0 or line < functions[idx].line):
                 functions[idx].line = line
             path.append(idx)
-        leaf_name, leaf_file, leaf_line = frames[-1]
+        _leaf_name, leaf_file, leaf_line = frames[-1]
         if leaf_file and leaf_line:
             line_samples[(leaf_file, leaf_line)] = line_samples.get((leaf_file, leaf_line), 0.0) + count
         stacks.append((path, count / rate_hz))

@@ -9,6 +9,7 @@ while it builds the call tree.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 
@@ -57,7 +58,7 @@ class SampleTrie:
         self.n_samples = 0
 
     @classmethod
-    def build(cls, stacks, index: dict[tuple, int], leaf_times) -> "SampleTrie | None":
+    def build(cls, stacks, index: dict[tuple, int], leaf_times) -> SampleTrie | None:
         """The trie of ``stacks``, each sample weighed by the exact time it stands for.
 
         A sample whose innermost Python frame is ``h`` stands for
@@ -79,11 +80,11 @@ class SampleTrie:
                 continue
             path = []
             for frame in frames:
-                g = memo.get(frame)
-                if g is None:
-                    g = memo[frame] = match_frame(frame, by_place)
-                if g >= 0:
-                    path.append(g)
+                matched = memo.get(frame)
+                if matched is None:
+                    matched = memo[frame] = match_frame(frame, by_place)
+                if matched >= 0:
+                    path.append(matched)
             if path:
                 paths.append((path, count))
                 leaf_samples[path[-1]] = leaf_samples.get(path[-1], 0.0) + count
@@ -102,8 +103,8 @@ class SampleTrie:
         for g in set(path):
             self.first_func[g] = self.first_func.get(g, 0.0) + count
         self.count[0] += count
-        self.raw[0] += int(round(raw))
-        self.n_samples += int(round(raw))
+        self.raw[0] += round(raw)
+        self.n_samples += round(raw)
         for g in path:
             child = self.kids[node].get(g)
             if child is None:
@@ -113,7 +114,7 @@ class SampleTrie:
                 self.count.append(0.0)
                 self.raw.append(0)
             self.count[child] += count
-            self.raw[child] += int(round(raw))
+            self.raw[child] += round(raw)
             pair = (prev, g)
             if pair not in seen:
                 seen.add(pair)
@@ -142,7 +143,7 @@ def leaf_times(paths, functions, callees, fn_ct, self_tt) -> list[float]:
         for g in set(path):
             first[g] = first.get(g, 0.0) + count
         seen = set()
-        for h, g in zip(path, path[1:]):
+        for h, g in itertools.pairwise(path):
             if (h, g) not in edge and (h, g) not in seen:
                 seen.add((h, g))
                 via_c[(h, g)] = via_c.get((h, g), 0.0) + count
@@ -173,7 +174,7 @@ def match_frame(frame: tuple[str, str, int], by_place) -> int:
         return candidates[0][1]
     short = name.rsplit(".", 1)[-1]
     for cand, g in candidates:
-        if cand == name or cand == short:
+        if cand in (name, short):
             return g
     return candidates[0][1]
 

@@ -85,8 +85,8 @@ _CPU_ATTRS = ("cpu_python_pct", "cpu_native_pct", "cpu_system_pct")
 _SOURCE_ESCAPES = (("\\u003c", "<"), ("\\u003e", ">"), ("\\u0026", "&"))
 
 
-def import_scalene(obj: dict) -> Profile:
-    """Build a Profile from a parsed Scalene 2.x JSON object."""
+def import_scalene(obj: object) -> Profile:
+    """Build a Profile from a parsed Scalene 2.x JSON object (any parsed JSON: it is checked)."""
     if not isinstance(obj, dict):
         raise ProfileFormatError("The file is JSON but not a Scalene profile (it is not an object).")
     if not obj:
@@ -221,17 +221,18 @@ def _import(obj: dict) -> Profile:
             lineno = int(_num(ln.get("lineno")))
             region = int(_num(ln.get("start_function_line")))
             region_of_line[(file, lineno)] = region
-            rec = LineRecord(**{attr: _num(ln.get(key)) for attr, key in _PCT_FIELDS})
-            rec.mem_peak_mb = _num(ln.get("n_peak_mb"))
-            if rec.cpu_pct <= 0 and rec.mem_peak_mb <= 0 and rec.gpu_pct <= 0:
+            line_rec = LineRecord(**{attr: _num(ln.get(key)) for attr, key in _PCT_FIELDS})
+            line_rec.mem_peak_mb = _num(ln.get("n_peak_mb"))
+            if line_rec.cpu_pct <= 0 and line_rec.mem_peak_mb <= 0 and line_rec.gpu_pct <= 0:
                 continue
-            rec.self_s = rec.cpu_pct / 100.0 * elapsed_s
-            file_lines[lineno] = rec
-            cpu_pct_total += rec.cpu_pct
-            acc = region_pcts.setdefault((file, region), dict.fromkeys(("mem_peak_mb",) + tuple(a for a, _ in _PCT_FIELDS), 0.0))
+            line_rec.self_s = line_rec.cpu_pct / 100.0 * elapsed_s
+            file_lines[lineno] = line_rec
+            cpu_pct_total += line_rec.cpu_pct
+            acc = region_pcts.setdefault((file, region),
+                                         dict.fromkeys(("mem_peak_mb", *(a for a, _ in _PCT_FIELDS)), 0.0))
             for attr, _ in _PCT_FIELDS:
-                acc[attr] += getattr(rec, attr)
-            acc["mem_peak_mb"] = max(acc["mem_peak_mb"], rec.mem_peak_mb)
+                acc[attr] += getattr(line_rec, attr)
+            acc["mem_peak_mb"] = max(acc["mem_peak_mb"], line_rec.mem_peak_mb)
         if file_lines:
             lines[file] = file_lines
 
@@ -249,8 +250,8 @@ def _import(obj: dict) -> Profile:
                 guessed_files.add(file)
 
     owned: dict[int, dict[str, float]] = {}
-    for key, idx in funcs.region_owner.items():
-        pcts = region_pcts.get(key)
+    for region_key, idx in funcs.region_owner.items():
+        pcts = region_pcts.get(region_key)
         if pcts is None:
             continue
         acc = owned.setdefault(idx, dict.fromkeys(pcts, 0.0))
@@ -364,7 +365,8 @@ def _parse_stacks(obj: dict, funcs: _Functions, region_of_line) -> list[tuple[li
     for entry in obj.get("combined_stacks") or []:
         frames, count = entry[0], _num(entry[1])
         path = [
-            _frame_func(funcs, region_of_line, str(f["filename_or_module"]), str(f["display_name"]), int(_num(f.get("line"))))
+            _frame_func(funcs, region_of_line, str(f["filename_or_module"]), str(f["display_name"]),
+                        int(_num(f.get("line"))))
             for f in frames
             if isinstance(f, dict) and f.get("kind") == "py"
         ]

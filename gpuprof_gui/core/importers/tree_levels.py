@@ -185,7 +185,7 @@ def build_by_levels(root_kids: list[tuple], root_self: float, root_folded: float
         k_total = edges.time[idx] * np.repeat(scale, n_kids)
         k_exact = np.repeat(kexact, n_kids)
         # The rare node that is over-filled or re-entered: fitted as the per-node build does.
-        extra = []
+        extra: list[tuple[int, int, float, bool]] = []
         for i in np.nonzero(~plain)[0].tolist():
             if reentered[i]:
                 kids, s, fo = fit_reentered(int(f[i]), float(lv_total[i]), bool(lv_exact[i]), *paths[i])
@@ -199,7 +199,7 @@ def build_by_levels(root_kids: list[tuple], root_self: float, root_folded: float
             k_parent = np.concatenate([k_parent, np.array([e[0] for e in extra], dtype=np.int64)])
             k_func = np.concatenate([k_func, np.array([e[1] for e in extra], dtype=np.int64)])
             k_total = np.concatenate([k_total, np.array([e[2] for e in extra], dtype=np.float64)])
-            k_exact = np.concatenate([k_exact, np.array([e[3] for e in extra], dtype=bool)])
+            k_exact = np.concatenate([k_exact, np.array([e[3] for e in extra], dtype=np.bool_)])
             order = np.argsort(k_parent, kind="stable")  # siblings stay together, in order
             k_parent, k_func, k_total, k_exact = k_parent[order], k_func[order], k_total[order], k_exact[order]
         e_parent.append(lv_parent)

@@ -179,7 +179,8 @@ def build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=No
             for g, t in callees[func][:heavy]:
                 # Callees the samples never saw anywhere (C functions, short
                 # calls) are split in proportion; the rest went where the samples say.
-                if g not in seen and first_pair.get((func, g), 0.0) <= 0 and pair_on_path.get((func, g), 0) < MAX_CYCLE_TURNS:
+                if (g not in seen and first_pair.get((func, g), 0.0) <= 0
+                        and pair_on_path.get((func, g), 0) < MAX_CYCLE_TURNS):
                     # A C function keeps this path's samples as context for its own callees.
                     kids.append((g, t * scale, -2 - tau if is_c[g] else -1, 0, True))
         elif tau == -1 and not reentered:  # a path no sample reached, in a sampled run
@@ -210,7 +211,7 @@ def reentered_fit(func, total, callees, self_tt, path_funcs, path_totals, turns)
 def pair_counts(path: list[int]) -> dict[tuple[int, int], int]:
     """How often each caller->callee call occurs on ``path`` (from the root, ``-1``)."""
     counts: dict[tuple[int, int], int] = {}
-    for pair in zip([-1, *path[:-1]], path):
+    for pair in zip([-1, *path[:-1]], path, strict=True):
         counts[pair] = counts.get(pair, 0) + 1
     return counts
 

@@ -1,0 +1,219 @@
+"""The cProfile run of the profile worker: the script in a fresh ``__main__``, profiled.
+
+Beside cProfile a py-spy sampler (:mod:`~gpuprof_gui.workers.stack_sampler`)
+records real stacks that later split cProfile's exact times among their call
+paths. SIGTERM (Cancel, timeout) stops the script and the profile so far is
+still saved; a forked child of the script is left unprofiled.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import signal
+import sys
+import time
+import traceback
+import types
+from typing import NoReturn
+
+from gpuprof_gui.protocol import STACKS_SUFFIX, ExitCode, MsgType
+from gpuprof_gui.workers._channel import Channel
+from gpuprof_gui.workers.script_code import exit_status_of, script_traceback
+from gpuprof_gui.workers.stack_sampler import SAMPLE_RATE_HZ, StackSampler
+from gpuprof_gui.workers.worker_lifetime import ORPHAN_SIGNAL
+
+# Python 3.11 runs Python-to-Python calls without growing the C stack, so
+# 10,000 frames (twice the 5,000-deep recursion we promise to profile) is far
+# from the 8 MB C stack; the default of 1,000 is too low for real recursive code.
+RECURSION_LIMIT = 10_000
+
+# A long chained traceback must not turn into a huge protocol line.
+TRACEBACK_MAX_CHARS = 20_000
+
+PROFILE_PROF_NAME = "profile.prof"
+
+SAMPLER_LOG_NAME = "py-spy.log"
+SAMPLES_ENV = "GPUPROF_CALL_PATH_SAMPLES"
+"""0: run cProfile without the sampled stacks that split its call paths; a
+number from 10 to 1000: sample at that rate (Hz). benchmarks/call_paths.py
+measures their cost and accuracy this way."""
+
+CHILDREN_NOTE = (
+    "Child processes of the script used {cpu} of CPU that cProfile did not see (it profiles "
+    "only the script's own process): time shown waiting for them (waitpid, lock waits) is "
+    "their work. Choose the py-spy profiler to see inside them."
+)
+CHILDREN_NOTE_MIN_FRACTION = 0.05
+"""Children's CPU under 5% of the run's wall time changes no conclusion: no note."""
+CHILDREN_NOTE_MIN_S = 0.05
+
+SAMPLER_FAILED_NOTE = "Call paths below two levels are split in proportion: no sampled stacks ({problem})."
+
+
+class _Cancelled(BaseException):
+    """Raised inside the script when SIGTERM (Cancel / timeout) arrives."""
+
+
+
+class CProfileRun:
+    """Runs compiled script code under cProfile in a fresh ``__main__``."""
+
+    def __init__(self, code: types.CodeType, script: str, args: list[str], output_dir: str,
+                 channel: Channel) -> None:
+        import cProfile
+
+        self.code = code
+        self.script = script
+        self.args = args
+        self.profile_path = os.path.join(output_dir, PROFILE_PROF_NAME)
+        self.channel = channel
+        self.profiler = cProfile.Profile()
+        self.pid = os.getpid()
+        self.in_script = False
+        self.cancel_requested = False
+        self.cancel_raised = False
+        self.reported = False
+        self.t0 = 0.0
+        self._real_os_exit = os._exit
+        self.sampler = StackSampler(self.profile_path + STACKS_SUFFIX,
+                                    os.path.join(output_dir, SAMPLER_LOG_NAME),
+                                    _sample_rate_from_env() or SAMPLE_RATE_HZ)
+        self.sampling = False
+        # Keep our own module alive: sys.modules["__main__"] is about to be replaced.
+        self._worker_module = sys.modules.get("__main__")
+
+    def _on_sigterm(self, signum: int, frame: types.FrameType | None) -> None:
+        self.cancel_requested = True
+        if self.in_script and not self.cancel_raised:
+            self.cancel_raised = True
+            raise _Cancelled()
+
+    def _in_forked_child(self) -> None:
+        """A forked child (multiprocessing, os.fork) is not the profiled run.
+
+        It must neither keep cProfile running (timing work nobody reads, ~3x
+        slower) nor inherit our SIGTERM handler, which would raise our internal
+        cancel exception inside ``Pool.terminate()``'s workers.
+        """
+        if os.getpid() == self.pid:
+            return
+        self.profiler.disable()
+        self.in_script = False
+        self.reported = True
+        self.sampler.forget_in_child()
+        os._exit = self._real_os_exit
+        for sig in (signal.SIGTERM, ORPHAN_SIGNAL):
+            signal.signal(sig, signal.SIG_DFL)
+
+    def _os_exit(self, status: int) -> NoReturn:
+        # A forked child (multiprocessing) inherits this wrapper: it must not
+        # overwrite our profile or speak on our channel.
+        if os.getpid() == self.pid and not self.reported:
+            self.profiler.disable()
+            self.in_script = False
+            self._report("exit", int(status) & 0xFF, None, None)
+            self._real_os_exit(ExitCode.OK)
+        self._real_os_exit(status)
+
+    def _prepare_main(self) -> dict:
+        main = types.ModuleType("__main__")
+        main.__dict__.update(
+            __file__=self.script, __builtins__=builtins, __cached__=None,
+            __package__=None, __spec__=None, __loader__=None,
+        )
+        sys.modules["__main__"] = main
+        sys.argv = [self.script, *self.args]
+        sys.path[0] = os.path.dirname(self.script)  # replaces the -m entry (cwd)
+        return main.__dict__
+
+    def run(self) -> int:
+        namespace = self._prepare_main()
+        signal.signal(signal.SIGTERM, self._on_sigterm)
+        os._exit = self._os_exit
+        os.register_at_fork(after_in_child=self._in_forked_child)
+        self.sampling = _sample_rate_from_env() != 0 and self.sampler.start()
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+        status = "finished"
+        exit_code: int | None = 0
+        exc_line: str | None = None
+        tb_text: str | None = None
+        self.t0 = time.perf_counter()
+        try:
+            self.in_script = True
+            self.profiler.enable()
+            try:
+                # Calling the module code as a function, not exec(), keeps a
+                # builtins.exec frame out of the profile: <module> is the root.
+                types.FunctionType(self.code, namespace)()
+            finally:
+                self.profiler.disable()
+                self.in_script = False
+        except _Cancelled:
+            status, exit_code = "cancelled", None
+        except SystemExit as exc:
+            status, exit_code = "exit", exit_status_of(exc)
+        except BaseException as exc:  # noqa: BLE001 - the script's error, reported not raised
+            status = "exception"
+            exit_code = 130 if isinstance(exc, KeyboardInterrupt) else 1
+            tb = script_traceback(exc, self.code)
+            exc.__traceback__ = tb
+            exc_line = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            tb_text = "".join(traceback.format_exception(type(exc), exc, tb))[-TRACEBACK_MAX_CHARS:]
+            try:  # exactly what Python would print, honouring a custom excepthook
+                sys.excepthook(type(exc), exc, tb)
+            except Exception:  # noqa: BLE001 - a broken excepthook must not hide the script's own error
+                sys.stderr.write(tb_text)
+        if self.cancel_requested:
+            status = "cancelled"
+        self._report(status, exit_code, exc_line, tb_text)
+        return ExitCode.OK
+
+    def _report(self, status: str, exit_code: int | None, exc_line: str | None,
+                tb_text: str | None) -> None:
+        self.reported = True
+        wall_s = time.perf_counter() - self.t0
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the dump must not be interrupted
+        notes = []
+        # Read before py-spy, itself a child, is reaped: its CPU is not the script's.
+        children_cpu_s = _reaped_children_cpu_s()
+        if children_cpu_s >= max(CHILDREN_NOTE_MIN_S, CHILDREN_NOTE_MIN_FRACTION * wall_s):
+            notes.append(CHILDREN_NOTE.format(cpu=f"{children_cpu_s:.2f} s"))
+        sampler_cpu_s = None
+        if self.sampling:
+            if self.sampler.stop() is None and self.sampler.problem:
+                notes.append(SAMPLER_FAILED_NOTE.format(problem=self.sampler.problem))
+            sampler_cpu_s = _reaped_children_cpu_s() - children_cpu_s  # py-spy, reaped by stop()
+        try:
+            self.profiler.dump_stats(self.profile_path)
+        except Exception as exc:  # noqa: BLE001 - disk full, output folder removed...
+            self.channel.error(ExitCode.PROFILER_FAILED,
+                               f"{ExitCode.PROFILER_FAILED.message} ({exc})")
+            return
+        self.channel.send(
+            MsgType.RESULT, profiler="cprofile", profile_path=self.profile_path,
+            script_exit_code=exit_code, status=status, wall_s=wall_s,
+            exception=exc_line, traceback=tb_text, signal=None, notes=notes,
+            children_cpu_s=children_cpu_s, sampler_cpu_s=sampler_cpu_s,
+        )
+
+
+def _sample_rate_from_env() -> int | None:
+    """``GPUPROF_CALL_PATH_SAMPLES``: 0 turns the sampling off, N samples at N Hz (10-1000)."""
+    value = os.environ.get(SAMPLES_ENV, "").strip()
+    if value == "0":
+        return 0
+    if value.isdigit() and 10 <= int(value) <= 1000:
+        return int(value)
+    return None
+
+
+def _reaped_children_cpu_s() -> float:
+    """CPU seconds of the child processes that have ended and been waited for."""
+    try:
+        import resource
+
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    except (ImportError, OSError):
+        return 0.0
+    return float(usage.ru_utime + usage.ru_stime)
