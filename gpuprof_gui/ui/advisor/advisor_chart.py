@@ -205,7 +205,7 @@ class AmdahlChart(pg.PlotWidget):
             axis.setTextPen(pg.mkPen("#000000"))
             axis.setPen(pg.mkPen("#000000", width=2 if self.presentation else 1))
         bottom = self.plot_item.getAxis("bottom")
-        decades = range(0, 1 + int(math.floor(math.log10(x_max))))
+        decades = range(1 + math.floor(math.log10(x_max)))
         bottom.setTicks([[(d, f"{10 ** d:,}×") for d in decades], []])
         self.plot_item.setLabel("bottom", "kernel speed-up s" if self.presentation
                                 else "kernel speed-up s (GPU kernel vs NumPy, log scale)",

@@ -25,8 +25,15 @@ from gpuprof_gui.ui.advisor.advisor_chart import AmdahlChart
 from gpuprof_gui.ui.advisor.advisor_figures import AmdahlFigures, TransferFigures
 from gpuprof_gui.ui.advisor.advisor_layout import AdvisorLayout
 from gpuprof_gui.ui.advisor.advisor_state import NO_PROFILE_REASON, AdvisorState
-from gpuprof_gui.ui.advisor.advisor_style import (BANNER_OK, BANNER_SYNTHETIC, BANNER_WARN, PRESENTATION_SHEET, apply_fonts,
-                                          follow_page, make_label)
+from gpuprof_gui.ui.advisor.advisor_style import (
+    BANNER_OK,
+    BANNER_SYNTHETIC,
+    BANNER_WARN,
+    PRESENTATION_SHEET,
+    apply_fonts,
+    follow_page,
+    make_label,
+)
 from gpuprof_gui.ui.advisor.advisor_teaching import TeachingView
 
 PAGE_KEYS = {Qt.Key.Key_Right: 1, Qt.Key.Key_PageDown: 1, Qt.Key.Key_Left: -1, Qt.Key.Key_PageUp: -1}
@@ -180,7 +187,8 @@ class AdvisorPanel(QWidget):
     def _refresh_capacity(self) -> None:
         session = self.state.session
         if session is not None and session.capacity:
-            where = f"Recorded on {session.host or 'the session machine'}" + (f", {session.date}" if session.date else "")
+            where = (f"Recorded on {session.host or 'the session machine'}"
+                     + (f", {session.date}" if session.date else ""))
             local = False
         else:
             lab = self.state.lab_run
@@ -204,8 +212,9 @@ class AdvisorPanel(QWidget):
             self.headline.setText(f"Offloading {names}{script} to the GPU{assumed}")
         parts = []
         if session is not None:
-            parts.append(f"Session {self.session_name or 'file'}" + (f", recorded on {session.host}" if session.host
-                                                                     else "") + (f" {session.date}" if session.date else ""))
+            parts.append(f"Session {self.session_name or 'file'}"
+                         + (f", recorded on {session.host}" if session.host else "")
+                         + (f" {session.date}" if session.date else ""))
         elif self.state.profile is not None:
             parts.append("Profile from the Profile tab")
         lab = session.lab if session is not None else self.state.lab_run
@@ -224,7 +233,7 @@ class AdvisorPanel(QWidget):
                                      if synthetic else "")
         self.synthetic_label.setVisible(synthetic)
         measured = self.measured_speedup()
-        if measured and advice is not None:
+        if measured and advice is not None and session is not None:  # measured comes from the session
             # The measurement belongs to the recording, wherever it is replayed now
             # (host names repeat between machines, so they cannot tell "here" apart).
             where = f" on {session.host}" if session.host else ""
