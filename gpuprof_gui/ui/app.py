@@ -198,7 +198,7 @@ def _select_offload(window, names: list[str]):
             return
         done.append(True)
         from gpuprof_gui.core.advisor import find_offload_functions
-        from gpuprof_gui.ui.shell.session_io import select_everywhere
+        from gpuprof_gui.ui.shell.session_parts import select_everywhere
 
         try:
             funcs = sorted({f for name in names for f in find_offload_functions(loaded.profile, name)})
