@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from gpuprof_gui.core import capacity as cap
@@ -135,7 +135,7 @@ class AdvisorPanel(QWidget):
     def selected_functions(self) -> list[int]:
         return list(self.state.funcs)
 
-    def toggle_assumption(self, *_checked) -> None:
+    def toggle_assumption(self, *_checked: object) -> None:
         """Use the lab run for the selection although it was made for other functions (or stop)."""
         self.state.lab_assumed = not self.state.lab_assumed
         self.refresh()
@@ -281,7 +281,7 @@ class AdvisorPanel(QWidget):
         self.chart.set_presentation(on)
         self.stage.set_presentation(on)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         step = PAGE_KEYS.get(Qt.Key(event.key()))
         if step is None or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             super().keyPressEvent(event)
@@ -289,7 +289,7 @@ class AdvisorPanel(QWidget):
         self.teaching.set_index(self.teaching.index + step)
         event.accept()
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         if not self._capacity_shown:
             self._refresh_capacity()  # this machine's CPU facts: read once, when first needed
         super().showEvent(event)

@@ -6,7 +6,7 @@ import os
 import shutil
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import (
     QFileDialog,
     QGraphicsOpacityEffect,
@@ -268,11 +268,11 @@ class MainWindow(WindowBase):
         return None
 
     # -- drag and drop ---------------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
@@ -445,7 +445,7 @@ class MainWindow(WindowBase):
     def _on_table_activated(self, func: int) -> None:
         self._on_table_function(func)
 
-    def update_advisor_lab(self, *_args) -> None:
+    def update_advisor_lab(self, *_args: object) -> None:
         """The Kernel lab tab shows another run: the advisor takes its s and copies."""
         self.advisor.set_lab_run(self.lab.run_data, self.lab.unavailable_reason)
 
@@ -479,7 +479,7 @@ class MainWindow(WindowBase):
                           "and measure whether a GPU would help.")
 
     # -- teardown --------------------------------------------------------------------------
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if self.current_run is not None:
             self.current_run.kill()  # closing the window must not leave the script running
         self.lab.shutdown()  # nor a kernel worker or the telemetry thread
