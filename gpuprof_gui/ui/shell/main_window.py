@@ -292,7 +292,9 @@ class MainWindow(WindowFiles):
             if faint and view.graphicsEffect() is None:
                 view.setGraphicsEffect(QGraphicsOpacityEffect(view, opacity=STALE_OPACITY))
             elif not faint and view.graphicsEffect() is not None:
-                view.setGraphicsEffect(None)  # type: ignore[arg-type]  # Qt accepts None: remove the effect
+                # PySide6's stub types QWidget.setGraphicsEffect(effect: QGraphicsEffect) without None;
+                # Qt takes None (nullptr) and removes the effect.
+                view.setGraphicsEffect(None)  # type: ignore[arg-type]
         colours = current_theme_colours()
         if faint and ws.run is not None:
             self.stale_banner.setText(f"Showing the earlier result {ws.name} while {ws.run.provenance.name} runs; "
