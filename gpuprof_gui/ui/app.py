@@ -10,9 +10,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from gpuprof_gui.exit_codes import ExitStatus
 from gpuprof_gui.protocol import PROFILERS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from gpuprof_gui.core.loaded import LoadedProfile
+    from gpuprof_gui.jobs.lab_runner import LabOutcome
+    from gpuprof_gui.ui.shell.main_window import MainWindow
 
 SCREENSHOT_ENV = "GPUPROF_SCREENSHOT"
 SCREENSHOT_SETTLE_MS = 300
@@ -137,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.tab == "advisor" or (args.advice and args.tab is None):
         window.tabs.setCurrentWidget(window.advisor)
     # A session or an advice session shows its profile before this point: no profile_shown follows.
-    args.shown_at_once = window.loaded is not None
+    shown = window.loaded
+    args.shown_at_once = shown is not None
     if args.compare:
         compare = _compare_once(window, args)
         if args.shown_at_once:
@@ -146,15 +155,15 @@ def main(argv: list[str] | None = None) -> int:
             window.profile_shown.connect(compare)
     if args.offload:
         select = _select_offload(window, args.offload)
-        if args.shown_at_once:
-            select(window.loaded)
+        if shown is not None:
+            select(shown)
         else:
             window.profile_shown.connect(select)
     if args.screenshot:
         window.resize(*SCREENSHOT_SIZE)
     window.show()
 
-    state = {"rc": ExitStatus.OK}
+    state: dict[str, ExitStatus] = {"rc": ExitStatus.OK}
     if args.screenshot:
         _arm_screenshot(window, args, state)
     if args.run and args.path:
@@ -167,15 +176,15 @@ def main(argv: list[str] | None = None) -> int:
     return state["rc"] or rc
 
 
-def _compare_once(window, args: argparse.Namespace):
+def _compare_once(window: MainWindow, args: argparse.Namespace) -> Callable[..., None]:
     """A slot comparing the first profile shown with ``args.compare``.
 
     When the comparison fails at once (no such file, a session without a profile),
     ``args.on_compare_failed`` hears of it, so a screenshot need not wait for it.
     """
-    done = []
+    done: list[bool] = []
 
-    def compare(*_args) -> None:
+    def compare(*_args: object) -> None:
         if done:
             return
         done.append(True)
@@ -189,16 +198,16 @@ def _compare_once(window, args: argparse.Namespace):
     return compare
 
 
-def _select_offload(window, names: list[str]):
+def _select_offload(window: MainWindow, names: list[str]) -> Callable[[LoadedProfile], None]:
     """A slot selecting the ``--offload`` functions in every view and the advisor, once."""
-    done = []
+    done: list[bool] = []
 
-    def select(loaded) -> None:
+    def select(loaded: LoadedProfile) -> None:
         if done:
             return
         done.append(True)
         from gpuprof_gui.core.advisor import find_offload_functions
-        from gpuprof_gui.ui.shell.session_io import select_everywhere
+        from gpuprof_gui.ui.shell.session_parts import select_everywhere
 
         try:
             funcs = sorted({f for name in names for f in find_offload_functions(loaded.profile, name)})
@@ -211,7 +220,7 @@ def _select_offload(window, names: list[str]):
     return select
 
 
-def _start_lab_once(window, args: argparse.Namespace):
+def _start_lab_once(window: MainWindow, args: argparse.Namespace) -> Callable[..., None]:
     """A slot that starts the lab run the first time the file's candidates are known.
 
     With ``--run`` too, the lab waits for the profile: two runs at once would
@@ -219,9 +228,10 @@ def _start_lab_once(window, args: argparse.Namespace):
     GPU), ``args.on_lab_refused`` hears of it, so a screenshot is taken at once
     instead of waiting for a run that never comes.
     """
-    started, ready = [], {"described": False, "profile": not (args.run and args.path)}
+    started: list[bool] = []
+    ready = {"described": False, "profile": not (args.run and args.path)}
 
-    def profile_done(*_args) -> None:
+    def profile_done(*_args: object) -> None:
         ready["profile"] = True
         if ready["described"]:
             start()
@@ -229,7 +239,7 @@ def _start_lab_once(window, args: argparse.Namespace):
     if not ready["profile"]:
         window.profile_shown.connect(profile_done)
 
-    def start(*_args) -> None:
+    def start(*_args: object) -> None:
         ready["described"] = True
         if started or not ready["profile"]:
             return
@@ -242,11 +252,11 @@ def _start_lab_once(window, args: argparse.Namespace):
     return start
 
 
-def _save_lab_session(window, folder: str):
+def _save_lab_session(window: MainWindow, folder: str) -> Callable[[LabOutcome], None]:
     """A slot that keeps a finished lab run's results and its telemetry trace, for replay elsewhere."""
     import shutil
 
-    def save(outcome) -> None:
+    def save(outcome: LabOutcome) -> None:
         os.makedirs(folder, exist_ok=True)
         if outcome.results_path:
             shutil.copyfile(outcome.results_path, os.path.join(folder, "lab_results.json"))
@@ -257,7 +267,7 @@ def _save_lab_session(window, folder: str):
     return save
 
 
-def _arm_screenshot(window, args: argparse.Namespace, state: dict) -> None:
+def _arm_screenshot(window: MainWindow, args: argparse.Namespace, state: dict[str, ExitStatus]) -> None:
     """Save the window once it shows what was asked for, then quit."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -271,7 +281,7 @@ def _arm_screenshot(window, args: argparse.Namespace, state: dict) -> None:
         shown = window.lab.status_label.text() if window.tabs.currentWidget() is window.lab else window.status_text()
         print(f"screenshot: {args.screenshot} ({shown})", file=sys.stderr)
         window.close()
-        QApplication.instance().quit()
+        QApplication.quit()  # static: the running application's event loop
 
     def later(failed: bool = False) -> None:
         QTimer.singleShot(SCREENSHOT_SETTLE_MS, lambda: shoot(failed))

@@ -114,7 +114,7 @@ class CapacityTable(QWidget):
         self.ratio_labels.clear()
         while self.grid.count():
             item = self.grid.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.setParent(None)  # out of findChildren at once, not at the next event loop turn
                 widget.deleteLater()

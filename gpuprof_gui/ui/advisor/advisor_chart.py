@@ -13,6 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QWidget
 
 from gpuprof_gui.core.advice_text import times
 from gpuprof_gui.core.advisor import Advice, amdahl_speedup, speedup_curve
@@ -40,7 +41,7 @@ POINT_STYLES = (("o", "#1f77b4"), ("s", "#ff7f0e"), ("t", "#2ca02c"), ("d", "#d6
 class AmdahlChart(pg.PlotWidget):
     """Redrawn as a whole from an :class:`Advice` (a few hundred points: instant)."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background="w")
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrow keys page the teaching view, not the plot
         self.plot_item = self.getPlotItem()
@@ -181,7 +182,7 @@ class AmdahlChart(pg.PlotWidget):
         label.setPos(math.log10(s), (min(measured, predicted) if near else measured) - 0.03 * max(measured, predicted))
         self.plot_item.addItem(label)
 
-    def _say(self, text: str, x: float, y: float, anchor=(0.5, 0.5)) -> None:
+    def _say(self, text: str, x: float, y: float, anchor: tuple[float, float] = (0.5, 0.5)) -> None:
         """A sentence in the plot, at data coordinates (x in log10 units)."""
         self.note = pg.TextItem(text, color="#8a3d00", anchor=anchor, fill=pg.mkBrush(255, 255, 255, 215))
         self.note.setFont(font_for("text", self.presentation))
@@ -205,7 +206,7 @@ class AmdahlChart(pg.PlotWidget):
             axis.setTextPen(pg.mkPen("#000000"))
             axis.setPen(pg.mkPen("#000000", width=2 if self.presentation else 1))
         bottom = self.plot_item.getAxis("bottom")
-        decades = range(0, 1 + int(math.floor(math.log10(x_max))))
+        decades = range(1 + math.floor(math.log10(x_max)))
         bottom.setTicks([[(d, f"{10 ** d:,}×") for d in decades], []])
         self.plot_item.setLabel("bottom", "kernel speed-up s" if self.presentation
                                 else "kernel speed-up s (GPU kernel vs NumPy, log scale)",

@@ -8,8 +8,17 @@ panel recomputes the whole :class:`Advice` at once.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gpuprof_gui.core.advice_text import pct, times
 from gpuprof_gui.core.advisor import Advice
@@ -92,7 +101,8 @@ class AmdahlFigures(FigureGrid):
             self.set_row("predicted", DASH, "needs s")
         else:
             where = f"'{a.candidate}' at size {a.size:,}" if a.size else f"'{a.candidate}'"
-            self.set_row("s", times(a.kernel_speedup), f"CPU time / GPU kernel time: {where} on {a.device or 'the GPU'}")
+            self.set_row("s", times(a.kernel_speedup),
+                         f"CPU time / GPU kernel time: {where} on {a.device or 'the GPU'}")
             self.set_row("predicted", times(a.predicted_speedup), "1 / ((1 − p) + p / s)")
 
 
@@ -152,9 +162,11 @@ class TransferFigures(FigureGrid):
         self.calls_edited.emit(None)
 
     def set_advice(self, a: Advice, bytes_edited: bool, calls_edited: bool) -> None:
-        for spin, value in ((self.bytes_spin, (a.bytes_per_call or 0.0) / MIB), (self.calls_spin, a.calls)):
+        for spin in (self.bytes_spin, self.calls_spin):
             spin.blockSignals(True)  # showing a value is not an edit
-            spin.setValue(value)
+        self.bytes_spin.setValue((a.bytes_per_call or 0.0) / MIB)
+        self.calls_spin.setValue(a.calls)
+        for spin in (self.bytes_spin, self.calls_spin):
             spin.blockSignals(False)
         # Without a measured bandwidth, bytes give no time: the box would edit nothing.
         self.bytes_spin.setEnabled(bool(a.transfer_gbps))
@@ -171,8 +183,9 @@ class TransferFigures(FigureGrid):
         gpu = a.transfer_s is not None
         self.set_row("transfer", format_time(a.transfer_s),
                   f"calls × time per call = {a.calls:,} × {format_time(a.transfer_s_per_call)}" if gpu else NEEDS_GPU)
-        self.set_row("setup", format_time(a.setup_s), "once per run: importing CuPy, creating the context, loading the kernel"
-                  if a.setup_s is not None else NEEDS_GPU)
+        self.set_row("setup", format_time(a.setup_s),
+                     "once per run: importing CuPy, creating the context, loading the kernel"
+                     if a.setup_s is not None else NEEDS_GPU)
         self.set_row("predicted", times(a.predicted_speedup_with_transfers),
                   "1 / ((1 − p) + p / s + (copies + start-up) / T)" if a.predicted_speedup_with_transfers
                   else "needs s and the copy time")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from gpuprof_gui.core import capacity as cap
@@ -25,8 +25,15 @@ from gpuprof_gui.ui.advisor.advisor_chart import AmdahlChart
 from gpuprof_gui.ui.advisor.advisor_figures import AmdahlFigures, TransferFigures
 from gpuprof_gui.ui.advisor.advisor_layout import AdvisorLayout
 from gpuprof_gui.ui.advisor.advisor_state import NO_PROFILE_REASON, AdvisorState
-from gpuprof_gui.ui.advisor.advisor_style import (BANNER_OK, BANNER_SYNTHETIC, BANNER_WARN, PRESENTATION_SHEET, apply_fonts,
-                                          follow_page, make_label)
+from gpuprof_gui.ui.advisor.advisor_style import (
+    BANNER_OK,
+    BANNER_SYNTHETIC,
+    BANNER_WARN,
+    PRESENTATION_SHEET,
+    apply_fonts,
+    follow_page,
+    make_label,
+)
 from gpuprof_gui.ui.advisor.advisor_teaching import TeachingView
 
 PAGE_KEYS = {Qt.Key.Key_Right: 1, Qt.Key.Key_PageDown: 1, Qt.Key.Key_Left: -1, Qt.Key.Key_PageUp: -1}
@@ -128,7 +135,7 @@ class AdvisorPanel(QWidget):
     def selected_functions(self) -> list[int]:
         return list(self.state.funcs)
 
-    def toggle_assumption(self, *_checked) -> None:
+    def toggle_assumption(self, *_checked: object) -> None:
         """Use the lab run for the selection although it was made for other functions (or stop)."""
         self.state.lab_assumed = not self.state.lab_assumed
         self.refresh()
@@ -180,7 +187,8 @@ class AdvisorPanel(QWidget):
     def _refresh_capacity(self) -> None:
         session = self.state.session
         if session is not None and session.capacity:
-            where = f"Recorded on {session.host or 'the session machine'}" + (f", {session.date}" if session.date else "")
+            where = (f"Recorded on {session.host or 'the session machine'}"
+                     + (f", {session.date}" if session.date else ""))
             local = False
         else:
             lab = self.state.lab_run
@@ -204,8 +212,9 @@ class AdvisorPanel(QWidget):
             self.headline.setText(f"Offloading {names}{script} to the GPU{assumed}")
         parts = []
         if session is not None:
-            parts.append(f"Session {self.session_name or 'file'}" + (f", recorded on {session.host}" if session.host
-                                                                     else "") + (f" {session.date}" if session.date else ""))
+            parts.append(f"Session {self.session_name or 'file'}"
+                         + (f", recorded on {session.host}" if session.host else "")
+                         + (f" {session.date}" if session.date else ""))
         elif self.state.profile is not None:
             parts.append("Profile from the Profile tab")
         lab = session.lab if session is not None else self.state.lab_run
@@ -224,7 +233,7 @@ class AdvisorPanel(QWidget):
                                      if synthetic else "")
         self.synthetic_label.setVisible(synthetic)
         measured = self.measured_speedup()
-        if measured and advice is not None:
+        if measured and advice is not None and session is not None:  # measured comes from the session
             # The measurement belongs to the recording, wherever it is replayed now
             # (host names repeat between machines, so they cannot tell "here" apart).
             where = f" on {session.host}" if session.host else ""
@@ -272,7 +281,7 @@ class AdvisorPanel(QWidget):
         self.chart.set_presentation(on)
         self.stage.set_presentation(on)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         step = PAGE_KEYS.get(Qt.Key(event.key()))
         if step is None or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             super().keyPressEvent(event)
@@ -280,7 +289,7 @@ class AdvisorPanel(QWidget):
         self.teaching.set_index(self.teaching.index + step)
         event.accept()
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         if not self._capacity_shown:
             self._refresh_capacity()  # this machine's CPU facts: read once, when first needed
         super().showEvent(event)

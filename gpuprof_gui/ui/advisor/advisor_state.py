@@ -65,7 +65,7 @@ class AdvisorState:
 
     def set_functions(self, funcs: list[int]) -> bool:
         """True when the selection changed what is offloaded."""
-        funcs = sorted(set(int(f) for f in funcs))
+        funcs = sorted({int(f) for f in funcs})
         if funcs == sorted(self.funcs):
             return False
         self.funcs = funcs

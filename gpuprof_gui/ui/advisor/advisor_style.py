@@ -31,13 +31,13 @@ PRESENTATION_SHEET = "QWidget#advisor_root { background: #ffffff; color: #000000
 
 
 def base_point_size() -> float:
-    app = QApplication.instance()
-    size = app.font().pointSizeF() if app is not None else 10.0
+    size = QApplication.font().pointSizeF() if isinstance(QApplication.instance(), QApplication) else 10.0
     return size if size > 0 else 10.0
 
 
 def font_for(role: str, presentation: bool) -> QFont:
     font = QFont(QApplication.font())
+    size: float
     if presentation:
         size = PRESENTATION_PT.get(role, PRESENTATION_PT["text"])
     else:

@@ -64,11 +64,11 @@ class TeachingView(QFrame):
         self.cards_box = QVBoxLayout(self.container)
         self.cards_box.setContentsMargins(0, 0, 0, 0)
         self.cards_box.addStretch(1)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.scroll.setWidget(self.container)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll_area.setWidget(self.container)
         top = QHBoxLayout()
         top.addWidget(self.heading)
         top.addStretch(1)
@@ -82,7 +82,7 @@ class TeachingView(QFrame):
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 6)
         box.addLayout(top)
-        box.addWidget(self.scroll, 1)
+        box.addWidget(self.scroll_area, 1)
         box.addLayout(nav)
         self.prev_button.clicked.connect(self.previous)
         self.next_button.clicked.connect(self.next)
@@ -116,13 +116,13 @@ class TeachingView(QFrame):
             self._show_current()
             self.step_changed.emit(index)
 
-    def next(self) -> None:  # noqa: A003 - the button's word
+    def next(self) -> None:
         self.set_index(self.index + 1)
 
     def previous(self) -> None:
         self.set_index(self.index - 1)
 
-    def _show_current(self, *_args) -> None:
+    def _show_current(self, *_args: object) -> None:
         for i, card in enumerate(self.cards):
             card.setVisible(self.showing_all or i == self.index)
         count = len(self.steps)
@@ -130,4 +130,4 @@ class TeachingView(QFrame):
         self.prev_button.setEnabled(not self.showing_all and self.index > 0)
         self.next_button.setEnabled(not self.showing_all and self.index < count - 1)
         if self.showing_all and self.cards:
-            self.scroll.ensureWidgetVisible(self.cards[self.index])
+            self.scroll_area.ensureWidgetVisible(self.cards[self.index])

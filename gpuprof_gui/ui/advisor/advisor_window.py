@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from gpuprof_gui.core.advice_session import AdviceSession, load_session
+from gpuprof_gui.core.advice_session import load_session
 from gpuprof_gui.core.loaded import prepare
 from gpuprof_gui.core.provenance import Provenance
 from gpuprof_gui.ui.shell.file_checks import unopenable_reason
-from gpuprof_gui.ui.shell.session_io import select_everywhere
+from gpuprof_gui.ui.shell.session_parts import select_everywhere
 
 if TYPE_CHECKING:
+    from gpuprof_gui.core.lab_model import LabRun
     from gpuprof_gui.ui.shell.window_base import WindowBase
 
 
@@ -48,7 +49,7 @@ def open_advice_session(win: WindowBase, path: str) -> bool:
         # A saved session holds a small script's profile: laid out here, without the loader thread.
         win.show_loaded(prepare(profile), Provenance.for_session(session, path, kind="advice").with_changes(title=name))
     if session.lab is not None:
-        _show_lab_run(win, session)
+        _show_lab_run(win, session.lab)
     win.advisor.set_session(session, name)
     select_everywhere(win, session.profile, win.advisor.selected_functions())
     kind = "SYNTHETIC advisor session" if session.synthetic else "Advisor session"
@@ -57,6 +58,6 @@ def open_advice_session(win: WindowBase, path: str) -> bool:
     return True
 
 
-def _show_lab_run(win: WindowBase, session: AdviceSession) -> None:
+def _show_lab_run(win: WindowBase, lab: LabRun) -> None:
     """The session's lab run in the Kernel lab tab too."""
-    win.lab.show_recorded(session.lab)
+    win.lab.show_recorded(lab)

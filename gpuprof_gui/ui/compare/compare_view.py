@@ -155,8 +155,9 @@ class ComparePanel(QWidget):
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(COLUMNS)
         for col, name in enumerate(COLUMNS):
-            if name in COLUMN_TIPS:
-                self.table.horizontalHeaderItem(col).setToolTip(COLUMN_TIPS[name])
+            header = self.table.horizontalHeaderItem(col)  # made by setHorizontalHeaderLabels
+            if header is not None and name in COLUMN_TIPS:
+                header.setToolTip(COLUMN_TIPS[name])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
@@ -227,7 +228,7 @@ class ComparePanel(QWidget):
                  + [f"grown > {lvl * 100:.0f}%" for lvl in levels])
         cells = "".join(
             f"<td style='background:{c}; color:{label_colour_on(c, current_palette())}; padding:2px 8px'>{w}</td>"
-            for c, w in zip(colours, words))
+            for c, w in zip(colours, words, strict=True))
         self.legend.setText(f"<table cellspacing='2'><tr>{cells}</tr></table>")
 
     def _fill_table(self) -> None:
@@ -236,7 +237,7 @@ class ComparePanel(QWidget):
         table.setRowCount(len(self.rows))
         self_a_key, self_b_key = ("self_s_a", "self_s_b")
         for i, row in enumerate(self.rows):
-            status = {"added": "only in B", "removed": "only in A"}.get(row.get("status"), "")
+            status = {"added": "only in B", "removed": "only in A"}.get(row.get("status") or "", "")
             cells = (
                 QTableWidgetItem(row["name"]),
                 # Sorted by size: the biggest changes first, grown or shrunk.
@@ -262,7 +263,10 @@ class ComparePanel(QWidget):
         items = self.table.selectedItems()
         if not items or self.profile is None:
             return
-        name = self.table.item(items[0].row(), 0).text()
+        first = self.table.item(items[0].row(), 0)
+        if first is None:
+            return
+        name = first.text()
         funcs = [i for i, f in enumerate(self.profile.functions) if f.name == name]
         if funcs:
             self.canvas.select_function(funcs[0])

@@ -41,7 +41,7 @@ def _on_failed(win: WindowBase, text: str) -> None:
     win.set_status(text, error=True)
 
 
-def choose_baseline(win: WindowBase, *_checked) -> None:
+def choose_baseline(win: WindowBase, *_checked: object) -> None:
     if win.loaded is None:
         win.set_status("Open or run a profile first: it becomes run B, the file you pick run A.", error=True)
         return

@@ -45,16 +45,17 @@ def format_for(path: str, chosen_filter: str = "") -> tuple[str, str]:
     return "html", path + ".html"
 
 
-def choose_export(win: WindowBase, *_checked) -> None:
-    if win.loaded is None:
+def choose_export(win: WindowBase, *_checked: object) -> None:
+    loaded = win.loaded
+    if loaded is None:
         win.set_status("Nothing to export yet: run a script or open a profile first.", error=True)
         return
-    stem = os.path.splitext(os.path.basename(win.loaded.path or "profile"))[0]
+    stem = os.path.splitext(os.path.basename(loaded.path or "profile"))[0]
     shown = win.workspace.provenance
     if shown is not None and shown.script:  # "train-140231", not every run's "profile"
         stem = "-".join(p for p in (os.path.splitext(os.path.basename(shown.script))[0],
                                     shown.clock().replace(":", "")) if p)
-    start = os.path.join(os.path.dirname(win.loaded.path or "") or os.getcwd(), stem)
+    start = os.path.join(os.path.dirname(loaded.path or "") or os.getcwd(), stem)
     filters = ";;".join(label for label, _f, _s in EXPORT_TYPES)
     path, chosen = QFileDialog.getSaveFileName(win, "Export", start, filters)
     if path:
@@ -64,15 +65,18 @@ def choose_export(win: WindowBase, *_checked) -> None:
 
 def export_to(win: WindowBase, path: str, fmt: str) -> bool:
     """Write the profile on show as ``fmt``; the status bar says where, or why not."""
-    profile = win.loaded.profile
+    loaded = win.loaded
+    if loaded is None:
+        win.set_status("Nothing to export yet: run a script or open a profile first.", error=True)
+        return False
     title = win.workspace.name or None  # None: the renderer names it from the provenance or the file
-    lab = getattr(win.lab, "run_data", None)
-    advice = getattr(win.advisor.state, "session", None) if hasattr(win, "advisor") else None
+    lab = win.lab.run_data
+    advice = win.advisor.state.session
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
-        data = render(fmt, profile, title, lab if fmt == "html" else None, advice if fmt == "html" else None,
+        data = render(fmt, loaded.profile, title, lab if fmt == "html" else None, advice if fmt == "html" else None,
                       provenance=win.workspace.provenance, draw_png=flame_png_bytes)
-        write_output(path, data, win.loaded.path or "")
+        write_output(path, data, loaded.path or "")
     except ExportError as exc:
         win.set_status(f"Export failed: {exc}", error=True)
         return False

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import (
-    QFileDialog,
     QGraphicsOpacityEffect,
     QLabel,
     QMessageBox,
@@ -19,8 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from gpuprof_gui import __version__
-from gpuprof_gui.assets import example_path, icon_path
-from gpuprof_gui.core.opening import SCRIPT_SUFFIX, Kind, OpenError, what_is
+from gpuprof_gui.assets import icon_path
 from gpuprof_gui.core.provenance import Provenance
 from gpuprof_gui.core.workspace import Workspace
 from gpuprof_gui.jobs.runner import RunOutcome, RunSpec
@@ -37,22 +34,22 @@ from gpuprof_gui.ui.profile.source_view import SourceView
 from gpuprof_gui.ui.shell import export_window, navigation, session_io, window_state
 from gpuprof_gui.ui.shell.actions import make_actions
 from gpuprof_gui.ui.shell.profile_loader import LoadedProfile, ProfileLoader
-from gpuprof_gui.ui.shell.window_base import WindowBase
+from gpuprof_gui.ui.shell.window_files import WindowFiles
 from gpuprof_gui.ui.shell.workspace_qt import QtWorkspace
 from gpuprof_gui.ui.style import theme
 from gpuprof_gui.ui.style.palette import current_theme_colours
 
-PROFILE_FILTER = "Profiles (*.prof *.pstats *.json *.folded *.txt *.collapsed);;All files (*)"
 ELAPSED_TICK_MS = 100
 STALE_OPACITY = 0.45
 """Views showing an older result while a run goes on are drawn this faint: still readable, plainly not current."""
 
 
-class MainWindow(WindowBase):
+class MainWindow(WindowFiles):
     """Owns the views and one run at a time. Views never load files themselves.
 
     Its signals (run_finished, profile_shown, load_failed) and the parts feature modules
-    use are declared in :class:`~gpuprof_gui.ui.shell.window_base.WindowBase`.
+    use are declared in :class:`~gpuprof_gui.ui.shell.window_base.WindowBase`; opening
+    and saving files is :class:`~gpuprof_gui.ui.shell.window_files.WindowFiles`'.
     """
 
     def __init__(self, settings: QSettings | None = None) -> None:
@@ -180,104 +177,6 @@ class MainWindow(WindowBase):
         self.actions_by_id["save_profile"].setEnabled(self._raw_profile_path() is not None)
         self.run_bar.set_running(running)
 
-    # -- opening things --------------------------------------------------------------------
-    def choose_script(self) -> None:
-        start = os.path.dirname(self.run_bar.script) or os.getcwd()
-        path, _ = QFileDialog.getOpenFileName(self, "Open script", start, "Python scripts (*.py);;All files (*)")
-        if path:
-            self.set_script(path)
-
-    def choose_profile(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open profile", os.getcwd(), PROFILE_FILTER)
-        if path:
-            self.open_profile(path)
-
-    def open_example(self) -> None:
-        self.set_script(str(example_path()))
-
-    def set_script(self, path: str) -> None:
-        """Load a script into the run bar (it runs on Run)."""
-        self.run_bar.set_script(path)
-        window_state.add_recent(self, path)
-        self.set_status(f"Ready to profile {os.path.basename(path)} — press Run (F5).")
-
-    def open_path(self, path: str) -> Kind | None:
-        """The window's one door (drop, File ▸ Open, Open Recent, the command line): the file decides.
-
-        What the file is comes from :func:`gpuprof_gui.core.opening.what_is`, the rule the
-        command line uses too. A script (a ``.py`` name, there or not) or a folder goes to the
-        run bar (and runs when auto-run is on); a session is replayed; an advisor session and
-        kernel-lab results open in their tabs; a profile is loaded. None, with the door's
-        sentence in the status bar, when the file cannot be opened.
-        """
-        if path.endswith(SCRIPT_SUFFIX) or os.path.isdir(path):
-            kind: Kind | None = Kind.SCRIPT  # Run says what is wrong with a script that is not there
-        else:
-            try:
-                kind = what_is(path)
-            except OpenError as exc:
-                self.set_status(str(exc), error=True)
-                return None
-        if kind in (Kind.SCRIPT, Kind.FOLDER):
-            self.set_script(path)
-            if self.actions_by_id["auto_run"].isChecked():
-                self.start_run()
-        elif kind is Kind.SESSION:
-            self.sessions.open(path)
-        elif kind is Kind.ADVICE_SESSION:
-            self.open_advice_session(path)
-        elif kind is Kind.LAB_RESULTS:
-            self.tabs.setCurrentWidget(self.lab)
-            if self.lab.load_recorded(path):
-                window_state.add_recent(self, path)
-        else:
-            self.open_profile(path)
-        return kind
-
-    def open_advice_session(self, path: str) -> bool:
-        """Show a saved advisor session (``gpuprof advise --save``); False with the reason in the status bar."""
-        return advisor_window.open_advice_session(self, path)
-
-    def open_profile(self, path: str) -> None:
-        window_state.add_recent(self, path)
-        self.set_status(f"Opening {os.path.basename(path)}…")
-        self._pending = Provenance.for_path(path)
-        self.source.search_dirs = [os.path.dirname(os.path.abspath(path)), os.getcwd()]
-        if self.current_run is None:
-            # Another file, not this session's run: the last run's console and timer are not about it.
-            self.console.clear()
-            self.run_bar.set_elapsed(None)
-        self.loader.load(path, trusted=False)
-
-    def save_raw_profile(self) -> None:
-        src = self._raw_profile_path()
-        if src is None:
-            return
-        dest, _ = QFileDialog.getSaveFileName(self, "Save raw profile", os.path.basename(src), PROFILE_FILTER)
-        if dest:
-            try:
-                shutil.copyfile(src, dest)
-            except OSError as exc:
-                self.set_status(f"Could not save the profile: {exc.strerror or exc}", error=True)
-            else:
-                self.set_status(f"Saved {dest}")
-
-    def _raw_profile_path(self) -> str | None:
-        if self.loaded is not None and self.loaded.path and os.path.isfile(self.loaded.path):
-            return self.loaded.path
-        return None
-
-    # -- drag and drop ---------------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.open_path(paths[0])
-
     # -- running ---------------------------------------------------------------------------
     def start_run(self) -> None:
         if self.current_run is not None:
@@ -393,7 +292,9 @@ class MainWindow(WindowBase):
             if faint and view.graphicsEffect() is None:
                 view.setGraphicsEffect(QGraphicsOpacityEffect(view, opacity=STALE_OPACITY))
             elif not faint and view.graphicsEffect() is not None:
-                view.setGraphicsEffect(None)  # type: ignore[arg-type]  # Qt accepts None: remove the effect
+                # PySide6's stub types QWidget.setGraphicsEffect(effect: QGraphicsEffect) without None;
+                # Qt takes None (nullptr) and removes the effect.
+                view.setGraphicsEffect(None)  # type: ignore[arg-type]
         colours = current_theme_colours()
         if faint and ws.run is not None:
             self.stale_banner.setText(f"Showing the earlier result {ws.name} while {ws.run.provenance.name} runs; "
@@ -445,7 +346,7 @@ class MainWindow(WindowBase):
     def _on_table_activated(self, func: int) -> None:
         self._on_table_function(func)
 
-    def update_advisor_lab(self, *_args) -> None:
+    def update_advisor_lab(self, *_args: object) -> None:
         """The Kernel lab tab shows another run: the advisor takes its s and copies."""
         self.advisor.set_lab_run(self.lab.run_data, self.lab.unavailable_reason)
 
@@ -479,7 +380,7 @@ class MainWindow(WindowBase):
                           "and measure whether a GPU would help.")
 
     # -- teardown --------------------------------------------------------------------------
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if self.current_run is not None:
             self.current_run.kill()  # closing the window must not leave the script running
         self.lab.shutdown()  # nor a kernel worker or the telemetry thread

@@ -35,11 +35,11 @@ def install(win: WindowBase) -> None:
         a[key].triggered.connect(partial(focus_view, win, widget))
 
 
-def focus_view(win: WindowBase, widget: QWidget, *_checked) -> None:
+def focus_view(win: WindowBase, widget: QWidget, *_checked: object) -> None:
     """Show the tab holding ``widget`` and give it the keyboard; a field's text is selected to be typed over."""
     for i in range(win.tabs.count()):
         page = win.tabs.widget(i)
-        if page is widget or page.isAncestorOf(widget):
+        if page is not None and (page is widget or page.isAncestorOf(widget)):
             win.tabs.setCurrentIndex(i)
             break
     widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -49,21 +49,20 @@ def focus_view(win: WindowBase, widget: QWidget, *_checked) -> None:
 
 def current_canvas(win: WindowBase) -> FlameCanvas:
     """The flame graph on show: the Compare tab's when it is the current tab, else the profile's."""
-    compare = getattr(win, "compare", None)
-    if compare is not None and win.tabs.currentWidget() is compare:
-        return compare.canvas
+    if win.tabs.currentWidget() is win.compare:
+        return win.compare.canvas
     return win.flame.canvas
 
 
-def _zoom(win: WindowBase, factor: float, *_checked) -> None:
+def _zoom(win: WindowBase, factor: float, *_checked: object) -> None:
     current_canvas(win).zoom_by(factor)
 
 
-def _clear_console(win: WindowBase, *_checked) -> None:
+def _clear_console(win: WindowBase, *_checked: object) -> None:
     win.console.clear()  # the screen only: the run's output.log keeps everything
 
 
-def _next_profiler(win: WindowBase, *_checked) -> None:
+def _next_profiler(win: WindowBase, *_checked: object) -> None:
     combo = win.run_bar.profiler_combo
     if not combo.isEnabled():  # a run is going: its profiler is fixed
         return
@@ -71,11 +70,11 @@ def _next_profiler(win: WindowBase, *_checked) -> None:
     win.set_status(f"The next run uses {combo.currentText()}.")
 
 
-def _step_tab(win: WindowBase, step: int, *_checked) -> None:
+def _step_tab(win: WindowBase, step: int, *_checked: object) -> None:
     tabs = win.tabs
     tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
 
 
-def _lab_load(win: WindowBase, *_checked) -> None:
+def _lab_load(win: WindowBase, *_checked: object) -> None:
     win.tabs.setCurrentWidget(win.lab)
     win.lab.choose_recorded_run()

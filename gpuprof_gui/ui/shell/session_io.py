@@ -20,9 +20,7 @@ Measured: a 5,003-function cProfile profile saves (to_dict, JSON, fsync) in ~30 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
-import tempfile
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QRunnable, QThreadPool, Signal
@@ -33,19 +31,18 @@ from gpuprof_gui.core.advice_session import AdviceSession
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.loaded import prepare
 from gpuprof_gui.core.provenance import RUN_SESSION_NAME, Provenance
-from gpuprof_gui.core.session import (
-    CONSOLE_MAX_CHARS,
-    SESSION_SUFFIX,
-    Session,
-    SessionError,
-    is_session_file,
-    load_session,
-    save_session,
-)
-from gpuprof_gui.gpu.trace_io import TraceFormatError, trace_from_json, trace_to_json
+from gpuprof_gui.core.session import SESSION_SUFFIX, Session, SessionError, is_session_file, load_session, save_session
 from gpuprof_gui.protocol import PROFILERS
 from gpuprof_gui.ui.shell import window_state
 from gpuprof_gui.ui.shell.profile_loader import LoadedProfile
+from gpuprof_gui.ui.shell.session_parts import (
+    advice_record,
+    checked_parts,
+    console_text,
+    replay_lab,
+    select_everywhere,
+    telemetry_record,
+)
 
 if TYPE_CHECKING:
     from gpuprof_gui.jobs.lab_runner import LabOutcome
@@ -177,6 +174,8 @@ class SessionKeeper(QObject):
             self.save(self.current, self.target)
             return
         session = self.snapshot()
+        if session is None:
+            return  # the lab shows no run after all: nothing to keep
         fresh = Session()  # a new recording: made here, now
         session.created, session.host = fresh.created, fresh.host
         session.title = session.title or f"{os.path.basename(self.win.lab.file_path or 'lab')} (kernel lab)"
@@ -316,7 +315,7 @@ class SessionKeeper(QObject):
             win.advisor.set_profile(None, [])
             win.actions_by_id["save_profile"].setEnabled(False)
         if session.lab is not None:
-            replay_lab(win, session)
+            replay_lab(win, session, session.lab)
         if advice is not None:
             advice.profile = advice.profile or session.profile
             advice.lab = win.lab.run_data if session.lab is not None else advice.lab
@@ -327,97 +326,11 @@ class SessionKeeper(QObject):
         win.setWindowTitle(f"{title} — gpuprof-gui")
 
     # -- teardown --------------------------------------------------------------------------
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if watched is self.win and event.type() == QEvent.Type.Close:
             self._flush_pending()
             self.wait()  # a run's session is written before the window goes
         return False
-
-
-TEXT_FIELDS = {"script": ("path", "name", "text", "profiler"), "run": ("status", "message"), "console": ("text",)}
-
-
-def checked_parts(session: Session) -> AdviceSession | None:
-    """Check the parts Session.from_dict leaves as plain dicts; SessionError before anything is shown."""
-    for part, names in TEXT_FIELDS.items():
-        record = getattr(session, part) or {}
-        wrong = [n for n in names if record.get(n) is not None and not isinstance(record[n], str)]
-        if wrong or not isinstance(record.get("args", []), list):
-            raise SessionError(f"The session file is damaged ('{part}.{(wrong or ['args'])[0]}' has the wrong type).")
-    if session.telemetry is not None:
-        try:
-            trace_from_json(session.telemetry)
-        except TraceFormatError as exc:
-            raise SessionError(f"The session's telemetry trace is damaged: {exc}") from exc
-    if session.advice is None:
-        return None
-    try:
-        return AdviceSession.from_dict(session.advice)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise SessionError(f"The session's advice is damaged ({type(exc).__name__}: {exc}).") from exc
-
-
-def select_everywhere(win: WindowBase, profile, funcs: list[int]) -> None:
-    """Table, flame graph and source view show the functions the advice offloads.
-
-    The flame graph highlights them in the whole graph, without zooming: this runs for a
-    file opened from the command line, before the window is shown and has its size.
-    """
-    if funcs and profile is not None:
-        win.select_functions(funcs, reveal=False)
-
-
-def console_text(console) -> str:
-    """The console's last lines, a little over what a session keeps (so it can say it cut some).
-
-    Walks back from the end: toPlainText() of a full console (20,000 lines of output
-    flood) took 50 ms and 20 MB to keep 1 MiB; this takes ~3 ms.
-    """
-    lines, size = [], 0
-    block = console.document().lastBlock()
-    while block.isValid() and size <= CONSOLE_MAX_CHARS:
-        lines.append(block.text())
-        size += len(lines[-1]) + 1
-        block = block.previous()
-    return "\n".join(reversed(lines))
-
-
-def replay_lab(win: WindowBase, session: Session) -> None:
-    """The session's lab run and telemetry in the Kernel lab tab (checked readable before)."""
-    trace = trace_from_json(session.telemetry) if session.telemetry is not None else None
-    win.lab.show_recorded(session.lab, trace, f"the session {session.title}".strip())
-
-
-def telemetry_record(lab) -> dict | None:
-    """The lab's telemetry as a trace document: the replayed trace, or the live history with run bands."""
-    tel = lab.lab_telemetry
-    if tel.replaying and tel.trace is not None:
-        trace = tel.trace
-        return trace_to_json({**trace.meta, "devices": trace.devices, "bands": trace.bands})
-    if not tel.live:
-        return None
-    with tempfile.TemporaryDirectory(prefix="gpuprof-trace-") as folder:
-        path = os.path.join(folder, "telemetry.json")
-        tel.save_trace_to(path, lab.records)  # the bands are placed as Save telemetry trace… places them
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
-
-
-def advice_record(win: WindowBase, session: Session) -> dict | None:
-    """The advisor's advice as an advisor session, without the profile and lab run the session holds."""
-    panel = win.advisor
-    if panel.advice is None:
-        return None
-    state = panel.state
-    profile = state.profile
-    offload = ([f"{profile.functions[f].file}:{profile.functions[f].name}" for f in panel.selected_functions()]
-               if profile is not None else [])
-    measured = state.session.measured if state.session is not None and state.selection_is_session() else None
-    lab = win.lab.run_data
-    return AdviceSession(advice=panel.advice, capacity=state.capacity(), script=(session.script or {}).get("path", ""),
-                         kernels=lab.file if lab is not None else "", offload=offload, date=session.created,
-                         host=session.host, measured=measured,
-                         synthetic=bool(lab is not None and lab.synthetic)).to_dict()
 
 
 def _dialog_dir() -> str:

@@ -95,8 +95,8 @@ def build_menus(win: WindowBase) -> None:
 def recent_files(win: WindowBase) -> list[str]:
     value = win.settings.value("recent_files", [])
     if isinstance(value, str):  # QSettings returns a bare string for one-element lists
-        value = [value]
-    return [str(v) for v in value or []]
+        return [value]
+    return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
 
 
 def add_recent(win: WindowBase, path: str) -> None:
@@ -137,10 +137,9 @@ def restore(win: WindowBase) -> None:
         if isinstance(state, QByteArray):
             splitter.restoreState(state)
     win.run_bar.set_profiler(str(s.value("profiler", "cprofile")))
-    try:
-        win.run_bar.timeout_spin.setValue(float(s.value("timeout_s", 0) or 0))
-    except (TypeError, ValueError):
-        pass
+    timeout = _float(s.value("timeout_s", 0) or 0)
+    if timeout is not None:
+        win.run_bar.timeout_spin.setValue(timeout)
     win.actions_by_id["auto_run"].setChecked(_flag(s.value("auto_run", "false")))
     tab = _int(s.value("window/tab", 0))
     if 0 <= tab < win.tabs.count():
@@ -152,16 +151,29 @@ def restore(win: WindowBase) -> None:
     theme.set_theme(win, str(s.value(theme.SETTINGS_KEY, theme.SYSTEM)), remember=False)
 
 
-def _flag(value) -> bool:
+def _flag(value: object) -> bool:
     """A QSettings boolean: a bool from some backends, the string "true"/"false" from an ini file."""
     return value is True or str(value).lower() == "true"
 
 
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+def _int(value: object) -> int:
+    """A QSettings integer: an int from some backends, its text from an ini file; 0 when it is neither."""
+    if isinstance(value, (int, float, str)):
+        try:
+            return int(value)
+        except ValueError:
+            return 0
+    return 0
+
+
+def _float(value: object) -> float | None:
+    """A QSettings number: a number from some backends, its text from an ini file; None when it is neither."""
+    if isinstance(value, (int, float, str)):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
 
 
 def save(win: WindowBase) -> None:
