@@ -138,7 +138,8 @@ class Provenance:
             return plain
         if not isinstance(data, dict) or not isinstance(data.get("script"), dict):
             return plain
-        run = data.get("run") if isinstance(data.get("run"), dict) else {}
+        run_record = data.get("run")
+        run: dict[str, Any] = run_record if isinstance(run_record, dict) else {}
         script = data["script"]
         return cls.from_dict({"kind": "run", "path": plain.path, "script": script.get("path") or "",
                               "args": script.get("args") if isinstance(script.get("args"), list) else (),

@@ -82,7 +82,7 @@ class Workspace:
             for callback in list(self._subscribers[topic]):
                 try:
                     callback()
-                except Exception:  # noqa: BLE001 - one broken view must not stop the others hearing
+                except Exception:  # one broken view must not stop the others hearing: logged, not raised
                     log.exception("a %s subscriber failed", topic.value)
 
     # -- the profile on show ---------------------------------------------------------------

@@ -293,7 +293,9 @@ def _arm_screenshot(window: MainWindow, args: argparse.Namespace, state: dict[st
         args.on_lab_refused = [lambda: later(failed=True)]
         QTimer.singleShot(SCREENSHOT_DEADLINE_MS, lambda: shoot(failed=True))
         return
-    wants_profile = args.run or args.opened_kind == "profile"  # a profile loading in the background
+    from gpuprof_gui.core.opening import Kind
+
+    wants_profile = args.run or args.opened_kind is Kind.PROFILE  # a profile loading in the background
     compares_shown = bool(args.compare) and args.shown_at_once  # a session's profile, compared after show
     if wants_profile or compares_shown:
         if args.compare:  # the comparison follows the profile: wait for it (or for its failure)

@@ -184,9 +184,8 @@ class _DesktopFollower(QObject):
 
 def install(win: ThemedWindow) -> None:
     """View ▸ Theme: one of system/light/dark checked at a time, Ctrl+Shift+T toggles; choices are remembered."""
-    # The window's theme state (theme_name, theme_group, theme_follower) is set here, and
-    # ThemedWindow does not declare it yet: the attr-defined ignores below go once it does.
     win.theme_name = SYSTEM
+    assert isinstance(win, QObject), "the theme actions belong to a Qt window"
     group = QActionGroup(win)
     group.setExclusive(True)
     for name, key in THEME_ACTIONS.items():
