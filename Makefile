@@ -54,22 +54,16 @@ run: ## open the window on the bundled example (needs a display)
 	@$(MAKE) --no-print-directory install
 	$(VENV)/bin/gpuprof-gui $(EXAMPLE) --run
 
-# Static checks. Each path list is how far its check reaches today; the comment says when it grows.
-# ruff check: becomes `.` once gpuprof_gui/ui and gpuprof_gui/cli are clean (their owners add them).
-RUFF_CHECK_PATHS ?= gpuprof_gui/__init__.py gpuprof_gui/protocol.py gpuprof_gui/assets.py gpuprof_gui/core \
-	gpuprof_gui/gpu gpuprof_gui/lab gpuprof_gui/workers gpuprof_gui/jobs benchmarks tools tests
-# ruff format --check: becomes `.` with the one commit that formats the whole tree; until
-# then only the modules already in that form are held to it.
-FORMAT_PATHS ?= gpuprof_gui/protocol.py gpuprof_gui/assets.py
-# mypy (0 errors here): gpuprof_gui/ui and gpuprof_gui/cli are added by their owners.
-MYPY_PATHS ?= gpuprof_gui/protocol.py gpuprof_gui/assets.py gpuprof_gui/core gpuprof_gui/gpu \
-	gpuprof_gui/lab gpuprof_gui/workers gpuprof_gui/jobs
+# Static checks, over the whole tree: the package, tests, benchmarks, tools and the bundled examples.
+RUFF_CHECK_PATHS ?= .
+FORMAT_PATHS ?= .
+MYPY_PATHS ?= gpuprof_gui
 
 check: install ## static checks: ruff, ruff format, import contracts, import circles and module sizes, mypy
 	$(VENV)/bin/ruff check $(RUFF_CHECK_PATHS)
 	$(VENV)/bin/ruff format --check $(FORMAT_PATHS)
 	$(VENV)/bin/lint-imports --no-cache --no-logo
-	QT_QPA_PLATFORM=offscreen $(VENV_PY) -m pytest -q -p no:cacheprovider tests/test_module_structure.py
+	QT_QPA_PLATFORM=offscreen $(VENV_PY) -m pytest -q -p no:cacheprovider tests/project/test_module_structure.py
 	$(VENV_PY) -m mypy $(MYPY_PATHS)
 
 # pytest's own status is the recipe's: 5 (nothing collected, e.g. a PYTEST_ARGS typo) fails too.
@@ -102,7 +96,7 @@ bench: install ## run every benchmarks/*.py (headless; the GPU ones say they are
 	if [ -n "$$failed" ]; then echo "bench: failed:$$failed" >&2; exit 1; fi
 
 # The one-folder app (packaging/README.md). DIST_DIR/DIST_WORK_DIR move the
-# output, e.g. `make dist DIST_DIR=/tmp/app` (tests/test_packaging.py does).
+# output, e.g. `make dist DIST_DIR=/tmp/app` (tests/project/test_packaging.py does).
 DIST_DIR ?= dist
 DIST_WORK_DIR ?= build/pyinstaller
 DIST_STAMP := $(VENV)/.dist-stamp

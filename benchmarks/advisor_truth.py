@@ -40,8 +40,20 @@ def _env() -> dict[str, str]:
 
 
 def advise(session_path: str) -> dict:
-    cmd = [sys.executable, "-m", "gpuprof_gui.cli", "advise", CPU_SCRIPT, "--offload", OFFLOAD,
-           "--kernels", KERNELS, "--json", "--save", session_path]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gpuprof_gui.cli",
+        "advise",
+        CPU_SCRIPT,
+        "--offload",
+        OFFLOAD,
+        "--kernels",
+        KERNELS,
+        "--json",
+        "--save",
+        session_path,
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(), timeout=ADVISE_TIMEOUT_S)
     if proc.returncode != 0:
         raise RuntimeError(f"gpuprof advise exited {proc.returncode}: {proc.stderr[-2000:]}")
@@ -50,8 +62,9 @@ def advise(session_path: str) -> dict:
 
 def wall_s(script: str) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, script], capture_output=True, text=True, env=_env(),
-                          cwd=PAIR_DIR, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, script], capture_output=True, text=True, env=_env(), cwd=PAIR_DIR, timeout=600
+    )
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"{os.path.basename(script)} exited {proc.returncode}: {proc.stderr[-2000:]}")
@@ -75,14 +88,20 @@ def measure(outdir: str | None = None) -> dict:
         "benchmark": "advisor_truth",
         "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         "device": advice.get("device"),
-        "p": advice["p"], "kernel_speedup": advice["kernel_speedup"], "candidate": advice["candidate"],
-        "calls": advice["calls"], "total_s_profiled": advice["total_s"],
-        "transfer_s": advice["transfer_s"], "setup_s": advice["setup_s"],
+        "p": advice["p"],
+        "kernel_speedup": advice["kernel_speedup"],
+        "candidate": advice["candidate"],
+        "calls": advice["calls"],
+        "total_s_profiled": advice["total_s"],
+        "transfer_s": advice["transfer_s"],
+        "setup_s": advice["setup_s"],
         "amdahl_limit": advice["amdahl_limit"],
         "predicted_speedup": advice["predicted_speedup"],
         "predicted_speedup_with_transfers": predicted,
-        "cpu_wall_s": cpu, "gpu_wall_s": gpu,
-        "cpu_wall_median_s": cpu_s, "gpu_wall_median_s": gpu_s,
+        "cpu_wall_s": cpu,
+        "gpu_wall_s": gpu,
+        "cpu_wall_median_s": cpu_s,
+        "gpu_wall_median_s": gpu_s,
         "measured_speedup": measured,
         "prediction_over_measured": predicted / measured if predicted else None,
         "tolerance": TOLERANCE,
@@ -90,9 +109,13 @@ def measure(outdir: str | None = None) -> dict:
     result["within_tolerance"] = bool(predicted) and abs(predicted / measured - 1.0) <= TOLERANCE
     with open(session_path, encoding="utf-8") as fh:
         session = json.load(fh)
-    session["measured"] = {"cpu_wall_s": cpu_s, "gpu_wall_s": gpu_s, "speedup": measured,
-                           "rounds": ROUNDS, "how": "median wall time of plain `python heat_cpu.py` "
-                           "and `python heat_gpu.py` runs, alternating"}
+    session["measured"] = {
+        "cpu_wall_s": cpu_s,
+        "gpu_wall_s": gpu_s,
+        "speedup": measured,
+        "rounds": ROUNDS,
+        "how": "median wall time of plain `python heat_cpu.py` and `python heat_gpu.py` runs, alternating",
+    }
     portable_paths(session)
     with open(session_path, "w", encoding="utf-8") as fh:
         json.dump(session, fh, indent=1)

@@ -54,34 +54,66 @@ MIN_SHARE = 0.02
 error (500 Hz over a 1-3 s run) is of their size."""
 
 
-def gpuprof_profile(script: str, args: list[str], out: str, samples: bool,
-                    rate: int | None = None) -> tuple[float, float, float]:
+def gpuprof_profile(
+    script: str, args: list[str], out: str, samples: bool, rate: int | None = None
+) -> tuple[float, float, float]:
     """(the script's own wall time under the profiler, the whole command's, the sampler's CPU), seconds."""
     env = dict(os.environ, GPUPROF_CALL_PATH_SAMPLES=str(rate or "") if samples else "0")
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "gpuprof_gui.cli", "profile", script, "--output", out, "--json",
-                           "--", *args], check=True, env=env, cwd=REPO, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gpuprof_gui.cli", "profile", script, "--output", out, "--json", "--", *args],
+        check=True,
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     command_s = time.perf_counter() - t0
     doc = json.loads(proc.stdout)
     return float(doc["wall_s"]), command_s, float(doc.get("sampler_cpu_s") or 0.0)
 
 
 def reference_stacks(script: str, args: list[str], out: str) -> None:
-    subprocess.run([find_py_spy(), "record", "--format", "raw", "--function", "--full-filenames",
-                    "--rate", str(REFERENCE_RATE_HZ),
-                    "--output", out, "--", sys.executable, "-m", "cProfile", "-o", os.devnull, script, *args],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            find_py_spy(),
+            "record",
+            "--format",
+            "raw",
+            "--function",
+            "--full-filenames",
+            "--rate",
+            str(REFERENCE_RATE_HZ),
+            "--output",
+            out,
+            "--",
+            sys.executable,
+            "-m",
+            "cProfile",
+            "-o",
+            os.devnull,
+            script,
+            *args,
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def score(profile, reference, anchor: str) -> dict:
     def is_anchor(rec):  # the program's own function, not cProfile's `main`
-        return (rec.name.rsplit(".", 1)[-1] == anchor and os.path.realpath(rec.file).startswith(SCRIPTS + os.sep)) \
-            or (rec.name == anchor and os.path.basename(rec.file) == "run_benchmark.py")
+        return (rec.name.rsplit(".", 1)[-1] == anchor and os.path.realpath(rec.file).startswith(SCRIPTS + os.sep)) or (
+            rec.name == anchor and os.path.basename(rec.file) == "run_benchmark.py"
+        )
 
     ours, ref = caller_shares(profile, is_anchor), caller_shares(reference, is_anchor)
     run = profile.total_s
-    weights = {function_key(f): f.total_s / run for f in profile.functions
-               if f.file and f.total_s >= MIN_SHARE * run and function_key(f) in ref}
+    weights = {
+        function_key(f): f.total_s / run
+        for f in profile.functions
+        if f.file and f.total_s >= MIN_SHARE * run and function_key(f) in ref
+    }
     per = agreement(ours, ref, weights)
     return {
         "functions": len(per),
@@ -102,14 +134,21 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--scale", type=float, default=3.0)
-    parser.add_argument("--rates", type=lambda t: [int(x) for x in t.split(",")], default=[SAMPLE_RATE_HZ],
-                        help="sampling rates (Hz) whose accuracy to compare, e.g. 50,100,200")
+    parser.add_argument(
+        "--rates",
+        type=lambda t: [int(x) for x in t.split(",")],
+        default=[SAMPLE_RATE_HZ],
+        help="sampling rates (Hz) whose accuracy to compare, e.g. 50,100,200",
+    )
     ns = parser.parse_args()
     if find_py_spy() is None:
         print(json.dumps({"skipped": "py-spy is not installed"}))
         return 3
-    out: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-                 "date": time.strftime("%Y-%m-%d"), "programs": {}}
+    out: dict = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "date": time.strftime("%Y-%m-%d"),
+        "programs": {},
+    }
     with tempfile.TemporaryDirectory() as tmp:
         for name, (script_name, arg_tpl, anchor) in PROGRAMS.items():
             script = os.path.join(SCRIPTS, script_name)

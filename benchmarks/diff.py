@@ -45,15 +45,26 @@ def main(argv: list[str] | None = None) -> int:
     t2 = time.perf_counter()
     union = diff_tree(a, b, pairs)
     t3 = time.perf_counter()
-    print(json.dumps({
-        "synthetic": True,
-        "nodes_a": len(a.tree), "nodes_b": len(b.tree), "nodes_union": len(union.tree),
-        "functions_a": len(a.functions), "functions_b": len(b.functions), "rows": len(rows),
-        "match_s": round(t1 - t0, 4), "diff_functions_s": round(t2 - t1, 4),
-        "diff_tree_s": round(t3 - t2, 4), "total_s": round(t3 - t0, 4),
-        "root_delta_ok": bool(abs(union.delta_s[0] - (b.total_s - a.total_s)) <= 1e-9 * max(a.total_s, 1.0)),
-        "python": platform.python_version(), "machine": platform.machine(),
-    }))
+    print(
+        json.dumps(
+            {
+                "synthetic": True,
+                "nodes_a": len(a.tree),
+                "nodes_b": len(b.tree),
+                "nodes_union": len(union.tree),
+                "functions_a": len(a.functions),
+                "functions_b": len(b.functions),
+                "rows": len(rows),
+                "match_s": round(t1 - t0, 4),
+                "diff_functions_s": round(t2 - t1, 4),
+                "diff_tree_s": round(t3 - t2, 4),
+                "total_s": round(t3 - t0, 4),
+                "root_delta_ok": bool(abs(union.delta_s[0] - (b.total_s - a.total_s)) <= 1e-9 * max(a.total_s, 1.0)),
+                "python": platform.python_version(),
+                "machine": platform.machine(),
+            }
+        )
+    )
     return 0
 
 

@@ -92,9 +92,7 @@ def random_profile(n_nodes: int, max_depth: int = 49, seed: int = 1) -> Profile:
     calls_per = np.bincount(func[has], minlength=N_FUNCTIONS)
     for f, rec in enumerate(functions):
         rec.self_s, rec.total_s, rec.calls = float(self_per[f]), float(total_per[f]), int(calls_per[f])
-    return Profile(
-        profiler="cprofile", functions=functions, tree=tree, stacks_exact=False, wall_s=float(total_s[0])
-    )
+    return Profile(profiler="cprofile", functions=functions, tree=tree, stacks_exact=False, wall_s=float(total_s[0]))
 
 
 def _zoom_target(layout) -> float:

@@ -50,14 +50,22 @@ TRANSFER_ROUNDS = 3
 TRANSFER_ALTERNATIONS = 3  # lab, plain, lab, plain, lab, plain: medians of each side
 
 # (file, candidate, size, counts toward ok) timed by the lab and by cupyx.profiler.benchmark.
-CHECKED = [("saxpy.py", "raw_float4_gridstride", SAXPY_SIZE, False),
-           ("matmul.py", "raw_tiled32", MATMUL_SIZE, True),
-           ("matmul.py", "raw_regblock64", MATMUL_SIZE, True)]
+CHECKED = [
+    ("saxpy.py", "raw_float4_gridstride", SAXPY_SIZE, False),
+    ("matmul.py", "raw_tiled32", MATMUL_SIZE, True),
+    ("matmul.py", "raw_regblock64", MATMUL_SIZE, True),
+]
 
 
 def lab_run(file: str, sizes: list[int], candidates: list[str] | None = None):
-    outcome = run_lab(LabRunSpec(path=os.path.join(KERNELS_DIR, file), sizes=sizes,
-                                 candidates=candidates or [], output_dir=tempfile.mkdtemp()))
+    outcome = run_lab(
+        LabRunSpec(
+            path=os.path.join(KERNELS_DIR, file),
+            sizes=sizes,
+            candidates=candidates or [],
+            output_dir=tempfile.mkdtemp(),
+        )
+    )
     if outcome.run is None:
         raise SystemExit(json.dumps({"ok": False, "error": outcome.message}))
     return outcome.run
@@ -135,24 +143,42 @@ def main() -> int:
     mm_1 = lab_run("matmul.py", [MATMUL_SIZE], ["raw_tiled32", "raw_regblock64"])
     mm_2 = lab_run("matmul.py", [MATMUL_SIZE], ["raw_tiled32", "raw_regblock64"])
     dev = saxpy_1.device
-    out["device"] = {"name": dev.name, "driver": dev.driver_version, "runtime": dev.runtime_version,
-                     "copy_gbps": dev.copy_gbps, "peak_bandwidth_gbps": dev.peak_bandwidth_gbps}
+    out["device"] = {
+        "name": dev.name,
+        "driver": dev.driver_version,
+        "runtime": dev.runtime_version,
+        "copy_gbps": dev.copy_gbps,
+        "peak_bandwidth_gbps": dev.peak_bandwidth_gbps,
+    }
     import cupy as cp
 
     checks = out["checks"]
     info = out["for_information"] = {}
-    for (file, cand, size, counts), (r1, r2) in zip(CHECKED, [(saxpy_1, saxpy_2), (mm_1, mm_2),
-                                                               (mm_1, mm_2)], strict=True):
+    for (file, cand, size, counts), (r1, r2) in zip(
+        CHECKED, [(saxpy_1, saxpy_2), (mm_1, mm_2), (mm_1, mm_2)], strict=True
+    ):
         a, b = record(r1, cand, size).median_ms, record(r2, cand, size).median_ms
         ref = cupyx_gpu_median_ms(cp, file, cand, size)
         (checks if counts else info)[f"{cand}@{size} vs cupyx"] = {
-            "lab_ms": a, "cupyx_ms": ref, "diff": a / ref - 1, "ok": within(a, ref, TOL_VS_CUPYX)}
-        checks[f"{cand}@{size} two runs"] = {"run1_ms": a, "run2_ms": b, "diff": b / a - 1,
-                                             "ok": within(b, a, TOL_TWO_RUNS)}
+            "lab_ms": a,
+            "cupyx_ms": ref,
+            "diff": a / ref - 1,
+            "ok": within(a, ref, TOL_VS_CUPYX),
+        }
+        checks[f"{cand}@{size} two runs"] = {
+            "run1_ms": a,
+            "run2_ms": b,
+            "diff": b / a - 1,
+            "ok": within(b, a, TOL_TWO_RUNS),
+        }
     best = saxpy_1.best(SAXPY_SIZE)
-    checks["best SAXPY vs copy"] = {"candidate": best.candidate, "gbps": best.gbps,
-                                    "copy_gbps": dev.copy_gbps, "fraction": best.gbps / dev.copy_gbps,
-                                    "ok": best.gbps >= MIN_COPY_FRACTION * dev.copy_gbps}
+    checks["best SAXPY vs copy"] = {
+        "candidate": best.candidate,
+        "gbps": best.gbps,
+        "copy_gbps": dev.copy_gbps,
+        "fraction": best.gbps / dev.copy_gbps,
+        "ok": best.gbps >= MIN_COPY_FRACTION * dev.copy_gbps,
+    }
     # Side by side: a pageable copy's speed drifts by more than 5% from one moment to the next
     # on a shared machine, so the lab's figure and the plain one are taken in alternation and
     # their medians compared.
@@ -169,13 +195,24 @@ def main() -> int:
     for pinned in (True, False):
         lab, plain = float(np.median(lab_ms[pinned])), float(np.median(plain_ms[pinned]))
         checks["H2D pinned" if pinned else "H2D pageable"] = {
-            "bytes": nbytes, "lab_gbps": nbytes / lab / 1e6, "plain_cupy_gbps": nbytes / plain / 1e6,
-            "diff": plain / lab - 1, "ok": within(lab, plain, TOL_TRANSFER),
+            "bytes": nbytes,
+            "lab_gbps": nbytes / lab / 1e6,
+            "plain_cupy_gbps": nbytes / plain / 1e6,
+            "diff": plain / lab - 1,
+            "ok": within(lab, plain, TOL_TRANSFER),
             "lab_gbps_each": [nbytes / x / 1e6 for x in lab_ms[pinned]],
-            "plain_gbps_each": [nbytes / x / 1e6 for x in plain_ms[pinned]]}
-    out["saxpy_all"] = [{"candidate": r.candidate, "size": r.size, "median_ms": r.median_ms,
-                         "gbps": r.gbps, "pct_of_copy_bw": r.pct_of_copy_bw}
-                        for r in saxpy_1.records]
+            "plain_gbps_each": [nbytes / x / 1e6 for x in plain_ms[pinned]],
+        }
+    out["saxpy_all"] = [
+        {
+            "candidate": r.candidate,
+            "size": r.size,
+            "median_ms": r.median_ms,
+            "gbps": r.gbps,
+            "pct_of_copy_bw": r.pct_of_copy_bw,
+        }
+        for r in saxpy_1.records
+    ]
     out["ok"] = all(c["ok"] for c in checks.values())
     print(json.dumps(out))
     return 0 if out["ok"] else 1

@@ -84,9 +84,13 @@ def measure_result_to_paint(script: str, repeat: int) -> dict:
     window.close()
     window.deleteLater()
     app.processEvents()
-    return {"result_to_paint_s": statistics.median(samples), "result_to_paint_samples_s": samples,
-            "profile_functions": n_functions, "tree_nodes": len(window.loaded.profile.tree),
-            "paint_stats": stats if isinstance(stats, dict) else str(stats)}
+    return {
+        "result_to_paint_s": statistics.median(samples),
+        "result_to_paint_samples_s": samples,
+        "profile_functions": n_functions,
+        "tree_nodes": len(window.loaded.profile.tree),
+        "paint_stats": stats if isinstance(stats, dict) else str(stats),
+    }
 
 
 STARTUP_CHILD = r"""
@@ -105,14 +109,23 @@ print(time.time() - t_spawn)
 
 
 def measure_startup(repeat: int) -> dict:
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-               PYTHONPATH=os.pathsep.join(p for p in (REPO, os.environ.get("PYTHONPATH")) if p))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+        PYTHONPATH=os.pathsep.join(p for p in (REPO, os.environ.get("PYTHONPATH")) if p),
+    )
     samples = []
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(repeat):
             env["GPUPROF_BENCH_T0"] = repr(time.time())
-            out = subprocess.run([sys.executable, "-c", STARTUP_CHILD, os.path.join(tmp, "s.ini")],
-                                 env=env, capture_output=True, text=True, timeout=120, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", STARTUP_CHILD, os.path.join(tmp, "s.ini")],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=True,
+            )
             samples.append(float(out.stdout.strip().splitlines()[-1]))
     return {"startup_s": statistics.median(samples), "startup_first_s": samples[0], "startup_samples_s": samples}
 
@@ -129,12 +142,17 @@ def main() -> None:
         result.update(measure_result_to_paint(script, args.repeat))
     from PySide6 import __version__ as qt_version
 
-    result.update({
-        "targets": {"result_to_paint_s": 0.5, "startup_s": 1.5},
-        "python": platform.python_version(), "qt": qt_version, "machine": platform.machine(),
-        "cpus": os.cpu_count(), "platform": os.environ.get("QT_QPA_PLATFORM", ""),
-        "date": time.strftime("%Y-%m-%d"),
-    })
+    result.update(
+        {
+            "targets": {"result_to_paint_s": 0.5, "startup_s": 1.5},
+            "python": platform.python_version(),
+            "qt": qt_version,
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            "platform": os.environ.get("QT_QPA_PLATFORM", ""),
+            "date": time.strftime("%Y-%m-%d"),
+        }
+    )
     print(json.dumps(result))
 
 

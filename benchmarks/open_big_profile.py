@@ -79,9 +79,14 @@ def wait_until_idle() -> float | None:
 
 def window_env(tmp: str) -> dict[str, str]:
     """Offscreen, with settings and run folders of our own, so no earlier session changes what opens."""
-    return dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=os.path.join(tmp, "config"),
-                XDG_CACHE_HOME=os.path.join(tmp, "cache"), GPUPROF_RUNS_DIR=os.path.join(tmp, "runs"),
-                PYTHONPATH=os.pathsep.join(p for p in (REPO, os.environ.get("PYTHONPATH")) if p))
+    return dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        XDG_CONFIG_HOME=os.path.join(tmp, "config"),
+        XDG_CACHE_HOME=os.path.join(tmp, "cache"),
+        GPUPROF_RUNS_DIR=os.path.join(tmp, "runs"),
+        PYTHONPATH=os.pathsep.join(p for p in (REPO, os.environ.get("PYTHONPATH")) if p),
+    )
 
 
 def screenshot_wall_s(env: dict[str, str], tmp: str, path: str | None) -> float:
@@ -111,8 +116,12 @@ def in_process_parse_s(path: str) -> float:
 
 
 def measure(path: str, compare_with: str | None, repeat: int, wait_idle: bool) -> dict:
-    samples: dict[str, list[float]] = {"pstats_load_s": [], "in_process_parse_s": [], "empty_window_s": [],
-                                       "window_with_profile_s": []}
+    samples: dict[str, list[float]] = {
+        "pstats_load_s": [],
+        "in_process_parse_s": [],
+        "empty_window_s": [],
+        "window_with_profile_s": [],
+    }
     if compare_with:
         samples.update(compare_pstats_load_s=[], window_with_compare_s=[])
     with tempfile.TemporaryDirectory(prefix="gpuprof-bench-") as tmp:
@@ -131,9 +140,12 @@ def measure(path: str, compare_with: str | None, repeat: int, wait_idle: bool) -
                 samples["window_with_compare_s"].append(screenshot_wall_s(env, tmp, compare_with))
     best = {key: round(min(values), 3) for key, values in samples.items()}
     added = best["window_with_profile_s"] - best["empty_window_s"]
-    result = {**best, "added_s": round(added, 3),
-              "added_over_pstats_load": round(added / best["pstats_load_s"], 2),
-              "samples_s": {key: [round(v, 3) for v in values] for key, values in samples.items()}}
+    result = {
+        **best,
+        "added_s": round(added, 3),
+        "added_over_pstats_load": round(added / best["pstats_load_s"], 2),
+        "samples_s": {key: [round(v, 3) for v in values] for key, values in samples.items()},
+    }
     if wait_idle:
         result["waited_for_idle_s"] = waited  # None: the machine never became idle that round
     if compare_with:
@@ -143,8 +155,11 @@ def measure(path: str, compare_with: str | None, repeat: int, wait_idle: bool) -
 
 def profile_counts(path: str) -> dict:
     stats = pstats.Stats(path).stats
-    return {"functions_in_pstats": len(stats), "edges_in_pstats": sum(len(entry[4]) for entry in stats.values()),
-            "prof_bytes": os.path.getsize(path)}
+    return {
+        "functions_in_pstats": len(stats),
+        "edges_in_pstats": sum(len(entry[4]) for entry in stats.values()),
+        "prof_bytes": os.path.getsize(path),
+    }
 
 
 def main() -> None:
@@ -161,19 +176,29 @@ def main() -> None:
         else:
             made = make_profile(out_dir)
             path = made["prof"]
-        result = {"profile": {**profile_counts(path), "generated": not args.profile,
-                              "profiled_run_s": made.get("profiled_run_s")}}
+        result = {
+            "profile": {
+                **profile_counts(path),
+                "generated": not args.profile,
+                "profiled_run_s": made.get("profiled_run_s"),
+            }
+        }
         if args.compare_with:
             result["compare_profile"] = profile_counts(args.compare_with)
         result.update(measure(path, args.compare_with, args.repeat, args.wait_idle))
     from PySide6 import __version__ as qt_version
 
-    result.update({
-        "target_added_s": TARGET_ADDED_S, "python": platform.python_version(), "qt": qt_version,
-        "machine": platform.machine(), "cpus": os.cpu_count(),
-        "load_average_1min": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
-        "date": time.strftime("%Y-%m-%d"),
-    })
+    result.update(
+        {
+            "target_added_s": TARGET_ADDED_S,
+            "python": platform.python_version(),
+            "qt": qt_version,
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            "load_average_1min": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
+            "date": time.strftime("%Y-%m-%d"),
+        }
+    )
     print(json.dumps(result))
 
 

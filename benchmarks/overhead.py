@@ -36,7 +36,7 @@ DEFAULT_SCALE = 2.0
 
 # Many small calls across several functions and a recursion: the worst case
 # for a deterministic profiler, and a realistic call graph for the tree build.
-CALL_HEAVY_SCRIPT = '''\
+CALL_HEAVY_SCRIPT = """\
 import sys
 
 SCALE = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
@@ -78,7 +78,7 @@ def main():
 
 
 main()
-'''
+"""
 
 
 def _time(cmd: list[str], env: dict[str, str], cwd: str) -> float:
@@ -86,25 +86,31 @@ def _time(cmd: list[str], env: dict[str, str], cwd: str) -> float:
     proc = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
-        raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n"
-                         f"{proc.stderr.decode(errors='replace')[-2000:]}")
+        raise SystemExit(
+            f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n"
+            f"{proc.stderr.decode(errors='replace')[-2000:]}"
+        )
     return elapsed
 
 
-def compare(ours: list[str], theirs: list[str], runs: int, env: dict[str, str],
-            cwd: str) -> dict[str, float]:
+def compare(ours: list[str], theirs: list[str], runs: int, env: dict[str, str], cwd: str) -> dict[str, float]:
     ours_s, theirs_s = [], []
     _time(ours, env, cwd)  # warm the file cache and the bytecode cache for both
     _time(theirs, env, cwd)
     for i in range(runs):
         # Alternate which goes first so neither always runs on a "warmer" machine.
         pair = [(ours, ours_s), (theirs, theirs_s)]
-        for cmd, bucket in (pair if i % 2 == 0 else pair[::-1]):
+        for cmd, bucket in pair if i % 2 == 0 else pair[::-1]:
             bucket.append(_time(cmd, env, cwd))
     ours_med, theirs_med = statistics.median(ours_s), statistics.median(theirs_s)
-    return {"ratio": ours_med / theirs_med, "extra_s": ours_med - theirs_med,
-            "gpuprof_median_s": ours_med,
-            "baseline_median_s": theirs_med, "gpuprof_runs_s": ours_s, "baseline_runs_s": theirs_s}
+    return {
+        "ratio": ours_med / theirs_med,
+        "extra_s": ours_med - theirs_med,
+        "gpuprof_median_s": ours_med,
+        "baseline_median_s": theirs_med,
+        "gpuprof_runs_s": ours_s,
+        "baseline_runs_s": theirs_s,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,17 +130,35 @@ def main(argv: list[str] | None = None) -> int:
         Path(script).write_text(CALL_HEAVY_SCRIPT)
         scale = str(args.scale)
         out = {"target_ratio": TARGET_RATIO, "runs": args.runs, "scale": args.scale}
-        cp = compare([py, "-m", "gpuprof_gui.cli", "profile", "--output",
-                      os.path.join(tmp, "ours.prof"), script, "--", scale],
-                     [py, "-m", "cProfile", "-o", os.path.join(tmp, "theirs.prof"), script, scale],
-                     args.runs, env, tmp)
+        cp = compare(
+            [py, "-m", "gpuprof_gui.cli", "profile", "--output", os.path.join(tmp, "ours.prof"), script, "--", scale],
+            [py, "-m", "cProfile", "-o", os.path.join(tmp, "theirs.prof"), script, scale],
+            args.runs,
+            env,
+            tmp,
+        )
         out["cprofile_ratio"] = round(cp["ratio"], 4)
         out["cprofile"] = cp
         if not args.skip_scalene:
-            sc = compare([py, "-m", "gpuprof_gui.cli", "profile", "--profiler", "scalene",
-                          "--output", os.path.join(tmp, "ours.json"), script, "--", scale],
-                         [py, "-m", "scalene", "run", "-o", os.path.join(tmp, "theirs.json"),
-                          script, "---", scale], args.runs, env, tmp)
+            sc = compare(
+                [
+                    py,
+                    "-m",
+                    "gpuprof_gui.cli",
+                    "profile",
+                    "--profiler",
+                    "scalene",
+                    "--output",
+                    os.path.join(tmp, "ours.json"),
+                    script,
+                    "--",
+                    scale,
+                ],
+                [py, "-m", "scalene", "run", "-o", os.path.join(tmp, "theirs.json"), script, "---", scale],
+                args.runs,
+                env,
+                tmp,
+            )
             out["scalene_ratio"] = round(sc["ratio"], 4)
             out["scalene"] = sc
     out["context"] = {

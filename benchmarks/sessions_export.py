@@ -53,16 +53,21 @@ def main(argv: list[str] | None = None) -> int:
     path = os.path.join(folder, "s.gpuprof-session.json")
     session = Session(title="bench", profile=profile, console=Session.console_record("x\n" * 20_000))
     result = {
-        "benchmark": "sessions_export", "synthetic": True, "nodes": args.nodes, "functions": args.functions,
+        "benchmark": "sessions_export",
+        "synthetic": True,
+        "nodes": args.nodes,
+        "functions": args.functions,
         "session_save_s": median_s(lambda: save_session(session, path)),
     }
     result["session_bytes"] = os.path.getsize(path)
     result["session_load_s"] = median_s(lambda: load_session(path))
-    for name, fn in (("speedscope", lambda: export_formats.speedscope_json(profile)),
-                     ("folded", lambda: export_formats.folded_text(profile)),
-                     ("csv", lambda: export_formats.hotspot_csv(profile)),
-                     ("svg", lambda: flame_svg(profile)),
-                     ("html", lambda: report_html(profile))):
+    for name, fn in (
+        ("speedscope", lambda: export_formats.speedscope_json(profile)),
+        ("folded", lambda: export_formats.folded_text(profile)),
+        ("csv", lambda: export_formats.hotspot_csv(profile)),
+        ("svg", lambda: flame_svg(profile)),
+        ("html", lambda: report_html(profile)),
+    ):
         result[f"export_{name}_s"] = median_s(fn)
     result["machine"] = f"{platform.machine()} {platform.system()}, {os.cpu_count()} cpus"
     result["python"] = platform.python_version()

@@ -69,8 +69,10 @@ def call_breakdown() -> dict[str, dict[str, float]]:
                 pass
             walls.append(time.perf_counter() - w0)
             cpus.append(time.thread_time() - c0)
-        out[label] = {"wall_ms": round(1e3 * float(np.median(walls)), 4),
-                      "cpu_ms": round(1e3 * float(np.median(cpus)), 4)}
+        out[label] = {
+            "wall_ms": round(1e3 * float(np.median(walls)), 4),
+            "cpu_ms": round(1e3 * float(np.median(cpus)), 4),
+        }
     return out
 
 

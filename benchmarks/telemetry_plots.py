@@ -88,8 +88,13 @@ def measure_view(app, source, seconds: float, size: tuple[int, int]) -> dict:
     cpu, wall = pump(app, seconds, lambda: None)
     view.stop()
     view.close()
-    return {"cpu_pct": cpu, "wall_s": wall, "redraw_ms_median": statistics.median(durations),
-            "redraw_ms_p95": sorted(durations)[int(0.95 * (len(durations) - 1))], "redraws": len(durations)}
+    return {
+        "cpu_pct": cpu,
+        "wall_s": wall,
+        "redraw_ms_median": statistics.median(durations),
+        "redraw_ms_p95": sorted(durations)[int(0.95 * (len(durations) - 1))],
+        "redraws": len(durations),
+    }
 
 
 def measure_window(app, seconds: float) -> dict:
@@ -175,17 +180,30 @@ def main() -> None:
         stop()
     view_pct = (first["cpu_pct"] + second["cpu_pct"]) / 2
     redraw = statistics.median([first["redraw_ms_median"], second["redraw_ms_median"]])
-    print(json.dumps({
-        "plots_cpu_pct": round(window["cpu_pct"], 2), "window_redraws": window["redraws"],
-        "window_view_px": window["view_px"], "window_source": window["source"],
-        "view_cpu_pct": round(view_pct, 2), "naive_cpu_pct": round(naive["cpu_pct"], 2),
-        "ratio_view_to_naive": round(view_pct / naive["cpu_pct"], 3) if naive["cpu_pct"] else None,
-        "redraw_ms_median": round(redraw, 2), "max_fps": round(1000.0 / redraw, 1),
-        "redraw_ms_p95": round(max(first["redraw_ms_p95"], second["redraw_ms_p95"]), 2),
-        "target_plots_cpu_pct": 10.0, "source": what, "tick_hz": 1 / TICK_S,
-        "view_px": list(size), "qt": qt_version, "python": platform.python_version(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cpus", "date": time.strftime("%Y-%m-%d"),
-    }))
+    print(
+        json.dumps(
+            {
+                "plots_cpu_pct": round(window["cpu_pct"], 2),
+                "window_redraws": window["redraws"],
+                "window_view_px": window["view_px"],
+                "window_source": window["source"],
+                "view_cpu_pct": round(view_pct, 2),
+                "naive_cpu_pct": round(naive["cpu_pct"], 2),
+                "ratio_view_to_naive": round(view_pct / naive["cpu_pct"], 3) if naive["cpu_pct"] else None,
+                "redraw_ms_median": round(redraw, 2),
+                "max_fps": round(1000.0 / redraw, 1),
+                "redraw_ms_p95": round(max(first["redraw_ms_p95"], second["redraw_ms_p95"]), 2),
+                "target_plots_cpu_pct": 10.0,
+                "source": what,
+                "tick_hz": 1 / TICK_S,
+                "view_px": list(size),
+                "qt": qt_version,
+                "python": platform.python_version(),
+                "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
+                "date": time.strftime("%Y-%m-%d"),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

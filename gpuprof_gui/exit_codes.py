@@ -35,13 +35,13 @@ class ExitStatus(IntEnum):
 _MEANINGS = {
     ExitStatus.OK: "done: the answer was printed or the file written",
     ExitStatus.FAILED: "done, but part of it failed and the output says which: a kernel candidate was "
-                       "wrong or crashed, the profiled script did not finish normally, or the window "
-                       "could not show what it was asked to",
+    "wrong or crashed, the profiled script did not finish normally, or the window "
+    "could not show what it was asked to",
     ExitStatus.USAGE: "bad command line, or a file that cannot be used as given (missing, unreadable, "
-                      "damaged, of the wrong kind); one sentence on stderr says which",
+    "damaged, of the wrong kind); one sentence on stderr says which",
     ExitStatus.NO_PROFILE: "the run produced no usable profile (the script crashed, or Scalene recorded nothing)",
     ExitStatus.UNAVAILABLE: "this machine lacks what the verb needs: a GPU, its driver or CuPy (kernels, "
-                            "monitor), or Qt or a display (gui)",
+    "monitor), or Qt or a display (gui)",
     ExitStatus.TIMED_OUT: "stopped by --timeout (the partial profile, if any, is still shown)",
     ExitStatus.CANCELLED: "interrupted with Ctrl-C (what was done so far is still shown)",
 }
@@ -53,10 +53,15 @@ def exit_status_help() -> str:
 
     lines = ["exit status:"]
     for status in ExitStatus:
-        lines += textwrap.wrap(status.meaning, width=78, initial_indent=f"  {status.value:<5}",
-                               subsequent_indent=" " * 7)
-    lines += textwrap.wrap("N    `gpuprof profile` only: the script's own nonzero exit status (a profile "
-                           "was produced); --json reports it separately as \"exit_code\", so a script "
-                           "exiting with 1 to 4, 124 or 130 itself can be told apart there.",
-                           width=78, initial_indent="  ", subsequent_indent=" " * 7)
+        lines += textwrap.wrap(
+            status.meaning, width=78, initial_indent=f"  {status.value:<5}", subsequent_indent=" " * 7
+        )
+    lines += textwrap.wrap(
+        "N    `gpuprof profile` only: the script's own nonzero exit status (a profile "
+        'was produced); --json reports it separately as "exit_code", so a script '
+        "exiting with 1 to 4, 124 or 130 itself can be told apart there.",
+        width=78,
+        initial_indent="  ",
+        subsequent_indent=" " * 7,
+    )
     return "\n".join(lines)

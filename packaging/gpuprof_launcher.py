@@ -49,8 +49,10 @@ ORIGINAL_PYTHONPATH_ENV = "GPUPROF_WORKER_ORIGINAL_PYTHONPATH"
 SOURCE_DIR_NAME = "gpuprof_src"
 
 # The kernel worker's modules need 3.11 (as pyproject.toml); CuPy needs numpy.
-PROBE_CODE = ("import sys, importlib.util as u; sys.exit(0 if sys.version_info >= (3, 11) "
-              "and u.find_spec('cupy') and u.find_spec('numpy') else 1)")
+PROBE_CODE = (
+    "import sys, importlib.util as u; sys.exit(0 if sys.version_info >= (3, 11) "
+    "and u.find_spec('cupy') and u.find_spec('numpy') else 1)"
+)
 # A cold start of CuPy's package metadata on a network home can take seconds.
 PROBE_TIMEOUT_S = 30.0
 
@@ -126,8 +128,14 @@ def _replace_environ(new: dict[str, str]) -> None:
 def python_has_cupy(python: str, env: dict[str, str]) -> bool:
     """True when ``python`` runs, is 3.11+, and can import CuPy and numpy (not imported here)."""
     try:
-        done = subprocess.run([python, "-c", PROBE_CODE], env=system_env(env), timeout=PROBE_TIMEOUT_S,
-                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done = subprocess.run(
+            [python, "-c", PROBE_CODE],
+            env=system_env(env),
+            timeout=PROBE_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0
@@ -200,8 +208,9 @@ def run_as_python(argv: list[str]) -> int:
         sys.path.insert(0, "")
         exec(compile(argv[1], "<string>", "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
     elif argv[0].startswith("-"):
-        print(f"gpuprof-gui: as a Python it understands only -m MODULE, -c CODE or SCRIPT, "
-              f"not {argv[0]}", file=sys.stderr)
+        print(
+            f"gpuprof-gui: as a Python it understands only -m MODULE, -c CODE or SCRIPT, not {argv[0]}", file=sys.stderr
+        )
         return 2
     else:
         sys.argv = list(argv)

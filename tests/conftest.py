@@ -106,14 +106,6 @@ def tmp_script(tmp_path: Path):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    """A shown main window with its own settings and runs folder; its run is stopped and it closes after."""
-    from window_support import open_window  # Qt, loaded only for the tests that ask for a window
-
-    yield from open_window(qtbot, tmp_path, monkeypatch)
-
-
-@pytest.fixture
 def examples_dir() -> Path:
     """The bundled example scripts (resources/examples)."""
     from gpuprof_gui.assets import examples_dir as bundled_examples_dir

@@ -46,14 +46,28 @@ def gpu_test_files() -> list[str]:
 
 def run_tests(outdir: str) -> dict:
     files = gpu_test_files()
-    cmd = [sys.executable, "-m", "pytest", "-m", "gpu", "-q", "-p", "no:cacheprovider",
-           f"--junitxml={os.path.join(outdir, 'junit.xml')}", *files]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-m",
+        "gpu",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={os.path.join(outdir, 'junit.xml')}",
+        *files,
+    ]
     t0 = time.monotonic()
     # The advisor's GPU test keeps its recorded session and figures here.
     env = {**os.environ, "PYTHONPATH": REPO, "GPUPROF_GPU_ARTIFACTS": outdir}
     rc = subprocess.call(cmd, cwd=REPO, env=env)
-    return {"files": [os.path.relpath(f, REPO) for f in files], "exit_code": rc,
-            "ok": rc == 0, "wall_s": round(time.monotonic() - t0, 1)}
+    return {
+        "files": [os.path.relpath(f, REPO) for f in files],
+        "exit_code": rc,
+        "ok": rc == 0,
+        "wall_s": round(time.monotonic() - t0, 1),
+    }
 
 
 def run_examples(outdir: str) -> list[dict]:
@@ -62,26 +76,39 @@ def run_examples(outdir: str) -> list[dict]:
         name = os.path.splitext(os.path.basename(path))[0]
         work = tempfile.mkdtemp(prefix=f"lab-{name}-")
         t0 = time.monotonic()
-        outcome = run_lab(LabRunSpec(path=path, output_dir=work),
-                          on_record=lambda r: print(f"  {r.candidate:24s} {r.size:>10} {r.status:9s} "
-                                                    f"{r.median_ms if r.median_ms is not None else '-'}",
-                                                    flush=True))
-        entry = {"example": name, "status": outcome.status, "message": outcome.message,
-                 "wall_s": round(time.monotonic() - t0, 1)}
+        outcome = run_lab(
+            LabRunSpec(path=path, output_dir=work),
+            on_record=lambda r: print(
+                f"  {r.candidate:24s} {r.size:>10} {r.status:9s} {r.median_ms if r.median_ms is not None else '-'}",
+                flush=True,
+            ),
+        )
+        entry = {
+            "example": name,
+            "status": outcome.status,
+            "message": outcome.message,
+            "wall_s": round(time.monotonic() - t0, 1),
+        }
         if outcome.run is not None:
             target = os.path.join(outdir, f"lab_{name}.json")
             shutil.copyfile(outcome.results_path, target)
             run = outcome.run
             entry["all_correct"] = run.all_correct
-            entry["not_correct"] = [f"{r.candidate}@{r.size}: {r.error}" for r in run.records
-                                    if not r.correct and r.status != "skipped"]
+            entry["not_correct"] = [
+                f"{r.candidate}@{r.size}: {r.error}" for r in run.records if not r.correct and r.status != "skipped"
+            ]
             entry["skipped"] = sorted({f"{r.candidate}: {r.error}" for r in run.skipped})
             best = run.best(max(r.size for r in run.records))
             if best is not None:
-                entry["best"] = {"candidate": best.candidate, "size": best.size,
-                                 "median_ms": best.median_ms, "gbps": best.gbps,
-                                 "gflops": best.gflops, "speedup_vs_cpu": best.speedup_vs_cpu,
-                                 "speedup_vs_cpu_with_transfers": best.speedup_vs_cpu_with_transfers}
+                entry["best"] = {
+                    "candidate": best.candidate,
+                    "size": best.size,
+                    "median_ms": best.median_ms,
+                    "gbps": best.gbps,
+                    "gflops": best.gflops,
+                    "speedup_vs_cpu": best.speedup_vs_cpu,
+                    "speedup_vs_cpu_with_transfers": best.speedup_vs_cpu_with_transfers,
+                }
         shutil.rmtree(work, ignore_errors=True)
         print(json.dumps(entry), flush=True)
         out.append(entry)
@@ -95,8 +122,7 @@ FAULT_TIMEOUT_S = 15.0  # the hung candidate is killed after this
 def run_faults(outdir: str) -> dict:
     """Record a run of the fault file: the window's tests replay its failure states."""
     work = tempfile.mkdtemp(prefix="lab-faults-")
-    outcome = run_lab(LabRunSpec(path=FAULTS_FILE, output_dir=work,
-                                 candidate_timeout_s=FAULT_TIMEOUT_S))
+    outcome = run_lab(LabRunSpec(path=FAULTS_FILE, output_dir=work, candidate_timeout_s=FAULT_TIMEOUT_S))
     entry = {"status": outcome.status, "workers_started": outcome.workers_started}
     if outcome.run is not None:
         shutil.copyfile(outcome.results_path, os.path.join(outdir, "lab_faults.json"))
@@ -107,8 +133,7 @@ def run_faults(outdir: str) -> dict:
 
 def run_truth(outdir: str) -> dict:
     cmd = [sys.executable, os.path.join(REPO, "benchmarks", "lab_truth.py")]
-    proc = subprocess.run(cmd, cwd=REPO, env={**os.environ, "PYTHONPATH": REPO},
-                          capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=REPO, env={**os.environ, "PYTHONPATH": REPO}, capture_output=True, text=True)
     sys.stderr.write(proc.stderr[-4000:])
     try:
         truth = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -135,9 +160,11 @@ def main(argv: list[str]) -> int:
         summary["faults"] = run_faults(outdir)
     if "truth" in only:
         summary["truth"] = run_truth(outdir)
-    ok = (summary.get("tests", {}).get("ok", True)
-          and all(e.get("all_correct") for e in summary.get("examples", []))
-          and summary.get("truth", {}).get("ok", True))
+    ok = (
+        summary.get("tests", {}).get("ok", True)
+        and all(e.get("all_correct") for e in summary.get("examples", []))
+        and summary.get("truth", {}).get("ok", True)
+    )
     summary["ok"] = bool(ok)
     with open(os.path.join(outdir, "summary.json"), "w", encoding="utf-8") as fh:
         json.dump(summary, fh, indent=1)

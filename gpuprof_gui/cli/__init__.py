@@ -39,7 +39,9 @@ VERBS: dict[str, Verb] = {
 }
 """Verb name -> where it lives; the order is the order ``gpuprof --help`` lists them in."""
 
-EPILOG = exit_status_help() + """
+EPILOG = (
+    exit_status_help()
+    + """
 
 examples:
   gpuprof profile slow.py -- --size 1000
@@ -48,6 +50,7 @@ examples:
   gpuprof export run.prof --format html -o report.html
   gpuprof gui slow.py --run
 """
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,8 +70,12 @@ def verb_module(verb: str) -> ModuleType:
 
 def build_parser(modules: list[ModuleType]) -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The top-level parser with the verbs of ``modules``, and each verb's own parser by name."""
-    parser = _Parser(prog="gpuprof", description="Profile Python scripts; find what a GPU could speed up.",
-                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(
+        prog="gpuprof",
+        description="Profile Python scripts; find what a GPU could speed up.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     verbs = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
     for module in modules:
         module.add_parsers(verbs)
@@ -84,7 +91,7 @@ def _split_script_args(argv: list[str]) -> tuple[list[str], list[str]]:
     """Everything after the first ``--`` belongs to the script, untouched."""
     if "--" in argv:
         i = argv.index("--")
-        return argv[:i], argv[i + 1:]
+        return argv[:i], argv[i + 1 :]
     return argv, []
 
 

@@ -50,28 +50,45 @@ def _amount(text: str) -> float:
 
 def add_parsers(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser(
-        VERB, help="predict a script's speed-up from offloading a function to the GPU",
+        VERB,
+        help="predict a script's speed-up from offloading a function to the GPU",
         description="Profile SCRIPT, measure the candidate kernels of --kernels on the GPU, and "
         "predict the whole-program speed-up (Amdahl's law with the measured kernel speed-up, "
         f"transfer cost and GPU start-up). Exit {ExitStatus.OK}: an answer (GPU figures are null without a "
         f"GPU); {ExitStatus.FAILED}: an answer from a script that did not finish normally (partial profile); "
         f"{ExitStatus.USAGE}: usage, unknown function, bad candidate or profile file; "
-        f"{ExitStatus.NO_PROFILE}: the script produced no profile.")
-    p.add_argument("script", help="the Python script to profile, or a profile / session / advisor session "
-                   "file to take its profile from (then nothing runs)")
+        f"{ExitStatus.NO_PROFILE}: the script produced no profile.",
+    )
+    p.add_argument(
+        "script",
+        help="the Python script to profile, or a profile / session / advisor session "
+        "file to take its profile from (then nothing runs)",
+    )
     p.add_argument("args", nargs="*", help="arguments for the script (after --)")
-    p.add_argument("--offload", action="append", required=True, metavar="FUNCTION",
-                   help="function to move to the GPU (NAME or FILE:NAME; repeatable, nested ones count once)")
+    p.add_argument(
+        "--offload",
+        action="append",
+        required=True,
+        metavar="FUNCTION",
+        help="function to move to the GPU (NAME or FILE:NAME; repeatable, nested ones count once)",
+    )
     p.add_argument("--kernels", metavar="FILE", help="kernel-lab candidate file implementing FUNCTION")
     p.add_argument("--size", type=_count, help="problem size to measure (default: the file's largest default)")
     p.add_argument("--calls", type=_count, help="calls to FUNCTION per run (default: counted by the profile)")
-    p.add_argument("--bytes-per-call", type=_amount, metavar="B",
-                   help="bytes crossing PCIe per call (default: the candidate's inputs and output)")
+    p.add_argument(
+        "--bytes-per-call",
+        type=_amount,
+        metavar="B",
+        help="bytes crossing PCIe per call (default: the candidate's inputs and output)",
+    )
     p.add_argument("--profiler", choices=PROFILERS, default="cprofile")
     p.add_argument("--timeout", type=float, metavar="S", help="stop the script after S seconds")
     p.add_argument("--json", action="store_true", help="print one JSON document")
-    p.add_argument("--save", metavar="SESSION.json",
-                   help="save profile, lab run, capacity and advice for the window (gui --advice)")
+    p.add_argument(
+        "--save",
+        metavar="SESSION.json",
+        help="save profile, lab run, capacity and advice for the window (gui --advice)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,8 +124,12 @@ def _recorded(args: argparse.Namespace):
         _say("arguments after -- are for a script; a profile file runs nothing")
         return None, ExitStatus.USAGE, ""
     _say(f"taking the profile from {args.script} (nothing is run)")
-    outcome = SimpleNamespace(status="finished", script_exit_code=0, message=f"Loaded {args.script}.",
-                              wall_s=opened.profile.wall_s if opened.profile is not None else None)
+    outcome = SimpleNamespace(
+        status="finished",
+        script_exit_code=0,
+        message=f"Loaded {args.script}.",
+        wall_s=opened.profile.wall_s if opened.profile is not None else None,
+    )
     return opened.profile, outcome, opened.provenance.script or os.path.abspath(args.script)
 
 
@@ -122,8 +143,11 @@ def _profile(args: argparse.Namespace):
         sys.stderr.buffer.flush()
 
     _say(f"profiling {os.path.basename(args.script)} under {args.profiler}…")
-    outcome = run_profile(RunSpec(script=args.script, args=list(args.args), profiler=args.profiler,
-                                  timeout_s=args.timeout), on_stdout=to_stderr, on_stderr=to_stderr)
+    outcome = run_profile(
+        RunSpec(script=args.script, args=list(args.args), profiler=args.profiler, timeout_s=args.timeout),
+        on_stdout=to_stderr,
+        on_stderr=to_stderr,
+    )
     if outcome.status == "could_not_start":
         _say(outcome.message)
         return None, ExitStatus.USAGE
@@ -157,8 +181,7 @@ def _lab(args: argparse.Namespace):
     if not args.kernels:
         return None, "No --kernels file was given."
     _say(f"running the kernel lab on {os.path.basename(args.kernels)}…")
-    outcome = run_lab(LabRunSpec(path=args.kernels, sizes=[args.size] if args.size else []),
-                      cancel=threading.Event())
+    outcome = run_lab(LabRunSpec(path=args.kernels, sizes=[args.size] if args.size else []), cancel=threading.Event())
     if outcome.status == "no_gpu":
         return None, outcome.message
     if outcome.run is None:
@@ -213,29 +236,54 @@ def run_advise(args: argparse.Namespace) -> int:
         _say(str(exc))
         return ExitStatus.USAGE
     names = [profile.functions[f].name for f in funcs]
-    advice = build_advice(total_s, p, args.calls if args.calls is not None else calls, lab_run,
-                          args.size, args.bytes_per_call, names, no_gpu, p_note=share.note)
+    advice = build_advice(
+        total_s,
+        p,
+        args.calls if args.calls is not None else calls,
+        lab_run,
+        args.size,
+        args.bytes_per_call,
+        names,
+        no_gpu,
+        p_note=share.note,
+    )
     if failed:
-        advice.notes.append(f"The script did not finish normally ({outcome.message}); the profile, and so "
-                            "p, covers only what ran.")
+        advice.notes.append(
+            f"The script did not finish normally ({outcome.message}); the profile, and so p, covers only what ran."
+        )
     if profile.unit != "s" and args.calls is None:
         advice.notes.append("Scalene does not count calls: pass --calls for the transfer total.")
     cpu = cap.cpu_facts()
     cpu["measured_copy_gbps"] = cap.measure_copy_gbps()
-    session = AdviceSession(advice=advice, capacity=capacity_from(cpu, lab_run, _pcie_max()),
-                            profile=profile, lab=lab_run, script=script,
-                            kernels=os.path.abspath(args.kernels) if args.kernels else "",
-                            offload=list(args.offload), host=socket.gethostname(),
-                            date=datetime.now(UTC).isoformat(timespec="seconds"))
+    session = AdviceSession(
+        advice=advice,
+        capacity=capacity_from(cpu, lab_run, _pcie_max()),
+        profile=profile,
+        lab=lab_run,
+        script=script,
+        kernels=os.path.abspath(args.kernels) if args.kernels else "",
+        offload=list(args.offload),
+        host=socket.gethostname(),
+        date=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
     if args.save:
         save_session(session, args.save)
         _say(f"session saved to {args.save} (open it with `gpuprof gui --advice {args.save}`)")
     if args.json:
         doc = advice.to_dict()
-        doc.update(script=session.script, kernels=session.kernels, date=session.date, host=session.host,
-                   capacity=session.capacity,
-                   run={"status": outcome.status, "exit_code": outcome.script_exit_code,
-                        "message": outcome.message, "wall_s": outcome.wall_s})
+        doc.update(
+            script=session.script,
+            kernels=session.kernels,
+            date=session.date,
+            host=session.host,
+            capacity=session.capacity,
+            run={
+                "status": outcome.status,
+                "exit_code": outcome.script_exit_code,
+                "message": outcome.message,
+                "wall_s": outcome.wall_s,
+            },
+        )
         sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
     else:
         from gpuprof_gui.core.advice_text import capacity_lines, report_lines

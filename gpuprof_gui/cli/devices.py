@@ -23,10 +23,16 @@ TEXT_REFRESH_S = 1.0  # the text table prints a row per GPU each second: readabl
 TEXT_HEADER_EVERY = 20  # rows between repeated column headers
 
 _FIGURE_ROWS = (  # (key, label) of the figures the text form shows, in order
-    ("sm_count", "SMs"), ("fp32_cores_per_sm", "FP32 cores/SM"), ("max_sm_clock_mhz", "max SM clock"),
-    ("max_memory_clock_mhz", "max memory clock"), ("memory_bus_width_bits", "memory bus"),
-    ("memory_total_mib", "memory"), ("peak_fp32_gflops", "peak FP32"), ("peak_fp64_gflops", "peak FP64"),
-    ("peak_memory_gbps", "peak memory bandwidth"), ("pcie_max_gbps", "PCIe (max link)"),
+    ("sm_count", "SMs"),
+    ("fp32_cores_per_sm", "FP32 cores/SM"),
+    ("max_sm_clock_mhz", "max SM clock"),
+    ("max_memory_clock_mhz", "max memory clock"),
+    ("memory_bus_width_bits", "memory bus"),
+    ("memory_total_mib", "memory"),
+    ("peak_fp32_gflops", "peak FP32"),
+    ("peak_fp64_gflops", "peak FP64"),
+    ("peak_memory_gbps", "peak memory bandwidth"),
+    ("pcie_max_gbps", "PCIe (max link)"),
     ("pcie_current_gbps", "PCIe (current link)"),
 )
 
@@ -35,13 +41,26 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     """Register the ``devices`` and ``monitor`` verbs on cli.py's subparsers."""
     dev = verbs.add_parser("devices", help="show every GPU's facts and theoretical peaks")
     dev.add_argument("--json", action="store_true", help='print {"devices": [...], "reason": ...}')
-    dev.add_argument("--no-measure", action="store_true",
-                     help="skip measuring each GPU's device-to-device copy bandwidth (about 1 s per GPU)")
+    dev.add_argument(
+        "--no-measure",
+        action="store_true",
+        help="skip measuring each GPU's device-to-device copy bandwidth (about 1 s per GPU)",
+    )
     mon = verbs.add_parser("monitor", help="sample GPU telemetry (utilisation, power, clocks, ...)")
-    mon.add_argument("--seconds", type=float, default=DEFAULT_MONITOR_S, metavar="S",
-                     help=f"how long to sample (default {DEFAULT_MONITOR_S:g}; 0 = until Ctrl-C)")
-    mon.add_argument("--hz", type=float, default=DEFAULT_HZ, metavar="H",
-                     help=f"polling rate (default {DEFAULT_HZ:g}, at most {MAX_HZ:g})")
+    mon.add_argument(
+        "--seconds",
+        type=float,
+        default=DEFAULT_MONITOR_S,
+        metavar="S",
+        help=f"how long to sample (default {DEFAULT_MONITOR_S:g}; 0 = until Ctrl-C)",
+    )
+    mon.add_argument(
+        "--hz",
+        type=float,
+        default=DEFAULT_HZ,
+        metavar="H",
+        help=f"polling rate (default {DEFAULT_HZ:g}, at most {MAX_HZ:g})",
+    )
     mon.add_argument("--json", action="store_true", help="print one JSON object per sample")
     mon.add_argument("--output", metavar="TRACE.json", help="save the samples as a telemetry trace")
 
@@ -79,9 +98,15 @@ def fill_measured_copy(devices: list[dict[str, Any]]) -> None:
 
     for dev in devices:
         gbps = measure_copy_gbps(int(dev["index"]))
-        dev["measured_copy_gbps"] = None if gbps is None else {
-            "value": gbps, "unit": "GB/s",
-            "formula": "measured: 2 × bytes / median time of a device-to-device cudaMemcpy (read + write)"}
+        dev["measured_copy_gbps"] = (
+            None
+            if gbps is None
+            else {
+                "value": gbps,
+                "unit": "GB/s",
+                "formula": "measured: 2 × bytes / median time of a device-to-device cudaMemcpy (read + write)",
+            }
+        )
 
 
 def _format_value(fig: dict[str, Any]) -> str:
@@ -97,10 +122,11 @@ def _format_value(fig: dict[str, Any]) -> str:
 
 def format_device(dev: dict[str, Any]) -> str:
     """One GPU as a readable block: each figure with the formula behind it."""
-    lines = [f"GPU {dev['index']}: {dev['name']}  (compute capability {dev['compute_capability']}, "
-             f"{dev['architecture']})",
-             f"  uuid {dev['uuid']}  PCI {dev['pci_bus_id']}  driver {dev['driver_version']}  "
-             f"CUDA {dev['cuda_driver_version']}"]
+    lines = [
+        f"GPU {dev['index']}: {dev['name']}  (compute capability {dev['compute_capability']}, {dev['architecture']})",
+        f"  uuid {dev['uuid']}  PCI {dev['pci_bus_id']}  driver {dev['driver_version']}  "
+        f"CUDA {dev['cuda_driver_version']}",
+    ]
     for key, label in _FIGURE_ROWS:
         fig = dev[key]
         lines.append(f"  {label:<22} {_format_value(fig):>18}   {fig['formula']}")
@@ -108,14 +134,15 @@ def format_device(dev: dict[str, Any]) -> str:
     if isinstance(copy, dict):
         lines.append(f"  {'measured D2D copy':<22} {_format_value(copy):>18}   {copy['formula']}")
     cur, top = dev["pcie_current"], dev["pcie_max"]
-    lines.append(f"  {'PCIe link':<22} {'':>18}   current gen {cur['generation']} x{cur['width']}, "
-                 f"max gen {top['generation']} x{top['width']}")
+    lines.append(
+        f"  {'PCIe link':<22} {'':>18}   current gen {cur['generation']} x{cur['width']}, "
+        f"max gen {top['generation']} x{top['width']}"
+    )
     return "\n".join(lines) + "\n\n"
 
 
 # ---- monitor --------------------------------------------------------------
-def run_monitor(seconds: float, hz: float, as_json: bool, output: str | None,
-                out: TextIO = sys.stdout) -> int:
+def run_monitor(seconds: float, hz: float, as_json: bool, output: str | None, out: TextIO = sys.stdout) -> int:
     if not hz > 0:
         sys.stderr.write("gpuprof monitor: --hz must be positive\n")
         return ExitStatus.USAGE
@@ -161,24 +188,49 @@ def _write_json_lines(snap: dict[str, Any], out: TextIO) -> None:
             out.write(json.dumps(row) + "\n")
         for metric in UTIL_METRICS:  # the driver's own time-stamped samples, as they arrive
             for t, v in zip(*series[metric], strict=False):
-                out.write(json.dumps({"type": "utilization", "gpu": dev["index"], "t_s": round(float(t), 4),
-                                      "metric": metric, "value": _clean(v)}) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "type": "utilization",
+                            "gpu": dev["index"],
+                            "t_s": round(float(t), 4),
+                            "metric": metric,
+                            "value": _clean(v),
+                        }
+                    )
+                    + "\n"
+                )
 
 
-_TABLE_COLUMNS = ("gpu_util_pct", "mem_util_pct", "memory_used_mib", "power_w", "sm_clock_mhz",
-                  "mem_clock_mhz", "temperature_c", "pcie_rx_mbps", "pcie_tx_mbps")
+_TABLE_COLUMNS = (
+    "gpu_util_pct",
+    "mem_util_pct",
+    "memory_used_mib",
+    "power_w",
+    "sm_clock_mhz",
+    "mem_clock_mhz",
+    "temperature_c",
+    "pcie_rx_mbps",
+    "pcie_tx_mbps",
+)
 
 
 def _write_table_rows(snap: dict[str, Any], printed: int, out: TextIO) -> int:
     if printed % TEXT_HEADER_EVERY == 0:
-        out.write(f"{'t (s)':>7} {'gpu':>3} " + " ".join(
-            f"{METRIC_INFO[m][1] + ' ' + m.split('_')[0]:>11}" for m in _TABLE_COLUMNS) + "\n")
+        out.write(
+            f"{'t (s)':>7} {'gpu':>3} "
+            + " ".join(f"{METRIC_INFO[m][1] + ' ' + m.split('_')[0]:>11}" for m in _TABLE_COLUMNS)
+            + "\n"
+        )
     for dev in snap["devices"]:
         series = dev["series"]
         t = series[POLLED_METRICS[0]][0]
         latest = {m: (series[m][1][-1] if len(series[m][1]) else math.nan) for m in _TABLE_COLUMNS}
         stamp = f"{t[-1]:7.1f}" if len(t) else f"{'-':>7}"
-        out.write(f"{stamp} {dev['index']:>3} " + " ".join(
-            f"{'-' if math.isnan(v) else format(v, ',.0f'):>11}" for v in latest.values()) + "\n")
+        out.write(
+            f"{stamp} {dev['index']:>3} "
+            + " ".join(f"{'-' if math.isnan(v) else format(v, ',.0f'):>11}" for v in latest.values())
+            + "\n"
+        )
         printed += 1
     return printed

@@ -31,18 +31,28 @@ DESCRIPTION = (
     "Match the functions of two profiles (by name, file name and line, so runs from different folders "
     "or machines compare) and list the change of each function's self time, largest first. Profiles "
     f"counting samples are compared as shares of their run. Exit {ExitStatus.OK}: compared; "
-    f"{ExitStatus.USAGE}: a file is missing, unreadable or holds no profile.")
+    f"{ExitStatus.USAGE}: a file is missing, unreadable or holds no profile."
+)
 
 
 def add_parsers(verbs: argparse._SubParsersAction) -> None:
-    p = verbs.add_parser(VERB, description=DESCRIPTION,
-                         help="compare two profiles: which functions got slower or faster")
-    p.add_argument("a", metavar="A", help="the baseline profile (.prof, Scalene .json, folded stacks, gpuprof .json) "
-                   "or a session / advisor session holding one")
+    p = verbs.add_parser(
+        VERB, description=DESCRIPTION, help="compare two profiles: which functions got slower or faster"
+    )
+    p.add_argument(
+        "a",
+        metavar="A",
+        help="the baseline profile (.prof, Scalene .json, folded stacks, gpuprof .json) "
+        "or a session / advisor session holding one",
+    )
     p.add_argument("b", metavar="B", help="the profile (or session) to compare with A")
     p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
-    p.add_argument("--top", type=_non_negative, metavar="N",
-                   help=f"show the N largest changes (table default {DEFAULT_TOP}, JSON default all)")
+    p.add_argument(
+        "--top",
+        type=_non_negative,
+        metavar="N",
+        help=f"show the N largest changes (table default {DEFAULT_TOP}, JSON default all)",
+    )
 
 
 def _non_negative(text: str) -> int:
@@ -82,15 +92,30 @@ def format_diff_table(rows: list[dict], unit: str) -> str:
     from gpuprof_gui.core.fmt import format_count, format_pct, short_path
 
     largest = max((abs(r["delta_s"]) for r in rows), default=0.0)
-    head = ("change", "% of A", "self A", "self B", "calls A", "calls B",
-            f"{'shrunk':>{BAR_CELLS}}|{'grown':<{BAR_CELLS}}", "function", "location")
+    head = (
+        "change",
+        "% of A",
+        "self A",
+        "self B",
+        "calls A",
+        "calls B",
+        f"{'shrunk':>{BAR_CELLS}}|{'grown':<{BAR_CELLS}}",
+        "function",
+        "location",
+    )
     right = (True, True, True, True, True, True, False, False, False)
     body = [
-        (_signed(r["delta_s"], unit), format_pct(r["delta_pct"]), _amount(r["self_s_a"], unit),
-         _amount(r["self_s_b"], unit), format_count(r["calls_a"]), format_count(r["calls_b"]),
-         _bar(r["delta_s"], largest),
-         r["name"] + ("" if r["status"] == "changed" else f" ({r['status']})"),
-         short_path(f"{r['file']}:{r['line']}", 50) if r["file"] else "<built-in>")
+        (
+            _signed(r["delta_s"], unit),
+            format_pct(r["delta_pct"]),
+            _amount(r["self_s_a"], unit),
+            _amount(r["self_s_b"], unit),
+            format_count(r["calls_a"]),
+            format_count(r["calls_b"]),
+            _bar(r["delta_s"], largest),
+            r["name"] + ("" if r["status"] == "changed" else f" ({r['status']})"),
+            short_path(f"{r['file']}:{r['line']}", 50) if r["file"] else "<built-in>",
+        )
         for r in rows
     ]
     # Shares: the change is already in points of the run, so "% of A" would repeat it.
@@ -100,8 +125,9 @@ def format_diff_table(rows: list[dict], unit: str) -> str:
     widths = [max(len(row[i]) for row in [shown_head, *cells]) for i in range(len(shown_head))]
 
     def line(row) -> str:
-        return "  ".join(c.rjust(w) if r else c.ljust(w)
-                         for c, w, r in zip(row, widths, right_aligned, strict=True)).rstrip()
+        return "  ".join(
+            c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right_aligned, strict=True)
+        ).rstrip()
 
     return "\n".join([line(shown_head), line(["-" * w for w in widths]), *map(line, cells)])
 
@@ -113,8 +139,10 @@ def _total_text(total: float, unit: str) -> str:
 
 
 def _header(ns: argparse.Namespace, summary: dict) -> str:
-    lines = [f"A: {ns.a}  total {_total_text(summary['total_s_a'], summary['unit_a'])}",
-             f"B: {ns.b}  total {_total_text(summary['total_s_b'], summary['unit_b'])}"]
+    lines = [
+        f"A: {ns.a}  total {_total_text(summary['total_s_a'], summary['unit_a'])}",
+        f"B: {ns.b}  total {_total_text(summary['total_s_b'], summary['unit_b'])}",
+    ]
     if summary["ratio"] is not None:
         change = f"{_signed(summary['delta_s'], 's')}, " if summary["unit_a"] == "s" else ""
         lines[-1] += f"  ({change}B/A {summary['ratio']:.2f}x)"
@@ -144,13 +172,24 @@ def run(ns: argparse.Namespace) -> int:
     shown = rows if top is None else rows[:top]
     if ns.json:
         doc = {
-            "a": {"path": os.path.abspath(ns.a), "total_s": summary["total_s_a"], "unit": a.unit,
-                  "profiler": a.profiler},
-            "b": {"path": os.path.abspath(ns.b), "total_s": summary["total_s_b"], "unit": b.unit,
-                  "profiler": b.profiler},
-            "unit": unit, "delta_s": summary["delta_s"] if unit == "s" else None, "ratio": summary["ratio"],
+            "a": {
+                "path": os.path.abspath(ns.a),
+                "total_s": summary["total_s_a"],
+                "unit": a.unit,
+                "profiler": a.profiler,
+            },
+            "b": {
+                "path": os.path.abspath(ns.b),
+                "total_s": summary["total_s_b"],
+                "unit": b.unit,
+                "profiler": b.profiler,
+            },
+            "unit": unit,
+            "delta_s": summary["delta_s"] if unit == "s" else None,
+            "ratio": summary["ratio"],
             "notes": [SHARE_NOTE] if unit == "share" else [],
-            "n_functions": len(rows), "functions": shown,
+            "n_functions": len(rows),
+            "functions": shown,
         }
         sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
         return ExitStatus.OK

@@ -31,20 +31,34 @@ VERB = "export"
 
 def add_parsers(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser(
-        VERB, help="write a profile as PNG/SVG flame graph, speedscope JSON, folded stacks, CSV or an HTML report",
+        VERB,
+        help="write a profile as PNG/SVG flame graph, speedscope JSON, folded stacks, CSV or an HTML report",
         description="Export a profile for other tools and for sharing. FILE is any profile `gpuprof open` reads, "
         f"or a session / advisor session file. Exit {ExitStatus.OK}: written; {ExitStatus.USAGE}: bad command "
-        f"line, unreadable input or unwritable output.")
+        f"line, unreadable input or unwritable output.",
+    )
     p.add_argument("file", help="profile (.prof, Scalene .json, folded stacks, gpuprof .json) or session file")
-    p.add_argument("--format", required=True, choices=FORMATS, dest="export_format",
-                   help="png/svg: flame graph; speedscope: JSON for speedscope.app; folded: a;b;c value lines; "
-                   "csv: hotspot table; html: a self-contained report")
+    p.add_argument(
+        "--format",
+        required=True,
+        choices=FORMATS,
+        dest="export_format",
+        help="png/svg: flame graph; speedscope: JSON for speedscope.app; folded: a;b;c value lines; "
+        "csv: hotspot table; html: a self-contained report",
+    )
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write ('-' for stdout, not png)")
-    p.add_argument("--width", type=int, metavar="PX",
-                   help=f"image width (png default {DEFAULT_PNG_SIZE_PX[0]}, svg default {DEFAULT_SVG_WIDTH_PX})")
+    p.add_argument(
+        "--width",
+        type=int,
+        metavar="PX",
+        help=f"image width (png default {DEFAULT_PNG_SIZE_PX[0]}, svg default {DEFAULT_SVG_WIDTH_PX})",
+    )
     p.add_argument("--height", type=int, metavar="PX", help=f"png height (default {DEFAULT_PNG_SIZE_PX[1]})")
-    p.add_argument("--title", help="name shown in the header (default: the script and when it ran, where the "
-                   "input says so, else the input file's name)")
+    p.add_argument(
+        "--title",
+        help="name shown in the header (default: the script and when it ran, where the "
+        "input says so, else the input file's name)",
+    )
     p.add_argument("--lab-results", metavar="FILE", help="html: add a kernel-lab results table (gpuprof kernels)")
     p.add_argument("--advice", metavar="SESSION.json", help="html: add the advisor's numbers (gpuprof advise --save)")
 
@@ -90,6 +104,15 @@ def _render(args: argparse.Namespace) -> tuple[bytes, str]:
     lab = open_lab_results(args.lab_results) if args.lab_results else opened.lab
     advice = open_advice(args.advice) if args.advice else opened.advice
     assert opened.profile is not None  # open_profile raises for files without one
-    data = render(args.export_format, opened.profile, args.title, lab, advice, args.width, args.height,
-                  provenance=opened.provenance, draw_png=flame_png)
+    data = render(
+        args.export_format,
+        opened.profile,
+        args.title,
+        lab,
+        advice,
+        args.width,
+        args.height,
+        provenance=opened.provenance,
+        draw_png=flame_png,
+    )
     return data, opened.path

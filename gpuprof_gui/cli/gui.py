@@ -19,8 +19,11 @@ QT_INSTALL = "pip install 'PySide6-Essentials!=6.12.0' pyqtgraph (or `make insta
 
 def add_parsers(verbs: argparse._SubParsersAction) -> None:
     """Only for the top-level --help: the window parses its own options (``ui/app.py``)."""
-    verbs.add_parser("gui", help="open the desktop application: gui [SCRIPT|PROFILE|SESSION] [--profiler P] "
-                     "[--run] [--screenshot PNG]", add_help=False)
+    verbs.add_parser(
+        "gui",
+        help="open the desktop application: gui [SCRIPT|PROFILE|SESSION] [--profiler P] [--run] [--screenshot PNG]",
+        add_help=False,
+    )
 
 
 def _missing_qt(exc: ModuleNotFoundError) -> str | None:
@@ -39,8 +42,11 @@ def run_argv(argv: list[str]) -> int:
         missing = _missing_qt(exc)
         if missing is None:
             raise
-        print(f"gpuprof gui: the window needs {missing}, which is not installed here: {QT_INSTALL}. "
-              "The other verbs (profile, open, advise, diff, export, kernels) work without it.", file=sys.stderr)
+        print(
+            f"gpuprof gui: the window needs {missing}, which is not installed here: {QT_INSTALL}. "
+            "The other verbs (profile, open, advise, diff, export, kernels) work without it.",
+            file=sys.stderr,
+        )
         return ExitStatus.UNAVAILABLE
 
 
@@ -51,6 +57,8 @@ def flame_png(profile, width_px: int, height_px: int, title: str) -> bytes:
     try:
         from gpuprof_gui.ui.profile.flame_image import flame_png_bytes
     except ImportError as exc:
-        raise ExportError(f"PNG export needs Qt (PySide6), which cannot be loaded here ({exc}): {QT_INSTALL}; "
-                          "--format svg needs nothing extra.") from None
+        raise ExportError(
+            f"PNG export needs Qt (PySide6), which cannot be loaded here ({exc}): {QT_INSTALL}; "
+            "--format svg needs nothing extra."
+        ) from None
     return flame_png_bytes(profile, width_px, height_px, title)

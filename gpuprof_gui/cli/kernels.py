@@ -16,26 +16,44 @@ from gpuprof_gui.exit_codes import ExitStatus
 
 VERB = "kernels"
 
-_COLUMNS = (("candidate", "{:<20}", 20), ("kind", "{:<11}", 11), ("size", "{:>10}", 10),
-            ("status", "{:<9}", 9), ("rel_err", "{:>8}", 8), ("median_ms", "{:>10}", 10),
-            ("p10_ms", "{:>9}", 9), ("p90_ms", "{:>9}", 9), ("GB/s", "{:>8}", 8),
-            ("GFLOP/s", "{:>9}", 9), ("%peak", "{:>6}", 6), ("xCPU", "{:>8}", 8),
-            ("xCPU+io", "{:>8}", 8))
+_COLUMNS = (
+    ("candidate", "{:<20}", 20),
+    ("kind", "{:<11}", 11),
+    ("size", "{:>10}", 10),
+    ("status", "{:<9}", 9),
+    ("rel_err", "{:>8}", 8),
+    ("median_ms", "{:>10}", 10),
+    ("p10_ms", "{:>9}", 9),
+    ("p90_ms", "{:>9}", 9),
+    ("GB/s", "{:>8}", 8),
+    ("GFLOP/s", "{:>9}", 9),
+    ("%peak", "{:>6}", 6),
+    ("xCPU", "{:>8}", 8),
+    ("xCPU+io", "{:>8}", 8),
+)
 
 
 def add_parsers(subparsers) -> None:
-    p = subparsers.add_parser(VERB, help="check and time the candidate kernels of a lab file on the GPU",
-                              description="Compile each candidate, check it against the NumPy "
-                              "reference, time it with CUDA events and print one result per "
-                              f"candidate and size. Exit {ExitStatus.OK}: all correct; {ExitStatus.FAILED}: "
-                              f"some candidate failed; {ExitStatus.USAGE}: bad file; {ExitStatus.UNAVAILABLE}: "
-                              "no GPU or no CuPy.")
+    p = subparsers.add_parser(
+        VERB,
+        help="check and time the candidate kernels of a lab file on the GPU",
+        description="Compile each candidate, check it against the NumPy "
+        "reference, time it with CUDA events and print one result per "
+        f"candidate and size. Exit {ExitStatus.OK}: all correct; {ExitStatus.FAILED}: "
+        f"some candidate failed; {ExitStatus.USAGE}: bad file; {ExitStatus.UNAVAILABLE}: "
+        "no GPU or no CuPy.",
+    )
     p.add_argument("file", help="candidate file (e.g. resources/examples/kernels/saxpy.py)")
     p.add_argument("--size", type=int, action="append", default=[], help="problem size (repeatable)")
     p.add_argument("--candidate", action="append", default=[], help="only this candidate (repeatable)")
     p.add_argument("--json", action="store_true", help="print a JSON list of result records")
-    p.add_argument("--timeout", type=float, default=None, metavar="S",
-                   help="seconds one candidate may take at one size before its worker is killed")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="seconds one candidate may take at one size before its worker is killed",
+    )
     p.add_argument("--output-dir", default=None, help="keep the full results JSON here")
 
 
@@ -48,10 +66,21 @@ def _fmt(value, spec: str = "{:.3g}") -> str:
 
 
 def format_row(rec: LabRecord) -> str:
-    cells = (rec.candidate, rec.kind, str(rec.size), rec.status, _fmt(rec.max_rel_err, "{:.1e}"),
-             _fmt(rec.median_ms, "{:.4f}"), _fmt(rec.p10_ms, "{:.4f}"), _fmt(rec.p90_ms, "{:.4f}"),
-             _fmt(rec.gbps, "{:.1f}"), _fmt(rec.gflops, "{:.1f}"), _fmt(rec.pct_of_peak, "{:.0f}"),
-             _fmt(rec.speedup_vs_cpu, "{:.1f}"), _fmt(rec.speedup_vs_cpu_with_transfers, "{:.2f}"))
+    cells = (
+        rec.candidate,
+        rec.kind,
+        str(rec.size),
+        rec.status,
+        _fmt(rec.max_rel_err, "{:.1e}"),
+        _fmt(rec.median_ms, "{:.4f}"),
+        _fmt(rec.p10_ms, "{:.4f}"),
+        _fmt(rec.p90_ms, "{:.4f}"),
+        _fmt(rec.gbps, "{:.1f}"),
+        _fmt(rec.gflops, "{:.1f}"),
+        _fmt(rec.pct_of_peak, "{:.0f}"),
+        _fmt(rec.speedup_vs_cpu, "{:.1f}"),
+        _fmt(rec.speedup_vs_cpu_with_transfers, "{:.2f}"),
+    )
     return " ".join(fmt.format(str(c)[:width]) for c, (_, fmt, width) in zip(cells, _COLUMNS, strict=True))
 
 
@@ -66,9 +95,13 @@ def run(args: argparse.Namespace) -> int:
     if reason is not None:
         print(f"gpuprof kernels: no GPU lab here: {reason}", file=sys.stderr)
         return ExitStatus.UNAVAILABLE
-    spec = LabRunSpec(path=args.file, sizes=args.size, candidates=args.candidate,
-                      candidate_timeout_s=args.timeout or CANDIDATE_TIMEOUT_S,
-                      output_dir=args.output_dir)
+    spec = LabRunSpec(
+        path=args.file,
+        sizes=args.size,
+        candidates=args.candidate,
+        candidate_timeout_s=args.timeout or CANDIDATE_TIMEOUT_S,
+        output_dir=args.output_dir,
+    )
     errors: list[LabRecord] = []
     shown: list[LabRecord] = []
 
@@ -100,8 +133,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"\n{rec.candidate} @ {rec.size}: {rec.error}")
         dev = outcome.run.device if outcome.run else None
         if dev and dev.name:
-            print(f"\n{dev.name}: copy {_fmt(dev.copy_gbps, '{:.0f}')} GB/s measured, "
-                  f"{dev.peak_bandwidth_gbps:.0f} GB/s and {dev.peak_gflops():.0f} GFLOP/s (FP32) theoretical")
+            print(
+                f"\n{dev.name}: copy {_fmt(dev.copy_gbps, '{:.0f}')} GB/s measured, "
+                f"{dev.peak_bandwidth_gbps:.0f} GB/s and {dev.peak_gflops():.0f} GFLOP/s (FP32) theoretical"
+            )
         print(f"results: {outcome.results_path}")
     if outcome.status == "cancelled":
         return ExitStatus.CANCELLED

@@ -22,39 +22,59 @@ from gpuprof_gui.protocol import PROFILERS, STACKS_SUFFIX
 
 DEFAULT_TOP = 20  # rows in the printed table: a screenful
 
-EPILOG = exit_status_help() + """
+EPILOG = (
+    exit_status_help()
+    + """
 
 examples:
   gpuprof profile slow.py -- --size 1000
   gpuprof profile --profiler scalene --json slow.py > hotspots.json
   gpuprof open profile.prof
 """
+)
 
 
 def add_parsers(verbs: argparse._SubParsersAction) -> None:
-    prof = verbs.add_parser("profile", help="run a script under a profiler and print its hotspots",
-                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    prof = verbs.add_parser(
+        "profile",
+        help="run a script under a profiler and print its hotspots",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     prof.add_argument("script", help="the Python script to run")
     prof.add_argument("args", nargs="*", help="arguments for the script (put options after --)")
-    prof.add_argument("--profiler", choices=PROFILERS, default="cprofile",
-                      help="cprofile: exact counts and times; scalene: lines, memory; "
-                           "py-spy: sampled real stacks, child processes")
+    prof.add_argument(
+        "--profiler",
+        choices=PROFILERS,
+        default="cprofile",
+        help="cprofile: exact counts and times; scalene: lines, memory; py-spy: sampled real stacks, child processes",
+    )
     prof.add_argument("--native", action="store_true", help="py-spy: native (C/C++) frames too")
     prof.add_argument("--cpu-only", action="store_true", help="Scalene: skip memory profiling")
     prof.add_argument("--timeout", type=float, metavar="S", help="stop the script after S seconds")
     prof.add_argument("--output", metavar="PATH", help="keep the raw profile (.prof or Scalene .json) here")
     _add_output_options(prof)
-    opener = verbs.add_parser("open", help="print the hotspots of an existing profile or session file",
-                              epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    opener.add_argument("file", help=".prof (cProfile), Scalene .json, folded stacks, a gpuprof .json, "
-                                     "or a session / advisor session file")
+    opener = verbs.add_parser(
+        "open",
+        help="print the hotspots of an existing profile or session file",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    opener.add_argument(
+        "file",
+        help=".prof (cProfile), Scalene .json, folded stacks, a gpuprof .json, or a session / advisor session file",
+    )
     _add_output_options(opener)
 
 
 def _add_output_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
-    sub.add_argument("--top", type=int, metavar="N",
-                     help=f"show the N heaviest functions (table default {DEFAULT_TOP}, JSON default all)")
+    sub.add_argument(
+        "--top",
+        type=int,
+        metavar="N",
+        help=f"show the N heaviest functions (table default {DEFAULT_TOP}, JSON default all)",
+    )
 
 
 def run(ns: argparse.Namespace) -> int:
@@ -89,9 +109,14 @@ def format_table(rows: list[dict], unit: str = "s") -> str:
 
     head = ("self", "self %", "total", "calls", "function", "location")
     body = [
-        (amount(r["self_s"]), format_pct(r["self_pct"]), amount(r["total_s"]),
-         format_count(r["calls"]), r["name"],
-         short_path(f"{r['file']}:{r['line']}", 50) if r["file"] else "<built-in>")
+        (
+            amount(r["self_s"]),
+            format_pct(r["self_pct"]),
+            amount(r["total_s"]),
+            format_count(r["calls"]),
+            r["name"],
+            short_path(f"{r['file']}:{r['line']}", 50) if r["file"] else "<built-in>",
+        )
         for r in rows
     ]
     widths = [max(len(row[i]) for row in [head, *body]) for i in range(len(head))]
@@ -147,24 +172,38 @@ def _raise_interrupt(signum: int, frame) -> None:
 
 def cmd_profile(ns: argparse.Namespace) -> int:
     """The script's own nonzero status when it had one and a profile was made; else an ExitStatus."""
-    spec = RunSpec(script=ns.script, args=list(ns.args), profiler=ns.profiler,
-                   timeout_s=ns.timeout, scalene_cpu_only=ns.cpu_only, pyspy_native=ns.native)
+    spec = RunSpec(
+        script=ns.script,
+        args=list(ns.args),
+        profiler=ns.profiler,
+        timeout_s=ns.timeout,
+        scalene_cpu_only=ns.cpu_only,
+        pyspy_native=ns.native,
+    )
     preload = _preload_analysis()
     # The worker runs in its own session: a `kill` or a closed terminal reaches only
     # us, so treat them like Ctrl-C, which the runner turns into a clean cancel.
     previous = {sig: signal.signal(sig, _raise_interrupt) for sig in _STOP_SIGNALS}
     try:
         # With --json, stdout carries only our document; the script's output goes to stderr.
-        outcome = run_profile(spec, on_stdout=_write_to(sys.stderr if ns.json else sys.stdout),
-                              on_stderr=_write_to(sys.stderr))
+        outcome = run_profile(
+            spec, on_stdout=_write_to(sys.stderr if ns.json else sys.stdout), on_stderr=_write_to(sys.stderr)
+        )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     profile_path = _keep_output(outcome, ns.output) if ns.output else outcome.profile_path
-    doc: dict[str, Any] = {"profiler": outcome.profiler, "status": outcome.status, "message": outcome.message,
-           "exit_code": outcome.script_exit_code, "signal": outcome.signal,
-           "wall_s": outcome.wall_s, "profile_path": profile_path, "notes": outcome.notes,
-           "sampler_cpu_s": outcome.sampler_cpu_s}
+    doc: dict[str, Any] = {
+        "profiler": outcome.profiler,
+        "status": outcome.status,
+        "message": outcome.message,
+        "exit_code": outcome.script_exit_code,
+        "signal": outcome.signal,
+        "wall_s": outcome.wall_s,
+        "profile_path": profile_path,
+        "notes": outcome.notes,
+        "sampler_cpu_s": outcome.sampler_cpu_s,
+    }
     if outcome.status == "could_not_start":
         print(outcome.message, file=sys.stderr)
         _emit(doc, [], ns.json, "s")
@@ -205,9 +244,16 @@ def cmd_open(ns: argparse.Namespace) -> int:
     profile = opened.profile
     assert profile is not None  # open_profile raises for files without one
     rows = _hotspots(profile, ns.top if ns.json else ns.top or DEFAULT_TOP)
-    doc = {"profiler": profile.profiler, "status": "loaded", "message": f"Loaded {ns.file}.",
-           "exit_code": None, "signal": None, "wall_s": profile.wall_s,
-           "profile_path": os.path.abspath(ns.file), "notes": list(profile.notes),
-           "name": opened.provenance.name}
+    doc = {
+        "profiler": profile.profiler,
+        "status": "loaded",
+        "message": f"Loaded {ns.file}.",
+        "exit_code": None,
+        "signal": None,
+        "wall_s": profile.wall_s,
+        "profile_path": os.path.abspath(ns.file),
+        "notes": list(profile.notes),
+        "name": opened.provenance.name,
+    }
     _emit(doc, rows, ns.json, profile.unit)
     return ExitStatus.OK

@@ -1,4 +1,4 @@
 """Pure-Python model layer: profiles, importers, flame layout, queries.
 
-Nothing here imports Qt, CuPy or NVML (tests/test_layering.py enforces it).
+Nothing here imports Qt, CuPy or NVML (tests/project/test_layering.py enforces it).
 """

@@ -27,10 +27,17 @@ GPU_INPUTS = {
 }
 
 
-def build_advice(total_s: float, p: float, calls: int, lab_run: LabRun | None = None,
-                 size: int | None = None, bytes_per_call: float | None = None,
-                 functions: list[str] | None = None, no_gpu_reason: str | None = None,
-                 p_note: str = "") -> Advice:
+def build_advice(
+    total_s: float,
+    p: float,
+    calls: int,
+    lab_run: LabRun | None = None,
+    size: int | None = None,
+    bytes_per_call: float | None = None,
+    functions: list[str] | None = None,
+    no_gpu_reason: str | None = None,
+    p_note: str = "",
+) -> Advice:
     """The advice for offloading a share ``p`` of a ``total_s`` run called ``calls`` times.
 
     ``bytes_per_call`` replaces the candidate's own input+output bytes (the copy
@@ -38,26 +45,37 @@ def build_advice(total_s: float, p: float, calls: int, lab_run: LabRun | None = 
     inputs stay None and ``needs_gpu`` lists them. ``p_note`` says how ``p`` was
     found where it is not exact (:attr:`Share.note <gpuprof_gui.core.selection.Share.note>`).
     """
-    advice = Advice(total_s=float(total_s), p=p, calls=int(calls), functions=list(functions or []),
-                    p_note=p_note)
+    advice = Advice(total_s=float(total_s), p=p, calls=int(calls), functions=list(functions or []), p_note=p_note)
     measured = lab_inputs(lab_run, size) if lab_run is not None else {}
-    for key in ("kernel_speedup", "candidate", "size", "transfer_s_per_call", "bytes_per_call",
-                "transfer_gbps", "setup_s", "candidates", "device"):
+    for key in (
+        "kernel_speedup",
+        "candidate",
+        "size",
+        "transfer_s_per_call",
+        "bytes_per_call",
+        "transfer_gbps",
+        "setup_s",
+        "candidates",
+        "device",
+    ):
         if measured.get(key) is not None:
             setattr(advice, key, measured[key])
     if bytes_per_call is not None:
         advice.bytes_per_call = float(bytes_per_call)
-        advice.transfer_s_per_call = (float(bytes_per_call) / (advice.transfer_gbps * 1e9)
-                                      if advice.transfer_gbps else None)
+        advice.transfer_s_per_call = (
+            float(bytes_per_call) / (advice.transfer_gbps * 1e9) if advice.transfer_gbps else None
+        )
         advice.notes.append(f"Bytes per call entered by hand: {bytes_per_call:,.0f}.")
     if lab_run is not None and advice.kernel_speedup is None:
         advice.notes.append("No candidate was correct at this size, so there is no kernel speed-up.")
-    missing = [key for key in GPU_INPUTS
-               if getattr(advice, "transfer_s_per_call" if key == "transfer_s" else key) is None]
+    missing = [
+        key for key in GPU_INPUTS if getattr(advice, "transfer_s_per_call" if key == "transfer_s" else key) is None
+    ]
     if missing:
         advice.needs_gpu = [GPU_INPUTS[key] for key in missing]
-        advice.no_gpu_reason = no_gpu_reason or ("No kernel-lab run." if lab_run is None
-                                                 else "The lab did not measure them.")
+        advice.no_gpu_reason = no_gpu_reason or (
+            "No kernel-lab run." if lab_run is None else "The lab did not measure them."
+        )
     return advice
 
 
@@ -87,12 +105,21 @@ class AdviceSession:
     def to_dict(self) -> dict[str, Any]:
         from gpuprof_gui.core.serialize import profile_to_dict
 
-        return {"format": SESSION_FORMAT, "version": SESSION_VERSION, "synthetic": self.synthetic,
-                "date": self.date, "host": self.host, "script": self.script, "kernels": self.kernels,
-                "offload": list(self.offload), "advice": self.advice.to_dict(),
-                "capacity": self.capacity, "measured": self.measured,
-                "lab": self.lab.to_dict() if self.lab else None,
-                "profile": profile_to_dict(self.profile) if self.profile else None}
+        return {
+            "format": SESSION_FORMAT,
+            "version": SESSION_VERSION,
+            "synthetic": self.synthetic,
+            "date": self.date,
+            "host": self.host,
+            "script": self.script,
+            "kernels": self.kernels,
+            "offload": list(self.offload),
+            "advice": self.advice.to_dict(),
+            "capacity": self.capacity,
+            "measured": self.measured,
+            "lab": self.lab.to_dict() if self.lab else None,
+            "profile": profile_to_dict(self.profile) if self.profile else None,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> AdviceSession:
@@ -101,15 +128,23 @@ class AdviceSession:
         if not isinstance(data, dict) or data.get("format") != SESSION_FORMAT:
             raise ValueError("not a gpuprof advisor session")
         if int(data.get("version", 0)) > SESSION_VERSION:
-            raise ValueError(f"advisor session version {data.get('version')} is newer than this "
-                             f"program understands ({SESSION_VERSION})")
-        return cls(advice=Advice.from_dict(data["advice"]), capacity=dict(data.get("capacity") or {}),
-                   profile=profile_from_dict(data["profile"]) if data.get("profile") else None,
-                   lab=LabRun.from_dict(data["lab"]) if data.get("lab") else None,
-                   script=data.get("script", ""), kernels=data.get("kernels", ""),
-                   offload=list(data.get("offload") or []), date=data.get("date", ""),
-                   host=data.get("host", ""), measured=data.get("measured"),
-                   synthetic=bool(data.get("synthetic")))
+            raise ValueError(
+                f"advisor session version {data.get('version')} is newer than this "
+                f"program understands ({SESSION_VERSION})"
+            )
+        return cls(
+            advice=Advice.from_dict(data["advice"]),
+            capacity=dict(data.get("capacity") or {}),
+            profile=profile_from_dict(data["profile"]) if data.get("profile") else None,
+            lab=LabRun.from_dict(data["lab"]) if data.get("lab") else None,
+            script=data.get("script", ""),
+            kernels=data.get("kernels", ""),
+            offload=list(data.get("offload") or []),
+            date=data.get("date", ""),
+            host=data.get("host", ""),
+            measured=data.get("measured"),
+            synthetic=bool(data.get("synthetic")),
+        )
 
 
 def save_session(session: AdviceSession, path: str) -> None:

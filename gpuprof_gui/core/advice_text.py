@@ -54,41 +54,87 @@ def explain(advice: Advice) -> list[Step]:
     """The guided explanation on the user's own numbers, in teaching order."""
     a, what = advice, _what(advice)
     T, p = a.total_s, a.p  # noqa: N806 - T and p as in the formulas shown beside them
-    steps = [Step("p", "How much of the run is the hotspot?", pct(p), "p = time in hotspot / run time",
-                  f"The program ran {format_time(T)}; {what} took {format_time(p * T)} of it, so p = "
-                  f"{p:.3f}. Nested calls are counted once" + (f" ({a.p_note})." if a.p_note else ".")),
-             Step("limit", "The most the GPU can give", times(a.amdahl_limit), "limit = 1 / (1 − p)",
-                  f"Even if {what} took no time at all, the other {format_time((1 - p) * T)} "
-                  f"({pct(1 - p)}) stays on the CPU: the program can be at most "
-                  f"{times(a.amdahl_limit)} faster. That is Amdahl's law.")]
+    steps = [
+        Step(
+            "p",
+            "How much of the run is the hotspot?",
+            pct(p),
+            "p = time in hotspot / run time",
+            f"The program ran {format_time(T)}; {what} took {format_time(p * T)} of it, so p = "
+            f"{p:.3f}. Nested calls are counted once" + (f" ({a.p_note})." if a.p_note else "."),
+        ),
+        Step(
+            "limit",
+            "The most the GPU can give",
+            times(a.amdahl_limit),
+            "limit = 1 / (1 − p)",
+            f"Even if {what} took no time at all, the other {format_time((1 - p) * T)} "
+            f"({pct(1 - p)}) stays on the CPU: the program can be at most "
+            f"{times(a.amdahl_limit)} faster. That is Amdahl's law.",
+        ),
+    ]
     if a.kernel_speedup is None:
-        steps.append(Step("s", "How much faster is the kernel?", DASH, "s = CPU time / GPU kernel time",
-                          "Not measured here: " + _sentence(a.no_gpu_reason or "run the kernel lab on a GPU")
-                          + " The kernel speed-up, the transfer time and the GPU start-up are measured "
-                          "on a GPU by the kernel lab; p and the limit above need none."))
+        steps.append(
+            Step(
+                "s",
+                "How much faster is the kernel?",
+                DASH,
+                "s = CPU time / GPU kernel time",
+                "Not measured here: "
+                + _sentence(a.no_gpu_reason or "run the kernel lab on a GPU")
+                + " The kernel speed-up, the transfer time and the GPU start-up are measured "
+                "on a GPU by the kernel lab; p and the limit above need none.",
+            )
+        )
         return steps
     s = a.kernel_speedup
-    steps.append(Step("s", "How much faster is the kernel?", times(s), "s = CPU time / GPU kernel time",
-                      f"The kernel lab ran '{a.candidate}' on {a.device or 'the GPU'}: it is {times(s)} "
-                      f"faster than the NumPy version at size {a.size}. Alone, that predicts "
-                      f"S = 1 / ((1 − p) + p / s) = {times(a.predicted_speedup)}."))
+    steps.append(
+        Step(
+            "s",
+            "How much faster is the kernel?",
+            times(s),
+            "s = CPU time / GPU kernel time",
+            f"The kernel lab ran '{a.candidate}' on {a.device or 'the GPU'}: it is {times(s)} "
+            f"faster than the NumPy version at size {a.size}. Alone, that predicts "
+            f"S = 1 / ((1 − p) + p / s) = {times(a.predicted_speedup)}.",
+        )
+    )
     if a.transfer_s is not None:
-        per_call = (f"{format_bytes(a.bytes_per_call)} per call at {a.transfer_gbps:.1f} GB/s = "
-                    f"{format_time(a.transfer_s_per_call)}" if a.bytes_per_call and a.transfer_gbps
-                    else f"{format_time(a.transfer_s_per_call)} per call")
-        setup = (f" Starting the GPU (importing CuPy, creating the context, loading the kernel) costs "
-                 f"{format_time(a.setup_s)} once." if a.setup_s else "")
-        steps.append(Step("transfers", "What do the copies cost?", format_time(a.transfer_s),
-                          "transfers = calls × bytes per call / bandwidth",
-                          f"The data crosses PCIe on every call: {per_call}, × {a.calls:,} calls = "
-                          f"{format_time(a.transfer_s)}.{setup}"))
-        steps.append(Step("prediction", "Predicted whole-program speed-up",
-                          times(a.predicted_speedup_with_transfers),
-                          "S = 1 / ((1 − p) + p / s + (transfers + start-up) / T)",
-                          f"Run time {format_time(T)} → {format_time(a.predicted_time_s)}: "
-                          f"{format_time((1 - p) * T)} stays on the CPU, the kernel takes "
-                          f"{format_time(p * T / s)}, copies {format_time(a.transfer_s)}"
-                          + (f", start-up {format_time(a.setup_s)}" if a.setup_s else "") + "."))
+        per_call = (
+            f"{format_bytes(a.bytes_per_call)} per call at {a.transfer_gbps:.1f} GB/s = "
+            f"{format_time(a.transfer_s_per_call)}"
+            if a.bytes_per_call and a.transfer_gbps
+            else f"{format_time(a.transfer_s_per_call)} per call"
+        )
+        setup = (
+            f" Starting the GPU (importing CuPy, creating the context, loading the kernel) costs "
+            f"{format_time(a.setup_s)} once."
+            if a.setup_s
+            else ""
+        )
+        steps.append(
+            Step(
+                "transfers",
+                "What do the copies cost?",
+                format_time(a.transfer_s),
+                "transfers = calls × bytes per call / bandwidth",
+                f"The data crosses PCIe on every call: {per_call}, × {a.calls:,} calls = "
+                f"{format_time(a.transfer_s)}.{setup}",
+            )
+        )
+        steps.append(
+            Step(
+                "prediction",
+                "Predicted whole-program speed-up",
+                times(a.predicted_speedup_with_transfers),
+                "S = 1 / ((1 − p) + p / s + (transfers + start-up) / T)",
+                f"Run time {format_time(T)} → {format_time(a.predicted_time_s)}: "
+                f"{format_time((1 - p) * T)} stays on the CPU, the kernel takes "
+                f"{format_time(p * T / s)}, copies {format_time(a.transfer_s)}"
+                + (f", start-up {format_time(a.setup_s)}" if a.setup_s else "")
+                + ".",
+            )
+        )
         steps.append(_break_even_step(a))
     return steps
 
@@ -97,21 +143,32 @@ def _break_even_step(a: Advice) -> Step:
     limit_s, limit_b = a.break_even_transfer_s_per_call, a.break_even_bytes_per_call
     s_min = a.break_even_kernel_speedup
     if limit_s is None:
-        body = ("There is no gain to protect: with these copies and start-up the offload cannot make "
-                "the program faster, whatever the kernel does.")
+        body = (
+            "There is no gain to protect: with these copies and start-up the offload cannot make "
+            "the program faster, whatever the kernel does."
+        )
         value = "no gain"
     else:
-        body = (f"Copies could grow to {format_time(limit_s)} per call"
-                + (f" (about {format_bytes(limit_b)})" if limit_b else "")
-                + " before they eat the whole gain.")
+        body = (
+            f"Copies could grow to {format_time(limit_s)} per call"
+            + (f" (about {format_bytes(limit_b)})" if limit_b else "")
+            + " before they eat the whole gain."
+        )
         value = format_time(limit_s) + " / call"
     if s_min is not None:
         body += f" With today's copies the kernel must be at least {times(s_min)} faster than NumPy to gain anything."
     elif a.overhead_fraction is not None:
-        body += (" The copies alone take longer than the hotspot does on the CPU: keep the data on the GPU "
-                 "between calls, or move fewer bytes.")
-    return Step("break_even", "When do transfers eat the gain?", value,
-                "break-even: p·T·(1 − 1/s) − start-up = calls × copy time", body)
+        body += (
+            " The copies alone take longer than the hotspot does on the CPU: keep the data on the GPU "
+            "between calls, or move fewer bytes."
+        )
+    return Step(
+        "break_even",
+        "When do transfers eat the gain?",
+        value,
+        "break-even: p·T·(1 − 1/s) − start-up = calls × copy time",
+        body,
+    )
 
 
 def report_lines(advice: Advice, script: str) -> list[str]:
@@ -128,8 +185,10 @@ def report_lines(advice: Advice, script: str) -> list[str]:
         for cand in a.candidates:
             from gpuprof_gui.core.advisor import amdahl_speedup
 
-            lines.append(f"    {cand['name']:<28} s = {times(cand['kernel_speedup']):>9}   "
-                         f"S = {times(amdahl_speedup(a.p, cand['kernel_speedup']))}")
+            lines.append(
+                f"    {cand['name']:<28} s = {times(cand['kernel_speedup']):>9}   "
+                f"S = {times(amdahl_speedup(a.p, cand['kernel_speedup']))}"
+            )
         lines.append("")
     for note in a.notes:
         lines.append(f"  Note: {note}")

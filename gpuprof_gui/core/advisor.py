@@ -97,8 +97,7 @@ def break_even_kernel_speedup(p: float, overhead_fraction: float) -> float | Non
     return p / (p - overhead_fraction)
 
 
-def break_even_transfer_s(p: float, s: float, total_s: float, calls: int,
-                          setup_s: float = 0.0) -> float | None:
+def break_even_transfer_s(p: float, s: float, total_s: float, calls: int, setup_s: float = 0.0) -> float | None:
     """Copy time per call at which the offload gains nothing: (p·T·(1 − 1/s) − setup) / calls.
 
     None when there is nothing to break even on (no calls, or no gain to eat).
@@ -181,8 +180,7 @@ class Advice:
     def break_even_transfer_s_per_call(self) -> float | None:
         if self.kernel_speedup is None:
             return None
-        return break_even_transfer_s(self.p, self.kernel_speedup, self.total_s, self.calls,
-                                     self.setup_s or 0.0)
+        return break_even_transfer_s(self.p, self.kernel_speedup, self.total_s, self.calls, self.setup_s or 0.0)
 
     @property
     def break_even_bytes_per_call(self) -> float | None:
@@ -200,23 +198,29 @@ class Advice:
     def time_budget_s(self) -> dict[str, float | None]:
         """Where the predicted run time goes: kept on the CPU, kernel, copies, start-up."""
         s = self.kernel_speedup
-        return {"cpu_s": (1.0 - self.p) * self.total_s,
-                "kernel_s": None if s is None else self.p * self.total_s / s,
-                "transfer_s": self.transfer_s, "setup_s": self.setup_s}
+        return {
+            "cpu_s": (1.0 - self.p) * self.total_s,
+            "kernel_s": None if s is None else self.p * self.total_s / s,
+            "transfer_s": self.transfer_s,
+            "setup_s": self.setup_s,
+        }
 
     def to_dict(self) -> dict:
         out = {k: _finite_or_none(v) for k, v in asdict(self).items()}
-        out.update({
-            "format": ADVICE_FORMAT, "version": ADVICE_VERSION,
-            "transfer_s": self.transfer_s,
-            "predicted_speedup": _finite_or_none(self.predicted_speedup),
-            "predicted_speedup_with_transfers": _finite_or_none(self.predicted_speedup_with_transfers),
-            "amdahl_limit": _finite_or_none(self.amdahl_limit),
-            "predicted_time_s": self.predicted_time_s,
-            "break_even_transfer_s_per_call": self.break_even_transfer_s_per_call,
-            "break_even_bytes_per_call": self.break_even_bytes_per_call,
-            "break_even_kernel_speedup": _finite_or_none(self.break_even_kernel_speedup),
-        })
+        out.update(
+            {
+                "format": ADVICE_FORMAT,
+                "version": ADVICE_VERSION,
+                "transfer_s": self.transfer_s,
+                "predicted_speedup": _finite_or_none(self.predicted_speedup),
+                "predicted_speedup_with_transfers": _finite_or_none(self.predicted_speedup_with_transfers),
+                "amdahl_limit": _finite_or_none(self.amdahl_limit),
+                "predicted_time_s": self.predicted_time_s,
+                "break_even_transfer_s_per_call": self.break_even_transfer_s_per_call,
+                "break_even_bytes_per_call": self.break_even_bytes_per_call,
+                "break_even_kernel_speedup": _finite_or_none(self.break_even_kernel_speedup),
+            }
+        )
         return out
 
     @classmethod
@@ -236,14 +240,18 @@ def _finite_or_none(value):
 
 # -- from a profile and a lab run to an Advice -------------------------------------------
 
+
 def find_offload_functions(profile, text: str) -> list[int]:
     """Functions named ``text`` (or ``FILE:NAME``, FILE a path suffix). LookupError says why not."""
     text = text.strip()
     file_part, sep, name = text.rpartition(":")
     if not sep or not name or name.isdigit():
         file_part, name = "", text
-    hits = [i for i, rec in enumerate(profile.functions)
-            if rec.name == name and (not file_part or rec.file.endswith(file_part))]
+    hits = [
+        i
+        for i, rec in enumerate(profile.functions)
+        if rec.name == name and (not file_part or rec.file.endswith(file_part))
+    ]
     if not hits:
         names = sorted({rec.name for rec in profile.functions})
         contains = [n for n in names if name.casefold() in n.casefold()]
@@ -255,8 +263,7 @@ def find_offload_functions(profile, text: str) -> list[int]:
     files = {profile.functions[i].file for i in hits}
     if len(files) > 1:
         places = ", ".join(sorted(f"{profile.functions[i].location}" for i in hits))
-        raise LookupError(f"{text!r} names functions in several files ({places}); "
-                          f"write FILE:{name} to pick one")
+        raise LookupError(f"{text!r} names functions in several files ({places}); write FILE:{name} to pick one")
     return hits
 
 
@@ -294,8 +301,11 @@ def offload_calls(profile, funcs: list[int]) -> int:
 
 def first_call_extra_ms(lab_run, candidate: str) -> float:
     """How much longer the candidate's first call took than a timed one (compile, module load)."""
-    extras = [r.first_call_ms - r.median_ms for r in lab_run.records
-              if r.candidate == candidate and r.first_call_ms is not None and r.median_ms]
+    extras = [
+        r.first_call_ms - r.median_ms
+        for r in lab_run.records
+        if r.candidate == candidate and r.first_call_ms is not None and r.median_ms
+    ]
     return max([0.0, *extras])
 
 
@@ -309,9 +319,17 @@ def lab_inputs(lab_run, size: int | None = None) -> dict:
     if size is None and ok:
         size = max(r.size for r in ok)
     at_size = [r for r in ok if r.size == size]
-    out: dict[str, Any] = {"kernel_speedup": None, "candidate": None, "size": size, "transfer_s_per_call": None,
-           "bytes_per_call": None, "transfer_gbps": None, "setup_s": None, "candidates": [],
-           "device": lab_run.device.name or None}
+    out: dict[str, Any] = {
+        "kernel_speedup": None,
+        "candidate": None,
+        "size": size,
+        "transfer_s_per_call": None,
+        "bytes_per_call": None,
+        "transfer_gbps": None,
+        "setup_s": None,
+        "candidates": [],
+        "device": lab_run.device.name or None,
+    }
     startup_ms = getattr(lab_run.device, "startup_ms", None)
     out["setup_s"] = startup_ms / 1e3 if startup_ms else None
     if not at_size:
@@ -320,14 +338,23 @@ def lab_inputs(lab_run, size: int | None = None) -> dict:
     out.update(kernel_speedup=speedup(best.cpu_ms, best.median_ms), candidate=best.candidate)
     if startup_ms:
         out["setup_s"] = (startup_ms + first_call_extra_ms(lab_run, best.candidate)) / 1e3
-    out["candidates"] = [{"name": r.candidate, "kernel_speedup": speedup(r.cpu_ms, r.median_ms),
-                          "kernel_ms": r.median_ms, "cpu_ms": r.cpu_ms}
-                         for r in sorted(at_size, key=lambda r: r.median_ms)]
+    out["candidates"] = [
+        {
+            "name": r.candidate,
+            "kernel_speedup": speedup(r.cpu_ms, r.median_ms),
+            "kernel_ms": r.median_ms,
+            "cpu_ms": r.cpu_ms,
+        }
+        for r in sorted(at_size, key=lambda r: r.median_ms)
+    ]
     timing = next((t for t in lab_run.transfers if t.size == size), None)
     if timing is not None and timing.h2d_pageable_ms is not None and timing.d2h_pageable_ms is not None:
         # Pageable: a script's NumPy arrays are ordinary (not pinned) host memory.
         seconds = (timing.h2d_pageable_ms + timing.d2h_pageable_ms) / 1e3
         nbytes = float(timing.bytes_in + timing.bytes_out)
-        out.update(transfer_s_per_call=seconds, bytes_per_call=nbytes,
-                   transfer_gbps=nbytes / seconds / 1e9 if seconds > 0 else None)
+        out.update(
+            transfer_s_per_call=seconds,
+            bytes_per_call=nbytes,
+            transfer_gbps=nbytes / seconds / 1e9 if seconds > 0 else None,
+        )
     return out

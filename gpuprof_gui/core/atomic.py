@@ -16,8 +16,9 @@ from typing import IO, Any
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | os.PathLike, binary: bool = False, prefix: str = ".gpuprof-",
-                public: bool = False) -> Iterator[IO[Any]]:
+def atomic_open(
+    path: str | os.PathLike, binary: bool = False, prefix: str = ".gpuprof-", public: bool = False
+) -> Iterator[IO[Any]]:
     """``with atomic_open(path) as fh: fh.write(...)``: ``path`` is replaced only if the block succeeds.
 
     ``public``: give the file the permissions a plain ``open()`` would (mkstemp makes it 0600).

@@ -47,7 +47,7 @@ def caller_shares(profile: Profile, is_anchor: Callable[[FunctionRecord], bool])
     anchored: list[bool] = []
     for node in range(1, len(tree)):
         depth = int(tree.depth[node])
-        del path_funcs[depth - 1:], callers[depth - 1:], anchored[depth - 1:]
+        del path_funcs[depth - 1 :], callers[depth - 1 :], anchored[depth - 1 :]
         func = int(tree.func[node])
         parent_anchored = anchored[-1] if anchored else False
         parent_is_anchor = bool(path_funcs) and path_funcs[-1] >= 0 and is_anchor(funcs[path_funcs[-1]])

@@ -52,8 +52,12 @@ def parse_cpuinfo(text: str) -> dict[str, Any]:
     mhz = _float(first.get("cpu MHz"))
     siblings, cores = _int(first.get("siblings")), _int(first.get("cpu cores"))
     threads = siblings // cores if siblings and cores and siblings >= cores else 1
-    return {"model": first.get("model name") or first.get("Hardware") or first.get("CPU part") or "",
-            "flags": flags, "mhz": mhz, "threads_per_core": max(1, threads)}
+    return {
+        "model": first.get("model name") or first.get("Hardware") or first.get("CPU part") or "",
+        "flags": flags,
+        "mhz": mhz,
+        "threads_per_core": max(1, threads),
+    }
 
 
 def _float(text: str | None) -> float | None:
@@ -70,8 +74,13 @@ def _int(text: str | None) -> int | None:
 
 def simd_bits(flags: set[str], machine: str = "") -> tuple[int | None, str]:
     """Widest vector unit the flags announce: (bits, its name)."""
-    for flag, bits, name in (("avx512f", 512, "AVX-512"), ("avx2", 256, "AVX2"), ("avx", 256, "AVX"),
-                             ("sse2", 128, "SSE2"), ("asimd", 128, "NEON")):
+    for flag, bits, name in (
+        ("avx512f", 512, "AVX-512"),
+        ("avx2", 256, "AVX2"),
+        ("avx", 256, "AVX"),
+        ("sse2", 128, "SSE2"),
+        ("asimd", 128, "NEON"),
+    ):
         if flag in flags:
             return bits, name
     if machine in ("arm64", "aarch64"):
@@ -127,12 +136,17 @@ def cpu_facts(cpuinfo_text: str | None = None) -> dict[str, Any]:
         per_clock = lanes * 2 * units if fma else lanes * units
         value = physical * mhz / 1e3 * per_clock
         fma_text = f"× 2 (FMA) × {units} FMA units" if fma else "(no FMA: 1 FLOP per lane)"
-        facts[key] = figure(value, "GFLOP/s",
-                            f"{physical} cores × {mhz / 1e3:.2f} GHz × {lanes} {dtype.upper()} lanes "
-                            f"({bits}-bit {simd_name}) {fma_text}")
+        facts[key] = figure(
+            value,
+            "GFLOP/s",
+            f"{physical} cores × {mhz / 1e3:.2f} GHz × {lanes} {dtype.upper()} lanes "
+            f"({bits}-bit {simd_name}) {fma_text}",
+        )
         facts[f"peak_{dtype}_gflops_one_core"] = figure(
-            value / physical, "GFLOP/s", f"peak {dtype.upper()} / {physical} cores (NumPy's "
-            "element-wise loops use one core)")
+            value / physical,
+            "GFLOP/s",
+            f"peak {dtype.upper()} / {physical} cores (NumPy's element-wise loops use one core)",
+        )
     facts["measured_copy_gbps"] = figure(None, "GB/s", "not measured yet")
     return facts
 
@@ -152,9 +166,12 @@ def measure_copy_gbps(nbytes: int = BANDWIDTH_BYTES, repeats: int = BANDWIDTH_RE
         np.copyto(dst, src)
         best = min(best, time.perf_counter() - t0)
     moved = 2 * src.nbytes
-    return figure(moved / best / 1e9, "GB/s",
-                  f"measured: NumPy copy of {src.nbytes / 2**20:.0f} MiB, 2 × bytes / best of {repeats} "
-                  f"({best * 1e3:.1f} ms), one thread")
+    return figure(
+        moved / best / 1e9,
+        "GB/s",
+        f"measured: NumPy copy of {src.nbytes / 2**20:.0f} MiB, 2 × bytes / best of {repeats} "
+        f"({best * 1e3:.1f} ms), one thread",
+    )
 
 
 def gpu_figures_from_lab(device: dict[str, Any]) -> dict[str, Any]:
@@ -167,14 +184,17 @@ def gpu_figures_from_lab(device: dict[str, Any]) -> dict[str, Any]:
         # The lane count is the compute capability's table row; recover it for the formula.
         lanes = round(value * 1e3 / (2 * sm * clock)) if value and sm and clock else "?"
         facts[f"peak_{dtype}_gflops"] = figure(
-            value or None, "GFLOP/s",
+            value or None,
+            "GFLOP/s",
             f"{sm} SMs × {lanes} {dtype.upper()} lanes per SM (CC {device.get('compute_capability')}) "
-            f"× 2 (FMA) × {(clock or 0) / 1e3:.3f} GHz")
+            f"× 2 (FMA) × {(clock or 0) / 1e3:.3f} GHz",
+        )
     facts["peak_memory_gbps"] = figure(
-        device.get("peak_bandwidth_gbps") or None, "GB/s",
-        f"{bus} bit / 8 × {mem_clock} MHz × 2 (double data rate)")
+        device.get("peak_bandwidth_gbps") or None, "GB/s", f"{bus} bit / 8 × {mem_clock} MHz × 2 (double data rate)"
+    )
     facts["measured_copy_gbps"] = figure(
-        device.get("copy_gbps"), "GB/s", "measured: device-to-device copy, 2 × bytes / time (CUDA events)")
+        device.get("copy_gbps"), "GB/s", "measured: device-to-device copy, 2 × bytes / time (CUDA events)"
+    )
     return facts
 
 
@@ -182,11 +202,20 @@ def link_figures(transfer: dict[str, Any] | None, pcie_max: dict[str, Any] | Non
     """Host↔device figures: the PCIe theoretical rate (NVML) and the lab's measured copies."""
     facts = {"pcie_max_gbps": pcie_max or figure(None, "GB/s", "unknown: needs NVML on the GPU machine")}
     t = transfer or {}
-    for key, words in (("h2d_pageable_gbps", "host→device, pageable"), ("h2d_pinned_gbps", "host→device, pinned"),
-                       ("d2h_pageable_gbps", "device→host, pageable"), ("d2h_pinned_gbps", "device→host, pinned")):
+    for key, words in (
+        ("h2d_pageable_gbps", "host→device, pageable"),
+        ("h2d_pinned_gbps", "host→device, pinned"),
+        ("d2h_pageable_gbps", "device→host, pageable"),
+        ("d2h_pinned_gbps", "device→host, pinned"),
+    ):
         nbytes = t.get("bytes_in" if key.startswith("h2d") else "bytes_out") or 0
-        facts[key] = figure(t.get(key), "GB/s", f"measured: {words}, {nbytes / 2**20:.0f} MiB / median time"
-                            if t.get(key) else "not measured (needs a GPU)")
+        facts[key] = figure(
+            t.get(key),
+            "GB/s",
+            f"measured: {words}, {nbytes / 2**20:.0f} MiB / median time"
+            if t.get(key)
+            else "not measured (needs a GPU)",
+        )
     return facts
 
 
@@ -198,21 +227,25 @@ CAPACITY_ROWS = (
 )
 
 
-def capacity_rows(cpu: dict[str, Any] | None, gpu: dict[str, Any] | None,
-                  link: dict[str, Any] | None) -> list[dict[str, Any]]:
+def capacity_rows(
+    cpu: dict[str, Any] | None, gpu: dict[str, Any] | None, link: dict[str, Any] | None
+) -> list[dict[str, Any]]:
     """Rows of the side-by-side table: ``{"quantity", "cpu", "gpu", "link", "ratio"}``.
 
     Cells are figures or None (not applicable); ``ratio`` is GPU / CPU where both are known.
     """
     rows = []
     for label, key in CAPACITY_ROWS:
-        c = (cpu or {}).get(key) or (figure(None, "GB/s", "not reported by the operating system")
-                                     if key == "peak_memory_gbps" else None)
+        c = (cpu or {}).get(key) or (
+            figure(None, "GB/s", "not reported by the operating system") if key == "peak_memory_gbps" else None
+        )
         g = (gpu or {}).get(key)
-        ratio = (g["value"] / c["value"] if c and g and c.get("value") and g.get("value") else None)
+        ratio = g["value"] / c["value"] if c and g and c.get("value") and g.get("value") else None
         rows.append({"quantity": label, "cpu": c, "gpu": g, "link": None, "ratio": ratio})
-    for label, key in (("PCIe link, theoretical (per direction)", "pcie_max_gbps"),
-                       ("Host→device copy, measured", "h2d_pageable_gbps"),
-                       ("Device→host copy, measured", "d2h_pageable_gbps")):
+    for label, key in (
+        ("PCIe link, theoretical (per direction)", "pcie_max_gbps"),
+        ("Host→device copy, measured", "h2d_pageable_gbps"),
+        ("Device→host copy, measured", "d2h_pageable_gbps"),
+    ):
         rows.append({"quantity": label, "cpu": None, "gpu": None, "link": (link or {}).get(key), "ratio": None})
     return rows

@@ -32,8 +32,10 @@ import numpy as np
 from gpuprof_gui.core.model import ROOT, CallTree, FunctionRecord, Profile
 from gpuprof_gui.core.selection import run_total_s
 
-SHARE_NOTE = ("At least one profile counts samples, not seconds: both runs are compared as "
-              "shares of their own run (fractions, 1.0 = the whole run).")
+SHARE_NOTE = (
+    "At least one profile counts samples, not seconds: both runs are compared as "
+    "shares of their own run (fractions, 1.0 = the whole run)."
+)
 
 MAX_PAIRINGS = 4096
 """Above this many (a, b) candidates for one key (64 x 64), pair by def line
@@ -91,8 +93,11 @@ def _pair_up(ia_list: list[int], ib_list: list[int], a: Profile, b: Profile) -> 
         return list(zip(by_line_a, by_line_b, strict=False))  # the surplus of the longer side stays unpaired
     paths_a = {i: _split_path(fa[i].file) for i in ia_list}
     paths_b = {i: _split_path(fb[i].file) for i in ib_list}
-    scored = sorted((-_common_tail(paths_a[ia], paths_b[ib]), abs(fa[ia].line - fb[ib].line), ia, ib)
-                    for ia in ia_list for ib in ib_list)
+    scored = sorted(
+        (-_common_tail(paths_a[ia], paths_b[ib]), abs(fa[ia].line - fb[ib].line), ia, ib)
+        for ia in ia_list
+        for ib in ib_list
+    )
     used_a, used_b, pairs = set(), set(), []
     for _, _, ia, ib in scored:
         if ia not in used_a and ib not in used_b:
@@ -134,6 +139,7 @@ def _pair_renamed_files(a: Profile, b: Profile, left_a: set[int], left_b: set[in
     ``slow_v2.py``); names that are still ambiguous (``<module>``, ``__init__``)
     stay apart, and built-ins were matched by name already.
     """
+
     def unique_names(profile: Profile, left: set[int]) -> dict[str, int]:
         seen: dict[str, list[int]] = defaultdict(list)
         for i in left:
@@ -181,17 +187,27 @@ def diff_functions(a: Profile, b: Profile, pairs: list[tuple[int, int]] | None =
         total_a = ra.total_s * sa if ra else 0.0
         total_b = rb.total_s * sb if rb else 0.0
         delta = self_b - self_a
-        rows.append({
-            "name": ref.name, "file": ref.file, "line": ref.line,
-            "line_a": ra.line if ra else None, "line_b": rb.line if rb else None,
-            "self_s_a": self_a, "self_s_b": self_b, "delta_s": delta,
-            "total_s_a": total_a, "total_s_b": total_b, "total_delta_s": total_b - total_a,
-            "total_share_a": _share_of_run(ra.total_s, a) if ra else 0.0,
-            "total_share_b": _share_of_run(rb.total_s, b) if rb else 0.0,
-            "calls_a": ra.calls if ra else absent_calls_a, "calls_b": rb.calls if rb else absent_calls_b,
-            "delta_pct": delta / run_a * 100.0 if run_a > 0 else None,
-            "status": "changed" if ra and rb else ("removed" if ra else "added"),
-        })
+        rows.append(
+            {
+                "name": ref.name,
+                "file": ref.file,
+                "line": ref.line,
+                "line_a": ra.line if ra else None,
+                "line_b": rb.line if rb else None,
+                "self_s_a": self_a,
+                "self_s_b": self_b,
+                "delta_s": delta,
+                "total_s_a": total_a,
+                "total_s_b": total_b,
+                "total_delta_s": total_b - total_a,
+                "total_share_a": _share_of_run(ra.total_s, a) if ra else 0.0,
+                "total_share_b": _share_of_run(rb.total_s, b) if rb else 0.0,
+                "calls_a": ra.calls if ra else absent_calls_a,
+                "calls_b": rb.calls if rb else absent_calls_b,
+                "delta_pct": delta / run_a * 100.0 if run_a > 0 else None,
+                "status": "changed" if ra and rb else ("removed" if ra else "added"),
+            }
+        )
     rows.sort(key=lambda r: (-abs(r["delta_s"]), r["name"], r["file"], r["line"]))
     return rows
 
@@ -201,8 +217,11 @@ def diff_summary(a: Profile, b: Profile) -> dict:
     same = a.unit == b.unit
     ta, tb = run_total_s(a), run_total_s(b)
     return {
-        "unit": compare_unit(a, b), "unit_a": a.unit, "unit_b": b.unit,
-        "total_s_a": ta, "total_s_b": tb,
+        "unit": compare_unit(a, b),
+        "unit_a": a.unit,
+        "unit_b": b.unit,
+        "total_s_a": ta,
+        "total_s_b": tb,
         "delta_s": tb - ta if same else None,
         "ratio": tb / ta if same and ta > 0 else None,
     }
@@ -257,7 +276,7 @@ class _Side:
     def level(self, d: int) -> np.ndarray:
         if d > self.max_depth:
             return np.zeros(0, dtype=np.int64)
-        return self.order[self.bounds[d]:self.bounds[d + 1]]
+        return self.order[self.bounds[d] : self.bounds[d + 1]]
 
     def keys(self, idx: np.ndarray, n_codes: int) -> np.ndarray:
         return self.node_u[self.tree.parent[idx]] * n_codes + self.code[self.tree.func[idx] + 1]
@@ -289,8 +308,8 @@ def diff_tree(a: Profile, b: Profile, pairs: list[tuple[int, int]] | None = None
         # One key per (union parent, union function): equal keys are the same call path.
         keys = np.concatenate([s.keys(i, n_codes) for s, i in zip(sides, idx, strict=True)])
         uniq, inv = np.unique(keys, return_inverse=True)
-        sides[0].node_u[idx[0]] = next_id + inv[:idx[0].size]
-        sides[1].node_u[idx[1]] = next_id + inv[idx[0].size:]
+        sides[0].node_u[idx[0]] = next_id + inv[: idx[0].size]
+        sides[1].node_u[idx[1]] = next_id + inv[idx[0].size :]
         parent.append(uniq // n_codes)
         func.append(uniq % n_codes - 1)
         next_id += uniq.size
@@ -320,8 +339,18 @@ def diff_tree(a: Profile, b: Profile, pairs: list[tuple[int, int]] | None = None
     functions = [b.functions[ib] if ib >= 0 else a.functions[ia] for ia, ib in pairs]
     share_a = np.array([_share_of_run(a.functions[ia].total_s, a) if ia >= 0 else 0.0 for ia, _ in pairs])
     share_b = np.array([_share_of_run(b.functions[ib].total_s, b) if ib >= 0 else 0.0 for _, ib in pairs])
-    return DiffTree(tree, functions, unit, total_a[at], total_b[at], self_a[at], self_b[at],
-                    total_b[at] - total_a[at], share_a, share_b)
+    return DiffTree(
+        tree,
+        functions,
+        unit,
+        total_a[at],
+        total_b[at],
+        self_a[at],
+        self_b[at],
+        total_b[at] - total_a[at],
+        share_a,
+        share_b,
+    )
 
 
 def _group_starts(p: np.ndarray) -> np.ndarray:
@@ -329,8 +358,9 @@ def _group_starts(p: np.ndarray) -> np.ndarray:
     return np.concatenate([[0], np.nonzero(p[1:] != p[:-1])[0] + 1]) if p.size else p
 
 
-def _widths_and_sizes(width: np.ndarray, parent_u: np.ndarray,
-                      level_start: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _widths_and_sizes(
+    width: np.ndarray, parent_u: np.ndarray, level_start: list[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bottom-up: (widths widened to hold the children, children's width sum, subtree sizes)."""
     width = width.copy()
     children_w = np.zeros_like(width)
@@ -347,8 +377,9 @@ def _widths_and_sizes(width: np.ndarray, parent_u: np.ndarray,
     return width, children_w, size
 
 
-def _preorder_positions(parent_u: np.ndarray, width: np.ndarray, size: np.ndarray,
-                        level_start: list[int]) -> np.ndarray:
+def _preorder_positions(
+    parent_u: np.ndarray, width: np.ndarray, size: np.ndarray, level_start: list[int]
+) -> np.ndarray:
     """Top-down: each node's pre-order index, siblings widest first (ties: first merged)."""
     pos = np.zeros(parent_u.shape[0], dtype=np.int64)
     for d in range(1, len(level_start) - 1):
@@ -395,6 +426,11 @@ def diff_as_profile(diff: DiffTree, a: Profile, b: Profile) -> Profile:
     unit = "s" if diff.unit == "s" else "share"
     compared_in = "seconds" if unit == "s" else "shares of each run"
     notes = [f"Compared in {compared_in}; frame width is the larger of the two runs."]
-    return Profile(profiler=f"diff:{a.profiler}/{b.profiler}", functions=diff.functions, tree=diff.tree,
-                   unit="s" if unit == "s" else "samples", stacks_exact=a.stacks_exact and b.stacks_exact,
-                   notes=notes)
+    return Profile(
+        profiler=f"diff:{a.profiler}/{b.profiler}",
+        functions=diff.functions,
+        tree=diff.tree,
+        unit="s" if unit == "s" else "samples",
+        stacks_exact=a.stacks_exact and b.stacks_exact,
+        notes=notes,
+    )

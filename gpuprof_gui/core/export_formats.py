@@ -43,12 +43,13 @@ def node_stacks(profile: Profile) -> Iterator[tuple[int, list[int]]]:
     for node, (depth, func) in enumerate(zip(tree.depth.tolist(), tree.func.tolist(), strict=True)):
         if node == ROOT:
             continue
-        del stack[depth - 1:]
+        del stack[depth - 1 :]
         stack.append(func)
         yield node, stack
 
 
 # -- speedscope ------------------------------------------------------------------------------
+
 
 def speedscope_document(profile: Profile, name: str | None = None) -> dict:
     """The profile as one speedscope "sampled" profile (file format 0.6+).
@@ -80,15 +81,17 @@ def speedscope_document(profile: Profile, name: str | None = None) -> dict:
         "name": title,
         "activeProfileIndex": 0,
         "shared": {"frames": frames},
-        "profiles": [{
-            "type": "sampled",
-            "name": title,
-            "unit": "seconds" if profile.unit == "s" else "none",
-            "startValue": 0,
-            "endValue": sum(weights),
-            "samples": samples,
-            "weights": weights,
-        }],
+        "profiles": [
+            {
+                "type": "sampled",
+                "name": title,
+                "unit": "seconds" if profile.unit == "s" else "none",
+                "startValue": 0,
+                "endValue": sum(weights),
+                "samples": samples,
+                "weights": weights,
+            }
+        ],
     }
 
 
@@ -97,6 +100,7 @@ def speedscope_json(profile: Profile, name: str | None = None) -> str:
 
 
 # -- folded stacks -----------------------------------------------------------------------------
+
 
 def folded_frame(name: str, file: str, line: int) -> str:
     """One frame as py-spy writes it (``func (file.py:12)``), which our folded importer reads back.
@@ -135,6 +139,7 @@ def folded_text(profile: Profile) -> str:
 
 # -- CSV -------------------------------------------------------------------------------------
 
+
 def hotspot_csv(profile: Profile) -> str:
     """The hotspot table as RFC 4180 CSV (CRLF line ends, quoted where needed).
 
@@ -150,6 +155,7 @@ def hotspot_csv(profile: Profile) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for row in hotspot_rows(profile):
-        writer.writerow(["" if row[k] is None else (repr(row[k]) if isinstance(row[k], float) else row[k])
-                         for k in CSV_COLUMNS])
+        writer.writerow(
+            ["" if row[k] is None else (repr(row[k]) if isinstance(row[k], float) else row[k]) for k in CSV_COLUMNS]
+        )
     return out.getvalue()

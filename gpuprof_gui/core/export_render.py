@@ -35,9 +35,18 @@ class ExportError(Exception):
     """One sentence for the user (the CLI exits with ExitStatus.USAGE, the window shows it)."""
 
 
-def render(fmt: str, profile: Profile, title: str | None = None, lab: LabRun | None = None,
-           advice: AdviceSession | None = None, width: int | None = None, height: int | None = None, *,
-           provenance: Provenance | None = None, draw_png: DrawPng | None = None) -> bytes:
+def render(
+    fmt: str,
+    profile: Profile,
+    title: str | None = None,
+    lab: LabRun | None = None,
+    advice: AdviceSession | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    *,
+    provenance: Provenance | None = None,
+    draw_png: DrawPng | None = None,
+) -> bytes:
     """The bytes of ``profile`` exported as ``fmt`` (one of FORMATS); ExportError says why not.
 
     ``title`` names the profile in headers; None takes ``provenance.name`` (the script and
@@ -48,8 +57,10 @@ def render(fmt: str, profile: Profile, title: str | None = None, lab: LabRun | N
     name = title or (provenance.name if provenance is not None else "") or _file_title(profile)
     if fmt == "png":
         if draw_png is None:
-            raise ExportError("PNG export needs the window's drawing code (Qt), which is not available here; "
-                              "--format svg needs nothing extra.")
+            raise ExportError(
+                "PNG export needs the window's drawing code (Qt), which is not available here; "
+                "--format svg needs nothing extra."
+            )
         try:
             return draw_png(profile, width or DEFAULT_PNG_SIZE_PX[0], height or DEFAULT_PNG_SIZE_PX[1], name)
         except RuntimeError as exc:  # Qt could not allocate or encode the image

@@ -184,8 +184,11 @@ def build_layout(
                 node=idx.astype(np.int32),
                 func=tree.func[idx],
                 bucket=buckets[idx],
-                exact=(tree.exact[idx] if tree.samples is None
-                       else tree.exact[idx] | (tree.samples[idx] >= WELL_BACKED_SAMPLES)),
+                exact=(
+                    tree.exact[idx]
+                    if tree.samples is None
+                    else tree.exact[idx] | (tree.samples[idx] >= WELL_BACKED_SAMPLES)
+                ),
                 folded=None if tree.folded_s is None else np.minimum(np.clip(tree.folded_s[idx], 0.0, None), w),
             )
         )
@@ -294,8 +297,10 @@ def hatch_legend(profile: Profile, dotted: bool = True) -> str:
     if profile.stacks_exact:
         return folded[2:]
     if tree.samples is not None and int(tree.samples.max(initial=0)) > 0:
-        return (f"call paths split by sampled stacks; hatched = fewer than {WELL_BACKED_SAMPLES} samples, "
-                f"split in proportion (cProfile records only caller→callee pairs){folded}")
+        return (
+            f"call paths split by sampled stacks; hatched = fewer than {WELL_BACKED_SAMPLES} samples, "
+            f"split in proportion (cProfile records only caller→callee pairs){folded}"
+        )
     return f"hatched = estimated by proportional attribution (cProfile records only caller→callee pairs){folded}"
 
 
@@ -318,8 +323,10 @@ def frame_tooltip_text(profile: Profile, node: int) -> str:
     lines.append(f"self {_format_amount(float(tree.self_s[node]), profile.unit)}")
     folded = float(tree.folded_s[node]) if tree.folded_s is not None else 0.0
     if folded > 0 and run > 0 and folded >= FOLDED_TOOLTIP_MIN_FRACTION * run:
-        lines.append(f"  of which {_format_amount(folded, profile.unit)} in calls drawn inside this frame "
-                     "(recursion folded, or calls too small to draw)")
+        lines.append(
+            f"  of which {_format_amount(folded, profile.unit)} in calls drawn inside this frame "
+            "(recursion folded, or calls too small to draw)"
+        )
     if func >= 0 and profile.functions[func].calls is not None:
         lines.append(f"calls {format_count(profile.functions[func].calls)} (all paths)")
     if func >= 0 and has_function_totals(profile):

@@ -5,8 +5,18 @@ dark palettes from the same tuple, so an exported SVG looks like the window.
 """
 
 WARM_FRAMES = (
-    "#e5553f", "#f0a030", "#d97a2b", "#f2c94c", "#c9463d", "#e8894a",
-    "#f5b971", "#b85c38", "#eaa63a", "#d2693f", "#f4d06f", "#c0542f",
+    "#e5553f",
+    "#f0a030",
+    "#d97a2b",
+    "#f2c94c",
+    "#c9463d",
+    "#e8894a",
+    "#f5b971",
+    "#b85c38",
+    "#eaa63a",
+    "#d2693f",
+    "#f4d06f",
+    "#c0542f",
 )
 """Warm flame tones, alternating hue and lightness so neighbouring modules differ."""
 
@@ -30,7 +40,7 @@ def relative_luminance(colour: str) -> float:
     if len(digits) == 3:
         digits = "".join(ch * 2 for ch in digits)
     digits = digits[-6:]  # #aarrggbb: the colour, not the alpha
-    channels = [int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in channels]
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 

@@ -52,11 +52,16 @@ class FlameColours:
 
 
 LIGHT_COLOURS = FlameColours(
-    background="#ffffff", text="#303030", frames=WARM_FRAMES,
-    hatch="#40000000", hatch_on_dark="#60ffffff", label_dark=LABEL_ON_LIGHT_FILL, label_light=LABEL_ON_DARK_FILL,
+    background="#ffffff",
+    text="#303030",
+    frames=WARM_FRAMES,
+    hatch="#40000000",
+    hatch_on_dark="#60ffffff",
+    label_dark=LABEL_ON_LIGHT_FILL,
+    label_light=LABEL_ON_DARK_FILL,
 )
 """``ui.palette.LIGHT`` as plain values: both take their frames and labels from
-core/flame_colours.py; tests/test_export.py checks the rest stays equal."""
+core/flame_colours.py; tests/cli/test_export.py checks the rest stays equal."""
 
 
 # XML 1.0 allows tab, newline and carriage return among the control characters; names
@@ -95,14 +100,21 @@ def _hatch_defs(colours: FlameColours) -> str:
         parts.append(
             f'<pattern id="{HATCH_ID}{suffix}" patternUnits="userSpaceOnUse" width="{s}" height="{s}">'
             f'<path d="M0,{s} L{s},0 M-1,1 L1,-1 M{s - 1},{s + 1} L{s + 1},{s - 1}" '
-            f'stroke="{rgb}" stroke-opacity="{alpha}" stroke-width="1"/></pattern>')
+            f'stroke="{rgb}" stroke-opacity="{alpha}" stroke-width="1"/></pattern>'
+        )
     parts.append("</defs>")
     return "".join(parts)
 
 
-def flame_svg(profile: Profile, width_px: int = DEFAULT_WIDTH_PX, *, title: str | None = None,
-              layout: FlameLayout | None = None, colours: FlameColours = LIGHT_COLOURS,
-              standalone: bool = True) -> str:
+def flame_svg(
+    profile: Profile,
+    width_px: int = DEFAULT_WIDTH_PX,
+    *,
+    title: str | None = None,
+    layout: FlameLayout | None = None,
+    colours: FlameColours = LIGHT_COLOURS,
+    standalone: bool = True,
+) -> str:
     """The flame graph of ``profile`` as SVG text.
 
     ``standalone`` adds the XML declaration (for a .svg file); without it the
@@ -115,20 +127,23 @@ def flame_svg(profile: Profile, width_px: int = DEFAULT_WIDTH_PX, *, title: str 
     height = HEADER_PX + len(rows) * ROW_HEIGHT_PX + FOOTER_PX
     names = [f.name for f in profile.functions]
     fills = list(colours.frames)
-    label_on = [colours.label_light if is_dark_fill(c) else colours.label_dark
-                for c in fills]
+    label_on = [colours.label_light if is_dark_fill(c) else colours.label_dark for c in fills]
     out = []
     if standalone:
         out.append('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n')
-    out.append(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_px}" height="{height}" '
-               f'viewBox="0 0 {width_px} {height}" font-family="{xml_text(FONT_FAMILY)}" '
-               f'font-size="{FONT_PX}" class="gpuprof-flame">\n')
+    out.append(
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_px}" height="{height}" '
+        f'viewBox="0 0 {width_px} {height}" font-family="{xml_text(FONT_FAMILY)}" '
+        f'font-size="{FONT_PX}" class="gpuprof-flame">\n'
+    )
     heading = f"Flame graph: {title or profile_title(profile)}"
     out.append(f"<title>{xml_text(heading)}</title>\n{_hatch_defs(colours)}\n")
     out.append(f'<rect x="0" y="0" width="{width_px}" height="{height}" fill="{colours.background}"/>\n')
     total = f"total {_amount(profile.total_s, profile.unit)}" if rows else "no timed frames"
-    out.append(f'<text x="4" y="17" font-size="{FONT_PX + 3}" font-weight="bold" fill="{colours.text}" '
-               f'class="header">{xml_text(heading)} · {xml_text(total)}</text>\n')
+    out.append(
+        f'<text x="4" y="17" font-size="{FONT_PX + 3}" font-weight="bold" fill="{colours.text}" '
+        f'class="header">{xml_text(heading)} · {xml_text(total)}</text>\n'
+    )
     legend = "width = share of the run; hover a frame for its numbers"
     hatches = hatch_legend(profile, dotted=False)  # folded calls are not dotted in the SVG
     if hatches:
@@ -139,26 +154,35 @@ def flame_svg(profile: Profile, width_px: int = DEFAULT_WIDTH_PX, *, title: str 
         y = depth * ROW_HEIGHT_PX
         h = ROW_HEIGHT_PX - ROW_GAP_PX
         for start, wid, node, func, bucket, exact in zip(
-                row.start.tolist(), row.width.tolist(), row.node.tolist(), row.func.tolist(),
-                row.bucket.tolist(), row.exact.tolist(), strict=True):
+            row.start.tolist(),
+            row.width.tolist(),
+            row.node.tolist(),
+            row.func.tolist(),
+            row.bucket.tolist(),
+            row.exact.tolist(),
+            strict=True,
+        ):
             w = wid * scale
             if w < MIN_FRAME_PX:
                 continue
             x = start * scale
             drawn = w - FRAME_GAP_PX if w > 2 * FRAME_GAP_PX else w
             tip = xml_text(frame_tooltip_text(profile, node))
-            out.append(f'<g><title>{tip}</title><rect class="frame" x="{x:.2f}" y="{y}" width="{drawn:.2f}" '
-                       f'height="{h:g}" fill="{fills[bucket]}"/>')
+            out.append(
+                f'<g><title>{tip}</title><rect class="frame" x="{x:.2f}" y="{y}" width="{drawn:.2f}" '
+                f'height="{h:g}" fill="{fills[bucket]}"/>'
+            )
             dark = label_on[bucket] == colours.label_light
             if not exact:
                 pattern = HATCH_ID + ("-light" if dark else "")
-                out.append(f'<rect x="{x:.2f}" y="{y}" width="{drawn:.2f}" height="{h:g}" '
-                           f'fill="url(#{pattern})"/>')
+                out.append(f'<rect x="{x:.2f}" y="{y}" width="{drawn:.2f}" height="{h:g}" fill="url(#{pattern})"/>')
             label = fit_label(names[func] if func >= 0 else "all", drawn - 2 * LABEL_PAD_PX)
             if label:
                 baseline = y + (h + FONT_PX * 0.72) / 2  # cap height ~0.72 em: centred in the row
-                out.append(f'<text x="{x + LABEL_PAD_PX:.2f}" y="{baseline:.1f}" '
-                           f'fill="{label_on[bucket]}">{xml_text(label)}</text>')
+                out.append(
+                    f'<text x="{x + LABEL_PAD_PX:.2f}" y="{baseline:.1f}" '
+                    f'fill="{label_on[bucket]}">{xml_text(label)}</text>'
+                )
             out.append("</g>\n")
     out.append("</g>\n</svg>\n")
     return "".join(out)

@@ -95,7 +95,7 @@ def short_path(path: str, max_len: int = 40) -> str:
         if len(candidate) + 2 > max_len:  # room for "…/"
             break
         kept = candidate
-    result = f"{ELLIPSIS}/{kept}" if len(kept) + 2 <= max_len else ELLIPSIS + kept[-(max_len - 1):]
+    result = f"{ELLIPSIS}/{kept}" if len(kept) + 2 <= max_len else ELLIPSIS + kept[-(max_len - 1) :]
     if os.sep == "\\" and "\\" in path:
         result = result.replace("/", "\\")
     return result

@@ -49,6 +49,8 @@ def lab_fit(run: LabRun, function_names: list[str]) -> LabFit:
     if declared:
         why = f"The Kernel lab run{where} was made for {made_for}, not {', '.join(missing)}."
     else:
-        why = (f"The Kernel lab run of {label}{where} does not say it stands for {', '.join(missing)} "
-               "(a candidate file names its functions with Problem(offloads=(...)).")
+        why = (
+            f"The Kernel lab run of {label}{where} does not say it stands for {', '.join(missing)} "
+            "(a candidate file names its functions with Problem(offloads=(...))."
+        )
     return LabFit(False, made_for, why)

@@ -16,10 +16,32 @@ RESULTS_VERSION = 1
 # FP32 / FP64 lanes per SM by compute capability (CUDA C Programming Guide,
 # "Arithmetic Instructions" throughput table). One lane retires one FMA =
 # 2 FLOP per clock.
-_FP32_LANES_PER_SM = {(6, 0): 64, (6, 1): 128, (7, 0): 64, (7, 5): 64, (8, 0): 64, (8, 6): 128,
-                      (8, 7): 128, (8, 9): 128, (9, 0): 128, (10, 0): 128, (12, 0): 128}
-_FP64_LANES_PER_SM = {(6, 0): 32, (6, 1): 4, (7, 0): 32, (7, 5): 2, (8, 0): 32, (8, 6): 2,
-                      (8, 7): 2, (8, 9): 2, (9, 0): 64, (10, 0): 64, (12, 0): 2}
+_FP32_LANES_PER_SM = {
+    (6, 0): 64,
+    (6, 1): 128,
+    (7, 0): 64,
+    (7, 5): 64,
+    (8, 0): 64,
+    (8, 6): 128,
+    (8, 7): 128,
+    (8, 9): 128,
+    (9, 0): 128,
+    (10, 0): 128,
+    (12, 0): 128,
+}
+_FP64_LANES_PER_SM = {
+    (6, 0): 32,
+    (6, 1): 4,
+    (7, 0): 32,
+    (7, 5): 2,
+    (8, 0): 32,
+    (8, 6): 2,
+    (8, 7): 2,
+    (8, 9): 2,
+    (9, 0): 64,
+    (10, 0): 64,
+    (12, 0): 2,
+}
 _DEFAULT_FP32_LANES = 128  # unknown newer chips: the common consumer/datacenter figure
 _DEFAULT_FP64_LANES = 2
 
@@ -73,8 +95,11 @@ class DeviceFacts:
         return 2.0 * self.memory_clock_mhz * 1e6 * self.bus_width_bits / 8 / 1e9
 
     def peak_gflops(self, dtype: str = "float32") -> float:
-        table, default = ((_FP64_LANES_PER_SM, _DEFAULT_FP64_LANES) if dtype == "float64"
-                          else (_FP32_LANES_PER_SM, _DEFAULT_FP32_LANES))
+        table, default = (
+            (_FP64_LANES_PER_SM, _DEFAULT_FP64_LANES)
+            if dtype == "float64"
+            else (_FP32_LANES_PER_SM, _DEFAULT_FP32_LANES)
+        )
         lanes = table.get(self.cc_tuple, default)
         return 2.0 * lanes * self.sm_count * self.clock_mhz * 1e6 / 1e9
 
@@ -156,8 +181,7 @@ def gflops(flops: float, ms: float | None) -> float | None:
     return flops / (ms * 1e-3) / 1e9
 
 
-def roofline_floor_ms(flops: float, bytes_moved: float, peak_gflops: float,
-                      peak_gbps: float) -> float | None:
+def roofline_floor_ms(flops: float, bytes_moved: float, peak_gflops: float, peak_gbps: float) -> float | None:
     """The least time the device could take: the larger of compute time and memory time."""
     times = []
     if flops and peak_gflops > 0:
@@ -167,8 +191,9 @@ def roofline_floor_ms(flops: float, bytes_moved: float, peak_gflops: float,
     return max(times) if times else None
 
 
-def pct_of_peak(median_ms: float | None, flops: float, bytes_moved: float,
-                peak_gflops: float, peak_gbps: float) -> float | None:
+def pct_of_peak(
+    median_ms: float | None, flops: float, bytes_moved: float, peak_gflops: float, peak_gbps: float
+) -> float | None:
     """Measured time against the roofline floor, in percent (100 = at the ceiling)."""
     floor = roofline_floor_ms(flops, bytes_moved, peak_gflops, peak_gbps)
     if floor is None or not median_ms or median_ms <= 0:
@@ -186,13 +211,12 @@ def derive_metrics(rec: LabRecord, device: DeviceFacts, flops_dtype: str = "floa
     """Fill the derived fields of ``rec`` from its raw measurements and the device peaks."""
     rec.gbps = gbps(rec.bytes_moved, rec.median_ms)
     rec.gflops = gflops(rec.flops, rec.median_ms)
-    rec.pct_of_peak = pct_of_peak(rec.median_ms, rec.flops, rec.bytes_moved,
-                                  device.peak_gflops(flops_dtype), device.peak_bandwidth_gbps)
-    rec.pct_of_copy_bw = (100.0 * rec.gbps / device.copy_gbps
-                          if rec.gbps and device.copy_gbps else None)
+    rec.pct_of_peak = pct_of_peak(
+        rec.median_ms, rec.flops, rec.bytes_moved, device.peak_gflops(flops_dtype), device.peak_bandwidth_gbps
+    )
+    rec.pct_of_copy_bw = 100.0 * rec.gbps / device.copy_gbps if rec.gbps and device.copy_gbps else None
     rec.speedup_vs_cpu = speedup(rec.cpu_ms, rec.median_ms)
-    with_transfers = (rec.median_ms + (rec.h2d_ms or 0.0) + (rec.d2h_ms or 0.0)
-                      if rec.median_ms else None)
+    with_transfers = rec.median_ms + (rec.h2d_ms or 0.0) + (rec.d2h_ms or 0.0) if rec.median_ms else None
     rec.speedup_vs_cpu_with_transfers = speedup(rec.cpu_ms, with_transfers)
     return rec
 
@@ -210,10 +234,12 @@ class TransferTiming:
     d2h_pinned_ms: float | None = None
 
     def bandwidths_gbps(self) -> dict[str, float | None]:
-        return {"h2d_pageable_gbps": gbps(self.bytes_in, self.h2d_pageable_ms),
-                "h2d_pinned_gbps": gbps(self.bytes_in, self.h2d_pinned_ms),
-                "d2h_pageable_gbps": gbps(self.bytes_out, self.d2h_pageable_ms),
-                "d2h_pinned_gbps": gbps(self.bytes_out, self.d2h_pinned_ms)}
+        return {
+            "h2d_pageable_gbps": gbps(self.bytes_in, self.h2d_pageable_ms),
+            "h2d_pinned_gbps": gbps(self.bytes_in, self.h2d_pinned_ms),
+            "d2h_pageable_gbps": gbps(self.bytes_out, self.d2h_pageable_ms),
+            "d2h_pinned_gbps": gbps(self.bytes_out, self.d2h_pinned_ms),
+        }
 
     def to_dict(self) -> dict:
         return {**asdict(self), **self.bandwidths_gbps()}
@@ -243,8 +269,7 @@ class LabRun:
 
     def best(self, size: int | None = None) -> LabRecord | None:
         """The fastest correct record (at ``size``, or over all sizes)."""
-        ok = [r for r in self.records if r.correct and r.median_ms
-              and (size is None or r.size == size)]
+        ok = [r for r in self.records if r.correct and r.median_ms and (size is None or r.size == size)]
         return min(ok, key=lambda r: r.median_ms or math.inf) if ok else None  # every r in ok has a time
 
     @property
@@ -258,29 +283,45 @@ class LabRun:
         return [r for r in self.records if r.status == "skipped"]
 
     def to_dict(self) -> dict:
-        return {"format": RESULTS_FORMAT, "version": RESULTS_VERSION, "synthetic": self.synthetic,
-                "file": self.file, "host": self.host, "date": self.date,
-                "started_wall": self.started_wall, "ended_wall": self.ended_wall,
-                "device": self.device.to_dict(), "problem": self.problem,
-                "candidates": self.candidates, "notes": list(self.notes),
-                "transfers": [t.to_dict() for t in self.transfers],
-                "records": [r.to_dict() for r in self.records]}
+        return {
+            "format": RESULTS_FORMAT,
+            "version": RESULTS_VERSION,
+            "synthetic": self.synthetic,
+            "file": self.file,
+            "host": self.host,
+            "date": self.date,
+            "started_wall": self.started_wall,
+            "ended_wall": self.ended_wall,
+            "device": self.device.to_dict(),
+            "problem": self.problem,
+            "candidates": self.candidates,
+            "notes": list(self.notes),
+            "transfers": [t.to_dict() for t in self.transfers],
+            "records": [r.to_dict() for r in self.records],
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> LabRun:
         if data.get("format") != RESULTS_FORMAT:
             raise ValueError("not a gpuprof lab results file")
         if int(data.get("version", 0)) > RESULTS_VERSION:
-            raise ValueError(f"lab results version {data.get('version')} is newer than this "
-                             f"program understands ({RESULTS_VERSION})")
-        return cls(problem=dict(data.get("problem") or {}),
-                   candidates=list(data.get("candidates") or []),
-                   device=DeviceFacts.from_dict(data.get("device") or {}),
-                   records=[LabRecord.from_dict(r) for r in data.get("records") or []],
-                   transfers=[TransferTiming.from_dict(t) for t in data.get("transfers") or []],
-                   file=data.get("file", ""), host=data.get("host", ""), date=data.get("date", ""),
-                   started_wall=data.get("started_wall"), ended_wall=data.get("ended_wall"),
-                   notes=list(data.get("notes") or []), synthetic=bool(data.get("synthetic")))
+            raise ValueError(
+                f"lab results version {data.get('version')} is newer than this program understands ({RESULTS_VERSION})"
+            )
+        return cls(
+            problem=dict(data.get("problem") or {}),
+            candidates=list(data.get("candidates") or []),
+            device=DeviceFacts.from_dict(data.get("device") or {}),
+            records=[LabRecord.from_dict(r) for r in data.get("records") or []],
+            transfers=[TransferTiming.from_dict(t) for t in data.get("transfers") or []],
+            file=data.get("file", ""),
+            host=data.get("host", ""),
+            date=data.get("date", ""),
+            started_wall=data.get("started_wall"),
+            ended_wall=data.get("ended_wall"),
+            notes=list(data.get("notes") or []),
+            synthetic=bool(data.get("synthetic")),
+        )
 
 
 def save_run(run: LabRun, path: str) -> None:

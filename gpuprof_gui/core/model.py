@@ -144,8 +144,9 @@ class TreeBuilder:
     def __len__(self) -> int:
         return len(self._parent)
 
-    def add(self, parent: int, func: int, total_s: float, self_s: float, exact: bool = True,
-            folded_s: float = 0.0) -> int:
+    def add(
+        self, parent: int, func: int, total_s: float, self_s: float, exact: bool = True, folded_s: float = 0.0
+    ) -> int:
         if folded_s and self._folded is None:
             self._track()
         if self._folded is not None:

@@ -66,12 +66,19 @@ class Failure(StrEnum):
     SCRIPT = "script"  # a script where a profile is needed
 
 
-KIND_WORDS = {Kind.SCRIPT: "a Python script", Kind.FOLDER: "a folder", Kind.PROFILE: "a profile",
-              Kind.SESSION: "a gpuprof session", Kind.ADVICE_SESSION: "an advisor session",
-              Kind.LAB_RESULTS: "kernel-lab results"}
+KIND_WORDS = {
+    Kind.SCRIPT: "a Python script",
+    Kind.FOLDER: "a folder",
+    Kind.PROFILE: "a profile",
+    Kind.SESSION: "a gpuprof session",
+    Kind.ADVICE_SESSION: "an advisor session",
+    Kind.LAB_RESULTS: "kernel-lab results",
+}
 
-READ_FORMATS = ("a profile (cProfile .prof, Scalene JSON, folded stacks, a saved gpuprof profile), "
-                "a gpuprof session, an advisor session or kernel-lab results")
+READ_FORMATS = (
+    "a profile (cProfile .prof, Scalene JSON, folded stacks, a saved gpuprof profile), "
+    "a gpuprof session, an advisor session or kernel-lab results"
+)
 
 
 def sentence(failure: Failure, path: str, detail: str = "") -> str:
@@ -84,14 +91,14 @@ def sentence(failure: Failure, path: str, detail: str = "") -> str:
         Failure.UNREADABLE: f"{path} cannot be read{why or ' (permission denied)'}.",
         Failure.EMPTY: f"{path} is empty.",
         Failure.TOO_LARGE: f"{path} is too large to open ({detail + ', ' if detail else ''}"
-                           f"at most {format_bytes(MAX_FILE_BYTES)}).",
+        f"at most {format_bytes(MAX_FILE_BYTES)}).",
         Failure.UNKNOWN_FORMAT: f"{path} is not a file gpuprof reads: expected {READ_FORMATS}.",
         Failure.TOO_NEW: f"{path} was saved by a newer gpuprof-gui{why}; please update gpuprof-gui.",
         Failure.DAMAGED: f"{path} is damaged or truncated{why}.",
         Failure.NO_PROFILE: f"{path} holds no profile{why}.",
         Failure.WRONG_KIND: f"{path} is {_clause(detail) or 'not the kind of file needed here'}.",
         Failure.SCRIPT: f"{path} is a Python script, not a profile: profile it first "
-                        f"(gpuprof profile {path} --output run.prof).",
+        f"(gpuprof profile {path} --output run.prof).",
     }[failure]
 
 
@@ -182,9 +189,11 @@ def what_is(path: str | os.PathLike) -> Kind:
 
 
 # (format name, kind, newest version this program reads), for the files that name their format
-_FORMATS = ((session.SESSION_FORMAT, Kind.SESSION, session.SESSION_VERSION),
-            (advice_session.SESSION_FORMAT, Kind.ADVICE_SESSION, advice_session.SESSION_VERSION),
-            (lab_model.RESULTS_FORMAT, Kind.LAB_RESULTS, lab_model.RESULTS_VERSION))
+_FORMATS = (
+    (session.SESSION_FORMAT, Kind.SESSION, session.SESSION_VERSION),
+    (advice_session.SESSION_FORMAT, Kind.ADVICE_SESSION, advice_session.SESSION_VERSION),
+    (lab_model.RESULTS_FORMAT, Kind.LAB_RESULTS, lab_model.RESULTS_VERSION),
+)
 _FORMAT_KEY = re.compile(rb'"format"\s*:\s*"([a-z-]+)"')
 _VERSION_KEY = re.compile(rb'"version"\s*:\s*(\d+)')
 
@@ -202,7 +211,10 @@ def _json_kind(path: str, head: bytes) -> Kind | None:
         if found.group(1) == name.encode():
             version = _VERSION_KEY.search(head)
             if version is not None and int(version.group(1)) > newest:
-                raise OpenError(Failure.TOO_NEW, path, f"{KIND_WORDS[kind]}, format version "
-                                f"{int(version.group(1))}; this version reads up to {newest}")
+                raise OpenError(
+                    Failure.TOO_NEW,
+                    path,
+                    f"{KIND_WORDS[kind]}, format version {int(version.group(1))}; this version reads up to {newest}",
+                )
             return kind
     return None

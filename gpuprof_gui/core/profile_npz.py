@@ -92,10 +92,13 @@ def load_profile_npz(path: str | os.PathLike) -> Profile:
         raise ProfileFormatError("The converted profile is damaged (no call tree).")
     for key, column in members.items():
         if key.startswith(_FUNC_PREFIX) and column.ndim == 1 and column.dtype in _FUNC_DTYPES.values():
-            obj["functions"][key[len(_FUNC_PREFIX):]] = column.tolist()
-        elif key.startswith(_TREE_PREFIX) and column.ndim == 1 and column.dtype == _TREE_DTYPES.get(
-                key[len(_TREE_PREFIX):]):
-            tree[key[len(_TREE_PREFIX):]] = column
+            obj["functions"][key[len(_FUNC_PREFIX) :]] = column.tolist()
+        elif (
+            key.startswith(_TREE_PREFIX)
+            and column.ndim == 1
+            and column.dtype == _TREE_DTYPES.get(key[len(_TREE_PREFIX) :])
+        ):
+            tree[key[len(_TREE_PREFIX) :]] = column
         else:
             raise ProfileFormatError(f"The converted profile is damaged (unexpected column {key!r}).")
     return profile_from_dict(obj)

@@ -101,13 +101,27 @@ class Provenance:
         return cls(**known)
 
     @classmethod
-    def for_run(cls, script: str, args: list[str] | tuple[str, ...] = (), profiler: str = "",
-                started: float | None = None, path: str = "", wall_s: float | None = None,
-                host: str = "") -> Provenance:
+    def for_run(
+        cls,
+        script: str,
+        args: list[str] | tuple[str, ...] = (),
+        profiler: str = "",
+        started: float | None = None,
+        path: str = "",
+        wall_s: float | None = None,
+        host: str = "",
+    ) -> Provenance:
         """A run of ``script`` that started at ``started`` (seconds since the epoch; now when None)."""
-        return cls(kind="run", path=path, script=os.path.abspath(script) if script else "", args=tuple(args),
-                   profiler=profiler, host=host, started=_iso(started if started is not None else time.time()),
-                   wall_s=wall_s)
+        return cls(
+            kind="run",
+            path=path,
+            script=os.path.abspath(script) if script else "",
+            args=tuple(args),
+            profiler=profiler,
+            host=host,
+            started=_iso(started if started is not None else time.time()),
+            wall_s=wall_s,
+        )
 
     @classmethod
     def for_file(cls, path: str) -> Provenance:
@@ -141,10 +155,18 @@ class Provenance:
         run_record = data.get("run")
         run: dict[str, Any] = run_record if isinstance(run_record, dict) else {}
         script = data["script"]
-        return cls.from_dict({"kind": "run", "path": plain.path, "script": script.get("path") or "",
-                              "args": script.get("args") if isinstance(script.get("args"), list) else (),
-                              "profiler": script.get("profiler") or "", "host": data.get("host") or "",
-                              "started": data.get("created") or plain.started, "wall_s": run.get("wall_s")})
+        return cls.from_dict(
+            {
+                "kind": "run",
+                "path": plain.path,
+                "script": script.get("path") or "",
+                "args": script.get("args") if isinstance(script.get("args"), list) else (),
+                "profiler": script.get("profiler") or "",
+                "host": data.get("host") or "",
+                "started": data.get("created") or plain.started,
+                "wall_s": run.get("wall_s"),
+            }
+        )
 
     @classmethod
     def for_session(cls, session: Any, path: str, kind: str = "session") -> Provenance:
@@ -154,13 +176,19 @@ class Provenance:
             script = {"path": script}
         run = getattr(session, "run", None) or {}
         wall = run.get("wall_s") if isinstance(run, dict) else None
-        return cls.from_dict({"kind": kind, "path": os.path.abspath(path) if path else "",
-                              "script": script.get("path") or script.get("name") or "",
-                              "args": script.get("args") or (), "profiler": script.get("profiler") or "",
-                              "host": getattr(session, "host", "") or "",
-                              "started": getattr(session, "created", "") or getattr(session, "date", "") or "",
-                              "wall_s": wall,
-                              "title": getattr(session, "title", "") or ""})
+        return cls.from_dict(
+            {
+                "kind": kind,
+                "path": os.path.abspath(path) if path else "",
+                "script": script.get("path") or script.get("name") or "",
+                "args": script.get("args") or (),
+                "profiler": script.get("profiler") or "",
+                "host": getattr(session, "host", "") or "",
+                "started": getattr(session, "created", "") or getattr(session, "date", "") or "",
+                "wall_s": wall,
+                "title": getattr(session, "title", "") or "",
+            }
+        )
 
     def with_changes(self, **changes: Any) -> Provenance:
         data = self.to_dict()

@@ -65,8 +65,13 @@ def _table(head: list[tuple[str, bool]], body: list[list[str]], css_class: str) 
     out += [f"<th{c}>{_e(title)}</th>" for (title, _), c in zip(head, cols, strict=True)]
     out.append("</tr></thead><tbody>")
     for row in body:
-        out.append("<tr>" + "".join(cell if cell.startswith("<td") else f"<td{c}>{cell}</td>"
-                                    for cell, c in zip(row, cols, strict=False)) + "</tr>")
+        out.append(
+            "<tr>"
+            + "".join(
+                cell if cell.startswith("<td") else f"<td{c}>{cell}</td>" for cell, c in zip(row, cols, strict=False)
+            )
+            + "</tr>"
+        )
     out.append("</tbody></table>")
     return "".join(out)
 
@@ -74,18 +79,23 @@ def _table(head: list[tuple[str, bool]], body: list[list[str]], css_class: str) 
 def _metadata(profile: Profile, n_frames: int, generated: str, provenance: Provenance | None) -> str:
     # Where the profile came from (script, arguments, start, host) first; the run time
     # is the run's own when the profile file does not carry it.
-    facts = [(k, v) for k, v in (provenance.facts() if provenance is not None else [])
-             if k not in ("Profiler", "Run time", "File")]
+    facts = [
+        (k, v)
+        for k, v in (provenance.facts() if provenance is not None else [])
+        if k not in ("Profiler", "Run time", "File")
+    ]
     wall_s = profile.wall_s or (provenance.wall_s if provenance is not None else None)
-    items = [*facts, ("Profiler", profile.profiler or (provenance.profiler if provenance else "") or DASH),
-             ("Profiled time", _amount(profile.total_s, profile.unit)),
-             ("Run time (wall)", format_time(wall_s) if wall_s else DASH),
-             ("Functions", format_count(len(profile.functions))),
-             ("Frames in the flame graph", format_count(n_frames)),
-             ("Call stacks", "recorded" if profile.stacks_exact
-              else "estimated below caller→callee pairs (cProfile)"),
-             ("Source file", (provenance.path if provenance is not None else "") or profile.source_path or DASH),
-             ("Report", f"gpuprof-gui {__version__}, {generated}")]
+    items = [
+        *facts,
+        ("Profiler", profile.profiler or (provenance.profiler if provenance else "") or DASH),
+        ("Profiled time", _amount(profile.total_s, profile.unit)),
+        ("Run time (wall)", format_time(wall_s) if wall_s else DASH),
+        ("Functions", format_count(len(profile.functions))),
+        ("Frames in the flame graph", format_count(n_frames)),
+        ("Call stacks", "recorded" if profile.stacks_exact else "estimated below caller→callee pairs (cProfile)"),
+        ("Source file", (provenance.path if provenance is not None else "") or profile.source_path or DASH),
+        ("Report", f"gpuprof-gui {__version__}, {generated}"),
+    ]
     return '<dl class="meta">' + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items) + "</dl>"
 
 
@@ -99,18 +109,33 @@ def _subtitle(profile: Profile, provenance: Provenance | None) -> str:
 
 def _hotspots(profile: Profile, top: int) -> str:
     rows = hotspot_rows(profile)
-    head = [("#", True), ("function", False), ("location", False), ("calls", True), ("self", True),
-            ("self %", True), ("total", True), ("total %", True)]
+    head = [
+        ("#", True),
+        ("function", False),
+        ("location", False),
+        ("calls", True),
+        ("self", True),
+        ("self %", True),
+        ("total", True),
+        ("total %", True),
+    ]
     body = []
     for rank, r in enumerate(rows[:top], start=1):
         where = short_path(f"{r['file']}:{r['line']}", PATH_CHARS) if r["file"] else "<built-in>"
         bar = min(max(r["self_pct"], 0.0), 100.0)
-        body.append([str(rank), _e(r["name"]), f'<span title="{_e(r["file"])}">{_e(where)}</span>',
-                     _e(format_count(r["calls"])), _e(_amount(r["self_s"], profile.unit)),
-                     f'<td class="n bar" style="background-size:{bar:.1f}% 100%">{_e(format_pct(r["self_pct"]))}</td>',
-                     _e(_amount(r["total_s"], profile.unit)), _e(format_pct(r["total_pct"]))])
-    more = (f'<p class="small">{len(rows) - top} lighter functions are not listed.</p>'
-            if len(rows) > top else "")
+        body.append(
+            [
+                str(rank),
+                _e(r["name"]),
+                f'<span title="{_e(r["file"])}">{_e(where)}</span>',
+                _e(format_count(r["calls"])),
+                _e(_amount(r["self_s"], profile.unit)),
+                f'<td class="n bar" style="background-size:{bar:.1f}% 100%">{_e(format_pct(r["self_pct"]))}</td>',
+                _e(_amount(r["total_s"], profile.unit)),
+                _e(format_pct(r["total_pct"])),
+            ]
+        )
+    more = f'<p class="small">{len(rows) - top} lighter functions are not listed.</p>' if len(rows) > top else ""
     return _table(head, body, "hotspots") + more
 
 
@@ -124,23 +149,43 @@ def _lab(run: LabRun) -> str:
     if dev.copy_gbps:
         facts.append(f"{dev.copy_gbps:.0f} GB/s measured copy")
     origin = ", ".join(x for x in (run.host, run.date) if x)
-    out = [f"<p>{_e('; '.join(facts))}" + (f' <span class="small">({_e(origin)})</span>' if origin else "")
-           + "</p>"]
+    out = [f"<p>{_e('; '.join(facts))}" + (f' <span class="small">({_e(origin)})</span>' if origin else "") + "</p>"]
     if run.synthetic:
-        out.append('<p class="note">These lab results are synthetic (made up for a demonstration), '
-                   "not measured.</p>")
-    head = [("candidate", False), ("kind", False), ("size", True), ("status", False), ("median", True),
-            ("p10–p90", True), ("GB/s", True), ("GFLOP/s", True), ("% of peak", True), ("× CPU", True),
-            ("× CPU with copies", True), ("error", False)]
+        out.append('<p class="note">These lab results are synthetic (made up for a demonstration), not measured.</p>')
+    head = [
+        ("candidate", False),
+        ("kind", False),
+        ("size", True),
+        ("status", False),
+        ("median", True),
+        ("p10–p90", True),
+        ("GB/s", True),
+        ("GFLOP/s", True),
+        ("% of peak", True),
+        ("× CPU", True),
+        ("× CPU with copies", True),
+        ("error", False),
+    ]
     body = []
     for r in run.records:
         status = f'<span class="{"ok" if r.correct else "bad"}">{_e(r.status)}</span>'
-        spread = (f"{r.p10_ms:.4g}–{r.p90_ms:.4g} ms" if r.p10_ms is not None and r.p90_ms is not None else DASH)
-        body.append([_e(r.candidate), _e(r.kind), _e(format_count(r.size)), status,
-                     _e(_num(r.median_ms, "{:.4g} ms")), _e(spread), _e(_num(r.gbps, "{:.1f}")),
-                     _e(_num(r.gflops, "{:.1f}")), _e(_num(r.pct_of_peak, "{:.0f}%")),
-                     _e(times(r.speedup_vs_cpu)), _e(times(r.speedup_vs_cpu_with_transfers)),
-                     _e(r.error or "")])
+        spread = f"{r.p10_ms:.4g}–{r.p90_ms:.4g} ms" if r.p10_ms is not None and r.p90_ms is not None else DASH
+        body.append(
+            [
+                _e(r.candidate),
+                _e(r.kind),
+                _e(format_count(r.size)),
+                status,
+                _e(_num(r.median_ms, "{:.4g} ms")),
+                _e(spread),
+                _e(_num(r.gbps, "{:.1f}")),
+                _e(_num(r.gflops, "{:.1f}")),
+                _e(_num(r.pct_of_peak, "{:.0f}%")),
+                _e(times(r.speedup_vs_cpu)),
+                _e(times(r.speedup_vs_cpu_with_transfers)),
+                _e(r.error or ""),
+            ]
+        )
     out.append(_table(head, body, "lab"))
     out += [f'<p class="note">{_e(n)}</p>' for n in run.notes]
     return "".join(out)
@@ -148,38 +193,61 @@ def _lab(run: LabRun) -> str:
 
 def _advice(session: AdviceSession) -> str:
     a = session.advice
-    key = [("Offloaded", ", ".join(a.functions) or DASH), ("Calls per run", format_count(a.calls)),
-           ("Run time T", format_time(a.total_s)), ("Share p", f"{a.p:.3f}"),
-           ("Amdahl limit 1/(1−p)", times(a.amdahl_limit)),
-           ("Kernel speed-up s", times(a.kernel_speedup) + (f" ({a.candidate} @ {format_count(a.size)})"
-                                                             if a.candidate else "")),
-           ("Copies per call", f"{format_time(a.transfer_s_per_call)} for {format_bytes(a.bytes_per_call)}"),
-           ("GPU start-up", format_time(a.setup_s)),
-           ("Predicted speed-up, no copies", times(a.predicted_speedup)),
-           ("Predicted speed-up with copies and start-up", times(a.predicted_speedup_with_transfers)),
-           ("Predicted run time", format_time(a.predicted_time_s)),
-           ("Break-even kernel speed-up", times(a.break_even_kernel_speedup)),
-           ("Break-even bytes per call", format_bytes(a.break_even_bytes_per_call))]
+    key = [
+        ("Offloaded", ", ".join(a.functions) or DASH),
+        ("Calls per run", format_count(a.calls)),
+        ("Run time T", format_time(a.total_s)),
+        ("Share p", f"{a.p:.3f}"),
+        ("Amdahl limit 1/(1−p)", times(a.amdahl_limit)),
+        (
+            "Kernel speed-up s",
+            times(a.kernel_speedup) + (f" ({a.candidate} @ {format_count(a.size)})" if a.candidate else ""),
+        ),
+        ("Copies per call", f"{format_time(a.transfer_s_per_call)} for {format_bytes(a.bytes_per_call)}"),
+        ("GPU start-up", format_time(a.setup_s)),
+        ("Predicted speed-up, no copies", times(a.predicted_speedup)),
+        ("Predicted speed-up with copies and start-up", times(a.predicted_speedup_with_transfers)),
+        ("Predicted run time", format_time(a.predicted_time_s)),
+        ("Break-even kernel speed-up", times(a.break_even_kernel_speedup)),
+        ("Break-even bytes per call", format_bytes(a.break_even_bytes_per_call)),
+    ]
     if session.measured and session.measured.get("speedup"):
         m = session.measured
-        key.append(("Measured speed-up (real runs)", f"{times(m['speedup'])}: "
-                    f"{format_time(m.get('cpu_wall_s'))} on the CPU, {format_time(m.get('gpu_wall_s'))} with the GPU"))
+        key.append(
+            (
+                "Measured speed-up (real runs)",
+                f"{times(m['speedup'])}: "
+                f"{format_time(m.get('cpu_wall_s'))} on the CPU, {format_time(m.get('gpu_wall_s'))} with the GPU",
+            )
+        )
     if a.device:
         key.append(("Device", a.device))
     out = ['<dl class="meta">' + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in key) + "</dl>"]
     for step in explain(a):
-        out.append(f'<div class="step"><b>{_e(step.value)}</b> {_e(step.title)} '
-                   f'<code>{_e(step.formula)}</code><br><span class="small">{_e(step.body)}</span></div>')
+        out.append(
+            f'<div class="step"><b>{_e(step.value)}</b> {_e(step.title)} '
+            f'<code>{_e(step.formula)}</code><br><span class="small">{_e(step.body)}</span></div>'
+        )
     out += [f'<p class="note">{_e(n)}</p>' for n in a.notes]
     if a.needs_gpu:
-        out.append(f'<p class="note">Needs a GPU ({_e(a.no_gpu_reason or "not measured")}): '
-                   + _e("; ".join(a.needs_gpu)) + "</p>")
+        out.append(
+            f'<p class="note">Needs a GPU ({_e(a.no_gpu_reason or "not measured")}): '
+            + _e("; ".join(a.needs_gpu))
+            + "</p>"
+        )
     return "".join(out)
 
 
-def report_html(profile: Profile, *, title: str | None = None, lab_run: LabRun | None = None,
-                advice: AdviceSession | None = None, top: int = DEFAULT_TOP_ROWS,
-                generated: str | None = None, provenance: Provenance | None = None) -> str:
+def report_html(
+    profile: Profile,
+    *,
+    title: str | None = None,
+    lab_run: LabRun | None = None,
+    advice: AdviceSession | None = None,
+    top: int = DEFAULT_TOP_ROWS,
+    generated: str | None = None,
+    provenance: Provenance | None = None,
+) -> str:
     """The report document. ``generated`` (ISO date) defaults to now, in UTC.
 
     ``provenance`` names the report (unless ``title`` does) and heads it with where the
@@ -188,16 +256,21 @@ def report_html(profile: Profile, *, title: str | None = None, lab_run: LabRun |
     name = title or (provenance.name if provenance is not None else "") or profile_title(profile)
     when = generated or datetime.now(UTC).isoformat(timespec="seconds")
     layout = layout_for_profile(profile)
-    parts = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>{_e('Profile report: ' + name)}</title><style>{_CSS}</style></head><body>",
-             f"<h1>Profile report: {_e(name)}</h1>",
-             f'<p class="sub">{_e(_subtitle(profile, provenance))}</p>',
-             _metadata(profile, layout.n_frames, when, provenance)]
+    parts = [
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e('Profile report: ' + name)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>Profile report: {_e(name)}</h1>",
+        f'<p class="sub">{_e(_subtitle(profile, provenance))}</p>',
+        _metadata(profile, layout.n_frames, when, provenance),
+    ]
     if profile.notes:
         parts.append("<h2>Notes</h2>" + "".join(f'<p class="note">{_e(n)}</p>' for n in profile.notes))
-    parts.append('<h2>Flame graph</h2><div class="flame">'
-                 + flame_svg(profile, FLAME_WIDTH_PX, title=name, layout=layout, standalone=False) + "</div>")
+    parts.append(
+        '<h2>Flame graph</h2><div class="flame">'
+        + flame_svg(profile, FLAME_WIDTH_PX, title=name, layout=layout, standalone=False)
+        + "</div>"
+    )
     parts.append("<h2>Hotspots</h2>" + _hotspots(profile, top))
     lab = lab_run if lab_run is not None else (advice.lab if advice is not None else None)
     if lab is not None:

@@ -71,8 +71,13 @@ class Session:
                     text = fh.read()
         except OSError:
             pass
-        return {"path": os.path.abspath(path), "name": os.path.basename(path), "text": text,
-                "args": list(args or []), "profiler": profiler}
+        return {
+            "path": os.path.abspath(path),
+            "name": os.path.basename(path),
+            "text": text,
+            "args": list(args or []),
+            "profiler": profiler,
+        }
 
     @staticmethod
     def console_record(text: str) -> dict:
@@ -82,12 +87,21 @@ class Session:
     def to_dict(self) -> dict[str, Any]:
         from gpuprof_gui.core.serialize import profile_to_dict
 
-        return {"format": SESSION_FORMAT, "version": SESSION_VERSION, "created": self.created,
-                "app_version": self.app_version, "host": self.host, "title": self.title,
-                "script": self.script, "run": self.run, "console": self.console,
-                "profile": profile_to_dict(self.profile) if self.profile is not None else None,
-                "lab": self.lab.to_dict() if self.lab is not None else None,
-                "telemetry": self.telemetry, "advice": self.advice}
+        return {
+            "format": SESSION_FORMAT,
+            "version": SESSION_VERSION,
+            "created": self.created,
+            "app_version": self.app_version,
+            "host": self.host,
+            "title": self.title,
+            "script": self.script,
+            "run": self.run,
+            "console": self.console,
+            "profile": profile_to_dict(self.profile) if self.profile is not None else None,
+            "lab": self.lab.to_dict() if self.lab is not None else None,
+            "telemetry": self.telemetry,
+            "advice": self.advice,
+        }
 
     @classmethod
     def from_dict(cls, raw: Any) -> Session:
@@ -99,16 +113,24 @@ class Session:
         if not isinstance(version, int) or version < 1:
             raise SessionError("This gpuprof session has no valid format version.")
         if version > SESSION_VERSION:
-            raise SessionError(f"This session was saved by a newer gpuprof-gui (format version {version}); "
-                               f"this version opens format version {SESSION_VERSION}. Please update gpuprof-gui.")
+            raise SessionError(
+                f"This session was saved by a newer gpuprof-gui (format version {version}); "
+                f"this version opens format version {SESSION_VERSION}. Please update gpuprof-gui."
+            )
         try:
-            return cls(title=str(raw.get("title") or ""), created=str(raw.get("created") or ""),
-                       app_version=str(raw.get("app_version") or ""), host=str(raw.get("host") or ""),
-                       script=_optional_dict(raw, "script"), run=_optional_dict(raw, "run"),
-                       console=_optional_dict(raw, "console"),
-                       profile=profile_from_dict(raw["profile"]) if raw.get("profile") else None,
-                       lab=LabRun.from_dict(raw["lab"]) if raw.get("lab") else None,
-                       telemetry=_optional_dict(raw, "telemetry"), advice=_optional_dict(raw, "advice"))
+            return cls(
+                title=str(raw.get("title") or ""),
+                created=str(raw.get("created") or ""),
+                app_version=str(raw.get("app_version") or ""),
+                host=str(raw.get("host") or ""),
+                script=_optional_dict(raw, "script"),
+                run=_optional_dict(raw, "run"),
+                console=_optional_dict(raw, "console"),
+                profile=profile_from_dict(raw["profile"]) if raw.get("profile") else None,
+                lab=LabRun.from_dict(raw["lab"]) if raw.get("lab") else None,
+                telemetry=_optional_dict(raw, "telemetry"),
+                advice=_optional_dict(raw, "advice"),
+            )
         except ProfileFormatError as exc:
             raise SessionError(f"The session's profile is damaged: {exc}") from exc
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

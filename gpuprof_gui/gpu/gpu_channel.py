@@ -8,8 +8,15 @@ from typing import Any
 from gpuprof_gui.gpu import nvml
 
 # Metrics polled at the sampler's rate, in ring-buffer column order.
-POLLED_METRICS = ("memory_used_mib", "power_w", "sm_clock_mhz", "mem_clock_mhz",
-                  "temperature_c", "pcie_rx_mbps", "pcie_tx_mbps")
+POLLED_METRICS = (
+    "memory_used_mib",
+    "power_w",
+    "sm_clock_mhz",
+    "mem_clock_mhz",
+    "temperature_c",
+    "pcie_rx_mbps",
+    "pcie_tx_mbps",
+)
 # Metrics from the driver's own time-stamped samples (nvmlDeviceGetSamples).
 UTIL_METRICS = ("gpu_util_pct", "mem_util_pct")
 
@@ -84,15 +91,13 @@ class GpuChannel:
         power_w, rx_mbps, tx_mbps = self._fields(now_s)
         sm = nvml.query("nvmlDeviceGetClockInfo", h, nvml.constant("NVML_CLOCK_SM", 1), kind="SM clock")
         mem = nvml.query("nvmlDeviceGetClockInfo", h, nvml.constant("NVML_CLOCK_MEM", 2), kind="memory clock")
-        temp = nvml.query("nvmlDeviceGetTemperature", h, nvml.constant("NVML_TEMPERATURE_GPU", 0),
-                          kind="temperature")
+        temp = nvml.query("nvmlDeviceGetTemperature", h, nvml.constant("NVML_TEMPERATURE_GPU", 0), kind="temperature")
         return [self._memory_used_mib(), power_w, _num(sm), _num(mem), _num(temp), rx_mbps, tx_mbps]
 
     def _memory_used_mib(self) -> float:
         # v2 reports "used" without the driver's reserved memory, as nvidia-smi does.
         if self._memory_v2:
-            info = nvml.query("nvmlDeviceGetMemoryInfo", self.handle, version=self._memory_v2,
-                              kind="memory info v2")
+            info = nvml.query("nvmlDeviceGetMemoryInfo", self.handle, version=self._memory_v2, kind="memory info v2")
             if info is not None:
                 return _num(getattr(info, "used", None)) / _MIB
             self._memory_v2 = 0
@@ -101,8 +106,9 @@ class GpuChannel:
 
     def _fields(self, now_s: float) -> tuple[float, float, float]:
         """(power W, PCIe rx MB/s, tx MB/s) from one nvmlDeviceGetFieldValues call where supported."""
-        wanted = ([_FI_POWER_INSTANT] if self._power_instant else []) + \
-                 ([_FI_PCIE_TX_BYTES, _FI_PCIE_RX_BYTES] if self._pcie_counters else [])
+        wanted = ([_FI_POWER_INSTANT] if self._power_instant else []) + (
+            [_FI_PCIE_TX_BYTES, _FI_PCIE_RX_BYTES] if self._pcie_counters else []
+        )
         got: dict[int, tuple[float, float]] = {}
         if wanted:
             values = nvml.query("nvmlDeviceGetFieldValues", self.handle, wanted, kind="field values")
@@ -136,10 +142,12 @@ class GpuChannel:
     def _throughput_fallback(self, now_s: float) -> tuple[float, float]:
         if now_s >= self._pcie_fallback_due_s:
             self._pcie_fallback_due_s = now_s + PCIE_THROUGHPUT_PERIOD_S
-            rx = nvml.query("nvmlDeviceGetPcieThroughput", self.handle,
-                            nvml.constant("NVML_PCIE_UTIL_RX_BYTES", 1), kind="PCIe rx")
-            tx = nvml.query("nvmlDeviceGetPcieThroughput", self.handle,
-                            nvml.constant("NVML_PCIE_UTIL_TX_BYTES", 0), kind="PCIe tx")
+            rx = nvml.query(
+                "nvmlDeviceGetPcieThroughput", self.handle, nvml.constant("NVML_PCIE_UTIL_RX_BYTES", 1), kind="PCIe rx"
+            )
+            tx = nvml.query(
+                "nvmlDeviceGetPcieThroughput", self.handle, nvml.constant("NVML_PCIE_UTIL_TX_BYTES", 0), kind="PCIe tx"
+            )
             unit = NVML_PCIE_THROUGHPUT_UNIT_B / 1e6
             self._pcie_fallback = (_num(rx) * unit, _num(tx) * unit)
         return self._pcie_fallback
@@ -155,8 +163,10 @@ class GpuChannel:
         self._util_due_s = now_s + UTIL_READ_PERIOD_S
         if self._use_samples:
             out = {}
-            for metric, sample_type in (("gpu_util_pct", nvml.constant("NVML_GPU_UTILIZATION_SAMPLES", 1)),
-                                        ("mem_util_pct", nvml.constant("NVML_MEMORY_UTILIZATION_SAMPLES", 2))):
+            for metric, sample_type in (
+                ("gpu_util_pct", nvml.constant("NVML_GPU_UTILIZATION_SAMPLES", 1)),
+                ("mem_util_pct", nvml.constant("NVML_MEMORY_UTILIZATION_SAMPLES", 2)),
+            ):
                 samples = self._driver_samples(metric, sample_type)
                 if samples is None:
                     break
@@ -168,8 +178,10 @@ class GpuChannel:
         rates = nvml.query("nvmlDeviceGetUtilizationRates", self.handle, kind="utilisation rates")
         if rates is None:
             return {metric: [] for metric in UTIL_METRICS}
-        return {"gpu_util_pct": [(now_wall_s, _num(getattr(rates, "gpu", None)))],
-                "mem_util_pct": [(now_wall_s, _num(getattr(rates, "memory", None)))]}
+        return {
+            "gpu_util_pct": [(now_wall_s, _num(getattr(rates, "gpu", None)))],
+            "mem_util_pct": [(now_wall_s, _num(getattr(rates, "memory", None)))],
+        }
 
     def _driver_samples(self, metric: str, sample_type: int) -> list[tuple[float, float]] | None:
         """Samples newer than the last one seen, sorted; [] when none are new; None when unsupported."""
@@ -182,8 +194,7 @@ class GpuChannel:
         value_type, samples = result
         # The driver keeps a circular buffer: entries may come out of order, and
         # unused slots have timestamp 0, so filter and sort rather than trust order.
-        fresh = sorted((s.timeStamp, value_of(s.sampleValue, value_type))
-                       for s in samples if s.timeStamp > last_us)
+        fresh = sorted((s.timeStamp, value_of(s.sampleValue, value_type)) for s in samples if s.timeStamp > last_us)
         if fresh:
             self.last_seen_us[metric] = fresh[-1][0]
         return [(ts_us / 1e6, value) for ts_us, value in fresh]

@@ -54,11 +54,15 @@ def lab_unavailable_reason() -> str | None:
     if getattr(sys, "frozen", False):
         # The packaged app bundles no CuPy: it runs the kernel lab on a Python that has it.
         wheel = f"cupy-cuda{min(major, NEWEST_KNOWN_CUDA_MAJOR)}x" if major else "cupy-cuda13x"
-        return (f"No Python with CuPy was found for the kernel lab. Install it (pip install {wheel}) into "
-                "a Python 3, then point GPUPROF_PYTHON at that interpreter, or put it first on PATH as python3.")
+        return (
+            f"No Python with CuPy was found for the kernel lab. Install it (pip install {wheel}) into "
+            "a Python 3, then point GPUPROF_PYTHON at that interpreter, or put it first on PATH as python3."
+        )
     if command is not None:
         return f"CuPy is not installed. The driver supports CUDA {major}; install it with: {command}"
     if major is None:
         return "CuPy is not installed, and the driver did not say which CUDA version it supports."
-    return (f"CuPy is not installed, and the driver supports only CUDA {major}; CuPy needs CUDA "
-            f"{OLDEST_SUPPORTED_CUDA_MAJOR} or newer: update the NVIDIA driver.")
+    return (
+        f"CuPy is not installed, and the driver supports only CUDA {major}; CuPy needs CUDA "
+        f"{OLDEST_SUPPORTED_CUDA_MAJOR} or newer: update the NVIDIA driver."
+    )

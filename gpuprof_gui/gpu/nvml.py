@@ -28,12 +28,14 @@ ERROR_DRIVER_NOT_LOADED = 9
 ERROR_LIBRARY_NOT_FOUND = 12
 ERROR_FUNCTION_NOT_FOUND = 13
 
-REASON_NO_BINDINGS = ("The NVML Python bindings are not installed "
-                      "(pip install nvidia-ml-py), so GPUs cannot be queried.")
-REASON_NO_DRIVER = ("No NVIDIA driver was found (libnvidia-ml is missing): "
-                    "install the NVIDIA driver to use the GPU features.")
-REASON_DRIVER_NOT_LOADED = ("The NVIDIA driver is installed but not loaded "
-                            "(NVML: Driver Not Loaded); a reboot or loading the kernel module fixes this.")
+REASON_NO_BINDINGS = "The NVML Python bindings are not installed (pip install nvidia-ml-py), so GPUs cannot be queried."
+REASON_NO_DRIVER = (
+    "No NVIDIA driver was found (libnvidia-ml is missing): install the NVIDIA driver to use the GPU features."
+)
+REASON_DRIVER_NOT_LOADED = (
+    "The NVIDIA driver is installed but not loaded "
+    "(NVML: Driver Not Loaded); a reboot or loading the kernel module fixes this."
+)
 REASON_NO_DEVICES = "The NVIDIA driver reports no GPUs."
 
 
@@ -193,12 +195,18 @@ def driver_samples(handle: Any, sample_type: int, last_seen_us: int, kind: str) 
         buffer = (sample_t * SAMPLE_BUFFER_LEN)()
         count = ctypes.c_uint(SAMPLE_BUFFER_LEN)
         value_type = module._nvmlValueType_t()
-        ret = fn(handle, module._nvmlSamplingType_t(sample_type), ctypes.c_ulonglong(last_seen_us),
-                 ctypes.byref(value_type), ctypes.byref(count), buffer)
+        ret = fn(
+            handle,
+            module._nvmlSamplingType_t(sample_type),
+            ctypes.c_ulonglong(last_seen_us),
+            ctypes.byref(value_type),
+            ctypes.byref(count),
+            buffer,
+        )
     except Exception:  # noqa: BLE001 - a fake or a future pynvml without these internals
         return query_raising_not_found("nvmlDeviceGetSamples", handle, sample_type, last_seen_us, kind=kind)
     if ret == 0:
-        return (value_type.value, buffer[:count.value]), False
+        return (value_type.value, buffer[: count.value]), False
     if ret == ERROR_NOT_FOUND:
         return None, True
     if ret == ERROR_INSUFFICIENT_SIZE:

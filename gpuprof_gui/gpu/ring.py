@@ -55,12 +55,11 @@ class RingBuffer:
                 start = int(np.searchsorted(times, since, side="right"))
                 if start < len(times):
                     kept.append(slice(seg.start + start, seg.stop))
-                    kept.extend(segments[index + 1:])
+                    kept.extend(segments[index + 1 :])
                     break
             segments = kept
         if not segments:
             return np.empty(0), np.empty((0, self.n_columns))
         if len(segments) == 1:
             return self._t[segments[0]].copy(), self._v[segments[0]].copy()
-        return (np.concatenate([self._t[s] for s in segments]),
-                np.concatenate([self._v[s] for s in segments]))
+        return (np.concatenate([self._t[s] for s in segments]), np.concatenate([self._v[s] for s in segments]))

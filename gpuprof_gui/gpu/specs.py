@@ -32,8 +32,11 @@ def cuda_driver_major() -> int | None:
 def _sm_count(handle: Any, name: str, cores_per_sm: int | None, cc_text: str) -> dict[str, Any]:
     cores = nvml.query("nvmlDeviceGetNumGpuCores", handle, kind="GPU core count")
     if isinstance(cores, int) and cores > 0 and cores_per_sm:
-        return figure(cores // cores_per_sm, "SMs",
-                      f"nvmlDeviceGetNumGpuCores {cores} / {cores_per_sm} FP32 cores per SM (CC {cc_text})")
+        return figure(
+            cores // cores_per_sm,
+            "SMs",
+            f"nvmlDeviceGetNumGpuCores {cores} / {cores_per_sm} FP32 cores per SM (CC {cc_text})",
+        )
     from_name = arch.sm_count_from_name(name)
     if from_name is not None:
         return figure(from_name, "SMs", f"table of known products ('{name}'); NVML gave no core count")
@@ -41,16 +44,18 @@ def _sm_count(handle: Any, name: str, cores_per_sm: int | None, cc_text: str) ->
 
 
 def _memory_figures(handle: Any) -> dict[str, dict[str, Any]]:
-    clock_mhz = nvml.query("nvmlDeviceGetMaxClockInfo", handle, nvml.constant("NVML_CLOCK_MEM", 2),
-                           kind="max memory clock")
+    clock_mhz = nvml.query(
+        "nvmlDeviceGetMaxClockInfo", handle, nvml.constant("NVML_CLOCK_MEM", 2), kind="max memory clock"
+    )
     bus_bits = nvml.query("nvmlDeviceGetMemoryBusWidth", handle, kind="memory bus width")
     info = nvml.query("nvmlDeviceGetMemoryInfo", handle, kind="memory info")
     total = getattr(info, "total", None)
     facts = {
         "max_memory_clock_mhz": figure(clock_mhz, "MHz", "nvmlDeviceGetMaxClockInfo(MEM)"),
         "memory_bus_width_bits": figure(bus_bits, "bit", "nvmlDeviceGetMemoryBusWidth"),
-        "memory_total_mib": figure(total // MIB if isinstance(total, int) else None, "MiB",
-                                   "nvmlDeviceGetMemoryInfo.total"),
+        "memory_total_mib": figure(
+            total // MIB if isinstance(total, int) else None, "MiB", "nvmlDeviceGetMemoryInfo.total"
+        ),
     }
     if isinstance(clock_mhz, int) and isinstance(bus_bits, int):
         factor = arch.MEMORY_DATA_RATE_FACTOR
@@ -62,34 +67,50 @@ def _memory_figures(handle: Any) -> dict[str, dict[str, Any]]:
     return facts
 
 
-def _compute_figures(sm: int | None, row: arch.Architecture | None, clock_mhz: int | None,
-                     cc_text: str) -> dict[str, dict[str, Any]]:
+def _compute_figures(
+    sm: int | None, row: arch.Architecture | None, clock_mhz: int | None, cc_text: str
+) -> dict[str, dict[str, Any]]:
     if sm is None or row is None or not isinstance(clock_mhz, int):
         missing = "unknown: " + ", ".join(
-            text for text, absent in (("SM count", sm is None),
-                                      (f"FP32 cores per SM for CC {cc_text}", row is None),
-                                      ("max SM clock", not isinstance(clock_mhz, int))) if absent)
-        return {"peak_fp32_gflops": figure(None, "GFLOP/s", missing),
-                "peak_fp64_gflops": figure(None, "GFLOP/s", missing)}
+            text
+            for text, absent in (
+                ("SM count", sm is None),
+                (f"FP32 cores per SM for CC {cc_text}", row is None),
+                ("max SM clock", not isinstance(clock_mhz, int)),
+            )
+            if absent
+        )
+        return {
+            "peak_fp32_gflops": figure(None, "GFLOP/s", missing),
+            "peak_fp64_gflops": figure(None, "GFLOP/s", missing),
+        }
     fp32 = sm * row.fp32_cores_per_sm * 2 * clock_mhz / 1e3
-    fp32_text = (f"{sm} SMs × {row.fp32_cores_per_sm} FP32 cores × 2 (FMA) × "
-                 f"{clock_mhz / 1e3:.3f} GHz")
+    fp32_text = f"{sm} SMs × {row.fp32_cores_per_sm} FP32 cores × 2 (FMA) × {clock_mhz / 1e3:.3f} GHz"
     return {
         "peak_fp32_gflops": figure(fp32, "GFLOP/s", fp32_text),
-        "peak_fp64_gflops": figure(fp32 * row.fp64_per_fp32, "GFLOP/s",
-                                   f"peak FP32 × {row.fp64_ratio_text} ({row.name} FP64:FP32)"),
+        "peak_fp64_gflops": figure(
+            fp32 * row.fp64_per_fp32, "GFLOP/s", f"peak FP32 × {row.fp64_ratio_text} ({row.name} FP64:FP32)"
+        ),
     }
 
 
 def _pcie_figures(handle: Any) -> dict[str, Any]:
     q = nvml.query
-    current = {"generation": q("nvmlDeviceGetCurrPcieLinkGeneration", handle, kind="PCIe generation"),
-               "width": q("nvmlDeviceGetCurrPcieLinkWidth", handle, kind="PCIe width")}
+    current = {
+        "generation": q("nvmlDeviceGetCurrPcieLinkGeneration", handle, kind="PCIe generation"),
+        "width": q("nvmlDeviceGetCurrPcieLinkWidth", handle, kind="PCIe width"),
+    }
     # The link drops to gen 1 when idle to save power; the maximum is what transfers get.
-    maximum = {"generation": q("nvmlDeviceGetMaxPcieLinkGeneration", handle, kind="PCIe max generation"),
-               "width": q("nvmlDeviceGetMaxPcieLinkWidth", handle, kind="PCIe max width")}
-    return {"pcie_current": current, "pcie_max": maximum,
-            "pcie_max_gbps": _pcie_figure(maximum), "pcie_current_gbps": _pcie_figure(current)}
+    maximum = {
+        "generation": q("nvmlDeviceGetMaxPcieLinkGeneration", handle, kind="PCIe max generation"),
+        "width": q("nvmlDeviceGetMaxPcieLinkWidth", handle, kind="PCIe max width"),
+    }
+    return {
+        "pcie_current": current,
+        "pcie_max": maximum,
+        "pcie_max_gbps": _pcie_figure(maximum),
+        "pcie_current_gbps": _pcie_figure(current),
+    }
 
 
 def _pcie_figure(link: dict[str, int | None]) -> dict[str, Any]:
@@ -100,8 +121,11 @@ def _pcie_figure(link: dict[str, int | None]) -> dict[str, Any]:
     row = arch.PCIE_GENERATIONS.get(gen)
     if gbps is None or row is None:
         return figure(None, "GB/s", f"unknown: no table row for PCIe gen {gen} x{width}")
-    return figure(gbps, "GB/s", f"PCIe {gen}.0: {row.transfer_rate_gt_s:g} GT/s × {width} lanes × "
-                                f"{row.encoding_text} / 8, per direction")
+    return figure(
+        gbps,
+        "GB/s",
+        f"PCIe {gen}.0: {row.transfer_rate_gt_s:g} GT/s × {width} lanes × {row.encoding_text} / 8, per direction",
+    )
 
 
 def _one_device(index: int, handle: Any, driver: str | None, cuda: str | None) -> dict[str, Any]:
@@ -126,8 +150,9 @@ def _one_device(index: int, handle: Any, driver: str | None, cuda: str | None) -
         "driver_version": driver,
         "cuda_driver_version": cuda,
         "sm_count": sm,
-        "fp32_cores_per_sm": figure(cores_per_sm, "cores",
-                                    f"table: compute capability {cc_text}" + (f" ({row.name})" if row else "")),
+        "fp32_cores_per_sm": figure(
+            cores_per_sm, "cores", f"table: compute capability {cc_text}" + (f" ({row.name})" if row else "")
+        ),
         "max_sm_clock_mhz": figure(sm_clock, "MHz", "nvmlDeviceGetMaxClockInfo(SM)"),
     }
     device.update(_memory_figures(handle))

@@ -123,8 +123,7 @@ class TelemetrySampler:
         now, wall = time.monotonic(), time.time()
         with self._lock:
             self._close_open_band(now, wall)
-            self._bands.append({"label": label, "t_begin": now, "t_end": None,
-                                "wall_begin": wall, "wall_end": None})
+            self._bands.append({"label": label, "t_begin": now, "t_end": None, "wall_begin": wall, "wall_end": None})
 
     def mark_end(self) -> None:
         """Close the open interval, if any."""
@@ -137,8 +136,9 @@ class TelemetrySampler:
 
     # ---- reading ----------------------------------------------------------
     def devices(self) -> list[dict[str, Any]]:
-        return [{"index": c.index, "name": c.name, "uuid": c.uuid, "util_source": c.util_source}
-                for c in self._channels]
+        return [
+            {"index": c.index, "name": c.name, "uuid": c.uuid, "util_source": c.util_source} for c in self._channels
+        ]
 
     def snapshot(self, since: Cursor = None) -> dict[str, Any]:
         """Series per metric per GPU, times in s since ``t0``; only rows newer than ``since`` are copied.
@@ -163,13 +163,11 @@ class TelemetrySampler:
                 devices.append({**info, "series": series})
                 cursor[index] = advance_cursor(since, index, series)
             bands = [self._relative_band(b) for b in self._bands]
-        return {"t0_monotonic": self.t0, "t0_wall": self.t0_wall, "devices": devices, "bands": bands,
-                "cursor": cursor}
+        return {"t0_monotonic": self.t0, "t0_wall": self.t0_wall, "devices": devices, "bands": bands, "cursor": cursor}
 
     def _relative_band(self, band: dict[str, Any]) -> dict[str, Any]:
         end = band["t_end"]
-        return {**band, "t_begin": band["t_begin"] - self.t0,
-                "t_end": None if end is None else end - self.t0}
+        return {**band, "t_begin": band["t_begin"] - self.t0, "t_end": None if end is None else end - self.t0}
 
     def trace_dict(self) -> dict[str, Any]:
         """Everything needed to save this session as a trace (see trace_io)."""
@@ -198,4 +196,3 @@ def _absolute(since_s: float | None, t0: float) -> float | None:
 def metric_label(metric: str) -> str:
     label, unit = METRIC_INFO.get(metric, (metric, ""))
     return f"{label} ({unit})" if unit else label
-

@@ -38,18 +38,27 @@ class TraceFormatError(ValueError):
 
 
 def _json_series(t: np.ndarray, v: np.ndarray) -> dict[str, list]:
-    return {"t": [round(float(x), _T_DECIMALS) for x in t],
-            "v": [None if math.isnan(x) else round(float(x), _V_DECIMALS) for x in v]}
+    return {
+        "t": [round(float(x), _T_DECIMALS) for x in t],
+        "v": [None if math.isnan(x) else round(float(x), _V_DECIMALS) for x in v],
+    }
 
 
 def trace_to_json(data: dict[str, Any]) -> dict[str, Any]:
     """A sampler's ``trace_dict()`` (numpy series) as plain JSON-able data."""
-    devices = [{key: value for key, value in dev.items() if key != "series"}
-               | {"series": {m: _json_series(t, v) for m, (t, v) in dev["series"].items()}}
-               for dev in data["devices"]]
+    devices = [
+        {key: value for key, value in dev.items() if key != "series"}
+        | {"series": {m: _json_series(t, v) for m, (t, v) in dev["series"].items()}}
+        for dev in data["devices"]
+    ]
     meta = {key: value for key, value in data.items() if key not in ("devices", "bands")}
-    return {"format": TRACE_FORMAT, "version": TRACE_VERSION, **meta,
-            "devices": devices, "bands": list(data.get("bands", []))}
+    return {
+        "format": TRACE_FORMAT,
+        "version": TRACE_VERSION,
+        **meta,
+        "devices": devices,
+        "bands": list(data.get("bands", [])),
+    }
 
 
 def save_trace(data: dict[str, Any], path: str | Path) -> None:
@@ -71,8 +80,10 @@ def trace_from_json(raw: Any) -> Trace:
         raise TraceFormatError("This file is not a gpuprof telemetry trace.")
     version = raw.get("version")
     if not isinstance(version, int) or version > TRACE_VERSION or version < 1:
-        raise TraceFormatError(f"This telemetry trace has format version {version!r}; "
-                               f"this gpuprof reads version {TRACE_VERSION}. Update gpuprof to open it.")
+        raise TraceFormatError(
+            f"This telemetry trace has format version {version!r}; "
+            f"this gpuprof reads version {TRACE_VERSION}. Update gpuprof to open it."
+        )
     try:
         devices = [_device_from_json(dev) for dev in raw["devices"]]
         bands = [dict(band) for band in raw.get("bands", [])]
@@ -119,11 +130,22 @@ class Trace:
                 series[metric] = (t[lo:hi], v[lo:hi])
             devices.append({key: value for key, value in dev.items() if key != "series"} | {"series": series})
             cursor[dev["index"]] = advance_cursor(since, dev["index"], series)
-        bands = self.bands if until_s is None else [
-            {**b, "t_end": b["t_end"] if b["t_end"] is not None and b["t_end"] <= until_s else None}
-            for b in self.bands if b["t_begin"] <= until_s]
-        return {"t0_monotonic": 0.0, "t0_wall": self.meta.get("t0_wall"), "devices": devices, "bands": bands,
-                "cursor": cursor}
+        bands = (
+            self.bands
+            if until_s is None
+            else [
+                {**b, "t_end": b["t_end"] if b["t_end"] is not None and b["t_end"] <= until_s else None}
+                for b in self.bands
+                if b["t_begin"] <= until_s
+            ]
+        )
+        return {
+            "t0_monotonic": 0.0,
+            "t0_wall": self.meta.get("t0_wall"),
+            "devices": devices,
+            "bands": bands,
+            "cursor": cursor,
+        }
 
 
 class TraceReplay:

@@ -57,15 +57,24 @@ class ConvertOutcome:
     output_path: str | None
 
 
-def convert_untrusted(in_path: str, out_path: str, timeout_s: float = CONVERT_TIMEOUT_S,
-                      cancel: threading.Event | None = None) -> ConvertOutcome:
+def convert_untrusted(
+    in_path: str, out_path: str, timeout_s: float = CONVERT_TIMEOUT_S, cancel: threading.Event | None = None
+) -> ConvertOutcome:
     """Parse ``in_path`` (e.g. a foreign ``.prof``) in the convert worker, writing ``out_path``.
 
     ``out_path`` ending in ``.npz``: numpy columns (the fast hand-off); otherwise our JSON.
     """
+
     def argv_for_fd(fd: int) -> list[str]:
-        return [sys.executable, "-m", "gpuprof_gui.workers.convert_worker", CHANNEL_FD_ARG,
-                str(fd), os.path.abspath(in_path), os.path.abspath(out_path)]
+        return [
+            sys.executable,
+            "-m",
+            "gpuprof_gui.workers.convert_worker",
+            CHANNEL_FD_ARG,
+            str(fd),
+            os.path.abspath(in_path),
+            os.path.abspath(out_path),
+        ]
 
     tracker = OutcomeTracker("convert", timeout_s)
     # The worker's own output is not shown: its messages carry everything a user needs.
@@ -78,11 +87,11 @@ def convert_untrusted(in_path: str, out_path: str, timeout_s: float = CONVERT_TI
     if tracker.result is not None and outcome.status != "timed_out":
         return ConvertOutcome(True, "", str(tracker.result["profile_path"]))
     if outcome.status == "timed_out":
-        return ConvertOutcome(False, f"Reading the profile file took longer than {timeout_s:g} s; "
-                              "it is probably damaged.", None)
+        return ConvertOutcome(
+            False, f"Reading the profile file took longer than {timeout_s:g} s; it is probably damaged.", None
+        )
     if outcome.signal is not None:
-        return ConvertOutcome(False, "The profile file is damaged: reading it "
-                              f"{signal_words(outcome.signal)}.", None)
+        return ConvertOutcome(False, f"The profile file is damaged: reading it {signal_words(outcome.signal)}.", None)
     return ConvertOutcome(False, f"The profile file could not be read ({outcome.message})", None)
 
 
@@ -146,8 +155,9 @@ class EarlyConversion:
 
     def _convert(self) -> None:
         try:
-            self._outcome = convert_untrusted(self.path, os.path.join(self._folder, HANDOFF_NAME),
-                                              self._timeout_s, cancel=self._cancel)
+            self._outcome = convert_untrusted(
+                self.path, os.path.join(self._folder, HANDOFF_NAME), self._timeout_s, cancel=self._cancel
+            )
         except Exception as exc:  # noqa: BLE001 - reported by profile(), like any failed conversion
             self._outcome = ConvertOutcome(False, f"The profile file could not be read ({exc}).", None)
 

@@ -148,10 +148,14 @@ class _LabRun:
             raise LabFileError(f"no candidate named {unknown[0]!r} (the file has: {', '.join(names)})")
         self.names = list(spec.candidates) or names
         self.kinds = {c["name"]: c["kind"] for c in info["candidates"]}
-        self.run = lm.LabRun(problem=info["problem"], candidates=info["candidates"],
-                             file=os.path.basename(spec.path), started_wall=time.time(),
-                             host=socket.gethostname(),
-                             date=datetime.now(UTC).isoformat(timespec="seconds"))
+        self.run = lm.LabRun(
+            problem=info["problem"],
+            candidates=info["candidates"],
+            file=os.path.basename(spec.path),
+            started_wall=time.time(),
+            host=socket.gethostname(),
+            date=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
         self.output_dir = spec.output_dir or tempfile.mkdtemp(prefix="gpuprof-lab-")
         os.makedirs(self.output_dir, exist_ok=True)
         self.override_args = self._write_overrides()
@@ -175,8 +179,17 @@ class _LabRun:
             self.run.transfers.append(t)
 
     def argv(self, fd: int, names: list[str]) -> list[str]:
-        argv = [sys.executable, "-m", WORKER_MODULE, CHANNEL_FD_ARG, str(fd), "run",
-                os.path.abspath(self.spec.path), "--output-dir", self.output_dir]
+        argv = [
+            sys.executable,
+            "-m",
+            WORKER_MODULE,
+            CHANNEL_FD_ARG,
+            str(fd),
+            "run",
+            os.path.abspath(self.spec.path),
+            "--output-dir",
+            self.output_dir,
+        ]
         for size in self.sizes:
             argv += ["--size", str(size)]
         for name in names:
@@ -189,10 +202,19 @@ class _LabRun:
         for size in self.sizes:
             if (name, size) in tracker.done_steps:
                 continue
-            self.add_record(lm.LabRecord(candidate=name, size=size, kind=self.kinds.get(name, ""),
-                                         status=status, error=error, start_mono=start_mono,
-                                         start_wall=start_wall, end_mono=time.monotonic(),
-                                         end_wall=time.time()))
+            self.add_record(
+                lm.LabRecord(
+                    candidate=name,
+                    size=size,
+                    kind=self.kinds.get(name, ""),
+                    status=status,
+                    error=error,
+                    start_mono=start_mono,
+                    start_wall=start_wall,
+                    end_mono=time.monotonic(),
+                    end_wall=time.time(),
+                )
+            )
             start_mono, start_wall = time.monotonic(), time.time()
 
     def finish(self, status: str, message: str, workers: int) -> LabOutcome:
@@ -205,8 +227,10 @@ class _LabRun:
 def describe_file(path: str, timeout_s: float = DESCRIBE_TIMEOUT_S) -> dict:
     """The file's problem and candidates, read in a worker; LabFileError with the reason."""
     tracker = OutcomeTracker("kernel", timeout_s)
-    argv = lambda fd: [sys.executable, "-m", WORKER_MODULE, CHANNEL_FD_ARG, str(fd),  # noqa: E731
-                       "describe", os.path.abspath(path)]
+
+    def argv(fd: int) -> list[str]:
+        return [sys.executable, "-m", WORKER_MODULE, CHANNEL_FD_ARG, str(fd), "describe", os.path.abspath(path)]
+
     outcome = supervise(argv, tracker, env=worker_env(None), timeout_s=timeout_s)
     if tracker.result is not None and tracker.result.get("describe"):
         return tracker.result["describe"]
@@ -215,9 +239,12 @@ def describe_file(path: str, timeout_s: float = DESCRIBE_TIMEOUT_S) -> dict:
     raise LabFileError(f"could not read {os.path.basename(path)}: {outcome.message}")
 
 
-def run_lab(spec: LabRunSpec, on_record: Callable[[lm.LabRecord], None] | None = None,
-            cancel: threading.Event | None = None,
-            on_stderr: Callable[[bytes], None] | None = None) -> LabOutcome:
+def run_lab(
+    spec: LabRunSpec,
+    on_record: Callable[[lm.LabRecord], None] | None = None,
+    cancel: threading.Event | None = None,
+    on_stderr: Callable[[bytes], None] | None = None,
+) -> LabOutcome:
     """Run every candidate of ``spec`` at every size, restarting the worker after faults."""
     reason = cupy_missing_reason()
     if reason is not None:
@@ -240,8 +267,9 @@ def run_lab(spec: LabRunSpec, on_record: Callable[[lm.LabRecord], None] | None =
                 on_stderr(data)
 
         names = list(remaining)
-        supervise(functools.partial(lab.argv, names=names), tracker, env=worker_env(None),
-                  cancel=watchdog, on_stderr=keep)
+        supervise(
+            functools.partial(lab.argv, names=names), tracker, env=worker_env(None), cancel=watchdog, on_stderr=keep
+        )
         workers += 1
         res = tracker.result or {}
         if res.get("status") == "no_gpu":
@@ -259,21 +287,32 @@ def run_lab(spec: LabRunSpec, on_record: Callable[[lm.LabRecord], None] | None =
                 lab.fill_unfinished(tracker, tracker.current[0], "cancelled", "cancelled")
             return lab.finish("cancelled", "Cancelled; the worker was stopped.", workers)
         if tracker.current is None:  # died before any candidate: nothing to skip past
-            why = (describe_exit(tracker.returncode or 0) if not watchdog.expired
-                   else "preparing the inputs timed out")
+            why = describe_exit(tracker.returncode or 0) if not watchdog.expired else "preparing the inputs timed out"
             text = tail.decode(errors="replace").strip().splitlines()
-            return lab.finish("error", f"The kernel worker failed before any candidate ran: {why}"
-                              + (f" ({text[-1]})" if text else ""), workers)
+            return lab.finish(
+                "error",
+                f"The kernel worker failed before any candidate ran: {why}" + (f" ({text[-1]})" if text else ""),
+                workers,
+            )
         name, size = tracker.current
         if watchdog.expired:
-            lab.fill_unfinished(tracker, name, "timed_out", f"did not finish within "
-                                f"{spec.candidate_timeout_s:g} s at size {size}; the worker was stopped")
+            lab.fill_unfinished(
+                tracker,
+                name,
+                "timed_out",
+                f"did not finish within {spec.candidate_timeout_s:g} s at size {size}; the worker was stopped",
+            )
         elif tracker.context_lost is not None:
-            lab.fill_unfinished(tracker, name, "crashed", "not run: the CUDA context was lost at "
-                                f"size {size} ({tracker.context_lost.splitlines()[0]})")
+            lab.fill_unfinished(
+                tracker,
+                name,
+                "crashed",
+                f"not run: the CUDA context was lost at size {size} ({tracker.context_lost.splitlines()[0]})",
+            )
         else:
-            lab.fill_unfinished(tracker, name, "crashed", f"the worker died at size {size}: "
-                                f"{describe_exit(tracker.returncode or 0)}")
+            lab.fill_unfinished(
+                tracker, name, "crashed", f"the worker died at size {size}: {describe_exit(tracker.returncode or 0)}"
+            )
     return lab.finish("finished", f"{len(lab.run.records)} results from {workers} worker(s).", workers)
 
 

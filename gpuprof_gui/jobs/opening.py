@@ -71,8 +71,9 @@ def open_path(path: str, *, trusted: bool = False) -> Opened:
         return _open_session(path)
     if kind is Kind.ADVICE_SESSION:
         advice = _advice_from_dict(_read_json(path, kind), path)
-        return Opened(kind, path, _advice_provenance(advice, path), profile=advice.profile,
-                      lab=advice.lab, advice=advice)
+        return Opened(
+            kind, path, _advice_provenance(advice, path), profile=advice.profile, lab=advice.lab, advice=advice
+        )
     if kind is Kind.LAB_RESULTS:
         lab = _parse(LabRun.from_dict, _read_json(path, kind), path)
         return Opened(kind, path, Provenance.for_file(path), lab=lab)
@@ -138,8 +139,11 @@ def _read_json(path: str, kind: Kind) -> Any:
     except OSError as exc:
         raise OpenError(Failure.UNREADABLE, path, exc.strerror or str(exc)) from None
     except json.JSONDecodeError as exc:
-        raise OpenError(Failure.DAMAGED, path, f"{KIND_WORDS[kind]}, not valid JSON: {exc.msg} at line "
-                        f"{exc.lineno}, column {exc.colno}") from None
+        raise OpenError(
+            Failure.DAMAGED,
+            path,
+            f"{KIND_WORDS[kind]}, not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+        ) from None
     except UnicodeDecodeError:
         raise OpenError(Failure.DAMAGED, path, f"{KIND_WORDS[kind]}, not UTF-8 text") from None
 
@@ -148,8 +152,9 @@ def _parse(from_dict, raw: Any, path: str):
     try:
         return from_dict(raw)
     except _DAMAGED_BY as exc:
-        raise OpenError(Failure.DAMAGED, path, f"{type(exc).__name__}: {exc}"
-                        if isinstance(exc, KeyError) else str(exc)) from None
+        raise OpenError(
+            Failure.DAMAGED, path, f"{type(exc).__name__}: {exc}" if isinstance(exc, KeyError) else str(exc)
+        ) from None
 
 
 def _open_session(path: str) -> Opened:
@@ -159,8 +164,15 @@ def _open_session(path: str) -> Opened:
     except SessionError as exc:
         raise OpenError(Failure.DAMAGED, path, str(exc)) from None
     advice = _advice_from_dict(run.advice, path) if run.advice else None
-    return Opened(Kind.SESSION, path, Provenance.for_session(run, path), profile=run.profile, lab=run.lab,
-                  advice=advice, session=run)
+    return Opened(
+        Kind.SESSION,
+        path,
+        Provenance.for_session(run, path),
+        profile=run.profile,
+        lab=run.lab,
+        advice=advice,
+        session=run,
+    )
 
 
 def _advice_from_dict(raw: Any, path: str) -> AdviceSession:
@@ -169,9 +181,15 @@ def _advice_from_dict(raw: Any, path: str) -> AdviceSession:
 
 def _advice_provenance(advice: AdviceSession, path: str) -> Provenance:
     profile = advice.profile
-    return Provenance(kind="advice", path=os.path.abspath(path), script=advice.script, host=advice.host,
-                      started=advice.date, profiler=profile.profiler if profile is not None else "",
-                      wall_s=profile.wall_s if profile is not None else None)
+    return Provenance(
+        kind="advice",
+        path=os.path.abspath(path),
+        script=advice.script,
+        host=advice.host,
+        started=advice.date,
+        profiler=profile.profiler if profile is not None else "",
+        wall_s=profile.wall_s if profile is not None else None,
+    )
 
 
 def _profile_provenance(path: str, profile: Profile) -> Provenance:

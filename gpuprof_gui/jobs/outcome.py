@@ -44,8 +44,9 @@ class OutcomeTracker:
     call :meth:`finish` once the worker process has exited.
     """
 
-    def __init__(self, profiler: str = "cprofile", timeout_s: float | None = None,
-                 output_dir: str | None = None) -> None:
+    def __init__(
+        self, profiler: str = "cprofile", timeout_s: float | None = None, output_dir: str | None = None
+    ) -> None:
         self.profiler = profiler
         self.timeout_s = timeout_s
         self.output_dir = output_dir
@@ -73,22 +74,30 @@ class OutcomeTracker:
         result = self.result or {}
         profile_path = kw.pop("profile_path", result.get("profile_path"))
         return RunOutcome(
-            status=status, ok=profile_path is not None, message=message, wall_s=wall_s,
-            profile_path=profile_path, profiler=result.get("profiler", self.profiler),
+            status=status,
+            ok=profile_path is not None,
+            message=message,
+            wall_s=wall_s,
+            profile_path=profile_path,
+            profiler=result.get("profiler", self.profiler),
             script_exit_code=kw.pop("script_exit_code", result.get("script_exit_code")),
             signal=kw.pop("signal", result.get("signal")),
-            traceback=result.get("traceback"), notes=list(result.get("notes") or []),
-            output_dir=self.output_dir, sampler_cpu_s=_float_or_none(result.get("sampler_cpu_s")), **kw,
+            traceback=result.get("traceback"),
+            notes=list(result.get("notes") or []),
+            output_dir=self.output_dir,
+            sampler_cpu_s=_float_or_none(result.get("sampler_cpu_s")),
+            **kw,
         )
 
-    def finish(self, returncode: int, cancelled: bool = False, timed_out: bool = False,
-               wall_s: float = 0.0) -> RunOutcome:
+    def finish(
+        self, returncode: int, cancelled: bool = False, timed_out: bool = False, wall_s: float = 0.0
+    ) -> RunOutcome:
         if self.hello is not None and self.hello.get("version") != protocol.PROTOCOL_VERSION:
-            return self.outcome("could_not_start", ExitCode.PROTOCOL_MISMATCH.message, wall_s,
-                                profile_path=None)
+            return self.outcome("could_not_start", ExitCode.PROTOCOL_MISMATCH.message, wall_s, profile_path=None)
         if self.error is not None:
-            return self.outcome("could_not_start", str(self.error.get("message")), wall_s,
-                                profile_path=None, script_exit_code=None)
+            return self.outcome(
+                "could_not_start", str(self.error.get("message")), wall_s, profile_path=None, script_exit_code=None
+            )
         if self.result is None:
             return self._no_result(returncode, cancelled, timed_out, wall_s)
         res = self.result
@@ -97,45 +106,60 @@ class OutcomeTracker:
         shown = "partial profile shown" if has_profile else "no profile was saved"
         note = "".join(" " + n for n in res.get("notes") or [])
         if timed_out:
-            return self.outcome("timed_out", f"Stopped after the {self._timeout_words()} "
-                                f"timeout; {shown}.{note}", wall_s)
+            return self.outcome(
+                "timed_out", f"Stopped after the {self._timeout_words()} timeout; {shown}.{note}", wall_s
+            )
         if cancelled or res.get("status") == "cancelled":
-            return self.outcome("cancelled", f"Cancelled after {wall_s:.1f} s; {shown}.{note}",
-                                wall_s)
+            return self.outcome("cancelled", f"Cancelled after {wall_s:.1f} s; {shown}.{note}", wall_s)
         code = res.get("script_exit_code")
         if res.get("signal") is not None or not has_profile:
-            what = (signal_words(int(res["signal"])) if res.get("signal") is not None
-                    else f"ended (exit code {code})")
-            return self.outcome("crashed", f"The script {what}; no profile was saved.{note}",
-                                wall_s)
+            what = signal_words(int(res["signal"])) if res.get("signal") is not None else f"ended (exit code {code})"
+            return self.outcome("crashed", f"The script {what}; no profile was saved.{note}", wall_s)
         if res.get("status") == "exception":
             return self.outcome(
-                "script_error", f"The script raised {res.get('exception')} (exit code {code}). "
-                f"The profile up to that point is shown.{note}", wall_s)
+                "script_error",
+                f"The script raised {res.get('exception')} (exit code {code}). "
+                f"The profile up to that point is shown.{note}",
+                wall_s,
+            )
         if code:
-            return self.outcome("script_error", f"The script exited with code {code} after "
-                                f"{wall_s:.2f} s. The profile up to that point is shown.{note}",
-                                wall_s)
+            return self.outcome(
+                "script_error",
+                f"The script exited with code {code} after "
+                f"{wall_s:.2f} s. The profile up to that point is shown.{note}",
+                wall_s,
+            )
         return self.outcome("finished", f"Finished in {wall_s:.2f} s.{note}", wall_s)
 
     def _timeout_words(self) -> str:
         return f"{self.timeout_s:g} s" if self.timeout_s is not None else "time"
 
-    def _no_result(self, returncode: int, cancelled: bool, timed_out: bool,
-                   wall_s: float) -> RunOutcome:
+    def _no_result(self, returncode: int, cancelled: bool, timed_out: bool, wall_s: float) -> RunOutcome:
         none = {"profile_path": None, "script_exit_code": None}
         if timed_out:
-            return self.outcome("timed_out", f"Stopped after the {self._timeout_words()} "
-                                "timeout; no profile was saved.", wall_s, **none)
+            return self.outcome(
+                "timed_out", f"Stopped after the {self._timeout_words()} timeout; no profile was saved.", wall_s, **none
+            )
         if cancelled:
-            return self.outcome("cancelled", f"Cancelled after {wall_s:.1f} s; "
-                                "no profile was saved.", wall_s, **none)
+            return self.outcome("cancelled", f"Cancelled after {wall_s:.1f} s; no profile was saved.", wall_s, **none)
         if self.hello is None:
-            return self.outcome("could_not_start", "The profiling worker could not start "
-                                f"({protocol.describe_exit(returncode)})", wall_s, **none)
+            return self.outcome(
+                "could_not_start",
+                f"The profiling worker could not start ({protocol.describe_exit(returncode)})",
+                wall_s,
+                **none,
+            )
         if returncode < 0:
-            return self.outcome("crashed", f"The script {signal_words(-returncode)}; "
-                                "no profile was saved.", wall_s, signal=-returncode, **none)
-        return self.outcome("crashed", f"The profiling worker ended with status {returncode} "
-                            "without reporting; no profile was saved.", wall_s, **none)
-
+            return self.outcome(
+                "crashed",
+                f"The script {signal_words(-returncode)}; no profile was saved.",
+                wall_s,
+                signal=-returncode,
+                **none,
+            )
+        return self.outcome(
+            "crashed",
+            f"The profiling worker ended with status {returncode} without reporting; no profile was saved.",
+            wall_s,
+            **none,
+        )

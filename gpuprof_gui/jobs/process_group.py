@@ -63,8 +63,7 @@ class GroupStopper:
         return False
 
 
-def stop_process_group(pid: int, grace_s: float = STOP_GRACE_S,
-                       has_exited: Callable[[], bool] | None = None) -> None:
+def stop_process_group(pid: int, grace_s: float = STOP_GRACE_S, has_exited: Callable[[], bool] | None = None) -> None:
     """Blocking stop: SIGTERM, wait up to ``grace_s`` for ``has_exited()``, then SIGKILL."""
     stopper = GroupStopper(pid, grace_s)
     stopper.request()

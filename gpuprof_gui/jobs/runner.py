@@ -63,9 +63,17 @@ class RunSpec:
 
 def worker_argv(spec: RunSpec, channel_fd: int, output_dir: str) -> list[str]:
     """Command line of the profile worker for ``spec``."""
-    argv = [sys.executable, "-m", "gpuprof_gui.workers.profile_worker",
-            CHANNEL_FD_ARG, str(channel_fd), "--profiler", spec.profiler,
-            "--output-dir", os.path.abspath(output_dir)]
+    argv = [
+        sys.executable,
+        "-m",
+        "gpuprof_gui.workers.profile_worker",
+        CHANNEL_FD_ARG,
+        str(channel_fd),
+        "--profiler",
+        spec.profiler,
+        "--output-dir",
+        os.path.abspath(output_dir),
+    ]
     if spec.scalene_cpu_only:
         argv.append("--cpu-only")
     if spec.pyspy_native:
@@ -73,14 +81,26 @@ def worker_argv(spec: RunSpec, channel_fd: int, output_dir: str) -> list[str]:
     return [*argv, os.path.abspath(spec.script), "--", *spec.args]
 
 
-def run_profile(spec: RunSpec, on_stdout: Callback = None, on_stderr: Callback = None,
-                cancel: threading.Event | None = None) -> RunOutcome:
+def run_profile(
+    spec: RunSpec, on_stdout: Callback = None, on_stderr: Callback = None, cancel: threading.Event | None = None
+) -> RunOutcome:
     """Profile ``spec`` in a worker process; script output goes to the callbacks as raw bytes."""
     output_dir = spec.output_dir or tempfile.mkdtemp(prefix="gpuprof-")
     tracker = OutcomeTracker(spec.profiler, spec.timeout_s, output_dir)
     if spec.profiler not in PROFILERS:
-        return tracker.outcome("could_not_start", f"Unknown profiler {spec.profiler!r}; "
-                               f"choose one of {', '.join(PROFILERS)}.", 0.0, profile_path=None)
-    return supervise(lambda fd: worker_argv(spec, fd, output_dir), tracker, env=worker_env(spec.env), cwd=spec.cwd,
-                     on_stdout=on_stdout, on_stderr=on_stderr, cancel=cancel,
-                     timeout_s=spec.timeout_s)
+        return tracker.outcome(
+            "could_not_start",
+            f"Unknown profiler {spec.profiler!r}; choose one of {', '.join(PROFILERS)}.",
+            0.0,
+            profile_path=None,
+        )
+    return supervise(
+        lambda fd: worker_argv(spec, fd, output_dir),
+        tracker,
+        env=worker_env(spec.env),
+        cwd=spec.cwd,
+        on_stdout=on_stdout,
+        on_stderr=on_stderr,
+        cancel=cancel,
+        timeout_s=spec.timeout_s,
+    )

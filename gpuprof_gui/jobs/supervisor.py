@@ -66,10 +66,17 @@ class CancelFlag(Protocol):
     def is_set(self) -> bool: ...
 
 
-def supervise(argv_for_fd: Callable[[int], list[str]], tracker: OutcomeTracker, *,
-              env: dict[str, str] | None = None, cwd: str | None = None,
-              on_stdout: Callback = None, on_stderr: Callback = None,
-              cancel: CancelFlag | None = None, timeout_s: float | None = None) -> RunOutcome:
+def supervise(
+    argv_for_fd: Callable[[int], list[str]],
+    tracker: OutcomeTracker,
+    *,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    on_stdout: Callback = None,
+    on_stderr: Callback = None,
+    cancel: CancelFlag | None = None,
+    timeout_s: float | None = None,
+) -> RunOutcome:
     """Run one worker to the end, pumping its pipes and the protocol channel.
 
     ``argv_for_fd(fd)`` gives the command line for the channel's write end.
@@ -80,15 +87,26 @@ def supervise(argv_for_fd: Callable[[int], list[str]], tracker: OutcomeTracker, 
     argv = argv_for_fd(write_fd)
     t0 = time.monotonic()
     try:
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                pass_fds=(write_fd,), start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(write_fd,),
+            start_new_session=True,
+        )
     except OSError as exc:
         os.close(read_fd)
         where = f" ({exc.filename})" if exc.filename else ""
-        return tracker.outcome("could_not_start", f"The profiler could not start: "
-                               f"{exc.strerror or exc}{where}.", 0.0, profile_path=None,
-                               script_exit_code=None)
+        return tracker.outcome(
+            "could_not_start",
+            f"The profiler could not start: {exc.strerror or exc}{where}.",
+            0.0,
+            profile_path=None,
+            script_exit_code=None,
+        )
     finally:
         os.close(write_fd)
     stdout, stderr = proc.stdout, proc.stderr
@@ -150,5 +168,3 @@ def supervise(argv_for_fd: Callable[[int], list[str]], tracker: OutcomeTracker, 
         stdout.close()
         stderr.close()
     return tracker.finish(proc.returncode, cancelled, timed_out, time.monotonic() - t0)
-
-

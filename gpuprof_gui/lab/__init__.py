@@ -52,6 +52,17 @@ from gpuprof_gui.lab.loader import LabFileError, describe, load_lab_file
 from gpuprof_gui.lab.problem import Problem, relative_error
 
 __all__ = [
-    "KINDS", "Candidate", "LabFile", "LabFileError", "Problem", "array_code", "describe",
-    "elementwise", "load_lab_file", "numba_kernel", "raw_kernel", "reduction", "relative_error",
+    "KINDS",
+    "Candidate",
+    "LabFile",
+    "LabFileError",
+    "Problem",
+    "array_code",
+    "describe",
+    "elementwise",
+    "load_lab_file",
+    "numba_kernel",
+    "raw_kernel",
+    "reduction",
+    "relative_error",
 ]

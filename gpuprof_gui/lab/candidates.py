@@ -69,8 +69,9 @@ class Candidate:
         if self.kind not in KINDS:
             raise ValueError(f"unknown candidate kind {self.kind!r}; one of {KINDS}")
         if not self.name or any(c.isspace() for c in self.name):
-            raise ValueError(f"candidate name {self.name!r} must be non-empty without spaces "
-                             "(it is used on the command line)")
+            raise ValueError(
+                f"candidate name {self.name!r} must be non-empty without spaces (it is used on the command line)"
+            )
 
     @property
     def editable(self) -> bool:
@@ -86,56 +87,129 @@ class Candidate:
 
     def summary(self) -> dict:
         """What ``describe`` reports: no callables, only text."""
-        return {"name": self.name, "kind": self.kind, "description": self.description,
-                "source": self.source, "function_name": self.function_name,
-                "in_params": self.in_params, "out_params": self.out_params,
-                "editable": self.editable, "line": self.line}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "description": self.description,
+            "source": self.source,
+            "function_name": self.function_name,
+            "in_params": self.in_params,
+            "out_params": self.out_params,
+            "editable": self.editable,
+            "line": self.line,
+        }
 
 
-def elementwise(name: str, in_params: str, out_params: str, operation: str, *,
-                description: str = "", preamble: str = "", options: tuple[str, ...] = (),
-                args: Callable | None = None) -> Candidate:
+def elementwise(
+    name: str,
+    in_params: str,
+    out_params: str,
+    operation: str,
+    *,
+    description: str = "",
+    preamble: str = "",
+    options: tuple[str, ...] = (),
+    args: Callable | None = None,
+) -> Candidate:
     """A ``cupy.ElementwiseKernel(in_params, out_params, operation)`` candidate."""
-    return Candidate(name=name, kind="elementwise", description=description, source=operation,
-                     in_params=in_params, out_params=out_params, preamble=preamble,
-                     options=tuple(options), args=args)
+    return Candidate(
+        name=name,
+        kind="elementwise",
+        description=description,
+        source=operation,
+        in_params=in_params,
+        out_params=out_params,
+        preamble=preamble,
+        options=tuple(options),
+        args=args,
+    )
 
 
-def raw_kernel(name: str, source: str, function_name: str, *, grid: Callable[[int, Any], Any],
-               block: int | tuple[int, ...] = 256, shared_mem_bytes: int = 0,
-               args: Callable | None = None, options: tuple[str, ...] = (),
-               zero_output: bool = False, description: str = "") -> Candidate:
+def raw_kernel(
+    name: str,
+    source: str,
+    function_name: str,
+    *,
+    grid: Callable[[int, Any], Any],
+    block: int | tuple[int, ...] = 256,
+    shared_mem_bytes: int = 0,
+    args: Callable | None = None,
+    options: tuple[str, ...] = (),
+    zero_output: bool = False,
+    description: str = "",
+) -> Candidate:
     """A ``cupy.RawKernel(source, function_name)`` candidate, launched on ``grid(size, dev)``."""
-    return Candidate(name=name, kind="raw", description=description, source=source,
-                     function_name=function_name, grid=grid, block=block,
-                     shared_mem_bytes=shared_mem_bytes, args=args, options=tuple(options),
-                     zero_output=zero_output)
+    return Candidate(
+        name=name,
+        kind="raw",
+        description=description,
+        source=source,
+        function_name=function_name,
+        grid=grid,
+        block=block,
+        shared_mem_bytes=shared_mem_bytes,
+        args=args,
+        options=tuple(options),
+        zero_output=zero_output,
+    )
 
 
-def reduction(name: str, in_params: str, out_params: str, map_expr: str, reduce_expr: str,
-              post_map_expr: str, identity: str, *, description: str = "",
-              preamble: str = "", options: tuple[str, ...] = ()) -> Candidate:
+def reduction(
+    name: str,
+    in_params: str,
+    out_params: str,
+    map_expr: str,
+    reduce_expr: str,
+    post_map_expr: str,
+    identity: str,
+    *,
+    description: str = "",
+    preamble: str = "",
+    options: tuple[str, ...] = (),
+) -> Candidate:
     """A ``cupy.ReductionKernel`` candidate reducing all axes into ``out``."""
-    return Candidate(name=name, kind="reduction", description=description, source=map_expr,
-                     in_params=in_params, out_params=out_params, reduce_expr=reduce_expr,
-                     post_map_expr=post_map_expr, identity=identity, preamble=preamble,
-                     options=tuple(options))
+    return Candidate(
+        name=name,
+        kind="reduction",
+        description=description,
+        source=map_expr,
+        in_params=in_params,
+        out_params=out_params,
+        reduce_expr=reduce_expr,
+        post_map_expr=post_map_expr,
+        identity=identity,
+        preamble=preamble,
+        options=tuple(options),
+    )
 
 
 def array_code(name: str, *, description: str = "", writes_out: bool = False):
     """Decorator: ``fn(cp, *inputs)`` returning the result, or writing ``out`` (``writes_out``)."""
+
     def wrap(fn: Callable[..., Any]) -> Candidate:
-        return Candidate(name=name, kind="cupy", description=description or (fn.__doc__ or "").strip(),
-                         fn=fn, writes_out=writes_out)
+        return Candidate(
+            name=name, kind="cupy", description=description or (fn.__doc__ or "").strip(), fn=fn, writes_out=writes_out
+        )
+
     return wrap
 
 
-def numba_kernel(name: str, *, grid: Callable[[int, Any], Any], block: int = 256,
-                 args: Callable | None = None, description: str = ""):
+def numba_kernel(
+    name: str, *, grid: Callable[[int, Any], Any], block: int = 256, args: Callable | None = None, description: str = ""
+):
     """Decorator: ``build(cuda)`` returns a ``@cuda.jit`` kernel taking ``(*inputs, out)``."""
+
     def wrap(build: Callable[[Any], Any]) -> Candidate:
-        return Candidate(name=name, kind="numba", grid=grid, block=block, args=args, fn=build,
-                         description=description or (build.__doc__ or "").strip())
+        return Candidate(
+            name=name,
+            kind="numba",
+            grid=grid,
+            block=block,
+            args=args,
+            fn=build,
+            description=description or (build.__doc__ or "").strip(),
+        )
+
     return wrap
 
 

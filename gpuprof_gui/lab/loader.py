@@ -81,5 +81,4 @@ def _attach_lines(path: str, cands: list[Candidate]) -> None:
 
 def describe(lab: LabFile) -> dict:
     """Problem and candidates as JSON-ready text (kinds, CUDA source, sizes)."""
-    return {"path": lab.path, "problem": lab.problem.summary(),
-            "candidates": [c.summary() for c in lab.candidates]}
+    return {"path": lab.path, "problem": lab.problem.summary(), "candidates": [c.summary() for c in lab.candidates]}

@@ -86,14 +86,22 @@ class Problem:
 
     def work(self, size: int, reference_output: Any = None) -> tuple[float, float]:
         """(flops, bytes moved) for ``size``."""
-        return (float(call_size_fn(self.flops, size, reference_output)),
-                float(call_size_fn(self.bytes_moved, size, reference_output)))
+        return (
+            float(call_size_fn(self.flops, size, reference_output)),
+            float(call_size_fn(self.bytes_moved, size, reference_output)),
+        )
 
     def summary(self) -> dict:
-        return {"name": self.name, "description": self.description,
-                "default_sizes": list(self.default_sizes), "size_label": self.size_label,
-                "rtol": self.rtol, "error_norm": self.error_norm, "flops_dtype": self.flops_dtype,
-                "offloads": [str(n) for n in self.offloads]}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "default_sizes": list(self.default_sizes),
+            "size_label": self.size_label,
+            "rtol": self.rtol,
+            "error_norm": self.error_norm,
+            "flops_dtype": self.flops_dtype,
+            "offloads": [str(n) for n in self.offloads],
+        }
 
 
 def call_size_fn(fn: Callable[..., float], size: int, reference_output: Any = None) -> float:

@@ -37,38 +37,61 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--profiler", choices=PROFILERS, help="profiler for runs")
     parser.add_argument("--run", action="store_true", help="profile the script at once")
     parser.add_argument("--timeout", type=float, metavar="S", help="stop the script after S seconds")
-    parser.add_argument("--screenshot", metavar="PNG",
-                        help=f"save the window as PNG once it shows results, then quit (also: ${SCREENSHOT_ENV})")
+    parser.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help=f"save the window as PNG once it shows results, then quit (also: ${SCREENSHOT_ENV})",
+    )
     parser.add_argument("--lab-results", metavar="FILE", help="show a recorded kernel-lab results JSON")
     parser.add_argument("--lab-trace", metavar="FILE", help="with --lab-results: its telemetry trace JSON")
     parser.add_argument("--tab", choices=("profile", "lab", "advisor", "compare"), help="the tab to show first")
-    parser.add_argument("--theme", choices=("system", "light", "dark"),
-                        help="light, dark or the desktop's theme for this launch (View > Theme keeps a choice)")
-    parser.add_argument("--presentation", action="store_true",
-                        help="start in presentation mode: large fonts, high contrast (for this launch)")
-    parser.add_argument("--offload", action="append", default=[], metavar="FUNCTION",
-                        help="select FUNCTION (NAME or FILE:NAME; repeatable) for the offload advisor once "
-                             "the profile is shown")
-    parser.add_argument("--compare", metavar="FILE",
-                        help="compare the profile shown (run B) with this profile or session (run A)")
-    parser.add_argument("--advice", metavar="SESSION.json",
-                        help="show a saved advisor session (gpuprof advise --save) in the advisor tab")
+    parser.add_argument(
+        "--theme",
+        choices=("system", "light", "dark"),
+        help="light, dark or the desktop's theme for this launch (View > Theme keeps a choice)",
+    )
+    parser.add_argument(
+        "--presentation",
+        action="store_true",
+        help="start in presentation mode: large fonts, high contrast (for this launch)",
+    )
+    parser.add_argument(
+        "--offload",
+        action="append",
+        default=[],
+        metavar="FUNCTION",
+        help="select FUNCTION (NAME or FILE:NAME; repeatable) for the offload advisor once the profile is shown",
+    )
+    parser.add_argument(
+        "--compare", metavar="FILE", help="compare the profile shown (run B) with this profile or session (run A)"
+    )
+    parser.add_argument(
+        "--advice",
+        metavar="SESSION.json",
+        help="show a saved advisor session (gpuprof advise --save) in the advisor tab",
+    )
     parser.add_argument("--lab-file", metavar="FILE", help="open a kernel-lab candidate file in the lab tab")
     parser.add_argument("--lab-run", action="store_true", help="with --lab-file: run its candidates at once")
-    parser.add_argument("--lab-save", metavar="DIR",
-                        help="with --lab-run: keep the results (lab_results.json) and telemetry "
-                             "(telemetry.json) in DIR")
+    parser.add_argument(
+        "--lab-save",
+        metavar="DIR",
+        help="with --lab-run: keep the results (lab_results.json) and telemetry (telemetry.json) in DIR",
+    )
     parser.epilog = "Arguments after -- go to the script."
     cut = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:cut])
-    args.script_args = argv[cut + 1:]
+    args.script_args = argv[cut + 1 :]
     args.screenshot = args.screenshot or os.environ.get(SCREENSHOT_ENV) or None
     return args
 
 
 def _has_display() -> bool:
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                or os.environ.get("QT_QPA_PLATFORM") or sys.platform in ("darwin", "win32"))
+    return bool(
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+        or sys.platform in ("darwin", "win32")
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,8 +100,11 @@ def main(argv: list[str] | None = None) -> int:
         print("gpuprof gui: no script given for --run; name one: gpuprof gui SCRIPT.py --run", file=sys.stderr)
         return ExitStatus.USAGE
     if not _has_display():
-        print("gpuprof gui: no display found; headless, use: QT_QPA_PLATFORM=offscreen "
-              "gpuprof gui SCRIPT --run --screenshot shot.png", file=sys.stderr)
+        print(
+            "gpuprof gui: no display found; headless, use: QT_QPA_PLATFORM=offscreen "
+            "gpuprof gui SCRIPT --run --screenshot shot.png",
+            file=sys.stderr,
+        )
         return ExitStatus.UNAVAILABLE
     if args.path and not args.path.endswith(".py") and os.path.isfile(args.path):
         # A cProfile dump is parsed in the convert worker; start it now, so its start-up and
@@ -289,7 +315,8 @@ def _arm_screenshot(window: MainWindow, args: argparse.Namespace, state: dict[st
     if args.lab_file and args.lab_run:
         # Let the telemetry plots take a few more samples after the last candidate.
         window.lab.run_finished.connect(
-            lambda outcome: QTimer.singleShot(LAB_SETTLE_MS, lambda: shoot(outcome.status != "finished")))
+            lambda outcome: QTimer.singleShot(LAB_SETTLE_MS, lambda: shoot(outcome.status != "finished"))
+        )
         args.on_lab_refused = [lambda: later(failed=True)]
         QTimer.singleShot(SCREENSHOT_DEADLINE_MS, lambda: shoot(failed=True))
         return

@@ -73,21 +73,23 @@ def convert(in_path: str, out_path: str, channel: Channel) -> int:
         with limited_address_space(budget):
             profile = load_profile(in_path, trusted=True)
     except MemoryError:
-        channel.error(ExitCode.BAD_PROFILE_FILE, "The file is a damaged cProfile dump: it claims "
-                      "more data than it holds.")
+        channel.error(
+            ExitCode.BAD_PROFILE_FILE, "The file is a damaged cProfile dump: it claims more data than it holds."
+        )
         return ExitCode.BAD_PROFILE_FILE
     except ProfileFormatError as exc:
         channel.error(ExitCode.BAD_PROFILE_FILE, str(exc))
         return ExitCode.BAD_PROFILE_FILE
     except OSError as exc:
-        channel.error(ExitCode.BAD_PROFILE_FILE,
-                      f"The profile file could not be read: {exc.strerror} ({in_path}).")
+        channel.error(ExitCode.BAD_PROFILE_FILE, f"The profile file could not be read: {exc.strerror} ({in_path}).")
         return ExitCode.BAD_PROFILE_FILE
     except (ValueError, EOFError, TypeError, KeyError, IndexError, RecursionError) as exc:
         # marshal/pstats raise these on damaged data the importer did not foresee
-        channel.error(ExitCode.BAD_PROFILE_FILE,
-                      f"{ExitCode.BAD_PROFILE_FILE.message} ({type(exc).__name__}: {exc})",
-                      traceback.format_exc())
+        channel.error(
+            ExitCode.BAD_PROFILE_FILE,
+            f"{ExitCode.BAD_PROFILE_FILE.message} ({type(exc).__name__}: {exc})",
+            traceback.format_exc(),
+        )
         return ExitCode.BAD_PROFILE_FILE
     if out_path.endswith(".npz"):
         from gpuprof_gui.core.profile_npz import dump_profile_npz

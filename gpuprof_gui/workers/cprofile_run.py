@@ -55,12 +55,10 @@ class _Cancelled(BaseException):
     """Raised inside the script when SIGTERM (Cancel / timeout) arrives."""
 
 
-
 class CProfileRun:
     """Runs compiled script code under cProfile in a fresh ``__main__``."""
 
-    def __init__(self, code: types.CodeType, script: str, args: list[str], output_dir: str,
-                 channel: Channel) -> None:
+    def __init__(self, code: types.CodeType, script: str, args: list[str], output_dir: str, channel: Channel) -> None:
         import cProfile
 
         self.code = code
@@ -76,9 +74,11 @@ class CProfileRun:
         self.reported = False
         self.t0 = 0.0
         self._real_os_exit = os._exit
-        self.sampler = StackSampler(self.profile_path + STACKS_SUFFIX,
-                                    os.path.join(output_dir, SAMPLER_LOG_NAME),
-                                    _sample_rate_from_env() or SAMPLE_RATE_HZ)
+        self.sampler = StackSampler(
+            self.profile_path + STACKS_SUFFIX,
+            os.path.join(output_dir, SAMPLER_LOG_NAME),
+            _sample_rate_from_env() or SAMPLE_RATE_HZ,
+        )
         self.sampling = False
         # Keep our own module alive: sys.modules["__main__"] is about to be replaced.
         self._worker_module = sys.modules.get("__main__")
@@ -119,8 +119,12 @@ class CProfileRun:
     def _prepare_main(self) -> dict:
         main = types.ModuleType("__main__")
         main.__dict__.update(
-            __file__=self.script, __builtins__=builtins, __cached__=None,
-            __package__=None, __spec__=None, __loader__=None,
+            __file__=self.script,
+            __builtins__=builtins,
+            __cached__=None,
+            __package__=None,
+            __spec__=None,
+            __loader__=None,
         )
         sys.modules["__main__"] = main
         sys.argv = [self.script, *self.args]
@@ -169,8 +173,7 @@ class CProfileRun:
         self._report(status, exit_code, exc_line, tb_text)
         return ExitCode.OK
 
-    def _report(self, status: str, exit_code: int | None, exc_line: str | None,
-                tb_text: str | None) -> None:
+    def _report(self, status: str, exit_code: int | None, exc_line: str | None, tb_text: str | None) -> None:
         self.reported = True
         wall_s = time.perf_counter() - self.t0
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the dump must not be interrupted
@@ -187,14 +190,21 @@ class CProfileRun:
         try:
             self.profiler.dump_stats(self.profile_path)
         except Exception as exc:  # noqa: BLE001 - disk full, output folder removed...
-            self.channel.error(ExitCode.PROFILER_FAILED,
-                               f"{ExitCode.PROFILER_FAILED.message} ({exc})")
+            self.channel.error(ExitCode.PROFILER_FAILED, f"{ExitCode.PROFILER_FAILED.message} ({exc})")
             return
         self.channel.send(
-            MsgType.RESULT, profiler="cprofile", profile_path=self.profile_path,
-            script_exit_code=exit_code, status=status, wall_s=wall_s,
-            exception=exc_line, traceback=tb_text, signal=None, notes=notes,
-            children_cpu_s=children_cpu_s, sampler_cpu_s=sampler_cpu_s,
+            MsgType.RESULT,
+            profiler="cprofile",
+            profile_path=self.profile_path,
+            script_exit_code=exit_code,
+            status=status,
+            wall_s=wall_s,
+            exception=exc_line,
+            traceback=tb_text,
+            signal=None,
+            notes=notes,
+            children_cpu_s=children_cpu_s,
+            sampler_cpu_s=sampler_cpu_s,
         )
 
 

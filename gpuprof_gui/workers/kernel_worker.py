@@ -49,8 +49,10 @@ def cuda_unavailable_reason(cp_holder: list) -> str | None:
     try:
         import cupy as cp
     except Exception as exc:  # noqa: BLE001 - a broken CuPy install raises anything on import
-        return (f"CuPy is not installed ({type(exc).__name__}); install the build matching "
-                "your driver, e.g. `pip install cupy-cuda13x` or `pip install cupy-cuda12x`")
+        return (
+            f"CuPy is not installed ({type(exc).__name__}); install the build matching "
+            "your driver, e.g. `pip install cupy-cuda13x` or `pip install cupy-cuda12x`"
+        )
     try:
         count = cp.cuda.runtime.getDeviceCount()
     except Exception as exc:  # noqa: BLE001 - CUDARuntimeError without a driver, and whatever else stops CUDA
@@ -92,8 +94,10 @@ def _numba_cuda(lab) -> tuple[object | None, str | None]:
         import numba
 
         first = (str(exc).strip().splitlines() or [""])[0]
-        return None, (f"Numba {numba.__version__} cannot compile CUDA kernels here with NumPy "
-                      f"{np.__version__} ({type(exc).__name__}: {first})")
+        return None, (
+            f"Numba {numba.__version__} cannot compile CUDA kernels here with NumPy "
+            f"{np.__version__} ({type(exc).__name__}: {first})"
+        )
     return cuda, None
 
 
@@ -144,8 +148,16 @@ def _run(args: argparse.Namespace, channel: Channel | None) -> int:
         lab.candidates = [lab.candidate(name) for name in args.candidate]
     numba_cuda, numba_reason = _numba_cuda(lab)
     os.makedirs(args.output_dir, exist_ok=True)
-    session = LabSession(cp, lab, args.size or list(lab.problem.default_sizes), channel,
-                         args.output_dir, numba_cuda, numba_reason, startup_ms)
+    session = LabSession(
+        cp,
+        lab,
+        args.size or list(lab.problem.default_sizes),
+        channel,
+        args.output_dir,
+        numba_cuda,
+        numba_reason,
+        startup_ms,
+    )
     session.prepare()
     for cand in lab.candidates:
         session.run_candidate(cand)

@@ -74,12 +74,21 @@ class BuiltCandidate:
         cp, c = self.cp, self.cand
         try:
             if c.kind == "elementwise":
-                return cp.ElementwiseKernel(c.in_params, c.out_params, c.source, _c_name(c.name),
-                                            preamble=c.preamble, options=c.options)
+                return cp.ElementwiseKernel(
+                    c.in_params, c.out_params, c.source, _c_name(c.name), preamble=c.preamble, options=c.options
+                )
             if c.kind == "reduction":
-                return cp.ReductionKernel(c.in_params, c.out_params, c.source, c.reduce_expr,
-                                          c.post_map_expr, c.identity, _c_name(c.name),
-                                          preamble=c.preamble, options=c.options)
+                return cp.ReductionKernel(
+                    c.in_params,
+                    c.out_params,
+                    c.source,
+                    c.reduce_expr,
+                    c.post_map_expr,
+                    c.identity,
+                    _c_name(c.name),
+                    preamble=c.preamble,
+                    options=c.options,
+                )
             if c.kind == "raw":
                 kernel = cp.RawKernel(c.source, c.function_name, options=c.options)
                 kernel.compile()  # NVRTC runs here, not inside the first timed launch
@@ -110,17 +119,20 @@ class BuiltCandidate:
                     out.fill(0)
                 k(grid, block, args, shared_mem=shared)
                 return out
+
             return run_raw
         if c.kind == "numba":
             args = tuple(custom) if custom is not None else (*inputs, out)
             # Wrap once: converting CuPy arrays on every launch synchronises.
-            nargs = tuple(self.numba_cuda.as_cuda_array(a) if hasattr(a, "__cuda_array_interface__")
-                          else a for a in args)
+            nargs = tuple(
+                self.numba_cuda.as_cuda_array(a) if hasattr(a, "__cuda_array_interface__") else a for a in args
+            )
             configured = k[_as_dim(_required(c.grid, "grid", c)(size, self.dev)), _as_dim(c.block)]
 
             def run_numba():
                 configured(*nargs)
                 return out
+
             return run_numba
         cp = self.cp
         if c.writes_out:
@@ -129,6 +141,7 @@ class BuiltCandidate:
         def run_array_code():
             result = k(cp, *inputs)
             return out if result is None else result
+
         return run_array_code
 
 
@@ -136,4 +149,5 @@ def is_numba_compile_error(exc: BaseException) -> bool:
     """Numba's typing/lowering errors are the compile errors of a Numba kernel."""
     mod = type(exc).__module__ or ""
     return mod.startswith("numba") and any(
-        word in type(exc).__name__ for word in ("Typing", "Lowering", "Compil", "Unsupported"))
+        word in type(exc).__name__ for word in ("Typing", "Lowering", "Compil", "Unsupported")
+    )

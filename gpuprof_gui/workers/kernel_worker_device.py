@@ -59,17 +59,21 @@ def device_facts(cp: Any) -> DeviceFacts:
 
     name = props.get("name", b"")
     return DeviceFacts(
-        name=name.decode() if isinstance(name, bytes) else str(name), index=dev,
+        name=name.decode() if isinstance(name, bytes) else str(name),
+        index=dev,
         compute_capability=f"{attr(_ATTR_CC_MAJOR)}.{attr(_ATTR_CC_MINOR)}",
-        sm_count=attr(_ATTR_SM_COUNT), clock_mhz=attr(_ATTR_CLOCK_KHZ) / 1e3,
+        sm_count=attr(_ATTR_SM_COUNT),
+        clock_mhz=attr(_ATTR_CLOCK_KHZ) / 1e3,
         memory_clock_mhz=attr(_ATTR_MEMORY_CLOCK_KHZ) / 1e3,
-        bus_width_bits=attr(_ATTR_BUS_WIDTH_BITS), l2_bytes=attr(_ATTR_L2_BYTES),
+        bus_width_bits=attr(_ATTR_BUS_WIDTH_BITS),
+        l2_bytes=attr(_ATTR_L2_BYTES),
         total_memory_bytes=int(props.get("totalGlobalMem", 0)),
         max_threads_per_sm=attr(_ATTR_MAX_THREADS_PER_SM),
         warp_size=int(props.get("warpSize", 32)),
         driver_version=_version_words(rt.driverGetVersion()),
         runtime_version=_version_words(rt.runtimeGetVersion()),
-        cupy_version=str(cp.__version__))
+        cupy_version=str(cp.__version__),
+    )
 
 
 def measure_copy_gbps(cp: Any) -> float:
@@ -135,8 +139,7 @@ def time_transfers(cp: Any, size: int, host_inputs: tuple, output_like: np.ndarr
     """
     arrays = [np.ascontiguousarray(a) for a in host_inputs if isinstance(a, np.ndarray)]
     out_like = np.asarray(output_like)
-    timing = TransferTiming(size=size, bytes_in=sum(a.nbytes for a in arrays),
-                            bytes_out=int(out_like.nbytes))
+    timing = TransferTiming(size=size, bytes_in=sum(a.nbytes for a in arrays), bytes_out=int(out_like.nbytes))
     _time_transfers_into(cp, timing, arrays, out_like)  # its device buffers are gone once it returns
     cp.get_default_pinned_memory_pool().free_all_blocks()
     return timing
@@ -153,19 +156,20 @@ def _time_transfers_into(cp: Any, timing: TransferTiming, arrays: list[np.ndarra
         def copy():
             for d, h in zip(dev_in, srcs, strict=True):
                 rt.memcpyAsync(d.data.ptr, h.ctypes.data, h.nbytes, _H2D, stream)
+
         return copy
 
     def d2h(dst):
         return lambda: rt.memcpyAsync(dst.ctypes.data, dev_out.data.ptr, dst.nbytes, _D2H, stream)
 
     if arrays:
-        timing.h2d_pageable_ms = _wall_ms(cp, [h2d([a.copy() for a in arrays])
-                                               for _ in range(TRANSFER_ROUNDS)])
-        timing.h2d_pinned_ms = _wall_ms(cp, [h2d([_pinned_like(cp, a) for a in arrays])
-                                             for _ in range(TRANSFER_ROUNDS)])
+        timing.h2d_pageable_ms = _wall_ms(cp, [h2d([a.copy() for a in arrays]) for _ in range(TRANSFER_ROUNDS)])
+        timing.h2d_pinned_ms = _wall_ms(
+            cp, [h2d([_pinned_like(cp, a) for a in arrays]) for _ in range(TRANSFER_ROUNDS)]
+        )
     if out_like.nbytes:
         # np.array(copy=True) touches every page: no first-touch faults in the timing
-        timing.d2h_pageable_ms = _wall_ms(cp, [d2h(np.array(out_like, copy=True, order="C"))
-                                               for _ in range(TRANSFER_ROUNDS)])
-        timing.d2h_pinned_ms = _wall_ms(cp, [d2h(_pinned_like(cp, out_like))
-                                             for _ in range(TRANSFER_ROUNDS)])
+        timing.d2h_pageable_ms = _wall_ms(
+            cp, [d2h(np.array(out_like, copy=True, order="C")) for _ in range(TRANSFER_ROUNDS)]
+        )
+        timing.d2h_pinned_ms = _wall_ms(cp, [d2h(_pinned_like(cp, out_like)) for _ in range(TRANSFER_ROUNDS)])

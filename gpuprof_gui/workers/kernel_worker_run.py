@@ -33,8 +33,17 @@ RESULTS_NAME = "results.json"
 class _SizeData:
     """Host inputs, reference output and its CPU time for one size; device copies made on demand."""
 
-    def __init__(self, size: int, seed: int, inputs: tuple, ref: np.ndarray, cpu_ms: float,
-                 flops: float, bytes_moved: float, out_dtype: np.dtype) -> None:
+    def __init__(
+        self,
+        size: int,
+        seed: int,
+        inputs: tuple,
+        ref: np.ndarray,
+        cpu_ms: float,
+        flops: float,
+        bytes_moved: float,
+        out_dtype: np.dtype,
+    ) -> None:
         self.size, self.seed, self.inputs, self.ref = size, seed, inputs, ref
         self.cpu_ms, self.flops, self.bytes_moved, self.out_dtype = cpu_ms, flops, bytes_moved, out_dtype
         self.transfer: lm.TransferTiming | None = None
@@ -49,9 +58,17 @@ class _SizeData:
 class LabSession:
     """Runs the candidates of one file on the current device, reporting as it goes."""
 
-    def __init__(self, cp: Any, lab: LabFile, sizes: list[int], channel: Any, output_dir: str,
-                 numba_cuda: Any = None, numba_reason: str | None = None,
-                 startup_ms: float | None = None) -> None:
+    def __init__(
+        self,
+        cp: Any,
+        lab: LabFile,
+        sizes: list[int],
+        channel: Any,
+        output_dir: str,
+        numba_cuda: Any = None,
+        numba_reason: str | None = None,
+        startup_ms: float | None = None,
+    ) -> None:
         self.cp, self.lab, self.sizes, self.channel = cp, lab, sizes, channel
         self.output_dir = output_dir
         self.numba_cuda, self.numba_reason = numba_cuda, numba_reason
@@ -60,10 +77,15 @@ class LabSession:
         self.dev.startup_ms = startup_ms
         self.flusher = L2Flusher(cp, self.dev.l2_bytes) if self.dev.l2_bytes else None
         info = describe(lab)
-        self.run = lm.LabRun(problem=info["problem"], candidates=info["candidates"], device=self.dev,
-                             file=os.path.basename(lab.path), host=socket.gethostname(),
-                             date=datetime.now(UTC).isoformat(timespec="seconds"),
-                             started_wall=time.time())
+        self.run = lm.LabRun(
+            problem=info["problem"],
+            candidates=info["candidates"],
+            device=self.dev,
+            file=os.path.basename(lab.path),
+            host=socket.gethostname(),
+            date=datetime.now(UTC).isoformat(timespec="seconds"),
+            started_wall=time.time(),
+        )
         self.size_data: dict[int, _SizeData] = {}
         self._send(lm.PHASE_DEVICE, device=self.dev.to_dict())
 
@@ -101,18 +123,25 @@ class LabSession:
         if out.dtype.kind in "fc":
             out.fill(float("nan"))
         elif out.nbytes:
-            self.cp.cuda.runtime.memsetAsync(out.data.ptr, 0xFF, out.nbytes,
-                                             self.cp.cuda.get_current_stream().ptr)
+            self.cp.cuda.runtime.memsetAsync(out.data.ptr, 0xFF, out.nbytes, self.cp.cuda.get_current_stream().ptr)
 
     # -- per candidate ----------------------------------------------------
     def _record(self, cand: Candidate, data: _SizeData) -> lm.LabRecord:
         t = data.transfer
-        return lm.LabRecord(candidate=cand.name, size=data.size, kind=cand.kind, seed=data.seed,
-                            rtol=self.lab.problem.tolerance_for(data.out_dtype), flops=data.flops,
-                            bytes_moved=data.bytes_moved, cpu_ms=data.cpu_ms,
-                            h2d_ms=t.h2d_pageable_ms if t else None,
-                            d2h_ms=t.d2h_pageable_ms if t else None,
-                            start_mono=time.monotonic(), start_wall=time.time())
+        return lm.LabRecord(
+            candidate=cand.name,
+            size=data.size,
+            kind=cand.kind,
+            seed=data.seed,
+            rtol=self.lab.problem.tolerance_for(data.out_dtype),
+            flops=data.flops,
+            bytes_moved=data.bytes_moved,
+            cpu_ms=data.cpu_ms,
+            h2d_ms=t.h2d_pageable_ms if t else None,
+            d2h_ms=t.d2h_pageable_ms if t else None,
+            start_mono=time.monotonic(),
+            start_wall=time.time(),
+        )
 
     def _finish(self, rec: lm.LabRecord) -> None:
         rec.end_mono, rec.end_wall = time.monotonic(), time.time()
@@ -177,8 +206,11 @@ class LabSession:
         rec.correct = bool(np.isfinite(err) and err <= rtol)
         if not rec.correct:
             rec.status = "wrong"
-            rec.error = ("the output contains NaN or infinity" if not np.isfinite(err) else
-                         f"relative error {err:.3g} exceeds the tolerance {rtol:g}")
+            rec.error = (
+                "the output contains NaN or infinity"
+                if not np.isfinite(err)
+                else f"relative error {err:.3g} exceeds the tolerance {rtol:g}"
+            )
         fits_l2 = self.flusher is not None and data.working_set_bytes <= self.dev.l2_bytes
         timing = time_on_device(cp, launch, self.flusher if fits_l2 else None)
         for key, value in timing.items():

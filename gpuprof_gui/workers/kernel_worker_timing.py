@@ -81,8 +81,7 @@ def time_on_device(cp: Any, launch: Callable[[], Any], flusher: L2Flusher | None
     ends[-1].synchronize()
     samples = [cp.cuda.get_elapsed_time(s, e) for s, e in zip(starts, ends, strict=True)]
     median, p10, p90 = percentiles_ms(samples)
-    return {"median_ms": median, "p10_ms": p10, "p90_ms": p90, "reps": reps,
-            "l2_flushed": flusher is not None}
+    return {"median_ms": median, "p10_ms": p10, "p90_ms": p90, "reps": reps, "l2_flushed": flusher is not None}
 
 
 def time_on_cpu(fn: Callable[[], Any]) -> tuple[Any, float]:

@@ -86,8 +86,9 @@ def _profile(args: argparse.Namespace, channel: Channel) -> int:
     try:
         os.makedirs(args.output_dir, exist_ok=True)
     except OSError as exc:
-        channel.error(ExitCode.PROFILER_FAILED,
-                      f"The output folder could not be created: {exc.strerror} ({args.output_dir}).")
+        channel.error(
+            ExitCode.PROFILER_FAILED, f"The output folder could not be created: {exc.strerror} ({args.output_dir})."
+        )
         return ExitCode.PROFILER_FAILED
     if args.profiler == "scalene":
         from gpuprof_gui.workers.scalene_run import run_scalene

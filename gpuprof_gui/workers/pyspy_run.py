@@ -61,12 +61,32 @@ def run_pyspy(script: str, args: list[str], output_dir: str, native: bool, chann
     # executable stands in for python and runs the launcher as a module.
     launcher = ["-m", "gpuprof_gui.workers.pyspy_target"] if getattr(sys, "frozen", False) else [target]
     stdout_copy, stderr_copy = os.dup(1), os.dup(2)  # the script's streams, handed past py-spy's own
-    argv = [exe, "record", "--format", "raw", "--full-filenames", "--rate", str(RATE_HZ),
-            "--subprocesses", "--output", raw_path]
+    argv = [
+        exe,
+        "record",
+        "--format",
+        "raw",
+        "--full-filenames",
+        "--rate",
+        str(RATE_HZ),
+        "--subprocesses",
+        "--output",
+        raw_path,
+    ]
     if native:
         argv.append("--native")
-    argv += ["--", sys.executable, *launcher, "--stdout-fd", str(stdout_copy), "--stderr-fd", str(stderr_copy),
-             status_path, script, *args]
+    argv += [
+        "--",
+        sys.executable,
+        *launcher,
+        "--stdout-fd",
+        str(stdout_copy),
+        "--stderr-fd",
+        str(stderr_copy),
+        status_path,
+        script,
+        *args,
+    ]
     cancelled: list[int] = []
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # inherited by py-spy: it outlives a Cancel
     t0 = time.perf_counter()
@@ -108,15 +128,21 @@ def run_pyspy(script: str, args: list[str], output_dir: str, native: bool, chann
     else:
         run_status, exit_code = status.get("status", "finished"), status.get("exit_code")
     channel.send(
-        MsgType.RESULT, profiler="py-spy", profile_path=profile_path, script_exit_code=exit_code,
-        status=run_status, wall_s=wall_s, exception=(status or {}).get("exception"), traceback=None,
-        signal=None, notes=notes,
+        MsgType.RESULT,
+        profiler="py-spy",
+        profile_path=profile_path,
+        script_exit_code=exit_code,
+        status=run_status,
+        wall_s=wall_s,
+        exception=(status or {}).get("exception"),
+        traceback=None,
+        signal=None,
+        notes=notes,
     )
     return ExitCode.OK
 
 
-def _convert(raw_path: str, out_path: str, native: bool, wall_s: float,
-             script: str) -> tuple[str | None, str | None]:
+def _convert(raw_path: str, out_path: str, native: bool, wall_s: float, script: str) -> tuple[str | None, str | None]:
     """py-spy's raw stacks -> our profile file (the run is over: heavy imports cost nothing now)."""
     from gpuprof_gui.core.importers import ProfileFormatError
     from gpuprof_gui.core.importers.pyspy_import import import_pyspy

@@ -51,8 +51,9 @@ def _remove_empty_stray(path: str) -> None:
         pass
 
 
-def run_scalene(script: str, args: list[str], output_dir: str, cpu_only: bool,
-                channel: Channel, orphaned: Callable[[], bool]) -> int:
+def run_scalene(
+    script: str, args: list[str], output_dir: str, cpu_only: bool, channel: Channel, orphaned: Callable[[], bool]
+) -> int:
     """Run ``scalene run`` as a child in our process group and report its JSON.
 
     ``orphaned()`` says whether the worker's parent has died (the worker runs
@@ -81,6 +82,7 @@ def run_scalene(script: str, args: list[str], output_dir: str, cpu_only: bool,
     except OSError as exc:
         channel.error(ExitCode.PROFILER_FAILED, f"{ExitCode.PROFILER_FAILED.message} ({exc})")
         return ExitCode.PROFILER_FAILED
+
     def on_sigterm(signum: int, frame: types.FrameType | None) -> None:
         cancelled.append(signum)
         if orphaned():  # the parent's death reached only us: stop Scalene the usual way
@@ -109,8 +111,15 @@ def run_scalene(script: str, args: list[str], output_dir: str, cpu_only: bool,
     else:
         status, exit_code = ("finished" if returncode == 0 else "exit"), returncode
     channel.send(
-        MsgType.RESULT, profiler="scalene", profile_path=profile_path,
-        script_exit_code=exit_code, status=status, wall_s=wall_s, exception=None,
-        traceback=None, signal=sig, notes=notes,
+        MsgType.RESULT,
+        profiler="scalene",
+        profile_path=profile_path,
+        script_exit_code=exit_code,
+        status=status,
+        wall_s=wall_s,
+        exception=None,
+        traceback=None,
+        signal=sig,
+        notes=notes,
     )
     return ExitCode.OK

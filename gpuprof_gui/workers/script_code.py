@@ -37,9 +37,7 @@ def compile_script(path: str) -> types.CodeType:
         with open(path, "rb") as fh:
             source = fh.read()
     except OSError as exc:
-        raise ScriptProblem(
-            ExitCode.NOT_A_FILE, f"The script could not be read: {exc.strerror} ({path})."
-        ) from None
+        raise ScriptProblem(ExitCode.NOT_A_FILE, f"The script could not be read: {exc.strerror} ({path}).") from None
     if b"\0" in source:
         raise ScriptProblem(ExitCode.NOT_PYTHON, f"{ExitCode.NOT_PYTHON.message} ({path})")
     try:  # honours a PEP 263 coding cookie, like Python itself
@@ -80,4 +78,3 @@ def script_traceback(exc: BaseException, code: types.CodeType) -> types.Tracebac
     while tb is not None and tb.tb_frame.f_code is not code:
         tb = tb.tb_next
     return tb if tb is not None else exc.__traceback__
-

@@ -94,13 +94,27 @@ class StackSampler:
             self.problem = "py-spy is not installed"
             return False
         allow_tracing_by_descendant()
-        argv = [exe, "record", "--pid", str(os.getpid()), "--rate", str(self.rate_hz),
-                "--format", "raw", "--function", "--full-filenames", "--idle", "--nonblocking",
-                "--output", self.out_path]
+        argv = [
+            exe,
+            "record",
+            "--pid",
+            str(os.getpid()),
+            "--rate",
+            str(self.rate_hz),
+            "--format",
+            "raw",
+            "--function",
+            "--full-filenames",
+            "--idle",
+            "--nonblocking",
+            "--output",
+            self.out_path,
+        ]
         try:
             with open(self.log_path, "wb") as log:
-                self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                             start_new_session=True, close_fds=True)
+                self.proc = subprocess.Popen(
+                    argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True
+                )
         except OSError as exc:
             self.problem = f"py-spy could not start ({exc.strerror or exc})"
             return False

@@ -89,12 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     power = spectrum(smoothed)
     print(f"blurred x{BLUR_PASSES}; spectrum peak {power.max():.2f}", flush=True)
     corr = correlate(rng.normal(size=(4 * matrix_side, matrix_side)))
-    print(f"correlation of {matrix_side} features: max off-diagonal "
-          f"{np.abs(corr - np.eye(matrix_side)).max():.3f}", flush=True)
+    print(
+        f"correlation of {matrix_side} features: max off-diagonal {np.abs(corr - np.eye(matrix_side)).max():.3f}",
+        flush=True,
+    )
     sample = smoothed.ravel()[:: max(1, smoothed.size // PYTHON_PIXELS)]
     bright, excess = python_threshold(sample, level=1.5)
-    print(f"{bright} of {sample.size} sampled pixels above 1.5, "
-          f"squared excess {excess:.1f} (Python loop)")
+    print(f"{bright} of {sample.size} sampled pixels above 1.5, squared excess {excess:.1f} (Python loop)")
     print(f"done in {time.perf_counter() - started_s:.2f} s")
     return 0
 

@@ -1,4 +1,5 @@
 """Writes argv[1] MiB of bytes to stdout in 64 KiB blocks (default 50)."""
+
 import sys
 
 MIB = 1 << 20

@@ -3,6 +3,7 @@
 With argv[2] == "hang" the script then spins forever (for the cancel test);
 otherwise it exits at once, leaving the child behind.
 """
+
 import subprocess
 import sys
 

@@ -1,4 +1,5 @@
 """Exits with the status given as argv[1], via sys.exit or, with "hard", via os._exit."""
+
 import os
 import sys
 

@@ -1,4 +1,5 @@
 """Prints lines that look like worker protocol messages; the runner must ignore them."""
+
 import sys
 
 FAKE = '{"type": "result", "status": "finished", "profile_path": "/nonexistent/fake.prof", "script_exit_code": 0}'

@@ -1,4 +1,5 @@
 """Spins forever (until cancelled). With argv[1] == "stubborn" it ignores SIGTERM."""
+
 import signal
 import sys
 

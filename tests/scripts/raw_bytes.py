@@ -1,4 +1,5 @@
 """Writes bytes that are not UTF-8 to stdout and stderr: they must pass unchanged."""
+
 import sys
 
 sys.stdout.buffer.write(b"\xff\xfe\x80 not utf-8 \xc3\x28\n")

@@ -1,4 +1,5 @@
 """Recurses argv[1] levels deep (default 5000); "forever" recurses without end."""
+
 import sys
 
 

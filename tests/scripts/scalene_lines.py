@@ -1,4 +1,4 @@
-"""Workload for tests/test_scalene_conservation.py: where Scalene's lines and its function table part.
+"""Workload for tests/core/test_scalene_conservation.py: where Scalene's lines and its function table part.
 
 Every hot spot is a plain Python loop with no calls inside it, so cProfile's exact
 per-function self time is a fair reference (its overhead is per call, and there are

@@ -1,4 +1,5 @@
 """Reads address 0 through ctypes: the process dies on SIGSEGV."""
+
 import ctypes
 import sys
 

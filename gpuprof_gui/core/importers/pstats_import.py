@@ -148,7 +148,8 @@ def _import(stats: dict, stacks: list[tuple[list[tuple[str, str, int]], float]] 
     root_edges = _fill_root_gap(root_edges, fn_ct, run_total)
     trie = (
         SampleTrie.build(stacks, index, lambda paths: leaf_times(paths, functions, callees, fn_ct, self_tt))
-        if stacks else None
+        if stacks
+        else None
     )
     for lst in callees:  # heaviest first in drawing order
         lst.sort(key=heaviest_first)
@@ -158,8 +159,7 @@ def _import(stats: dict, stacks: list[tuple[list[tuple[str, str, int]], float]] 
     if tree is None:  # sampled stacks, or a graph too big for the levels: one node at a time
         builder = TreeBuilder(run_total)
         is_c = [not f.file for f in functions]
-        capped = build_tree(builder, root_edges, callees, self_tt, fn_ct, run_total, trie, is_c, edges,
-                            MAX_NODES)
+        capped = build_tree(builder, root_edges, callees, self_tt, fn_ct, run_total, trie, is_c, edges, MAX_NODES)
         tree = builder.build()
     notes = [ESTIMATE_NOTE if trie is None else EVIDENCE_NOTE.format(n=trie.n_samples)]
     if capped:
@@ -220,8 +220,14 @@ def _build_by_levels(root_edges, callees, self_tt, fn_ct, root_total, edges):
     root_kids = [(g, t, exact) for g, t, _node, exact, _tau, _n in reversed(todo)]
 
     def fit_one(func, total, exact, scale, own, room, heavy):
-        kids = fit_overfilled(callees[func][:heavy], scale * edges.segment_sum(func, heavy), scale, room,
-                               exact and abs(scale - 1.0) <= SCALE_EXACT_REL, min_s)
+        kids = fit_overfilled(
+            callees[func][:heavy],
+            scale * edges.segment_sum(func, heavy),
+            scale,
+            room,
+            exact and abs(scale - 1.0) <= SCALE_EXACT_REL,
+            min_s,
+        )
         self_s = total - sum([k[1] for k in kids])
         self_s = self_s if self_s > 0 else 0.0
         return kids, self_s, self_s - own
@@ -235,10 +241,21 @@ def _build_by_levels(root_edges, callees, self_tt, fn_ct, root_total, edges):
         return [(g, t, ex) for g, t, _n, ex, _tau, _s in reversed(queued)], node.self_s, node.folded_s
 
     return build_by_levels(
-        root_kids, root.self_s, root.folded_s, root_total,
-        edges, cyclic_functions(callees),
-        np.asarray(fn_ct, dtype=np.float64), np.asarray(self_tt, dtype=np.float64),
-        min_s, SCALE_EXACT_REL, FOLDED_MIN_REL * root_total, MAX_NODES, fit_one, fit_reentered)
+        root_kids,
+        root.self_s,
+        root.folded_s,
+        root_total,
+        edges,
+        cyclic_functions(callees),
+        np.asarray(fn_ct, dtype=np.float64),
+        np.asarray(self_tt, dtype=np.float64),
+        min_s,
+        SCALE_EXACT_REL,
+        FOLDED_MIN_REL * root_total,
+        MAX_NODES,
+        fit_one,
+        fit_reentered,
+    )
 
 
 class _OneNode:

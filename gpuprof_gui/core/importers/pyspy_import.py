@@ -84,8 +84,9 @@ def import_pyspy(text: str, rate_hz: float, native: bool = False, script: str | 
     notes = [NOTE.format(rate=f"{rate_hz:g}", floor=floor)]
     if native:
         notes.append(NATIVE_NOTE)
-    return Profile(profiler="py-spy", functions=functions, tree=tree, lines=lines, unit="s",
-                   stacks_exact=True, notes=notes)
+    return Profile(
+        profiler="py-spy", functions=functions, tree=tree, lines=lines, unit="s", stacks_exact=True, notes=notes
+    )
 
 
 def definition_line(source: str, line: int) -> int | None:
@@ -120,7 +121,7 @@ def _own_frames(frames: list[str], script: str | None = None) -> list[tuple[str,
     out: list[tuple[str, str, int]] = []
     head = frames[start]
     match = _PROCESS.match(head)
-    rest = frames[start + 1:] if match else frames[start:]
+    rest = frames[start + 1 :] if match else frames[start:]
     skipping = True
     for frame in rest:
         name, file, line = parse_frame(frame)
@@ -146,7 +147,7 @@ def _short_command(cmd: str, script: str | None) -> str:
             j = i + 1
             while j < len(tokens) and tokens[j] in ("--stdout-fd", "--stderr-fd"):
                 j += 2
-            tokens = tokens[:1] + tokens[j + 1:]  # the status file follows the options
+            tokens = tokens[:1] + tokens[j + 1 :]  # the status file follows the options
             break
     if tokens[1:2] == ["-m"] and len(tokens) > 2 and tokens[2].endswith(".py"):
         del tokens[1]  # the one-folder app's "-m" before its launcher module

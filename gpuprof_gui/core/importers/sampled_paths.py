@@ -177,5 +177,3 @@ def match_frame(frame: tuple[str, str, int], by_place) -> int:
         if cand in (name, short):
             return g
     return candidates[0][1]
-
-

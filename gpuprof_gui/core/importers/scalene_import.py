@@ -228,8 +228,9 @@ def _import(obj: dict) -> Profile:
             line_rec.self_s = line_rec.cpu_pct / 100.0 * elapsed_s
             file_lines[lineno] = line_rec
             cpu_pct_total += line_rec.cpu_pct
-            acc = region_pcts.setdefault((file, region),
-                                         dict.fromkeys(("mem_peak_mb", *(a for a, _ in _PCT_FIELDS)), 0.0))
+            acc = region_pcts.setdefault(
+                (file, region), dict.fromkeys(("mem_peak_mb", *(a for a, _ in _PCT_FIELDS)), 0.0)
+            )
             for attr, _ in _PCT_FIELDS:
                 acc[attr] += getattr(line_rec, attr)
             acc["mem_peak_mb"] = max(acc["mem_peak_mb"], line_rec.mem_peak_mb)
@@ -365,8 +366,9 @@ def _parse_stacks(obj: dict, funcs: _Functions, region_of_line) -> list[tuple[li
     for entry in obj.get("combined_stacks") or []:
         frames, count = entry[0], _num(entry[1])
         path = [
-            _frame_func(funcs, region_of_line, str(f["filename_or_module"]), str(f["display_name"]),
-                        int(_num(f.get("line"))))
+            _frame_func(
+                funcs, region_of_line, str(f["filename_or_module"]), str(f["display_name"]), int(_num(f.get("line")))
+            )
             for f in frames
             if isinstance(f, dict) and f.get("kind") == "py"
         ]

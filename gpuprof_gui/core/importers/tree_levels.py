@@ -10,7 +10,7 @@ makes (cycles need the path); it is placed into the result as one block.
 
 The result is the same tree, node for node and in the same depth-first
 order, with the same arithmetic in the same order, as the per-node build
-(``tests/test_tree_levels.py`` compares them); the rare node whose children
+(``tests/core/test_tree_levels.py`` compares them); the rare node whose children
 over-fill it (timer rounding, recursion) is fitted by the per-node code.
 """
 
@@ -114,10 +114,22 @@ class EdgeColumns:
         return lo - self.offset[funcs]
 
 
-def build_by_levels(root_kids: list[tuple], root_self: float, root_folded: float, root_total: float,
-                    edges: EdgeColumns, cyclic: np.ndarray, fn_ct: np.ndarray, self_tt: np.ndarray,
-                    min_s: float, scale_exact_rel: float, folded_floor: float, max_nodes: int,
-                    fit_one: Callable, fit_reentered: Callable) -> CallTree | None:
+def build_by_levels(
+    root_kids: list[tuple],
+    root_self: float,
+    root_folded: float,
+    root_total: float,
+    edges: EdgeColumns,
+    cyclic: np.ndarray,
+    fn_ct: np.ndarray,
+    self_tt: np.ndarray,
+    min_s: float,
+    scale_exact_rel: float,
+    folded_floor: float,
+    max_nodes: int,
+    fit_one: Callable,
+    fit_reentered: Callable,
+) -> CallTree | None:
     """The call tree (see the module doc), or None when it would pass ``max_nodes``.
 
     ``root_kids``: ``(func, total, exact)`` of the root's children in drawing
@@ -190,8 +202,15 @@ def build_by_levels(root_kids: list[tuple], root_self: float, root_folded: float
             if reentered[i]:
                 kids, s, fo = fit_reentered(int(f[i]), float(lv_total[i]), bool(lv_exact[i]), *paths[i])
             else:
-                kids, s, fo = fit_one(int(f[i]), float(lv_total[i]), bool(lv_exact[i]), float(scale[i]),
-                                      float(own[i]), float(room[i]), int(heavy[i]))
+                kids, s, fo = fit_one(
+                    int(f[i]),
+                    float(lv_total[i]),
+                    bool(lv_exact[i]),
+                    float(scale[i]),
+                    float(own[i]),
+                    float(room[i]),
+                    int(heavy[i]),
+                )
                 fo = fo if fo > folded_floor else 0.0
             self_s[i], folded[i] = s, fo
             extra.extend((int(ids[i]), g, t, ex) for g, t, ex in kids)
@@ -253,8 +272,12 @@ def _assemble(e_parent, e_func, e_total, e_self, e_folded, e_exact, levels) -> C
     folded = placed(e_folded, np.float64)
     any_folded = bool(folded.any())
     return CallTree(
-        parent=out_parent, func=placed(e_func, np.int32), total_s=placed(e_total, np.float64),
-        self_s=placed(e_self, np.float64), exact=placed(e_exact, bool), depth=out_depth,
+        parent=out_parent,
+        func=placed(e_func, np.int32),
+        total_s=placed(e_total, np.float64),
+        self_s=placed(e_self, np.float64),
+        exact=placed(e_exact, bool),
+        depth=out_depth,
         size=sizes[np.argsort(pos)].astype(np.int32),
         folded_s=folded if any_folded else None,
         samples=np.zeros(n, dtype=np.int32) if any_folded else None,

@@ -63,8 +63,9 @@ def fit_overfilled(kids, kid_sum, scale, room, kexact, min_s):
     return out
 
 
-def build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=None, is_c=(),
-               edges=None, max_nodes: int = MAX_NODES) -> bool:
+def build_tree(
+    builder, root_edges, callees, self_tt, fn_ct, root_total, trie=None, is_c=(), edges=None, max_nodes: int = MAX_NODES
+) -> bool:
     """Depth-first expansion with an explicit stack; returns True if capped.
 
     Time is conserved: a node's self time is its total minus the children
@@ -122,7 +123,7 @@ def build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=No
         depth_of.append(depth + 1)
         path.append(func)
         on_path[func] = on_path.get(func, 0) + 1
-        node_of_depth[depth + 1:] = [node]
+        node_of_depth[depth + 1 :] = [node]
         if trie is not None:  # the sampled branches check calls already on the path
             pairs.append((caller, func))
             pair_on_path[(caller, func)] = pair_on_path.get((caller, func), 0) + 1
@@ -140,8 +141,10 @@ def build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=No
                 self_s = total - kid_sum
             else:  # over-filled: timer rounding, or recursion through the callees
                 kexact = exact and abs(scale - 1.0) <= SCALE_EXACT_REL
-                queued = [(g, t, node, ex, -1, 0)
-                          for g, t, ex in fit_overfilled(lst[:heavy], kid_sum, scale, room, kexact, min_s)]
+                queued = [
+                    (g, t, node, ex, -1, 0)
+                    for g, t, ex in fit_overfilled(lst[:heavy], kid_sum, scale, room, kexact, min_s)
+                ]
                 self_s = total - sum([q[1] for q in queued])
             queued.reverse()  # popped heaviest first
             self_s = self_s if self_s > 0 else 0.0
@@ -179,8 +182,11 @@ def build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=No
             for g, t in callees[func][:heavy]:
                 # Callees the samples never saw anywhere (C functions, short
                 # calls) are split in proportion; the rest went where the samples say.
-                if (g not in seen and first_pair.get((func, g), 0.0) <= 0
-                        and pair_on_path.get((func, g), 0) < MAX_CYCLE_TURNS):
+                if (
+                    g not in seen
+                    and first_pair.get((func, g), 0.0) <= 0
+                    and pair_on_path.get((func, g), 0) < MAX_CYCLE_TURNS
+                ):
                     # A C function keeps this path's samples as context for its own callees.
                     kids.append((g, t * scale, -2 - tau if is_c[g] else -1, 0, True))
         elif tau == -1 and not reentered:  # a path no sample reached, in a sampled run
@@ -189,8 +195,9 @@ def build_tree(builder, root_edges, callees, self_tt, fn_ct, root_total, trie=No
             kids = _kids_through_c(func, trie, -2 - tau, edge, first_pair, callees[func], scale)
         else:  # re-entered: ``func`` met again on its own path (a cycle)
             totals = [builder.total_of(node_of_depth[i + 1]) for i in range(len(path))]
-            kids, own = reentered_fit(func, total, callees, self_tt, path, totals,
-                                      pair_on_path if trie is not None else pair_counts(path))
+            kids, own = reentered_fit(
+                func, total, callees, self_tt, path, totals, pair_on_path if trie is not None else pair_counts(path)
+            )
         kids_exact = exact and abs(scale - 1.0) <= SCALE_EXACT_REL
         settle(builder, node, total, own, kids, kids_exact, min_s, todo, tau != -1)
     return False
@@ -282,8 +289,7 @@ def reentered_kids(func, total, callees, own_tt, pair_on_path, drawn_on_path, en
     same = [g for g, t, _ in weights if entered > 0 and abs(t - entered) <= SAME_EDGE_REL * entered]
     if len(same) == 1:
         return [(same[0], total, -1, 0, False)], 0.0
-    return [(g, total * w / denom, -1, 0, False) for g, _, w in weights], \
-        total * own_tt / denom
+    return [(g, total * w / denom, -1, 0, False) for g, _, w in weights], total * own_tt / denom
 
 
 def settle(builder, node, total, own, kids, kids_exact, min_s, todo, sampled: bool = False) -> None:
@@ -303,8 +309,11 @@ def settle(builder, node, total, own, kids, kids_exact, min_s, todo, sampled: bo
     # time; only a real over-count makes the children's times estimates.
     if kid_sum <= room * (1.0 + SHRINK_EXACT_REL):
         shrink = room / kid_sum if kid_sum > room else 1.0
-        queued = [(g, t * shrink, node, kids_exact and full, tau, n)
-                  for g, t, tau, n, full in kids if t * shrink >= min_s and t > 0]
+        queued = [
+            (g, t * shrink, node, kids_exact and full, tau, n)
+            for g, t, tau, n, full in kids
+            if t * shrink >= min_s and t > 0
+        ]
     else:
         # Over-subscribed: the function recurses through its callees, so their
         # edge times also count calls made by its inner instances. The heaviest

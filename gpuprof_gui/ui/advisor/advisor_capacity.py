@@ -69,8 +69,11 @@ class CapacityTable(QWidget):
         self.rows = capacity_rows(cpu, gpu, link)
         self.source_label.setText(source)
         self.source_label.setVisible(bool(source))
-        names = {"cpu": (cpu or {}).get("name", ""), "gpu": (gpu or {}).get("name", "") if gpu else "no GPU figures",
-                 "link": "host ↔ device"}
+        names = {
+            "cpu": (cpu or {}).get("name", ""),
+            "gpu": (gpu or {}).get("name", "") if gpu else "no GPU figures",
+            "link": "host ↔ device",
+        }
         self._add(make_label("", "text"), 0, 0)
         for col, (key, word) in enumerate(COLUMNS, start=1):
             self._add(make_label(f"<b>{word}</b><br>{names[key]}", "text", wrap=True), 0, col)

@@ -34,8 +34,16 @@ TRANSFER_COLOUR = "#c62828"
 LIMIT_COLOUR = "#333333"
 BREAK_EVEN_COLOUR = "#6a1b9a"
 MEASURED_COLOUR = "#2e7d32"
-POINT_STYLES = (("o", "#1f77b4"), ("s", "#ff7f0e"), ("t", "#2ca02c"), ("d", "#d62728"),
-                ("h", "#9467bd"), ("star", "#8c564b"), ("p", "#e377c2"), ("x", "#17becf"))
+POINT_STYLES = (
+    ("o", "#1f77b4"),
+    ("s", "#ff7f0e"),
+    ("t", "#2ca02c"),
+    ("d", "#d62728"),
+    ("h", "#9467bd"),
+    ("star", "#8c564b"),
+    ("p", "#e377c2"),
+    ("x", "#17becf"),
+)
 
 
 class AmdahlChart(pg.PlotWidget):
@@ -88,17 +96,23 @@ class AmdahlChart(pg.PlotWidget):
         overhead = advice.overhead_fraction
         if overhead is not None:
             self.transfer_curve = self.plot_item.plot(
-                s, speedup_curve(advice.p, s, overhead), pen=pg.mkPen(TRANSFER_COLOUR, width=width))
-            self.legend.addItem(self.transfer_curve, "with copies + start-up" if short
-                                else "with copies + start-up: S = 1 / ((1 − p) + p / s + overhead)")
+                s, speedup_curve(advice.p, s, overhead), pen=pg.mkPen(TRANSFER_COLOUR, width=width)
+            )
+            self.legend.addItem(
+                self.transfer_curve,
+                "with copies + start-up" if short else "with copies + start-up: S = 1 / ((1 − p) + p / s + overhead)",
+            )
         limit = advice.amdahl_limit
         top = limit if math.isfinite(limit) else float(np.nanmax(amdahl))
         y_max = max(top, measured or 0.0, 1.0) * Y_HEADROOM
         if math.isfinite(limit):
             self.limit_line = pg.InfiniteLine(
-                pos=limit, angle=0, pen=pg.mkPen(LIMIT_COLOUR, width=width, style=Qt.PenStyle.DashLine),
+                pos=limit,
+                angle=0,
+                pen=pg.mkPen(LIMIT_COLOUR, width=width, style=Qt.PenStyle.DashLine),
                 label=f"Amdahl limit 1 / (1 − p) = {times(limit)}",
-                labelOpts={"position": 0.03, "anchors": [(0, 1), (0, 1)], "color": LIMIT_COLOUR})
+                labelOpts={"position": 0.03, "anchors": [(0, 1), (0, 1)], "color": LIMIT_COLOUR},
+            )
             self.limit_line.label.setFont(font_for("small", self.presentation))
             self.plot_item.addItem(self.limit_line)
         self._draw_break_even(advice, x_max, width)
@@ -106,8 +120,12 @@ class AmdahlChart(pg.PlotWidget):
         if measured:
             self._draw_measured(advice, measured)
         if advice.kernel_speedup is None:
-            self._say("s needs a GPU: the kernel lab measures it.\nThe curve and the limit need only p.",
-                      math.log10(x_max) - 0.1, y_max * 0.4, anchor=(1, 0.5))
+            self._say(
+                "s needs a GPU: the kernel lab measures it.\nThe curve and the limit need only p.",
+                math.log10(x_max) - 0.1,
+                y_max * 0.4,
+                anchor=(1, 0.5),
+            )
         self._set_x_range(x_max)
         self.plot_item.setYRange(0, y_max, padding=0)
         self._style_axes(advice, x_max)
@@ -122,18 +140,25 @@ class AmdahlChart(pg.PlotWidget):
         if s_be is None or not S_MIN <= s_be <= x_max:
             return
         self.break_even_line = pg.InfiniteLine(
-            pos=math.log10(s_be), angle=90,
+            pos=math.log10(s_be),
+            angle=90,
             pen=pg.mkPen(BREAK_EVEN_COLOUR, width=width, style=Qt.PenStyle.DotLine),
             label=f"break-even s = {times(s_be)}",
-            labelOpts={"position": 0.55, "anchors": [(0, 0.5), (0, 0.5)], "color": BREAK_EVEN_COLOUR,
-                       "fill": pg.mkBrush(255, 255, 255, 220)})
+            labelOpts={
+                "position": 0.55,
+                "anchors": [(0, 0.5), (0, 0.5)],
+                "color": BREAK_EVEN_COLOUR,
+                "fill": pg.mkBrush(255, 255, 255, 220),
+            },
+        )
         self.break_even_line.label.setFont(font_for("small", self.presentation))
         self.plot_item.addItem(self.break_even_line)
 
     def _draw_candidates(self, advice: Advice, y_max: float) -> None:
         """Filled markers on the kernel-only curve, hollow ones on the curve with copies."""
-        cands = sorted((c for c in advice.candidates if c.get("kernel_speedup")),
-                       key=lambda c: c["kernel_speedup"], reverse=True)
+        cands = sorted(
+            (c for c in advice.candidates if c.get("kernel_speedup")), key=lambda c: c["kernel_speedup"], reverse=True
+        )
         gap = y_max / LABEL_ROWS
         overhead = advice.overhead_fraction
         last_y = math.inf
@@ -142,24 +167,41 @@ class AmdahlChart(pg.PlotWidget):
             s = float(cand["kernel_speedup"])
             symbol, colour = POINT_STYLES[i % len(POINT_STYLES)]
             y = amdahl_speedup(advice.p, s)
-            point = self.plot_item.plot([s], [y], pen=None, symbol=symbol, symbolSize=size, symbolBrush=colour,
-                                        symbolPen=pg.mkPen("#000000", width=1))
+            point = self.plot_item.plot(
+                [s],
+                [y],
+                pen=None,
+                symbol=symbol,
+                symbolSize=size,
+                symbolBrush=colour,
+                symbolPen=pg.mkPen("#000000", width=1),
+            )
             self.candidate_points.append(point)
             if overhead is not None:
                 y_t = amdahl_speedup(advice.p, s, overhead)
-                self.candidate_points.append(self.plot_item.plot(
-                    [s], [y_t], pen=None, symbol=symbol, symbolSize=size, symbolBrush=None,
-                    symbolPen=pg.mkPen(colour, width=2)))
+                self.candidate_points.append(
+                    self.plot_item.plot(
+                        [s],
+                        [y_t],
+                        pen=None,
+                        symbol=symbol,
+                        symbolSize=size,
+                        symbolBrush=None,
+                        symbolPen=pg.mkPen(colour, width=2),
+                    )
+                )
             # Labels step down under the curve, one row apart, joined to their point.
             ly = min(y - 1.3 * gap, last_y - gap)
             last_y = ly
             lx = math.log10(s) - 0.12
             self.plot_item.addItem(pg.PlotCurveItem([math.log10(s), lx], [y, ly], pen=pg.mkPen(colour, width=1)))
             best = " (best)" if cand.get("name") == advice.candidate else ""
-            text = f"{cand['name']}: s = {times(s)}" if self.presentation else \
-                f"{cand['name']}{best}: s = {times(s)} → S = {times(y)}"
-            label = pg.TextItem(text, color="#111111",
-                                anchor=(1, 0.5), fill=pg.mkBrush(255, 255, 255, 215))
+            text = (
+                f"{cand['name']}: s = {times(s)}"
+                if self.presentation
+                else f"{cand['name']}{best}: s = {times(s)} → S = {times(y)}"
+            )
+            label = pg.TextItem(text, color="#111111", anchor=(1, 0.5), fill=pg.mkBrush(255, 255, 255, 215))
             label.setFont(font_for("small", self.presentation))
             label.setPos(lx, ly)
             self.plot_item.addItem(label)
@@ -168,16 +210,24 @@ class AmdahlChart(pg.PlotWidget):
     def _draw_measured(self, advice: Advice, measured: float) -> None:
         s = advice.kernel_speedup or S_MAX
         size = 22 if self.presentation else 16
-        star = self.plot_item.plot([s], [measured], pen=None, symbol="star", symbolSize=size,
-                                   symbolBrush=MEASURED_COLOUR, symbolPen=pg.mkPen("#000000", width=1))
+        star = self.plot_item.plot(
+            [s],
+            [measured],
+            pen=None,
+            symbol="star",
+            symbolSize=size,
+            symbolBrush=MEASURED_COLOUR,
+            symbolPen=pg.mkPen("#000000", width=1),
+        )
         self.candidate_points.append(star)
         self.legend.addItem(star, "measured" if self.presentation else f"measured whole program: {times(measured)}")
         # Under the star and the curve with copies (both near the plateau): to the right the
         # label would leave the plot when s is near 10,000×, and beside the star it crosses the curve.
         predicted = advice.predicted_speedup_with_transfers or measured
         near = abs(predicted - measured) < 0.1 * max(predicted, measured)
-        label = pg.TextItem(f"measured {times(measured)}", color=MEASURED_COLOUR, anchor=(0.5, 0),
-                            fill=pg.mkBrush(255, 255, 255, 200))
+        label = pg.TextItem(
+            f"measured {times(measured)}", color=MEASURED_COLOUR, anchor=(0.5, 0), fill=pg.mkBrush(255, 255, 255, 200)
+        )
         label.setFont(font_for("value", self.presentation))
         label.setPos(math.log10(s), (min(measured, predicted) if near else measured) - 0.03 * max(measured, predicted))
         self.plot_item.addItem(label)
@@ -207,16 +257,25 @@ class AmdahlChart(pg.PlotWidget):
             axis.setPen(pg.mkPen("#000000", width=2 if self.presentation else 1))
         bottom = self.plot_item.getAxis("bottom")
         decades = range(1 + math.floor(math.log10(x_max)))
-        bottom.setTicks([[(d, f"{10 ** d:,}×") for d in decades], []])
-        self.plot_item.setLabel("bottom", "kernel speed-up s" if self.presentation
-                                else "kernel speed-up s (GPU kernel vs NumPy, log scale)",
-                                **{"font-size": label_pt, "color": "#000"})
-        self.plot_item.setLabel("left", "speed-up S" if self.presentation else "whole-program speed-up S",
-                                **{"font-size": label_pt, "color": "#000"})
-        title = ("Amdahl's law" if advice is None
-                 else f"Amdahl's law for p = {100 * advice.p:.1f}%: at most {times(advice.amdahl_limit)}")
-        self.plot_item.setTitle(title, size=f"{font_for('value', self.presentation).pointSizeF():.0f}pt",
-                                color="#000", bold=True)
+        bottom.setTicks([[(d, f"{10**d:,}×") for d in decades], []])
+        self.plot_item.setLabel(
+            "bottom",
+            "kernel speed-up s" if self.presentation else "kernel speed-up s (GPU kernel vs NumPy, log scale)",
+            **{"font-size": label_pt, "color": "#000"},
+        )
+        self.plot_item.setLabel(
+            "left",
+            "speed-up S" if self.presentation else "whole-program speed-up S",
+            **{"font-size": label_pt, "color": "#000"},
+        )
+        title = (
+            "Amdahl's law"
+            if advice is None
+            else f"Amdahl's law for p = {100 * advice.p:.1f}%: at most {times(advice.amdahl_limit)}"
+        )
+        self.plot_item.setTitle(
+            title, size=f"{font_for('value', self.presentation).pointSizeF():.0f}pt", color="#000", bold=True
+        )
 
     # -- for tests --------------------------------------------------------------------------
     def candidate_names(self) -> list[str]:

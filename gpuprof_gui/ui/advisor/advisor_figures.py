@@ -25,9 +25,9 @@ from gpuprof_gui.core.advisor import Advice
 from gpuprof_gui.core.fmt import DASH, format_bytes, format_time
 from gpuprof_gui.ui.advisor.advisor_style import make_label, set_role
 
-MIB = 2 ** 20
+MIB = 2**20
 MAX_MIB = 1e7  # 10 TiB per call: beyond any GPU's memory, so never a real limit
-MAX_CALLS = 2 ** 31 - 1
+MAX_CALLS = 2**31 - 1
 NEEDS_GPU = "needs a GPU: measured by the kernel lab"
 
 
@@ -81,28 +81,40 @@ class FigureGrid(QGroupBox):
 class AmdahlFigures(FigureGrid):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Amdahl's law on the selection", parent)
-        for key, quantity in (("offload", "Offloaded"), ("total", "Run time T"), ("p", "Share p"),
-                              ("limit", "Amdahl limit"), ("s", "Kernel speed-up s"),
-                              ("predicted", "Speed-up S, kernel only")):
+        for key, quantity in (
+            ("offload", "Offloaded"),
+            ("total", "Run time T"),
+            ("p", "Share p"),
+            ("limit", "Amdahl limit"),
+            ("s", "Kernel speed-up s"),
+            ("predicted", "Speed-up S, kernel only"),
+        ):
             self.add_row(key, quantity)
         self.finish()
 
     def set_advice(self, a: Advice) -> None:
         names = ", ".join(a.functions) or "the selection"
-        self.set_row("offload", names, "Ctrl/Shift-click rows in the Profile tab's table to add functions; "
-                  "nested calls count once")
+        self.set_row(
+            "offload",
+            names,
+            "Ctrl/Shift-click rows in the Profile tab's table to add functions; nested calls count once",
+        )
         self.set_row("total", format_time(a.total_s), "the profiled run")
         how = f" ({a.p_note})" if a.p_note else ""  # a union on an estimated call tree says so
-        self.set_row("p", pct(a.p), f"p = time in the selection / T = {format_time(a.p * a.total_s)} / "
-                  f"{format_time(a.total_s)}{how}")
+        self.set_row(
+            "p",
+            pct(a.p),
+            f"p = time in the selection / T = {format_time(a.p * a.total_s)} / {format_time(a.total_s)}{how}",
+        )
         self.set_row("limit", times(a.amdahl_limit), "1 / (1 − p): what is left if the offloaded part took no time")
         if a.kernel_speedup is None:
             self.set_row("s", DASH, NEEDS_GPU)
             self.set_row("predicted", DASH, "needs s")
         else:
             where = f"'{a.candidate}' at size {a.size:,}" if a.size else f"'{a.candidate}'"
-            self.set_row("s", times(a.kernel_speedup),
-                         f"CPU time / GPU kernel time: {where} on {a.device or 'the GPU'}")
+            self.set_row(
+                "s", times(a.kernel_speedup), f"CPU time / GPU kernel time: {where} on {a.device or 'the GPU'}"
+            )
             self.set_row("predicted", times(a.predicted_speedup), "1 / ((1 − p) + p / s)")
 
 
@@ -130,10 +142,15 @@ class TransferFigures(FigureGrid):
         self.add_row("bytes", "Bytes per call", _pair(self.bytes_spin, self.bytes_reset))
         self.add_row("gbps", "Copy bandwidth")
         self.add_row("calls", "Calls per run", _pair(self.calls_spin, self.calls_reset))
-        for key, quantity in (("transfer", "Copy time per run"), ("setup", "GPU start-up"),
-                              ("predicted", "Speed-up S, with copies"), ("time", "Predicted run time"),
-                              ("be_time", "Break-even copy time"), ("be_bytes", "Break-even bytes"),
-                              ("be_s", "Break-even kernel speed-up")):
+        for key, quantity in (
+            ("transfer", "Copy time per run"),
+            ("setup", "GPU start-up"),
+            ("predicted", "Speed-up S, with copies"),
+            ("time", "Predicted run time"),
+            ("be_time", "Break-even copy time"),
+            ("be_bytes", "Break-even bytes"),
+            ("be_s", "Break-even kernel speed-up"),
+        ):
             self.add_row(key, quantity)
         self.notes = make_label("", "small", wrap=True)
         self.grid.addWidget(self.notes, self.grid.rowCount(), 0, 1, 2)
@@ -174,23 +191,46 @@ class TransferFigures(FigureGrid):
         self.bytes_reset.setEnabled(bytes_edited)
         self.calls_reset.setEnabled(calls_edited)
         size = f" at size {a.size:,}" if a.size else ""
-        self.set_row("bytes", format_bytes(a.bytes_per_call), "entered by hand" if bytes_edited else
-                  (f"the candidate's inputs + output{size}" if a.bytes_per_call else NEEDS_GPU))
-        self.set_row("gbps", f"{a.transfer_gbps:.2f} GB/s" if a.transfer_gbps else DASH,
-                  "measured: host→device + device→host, pageable memory, bytes / time" if a.transfer_gbps
-                  else NEEDS_GPU)
+        self.set_row(
+            "bytes",
+            format_bytes(a.bytes_per_call),
+            "entered by hand"
+            if bytes_edited
+            else (f"the candidate's inputs + output{size}" if a.bytes_per_call else NEEDS_GPU),
+        )
+        self.set_row(
+            "gbps",
+            f"{a.transfer_gbps:.2f} GB/s" if a.transfer_gbps else DASH,
+            "measured: host→device + device→host, pageable memory, bytes / time" if a.transfer_gbps else NEEDS_GPU,
+        )
         self.set_row("calls", f"{a.calls:,}", "entered by hand" if calls_edited else "counted by the profile")
         gpu = a.transfer_s is not None
-        self.set_row("transfer", format_time(a.transfer_s),
-                  f"calls × time per call = {a.calls:,} × {format_time(a.transfer_s_per_call)}" if gpu else NEEDS_GPU)
-        self.set_row("setup", format_time(a.setup_s),
-                     "once per run: importing CuPy, creating the context, loading the kernel"
-                     if a.setup_s is not None else NEEDS_GPU)
-        self.set_row("predicted", times(a.predicted_speedup_with_transfers),
-                  "1 / ((1 − p) + p / s + (copies + start-up) / T)" if a.predicted_speedup_with_transfers
-                  else "needs s and the copy time")
-        self.set_row("time", format_time(a.predicted_time_s), f"T / S = {format_time(a.total_s)} / "
-                  f"{times(a.predicted_speedup_with_transfers)}" if a.predicted_time_s else "needs S")
+        self.set_row(
+            "transfer",
+            format_time(a.transfer_s),
+            f"calls × time per call = {a.calls:,} × {format_time(a.transfer_s_per_call)}" if gpu else NEEDS_GPU,
+        )
+        self.set_row(
+            "setup",
+            format_time(a.setup_s),
+            "once per run: importing CuPy, creating the context, loading the kernel"
+            if a.setup_s is not None
+            else NEEDS_GPU,
+        )
+        self.set_row(
+            "predicted",
+            times(a.predicted_speedup_with_transfers),
+            "1 / ((1 − p) + p / s + (copies + start-up) / T)"
+            if a.predicted_speedup_with_transfers
+            else "needs s and the copy time",
+        )
+        self.set_row(
+            "time",
+            format_time(a.predicted_time_s),
+            f"T / S = {format_time(a.total_s)} / {times(a.predicted_speedup_with_transfers)}"
+            if a.predicted_time_s
+            else "needs S",
+        )
         self._break_even(a)
         self.notes.setText(" ".join(a.notes))
         self.notes.setVisible(bool(a.notes))
@@ -201,11 +241,18 @@ class TransferFigures(FigureGrid):
             for key in ("be_time", "be_bytes", "be_s"):
                 self.set_row(key, DASH, NEEDS_GPU)
             return
-        self.set_row("be_time", format_time(be_t) + " / call" if be_t else "no gain",
-                  "(p·T·(1 − 1/s) − start-up) / calls: copies longer than this eat the whole gain" if be_t
-                  else "nothing to break even on: no calls, or start-up alone eats the gain")
-        self.set_row("be_bytes", format_bytes(be_b) + " / call" if be_b else DASH,
-                  "break-even copy time × bandwidth" if be_b else "needs the break-even time and the bandwidth")
+        self.set_row(
+            "be_time",
+            format_time(be_t) + " / call" if be_t else "no gain",
+            "(p·T·(1 − 1/s) − start-up) / calls: copies longer than this eat the whole gain"
+            if be_t
+            else "nothing to break even on: no calls, or start-up alone eats the gain",
+        )
+        self.set_row(
+            "be_bytes",
+            format_bytes(be_b) + " / call" if be_b else DASH,
+            "break-even copy time × bandwidth" if be_b else "needs the break-even time and the bandwidth",
+        )
         if be_s is not None:
             self.set_row("be_s", times(be_s), "p / (p − overhead): slower kernels lose time")
         elif a.overhead_fraction is not None:

@@ -35,8 +35,9 @@ def _scrolled(widget: QWidget | None = None) -> QScrollArea:
 class AdvisorLayout(QStackedWidget):
     """Page 0: the desk splitters; page 1: the projector column. The sections move between them."""
 
-    def __init__(self, chart: QWidget, figures: QWidget, capacity: QWidget, teaching: QWidget,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, chart: QWidget, figures: QWidget, capacity: QWidget, teaching: QWidget, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.chart, self.figures, self.capacity, self.teaching = chart, figures, capacity, teaching
         self.figures_area, self.capacity_area = _scrolled(figures), _scrolled(capacity)

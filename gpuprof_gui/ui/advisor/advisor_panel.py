@@ -37,10 +37,15 @@ from gpuprof_gui.ui.advisor.advisor_style import (
 from gpuprof_gui.ui.advisor.advisor_teaching import TeachingView
 
 PAGE_KEYS = {Qt.Key.Key_Right: 1, Qt.Key.Key_PageDown: 1, Qt.Key.Key_Left: -1, Qt.Key.Key_PageUp: -1}
-START_STEP = Step("start", "Where to begin", "", "p = time in the selection / run time",
-                  "Profile a script in the Profile tab, then select the functions to move to the GPU in its "
-                  "table (Ctrl-click or Shift-click adds more). The Kernel lab tab measures the kernel speed-up "
-                  "and the copies.")
+START_STEP = Step(
+    "start",
+    "Where to begin",
+    "",
+    "p = time in the selection / run time",
+    "Profile a script in the Profile tab, then select the functions to move to the GPU in its "
+    "table (Ctrl-click or Shift-click adds more). The Kernel lab tab measures the kernel speed-up "
+    "and the copies.",
+)
 
 
 class AdvisorPanel(QWidget):
@@ -77,8 +82,10 @@ class AdvisorPanel(QWidget):
         # A lab run made for other functions: refused until the user says to assume it.
         self.fit_label = make_label("", "banner", wrap=True)
         self.assume_button = QPushButton("Use this lab run anyway")
-        self.assume_button.setToolTip("Apply the Kernel lab's speed-up and copies to the selected functions "
-                                      "although the lab run was not made for them; the prediction is labelled so.")
+        self.assume_button.setToolTip(
+            "Apply the Kernel lab's speed-up and copies to the selected functions "
+            "although the lab run was not made for them; the prediction is labelled so."
+        )
         self.assume_button.clicked.connect(self.toggle_assumption)
         self.fit_row = QWidget()
         fit_box = QHBoxLayout(self.fit_row)
@@ -101,8 +108,14 @@ class AdvisorPanel(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(8, 6, 8, 6)
         box.setSpacing(4)
-        for widget in (self.headline, self.source_label, self.synthetic_label, self.fit_row, self.measured_label,
-                       self.gpu_label):
+        for widget in (
+            self.headline,
+            self.source_label,
+            self.synthetic_label,
+            self.fit_row,
+            self.measured_label,
+            self.gpu_label,
+        ):
             box.addWidget(widget)
         box.addWidget(self.stage, 1)
 
@@ -175,8 +188,9 @@ class AdvisorPanel(QWidget):
             self.transfers.clear()
         else:
             self.amdahl.set_advice(advice)
-            self.transfers.set_advice(advice, self.state.bytes_override is not None,
-                                      self.state.calls_override is not None)
+            self.transfers.set_advice(
+                advice, self.state.bytes_override is not None, self.state.calls_override is not None
+            )
         # The star belongs on the chart only while it shows the offload that was measured.
         self.chart.set_advice(advice, self.measured_speedup() if self.state.selection_is_session() else None)
         self.teaching.set_steps(explain(advice) if advice is not None else [START_STEP])
@@ -187,13 +201,17 @@ class AdvisorPanel(QWidget):
     def _refresh_capacity(self) -> None:
         session = self.state.session
         if session is not None and session.capacity:
-            where = (f"Recorded on {session.host or 'the session machine'}"
-                     + (f", {session.date}" if session.date else ""))
+            where = f"Recorded on {session.host or 'the session machine'}" + (
+                f", {session.date}" if session.date else ""
+            )
             local = False
         else:
             lab = self.state.lab_run
-            where = "This machine's CPU" + (f"; GPU and link from the Kernel lab run on {lab.device.name}"
-                                            if lab is not None and lab.device.name else "; no GPU figures yet")
+            where = "This machine's CPU" + (
+                f"; GPU and link from the Kernel lab run on {lab.device.name}"
+                if lab is not None and lab.device.name
+                else "; no GPU figures yet"
+            )
             local = True
         self.capacity.set_capacity(self.state.capacity(), where + ".", can_measure=local)
         apply_fonts(self.capacity, self.presentation)
@@ -212,16 +230,20 @@ class AdvisorPanel(QWidget):
             self.headline.setText(f"Offloading {names}{script} to the GPU{assumed}")
         parts = []
         if session is not None:
-            parts.append(f"Session {self.session_name or 'file'}"
-                         + (f", recorded on {session.host}" if session.host else "")
-                         + (f" {session.date}" if session.date else ""))
+            parts.append(
+                f"Session {self.session_name or 'file'}"
+                + (f", recorded on {session.host}" if session.host else "")
+                + (f" {session.date}" if session.date else "")
+            )
         elif self.state.profile is not None:
             parts.append("Profile from the Profile tab")
         lab = session.lab if session is not None else self.state.lab_run
         if lab is not None:
             kind = "SYNTHETIC lab data" if lab.synthetic else "kernel lab"
-            parts.append(f"{kind}: {lab.file or 'run'} on {lab.device.name or 'unknown GPU'}"
-                         + (f", {lab.date}" if lab.date else ""))
+            parts.append(
+                f"{kind}: {lab.file or 'run'} on {lab.device.name or 'unknown GPU'}"
+                + (f", {lab.date}" if lab.date else "")
+            )
         self.source_label.setText(". ".join(parts) + "." if parts else "")
         self.source_label.setVisible(bool(parts))
 
@@ -229,8 +251,9 @@ class AdvisorPanel(QWidget):
         session = self.state.session
         lab = session.lab if session is not None else self.state.lab_run
         synthetic = (session is not None and session.synthetic) or (lab is not None and lab.synthetic)
-        self.synthetic_label.setText("SYNTHETIC data: made up to show the layout, not measured on any machine."
-                                     if synthetic else "")
+        self.synthetic_label.setText(
+            "SYNTHETIC data: made up to show the layout, not measured on any machine." if synthetic else ""
+        )
         self.synthetic_label.setVisible(synthetic)
         measured = self.measured_speedup()
         if measured and advice is not None and session is not None:  # measured comes from the session
@@ -240,19 +263,25 @@ class AdvisorPanel(QWidget):
             recorded = session.advice.predicted_speedup_with_transfers
             now = advice.predicted_speedup_with_transfers
             # The measurement is of the recorded offload: edits change the prediction, not what was run.
-            what = "" if self.state.selection_is_session() else \
-                f" for {', '.join(session.advice.functions) or 'the recorded selection'}"
+            what = (
+                ""
+                if self.state.selection_is_session()
+                else f" for {', '.join(session.advice.functions) or 'the recorded selection'}"
+            )
             edited = "" if recorded == now else f"; {times(now)} with your changes"
-            self.measured_label.setText(f"Measured end-to-end{where}{what}: {times(measured)} "
-                                        f"(predicted {times(recorded)}{edited})")
+            self.measured_label.setText(
+                f"Measured end-to-end{where}{what}: {times(measured)} (predicted {times(recorded)}{edited})"
+            )
             how = (session.measured or {}).get("how")
             self.measured_label.setToolTip(how or "")
         self.measured_label.setVisible(bool(measured) and advice is not None)
         if advice is not None and advice.needs_gpu:
             reason = (advice.no_gpu_reason or "").strip()
             self.gpu_label.setText(
-                f"Needs a GPU: {'; '.join(advice.needs_gpu)}. " + (f"Why they are missing: {reason} " if reason else "")
-                + "The share p, the Amdahl limit and the CPU column need no GPU.")
+                f"Needs a GPU: {'; '.join(advice.needs_gpu)}. "
+                + (f"Why they are missing: {reason} " if reason else "")
+                + "The share p, the Amdahl limit and the CPU column need no GPU."
+            )
         elif advice is None:
             self.gpu_label.setText(NO_PROFILE_REASON + " The CPU column of the capacity table is this machine's.")
         self.gpu_label.setVisible(advice is None or bool(advice.needs_gpu))

@@ -113,15 +113,24 @@ class AdvisorState:
         names = [self.profile.function_label(f) for f in self.funcs]
         fit = self.lab_fit()
         refused = fit is not None and not fit.fits and not self.lab_assumed
-        advice = build_advice(run_time_s(self.profile), share.fraction, offload_calls(self.profile, self.funcs),
-                              None if refused else self.lab_run, functions=names,
-                              no_gpu_reason=(f"the Kernel lab run on show was made for {fit.made_for}, not for "
-                                             "this selection (see above)." if refused and fit is not None
-                                             else self.lab_reason),
-                              p_note=share.note)
+        advice = build_advice(
+            run_time_s(self.profile),
+            share.fraction,
+            offload_calls(self.profile, self.funcs),
+            None if refused else self.lab_run,
+            functions=names,
+            no_gpu_reason=(
+                f"the Kernel lab run on show was made for {fit.made_for}, not for this selection (see above)."
+                if refused and fit is not None
+                else self.lab_reason
+            ),
+            p_note=share.note,
+        )
         if fit is not None and not fit.fits and self.lab_assumed:
-            advice.assumption = (f"Assumed by you: the Kernel lab run made for {fit.made_for} stands in for "
-                                 f"{', '.join(names)}. The prediction is only as good as that assumption.")
+            advice.assumption = (
+                f"Assumed by you: the Kernel lab run made for {fit.made_for} stands in for "
+                f"{', '.join(names)}. The prediction is only as good as that assumption."
+            )
             advice.notes.append(advice.assumption)
         if self.profile.unit != "s":
             advice.notes.append("This profiler does not count calls: enter the calls per run by hand.")
@@ -136,8 +145,9 @@ class AdvisorState:
             advice.calls = int(self.calls_override)
         if self.bytes_override is not None:
             advice.bytes_per_call = float(self.bytes_override)
-            advice.transfer_s_per_call = (self.bytes_override / (advice.transfer_gbps * 1e9)
-                                          if advice.transfer_gbps else None)
+            advice.transfer_s_per_call = (
+                self.bytes_override / (advice.transfer_gbps * 1e9) if advice.transfer_gbps else None
+            )
         return advice
 
     def capacity(self) -> dict:

@@ -25,8 +25,7 @@ FORMULA_COLOUR = "#555555"
 FORMULA_COLOUR_PRESENTATION = "#000000"
 BANNER_OK = "background: #e8f5e9; color: #1b5e20; border: 1px solid #81c784; border-radius: 4px; padding: 6px;"
 BANNER_WARN = "background: #fff3e0; color: #8a3d00; border: 1px solid #ffb74d; border-radius: 4px; padding: 6px;"
-BANNER_SYNTHETIC = ("background: #fce4ec; color: #880e4f; border: 1px solid #f06292; border-radius: 4px; "
-                    "padding: 6px;")
+BANNER_SYNTHETIC = "background: #fce4ec; color: #880e4f; border: 1px solid #f06292; border-radius: 4px; padding: 6px;"
 PRESENTATION_SHEET = "QWidget#advisor_root { background: #ffffff; color: #000000; }"
 
 

@@ -41,13 +41,12 @@ GROWN = ("#fddbc7", "#f4a582", "#d6604d", "#b2182b")
 NEUTRAL_LIGHT, NEUTRAL_DARK = "#e3e3e3", "#5c5c5c"
 assert len(SHRUNK) == len(GROWN) == len(dm.DIFF_LEVELS)
 
-COLUMNS = ("function", "change", "self A", "self B", "total A", "total B", "calls A", "calls B", "status",
-           "location")
+COLUMNS = ("function", "change", "self A", "self B", "total A", "total B", "calls A", "calls B", "status", "location")
 COLUMN_TIPS = {
     "total A": "Time in the function over all its calls, as a share of run A "
-               "(exact: the profiler's per-function total, recursion counted once)",
+    "(exact: the profiler's per-function total, recursion counted once)",
     "total B": "Time in the function over all its calls, as a share of run B "
-               "(exact: the profiler's per-function total, recursion counted once)",
+    "(exact: the profiler's per-function total, recursion counted once)",
 }
 
 
@@ -144,8 +143,10 @@ class ComparePanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.header = QLabel("Compare this run with another: File ▸ Compare With… (Ctrl+D) picks the baseline "
-                             "run A; the profile on show is run B.")
+        self.header = QLabel(
+            "Compare this run with another: File ▸ Compare With… (Ctrl+D) picks the baseline "
+            "run A; the profile on show is run B."
+        )
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.legend = QLabel()
@@ -223,12 +224,15 @@ class ComparePanel(QWidget):
         dark = is_dark_fill(current_palette().background)
         colours = diff_colours(dark)
         levels = dm.DIFF_LEVELS
-        words = ([f"shrunk > {levels[-1 - i] * 100:.0f}%" for i in range(len(levels))]
-                 + [f"within {levels[0] * 100:.0f}%"]
-                 + [f"grown > {lvl * 100:.0f}%" for lvl in levels])
+        words = (
+            [f"shrunk > {levels[-1 - i] * 100:.0f}%" for i in range(len(levels))]
+            + [f"within {levels[0] * 100:.0f}%"]
+            + [f"grown > {lvl * 100:.0f}%" for lvl in levels]
+        )
         cells = "".join(
             f"<td style='background:{c}; color:{label_colour_on(c, current_palette())}; padding:2px 8px'>{w}</td>"
-            for c, w in zip(colours, words, strict=True))
+            for c, w in zip(colours, words, strict=True)
+        )
         self.legend.setText(f"<table cellspacing='2'><tr>{cells}</tr></table>")
 
     def _fill_table(self) -> None:

@@ -23,7 +23,7 @@ from gpuprof_gui.ui.shell.profile_loader import LoadedProfile, ProfileLoader
 if TYPE_CHECKING:
     from gpuprof_gui.ui.shell.window_base import WindowBase
 
-COMPARE_FILTER = ("Profiles and sessions (*.prof *.pstats *.json *.folded *.txt *.collapsed);;All files (*)")
+COMPARE_FILTER = "Profiles and sessions (*.prof *.pstats *.json *.folded *.txt *.collapsed);;All files (*)"
 
 
 def install(win: WindowBase) -> None:

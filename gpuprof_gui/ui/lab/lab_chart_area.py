@@ -20,7 +20,7 @@ def chart_ceilings(run: lm.LabRun | None, records: list[lm.LabRecord]) -> Ceilin
 
 
 class LabChartArea(QWidget):
-    """"Charts for size:" and the two charts side by side, for the records of the size picked."""
+    """ "Charts for size:" and the two charts side by side, for the records of the size picked."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -23,8 +23,16 @@ COPY_COLOUR = "#009e73"  # Okabe–Ito bluish green: apart from the roof in both
 LEFT_AXIS_PX = {False: 150, True: 260}
 """Room for candidate names at the desk and at the 20 pt presentation size."""
 # Symbols cycle with colours so points stay apart in greyscale.
-POINT_STYLES = (("o", "#1f77b4"), ("s", "#ff7f0e"), ("t", "#2ca02c"), ("d", "#d62728"),
-                ("h", "#9467bd"), ("star", "#8c564b"), ("p", "#e377c2"), ("x", "#17becf"))
+POINT_STYLES = (
+    ("o", "#1f77b4"),
+    ("s", "#ff7f0e"),
+    ("t", "#2ca02c"),
+    ("d", "#d62728"),
+    ("h", "#9467bd"),
+    ("star", "#8c564b"),
+    ("p", "#e377c2"),
+    ("x", "#17becf"),
+)
 LABEL_ROWS = 12
 """Labels are kept at least 1/LABEL_ROWS of the plot's height apart (about 20 px at 250 px)."""
 X_MARGIN_DECADES = 1.2
@@ -71,8 +79,9 @@ class _ThemedChart(pg.PlotWidget):
         style_plot(self, [self.plot_item], self.colours, self.presentation)
 
     def _title(self, text: str, normal_size: str) -> None:
-        self.plot_item.setTitle(text, size=title_size(self.presentation, normal_size),
-                                color=self.colours.plot_foreground)
+        self.plot_item.setTitle(
+            text, size=title_size(self.presentation, normal_size), color=self.colours.plot_foreground
+        )
 
     def _pen_px(self, normal: float) -> float:
         return max(normal, PRESENTATION_PEN_PX) if self.presentation else normal
@@ -111,10 +120,22 @@ class TimesChart(_ThemedChart):
         lo = np.array([r.p10_ms if r.p10_ms is not None else r.median_ms for r in timed])
         hi = np.array([r.p90_ms if r.p90_ms is not None else r.median_ms for r in timed])
         brushes = [CORRECT_BRUSH if r.correct else WRONG_BRUSH for r in timed]
-        self.bars = pg.BarGraphItem(x0=np.zeros_like(med), y=y, width=med, height=BAR_HEIGHT, brushes=brushes,
-                                    pen=pg.mkPen("#222222", width=self._pen_px(1)))
-        self.errors = pg.ErrorBarItem(x=med, y=y, left=med - lo, right=hi - med, beam=BAR_HEIGHT * 0.5,
-                                      pen=pg.mkPen(self.colours.plot_foreground, width=self._pen_px(1.5)))
+        self.bars = pg.BarGraphItem(
+            x0=np.zeros_like(med),
+            y=y,
+            width=med,
+            height=BAR_HEIGHT,
+            brushes=brushes,
+            pen=pg.mkPen("#222222", width=self._pen_px(1)),
+        )
+        self.errors = pg.ErrorBarItem(
+            x=med,
+            y=y,
+            left=med - lo,
+            right=hi - med,
+            beam=BAR_HEIGHT * 0.5,
+            pen=pg.mkPen(self.colours.plot_foreground, width=self._pen_px(1.5)),
+        )
         self.plot_item.addItem(self.bars)
         self.plot_item.addItem(self.errors)
         for yi, rec in zip(y, timed, strict=True):
@@ -159,8 +180,7 @@ class RooflineChart(_ThemedChart):
         measured = [r for r in records if r.gflops and r.flops and r.bytes_moved]
         ai_values = [r.flops / r.bytes_moved for r in measured]
         rates = [r.gflops for r in measured if r.gflops]  # every one: measured records have a rate
-        ridge = (ceilings.peak_gflops / ceilings.peak_gbps
-                 if ceilings.peak_gflops and ceilings.peak_gbps else None)
+        ridge = ceilings.peak_gflops / ceilings.peak_gbps if ceilings.peak_gflops and ceilings.peak_gbps else None
         anchors = ai_values + ([ridge] if ridge else [])
         if not anchors:
             self._title("Roofline (no measured points)", "10pt")
@@ -185,24 +205,30 @@ class RooflineChart(_ThemedChart):
         peak = c.peak_gflops or math.inf
         if c.peak_gbps:
             roof = np.minimum(peak, ai * c.peak_gbps)
-            name = (f"roof: {_fmt_rate(c.peak_gflops, 'FLOP/s')} {c.flops_dtype.replace('float', 'FP')}, "
-                    f"{_fmt_rate(c.peak_gbps, 'B/s')} memory" if c.peak_gflops
-                    else f"memory peak {_fmt_rate(c.peak_gbps, 'B/s')}")
+            name = (
+                f"roof: {_fmt_rate(c.peak_gflops, 'FLOP/s')} {c.flops_dtype.replace('float', 'FP')}, "
+                f"{_fmt_rate(c.peak_gbps, 'B/s')} memory"
+                if c.peak_gflops
+                else f"memory peak {_fmt_rate(c.peak_gbps, 'B/s')}"
+            )
             self.ceiling_items.append(self.plot_item.plot(ai, roof, pen=roof_pen, name=name))
         elif c.peak_gflops:
-            self.ceiling_items.append(self.plot_item.plot(ai, np.full_like(ai, peak), pen=roof_pen,
-                                                          name=f"peak {_fmt_rate(c.peak_gflops, 'FLOP/s')}"))
+            self.ceiling_items.append(
+                self.plot_item.plot(
+                    ai, np.full_like(ai, peak), pen=roof_pen, name=f"peak {_fmt_rate(c.peak_gflops, 'FLOP/s')}"
+                )
+            )
         if c.copy_gbps:
             copy = np.minimum(peak, ai * c.copy_gbps)
-            self.ceiling_items.append(self.plot_item.plot(
-                ai, copy, pen=copy_pen, name=f"measured copy {_fmt_rate(c.copy_gbps, 'B/s')}"))
+            self.ceiling_items.append(
+                self.plot_item.plot(ai, copy, pen=copy_pen, name=f"measured copy {_fmt_rate(c.copy_gbps, 'B/s')}")
+            )
 
     @property
     def _symbol_px(self) -> int:
         return 16 if self.presentation else 11  # markers grow with the text on a projector
 
-    def _draw_points(self, measured: list[LabRecord], ai_values: list[float], rates: list[float],
-                     gap: float) -> None:
+    def _draw_points(self, measured: list[LabRecord], ai_values: list[float], rates: list[float], gap: float) -> None:
         """One marker per record at (``ai_values``, ``rates`` GFLOP/s); labels pushed apart vertically,
         joined to their point by a line."""
         names = sorted({r.candidate for r in measured})
@@ -211,13 +237,21 @@ class RooflineChart(_ThemedChart):
         for i in order:
             rec, x, rate = measured[i], ai_values[i], rates[i]
             symbol, colour = POINT_STYLES[names.index(rec.candidate) % len(POINT_STYLES)]
-            point = self.plot_item.plot([x], [rate], pen=None, symbol=symbol, symbolSize=self._symbol_px,
-                                        symbolBrush=colour, symbolPen=pg.mkPen("#000000", width=1))
+            point = self.plot_item.plot(
+                [x],
+                [rate],
+                pen=None,
+                symbol=symbol,
+                symbolSize=self._symbol_px,
+                symbolBrush=colour,
+                symbolPen=pg.mkPen("#000000", width=1),
+            )
             self.points.append(point)
             lx, ly = math.log10(x) + 0.25, max(math.log10(rate), last_y + gap)
             last_y = ly
-            leader = pg.PlotCurveItem([math.log10(x), lx], [math.log10(rate), ly],
-                                      pen=pg.mkPen(colour, width=self._pen_px(1)))
+            leader = pg.PlotCurveItem(
+                [math.log10(x), lx], [math.log10(rate), ly], pen=pg.mkPen(colour, width=self._pen_px(1))
+            )
             self.plot_item.addItem(leader)  # no log mode of its own: log10 coordinates given
             text = rec.candidate + ("" if rec.correct else " (wrong)")
             label = pg.TextItem(text, color="#111111", anchor=(0, 0.5), fill=pg.mkBrush(255, 255, 255, 200))

@@ -56,8 +56,9 @@ class LabController(QObject):
         self.spec = spec
         self._cancel = threading.Event()
         run_fn = self.run_fn or lab_runner.run_lab
-        self._thread = threading.Thread(target=self._run, args=(run_fn, spec, self._cancel),
-                                        name="kernel-lab-run", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(run_fn, spec, self._cancel), name="kernel-lab-run", daemon=True
+        )
         self._thread.start()
         return True
 
@@ -74,9 +75,8 @@ class LabController(QObject):
 
     def _run(self, run_fn, spec: LabRunSpec, cancel: threading.Event) -> None:
         try:
-            outcome = run_fn(spec, on_record=self.record_arrived.emit, cancel=cancel,
-                             on_stderr=self.stderr_data.emit)
-        except Exception as exc:  # a bug below must end the run visibly, not leave it "running"
+            outcome = run_fn(spec, on_record=self.record_arrived.emit, cancel=cancel, on_stderr=self.stderr_data.emit)
+        except Exception as exc:  # noqa: BLE001 - a bug below must end the run visibly, not leave it "running"
             outcome = LabOutcome("error", f"The lab run failed: {type(exc).__name__}: {exc}")
             self.stderr_data.emit(traceback.format_exc().encode())
         self.run_finished.emit(outcome)
@@ -97,7 +97,7 @@ class LabController(QObject):
             info = fn(path)
         except LabFileError as exc:
             self.describe_failed.emit(path, str(exc))
-        except Exception as exc:  # the window must survive any failure reading a file
+        except Exception as exc:  # noqa: BLE001 - the window must survive any failure reading a file
             self.describe_failed.emit(path, f"{type(exc).__name__}: {exc}")
         else:
             self.described.emit(path, info)

@@ -80,5 +80,7 @@ def recorded_run_status(run: lm.LabRun, has_trace: bool, trace_source: str | Non
     kind = "SYNTHETIC data (made up, not measured)" if run.synthetic else "a recorded run"
     device = run.device.name or "unknown device"
     telemetry = f", telemetry from {trace_source or 'the session'}" if has_trace else ", no telemetry trace"
-    return (f"Showing {kind}: {run.file or 'lab'} on {device}, {run.date or 'date unknown'} — "
-            f"{len(run.records)} results{telemetry}")
+    return (
+        f"Showing {kind}: {run.file or 'lab'} on {device}, {run.date or 'date unknown'} — "
+        f"{len(run.records)} results{telemetry}"
+    )

@@ -21,8 +21,15 @@ CENTRE_SIZES = [360, 460]  # results table over the charts
 class LabColumns(QSplitter):
     """The lab's three columns; ``splitters`` names every splitter in them."""
 
-    def __init__(self, candidates: QWidget, source: QWidget, table: QWidget, charts: LabChartArea,
-                 telemetry: QWidget, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        candidates: QWidget,
+        source: QWidget,
+        table: QWidget,
+        charts: LabChartArea,
+        telemetry: QWidget,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(candidates)
@@ -39,8 +46,7 @@ class LabColumns(QSplitter):
             self.setStretchFactor(index, stretch)
         self.user_sized = False  # the user dragged a handle: their sizes stay
         self.splitterMoved.connect(self._on_user_split)
-        self.splitters: dict[str, QSplitter] = {"main": self, "left": left, "centre": centre,
-                                                "charts": charts.splitter}
+        self.splitters: dict[str, QSplitter] = {"main": self, "left": left, "centre": centre, "charts": charts.splitter}
 
     def share_width(self, total: int) -> None:
         """Give the columns ``total`` px in MAIN_STRETCH proportions."""

@@ -39,8 +39,9 @@ from gpuprof_gui.ui.style.palette import current_theme_colours
 from gpuprof_gui.ui.style.theme import set_view_font, title_size
 
 RESULTS_FILTER = "Lab results (*.json);;All files (*)"
-BANNER_STYLE = ("QLabel { background: #fff3cd; color: #5c4400; border: 1px solid #e0c060; "
-                "padding: 6px; font-size: 11pt; }")
+BANNER_STYLE = (
+    "QLabel { background: #fff3cd; color: #5c4400; border: 1px solid #e0c060; padding: 6px; font-size: 11pt; }"
+)
 """Light yellow with dark text in either theme: its own colours keep their contrast on a dark window."""
 
 
@@ -123,9 +124,11 @@ class LabPanel(QWidget):
     def _show_availability(self) -> None:
         reason = self.unavailable_reason
         if reason:
-            self.banner.setText(f"<b>Kernel runs are not possible on this computer.</b> {reason} "
-                                "The rest of the app works, and <b>Load recorded run…</b> replays a run "
-                                "recorded on a GPU machine.")
+            self.banner.setText(
+                f"<b>Kernel runs are not possible on this computer.</b> {reason} "
+                "The rest of the app works, and <b>Load recorded run…</b> replays a run "
+                "recorded on a GPU machine."
+            )
         self.banner.setVisible(bool(reason))
         self.source.set_can_run(not reason)
         self._update_buttons()
@@ -168,8 +171,10 @@ class LabPanel(QWidget):
         self.run_data, self.edits = None, {}
         self._set_candidates(info["candidates"])
         self.top_bar.show_sizes(info["problem"].get("default_sizes", []))
-        self.set_status(f"{info['problem'].get('name', '')}: {len(self.candidates)} candidates. "
-                        + ("Press Run." if not self.unavailable_reason else ""))
+        self.set_status(
+            f"{info['problem'].get('name', '')}: {len(self.candidates)} candidates. "
+            + ("Press Run." if not self.unavailable_reason else "")
+        )
         self.records_changed.emit()
 
     def _on_describe_failed(self, path: str, reason: str) -> None:
@@ -191,8 +196,12 @@ class LabPanel(QWidget):
         if self.source.name and self.source.is_edited():
             self.edits[self.source.name] = self.source.text()
         errors = [r.error for r in self.records if r.candidate == name and r.error]
-        self.source.show_candidate(cand, candidate_file_text(self.file_path, self.run_data), self.edits.get(name),
-                                   errors[-1] if errors else None)
+        self.source.show_candidate(
+            cand,
+            candidate_file_text(self.file_path, self.run_data),
+            self.edits.get(name),
+            errors[-1] if errors else None,
+        )
         self.candidate_list.select(name)
 
     # -- running ---------------------------------------------------------------------------
@@ -212,8 +221,9 @@ class LabPanel(QWidget):
             self.set_status(f"The sizes could not be read: {exc}.", error=True)
             return False
         names = list(candidates or [c["name"] for c in self.candidates])
-        spec = LabRunSpec(path=self.file_path, sizes=sizes, candidates=list(candidates or []),
-                          source_overrides=dict(overrides or {}))
+        spec = LabRunSpec(
+            path=self.file_path, sizes=sizes, candidates=list(candidates or []), source_overrides=dict(overrides or {})
+        )
         kept = [r for r in self.records if r.candidate not in names] if candidates else []
         self.run_data = None if not candidates else self.run_data
         self._set_records(kept)
@@ -222,8 +232,10 @@ class LabPanel(QWidget):
         self.candidate_list.set_status(names[0], "running")
         self._start_live_telemetry()
         self.controller.start(spec)
-        self.set_status(f"Running {len(names)} candidate(s) at {len(sizes) or 'default'} size(s): preparing "
-                        "inputs and the CPU reference first…")
+        self.set_status(
+            f"Running {len(names)} candidate(s) at {len(sizes) or 'default'} size(s): preparing "
+            "inputs and the CPU reference first…"
+        )
         self._update_buttons()
         return True
 
@@ -249,8 +261,9 @@ class LabPanel(QWidget):
         if rec.candidate == self.source.name and rec.error:
             self.source.show_error(rec.error)
         finished = len(self._run_order) * len(self._run_sizes)
-        self.set_status(f"{len(self.records)} of {finished} results — last: {rec.candidate} at size {rec.size:,}: "
-                        f"{rec.status}")
+        self.set_status(
+            f"{len(self.records)} of {finished} results — last: {rec.candidate} at size {rec.size:,}: {rec.status}"
+        )
         self.records_changed.emit()
 
     def _on_run_finished(self, outcome: LabOutcome) -> None:
@@ -273,8 +286,12 @@ class LabPanel(QWidget):
         results, _ = QFileDialog.getOpenFileName(self, "Load recorded lab results", os.getcwd(), RESULTS_FILTER)
         if not results:
             return
-        trace, _ = QFileDialog.getOpenFileName(self, "Its telemetry trace (optional: Cancel to skip)",
-                                               os.path.dirname(results), "Telemetry traces (*.json)")
+        trace, _ = QFileDialog.getOpenFileName(
+            self,
+            "Its telemetry trace (optional: Cancel to skip)",
+            os.path.dirname(results),
+            "Telemetry traces (*.json)",
+        )
         self.load_recorded(results, trace or None)
 
     def load_recorded(self, results_path: str, trace_path: str | None = None) -> bool:
@@ -303,8 +320,9 @@ class LabPanel(QWidget):
         self.run_data, self.edits, self._describing = run, {}, None
         self.lab_telemetry.replay(trace)
         self._run_order = []
-        self._set_candidates(run.candidates or [{"name": n, "kind": ""} for n in
-                                                dict.fromkeys(r.candidate for r in run.records)])
+        self._set_candidates(
+            run.candidates or [{"name": n, "kind": ""} for n in dict.fromkeys(r.candidate for r in run.records)]
+        )
         self.top_bar.show_sizes(list(dict.fromkeys(r.size for r in run.records)))
         self._set_records(list(run.records))
         self._update_bands()

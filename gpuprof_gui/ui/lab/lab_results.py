@@ -38,12 +38,26 @@ STATUS_STYLE: dict[str, tuple[str, str, str]] = {
 # Worst first: a candidate's summary shows the worst status over its sizes.
 _SEVERITY = ("crashed", "timed_out", "failed", "wrong", "cancelled", "skipped", "ok")
 
-COLUMNS = ("Candidate", "Size", "Status", "Correct", "Max rel err", "Median ms", "p10–p90 ms",
-           "GB/s", "GFLOP/s", "% of peak", "× CPU", "× CPU incl. transfers")
-_TIPS = {"% of peak": "measured time against the roofline floor (the device's theoretical peaks)",
-         "× CPU": "speed-up over the NumPy reference on the CPU, kernel time only",
-         "× CPU incl. transfers": "speed-up over the CPU counting host→device and device→host copies",
-         "Max rel err": "largest relative error against the NumPy reference (float64)"}
+COLUMNS = (
+    "Candidate",
+    "Size",
+    "Status",
+    "Correct",
+    "Max rel err",
+    "Median ms",
+    "p10–p90 ms",
+    "GB/s",
+    "GFLOP/s",
+    "% of peak",
+    "× CPU",
+    "× CPU incl. transfers",
+)
+_TIPS = {
+    "% of peak": "measured time against the roofline floor (the device's theoretical peaks)",
+    "× CPU": "speed-up over the NumPy reference on the CPU, kernel time only",
+    "× CPU incl. transfers": "speed-up over the CPU counting host→device and device→host copies",
+    "Max rel err": "largest relative error against the NumPy reference (float64)",
+}
 AUTOSIZE_ROWS = 60
 """Columns follow their content for the first rows (a run has tens); later rows leave them to the user."""
 _SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -70,7 +84,7 @@ def fmt_number(value: float | None, digits: int = 3) -> str:
         return "–"
     if isinstance(value, float) and math.isinf(value):
         return "∞"
-    if abs(value) >= 10 ** digits:
+    if abs(value) >= 10**digits:
         return f"{value:,.0f}"
     return f"{value:.{digits}g}"
 
@@ -104,8 +118,11 @@ def _cell(text: str, key) -> _Item:
 def record_cells(rec: LabRecord) -> list[_Item]:
     """The table's cells for one record, in COLUMNS order."""
     err = None if rec.max_rel_err is None else float(rec.max_rel_err)
-    spread = (f"{fmt_number(rec.p10_ms)}–{fmt_number(rec.p90_ms)}"
-              if rec.p10_ms is not None and rec.p90_ms is not None else "–")
+    spread = (
+        f"{fmt_number(rec.p10_ms)}–{fmt_number(rec.p90_ms)}"
+        if rec.p10_ms is not None and rec.p90_ms is not None
+        else "–"
+    )
     cells = [
         _cell(rec.candidate, rec.candidate),
         _cell(f"{rec.size:,}", rec.size),

@@ -23,9 +23,33 @@ ERROR_LINE_RGB = (229, 57, 53)
 PYTHON_CONTEXT_LINES = 40
 """For Python candidates (not editable here): this many lines of the file from the candidate's line."""
 
-_CUDA_WORDS = ("extern", "__global__", "__device__", "__shared__", "__restrict__", "__forceinline__",
-               "__syncthreads", "const", "void", "int", "long", "float", "double", "float4", "unsigned",
-               "if", "else", "for", "while", "return", "struct", "define", "pragma", "unroll", "auto")
+_CUDA_WORDS = (
+    "extern",
+    "__global__",
+    "__device__",
+    "__shared__",
+    "__restrict__",
+    "__forceinline__",
+    "__syncthreads",
+    "const",
+    "void",
+    "int",
+    "long",
+    "float",
+    "double",
+    "float4",
+    "unsigned",
+    "if",
+    "else",
+    "for",
+    "while",
+    "return",
+    "struct",
+    "define",
+    "pragma",
+    "unroll",
+    "auto",
+)
 
 
 class CudaHighlighter(RuleHighlighter):
@@ -87,8 +111,9 @@ class CandidateSource(QWidget):
         self.editor.textChanged.connect(self._update_buttons)
         self._update_buttons()
 
-    def show_candidate(self, cand: dict, file_text: str | None, edited: str | None = None,
-                       error: str | None = None) -> None:
+    def show_candidate(
+        self, cand: dict, file_text: str | None, edited: str | None = None, error: str | None = None
+    ) -> None:
         """Show ``cand`` (a describe() entry); ``file_text`` is the candidate file, for Python kinds."""
         self.name = cand["name"]
         kind = cand.get("kind", "")
@@ -97,23 +122,26 @@ class CandidateSource(QWidget):
         text = edited if edited is not None else self.original
         line = int(cand.get("line") or 1)
         if not self.editable and kind not in CUDA_KINDS:
-            text = self._python_excerpt(file_text, line) if file_text else (
-                f"# {cand.get('description') or kind}\n# (the candidate file is not available here)\n")
+            text = (
+                self._python_excerpt(file_text, line)
+                if file_text
+                else (f"# {cand.get('description') or kind}\n# (the candidate file is not available here)\n")
+            )
         self._use_highlighter(cuda=kind in CUDA_KINDS)
         self.editor.setReadOnly(not self.editable)
         self.editor.setPlainText(text)
         where = f" — defined at line {line} of the file" if cand.get("line") else ""
-        how = ("editable: change it and press Run edited" if self.editable
-               else "Python code: edit it in the file itself")
-        self.title.setText(f"<b>{cand['name']}</b> ({kind}){where}<br><i>{cand.get('description') or ''}</i>"
-                           f"<br><small>{how}</small>")
+        how = "editable: change it and press Run edited" if self.editable else "Python code: edit it in the file itself"
+        self.title.setText(
+            f"<b>{cand['name']}</b> ({kind}){where}<br><i>{cand.get('description') or ''}</i><br><small>{how}</small>"
+        )
         self.show_error(error)
         self._update_buttons()
 
     def _python_excerpt(self, file_text: str, line: int) -> str:
         lines = file_text.splitlines()
         start = max(0, line - 1)
-        return "\n".join(lines[start:start + PYTHON_CONTEXT_LINES])
+        return "\n".join(lines[start : start + PYTHON_CONTEXT_LINES])
 
     def _use_highlighter(self, cuda: bool) -> None:
         doc = self.editor.document()

@@ -30,8 +30,14 @@ def record_bands(records: Sequence[LabRecord], origin: float, wall: bool) -> lis
         if bands and bands[-1]["label"] == rec.candidate:
             bands[-1]["t_end"] = end - origin
             continue
-        bands.append({"label": rec.candidate, "t_begin": start - origin, "t_end": end - origin,
-                      "label_pos": BAND_LABEL_HEIGHTS[len(bands) % len(BAND_LABEL_HEIGHTS)]})
+        bands.append(
+            {
+                "label": rec.candidate,
+                "t_begin": start - origin,
+                "t_end": end - origin,
+                "label_pos": BAND_LABEL_HEIGHTS[len(bands) % len(BAND_LABEL_HEIGHTS)],
+            }
+        )
     return bands
 
 
@@ -102,8 +108,9 @@ class LabTelemetry:
         """Ask where, save the live history there; the path, or None. OSError is the caller's to show."""
         if not self.live:
             return None
-        path, _ = QFileDialog.getSaveFileName(parent, "Save telemetry trace", "telemetry.json",
-                                              "Telemetry traces (*.json)")
+        path, _ = QFileDialog.getSaveFileName(
+            parent, "Save telemetry trace", "telemetry.json", "Telemetry traces (*.json)"
+        )
         if path:
             self.save_trace_to(path, records)
         return path or None

@@ -17,7 +17,7 @@ OPEN_ITEM = "Open…"
 
 
 class LabTopBar(QHBoxLayout):
-    """"Candidates: [file] Sizes: [sizes] Run Cancel Load recorded run… Save telemetry trace…"."""
+    """ "Candidates: [file] Sizes: [sizes] Run Cancel Load recorded run… Save telemetry trace…"."""
 
     file_chosen = Signal(str)
     """The user picked a candidate file: a bundled one, or one opened through "Open…"."""
@@ -70,8 +70,9 @@ class LabTopBar(QHBoxLayout):
     def _on_file_chosen(self, index: int) -> None:
         path = self.file_combo.itemData(index)
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self.parentWidget(), "Open candidate file", os.getcwd(),
-                                                  "Python candidate files (*.py)")
+            path, _ = QFileDialog.getOpenFileName(
+                self.parentWidget(), "Open candidate file", os.getcwd(), "Python candidate files (*.py)"
+            )
             if not path:
                 return
             self.file_combo.insertItem(index, os.path.basename(path), path)

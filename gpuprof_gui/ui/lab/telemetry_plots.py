@@ -36,7 +36,8 @@ def plot_title(title: str, unit: str, metrics: tuple[str, ...]) -> str:
         return f"{title} ({unit})"
     names = ", ".join(
         f'<span style="color:{CURVE_COLOURS[i % len(CURVE_COLOURS)]}">━ {metric_name(m)}</span>'
-        for i, m in enumerate(metrics))
+        for i, m in enumerate(metrics)
+    )
     return f"{title} ({unit}): {names}"
 
 
@@ -49,8 +50,9 @@ def curve_pen(index: int, width: float) -> QPen:
     return pg.mkPen(CURVE_COLOURS[index % len(CURVE_COLOURS)], width=width)
 
 
-def build_plots(graphics: pg.GraphicsLayoutWidget,
-                pen_width: float) -> tuple[list[pg.PlotItem], dict[str, pg.PlotDataItem]]:
+def build_plots(
+    graphics: pg.GraphicsLayoutWidget, pen_width: float
+) -> tuple[list[pg.PlotItem], dict[str, pg.PlotDataItem]]:
     """One plot per row of PLOTS in ``graphics``, x-linked, time axis at the bottom only; and a curve per metric."""
     plots: list[pg.PlotItem] = []
     curves: dict[str, pg.PlotDataItem] = {}
@@ -75,19 +77,24 @@ def build_plots(graphics: pg.GraphicsLayoutWidget,
         else:
             plot.setLabel("bottom", "time", units="s")
         for i, metric in enumerate(metrics):
-            curves[metric] = plot.plot([], [], pen=curve_pen(i, pen_width), name=metric_name(metric),
-                                       connect="finite")
+            curves[metric] = plot.plot([], [], pen=curve_pen(i, pen_width), name=metric_name(metric), connect="finite")
         plots.append(plot)
     return plots, curves
 
 
-def restyle_plots(plots: list[pg.PlotItem], curves: dict[str, pg.PlotDataItem], colours: ThemeColours,
-                  presentation: bool, pen_width: float) -> None:
+def restyle_plots(
+    plots: list[pg.PlotItem],
+    curves: dict[str, pg.PlotDataItem],
+    colours: ThemeColours,
+    presentation: bool,
+    pen_width: float,
+) -> None:
     """Axis room, titles and curve pens for the desk or the projector (axes and background: style_plot)."""
     for plot, (title, unit, metrics, _scale) in zip(plots, PLOTS, strict=True):
         plot.getAxis("left").setWidth(LEFT_AXIS_PX[bool(presentation)])
-        plot.setTitle(plot_title(title, unit, metrics), size=title_size(presentation, TITLE_SIZE),
-                      color=colours.plot_foreground)
+        plot.setTitle(
+            plot_title(title, unit, metrics), size=title_size(presentation, TITLE_SIZE), color=colours.plot_foreground
+        )
         for i, metric in enumerate(metrics):
             curves[metric].setPen(curve_pen(i, pen_width))
 

@@ -39,20 +39,20 @@ class SampleSeries:
         if n == 0:
             return
         if n > self.capacity:
-            t, v, n = t[-self.capacity:], v[-self.capacity:], self.capacity
+            t, v, n = t[-self.capacity :], v[-self.capacity :], self.capacity
         if self.hi + n > 2 * self.capacity:
             keep = min(self.hi - self.lo, self.capacity - n)
-            self.t[:keep] = self.t[self.hi - keep:self.hi]
-            self.v[:keep] = self.v[self.hi - keep:self.hi]
+            self.t[:keep] = self.t[self.hi - keep : self.hi]
+            self.v[:keep] = self.v[self.hi - keep : self.hi]
             self.lo, self.hi = 0, keep
-        self.t[self.hi:self.hi + n] = t
-        self.v[self.hi:self.hi + n] = v
+        self.t[self.hi : self.hi + n] = t
+        self.v[self.hi : self.hi + n] = v
         self.hi += n
         if self.hi - self.lo > self.capacity:
             self.lo = self.hi - self.capacity
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.t[self.lo:self.hi], self.v[self.lo:self.hi]
+        return self.t[self.lo : self.hi], self.v[self.lo : self.hi]
 
     def __len__(self) -> int:
         return self.hi - self.lo

@@ -107,7 +107,6 @@ class TelemetryView(QWidget):
         box.addLayout(top)
         box.addWidget(self.graphics, 1)
 
-
     # -- sources ---------------------------------------------------------------------------
     def set_source(self, source: TelemetrySource | None, live: bool = True) -> None:
         """Show ``source`` (a TelemetrySampler, or a loaded Trace for replay)."""
@@ -305,8 +304,7 @@ class TelemetryView(QWidget):
             left, right = -FOLLOW_WINDOW_S, 0.0
             self.plots[-1].setLabel("bottom", "seconds before now", units=None)
         else:
-            right = max([self._latest_t] + [float(b["t_end"]) for b in self._extra_bands
-                                             if b.get("t_end") is not None])
+            right = max([self._latest_t] + [float(b["t_end"]) for b in self._extra_bands if b.get("t_end") is not None])
             left = 0.0
             self.plots[-1].setLabel("bottom", "time", units="s")
         if (left, right) == self._x_range_set:

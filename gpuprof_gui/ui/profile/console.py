@@ -135,7 +135,7 @@ class ConsolePane(QPlainTextEdit):
             room = MAX_LINE_CHARS - self._line_chars[stream]
             if len(part) > room:
                 self._line_cut[stream] += len(part) - max(room, 0)
-                part = part[:max(room, 0)]
+                part = part[: max(room, 0)]
             self._line_chars[stream] += len(part)
             out.append(part)
         return "".join(out)

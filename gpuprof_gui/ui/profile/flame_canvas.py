@@ -24,9 +24,11 @@ from gpuprof_gui.ui.profile.flame_input import FlameInput
 from gpuprof_gui.ui.style.palette import is_dark_fill, label_colour_on
 
 EMPTY_TEXT = "Run a script or open a profile to see its flame graph"
-EMPTY_HINTS = ("Drop a .py script or a profile file anywhere on the window\n"
-               "Ctrl+O  open a script  ·  Ctrl+E  the bundled example  ·  F5  run\n"
-               "Ctrl+Shift+O  open a .prof, Scalene .json or folded-stacks file")
+EMPTY_HINTS = (
+    "Drop a .py script or a profile file anywhere on the window\n"
+    "Ctrl+O  open a script  ·  Ctrl+E  the bundled example  ·  F5  run\n"
+    "Ctrl+Shift+O  open a .prof, Scalene .json or folded-stacks file"
+)
 
 MIN_FRAME_DEVICE_PX = 1.0  # narrower frames are invisible; skip them (one device pixel)
 ROW_GAP_PX = 1.0  # background line between rows, so stacked frames read as separate
@@ -76,13 +78,9 @@ class FlameCanvas(FlameInput):
         # Per colour key: does the estimate hatch need the light variant?
         fills = [*pal.frames, pal.dimmed]
         self._dark_key = np.array([is_dark_fill(c) for c in fills], dtype=bool)
-        self._hatch_brushes = [
-            QBrush(QColor(c), Qt.BrushStyle.BDiagPattern) for c in (pal.hatch, pal.hatch_on_dark)
-        ]
+        self._hatch_brushes = [QBrush(QColor(c), Qt.BrushStyle.BDiagPattern) for c in (pal.hatch, pal.hatch_on_dark)]
         # Folded calls: dots, not the estimate's diagonal lines, in the same two shades.
-        self._folded_brushes = [
-            QBrush(QColor(c), Qt.BrushStyle.Dense6Pattern) for c in (pal.hatch, pal.hatch_on_dark)
-        ]
+        self._folded_brushes = [QBrush(QColor(c), Qt.BrushStyle.Dense6Pattern) for c in (pal.hatch, pal.hatch_on_dark)]
         self._name_px = {}
 
     # -- painting -------------------------------------------------------------

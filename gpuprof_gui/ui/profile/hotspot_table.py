@@ -33,8 +33,10 @@ RESIZE_PRECISION_ROWS = 200
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 FUNC_ROLE = Qt.ItemDataRole.UserRole + 2
 _TOP = QModelIndex()  # the invisible root, the default parent of rowCount/columnCount (rows have no children)
-REPORTED_TIP = ("The profiler's own function summary says {pct} of run; this table sums the "
-                "function's own lines, which agrees with an exact reference (docs/scalene-functions.md).")
+REPORTED_TIP = (
+    "The profiler's own function summary says {pct} of run; this table sums the "
+    "function's own lines, which agrees with an exact reference (docs/scalene-functions.md)."
+)
 
 _TOOLTIPS = {
     COL_CALLS: "Number of calls (cProfile). Sampling profilers do not count calls.",
@@ -81,8 +83,12 @@ class HotspotModel(QAbstractTableModel):
         self._apply()
         new_row = {int(r["func"]): i for i, r in enumerate(self._rows)}
         self.changePersistentIndexList(
-            old, [self.index(new_row.get(f, -1), i.column()) if f in new_row else QModelIndex()
-                  for f, i in zip(funcs, old, strict=True)])
+            old,
+            [
+                self.index(new_row.get(f, -1), i.column()) if f in new_row else QModelIndex()
+                for f, i in zip(funcs, old, strict=True)
+            ],
+        )
         self.layoutChanged.emit()
 
     def _apply(self) -> None:
@@ -90,8 +96,9 @@ class HotspotModel(QAbstractTableModel):
         if self._filter:
             rows = [r for r in rows if self._filter in r["name"].lower() or self._filter in r["file"].lower()]
         column, order = self._sort
-        self._rows = sorted(rows, key=lambda r: self._sort_key(r, column),
-                            reverse=order == Qt.SortOrder.DescendingOrder)
+        self._rows = sorted(
+            rows, key=lambda r: self._sort_key(r, column), reverse=order == Qt.SortOrder.DescendingOrder
+        )
 
     def row_of_function(self, func: int) -> int:
         for i, row in enumerate(self._rows):
@@ -159,8 +166,9 @@ class HotspotModel(QAbstractTableModel):
             return row["name"].lower()
         if col == COL_LOCATION:
             return f"{row['file']}:{row['line']:08d}"
-        value = {COL_CALLS: row["calls"], COL_SELF: row["self_s"], COL_TOTAL: row["total_s"],
-                 COL_PCT: row["self_pct"]}[col]
+        value = {COL_CALLS: row["calls"], COL_SELF: row["self_s"], COL_TOTAL: row["total_s"], COL_PCT: row["self_pct"]}[
+            col
+        ]
         return -math.inf if value is None else float(value)
 
 
@@ -239,8 +247,9 @@ class HotspotTable(QTableView):
         """Select the row of ``func`` alone, without echoing ``function_selected``."""
         self.select_functions([func], current=func, hint=QAbstractItemView.ScrollHint.PositionAtCenter)
 
-    def select_functions(self, funcs: list[int], current: int | None = None,
-                         hint=QAbstractItemView.ScrollHint.EnsureVisible) -> None:
+    def select_functions(
+        self, funcs: list[int], current: int | None = None, hint=QAbstractItemView.ScrollHint.EnsureVisible
+    ) -> None:
         """Select the rows of ``funcs`` (those shown) without echoing either signal.
 
         Explicit ClearAndSelect, not ``selectRow``: that one reads the keyboard modifiers,

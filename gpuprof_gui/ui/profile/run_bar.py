@@ -46,9 +46,11 @@ class RunBar(QWidget):
         self.profiler_combo = QComboBox()
         for label, key in PROFILERS:
             self.profiler_combo.addItem(label, key)
-        self.profiler_combo.setToolTip("cProfile: exact per-function times and call counts.\n"
-                                       "Scalene: sampled per-line CPU (Python/native/system), memory, true stacks.\n"
-                                       "py-spy: sampled true stacks of the script and of every child process.")
+        self.profiler_combo.setToolTip(
+            "cProfile: exact per-function times and call counts.\n"
+            "Scalene: sampled per-line CPU (Python/native/system), memory, true stacks.\n"
+            "py-spy: sampled true stacks of the script and of every child process."
+        )
         self.native_check = QCheckBox("native")
         self.native_check.setToolTip("py-spy: include native (C/C++) frames, where py-spy can unwind them")
         self.profiler_combo.currentIndexChanged.connect(self._profiler_changed)

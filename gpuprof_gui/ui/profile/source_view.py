@@ -92,8 +92,10 @@ class PythonHighlighter(RuleHighlighter):
             (QRegularExpression(r"\b(def|class)\s+(\w+)"), _fmt(definition, bold=True)),
             (QRegularExpression(r"\b[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?j?\b"), _fmt(number)),
             (QRegularExpression(r"@\w+(\.\w+)*"), _fmt(decorator)),
-            (QRegularExpression(r"[rbuf]*(\"[^\"\\\\]*(\\\\.[^\"\\\\]*)*\"|'[^'\\\\]*(\\\\.[^'\\\\]*)*')"),
-             _fmt(string)),
+            (
+                QRegularExpression(r"[rbuf]*(\"[^\"\\\\]*(\\\\.[^\"\\\\]*)*\"|'[^'\\\\]*(\\\\.[^'\\\\]*)*')"),
+                _fmt(string),
+            ),
             (QRegularExpression(r"#[^\n]*"), _fmt(comment, italic=True)),
         ]
 
@@ -192,8 +194,14 @@ class CodeEditor(QPlainTextEdit):
                     width = max(2, int((heat_px - 2) * share))
                     painter.fillRect(heat_x, top + 2, width, fm.height() - 4, self._heat_fill(HEAT_GUTTER_ALPHA))
                     painter.setPen(pal.text().color())
-                    painter.drawText(heat_x + 2, top, heat_px - 2, fm.height(),
-                                     Qt.AlignmentFlag.AlignRight, self._heat_label.get(line, ""))
+                    painter.drawText(
+                        heat_x + 2,
+                        top,
+                        heat_px - 2,
+                        fm.height(),
+                        Qt.AlignmentFlag.AlignRight,
+                        self._heat_label.get(line, ""),
+                    )
             block = block.next()
             top += height
 
@@ -302,8 +310,11 @@ class SourceView(QWidget):
 
     def show_function(self, profile: Profile, func: int) -> None:
         rec = profile.functions[func]
-        figures = (f"self {format_time(rec.self_s)} · total {format_time(rec.total_s)}"
-                   if profile.unit == "s" else f"self {rec.self_s:,.0f} · total {rec.total_s:,.0f} samples")
+        figures = (
+            f"self {format_time(rec.self_s)} · total {format_time(rec.total_s)}"
+            if profile.unit == "s"
+            else f"self {rec.self_s:,.0f} · total {rec.total_s:,.0f} samples"
+        )
         if rec.calls is not None:
             figures += f" · {format_count(rec.calls)} {'call' if rec.calls == 1 else 'calls'}"
         figures += _sampled_breakdown(rec)
@@ -355,8 +366,14 @@ class SourceView(QWidget):
                 labels[rec.line] = format_pct(100.0 * rec.self_s / total)
         top = max(heat.values(), default=1.0) or 1.0
         heat = {k: v / top for k, v in heat.items()}
-        return heat, labels, ("cProfile measures whole functions: the gutter shows each function's self time "
-                              "at its first line. Run with Scalene for per-line heat.")
+        return (
+            heat,
+            labels,
+            (
+                "cProfile measures whole functions: the gutter shows each function's self time "
+                "at its first line. Run with Scalene for per-line heat."
+            ),
+        )
 
     def set_presentation(self, on: bool) -> None:
         self._presentation = bool(on)

@@ -22,18 +22,23 @@ class ActionSpec:
 
 ACTIONS: dict[str, ActionSpec] = {
     "open_script": ActionSpec("&Open Script…", ("Ctrl+O",), "Choose a Python script to profile"),
-    "open_profile": ActionSpec("Open &Profile…", ("Ctrl+Shift+O",),
-                               "Open a .prof/.pstats, Scalene .json or folded-stacks file"),
+    "open_profile": ActionSpec(
+        "Open &Profile…", ("Ctrl+Shift+O",), "Open a .prof/.pstats, Scalene .json or folded-stacks file"
+    ),
     "open_example": ActionSpec("Open &Example", ("Ctrl+E",), "Load the bundled example script"),
     "save_profile": ActionSpec("&Save Raw Profile As…", ("Ctrl+S",), "Keep the run's raw profile file"),
-    "open_session": ActionSpec("Open Sessio&n…", ("Ctrl+Shift+N",),
-                               "Reopen a saved session: profile, console, lab results, telemetry, advice"),
-    "save_session": ActionSpec("Save Session &As…", ("Ctrl+Shift+S",),
-                               "Save this run (script, profile, console, lab, telemetry) as one file"),
-    "export": ActionSpec("&Export…", ("Ctrl+Shift+E",),
-                         "Flame graph as PNG/SVG, profile as speedscope/folded, table as CSV, HTML report"),
-    "compare": ActionSpec("&Compare With…", ("Ctrl+D",),
-                          "Compare this run with another profile or session: grown and shrunk functions"),
+    "open_session": ActionSpec(
+        "Open Sessio&n…", ("Ctrl+Shift+N",), "Reopen a saved session: profile, console, lab results, telemetry, advice"
+    ),
+    "save_session": ActionSpec(
+        "Save Session &As…", ("Ctrl+Shift+S",), "Save this run (script, profile, console, lab, telemetry) as one file"
+    ),
+    "export": ActionSpec(
+        "&Export…", ("Ctrl+Shift+E",), "Flame graph as PNG/SVG, profile as speedscope/folded, table as CSV, HTML report"
+    ),
+    "compare": ActionSpec(
+        "&Compare With…", ("Ctrl+D",), "Compare this run with another profile or session: grown and shrunk functions"
+    ),
     "quit": ActionSpec("&Quit", ("Ctrl+Q",), "Close gpuprof-gui"),
     "run": ActionSpec("&Run", ("F5", "Ctrl+R"), "Profile the script"),
     "cancel": ActionSpec("&Cancel", ("Shift+F5", "Ctrl+."), "Stop the script and everything it started"),
@@ -43,8 +48,9 @@ ACTIONS: dict[str, ActionSpec] = {
     "reset_zoom": ActionSpec("&Reset Zoom", ("Ctrl+0",), "Show the whole run in the flame graph"),
     "zoom_in": ActionSpec("Zoom &In", ("Ctrl++", "Ctrl+="), "Zoom the flame graph in around its centre"),
     "zoom_out": ActionSpec("Zoom &Out", ("Ctrl+-",), "Zoom the flame graph out"),
-    "clear_console": ActionSpec("C&lear Console", ("Ctrl+K",),
-                                "Empty the console pane (the run's log file keeps it all)"),
+    "clear_console": ActionSpec(
+        "C&lear Console", ("Ctrl+K",), "Empty the console pane (the run's log file keeps it all)"
+    ),
     "focus_script": ActionSpec("Edit Script &Path", ("Ctrl+L",), "Type or paste the script to profile"),
     "focus_args": ActionSpec("Edit &Arguments", ("Ctrl+Shift+A",), "The arguments passed to the script"),
     "focus_timeout": ActionSpec("Edit &Timeout", ("Ctrl+T",), "Stop the script after this many seconds"),
@@ -55,10 +61,12 @@ ACTIONS: dict[str, ActionSpec] = {
     "focus_console": ActionSpec("&Console", ("Ctrl+4",), "Keyboard focus to the console"),
     "next_tab": ActionSpec("&Next Tab", ("Ctrl+PgDown", "Ctrl+Tab"), "Profile, Kernel lab, Offload advisor, Compare"),
     "prev_tab": ActionSpec("P&revious Tab", ("Ctrl+PgUp", "Ctrl+Shift+Tab"), "The tab to the left"),
-    "lab_load": ActionSpec("Load Recorded &Lab Run…", ("Ctrl+Shift+L",),
-                           "Show a saved kernel-lab results JSON, with its telemetry trace"),
-    "presentation": ActionSpec("&Presentation Mode", ("F11",), "Large fonts and high contrast for a projector",
-                               checkable=True),
+    "lab_load": ActionSpec(
+        "Load Recorded &Lab Run…", ("Ctrl+Shift+L",), "Show a saved kernel-lab results JSON, with its telemetry trace"
+    ),
+    "presentation": ActionSpec(
+        "&Presentation Mode", ("F11",), "Large fonts and high contrast for a projector", checkable=True
+    ),
     "theme_system": ActionSpec("&System Theme", (), "Follow the desktop's light or dark theme", checkable=True),
     "theme_light": ActionSpec("&Light Theme", (), "Dark text on a light background", checkable=True),
     "theme_dark": ActionSpec("&Dark Theme", (), "Light text on a dark background", checkable=True),
@@ -73,7 +81,7 @@ NO_SHORTCUT = {
     "theme_dark": "Ctrl+Shift+T switches light and dark; the three choices are a setting",
     "about": "read once; F1 lists the keys",
 }
-"""Actions without a shortcut, and why (tests/test_settings.py holds every other action to one)."""
+"""Actions without a shortcut, and why (tests/ui/shell/test_settings.py holds every other action to one)."""
 VIEW_KEYS = (
     ("Wheel, drag", "Zoom, pan the flame graph"),
     ("Double-click", "Zoom to a frame"),
@@ -106,8 +114,11 @@ def make_actions(parent: QWidget) -> dict[str, QAction]:
 
 def shortcut_rows() -> list[tuple[str, str]]:
     """(keys, what they do) for every action with a shortcut, then the keys views handle themselves."""
-    rows = [(", ".join(spec.shortcuts), spec.text.replace("&", "").rstrip("…"))
-            for spec in ACTIONS.values() if spec.shortcuts]
+    rows = [
+        (", ".join(spec.shortcuts), spec.text.replace("&", "").rstrip("…"))
+        for spec in ACTIONS.values()
+        if spec.shortcuts
+    ]
     return rows + list(VIEW_KEYS)
 
 
@@ -125,7 +136,9 @@ def shortcuts_html() -> str:
     per_column = -(-len(rows) // HELP_COLUMNS)
     columns = []
     for i in range(HELP_COLUMNS):
-        cells = "".join(f"<tr><td><b>{_esc(keys)}</b></td><td>{_esc(text)}</td></tr>"
-                        for keys, text in rows[i * per_column:(i + 1) * per_column])
+        cells = "".join(
+            f"<tr><td><b>{_esc(keys)}</b></td><td>{_esc(text)}</td></tr>"
+            for keys, text in rows[i * per_column : (i + 1) * per_column]
+        )
         columns.append(f"<td valign=top><table cellspacing=4>{cells}</table></td>")
     return f"<table cellspacing=12><tr>{''.join(columns)}</tr></table>"

@@ -53,8 +53,9 @@ def choose_export(win: WindowBase, *_checked: object) -> None:
     stem = os.path.splitext(os.path.basename(loaded.path or "profile"))[0]
     shown = win.workspace.provenance
     if shown is not None and shown.script:  # "train-140231", not every run's "profile"
-        stem = "-".join(p for p in (os.path.splitext(os.path.basename(shown.script))[0],
-                                    shown.clock().replace(":", "")) if p)
+        stem = "-".join(
+            p for p in (os.path.splitext(os.path.basename(shown.script))[0], shown.clock().replace(":", "")) if p
+        )
     start = os.path.join(os.path.dirname(loaded.path or "") or os.getcwd(), stem)
     filters = ";;".join(label for label, _f, _s in EXPORT_TYPES)
     path, chosen = QFileDialog.getSaveFileName(win, "Export", start, filters)
@@ -74,8 +75,15 @@ def export_to(win: WindowBase, path: str, fmt: str) -> bool:
     advice = win.advisor.state.session
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
-        data = render(fmt, loaded.profile, title, lab if fmt == "html" else None, advice if fmt == "html" else None,
-                      provenance=win.workspace.provenance, draw_png=flame_png_bytes)
+        data = render(
+            fmt,
+            loaded.profile,
+            title,
+            lab if fmt == "html" else None,
+            advice if fmt == "html" else None,
+            provenance=win.workspace.provenance,
+            draw_png=flame_png_bytes,
+        )
         write_output(path, data, loaded.path or "")
     except ExportError as exc:
         win.set_status(f"Export failed: {exc}", error=True)

@@ -192,9 +192,15 @@ class MainWindow(WindowFiles):
             return
         script = os.path.abspath(os.path.expanduser(script))
         out_dir = window_state.new_run_dir(script)
-        spec = RunSpec(script=script, args=args, profiler=self.run_bar.profiler, pyspy_native=self.run_bar.native,
-                       cwd=os.path.dirname(script) if os.path.isdir(os.path.dirname(script)) else None,
-                       timeout_s=self.run_bar.timeout_s, output_dir=out_dir)
+        spec = RunSpec(
+            script=script,
+            args=args,
+            profiler=self.run_bar.profiler,
+            pyspy_native=self.run_bar.native,
+            cwd=os.path.dirname(script) if os.path.isdir(os.path.dirname(script)) else None,
+            timeout_s=self.run_bar.timeout_s,
+            output_dir=out_dir,
+        )
         # A previous run's profile still loading would land in the middle of this run.
         self.loader.discard_pending()
         run = QtProfileRun(spec, self)
@@ -205,8 +211,9 @@ class MainWindow(WindowFiles):
         self.current_run = run
         self.sessions.run_started(spec)
         window_state.remember_run_choices(self, spec)
-        self.console.start_run(f"$ {os.path.basename(script)} {' '.join(args)}   [{spec.profiler}]",
-                               os.path.join(out_dir, "output.log"))
+        self.console.start_run(
+            f"$ {os.path.basename(script)} {' '.join(args)}   [{spec.profiler}]", os.path.join(out_dir, "output.log")
+        )
         self.set_status(f"Running {os.path.basename(script)} under {self.run_bar.profiler_combo.currentText()}…")
         self._update_actions()
         run.start()
@@ -266,8 +273,10 @@ class MainWindow(WindowFiles):
         note, self._outcome_note = self._outcome_note, None
         caveat = " ".join(profile.notes[:1])
         if note is None:
-            self.set_status(f"Opened {os.path.basename(result.path)}: {len(profile.functions):,} functions, "
-                            f"{profile.profiler}. {caveat}".strip())
+            self.set_status(
+                f"Opened {os.path.basename(result.path)}: {len(profile.functions):,} functions, "
+                f"{profile.profiler}. {caveat}".strip()
+            )
         self._update_actions()
         self.profile_shown.emit(result)
 
@@ -297,12 +306,16 @@ class MainWindow(WindowFiles):
                 view.setGraphicsEffect(None)  # type: ignore[arg-type]
         colours = current_theme_colours()
         if faint and ws.run is not None:
-            self.stale_banner.setText(f"Showing the earlier result {ws.name} while {ws.run.provenance.name} runs; "
-                                      "it is replaced when the run's profile arrives.")
+            self.stale_banner.setText(
+                f"Showing the earlier result {ws.name} while {ws.run.provenance.name} runs; "
+                "it is replaced when the run's profile arrives."
+            )
             self.stale_banner.setStyleSheet(f"padding: 4px; color: {colours.error};")
         elif ws.failure is not None and ws.shown is None:
-            self.stale_banner.setText(f"The run of {ws.failure.provenance.name} left no profile: "
-                                      f"{ws.failure.message} Its output is in the console.")
+            self.stale_banner.setText(
+                f"The run of {ws.failure.provenance.name} left no profile: "
+                f"{ws.failure.message} Its output is in the console."
+            )
             self.stale_banner.setStyleSheet(f"padding: 4px; color: {colours.error}; font-weight: bold;")
         self.stale_banner.setVisible(faint or (ws.failure is not None and ws.shown is None))
 
@@ -356,8 +369,16 @@ class MainWindow(WindowFiles):
         Also run after a theme change (theme.refresh): every view re-reads its colours.
         """
         theme.apply(self.theme_name, on)  # the app palette and font first: the views read them
-        for view in (self.flame, self.table, self.source, self.console, self.run_bar, self.lab, self.advisor,
-                     self.compare):
+        for view in (
+            self.flame,
+            self.table,
+            self.source,
+            self.console,
+            self.run_bar,
+            self.lab,
+            self.advisor,
+            self.compare,
+        ):
             view.set_presentation(on)
         theme.keep_light(self.advisor, on)  # its charts and banners are drawn for a light page
         self.set_status(self.status_text(), error=self._status_is_error)
@@ -375,9 +396,12 @@ class MainWindow(WindowFiles):
         self.shortcuts_dialog.open()
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About gpuprof-gui",
-                          f"<b>gpuprof-gui {__version__}</b><br>Profile Python, find the hotspots, "
-                          "and measure whether a GPU would help.")
+        QMessageBox.about(
+            self,
+            "About gpuprof-gui",
+            f"<b>gpuprof-gui {__version__}</b><br>Profile Python, find the hotspots, "
+            "and measure whether a GPU would help.",
+        )
 
     # -- teardown --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override

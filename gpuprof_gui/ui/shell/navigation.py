@@ -28,9 +28,15 @@ def install(win: WindowBase) -> None:
     a["next_tab"].triggered.connect(partial(_step_tab, win, 1))
     a["prev_tab"].triggered.connect(partial(_step_tab, win, -1))
     a["lab_load"].triggered.connect(partial(_lab_load, win))
-    targets = {"focus_script": win.run_bar.script_edit, "focus_args": win.run_bar.args_edit,
-               "focus_timeout": win.run_bar.timeout_spin, "focus_flame": win.flame.canvas,
-               "focus_table": win.table, "focus_source": win.source.editor, "focus_console": win.console}
+    targets = {
+        "focus_script": win.run_bar.script_edit,
+        "focus_args": win.run_bar.args_edit,
+        "focus_timeout": win.run_bar.timeout_spin,
+        "focus_flame": win.flame.canvas,
+        "focus_table": win.table,
+        "focus_source": win.source.editor,
+        "focus_console": win.console,
+    }
     for key, widget in targets.items():
         a[key].triggered.connect(partial(focus_view, win, widget))
 

@@ -40,7 +40,7 @@ class _LoadTask(QRunnable):
             result = load_everything(self._path, self._trusted)
         except ProfileFormatError as exc:
             self._fail(str(exc))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure here is a message, never a crash
             self._fail(f"{type(exc).__name__}: {exc}")
         else:
             self._signals.loaded.emit(result, self._ticket)

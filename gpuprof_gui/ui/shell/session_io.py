@@ -80,7 +80,7 @@ class _SaveTask(QRunnable):
             save_session(self._session, self._path)
         except OSError as exc:
             self._signals.failed.emit(self._path, exc.strerror or str(exc))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure here is a message, never a crash
             self._signals.failed.emit(self._path, f"{type(exc).__name__}: {exc}")
         else:
             self._signals.saved.emit(self._path, self._announce)
@@ -128,10 +128,18 @@ class SessionKeeper(QObject):
         folder = outcome.output_dir or folder
         if not folder:
             return
-        session = Session(title=(script or {}).get("name") or "run", app_version=__version__, script=script,
-                          run={"status": outcome.status, "message": outcome.message,
-                               "exit_code": outcome.script_exit_code, "wall_s": outcome.wall_s},
-                          console=Session.console_record(console_text(self.win.console)))
+        session = Session(
+            title=(script or {}).get("name") or "run",
+            app_version=__version__,
+            script=script,
+            run={
+                "status": outcome.status,
+                "message": outcome.message,
+                "exit_code": outcome.script_exit_code,
+                "wall_s": outcome.wall_s,
+            },
+            console=Session.console_record(console_text(self.win.console)),
+        )
         path = os.path.join(folder, AUTOSAVE_NAME)
         if outcome.ok and outcome.profile_path:
             self._pending = (session, path, outcome.profile_path)  # saved once the profile is shown
@@ -203,9 +211,12 @@ class SessionKeeper(QObject):
             session = dataclasses.replace(self.current)
         elif win.loaded is not None or win.lab.run_data is not None:
             text = console_text(win.console)
-            session = Session(title=os.path.basename(win.loaded.path) if win.loaded is not None else "",
-                              app_version=__version__, console=Session.console_record(text) if text else None,
-                              profile=win.loaded.profile if win.loaded is not None else None)
+            session = Session(
+                title=os.path.basename(win.loaded.path) if win.loaded is not None else "",
+                app_version=__version__,
+                console=Session.console_record(text) if text else None,
+                profile=win.loaded.profile if win.loaded is not None else None,
+            )
         else:
             return None
         self._capture_lab(session)
@@ -266,7 +277,7 @@ class SessionKeeper(QObject):
         self._replaying = True
         try:
             self._replay(session, advice, path)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure here is a message, never a crash
             win.set_status(f"Could not replay the session: {type(exc).__name__}: {exc}", error=True)
             return False
         finally:
@@ -276,9 +287,12 @@ class SessionKeeper(QObject):
         note = ((session.run or {}).get("message") or "").strip()
         script = session.script or {}
         kept = script.get("text") is not None and not os.path.isfile(script.get("path") or "")
-        win.set_status(f"Replayed session {os.path.basename(path)}" + (f" (recorded on {where})" if where else "")
-                       + (f": {note}" if note else ".")
-                       + (" The script's text comes from the session." if kept else ""))
+        win.set_status(
+            f"Replayed session {os.path.basename(path)}"
+            + (f" (recorded on {where})" if where else "")
+            + (f": {note}" if note else ".")
+            + (" The script's text comes from the session." if kept else "")
+        )
         return True
 
     def _replay(self, session: Session, advice: AdviceSession | None, path: str) -> None:
@@ -295,8 +309,9 @@ class SessionKeeper(QObject):
         win.run_bar.set_elapsed(float(wall) if isinstance(wall, (int, float)) and wall == wall else None)
         console = session.console or {}
         text = str(console.get("text") or "")
-        win.console.setPlainText(("[… earlier output was cut when the session was saved …]\n" + text)
-                                 if console.get("truncated") else text)
+        win.console.setPlainText(
+            ("[… earlier output was cut when the session was saved …]\n" + text) if console.get("truncated") else text
+        )
         if session.profile is not None:
             profile = session.profile
             win.source.search_dirs = [os.path.dirname(script.get("path") or path)]
@@ -321,8 +336,7 @@ class SessionKeeper(QObject):
             advice.lab = win.lab.run_data if session.lab is not None else advice.lab
             win.advisor.set_session(advice, title)
             select_everywhere(win, session.profile, win.advisor.selected_functions())
-        win.tabs.setCurrentIndex(0 if session.profile is not None or session.lab is None
-                                 else win.tabs.indexOf(win.lab))
+        win.tabs.setCurrentIndex(0 if session.profile is not None or session.lab is None else win.tabs.indexOf(win.lab))
         win.setWindowTitle(f"{title} — gpuprof-gui")
 
     # -- teardown --------------------------------------------------------------------------

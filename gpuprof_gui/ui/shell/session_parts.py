@@ -102,11 +102,21 @@ def advice_record(win: WindowBase, session: Session) -> dict | None:
         return None
     state = panel.state
     profile = state.profile
-    offload = ([f"{profile.functions[f].file}:{profile.functions[f].name}" for f in panel.selected_functions()]
-               if profile is not None else [])
+    offload = (
+        [f"{profile.functions[f].file}:{profile.functions[f].name}" for f in panel.selected_functions()]
+        if profile is not None
+        else []
+    )
     measured = state.session.measured if state.session is not None and state.selection_is_session() else None
     lab = win.lab.run_data
-    return AdviceSession(advice=panel.advice, capacity=state.capacity(), script=(session.script or {}).get("path", ""),
-                         kernels=lab.file if lab is not None else "", offload=offload, date=session.created,
-                         host=session.host, measured=measured,
-                         synthetic=bool(lab is not None and lab.synthetic)).to_dict()
+    return AdviceSession(
+        advice=panel.advice,
+        capacity=state.capacity(),
+        script=(session.script or {}).get("path", ""),
+        kernels=lab.file if lab is not None else "",
+        offload=offload,
+        date=session.created,
+        host=session.host,
+        measured=measured,
+        synthetic=bool(lab is not None and lab.synthetic),
+    ).to_dict()

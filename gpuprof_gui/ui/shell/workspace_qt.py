@@ -27,7 +27,11 @@ class QtWorkspace(QObject):
     def __init__(self, workspace: Workspace, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
-        for topic, signal in ((Topic.PROFILE, self.profile_changed), (Topic.SELECTION, self.selection_changed),
-                              (Topic.RUN, self.run_changed), (Topic.LAB, self.lab_changed),
-                              (Topic.BASELINE, self.baseline_changed)):
+        for topic, signal in (
+            (Topic.PROFILE, self.profile_changed),
+            (Topic.SELECTION, self.selection_changed),
+            (Topic.RUN, self.run_changed),
+            (Topic.LAB, self.lab_changed),
+            (Topic.BASELINE, self.baseline_changed),
+        ):
             workspace.subscribe(topic, signal.emit)

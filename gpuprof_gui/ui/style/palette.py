@@ -41,8 +41,18 @@ class ViewPalette:
 
 _WARM = WARM_FRAMES  # shared with the SVG export (core/flame_colours.py)
 COLOUR_BLIND_SAFE = (
-    "#0072b2", "#eedd88", "#882255", "#66ccee", "#cc3311", "#f0e442",
-    "#332288", "#ffaabb", "#aaaa00", "#cc79a7", "#ee8866", "#cc6677",
+    "#0072b2",
+    "#eedd88",
+    "#882255",
+    "#66ccee",
+    "#cc3311",
+    "#f0e442",
+    "#332288",
+    "#ffaabb",
+    "#aaaa00",
+    "#cc79a7",
+    "#ee8866",
+    "#cc6677",
 )
 """Presentation fills. Twelve colours from Okabe & Ito's palette for colour-blind readers
 (https://jfly.uni-koeln.de/color/) and Paul Tol's qualitative schemes 'bright', 'muted',
@@ -50,23 +60,59 @@ COLOUR_BLIND_SAFE = (
 at least 19 CIELAB ΔE apart in normal vision and under simulated deuteranopia and protanopia
 (Machado, Oliveira & Fernandes 2009, full severity); Okabe–Ito's own closest pair is 17 apart.
 The flame graph colours by module, not by heat, so what matters is that neighbouring modules
-differ for every viewer; tests/test_presentation.py recomputes the distances."""
+differ for every viewer; tests/ui/style/test_presentation.py recomputes the distances."""
 
 LIGHT = ViewPalette(
-    "light", "#ffffff", "#303030", _WARM, "#dcdcdc", "#1565c0", "#b4b4b4", "#40000000", "#60ffffff",
-    LABEL_ON_LIGHT_FILL, LABEL_ON_DARK_FILL,
+    "light",
+    "#ffffff",
+    "#303030",
+    _WARM,
+    "#dcdcdc",
+    "#1565c0",
+    "#b4b4b4",
+    "#40000000",
+    "#60ffffff",
+    LABEL_ON_LIGHT_FILL,
+    LABEL_ON_DARK_FILL,
 )
 DARK = ViewPalette(
-    "dark", "#1e1e1e", "#e0e0e0", _WARM, "#3a3a3a", "#64b5f6", "#6a6a6a", "#60000000", "#60ffffff",
-    LABEL_ON_LIGHT_FILL, LABEL_ON_DARK_FILL,
+    "dark",
+    "#1e1e1e",
+    "#e0e0e0",
+    _WARM,
+    "#3a3a3a",
+    "#64b5f6",
+    "#6a6a6a",
+    "#60000000",
+    "#60ffffff",
+    LABEL_ON_LIGHT_FILL,
+    LABEL_ON_DARK_FILL,
 )
 PRESENTATION = ViewPalette(
-    "presentation", "#ffffff", "#000000", COLOUR_BLIND_SAFE, "#e0e0e0", "#000000", "#909090", "#70000000",
-    "#90ffffff", "#000000", "#ffffff",
+    "presentation",
+    "#ffffff",
+    "#000000",
+    COLOUR_BLIND_SAFE,
+    "#e0e0e0",
+    "#000000",
+    "#909090",
+    "#70000000",
+    "#90ffffff",
+    "#000000",
+    "#ffffff",
 )
 PRESENTATION_DARK = ViewPalette(
-    "presentation-dark", "#000000", "#ffffff", COLOUR_BLIND_SAFE, "#262626", "#ffffff", "#808080", "#70000000",
-    "#90ffffff", "#000000", "#ffffff",
+    "presentation-dark",
+    "#000000",
+    "#ffffff",
+    COLOUR_BLIND_SAFE,
+    "#262626",
+    "#ffffff",
+    "#808080",
+    "#70000000",
+    "#90ffffff",
+    "#000000",
+    "#ffffff",
 )
 
 WCAG_AA_TEXT = 4.5
@@ -111,29 +157,75 @@ class ThemeColours:
 
 
 LIGHT_UI = ThemeColours(
-    "light", False, window="#efefef", window_text="#000000", base="#ffffff", alternate_base="#f5f5f5",
-    text="#000000", button="#efefef", muted="#5f5f5f", disabled="#8c8c8c", highlight="#2767b5",
-    highlighted_text="#ffffff", link="#0b57d0", plot_background="#ffffff", plot_foreground="#333333",
-    heat="#ef6c00", error="#c62828", note="#3949ab", band="#1b5e20",
+    "light",
+    False,
+    window="#efefef",
+    window_text="#000000",
+    base="#ffffff",
+    alternate_base="#f5f5f5",
+    text="#000000",
+    button="#efefef",
+    muted="#5f5f5f",
+    disabled="#8c8c8c",
+    highlight="#2767b5",
+    highlighted_text="#ffffff",
+    link="#0b57d0",
+    plot_background="#ffffff",
+    plot_foreground="#333333",
+    heat="#ef6c00",
+    error="#c62828",
+    note="#3949ab",
+    band="#1b5e20",
     syntax=("#1565c0", "#6a1b9a", "#00796b", "#ad1457", "#2e7d32", "#757575"),
 )
 DARK_UI = ThemeColours(
-    "dark", True, window="#2b2b2b", window_text="#e6e6e6", base="#1e1e1e", alternate_base="#262626",
-    text="#e6e6e6", button="#353535", muted="#a0a0a0", disabled="#6e6e6e", highlight="#2f65ca",
-    highlighted_text="#ffffff", link="#8ab4f8", plot_background="#1e1e1e", plot_foreground="#d0d0d0",
-    heat="#ff9800", error="#ff8a80", note="#9fa8da", band="#a5d6a7",
+    "dark",
+    True,
+    window="#2b2b2b",
+    window_text="#e6e6e6",
+    base="#1e1e1e",
+    alternate_base="#262626",
+    text="#e6e6e6",
+    button="#353535",
+    muted="#a0a0a0",
+    disabled="#6e6e6e",
+    highlight="#2f65ca",
+    highlighted_text="#ffffff",
+    link="#8ab4f8",
+    plot_background="#1e1e1e",
+    plot_foreground="#d0d0d0",
+    heat="#ff9800",
+    error="#ff8a80",
+    note="#9fa8da",
+    band="#a5d6a7",
     syntax=("#82b1ff", "#ce93d8", "#4db6ac", "#f48fb1", "#a5d6a7", "#9e9e9e"),
 )
 # Projector variants: pure black and white text, darker muted text, a heat colour from
 # Okabe–Ito (vermillion / orange) that keeps its lightness under colour blindness.
 PRESENTATION_LIGHT_UI = replace(
-    LIGHT_UI, name="presentation", window="#f4f4f4", base="#ffffff", muted="#404040", plot_foreground="#000000",
-    heat="#d55e00", highlight="#0050a0", syntax=("#0d47a1", "#4a148c", "#004d40", "#880e4f", "#1b5e20", "#424242"),
+    LIGHT_UI,
+    name="presentation",
+    window="#f4f4f4",
+    base="#ffffff",
+    muted="#404040",
+    plot_foreground="#000000",
+    heat="#d55e00",
+    highlight="#0050a0",
+    syntax=("#0d47a1", "#4a148c", "#004d40", "#880e4f", "#1b5e20", "#424242"),
 )
 PRESENTATION_DARK_UI = replace(
-    DARK_UI, name="presentation-dark", window="#121212", window_text="#ffffff", base="#000000",
-    alternate_base="#161616", text="#ffffff", muted="#c8c8c8", plot_background="#000000", plot_foreground="#ffffff",
-    heat="#e69f00", highlight="#1f5fbf",
+    DARK_UI,
+    name="presentation-dark",
+    window="#121212",
+    window_text="#ffffff",
+    base="#000000",
+    alternate_base="#161616",
+    text="#ffffff",
+    muted="#c8c8c8",
+    plot_background="#000000",
+    plot_foreground="#ffffff",
+    heat="#e69f00",
+    highlight="#1f5fbf",
 )
 
 

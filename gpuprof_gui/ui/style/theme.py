@@ -41,6 +41,7 @@ class ThemedWindow(Protocol):
 
     def set_presentation(self, on: bool) -> None: ...
 
+
 SYSTEM, LIGHT, DARK = "system", "light", "dark"
 THEMES = (SYSTEM, LIGHT, DARK)
 THEME_ACTIONS = {SYSTEM: "theme_system", LIGHT: "theme_light", DARK: "theme_dark"}
@@ -97,12 +98,24 @@ def build_qpalette(c: ThemeColours) -> QPalette:
     """The application palette for ``c``; bevel shades are derived from the button colour."""
     pal = QPalette(QColor(c.button), QColor(c.window))
     role = QPalette.ColorRole
-    for r, colour in ((role.Window, c.window), (role.WindowText, c.window_text), (role.Base, c.base),
-                      (role.AlternateBase, c.alternate_base), (role.Text, c.text), (role.Button, c.button),
-                      (role.ButtonText, c.window_text), (role.ToolTipBase, c.base), (role.ToolTipText, c.text),
-                      (role.PlaceholderText, c.muted), (role.Highlight, c.highlight),
-                      (role.HighlightedText, c.highlighted_text), (role.Link, c.link), (role.LinkVisited, c.link),
-                      (role.BrightText, c.base), (role.Accent, c.highlight)):
+    for r, colour in (
+        (role.Window, c.window),
+        (role.WindowText, c.window_text),
+        (role.Base, c.base),
+        (role.AlternateBase, c.alternate_base),
+        (role.Text, c.text),
+        (role.Button, c.button),
+        (role.ButtonText, c.window_text),
+        (role.ToolTipBase, c.base),
+        (role.ToolTipText, c.text),
+        (role.PlaceholderText, c.muted),
+        (role.Highlight, c.highlight),
+        (role.HighlightedText, c.highlighted_text),
+        (role.Link, c.link),
+        (role.LinkVisited, c.link),
+        (role.BrightText, c.base),
+        (role.Accent, c.highlight),
+    ):
         pal.setColor(r, QColor(colour))
     for r in (role.WindowText, role.Text, role.ButtonText):
         pal.setColor(QPalette.ColorGroup.Disabled, r, QColor(c.disabled))
@@ -148,8 +161,9 @@ def _apply_font(app: QApplication, presentation: bool) -> None:
         app.setFont(font)
 
 
-def style_plot(widget: pg.PlotWidget | pg.GraphicsLayoutWidget, plots: list[pg.PlotItem], colours: ThemeColours,
-               presentation: bool) -> None:
+def style_plot(
+    widget: pg.PlotWidget | pg.GraphicsLayoutWidget, plots: list[pg.PlotItem], colours: ThemeColours, presentation: bool
+) -> None:
     """Background, axes and tick labels of pyqtgraph ``plots`` in the theme; larger and thicker on a projector."""
     widget.setBackground(colours.plot_background)
     width = PRESENTATION_PEN_PX if presentation else 1

@@ -17,8 +17,7 @@ def _inputs(width, rng):
     # A slightly different window each run: fresh inputs, same picture.
     x0 = -2.0 + rng.uniform(-0.05, 0.05)
     y0 = -1.25 + rng.uniform(-0.05, 0.05)
-    return (np.float64(x0), np.float64(y0), np.float64(2.5 / width), np.int32(width),
-            np.int32(MAX_ITER))
+    return (np.float64(x0), np.float64(y0), np.float64(2.5 / width), np.int32(width), np.int32(MAX_ITER))
 
 
 def _reference(x0, y0, step, width, max_iter):
@@ -73,27 +72,49 @@ _RAW_BODY = r"""
     out[(long long)row * width + col] = count;
 """
 
-naive = raw_kernel("raw_naive", r"""
+naive = raw_kernel(
+    "raw_naive",
+    r"""
 extern "C" __global__ void mandel(double x0, double y0, double step, int width, int max_iter,
                                   int* out) {
     long long p = blockIdx.x * (long long)blockDim.x + threadIdx.x;
     if (p >= (long long)width * width) return;
     int row = (int)(p / width), col = (int)(p % width);
-""" + _RAW_BODY + "}\n", "mandel", grid=lambda w, dev: (w * w + 255) // 256, block=256,
-    args=_args, options=_NO_FMA, description="one thread per pixel, 1-D grid")
+"""
+    + _RAW_BODY
+    + "}\n",
+    "mandel",
+    grid=lambda w, dev: (w * w + 255) // 256,
+    block=256,
+    args=_args,
+    options=_NO_FMA,
+    description="one thread per pixel, 1-D grid",
+)
 
-tiled = raw_kernel("raw_2d_tiles", r"""
+tiled = raw_kernel(
+    "raw_2d_tiles",
+    r"""
 extern "C" __global__ void mandel2d(double x0, double y0, double step, int width, int max_iter,
                                     int* out) {
     int col = blockIdx.x * blockDim.x + threadIdx.x;
     int row = blockIdx.y * blockDim.y + threadIdx.y;
     if (row >= width || col >= width) return;
-""" + _RAW_BODY + "}\n", "mandel2d", grid=lambda w, dev: ((w + 31) // 32, (w + 7) // 8),
-    block=(32, 8), args=_args, options=_NO_FMA,
-    description="32×8 pixel tiles: neighbours in a warp escape together (less divergence)")
+"""
+    + _RAW_BODY
+    + "}\n",
+    "mandel2d",
+    grid=lambda w, dev: ((w + 31) // 32, (w + 7) // 8),
+    block=(32, 8),
+    args=_args,
+    options=_NO_FMA,
+    description="32×8 pixel tiles: neighbours in a warp escape together (less divergence)",
+)
 
-ew = elementwise("elementwise", "float64 x0, float64 y0, float64 step, int32 width, int32 max_iter",
-                 "int32 out", r"""
+ew = elementwise(
+    "elementwise",
+    "float64 x0, float64 y0, float64 step, int32 width, int32 max_iter",
+    "int32 out",
+    r"""
     int row = i / width, col = i % width;
     double cr = x0 + step * (double)col, ci = y0 + step * (double)row;
     double zr = 0.0, zi = 0.0;
@@ -105,7 +126,10 @@ ew = elementwise("elementwise", "float64 x0, float64 y0, float64 step, int32 wid
         if (zr * zr + zi * zi > 4.0) { count = it; break; }
     }
     out = count;
-""", options=_NO_FMA, description="cupy.ElementwiseKernel, one pixel per element")
+""",
+    options=_NO_FMA,
+    description="cupy.ElementwiseKernel, one pixel per element",
+)
 
 
 @array_code("cupy", description="the NumPy algorithm in CuPy arrays: one kernel per step")
@@ -125,8 +149,9 @@ def plain(cp, x0, y0, step, width, max_iter):
     return counts
 
 
-@numba_kernel("numba", grid=lambda w, dev: ((w + 31) // 32, (w + 7) // 8), block=(32, 8),
-              description="numba.cuda.jit, 2-D grid")
+@numba_kernel(
+    "numba", grid=lambda w, dev: ((w + 31) // 32, (w + 7) // 8), block=(32, 8), description="numba.cuda.jit, 2-D grid"
+)
 def numba_mandel(cuda):
     @cuda.jit
     def mandel(x0, y0, step, width, max_iter, out):
@@ -146,4 +171,5 @@ def numba_mandel(cuda):
                 count = i
                 break
         out[row, col] = count
+
     return mandel

@@ -12,8 +12,7 @@ from gpuprof_gui.lab import Problem, array_code, raw_kernel
 
 
 def _inputs(n, rng):
-    return (rng.standard_normal((n, n), dtype=np.float32),
-            rng.standard_normal((n, n), dtype=np.float32))
+    return (rng.standard_normal((n, n), dtype=np.float32), rng.standard_normal((n, n), dtype=np.float32))
 
 
 problem = Problem(
@@ -21,7 +20,7 @@ problem = Problem(
     description="C = A @ B, float32, N×N",
     make_inputs=_inputs,
     reference=lambda a, b: a @ b,
-    flops=lambda n: 2 * n ** 3,
+    flops=lambda n: 2 * n**3,
     bytes_moved=lambda n: 3 * 4 * n * n,
     default_sizes=[512, 2048, 4096],
     size_label="N (N×N)",
@@ -29,7 +28,9 @@ problem = Problem(
 
 _args = lambda n, inputs, out: (*inputs, out, np.int32(n))  # noqa: E731
 
-naive = raw_kernel("raw_naive", r"""
+naive = raw_kernel(
+    "raw_naive",
+    r"""
 extern "C" __global__ void matmul(const float* A, const float* B, float* C, int N) {
     int row = blockIdx.y * blockDim.y + threadIdx.y;
     int col = blockIdx.x * blockDim.x + threadIdx.x;
@@ -38,10 +39,17 @@ extern "C" __global__ void matmul(const float* A, const float* B, float* C, int 
     for (int k = 0; k < N; ++k) acc += A[(long long)row * N + k] * B[(long long)k * N + col];
     C[(long long)row * N + col] = acc;
 }
-""", "matmul", grid=lambda n, dev: ((n + 15) // 16, (n + 15) // 16), block=(16, 16), args=_args,
-    description="one thread per output, every operand from global memory")
+""",
+    "matmul",
+    grid=lambda n, dev: ((n + 15) // 16, (n + 15) // 16),
+    block=(16, 16),
+    args=_args,
+    description="one thread per output, every operand from global memory",
+)
 
-tiled = raw_kernel("raw_tiled32", r"""
+tiled = raw_kernel(
+    "raw_tiled32",
+    r"""
 #define T 32
 extern "C" __global__ void matmul_tiled(const float* A, const float* B, float* C, int N) {
     __shared__ float As[T][T];
@@ -59,10 +67,17 @@ extern "C" __global__ void matmul_tiled(const float* A, const float* B, float* C
     }
     if (row < N && col < N) C[(long long)row * N + col] = acc;
 }
-""", "matmul_tiled", grid=lambda n, dev: ((n + 31) // 32, (n + 31) // 32), block=(32, 32),
-    args=_args, description="32×32 shared-memory tiles")
+""",
+    "matmul_tiled",
+    grid=lambda n, dev: ((n + 31) // 32, (n + 31) // 32),
+    block=(32, 32),
+    args=_args,
+    description="32×32 shared-memory tiles",
+)
 
-regblock = raw_kernel("raw_regblock64", r"""
+regblock = raw_kernel(
+    "raw_regblock64",
+    r"""
 #define BM 64
 #define BN 64
 #define BK 16
@@ -108,8 +123,13 @@ extern "C" __global__ void __launch_bounds__(256) matmul_reg(const float* __rest
             if (r < N && c < N) C[(long long)r * N + c] = acc[i][j];
         }
 }
-""", "matmul_reg", grid=lambda n, dev: ((n + 63) // 64, (n + 63) // 64), block=(16, 16),
-    args=_args, description="64×64 block tiles, 4×4 outputs per thread in registers")
+""",
+    "matmul_reg",
+    grid=lambda n, dev: ((n + 63) // 64, (n + 63) // 64),
+    block=(16, 16),
+    args=_args,
+    description="64×64 block tiles, 4×4 outputs per thread in registers",
+)
 
 
 @array_code("cublas", description="cupy.matmul (cuBLAS SGEMM, no TF32)")

@@ -23,7 +23,9 @@ problem = Problem(
 
 _resident_blocks = lambda n, dev: max(1, min((n + 255) // 256, dev.sm_count * dev.max_threads_per_sm // 256))  # noqa: E731
 
-naive = raw_kernel("raw_naive_tree", r"""
+naive = raw_kernel(
+    "raw_naive_tree",
+    r"""
 extern "C" __global__ void sum_naive(const float* x, float* out, long long n) {
     __shared__ float s[256];
     long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
@@ -35,11 +37,18 @@ extern "C" __global__ void sum_naive(const float* x, float* out, long long n) {
     }
     if (threadIdx.x == 0) atomicAdd(out, s[0]);
 }
-""", "sum_naive", grid=lambda n, dev: (n + 255) // 256, block=256,
-    args=lambda n, inputs, out: (inputs[0], out, np.int64(n)), zero_output=True,
-    description="one element per thread, shared-memory tree, atomicAdd per block")
+""",
+    "sum_naive",
+    grid=lambda n, dev: (n + 255) // 256,
+    block=256,
+    args=lambda n, inputs, out: (inputs[0], out, np.int64(n)),
+    zero_output=True,
+    description="one element per thread, shared-memory tree, atomicAdd per block",
+)
 
-gridstride = raw_kernel("raw_gridstride_tree", r"""
+gridstride = raw_kernel(
+    "raw_gridstride_tree",
+    r"""
 extern "C" __global__ void sum_gs(const float* __restrict__ x, float* out, long long n) {
     __shared__ float s[256];
     float acc = 0.0f;
@@ -54,11 +63,18 @@ extern "C" __global__ void sum_gs(const float* __restrict__ x, float* out, long 
     }
     if (threadIdx.x == 0) atomicAdd(out, s[0]);
 }
-""", "sum_gs", grid=_resident_blocks, block=256,
-    args=lambda n, inputs, out: (inputs[0], out, np.int64(n)), zero_output=True,
-    description="grid-stride accumulation, then a shared-memory tree")
+""",
+    "sum_gs",
+    grid=_resident_blocks,
+    block=256,
+    args=lambda n, inputs, out: (inputs[0], out, np.int64(n)),
+    zero_output=True,
+    description="grid-stride accumulation, then a shared-memory tree",
+)
 
-shuffle = raw_kernel("raw_warp_shuffle", r"""
+shuffle = raw_kernel(
+    "raw_warp_shuffle",
+    r"""
 __device__ __forceinline__ float warp_sum(float v) {
     for (int off = 16; off > 0; off >>= 1) v += __shfl_down_sync(0xffffffffu, v, off);
     return v;
@@ -85,12 +101,18 @@ extern "C" __global__ void sum_shfl(const float* __restrict__ x, float* out, lon
         if (lane == 0) atomicAdd(out, acc);
     }
 }
-""", "sum_shfl", grid=_resident_blocks, block=256,
-    args=lambda n, inputs, out: (inputs[0], out, np.int64(n)), zero_output=True,
-    description="float4 grid-stride loads, warp shuffles, one atomicAdd per block")
+""",
+    "sum_shfl",
+    grid=_resident_blocks,
+    block=256,
+    args=lambda n, inputs, out: (inputs[0], out, np.int64(n)),
+    zero_output=True,
+    description="float4 grid-stride loads, warp shuffles, one atomicAdd per block",
+)
 
-rk = reduction("reduction_kernel", "float32 x", "float32 y", "x", "a + b", "y = a", "0",
-               description="cupy.ReductionKernel")
+rk = reduction(
+    "reduction_kernel", "float32 x", "float32 y", "x", "a + b", "y = a", "0", description="cupy.ReductionKernel"
+)
 
 
 @array_code("cupy_sum", description="cupy.sum (CUB device reduction)")

@@ -35,7 +35,7 @@ def reheat(field, rng, spots=16, radius=12):
     """Add heat at random spots (in place; returns the field)."""
     n = field.shape[0]
     for y, x in rng.integers(radius, n - radius, size=(spots, 2)):
-        field[y - radius:y + radius, x - radius:x + radius] += np.float32(1.0)
+        field[y - radius : y + radius, x - radius : x + radius] += np.float32(1.0)
     return field
 
 
@@ -44,8 +44,9 @@ def diffuse(field, sweeps=SWEEPS):
     u = field.copy()
     for _ in range(sweeps):
         centre = u[1:-1, 1:-1]
-        u[1:-1, 1:-1] = centre + ALPHA * (u[:-2, 1:-1] + u[2:, 1:-1] + u[1:-1, :-2] + u[1:-1, 2:]
-                                          - np.float32(4.0) * centre)
+        u[1:-1, 1:-1] = centre + ALPHA * (
+            u[:-2, 1:-1] + u[2:, 1:-1] + u[1:-1, :-2] + u[1:-1, 2:] - np.float32(4.0) * centre
+        )
     return u
 
 
@@ -73,8 +74,10 @@ def main(diffuse_fn=diffuse, label="CPU"):
     args = parser.parse_args()
     t0 = time.perf_counter()
     (p50, p90, p99), _hist = simulate(diffuse_fn, args.steps, args.grid)
-    print(f"{label}: {args.steps} steps of a {args.grid}×{args.grid} plate in "
-          f"{time.perf_counter() - t0:.2f} s; median {p50:.4f}, p90 {p90:.4f}, p99 {p99:.4f}")
+    print(
+        f"{label}: {args.steps} steps of a {args.grid}×{args.grid} plate in "
+        f"{time.perf_counter() - t0:.2f} s; median {p50:.4f}, p90 {p90:.4f}, p99 {p99:.4f}"
+    )
 
 
 if __name__ == "__main__":

@@ -8,14 +8,14 @@ port of a program does: the advisor counts those copies.
 import sys
 
 import numpy as np
-
 from heat_cpu import ALPHA, SWEEPS, main
 from heat_stencil import JACOBI_SOURCE, KERNEL_NAME, sweeps_on_device
 
 try:
     import cupy as cp
+
     cp.cuda.runtime.getDeviceCount()
-except Exception as exc:  # no CuPy, no driver or no GPU: say so in one line
+except Exception as exc:  # noqa: BLE001 - no CuPy, no driver or no GPU: say so in one line
     sys.exit(f"heat_gpu.py needs CuPy and an NVIDIA GPU ({type(exc).__name__}: {exc})")
 
 _kernel = cp.RawKernel(JACOBI_SOURCE, KERNEL_NAME)

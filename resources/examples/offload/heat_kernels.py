@@ -10,10 +10,10 @@ speed-up of that hotspot:
 import functools
 
 import numpy as np
-
-from gpuprof_gui.lab import Problem, array_code
 from heat_cpu import ALPHA, GRID, SWEEPS, diffuse
 from heat_stencil import JACOBI_SOURCE, KERNEL_NAME, sweeps_on_device
+
+from gpuprof_gui.lab import Problem, array_code
 
 problem = Problem(
     name="Heat diffusion",
@@ -28,7 +28,7 @@ problem = Problem(
 )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _kernel(cp):
     return cp.RawKernel(JACOBI_SOURCE, KERNEL_NAME)
 
@@ -39,7 +39,9 @@ def raw_jacobi(cp, field):
     return sweeps_on_device(cp, _kernel(cp), field.copy(), SWEEPS, np.float32(ALPHA))
 
 
-@array_code("cupy_slicing", description="heat_cpu.diffuse itself on CuPy arrays: the same slicing code, "
-            "one kernel per operation, temporaries")
+@array_code(
+    "cupy_slicing",
+    description="heat_cpu.diffuse itself on CuPy arrays: the same slicing code, one kernel per operation, temporaries",
+)
 def cupy_slicing(cp, field):
     return diffuse(field)  # NumPy code runs unchanged on CuPy arrays: the first port to try

@@ -13,8 +13,9 @@ import pyperformance
 
 
 def load_benchmark():
-    path = os.path.join(os.path.dirname(pyperformance.__file__), "data-files", "benchmarks",
-                        "bm_deltablue", "run_benchmark.py")
+    path = os.path.join(
+        os.path.dirname(pyperformance.__file__), "data-files", "benchmarks", "bm_deltablue", "run_benchmark.py"
+    )
     spec = importlib.util.spec_from_file_location("bm_deltablue", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # its pyperf runner sits under `if __name__ == "__main__"`
