@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from gpuprof_gui.core.flame import FlameLayout, layout_for_profile
 from gpuprof_gui.core.hotspots import hotspot_rows
 from gpuprof_gui.core.model import Profile
+from gpuprof_gui.core.provenance import Provenance
 
 
 @dataclass(slots=True)
@@ -24,11 +25,14 @@ class LoadedProfile:
     rows: list[dict]
     path: str  # the file it was read from ("" for one from a session)
     load_s: float  # seconds spent importing and laying out
+    provenance: Provenance | None = None  # where it came from, as the door found it
 
 
-def prepare(profile: Profile, path: str = "", started: float | None = None) -> LoadedProfile:
+def prepare(
+    profile: Profile, path: str = "", started: float | None = None, provenance: Provenance | None = None
+) -> LoadedProfile:
     """Lay out ``profile`` for the views; ``started`` (perf_counter) counts an import done before."""
     t0 = time.perf_counter() if started is None else started
     layout = layout_for_profile(profile)
     rows = hotspot_rows(profile)
-    return LoadedProfile(profile, layout, rows, path, time.perf_counter() - t0)
+    return LoadedProfile(profile, layout, rows, path, time.perf_counter() - t0, provenance)

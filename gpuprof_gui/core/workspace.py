@@ -150,8 +150,7 @@ class Workspace:
 
     # -- the lab run -----------------------------------------------------------------------
     def set_lab_run(self, run: LabRun | None) -> None:
-        if run is self.lab_run:
-            return
+        """The lab run on show; announced again for the same run, which grows a record at a time."""
         self.lab_run = run
         self._announce(Topic.LAB)
 

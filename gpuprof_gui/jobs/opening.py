@@ -129,6 +129,8 @@ def _load_profile(path: str, trusted: bool) -> Profile:
     try:
         return open_profile_safely(path, trusted=trusted)
     except ProfileFormatError as exc:
+        if trusted:  # our own run's output: the importer's sentence says what the run left (e.g. too short)
+            raise
         raise OpenError(Failure.DAMAGED, path, str(exc)) from None
 
 

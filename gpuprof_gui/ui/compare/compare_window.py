@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QFileDialog
 
 from gpuprof_gui.core.model import Profile
+from gpuprof_gui.core.opening import Kind, OpenError, what_is
 from gpuprof_gui.core.provenance import Provenance, distinct_names
-from gpuprof_gui.core.session import SessionError, is_session_file, load_session
+from gpuprof_gui.jobs.opening import open_profile
 from gpuprof_gui.ui.compare.compare_view import ComparePanel
-from gpuprof_gui.ui.shell.file_checks import unopenable_reason
 from gpuprof_gui.ui.shell.profile_loader import LoadedProfile, ProfileLoader
 
 if TYPE_CHECKING:
@@ -60,21 +60,17 @@ def compare_with(win: WindowBase, path: str) -> bool:
     if win.loaded is None:
         win.set_status("Nothing to compare with yet: open or run a profile first.", error=True)
         return False
-    missing = unopenable_reason(path)
-    if missing:
-        win.set_status(missing, error=True)
+    try:
+        kind = what_is(path)  # the door: the rule and the sentences of File > Open and `gpuprof diff`
+        if kind is not Kind.PROFILE:
+            # A session or advisor session is JSON read at once; a script or lab results are refused.
+            opened = open_profile(path)
+    except OpenError as exc:
+        win.set_status(str(exc), error=True)  # the door's sentence, as `gpuprof diff` prints it
         return False
     win.compare_baseline_path = path
-    if is_session_file(path):
-        try:
-            session = load_session(path)
-        except SessionError as exc:
-            win.set_status(f"Could not compare: {exc}", error=True)
-            return False
-        if session.profile is None:
-            win.set_status(f"Could not compare: {os.path.basename(path)} holds no profile.", error=True)
-            return False
-        _show(win, session.profile, Provenance.for_session(session, path))
+    if kind is not Kind.PROFILE and opened.profile is not None:
+        _show(win, opened.profile, opened.provenance)
         return True
     win.set_status(f"Loading {os.path.basename(path)} to compare…")
     win.compare_loader.load(path, trusted=False)
@@ -82,7 +78,7 @@ def compare_with(win: WindowBase, path: str) -> bool:
 
 
 def _on_baseline(win: WindowBase, result: LoadedProfile) -> None:
-    _show(win, result.profile, Provenance.for_path(result.path))
+    _show(win, result.profile, result.provenance or Provenance.for_path(result.path))
 
 
 def _show(win: WindowBase, baseline: Profile, provenance: Provenance) -> None:

@@ -71,7 +71,7 @@ def export_to(win: WindowBase, path: str, fmt: str) -> bool:
         win.set_status("Nothing to export yet: run a script or open a profile first.", error=True)
         return False
     title = win.workspace.name or None  # None: the renderer names it from the provenance or the file
-    lab = win.lab.run_data
+    lab = win.workspace.lab_run
     advice = win.advisor.state.session
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:

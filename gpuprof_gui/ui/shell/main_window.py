@@ -146,6 +146,7 @@ class MainWindow(WindowFiles):
         self.table.function_selected.connect(self._on_table_function)
         self.table.functions_selected.connect(self._on_table_functions)
         self.ws.selection_changed.connect(self._show_selection)
+        self.ws.lab_changed.connect(self._show_lab_run)
         self.table.function_activated.connect(self._on_table_activated)
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_load_failed)
@@ -360,8 +361,12 @@ class MainWindow(WindowFiles):
         self._on_table_function(func)
 
     def update_advisor_lab(self, *_args: object) -> None:
-        """The Kernel lab tab shows another run: the advisor takes its s and copies."""
-        self.advisor.set_lab_run(self.lab.run_data, self.lab.unavailable_reason)
+        """The Kernel lab tab shows another run, or more of one: the workspace holds it."""
+        self.workspace.set_lab_run(self.lab.run_data)
+
+    def _show_lab_run(self) -> None:
+        """The advisor takes the workspace's lab run (s and copies), or hears why there is none."""
+        self.advisor.set_lab_run(self.workspace.lab_run, self.lab.unavailable_reason)
 
     def set_presentation(self, on: bool) -> None:
         """Large fonts and high contrast in every view, for a projector (View ▸ Presentation Mode, F11).

@@ -14,15 +14,21 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from gpuprof_gui.core.importers import ProfileFormatError
 from gpuprof_gui.core.loaded import LoadedProfile, prepare
-from gpuprof_gui.jobs.runner import open_profile_safely
+from gpuprof_gui.core.opening import OpenError
+from gpuprof_gui.jobs.opening import open_profile
 
 __all__ = ["LoadedProfile", "ProfileLoader", "load_everything"]
 
 
 def load_everything(path: str, trusted: bool) -> LoadedProfile:
-    """Import ``path`` and prepare the views' data; raises ProfileFormatError."""
+    """Open ``path`` through the door (a profile, or a session holding one) and prepare the views' data.
+
+    Raises OpenError or ProfileFormatError with the sentence to show.
+    """
     t0 = time.perf_counter()
-    return prepare(open_profile_safely(path, trusted), path, started=t0)
+    opened = open_profile(path, trusted=trusted)
+    assert opened.profile is not None  # open_profile raises rather than return without one
+    return prepare(opened.profile, path, started=t0, provenance=opened.provenance)
 
 
 class _Signals(QObject):
@@ -38,7 +44,7 @@ class _LoadTask(QRunnable):
     def run(self) -> None:
         try:
             result = load_everything(self._path, self._trusted)
-        except ProfileFormatError as exc:
+        except (OpenError, ProfileFormatError) as exc:
             self._fail(str(exc))
         except Exception as exc:  # noqa: BLE001 - any failure here is a message, never a crash
             self._fail(f"{type(exc).__name__}: {exc}")

@@ -194,7 +194,7 @@ class SessionKeeper(QObject):
     # -- capturing what the window shows ------------------------------------------------------
     def _capture_lab(self, session: Session) -> None:
         """The lab's run, its telemetry and the advisor's advice, into ``session``."""
-        run = self.win.lab.run_data
+        run = self.win.workspace.lab_run
         if run is None:
             session.lab = session.telemetry = None
         else:
@@ -209,7 +209,7 @@ class SessionKeeper(QObject):
         win = self.win
         if self.current is not None:
             session = dataclasses.replace(self.current)
-        elif win.loaded is not None or win.lab.run_data is not None:
+        elif win.loaded is not None or win.workspace.lab_run is not None:
             text = console_text(win.console)
             session = Session(
                 title=os.path.basename(win.loaded.path) if win.loaded is not None else "",

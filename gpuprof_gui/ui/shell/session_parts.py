@@ -108,7 +108,7 @@ def advice_record(win: WindowBase, session: Session) -> dict | None:
         else []
     )
     measured = state.session.measured if state.session is not None and state.selection_is_session() else None
-    lab = win.lab.run_data
+    lab = win.workspace.lab_run
     return AdviceSession(
         advice=panel.advice,
         capacity=state.capacity(),
