@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gpuprof_gui.jobs.convert_client import (
@@ -82,9 +83,16 @@ def worker_argv(spec: RunSpec, channel_fd: int, output_dir: str) -> list[str]:
 
 
 def run_profile(
-    spec: RunSpec, on_stdout: Callback = None, on_stderr: Callback = None, cancel: threading.Event | None = None
+    spec: RunSpec,
+    on_stdout: Callback = None,
+    on_stderr: Callback = None,
+    cancel: threading.Event | None = None,
+    on_started: Callable[[int], None] | None = None,
 ) -> RunOutcome:
-    """Profile ``spec`` in a worker process; script output goes to the callbacks as raw bytes."""
+    """Profile ``spec`` in a worker process; script output goes to the callbacks as raw bytes.
+
+    ``on_started(pid)`` hears the worker's pid, which is also its process group's id.
+    """
     output_dir = spec.output_dir or tempfile.mkdtemp(prefix="gpuprof-")
     tracker = OutcomeTracker(spec.profiler, spec.timeout_s, output_dir)
     if spec.profiler not in PROFILERS:
@@ -103,4 +111,5 @@ def run_profile(
         on_stderr=on_stderr,
         cancel=cancel,
         timeout_s=spec.timeout_s,
+        on_started=on_started,
     )

@@ -76,10 +76,12 @@ def supervise(
     on_stderr: Callback = None,
     cancel: CancelFlag | None = None,
     timeout_s: float | None = None,
+    on_started: Callable[[int], None] | None = None,
 ) -> RunOutcome:
     """Run one worker to the end, pumping its pipes and the protocol channel.
 
-    ``argv_for_fd(fd)`` gives the command line for the channel's write end.
+    ``argv_for_fd(fd)`` gives the command line for the channel's write end;
+    ``on_started(pid)`` hears the worker's pid (its process group's id) once it runs.
     Ctrl-C (KeyboardInterrupt) counts as a cancel, so the process group is
     stopped and the partial profile still comes back.
     """
@@ -109,6 +111,8 @@ def supervise(
         )
     finally:
         os.close(write_fd)
+    if on_started is not None:
+        on_started(proc.pid)
     stdout, stderr = proc.stdout, proc.stderr
     assert stdout is not None and stderr is not None, "both were asked for as pipes"
     decoder = LineDecoder()

@@ -1,21 +1,22 @@
 """Runs the kernel lab off the GUI thread and brings its news back by queued signals.
 
-``run_lab`` and ``describe_file`` block (they supervise a worker process), so
-each runs on a plain Python thread; signals emitted there are delivered on
-the GUI thread because this object lives there. Cancel sets the Event that
+``run_lab`` and ``describe_file`` block (they supervise a worker process), so each runs
+on a :class:`~gpuprof_gui.ui.shell.jobs_qt.QtJob`, the window's one way to run a worker;
+signals emitted there are delivered on the GUI thread. Cancel sets the Event that
 ``run_lab`` watches, which kills the worker's process group.
 """
 
 from __future__ import annotations
 
 import threading
-import traceback
+from functools import partial
 
 from PySide6.QtCore import QObject, Signal
 
 from gpuprof_gui.jobs import lab_runner
 from gpuprof_gui.jobs.lab_runner import LabOutcome, LabRunSpec
 from gpuprof_gui.lab import LabFileError
+from gpuprof_gui.ui.shell.jobs_qt import QtJob
 
 JOIN_TIMEOUT_S = 5.0
 """At shutdown, how long to wait for a cancelled run's thread (the worker is killed at once)."""
@@ -41,63 +42,79 @@ class LabController(QObject):
         # start time so the default follows lab_runner.run_lab.
         self.run_fn = None
         self.describe_fn = None
-        self._cancel: threading.Event | None = None
-        self._thread: threading.Thread | None = None
+        self._job: QtJob | None = None
+        self._describing: set[QtJob] = set()  # kept alive until they answer
         self.spec: LabRunSpec | None = None
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._cancel is not None
+        return self._job is not None
 
     def start(self, spec: LabRunSpec) -> bool:
         """Start a run; False if one is already running."""
         if self.running:
             return False
         self.spec = spec
-        self._cancel = threading.Event()
         run_fn = self.run_fn or lab_runner.run_lab
-        self._thread = threading.Thread(
-            target=self._run, args=(run_fn, spec, self._cancel), name="kernel-lab-run", daemon=True
-        )
-        self._thread.start()
+
+        def work(cancel: threading.Event) -> object:
+            return run_fn(spec, on_record=self.record_arrived.emit, cancel=cancel, on_stderr=self.stderr_data.emit)
+
+        self._job = QtJob(work, "kernel-lab-run", self)
+        self._job.done.connect(self.run_finished.emit)
+        self._job.crashed.connect(self._on_crashed)
+        self._job.start()
         return True
 
     def cancel(self) -> None:
-        if self._cancel is not None:
-            self._cancel.set()
+        if self._job is not None:
+            self._job.cancel()
 
     def shutdown(self) -> None:
         """Cancel a running lab and wait briefly for its thread (window closing)."""
-        thread = self._thread
+        job = self._job
         self.cancel()
-        if thread is not None:
-            thread.join(JOIN_TIMEOUT_S)
+        if job is not None:
+            job.wait(JOIN_TIMEOUT_S)
 
-    def _run(self, run_fn, spec: LabRunSpec, cancel: threading.Event) -> None:
-        try:
-            outcome = run_fn(spec, on_record=self.record_arrived.emit, cancel=cancel, on_stderr=self.stderr_data.emit)
-        except Exception as exc:  # noqa: BLE001 - a bug below must end the run visibly, not leave it "running"
-            outcome = LabOutcome("error", f"The lab run failed: {type(exc).__name__}: {exc}")
-            self.stderr_data.emit(traceback.format_exc().encode())
-        self.run_finished.emit(outcome)
+    def _on_crashed(self, text: str) -> None:
+        """A bug below must end the run visibly, not leave it "running"."""
+        first, _, trace = text.partition("\n")
+        self.stderr_data.emit(trace.encode())
+        self.run_finished.emit(LabOutcome("error", f"The lab run failed: {first}"))
 
     def finish(self) -> None:
         """Forget the finished run (the panel calls this on ``run_finished``)."""
-        if self._thread is not None:
-            self._thread.join(JOIN_TIMEOUT_S)
-        self._thread = self._cancel = None
+        if self._job is not None:
+            self._job.wait(JOIN_TIMEOUT_S)
+            self._job.deleteLater()
+        self._job = None
 
     def describe(self, path: str) -> None:
         """Read ``path``'s problem and candidates in a worker; answers by ``described``/``describe_failed``."""
         fn = self.describe_fn or lab_runner.describe_file
-        threading.Thread(target=self._describe, args=(fn, path), name="kernel-lab-describe", daemon=True).start()
 
-    def _describe(self, fn, path: str) -> None:
-        try:
-            info = fn(path)
-        except LabFileError as exc:
-            self.describe_failed.emit(path, str(exc))
-        except Exception as exc:  # noqa: BLE001 - the window must survive any failure reading a file
-            self.describe_failed.emit(path, f"{type(exc).__name__}: {exc}")
+        def work(_cancel: threading.Event) -> object:
+            try:
+                return ("ok", fn(path))
+            except LabFileError as exc:
+                return ("failed", str(exc))
+
+        job = QtJob(work, "kernel-lab-describe", self)
+        job.done.connect(partial(self._described, job, path))
+        job.crashed.connect(partial(self._describe_crashed, job, path))
+        self._describing.add(job)
+        job.start()
+
+    def _describe_crashed(self, job: QtJob, path: str, text: str) -> None:
+        """The window must survive any failure reading a file: the first line says what."""
+        self._described(job, path, ("failed", text.partition("\n")[0]))
+
+    def _described(self, job: QtJob, path: str, answer: object) -> None:
+        self._describing.discard(job)
+        job.deleteLater()
+        kind, value = answer if isinstance(answer, tuple) else ("failed", "no answer")
+        if kind == "ok":
+            self.described.emit(path, value)
         else:
-            self.described.emit(path, info)
+            self.describe_failed.emit(path, str(value))

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
 from gpuprof_gui.core.importers import ProfileFormatError
 from gpuprof_gui.core.loaded import LoadedProfile, prepare
 from gpuprof_gui.core.opening import OpenError
 from gpuprof_gui.jobs.opening import open_profile
+from gpuprof_gui.ui.shell.jobs_qt import QtJob
 
 __all__ = ["LoadedProfile", "ProfileLoader", "load_everything"]
 
@@ -31,32 +33,20 @@ def load_everything(path: str, trusted: bool) -> LoadedProfile:
     return prepare(opened.profile, path, started=t0, provenance=opened.provenance)
 
 
-class _Signals(QObject):
-    loaded = Signal(object, int)
-    failed = Signal(str, int)
-
-
-class _LoadTask(QRunnable):
-    def __init__(self, path: str, trusted: bool, ticket: int, signals: _Signals) -> None:
-        super().__init__()
-        self._path, self._trusted, self._ticket, self._signals = path, trusted, ticket, signals
-
-    def run(self) -> None:
-        try:
-            result = load_everything(self._path, self._trusted)
-        except (OpenError, ProfileFormatError) as exc:
-            self._fail(str(exc))
-        except Exception as exc:  # noqa: BLE001 - any failure here is a message, never a crash
-            self._fail(f"{type(exc).__name__}: {exc}")
-        else:
-            self._signals.loaded.emit(result, self._ticket)
-
-    def _fail(self, why: str) -> None:
-        self._signals.failed.emit(f"Could not open {os.path.basename(self._path)}: {why}", self._ticket)
+def _load_or_say_why(path: str, trusted: bool) -> LoadedProfile | str:
+    """The loaded profile, or the sentence saying why not (any failure is a message, never a crash)."""
+    try:
+        return load_everything(path, trusted)
+    except (OpenError, ProfileFormatError) as exc:
+        why = str(exc)
+    except Exception as exc:  # noqa: BLE001 - any failure here is a message, never a crash
+        why = f"{type(exc).__name__}: {exc}"
+    return f"Could not open {os.path.basename(path)}: {why}"
 
 
 class ProfileLoader(QObject):
-    """Loads one profile at a time; a newer request makes older results stale."""
+    """Loads one profile at a time, each on a QtJob (the window's one way to run work that may
+    start a worker: a foreign ``.prof`` is converted in one); a newer request makes older results stale."""
 
     loaded = Signal(object)
     """A :class:`LoadedProfile`, for the newest request only."""
@@ -65,28 +55,35 @@ class ProfileLoader(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._signals = _Signals(self)
-        self._signals.loaded.connect(self._on_loaded)
-        self._signals.failed.connect(self._on_failed)
         self._ticket = 0
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
+        self._jobs: set[QtJob] = set()
 
     def load(self, path: str, trusted: bool = False) -> None:
         self._ticket += 1
-        self._pool.start(_LoadTask(path, trusted, self._ticket, self._signals))
+        job = QtJob(partial(_job_body, path, trusted), "profile-load", self)
+        job.done.connect(partial(self._on_done, job, self._ticket))
+        self._jobs.add(job)
+        job.start()
 
     def discard_pending(self) -> None:
         """Whatever is loading now will not be shown (a newer run has started)."""
         self._ticket += 1
 
     def wait(self, timeout_ms: int = 30_000) -> bool:
-        return self._pool.waitForDone(timeout_ms)
+        """Wait for every load in flight (window closing); False if one is still going."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        return all(job.wait(max(0.0, deadline - time.monotonic())) for job in list(self._jobs))
 
-    def _on_loaded(self, result: LoadedProfile, ticket: int) -> None:
-        if ticket == self._ticket:
+    def _on_done(self, job: QtJob, ticket: int, result: object) -> None:
+        self._jobs.discard(job)
+        job.deleteLater()
+        if ticket != self._ticket:
+            return
+        if isinstance(result, str):
+            self.failed.emit(result)
+        else:
             self.loaded.emit(result)
 
-    def _on_failed(self, text: str, ticket: int) -> None:
-        if ticket == self._ticket:
-            self.failed.emit(text)
+
+def _job_body(path: str, trusted: bool, _cancel: object) -> LoadedProfile | str:
+    return _load_or_say_why(path, trusted)
