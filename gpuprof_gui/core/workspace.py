@@ -10,6 +10,7 @@ made for; every run was called ``profile.prof``. The :class:`Workspace` holds
 - whether that profile is *stale*: a run is in progress, or the last run failed,
 - the selection (function ids in the profile on show),
 - the lab run on show and what it was made for,
+- the offload advisor's answer,
 - the comparison baseline.
 
 Changes are announced per :class:`Topic` to subscribers (the Qt adapter
@@ -26,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gpuprof_gui.core.advisor import Advice
 from gpuprof_gui.core.lab_fit import LabFit, lab_fit
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.loaded import LoadedProfile
@@ -41,6 +43,7 @@ class Topic(enum.Enum):
     RUN = "run"  # a run started or ended
     LAB = "lab"  # the lab run on show changed
     BASELINE = "baseline"  # the Compare tab's run A changed
+    ADVICE = "advice"  # the offload advisor's answer changed
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class Workspace:
         self.failure: Failure | None = None
         self.lab_run: LabRun | None = None
         self.baseline: tuple[Profile, Provenance] | None = None
+        self.advice: Advice | None = None
         self._subscribers: dict[Topic, list[Callable[[], None]]] = {t: [] for t in Topic}
 
     # -- subscribing -----------------------------------------------------------------------
@@ -162,6 +166,12 @@ class Workspace:
         chosen = self.selection if funcs is None else tuple(funcs)
         names = [profile.functions[f].name for f in chosen] if profile is not None else []
         return lab_fit(self.lab_run, names)
+
+    # -- the advice ------------------------------------------------------------------------
+    def set_advice(self, advice: Advice | None) -> None:
+        """The advisor's answer for the selection and lab run on show (None: nothing to advise on)."""
+        self.advice = advice
+        self._announce(Topic.ADVICE)
 
     # -- comparison ------------------------------------------------------------------------
     def set_baseline(self, profile: Profile | None, provenance: Provenance | None = None) -> None:

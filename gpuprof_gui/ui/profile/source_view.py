@@ -308,6 +308,12 @@ class SourceView(QWidget):
         self.kept_texts.clear()
         self._set_header(PICK_TEXT)
 
+    def keep_text(self, path: str, text: str) -> None:
+        """Show ``text`` for ``path`` from now on (a replayed session's script: the code that ran)."""
+        self.kept_texts[path] = text
+        if self.shown_file == path and self.editor.toPlainText() != text:
+            self.shown_file = None  # read again, from the kept text, on the next show
+
     def show_function(self, profile: Profile, func: int) -> None:
         rec = profile.functions[func]
         figures = (

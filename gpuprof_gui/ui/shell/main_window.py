@@ -147,6 +147,7 @@ class MainWindow(WindowFiles):
         self.table.functions_selected.connect(self._on_table_functions)
         self.ws.selection_changed.connect(self._show_selection)
         self.ws.lab_changed.connect(self._show_lab_run)
+        self.advisor.advice_changed.connect(self.workspace.set_advice)
         self.table.function_activated.connect(self._on_table_activated)
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_load_failed)

@@ -318,10 +318,8 @@ class SessionKeeper(QObject):
             win.show_loaded(prepare(profile), Provenance.for_session(session, path).with_changes(title=title))
             if script.get("text") is not None and script.get("path"):
                 # The code that ran, even where the file is missing or has changed since.
-                win.source.kept_texts[script["path"]] = script["text"]
-                shown = win.source.shown_file == script["path"] and win.source.editor.toPlainText() == script["text"]
-                if not shown and win.table.selected_function() >= 0:
-                    win.source.shown_file = None  # shown again, from the session's text
+                win.source.keep_text(script["path"], script["text"])
+                if win.table.selected_function() >= 0:
                     win.source.show_function(profile, win.table.selected_function())
         else:
             for view in (win.flame, win.table, win.source):

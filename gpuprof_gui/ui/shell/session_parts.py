@@ -98,7 +98,7 @@ def telemetry_record(lab: LabPanel) -> dict | None:
 def advice_record(win: WindowBase, session: Session) -> dict | None:
     """The advisor's advice as an advisor session, without the profile and lab run the session holds."""
     panel = win.advisor
-    if panel.advice is None:
+    if win.workspace.advice is None:
         return None
     state = panel.state
     profile = state.profile
@@ -110,7 +110,7 @@ def advice_record(win: WindowBase, session: Session) -> dict | None:
     measured = state.session.measured if state.session is not None and state.selection_is_session() else None
     lab = win.workspace.lab_run
     return AdviceSession(
-        advice=panel.advice,
+        advice=win.workspace.advice,
         capacity=state.capacity(),
         script=(session.script or {}).get("path", ""),
         kernels=lab.file if lab is not None else "",

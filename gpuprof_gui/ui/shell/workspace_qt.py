@@ -23,6 +23,8 @@ class QtWorkspace(QObject):
     """The Kernel lab shows another run."""
     baseline_changed = Signal()
     """The Compare tab's run A changed."""
+    advice_changed = Signal()
+    """The offload advisor's answer changed."""
 
     def __init__(self, workspace: Workspace, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -33,5 +35,6 @@ class QtWorkspace(QObject):
             (Topic.RUN, self.run_changed),
             (Topic.LAB, self.lab_changed),
             (Topic.BASELINE, self.baseline_changed),
+            (Topic.ADVICE, self.advice_changed),
         ):
             workspace.subscribe(topic, signal.emit)
