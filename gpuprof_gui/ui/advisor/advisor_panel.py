@@ -299,6 +299,7 @@ class AdvisorPanel(QWidget):
                 self.fit_label.setText(f"{fit.reason} Its speed-up and copies are left out of this prediction.")
                 self.fit_label.setStyleSheet(BANNER_WARN)
                 self.assume_button.setText("Use this lab run anyway")
+                self.gpu_label.setVisible(False)  # not "needs a GPU": the figures are there, for another function
         self.fit_row.setVisible(mismatch)
 
     # -- presentation and keys --------------------------------------------------------------
