@@ -32,6 +32,7 @@ from gpuprof_gui.core.model import Profile
 from gpuprof_gui.core.opening import KIND_WORDS, Failure, Kind, OpenError, what_is
 from gpuprof_gui.core.provenance import Provenance
 from gpuprof_gui.core.session import Session, SessionError
+from gpuprof_gui.gpu.trace_io import TraceFormatError, trace_from_json
 
 _DAMAGED_BY = (KeyError, TypeError, ValueError, AttributeError)  # what from_dict raises on bad input
 
@@ -159,10 +160,38 @@ def _parse(from_dict, raw: Any, path: str):
         ) from None
 
 
+TEXT_FIELDS = {"script": ("path", "name", "text", "profiler"), "run": ("status", "message"), "console": ("text",)}
+
+
+def checked_parts(session: Session) -> AdviceSession | None:
+    """Check the parts Session.from_dict leaves as plain dicts; SessionError before anything is shown.
+
+    The window replays only a session that passes, and ``gpuprof open`` opens only such a session:
+    one rule for both.
+    """
+    for part, names in TEXT_FIELDS.items():
+        record = getattr(session, part) or {}
+        wrong = [n for n in names if record.get(n) is not None and not isinstance(record[n], str)]
+        if wrong or not isinstance(record.get("args", []), list):
+            raise SessionError(f"The session file is damaged ('{part}.{(wrong or ['args'])[0]}' has the wrong type).")
+    if session.telemetry is not None:
+        try:
+            trace_from_json(session.telemetry)
+        except TraceFormatError as exc:
+            raise SessionError(f"The session's telemetry trace is damaged: {exc}") from exc
+    if session.advice is None:
+        return None
+    try:
+        return AdviceSession.from_dict(session.advice)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise SessionError(f"The session's advice is damaged ({type(exc).__name__}: {exc}).") from exc
+
+
 def _open_session(path: str) -> Opened:
     raw = _read_json(path, Kind.SESSION)
     try:
         run = Session.from_dict(raw)
+        checked_parts(run)
     except SessionError as exc:
         raise OpenError(Failure.DAMAGED, path, str(exc)) from None
     advice = _advice_from_dict(run.advice, path) if run.advice else None

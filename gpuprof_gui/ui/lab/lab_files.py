@@ -11,8 +11,9 @@ from pathlib import Path
 
 from gpuprof_gui.assets import examples_dir
 from gpuprof_gui.core import lab_model as lm
+from gpuprof_gui.core.opening import OpenError, unopenable_reason
 from gpuprof_gui.gpu.trace_io import Trace, TraceFormatError, load_trace
-from gpuprof_gui.ui.shell.file_checks import unopenable_reason
+from gpuprof_gui.jobs.opening import open_lab_results
 
 DEFAULT_KERNEL_FILE = "saxpy.py"  # the memory-bound baseline: the first thing to try
 
@@ -59,13 +60,13 @@ class RecordedRunError(Exception):
 
 def read_recorded(results_path: str, trace_path: str | None = None) -> tuple[lm.LabRun, Trace | None]:
     """A recorded run and its telemetry trace (None without ``trace_path``); RecordedRunError says why not."""
-    missing = unopenable_reason(results_path) or (unopenable_reason(trace_path) if trace_path else None)
+    missing = unopenable_reason(trace_path) if trace_path else None
     if missing:
         raise RecordedRunError(missing)
     try:
-        run = lm.load_run(results_path)
-    except (OSError, ValueError, TypeError) as exc:
-        raise RecordedRunError(f"Could not load {os.path.basename(results_path)}: {exc}") from exc
+        run = open_lab_results(results_path)  # the door: the checks and sentence of `gpuprof export --lab-results`
+    except OpenError as exc:
+        raise RecordedRunError(str(exc)) from exc
     trace = None
     if trace_path:
         try:

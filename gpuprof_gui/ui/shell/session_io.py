@@ -30,14 +30,15 @@ from gpuprof_gui import __version__
 from gpuprof_gui.core.advice_session import AdviceSession
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.loaded import prepare
+from gpuprof_gui.core.opening import KIND_WORDS, Failure, OpenError, sentence
 from gpuprof_gui.core.provenance import RUN_SESSION_NAME, Provenance
-from gpuprof_gui.core.session import SESSION_SUFFIX, Session, SessionError, is_session_file, load_session, save_session
+from gpuprof_gui.core.session import SESSION_SUFFIX, Session, is_session_file, save_session
+from gpuprof_gui.jobs.opening import open_path
 from gpuprof_gui.protocol import PROFILERS
 from gpuprof_gui.ui.shell import window_state
 from gpuprof_gui.ui.shell.profile_loader import LoadedProfile
 from gpuprof_gui.ui.shell.session_parts import (
     advice_record,
-    checked_parts,
     console_text,
     replay_lab,
     select_everywhere,
@@ -267,10 +268,13 @@ class SessionKeeper(QObject):
             win.set_status("A run is in progress: wait for it or cancel it before opening a session.", error=True)
             return False
         try:
-            session = load_session(path)
-            advice = checked_parts(session)
-        except SessionError as exc:
-            win.set_status(f"Could not open the session: {exc}", error=True)
+            opened = open_path(path)  # the door: the checks and the sentence of `gpuprof open`
+        except OpenError as exc:
+            win.set_status(str(exc), error=True)
+            return False
+        session, advice = opened.session, opened.advice
+        if session is None:
+            win.set_status(sentence(Failure.WRONG_KIND, path, f"{KIND_WORDS[opened.kind]}, not a session"), error=True)
             return False
         window_state.add_recent(win, path)
         self._flush_pending()

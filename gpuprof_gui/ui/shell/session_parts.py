@@ -14,8 +14,8 @@ import tempfile
 from typing import TYPE_CHECKING
 
 from gpuprof_gui.core.advice_session import AdviceSession
-from gpuprof_gui.core.session import CONSOLE_MAX_CHARS, Session, SessionError
-from gpuprof_gui.gpu.trace_io import TraceFormatError, trace_from_json, trace_to_json
+from gpuprof_gui.core.session import CONSOLE_MAX_CHARS, Session
+from gpuprof_gui.gpu.trace_io import trace_from_json, trace_to_json
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QPlainTextEdit
@@ -24,28 +24,6 @@ if TYPE_CHECKING:
     from gpuprof_gui.core.model import Profile
     from gpuprof_gui.ui.lab.lab_panel import LabPanel
     from gpuprof_gui.ui.shell.window_base import WindowBase
-
-TEXT_FIELDS = {"script": ("path", "name", "text", "profiler"), "run": ("status", "message"), "console": ("text",)}
-
-
-def checked_parts(session: Session) -> AdviceSession | None:
-    """Check the parts Session.from_dict leaves as plain dicts; SessionError before anything is shown."""
-    for part, names in TEXT_FIELDS.items():
-        record = getattr(session, part) or {}
-        wrong = [n for n in names if record.get(n) is not None and not isinstance(record[n], str)]
-        if wrong or not isinstance(record.get("args", []), list):
-            raise SessionError(f"The session file is damaged ('{part}.{(wrong or ['args'])[0]}' has the wrong type).")
-    if session.telemetry is not None:
-        try:
-            trace_from_json(session.telemetry)
-        except TraceFormatError as exc:
-            raise SessionError(f"The session's telemetry trace is damaged: {exc}") from exc
-    if session.advice is None:
-        return None
-    try:
-        return AdviceSession.from_dict(session.advice)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise SessionError(f"The session's advice is damaged ({type(exc).__name__}: {exc}).") from exc
 
 
 def select_everywhere(win: WindowBase, profile: Profile | None, funcs: list[int]) -> None:

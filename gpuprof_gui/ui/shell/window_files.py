@@ -88,6 +88,8 @@ class WindowFiles(WindowBase):
             self.tabs.setCurrentWidget(self.lab)
             if self.lab.load_recorded(path):
                 window_state.add_recent(self, path)
+            else:  # the lab tab says why; so does the status bar, where a drop's answer is looked for
+                self.set_status(self.lab.status_label.text(), error=True)
         else:
             self.open_profile(path)
         return kind

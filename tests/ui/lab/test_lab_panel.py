@@ -165,7 +165,7 @@ def test_loading_a_file_that_is_not_a_lab_run_says_so(panel, tmp_path):
     bad = tmp_path / "x.json"
     bad.write_text('{"format": "something-else"}')
     assert panel.load_recorded(str(bad)) is False
-    assert "not a gpuprof lab results file" in panel.status_label.text()
+    assert "is not a file gpuprof reads" in panel.status_label.text()  # the door's sentence, as in the CLI
 
 
 def test_record_bands_merge_one_candidate_across_sizes():
@@ -321,7 +321,7 @@ def test_gui_screenshot_with_a_bad_lab_file_fails(tmp_path):
         cwd=tmp_path,
     )
     assert proc.returncode == 1
-    assert "not a gpuprof lab results file" in proc.stderr
+    assert "is a profile, not kernel-lab results" in proc.stderr  # the door's sentence
 
 
 SESSION = Path(__file__).resolve().parents[2] / "data" / "lab" / "session_saxpy_h100"

@@ -29,9 +29,10 @@ from window_support import (
 from gpuprof_gui.core.hotspots import hotspot_rows
 from gpuprof_gui.core.importers import load_profile
 from gpuprof_gui.core.lab_model import load_run
-from gpuprof_gui.core.opening import OpenError, what_is
+from gpuprof_gui.core.opening import OpenError
 from gpuprof_gui.core.session import SESSION_SUFFIX, Session, load_session, save_session
 from gpuprof_gui.jobs.lab_runner import LabOutcome
+from gpuprof_gui.jobs.opening import open_path
 from gpuprof_gui.ui.shell import window_state
 from gpuprof_gui.ui.shell.session_io import AUTOSAVE_NAME
 
@@ -279,12 +280,9 @@ def test_damaged_and_newer_sessions_leave_the_window_as_it_was(qtbot, window, tm
     bad.write_text(content(good.read_text(encoding="utf-8")), encoding="utf-8")
     window.open_path(str(bad))  # as File ▸ Open Recent and a drop do
     status = window.status_text()
-    try:  # the door refuses it before any session code: its sentence, the one `gpuprof open` prints
-        what_is(str(bad))
-        expected_start = "Could not open the session"
-    except OpenError as exc:
-        expected_start = str(exc)
-    assert words in status and status.startswith(expected_start), status
+    with pytest.raises(OpenError) as refused:  # the door's sentence, the one `gpuprof open` prints
+        open_path(str(bad))
+    assert words in status and status == str(refused.value), status
     assert window.windowTitle() == title and _table_rows(window) == rows
     assert window.console.toPlainText() == console and len(window.lab.records) == 18
     assert window.sessions.open(str(good))  # the next open works

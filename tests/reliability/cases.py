@@ -1,0 +1,203 @@
+"""The reliability table: bad inputs a person (or an attacker) gives gpuprof, and the one sentence each gets.
+
+Each :class:`Case` makes its input in a temporary folder and names the words its sentence must hold.
+The same table runs through the command line (``test_reliability_cli.py``) and the window, offscreen
+(``test_reliability_window.py``); ``conftest.py`` prints the count and the result at the end of
+``make test``. Add a row when a new bad input is found: the sentence it should get is part of the row.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input. ``make(tmp) -> path`` writes it; ``words`` must all appear in the sentence shown."""
+
+    id: str
+    kind: str  # "file": opened (gpuprof open / File > Open); "script": profiled (gpuprof profile / Run)
+    make: Callable[[Path], Path]
+    words: tuple[str, ...]
+    args: tuple[str, ...] = ()  # the script's arguments
+    timeout_s: float | None = None  # the run's time limit (gpuprof profile --timeout, the run bar's box)
+    window: bool = True  # also through the window
+
+
+def _write(name: str, data: bytes | str) -> Callable[[Path], Path]:
+    def make(tmp: Path) -> Path:
+        path = tmp / name
+        path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+        return path
+
+    return make
+
+
+def _json(name: str, value: object) -> Callable[[Path], Path]:
+    return _write(name, json.dumps(value))
+
+
+def _script(name: str) -> Callable[[Path], Path]:
+    return lambda _tmp: SCRIPTS / name
+
+
+def _missing(tmp: Path) -> Path:
+    return tmp / "no_such_file.prof"
+
+
+def _folder(tmp: Path) -> Path:
+    (tmp / "a_folder.prof").mkdir()
+    return tmp / "a_folder.prof"
+
+
+def _fifo(tmp: Path) -> Path:
+    path = tmp / "pipe.prof"
+    os.mkfifo(path)
+    return path
+
+
+def _truncated_prof(tmp: Path) -> Path:
+    data = (DATA / "pstats_sample.prof").read_bytes()
+    path = tmp / "truncated.prof"
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def _greedy_marshal(tmp: Path) -> Path:
+    path = tmp / "greedy.prof"
+    path.write_bytes(b"{(" + random.Random(1).randbytes(4096))  # marshal claims a multi-GB object
+    return path
+
+
+def _noise(tmp: Path) -> Path:
+    path = tmp / "noise.prof"
+    path.write_bytes(random.Random(2).randbytes(4096))
+    return path
+
+
+def _unreadable(tmp: Path) -> Path:
+    path = tmp / "locked.prof"
+    path.write_bytes((DATA / "pstats_sample.prof").read_bytes())
+    path.chmod(0)
+    return path
+
+
+def _session(tmp: Path, name: str, change: Callable[[dict], None]) -> Path:
+    good = json.loads((DATA / "sessions" / "heat_h100.gpuprof-session.json").read_text(encoding="utf-8"))
+    change(good)
+    path = tmp / name
+    path.write_text(json.dumps(good), encoding="utf-8")
+    return path
+
+
+def _session_case(name: str, change: Callable[[dict], None]) -> Callable[[Path], Path]:
+    return lambda tmp: _session(tmp, name, change)
+
+
+def _set(key: str, value: object) -> Callable[[dict], None]:
+    def change(doc: dict) -> None:
+        doc[key] = value
+
+    return change
+
+
+def _lab(tmp: Path, name: str, change: Callable[[dict], None]) -> Path:
+    doc = json.loads((DATA / "lab" / "lab_saxpy.json").read_text(encoding="utf-8"))
+    change(doc)
+    path = tmp / name
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def _scalene(rows: list[dict]) -> dict:
+    return {"elapsed_time_sec": 1.0, "files": {"/x/s.py": {"functions": [], "lines": rows, "percent_cpu_time": 100}}}
+
+
+FILE_CASES = [
+    Case("missing-file", "file", _missing, ("no_such_file.prof", "no such file")),
+    # The window's run bar takes a folder (a package with __main__.py), as a drop of one does.
+    Case("folder", "file", _folder, ("a_folder.prof", "folder"), window=False),
+    Case("fifo", "file", _fifo, ("pipe.prof", "not a regular file")),
+    Case("empty", "file", _write("empty.prof", b""), ("empty.prof", "empty")),
+    Case("whitespace", "file", _write("blank.json", "  \n\n "), ("blank.json", "empty")),
+    Case("truncated-prof", "file", _truncated_prof, ("truncated.prof",)),
+    Case("greedy-marshal", "file", _greedy_marshal, ("greedy.prof", "damaged")),
+    Case("random-bytes", "file", _noise, ("noise.prof",)),
+    Case("png-as-profile", "file", _write("picture.prof", b"\x89PNG\r\n\x1a\n" + bytes(64)), ("picture.prof",)),
+    Case("invalid-json", "file", _write("broken.json", '{"files": {'), ("broken.json",)),
+    Case("json-list", "file", _json("list.json", [1, 2, 3]), ("list.json",)),
+    Case("json-number", "file", _write("number.json", "42"), ("number.json",)),
+    Case("json-null", "file", _write("null.json", "null"), ("null.json",)),
+    Case("empty-object", "file", _write("empty_object.json", "{}"), ("empty_object.json",)),
+    Case("utf16-json", "file", _write("utf16.json", '{"files": {}}'.encode("utf-16")), ("utf16.json",)),
+    Case("csv-as-profile", "file", _write("table.csv", "a,b,c\n1,2,3\n"), ("table.csv",)),
+    Case("folded-no-counts", "file", _write("x.folded", "main;work\nmain;other\n"), ("x.folded",)),
+    Case("folded-negative", "file", _write("neg.folded", "main;work -5\n"), ("neg.folded",)),
+    Case(
+        "scalene-wrong-types",
+        "file",
+        _json("sc_types.json", {"elapsed_time_sec": "soon", "files": []}),
+        ("sc_types.json",),
+    ),
+    Case(
+        "session-newer",
+        "file",
+        _session_case("newer.gpuprof-session.json", _set("version", 99)),
+        ("newer.gpuprof-session.json", "newer"),
+    ),
+    Case(
+        "session-wrong-script-type",
+        "file",
+        _session_case("wrongtype.gpuprof-session.json", _set("script", {"path": "x.py", "text": 42})),
+        ("wrongtype.gpuprof-session.json",),
+    ),
+    Case(
+        "session-profile-garbage",
+        "file",
+        _session_case("badprofile.gpuprof-session.json", _set("profile", {"functions": "many"})),
+        ("badprofile.gpuprof-session.json",),
+    ),
+    Case(
+        "session-telemetry-garbage",
+        "file",
+        _session_case("badtel.gpuprof-session.json", _set("telemetry", {"format": "gpuprof-telemetry-trace"})),
+        ("badtel.gpuprof-session.json",),
+    ),
+    Case(
+        "advice-damaged",
+        "file",
+        _json("advice.json", {"format": "gpuprof-advice-session", "version": 1}),
+        ("advice.json",),
+    ),
+    Case("lab-newer", "file", lambda tmp: _lab(tmp, "lab_new.json", _set("version", 99)), ("lab_new.json", "newer")),
+    Case("lab-records-wrong", "file", lambda tmp: _lab(tmp, "lab_bad.json", _set("records", "all")), ("lab_bad.json",)),
+    Case(
+        "binary-junk-session-name",
+        "file",
+        _write("junk.gpuprof-session.json", b"\x00\x01garbage"),
+        ("junk.gpuprof-session.json",),
+    ),
+    Case("pstats-int-header", "file", _write("ints.prof", struct.pack("<i", 7) * 32), ("ints.prof",)),
+]
+
+SCRIPT_CASES = [
+    Case("syntax-error", "script", _write("broken.py", "def f(:\n    pass\n"), ("syntax error", "broken.py")),
+    Case("uncaught-exception", "script", _script("raises.py"), ("ValueError",)),
+    Case("exit-status", "script", _script("exits.py"), ("3",), args=("3",)),
+    Case("segfault", "script", _script("segfault.py"), ("segmentation fault",)),
+    Case("binary-script", "script", _write("binary.py", b"\x00\x01\x02\xff" * 64), ("binary.py",)),
+    Case("missing-script", "script", lambda tmp: tmp / "not_here.py", ("not_here.py",)),
+    Case("script-is-folder", "script", lambda tmp: tmp, ("folder",), window=False),
+    Case("timeout", "script", _script("hang.py"), ("timeout",), timeout_s=2.0),
+]
+
+CASES = FILE_CASES + SCRIPT_CASES
