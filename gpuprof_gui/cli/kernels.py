@@ -7,6 +7,7 @@ import json
 import sys
 import threading
 
+from gpuprof_gui.cli.arg_types import positive_seconds
 from gpuprof_gui.core.lab_model import LabRecord
 from gpuprof_gui.exit_codes import ExitStatus
 
@@ -49,7 +50,7 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON list of result records")
     p.add_argument(
         "--timeout",
-        type=float,
+        type=positive_seconds,
         default=None,
         metavar="S",
         help="seconds one candidate may take at one size before its worker is killed",
