@@ -215,3 +215,10 @@ def test_piped_stdin_is_said_once_not_dropped_silently():
     assert b"stdin bytes: 0" in res.stdout  # the script reads end-of-file, as in the window
     quiet = gpuprof("profile", SCRIPTS / "reads_stdin.py")  # /dev/null: nothing to say
     assert b"stdin is not passed" not in quiet.stderr
+
+
+def test_kernels_output_dir_under_a_file_is_refused_before_any_gpu_work(tmp_path, capsys):
+    (tmp_path / "plain").write_text("x")
+    rc = cli.main(["kernels", "x.py", "--output-dir", str(tmp_path / "plain" / "out")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and "\n" not in err and "is a file, not a folder" in err, err
