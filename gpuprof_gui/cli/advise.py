@@ -20,6 +20,7 @@ import threading
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+from gpuprof_gui.cli.arg_types import positive_seconds
 from gpuprof_gui.exit_codes import ExitStatus
 from gpuprof_gui.protocol import PROFILERS
 
@@ -82,7 +83,7 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
         help="bytes crossing PCIe per call (default: the candidate's inputs and output)",
     )
     p.add_argument("--profiler", choices=PROFILERS, default="cprofile")
-    p.add_argument("--timeout", type=float, metavar="S", help="stop the script after S seconds")
+    p.add_argument("--timeout", type=positive_seconds, metavar="S", help="stop the script after S seconds")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument(
         "--save",

@@ -7,6 +7,7 @@ import json
 import sys
 import threading
 
+from gpuprof_gui.cli.arg_types import positive_seconds
 from gpuprof_gui.core.lab_model import LabRecord
 from gpuprof_gui.exit_codes import ExitStatus
 
@@ -49,7 +50,7 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON list of result records")
     p.add_argument(
         "--timeout",
-        type=float,
+        type=positive_seconds,
         default=None,
         metavar="S",
         help="seconds one candidate may take at one size before its worker is killed",
@@ -91,6 +92,14 @@ def header() -> str:
 def run(args: argparse.Namespace) -> int:
     from gpuprof_gui.jobs.lab_runner import CANDIDATE_TIMEOUT_S, LabRunSpec, cupy_missing_reason, run_lab
 
+    if args.output_dir:
+        from gpuprof_gui.core.atomic import WriteError, check_folder
+
+        try:
+            check_folder(args.output_dir)  # before any GPU work: a read-only or missing-under-a-file folder
+        except WriteError as exc:
+            print(f"gpuprof kernels: --output-dir: {exc}", file=sys.stderr)
+            return ExitStatus.USAGE
     reason = cupy_missing_reason()
     if reason is not None:
         print(f"gpuprof kernels: no GPU lab here: {reason}", file=sys.stderr)

@@ -7,15 +7,17 @@ nothing to the wall time; nothing else of the package is imported.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
-import shutil
 import signal
+import stat
 import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
+from gpuprof_gui.cli.arg_types import positive_count, positive_seconds
 from gpuprof_gui.exit_codes import ExitStatus, exit_status_help
 from gpuprof_gui.jobs.runner import RunOutcome, RunSpec, open_profile_safely, run_profile
 from gpuprof_gui.protocol import PROFILERS, STACKS_SUFFIX
@@ -51,7 +53,7 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     )
     prof.add_argument("--native", action="store_true", help="py-spy: native (C/C++) frames too")
     prof.add_argument("--cpu-only", action="store_true", help="Scalene: skip memory profiling")
-    prof.add_argument("--timeout", type=float, metavar="S", help="stop the script after S seconds")
+    prof.add_argument("--timeout", type=positive_seconds, metavar="S", help="stop the script after S seconds")
     prof.add_argument("--output", metavar="PATH", help="keep the raw profile (.prof or Scalene .json) here")
     _add_output_options(prof)
     opener = verbs.add_parser(
@@ -71,7 +73,7 @@ def _add_output_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
     sub.add_argument(
         "--top",
-        type=int,
+        type=positive_count,
         metavar="N",
         help=f"show the N heaviest functions (table default {DEFAULT_TOP}, JSON default all)",
     )
@@ -142,17 +144,57 @@ def _emit(doc: dict, rows: list[dict], as_json: bool, unit: str) -> None:
     sys.stdout.flush()
 
 
-def _keep_output(outcome: RunOutcome, target: str) -> str | None:
-    """Move the raw profile to ``target``; the new path, or None if there was none."""
-    if not outcome.profile_path:
-        return None
-    os.makedirs(os.path.dirname(os.path.abspath(target)) or ".", exist_ok=True)
-    shutil.move(outcome.profile_path, target)
-    # The sampled stacks that split cProfile's call paths travel with the dump.
-    stacks = outcome.profile_path + STACKS_SUFFIX
-    if os.path.exists(stacks):
-        shutil.move(stacks, target + STACKS_SUFFIX)
-    return os.path.abspath(target)
+def output_problem(target: str) -> str | None:
+    """Why the raw profile cannot be kept at ``target`` (one sentence), or None; checked before the run.
+
+    A missing folder is made when the profile is kept, so it is checked where it would be made.
+    """
+    from gpuprof_gui.core.atomic import WriteError, check_folder, write_target
+
+    folder = os.path.dirname(os.path.abspath(target))
+    try:
+        if os.path.lexists(folder) or os.path.islink(target):
+            write_target(target)
+            write_target(target + STACKS_SUFFIX)
+        else:
+            check_folder(folder)
+    except WriteError as exc:
+        return exc.sentence
+    return None
+
+
+def _keep_output(outcome: RunOutcome, target: str) -> tuple[str | None, str | None]:
+    """Copy the raw profile over ``target`` atomically: (the profile's path, what went wrong or None).
+
+    On any failure the file at ``target`` is untouched and the profile stays in its run folder.
+    """
+    from gpuprof_gui.core.atomic import copy_file, describe_os_error
+
+    src = outcome.profile_path
+    if not src:
+        return None, None
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+        copy_file(src, target, prefix=".gpuprof-profile-")
+    except OSError as exc:
+        return src, f"the profile was not kept at {target} ({describe_os_error(exc)}); it is still at {src}."
+    # The sampled stacks that split cProfile's call paths travel with the dump; stale ones
+    # beside an earlier profile at the target would split this one's paths wrongly.
+    stacks, kept_stacks = src + STACKS_SUFFIX, target + STACKS_SUFFIX
+    problem = None
+    try:
+        if os.path.exists(stacks):
+            copy_file(stacks, kept_stacks, prefix=".gpuprof-profile-")
+            os.unlink(stacks)
+        elif os.path.isfile(kept_stacks):
+            os.unlink(kept_stacks)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(kept_stacks)
+        problem = f"its call-path samples were not kept ({describe_os_error(exc)}); they are still at {stacks}."
+    with contextlib.suppress(OSError):
+        os.unlink(src)
+    return os.path.abspath(target), problem
 
 
 def _write_to(stream) -> Callable[[bytes], None]:
@@ -172,6 +214,13 @@ def _raise_interrupt(signum: int, frame) -> None:
 
 def cmd_profile(ns: argparse.Namespace) -> int:
     """The script's own nonzero status when it had one and a profile was made; else an ExitStatus."""
+    if ns.output:
+        problem = output_problem(ns.output)
+        if problem is not None:
+            print(f"gpuprof profile: {problem}", file=sys.stderr)
+            return ExitStatus.USAGE
+    if stdin_has_data():
+        print(STDIN_NOTE, file=sys.stderr)
     spec = RunSpec(
         script=ns.script,
         args=list(ns.args),
@@ -192,7 +241,7 @@ def cmd_profile(ns: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    profile_path = _keep_output(outcome, ns.output) if ns.output else outcome.profile_path
+    profile_path, not_kept = _keep_output(outcome, ns.output) if ns.output else (outcome.profile_path, None)
     doc: dict[str, Any] = {
         "profiler": outcome.profiler,
         "status": outcome.status,
@@ -222,6 +271,8 @@ def cmd_profile(ns: argparse.Namespace) -> int:
             doc["message"] = outcome.message if outcome.notes else f"{outcome.message} {exc}"
             profile_path = None
     print(doc["message"] + (f" Raw profile: {profile_path}" if profile_path else ""), file=sys.stderr)
+    if not_kept:
+        print(f"gpuprof profile: {not_kept}", file=sys.stderr)
     _emit(doc, rows, ns.json, unit)
     if outcome.status == "timed_out":
         return ExitStatus.TIMED_OUT
@@ -229,7 +280,22 @@ def cmd_profile(ns: argparse.Namespace) -> int:
         return ExitStatus.CANCELLED
     if not profile_path:
         return ExitStatus.NO_PROFILE
-    return outcome.script_exit_code or ExitStatus.OK
+    return outcome.script_exit_code or (ExitStatus.FAILED if not_kept else ExitStatus.OK)
+
+
+STDIN_NOTE = (
+    "gpuprof profile: stdin is not passed to the script; it reads end-of-file, as in the window "
+    "(pass input as a file argument after --)."
+)
+
+
+def stdin_has_data() -> bool:
+    """Is something piped or redirected into us (a pipe, a socket, a non-empty file)? A terminal or /dev/null is not."""
+    try:
+        st = os.fstat(sys.stdin.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return stat.S_ISFIFO(st.st_mode) or stat.S_ISSOCK(st.st_mode) or (stat.S_ISREG(st.st_mode) and st.st_size > 0)
 
 
 def cmd_open(ns: argparse.Namespace) -> int:

@@ -146,7 +146,8 @@ def hotspot_csv(profile: Profile) -> str:
     Columns as :data:`CSV_COLUMNS`; for sample-count profiles the two time
     columns are named ``self_samples`` and ``total_samples`` instead, so a
     spreadsheet never shows a count as seconds. Floats keep full precision;
-    a missing call count is an empty cell.
+    a missing call count is an empty cell. A text cell (a function or file name)
+    that a spreadsheet would read as a formula gets a leading ``'`` (:func:`csv_text`).
     """
     header = list(CSV_COLUMNS)
     if profile.unit != "s":
@@ -156,6 +157,21 @@ def hotspot_csv(profile: Profile) -> str:
     writer.writerow(header)
     for row in hotspot_rows(profile):
         writer.writerow(
-            ["" if row[k] is None else (repr(row[k]) if isinstance(row[k], float) else row[k]) for k in CSV_COLUMNS]
+            [
+                "" if row[k] is None else (repr(row[k]) if isinstance(row[k], float) else csv_text(row[k]))
+                for k in CSV_COLUMNS
+            ]
         )
     return out.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets
+(OWASP "CSV injection"): a function named ``=HYPERLINK(...)`` must stay text."""
+
+
+def csv_text(value: object) -> object:
+    """``value`` for a CSV cell: text starting like a formula gets a leading ``'``; numbers as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -102,11 +102,8 @@ def write_output(out: str, data: bytes, source: str) -> str | None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return None
-    if os.path.isdir(out):
-        raise ExportError(f"{out} is a folder; give a file name for the output.")
-    folder = os.path.dirname(os.path.abspath(out))
-    if not os.path.isdir(folder):
-        raise ExportError(f"cannot write {out}: the folder {folder} does not exist.")
+    from gpuprof_gui.core.atomic import WriteError
+
     try:
         if os.path.exists(out) and os.path.samefile(out, source):
             raise ExportError(f"{out} is the input file; choose another output name.")
@@ -114,9 +111,15 @@ def write_output(out: str, data: bytes, source: str) -> str | None:
         pass
     try:
         _replace_atomically(out, data)
+    except WriteError as exc:
+        raise ExportError(_sentence(exc.sentence)) from None
     except OSError as exc:
         raise ExportError(f"cannot write {out} ({exc.strerror or exc}).") from None
     return out
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith(".") else text + "."
 
 
 def _replace_atomically(out: str, data: bytes) -> None:

@@ -193,7 +193,11 @@ class MainWindow(WindowFiles):
             self.set_status(f"The arguments could not be read: {exc}.", error=True)
             return
         script = os.path.abspath(os.path.expanduser(script))
-        out_dir = window_state.new_run_dir(script)
+        try:
+            out_dir = window_state.new_run_dir(script, keep=window_state.shown_run_dirs(self))
+        except OSError as exc:  # the runs folder is read-only, missing under a file, or the disk is full
+            self.set_status(f"Could not start the run: {exc}", error=True)
+            return
         spec = RunSpec(
             script=script,
             args=args,

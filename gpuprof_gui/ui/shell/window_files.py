@@ -8,13 +8,13 @@ so that file stays about runs and the views; :class:`MainWindow` inherits these.
 from __future__ import annotations
 
 import os
-import shutil
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
 from gpuprof_gui.assets import example_path
+from gpuprof_gui.core.atomic import copy_file
 from gpuprof_gui.core.opening import SCRIPT_SUFFIX, Kind, OpenError, what_is
 from gpuprof_gui.core.provenance import Provenance
 from gpuprof_gui.ui.advisor import advisor_window
@@ -116,9 +116,9 @@ class WindowFiles(WindowBase):
         dest, _ = QFileDialog.getSaveFileName(self, "Save raw profile", os.path.basename(src), PROFILE_FILTER)
         if dest:
             try:
-                shutil.copyfile(src, dest)
+                copy_file(src, dest, prefix=".gpuprof-profile-")  # the old file stays whole on any failure
             except OSError as exc:
-                self.set_status(f"Could not save the profile: {exc.strerror or exc}", error=True)
+                self.set_status(f"Could not save the profile: {exc}", error=True)
             else:
                 self.set_status(f"Saved {dest}")
 

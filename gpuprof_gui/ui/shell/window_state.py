@@ -5,9 +5,12 @@ Kept apart from main_window.py so that file stays about behaviour, not plumbing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import time
+from collections.abc import Collection
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -32,16 +35,77 @@ def runs_root() -> str:
     return root
 
 
-def new_run_dir(script: str) -> str:
-    """A fresh folder for one run: raw profile and full console log, kept so they can be reopened."""
+KEEP_RUNS = 200
+"""Run folders kept in the runs folder: each holds a raw profile and the run's full console
+log, so an unbounded folder grows without limit; 200 is weeks of runs, and Open Recent
+and the autosaved sessions point at the newest ones."""
+KEEP_RUNS_BYTES = 2 * 1024**3
+"""...and at most this much (2 GiB) of them: one run with a huge console log must not fill the disk."""
+_RUN_NAME = re.compile(r"^\d{8}-\d{6}-")  # what new_run_dir makes; nothing else there is touched
+
+
+def new_run_dir(script: str, keep: Collection[str] = ()) -> str:
+    """A fresh folder for one run: raw profile and full console log, kept so they can be reopened.
+
+    WriteError (an OSError: one sentence) when the runs folder cannot be written. The oldest
+    run folders beyond :data:`KEEP_RUNS` or :data:`KEEP_RUNS_BYTES` are removed, never one in
+    ``keep`` (the run on screen).
+    """
+    from gpuprof_gui.core.atomic import WriteError, check_folder, describe_os_error
+
+    root = runs_root()
+    check_folder(root)
     stem = re.sub(r"[^\w.-]+", "_", os.path.splitext(os.path.basename(script))[0])[:40] or "run"
-    base = os.path.join(runs_root(), f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}")
+    base = os.path.join(root, f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}")
     path, n = base, 1
     while os.path.exists(path):
         n += 1
         path = f"{base}-{n}"
-    os.makedirs(path)
+    try:
+        os.makedirs(path)
+    except OSError as exc:
+        raise WriteError(exc.errno or 0, f"cannot make the run folder {path}: {describe_os_error(exc)}.") from None
+    prune_runs(root, keep={path, *keep})
     return path
+
+
+def prune_runs(
+    root: str, keep: Collection[str] = (), max_runs: int | None = None, max_bytes: int | None = None
+) -> list[str]:
+    """Remove the oldest run folders in ``root`` beyond ``max_runs`` or ``max_bytes``; the folders removed."""
+    kept = {os.path.abspath(k) for k in keep}
+    max_runs = KEEP_RUNS if max_runs is None else max_runs
+    max_bytes = KEEP_RUNS_BYTES if max_bytes is None else max_bytes
+    try:
+        names = sorted(
+            (e.name for e in os.scandir(root) if e.is_dir(follow_symlinks=False) and _RUN_NAME.match(e.name)),
+            reverse=True,
+        )
+    except OSError:
+        return []
+    removed, count, total = [], 0, 0
+    for name in names:  # newest first: the name starts with the run's start time
+        path = os.path.join(root, name)
+        count, total = count + 1, total + _folder_bytes(path)
+        if (count > max_runs or total > max_bytes) and os.path.abspath(path) not in kept:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _folder_bytes(path: str) -> int:
+    size = 0
+    for folder, _dirs, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                size += os.lstat(os.path.join(folder, name)).st_size
+    return size
+
+
+def shown_run_dirs(win: WindowBase) -> set[str]:
+    """The run folders of what the window shows (its profile, its autosaved session): never pruned."""
+    paths = [getattr(win.loaded, "path", None), getattr(getattr(win, "sessions", None), "target", None)]
+    return {os.path.dirname(os.path.abspath(p)) for p in paths if p}
 
 
 def build_menus(win: WindowBase) -> None:
