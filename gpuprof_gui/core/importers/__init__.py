@@ -7,7 +7,6 @@ failure into a :class:`ProfileFormatError` whose text a user can read.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 
@@ -16,6 +15,7 @@ from gpuprof_gui.core.importers.folded_import import import_folded
 from gpuprof_gui.core.importers.pstats_import import import_pstats
 from gpuprof_gui.core.importers.sampled_paths import parse_sampled_stacks
 from gpuprof_gui.core.importers.scalene_import import import_scalene
+from gpuprof_gui.core.json_text import JSONTextError, parse_json, read_json_file
 from gpuprof_gui.core.model import Profile
 from gpuprof_gui.protocol import STACKS_SUFFIX
 
@@ -108,9 +108,11 @@ def _sniff_json(path, head_text: str) -> str:
     if os.path.getsize(path) <= SNIFF_BYTES:
         # Small enough to parse: decide by the keys, whatever their order.
         try:
-            obj = json.loads(head_text)
-        except json.JSONDecodeError:
-            raise ProfileFormatError("The file looks like JSON but is not valid JSON (truncated?).") from None
+            obj = parse_json(head_text, "a profile")
+        except JSONTextError as exc:
+            if "not valid JSON" in str(exc):
+                raise ProfileFormatError("The file looks like JSON but is not valid JSON (truncated?).") from None
+            raise ProfileFormatError(str(exc)) from None
         if isinstance(obj, dict) and obj.get("format") == "gpuprof-profile":
             return "gpuprof"
         if isinstance(obj, dict) and ("files" in obj or not obj):
@@ -172,14 +174,11 @@ def _read_sampled_stacks(prof_path: str):
 
 def _read_json(path: str, what: str) -> object:
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            return json.load(fh)
-    except json.JSONDecodeError as exc:
-        raise ProfileFormatError(
-            f"The {what} profile is not valid JSON (truncated? line {exc.lineno}, column {exc.colno})."
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileFormatError(f"The {what} profile cannot be read ({exc}).") from exc
+        return read_json_file(path, f"a {what} profile")
+    except JSONTextError as exc:
+        raise ProfileFormatError(str(exc)) from None
+    except OSError as exc:
+        raise ProfileFormatError(f"The {what} profile cannot be read ({exc.strerror or exc}).") from exc
 
 
 def _read_text(path: str) -> str:
