@@ -73,12 +73,40 @@ def sniff_format(path: str | os.PathLike) -> str:
     lines = [ln.strip() for ln in stripped.splitlines() if ln.strip()]
     if len(head) == SNIFF_BYTES and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut by the sniff window
+    elif len(head) == SNIFF_BYTES and len(lines) == 1:
+        lines = [_first_line(path)]  # one long stack (a 5000-deep recursion): read on to its end
     if lines and all(_FOLDED_LINE.match(ln) for ln in lines[:SNIFF_LINES]):
         return "folded"
     raise ProfileFormatError(
         "The file is not a profile gpuprof can read: expected a cProfile dump (.prof), "
         "a Scalene JSON profile, folded stacks or a saved gpuprof profile."
     )
+
+
+MAX_FIRST_LINE_BYTES = 64 * 1024 * 1024
+"""Folded stacks: the longest first line read to recognise the format (a stack 1,000,000 frames deep)."""
+
+
+def _first_line(path) -> str:
+    """The first line, read in sniff-sized pieces up to :data:`MAX_FIRST_LINE_BYTES`; "" if longer or not text."""
+    pieces: list[bytes] = []
+    read = 0
+    with open(path, "rb") as fh:
+        while read < MAX_FIRST_LINE_BYTES:
+            piece = fh.read(SNIFF_BYTES)
+            if not piece:
+                break
+            end = piece.find(b"\n")
+            pieces.append(piece if end < 0 else piece[:end])
+            read += len(piece)
+            if end >= 0:
+                break
+        else:
+            return ""
+    try:
+        return b"".join(pieces).decode("utf-8-sig").strip()
+    except UnicodeDecodeError:
+        return ""
 
 
 def _read_head(path) -> bytes:
