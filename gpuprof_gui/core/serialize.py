@@ -164,8 +164,9 @@ def _checked_column(values, field: str, lo: float, hi: float, optional: bool = F
         raise NumberError(f"{field} holds something that is not a number")
     arr = np.array([0 if v is None else v for v in values], dtype=np.float64)
     _check_range(arr, values, field, lo, hi)
-    out = arr.astype(np.int64).tolist() if whole else arr.tolist()
-    return [None if m else x for m, x in zip(missing, out, strict=True)] if any(missing) else out
+    # The values as written (an int among floats stays an int, as the npz round trip expects);
+    # a whole-number column gets whole numbers.
+    return [int(v) if whole and isinstance(v, float) else v for v in values]
 
 
 def _check_range(arr: np.ndarray, values: list, field: str, lo: float, hi: float) -> None:
