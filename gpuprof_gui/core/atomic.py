@@ -207,10 +207,11 @@ def read_error_words(exc: OSError) -> str:
 def read_json(path: str | os.PathLike, what: str) -> Any:
     """The JSON in ``path``; ValueError with a plain sentence naming the file and ``what`` it should be."""
     name = os.path.basename(os.fspath(path))
+    from gpuprof_gui.core.json_text import JSONTextError, read_json_file
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+        return read_json_file(path, what)
     except OSError as exc:
         raise ValueError(f"{name}: {read_error_words(exc)}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{name} is not {what} (not valid JSON: {exc})") from exc
+    except JSONTextError as exc:
+        raise ValueError(f"{name}: {exc}") from None

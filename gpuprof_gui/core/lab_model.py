@@ -10,6 +10,8 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from gpuprof_gui.core.numbers import number
+
 RESULTS_FORMAT = "gpuprof-lab-results"
 RESULTS_VERSION = 1
 
@@ -157,8 +159,26 @@ class LabRecord:
 
     @classmethod
     def from_dict(cls, data: dict) -> LabRecord:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**_checked_fields(cls, data, exempt=("seed",)))
+
+
+_NON_FINITE_TEXT = ("inf", "-inf", "nan")  # how _json_number writes a non-finite result
+
+
+def _checked_fields(cls: Any, data: dict, exempt: tuple[str, ...] = ()) -> dict:
+    """The known fields of ``data``, each number checked: finite (or written as "inf"/"nan" text, which
+    is how a non-finite result is saved), not negative, not past MAX_AMOUNT; ValueError naming the field."""
+    out = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        numeric = str(f.type).split(" |")[0] in ("int", "float")
+        if numeric and f.name not in exempt and value is not None and value not in _NON_FINITE_TEXT:
+            value = number(value, f"'{f.name}'")
+            value = int(value) if str(f.type).startswith("int") else value
+        out[f.name] = value
+    return out
 
 
 def _json_number(value: Any) -> Any:
@@ -246,8 +266,7 @@ class TransferTiming:
 
     @classmethod
     def from_dict(cls, data: dict) -> TransferTiming:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**_checked_fields(cls, data))
 
 
 @dataclass

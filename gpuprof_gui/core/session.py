@@ -19,7 +19,6 @@ previous file whole. A damaged file, or one from a newer version, raises
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from typing import Any
 
 from gpuprof_gui.core.atomic import write_json
 from gpuprof_gui.core.importers.errors import ProfileFormatError
+from gpuprof_gui.core.json_text import JSONTextError, read_json_file
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.model import Profile
 
@@ -156,14 +156,13 @@ def load_session(path: str | os.PathLike) -> Session:
     """Read a session; SessionError with a plain sentence when it cannot be opened."""
     name = os.path.basename(os.fspath(path))
     try:
-        with open(path, encoding="utf-8") as fh:
-            raw = json.load(fh)
+        raw = read_json_file(path, "a gpuprof session")
     except FileNotFoundError as exc:
         raise SessionError(f"{name}: no such file.") from exc
     except OSError as exc:
         raise SessionError(f"{name} cannot be read ({exc.strerror or exc}).") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SessionError(f"{name} is not a gpuprof session (not valid JSON: {exc}).") from exc
+    except JSONTextError as exc:
+        raise SessionError(f"{name}: {exc}") from None
     return Session.from_dict(raw)
 
 

@@ -15,7 +15,6 @@ a made-up one must say ``synthetic: true``.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from gpuprof_gui.core.atomic import write_json
+from gpuprof_gui.core.json_text import JSONTextError, read_json_file
 from gpuprof_gui.gpu.cursor import advance_cursor, since_for
 
 TRACE_FORMAT = "gpuprof-telemetry-trace"
@@ -69,8 +69,8 @@ def save_trace(data: dict[str, Any], path: str | Path) -> None:
 def load_trace(path: str | Path) -> Trace:
     """Read a trace file; TraceFormatError with a plain message when it is not one we can read."""
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raw = read_json_file(path, "a gpuprof telemetry trace")
+    except (OSError, JSONTextError) as exc:
         raise TraceFormatError(f"Cannot read the telemetry trace {path}: {exc}") from exc
     return trace_from_json(raw)
 

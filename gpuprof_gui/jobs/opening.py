@@ -21,12 +21,12 @@ one sentence :func:`gpuprof_gui.core.opening.sentence` gives for it, the same in
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from typing import Any
 
 from gpuprof_gui.core.advice_session import AdviceSession
+from gpuprof_gui.core.json_text import JSONTextError, read_json_file
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.model import Profile
 from gpuprof_gui.core.opening import KIND_WORDS, Failure, Kind, OpenError, what_is
@@ -137,18 +137,11 @@ def _load_profile(path: str, trusted: bool) -> Profile:
 
 def _read_json(path: str, kind: Kind) -> Any:
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            return json.load(fh)
+        return read_json_file(path, KIND_WORDS[kind])
     except OSError as exc:
         raise OpenError(Failure.UNREADABLE, path, exc.strerror or str(exc)) from None
-    except json.JSONDecodeError as exc:
-        raise OpenError(
-            Failure.DAMAGED,
-            path,
-            f"{KIND_WORDS[kind]}, not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-        ) from None
-    except UnicodeDecodeError:
-        raise OpenError(Failure.DAMAGED, path, f"{KIND_WORDS[kind]}, not UTF-8 text") from None
+    except JSONTextError as exc:
+        raise OpenError(Failure.DAMAGED, path, str(exc)) from None
 
 
 def _parse(from_dict, raw: Any, path: str):

@@ -98,7 +98,7 @@ def test_a_crash_while_saving_leaves_the_previous_file_whole(tmp_path, monkeypat
         fh.write('{"format": "gpuprof-session", "ver')  # half a file, then the crash
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sess.json, "dump", explode)
+    monkeypatch.setattr(json, "dump", explode)  # the module atomic.write_json writes with
     with pytest.raises(KeyboardInterrupt):
         save_session(Session(title="second"), path)
     monkeypatch.undo()

@@ -7,7 +7,6 @@ failure into a :class:`ProfileFormatError` whose text a user can read.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 
@@ -16,6 +15,7 @@ from gpuprof_gui.core.importers.folded_import import import_folded
 from gpuprof_gui.core.importers.pstats_import import import_pstats
 from gpuprof_gui.core.importers.sampled_paths import parse_sampled_stacks
 from gpuprof_gui.core.importers.scalene_import import import_scalene
+from gpuprof_gui.core.json_text import JSONTextError, parse_json, read_json_file
 from gpuprof_gui.core.model import Profile
 from gpuprof_gui.protocol import STACKS_SUFFIX
 
@@ -73,12 +73,40 @@ def sniff_format(path: str | os.PathLike) -> str:
     lines = [ln.strip() for ln in stripped.splitlines() if ln.strip()]
     if len(head) == SNIFF_BYTES and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut by the sniff window
+    elif len(head) == SNIFF_BYTES and len(lines) == 1:
+        lines = [_first_line(path)]  # one long stack (a 5000-deep recursion): read on to its end
     if lines and all(_FOLDED_LINE.match(ln) for ln in lines[:SNIFF_LINES]):
         return "folded"
     raise ProfileFormatError(
         "The file is not a profile gpuprof can read: expected a cProfile dump (.prof), "
         "a Scalene JSON profile, folded stacks or a saved gpuprof profile."
     )
+
+
+MAX_FIRST_LINE_BYTES = 64 * 1024 * 1024
+"""Folded stacks: the longest first line read to recognise the format (a stack 1,000,000 frames deep)."""
+
+
+def _first_line(path) -> str:
+    """The first line, read in sniff-sized pieces up to :data:`MAX_FIRST_LINE_BYTES`; "" if longer or not text."""
+    pieces: list[bytes] = []
+    read = 0
+    with open(path, "rb") as fh:
+        while read < MAX_FIRST_LINE_BYTES:
+            piece = fh.read(SNIFF_BYTES)
+            if not piece:
+                break
+            end = piece.find(b"\n")
+            pieces.append(piece if end < 0 else piece[:end])
+            read += len(piece)
+            if end >= 0:
+                break
+        else:
+            return ""
+    try:
+        return b"".join(pieces).decode("utf-8-sig").strip()
+    except UnicodeDecodeError:
+        return ""
 
 
 def _read_head(path) -> bytes:
@@ -108,9 +136,11 @@ def _sniff_json(path, head_text: str) -> str:
     if os.path.getsize(path) <= SNIFF_BYTES:
         # Small enough to parse: decide by the keys, whatever their order.
         try:
-            obj = json.loads(head_text)
-        except json.JSONDecodeError:
-            raise ProfileFormatError("The file looks like JSON but is not valid JSON (truncated?).") from None
+            obj = parse_json(head_text, "a profile")
+        except JSONTextError as exc:
+            if "not valid JSON" in str(exc):
+                raise ProfileFormatError("The file looks like JSON but is not valid JSON (truncated?).") from None
+            raise ProfileFormatError(str(exc)) from None
         if isinstance(obj, dict) and obj.get("format") == "gpuprof-profile":
             return "gpuprof"
         if isinstance(obj, dict) and ("files" in obj or not obj):
@@ -172,14 +202,11 @@ def _read_sampled_stacks(prof_path: str):
 
 def _read_json(path: str, what: str) -> object:
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            return json.load(fh)
-    except json.JSONDecodeError as exc:
-        raise ProfileFormatError(
-            f"The {what} profile is not valid JSON (truncated? line {exc.lineno}, column {exc.colno})."
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileFormatError(f"The {what} profile cannot be read ({exc}).") from exc
+        return read_json_file(path, f"a {what} profile")
+    except JSONTextError as exc:
+        raise ProfileFormatError(str(exc)) from None
+    except OSError as exc:
+        raise ProfileFormatError(f"The {what} profile cannot be read ({exc.strerror or exc}).") from exc
 
 
 def _read_text(path: str) -> str:

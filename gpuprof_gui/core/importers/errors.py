@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from gpuprof_gui.core.numbers import NumberError
+
 
 class ProfileFormatError(ValueError):
     """A profile file could not be read. ``str(e)`` is a sentence for a user."""
@@ -20,7 +22,7 @@ class UntrustedFormat(ProfileFormatError):  # noqa: N818 - a verdict callers act
 
 
 # What malformed-but-parseable data raises deep inside an importer.
-_DAMAGE = (TypeError, ValueError, KeyError, AttributeError, IndexError)
+_DAMAGE = (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError)
 
 
 @contextmanager
@@ -30,5 +32,7 @@ def damage_reported_as(what: str) -> Iterator[None]:
         yield
     except ProfileFormatError:
         raise
+    except NumberError as exc:
+        raise ProfileFormatError(f"{what} holds a number out of range: {exc}.") from None
     except _DAMAGE as exc:
         raise ProfileFormatError(f"{what} is damaged and cannot be read ({exc}).") from exc

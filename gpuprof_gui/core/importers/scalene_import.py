@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from gpuprof_gui.core.importers._stacks import tree_from_stacks
 from gpuprof_gui.core.importers.errors import ProfileFormatError, damage_reported_as
 from gpuprof_gui.core.model import FunctionRecord, LineRecord, Profile, TreeBuilder
+from gpuprof_gui.core.numbers import MAX_AMOUNT, MAX_MB, line_number, number, percent
 
 EMPTY_MESSAGE = (
     "Scalene wrote an empty profile ({}): the run was too short to sample. "
@@ -97,13 +98,38 @@ def import_scalene(obj: object) -> Profile:
         return _import(obj)
 
 
-def _num(value) -> float:
-    """A Scalene number, with absent/null/non-finite read as 0."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
+def _num(record: dict, key: str, where: str, hi: float = MAX_AMOUNT) -> float:
+    """A count or time of a Scalene record, absent or null read as 0.
+
+    What a view cannot show refuses the file, naming the field: NaN, infinite, negative
+    or past ``hi``. (Scalene 2.x writes none of those; a file that holds one was made
+    or changed by something else, and any figure drawn from it would be wrong.)
+    """
+    value = record.get(key)
+    return 0.0 if value is None else number(value, f"'{key}' {where}", 0.0, hi)
+
+
+def _pct(record: dict, key: str, where: str) -> float:
+    """A percentage of the run, absent or null read as 0; a rounding step outside 0..100 is
+    clamped, anything further out (or NaN, infinite) refuses the file."""
+    value = record.get(key)
+    return 0.0 if value is None else percent(value, f"'{key}' {where}")
+
+
+def _mem(record: dict, where: str) -> float:
+    """Peak memory in MB. Negative values are read as 0 (Scalene's own arithmetic on
+    allocation samples can dip below zero, which means "no growth"); NaN, infinite or
+    past a petabyte refuses the file."""
+    value = record.get("n_peak_mb")
+    if value is None:
         return 0.0
-    return x if math.isfinite(x) else 0.0
+    return max(number(value, f"'n_peak_mb' {where}", -MAX_MB, MAX_MB), 0.0)
+
+
+def _line(record: dict, key: str, where: str, lo: int = 1) -> int:
+    """A line number, 1..2**31-1 (``lo=0`` where Scalene writes 0 for "none"); absent reads as ``lo``."""
+    value = record.get(key)
+    return lo if value is None else line_number(value, f"'{key}' {where}", lo)
 
 
 def _cpu_pct(rec) -> float:
@@ -126,7 +152,7 @@ def _source_outline(raw_lines: list) -> dict[int, _Scope] | None:
         text = ln.get("line")
         if not isinstance(text, str):
             return None
-        texts[int(_num(ln.get("lineno")))] = text if text.endswith("\n") else text + "\n"
+        texts[_line(ln, "lineno", "of a source line")] = text if text.endswith("\n") else text + "\n"
     if not texts or set(texts) != set(range(1, len(texts) + 1)):
         return None  # a reduced profile keeps only the busy lines
     source = "".join(texts[i] for i in range(1, len(texts) + 1))
@@ -180,7 +206,7 @@ class _Functions:
 
 
 def _import(obj: dict) -> Profile:
-    elapsed_s = _num(obj.get("elapsed_time_sec"))
+    elapsed_s = _num(obj, "elapsed_time_sec", "(the run's length)")
     funcs = _Functions()
     lines: dict[str, dict[int, LineRecord]] = {}
     region_of_line: dict[tuple[str, int], int] = {}
@@ -198,7 +224,9 @@ def _import(obj: dict) -> Profile:
         if not raw_lines:
             files_without_lines.add(file)
         for fu in fdata.get("functions") or []:
-            name, lineno = str(fu.get("line", "?")), int(_num(fu.get("lineno")))
+            name = str(fu.get("line", "?"))
+            where = f"of function {name[:60]} in {file}"
+            lineno = _line(fu, "lineno", where, lo=0)
             # Scalene lists a function by its qualified name (Python 3.11+; older ones spell
             # nested functions differently) at the first line of its code object.
             found = by_name.get(name) or by_first_line.get(lineno)
@@ -211,18 +239,19 @@ def _import(obj: dict) -> Profile:
             funcs.index.setdefault((file, name), idx)
             rec = funcs.records[idx]
             for attr, key in _PCT_FIELDS:
-                setattr(rec, attr, _num(fu.get(key)))
-            rec.mem_peak_mb = _num(fu.get("n_peak_mb"))
+                setattr(rec, attr, _pct(fu, key, where))
+            rec.mem_peak_mb = _mem(fu, where)
             table_pct[idx] = table_pct.get(idx, 0.0) + _cpu_pct(rec)
             if outline is None and (file, lineno) not in funcs.region_owner:
                 funcs.own(file, lineno, idx)  # no source: Scalene's first line is all we have
         file_lines: dict[int, LineRecord] = {}
         for ln in raw_lines:
-            lineno = int(_num(ln.get("lineno")))
-            region = int(_num(ln.get("start_function_line")))
+            lineno = _line(ln, "lineno", f"of a line in {file}")
+            where = f"of line {lineno} in {file}"
+            region = _line(ln, "start_function_line", where, lo=0)
             region_of_line[(file, lineno)] = region
-            line_rec = LineRecord(**{attr: _num(ln.get(key)) for attr, key in _PCT_FIELDS})
-            line_rec.mem_peak_mb = _num(ln.get("n_peak_mb"))
+            line_rec = LineRecord(**{attr: _pct(ln, key, where) for attr, key in _PCT_FIELDS})
+            line_rec.mem_peak_mb = _mem(ln, where)
             if line_rec.cpu_pct <= 0 and line_rec.mem_peak_mb <= 0 and line_rec.gpu_pct <= 0:
                 continue
             line_rec.self_s = line_rec.cpu_pct / 100.0 * elapsed_s
@@ -333,7 +362,7 @@ def _parse_frame(text: str) -> tuple[str, str, int]:
     file, _, name = head.rpartition(" ")
     if not file or not name:
         raise ProfileFormatError(f"The Scalene profile holds a stack frame it cannot read: {text!r}.")
-    return file, name, int(line) if line.isdigit() else 0
+    return file, name, line_number(line, f"the line of stack frame {text[:80]!r}", 0) if line.isdigit() else 0
 
 
 def _frame_func(funcs: _Functions, region_of_line, file: str, name: str, line: int) -> int:
@@ -356,7 +385,7 @@ def _parse_stacks(obj: dict, funcs: _Functions, region_of_line) -> list[tuple[li
     out = []
     for entry in obj.get("stacks") or []:
         frames, stats = entry[0], entry[1]
-        weight = _num(stats.get("cpu_samples")) if isinstance(stats, dict) else _num(stats)
+        weight = _num(stats if isinstance(stats, dict) else {"cpu_samples": stats}, "cpu_samples", "of a stack")
         path = [_frame_func(funcs, region_of_line, *_parse_frame(f)) for f in frames]
         if path and weight > 0:
             out.append((path, weight))
@@ -364,10 +393,14 @@ def _parse_stacks(obj: dict, funcs: _Functions, region_of_line) -> list[tuple[li
         return out
     # Fallback: mixed Python/native stacks; keep the Python frames only.
     for entry in obj.get("combined_stacks") or []:
-        frames, count = entry[0], _num(entry[1])
+        frames, count = entry[0], _num({"count": entry[1]}, "count", "of a combined stack")
         path = [
             _frame_func(
-                funcs, region_of_line, str(f["filename_or_module"]), str(f["display_name"]), int(_num(f.get("line")))
+                funcs,
+                region_of_line,
+                str(f["filename_or_module"]),
+                str(f["display_name"]),
+                _line(f, "line", "of a combined stack frame", lo=0),
             )
             for f in frames
             if isinstance(f, dict) and f.get("kind") == "py"
