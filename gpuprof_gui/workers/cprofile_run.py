@@ -161,7 +161,11 @@ class CProfileRun:
         )
         sys.modules["__main__"] = main
         sys.argv = [self.script, *self.args]
-        sys.path[0] = os.path.dirname(self.script)  # replaces the -m entry (cwd)
+        folder = os.path.dirname(self.script)  # the script imports its siblings, as under `python script.py`
+        if sys.flags.safe_path:  # started with -P: nothing to replace
+            sys.path.insert(0, folder)
+        else:
+            sys.path[0] = folder  # replaces the -m entry (the current folder)
         return main.__dict__
 
     def run(self) -> int:
