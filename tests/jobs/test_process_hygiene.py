@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +15,50 @@ from gpuprof_gui.jobs.runner import RunSpec, run_profile
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
+REPO_ROOT = SCRIPTS.parents[1]
+
 pytestmark = pytest.mark.timeout(300)
+
+
+def pid_alive(pid: int) -> bool:
+    """Running (a zombie, exited but not yet reaped by whoever adopted it, is not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_gone(pid: int, timeout_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not pid_alive(pid)
+
+
+def read_pid(pid_file: Path, timeout_s: float = 60.0) -> int:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if pid_file.exists() and pid_file.read_text().strip():
+            return int(pid_file.read_text())
+        time.sleep(0.05)
+    raise AssertionError(f"{pid_file} was never written")
+
+
+def gpuprof(*args: str, timeout_s: float = 170) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "gpuprof_gui.cli", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+        timeout=timeout_s,
+    )
 
 
 def _run(spec: RunSpec, **kw):
@@ -28,3 +76,69 @@ def test_fork_pool_terminate_is_quiet_and_ends(tmp_path):
         assert "_Cancelled" not in err, err
         assert outcome.status == "finished", (i, outcome.message, err)
         assert "pools terminated" in out
+
+
+# --- daemons (double fork + setsid) that leave the worker's process group ---------------------
+
+DAEMON = str(SCRIPTS / "daemonizes.py")
+
+
+def _kill_if_alive(pid: int) -> None:
+    if pid_alive(pid):
+        os.kill(pid, 9)
+
+
+def test_daemon_is_gone_after_the_run_ends(tmp_path):
+    pid_file = tmp_path / "daemon.pid"
+    outcome, out, _ = _run(RunSpec(DAEMON, [str(pid_file)], output_dir=str(tmp_path / "out")))
+    assert "daemon started" in out
+    assert outcome.status == "finished", outcome.message
+    daemon = read_pid(pid_file)
+    try:
+        assert wait_gone(daemon), "the daemon outlived the run"
+    finally:
+        _kill_if_alive(daemon)
+
+
+def test_daemon_is_gone_after_a_timeout(tmp_path):
+    pid_file = tmp_path / "daemon.pid"
+    res = gpuprof("profile", "--timeout", "2", DAEMON, "--", str(pid_file), "hang")
+    assert "timeout" in res.stderr, res.stderr
+    daemon = read_pid(pid_file)
+    try:
+        assert wait_gone(daemon), "the daemon outlived the timeout"
+    finally:
+        _kill_if_alive(daemon)
+
+
+def test_daemon_is_gone_after_cancel(tmp_path):
+    pid_file = tmp_path / "daemon.pid"
+    cancel = threading.Event()
+    pids: list[int] = []
+
+    def cancel_once_started() -> None:
+        pids.append(read_pid(pid_file))
+        cancel.set()
+
+    waiter = threading.Thread(target=cancel_once_started, daemon=True)
+    waiter.start()
+    outcome, _, _ = _run(RunSpec(DAEMON, [str(pid_file), "hang"], output_dir=str(tmp_path / "out")), cancel=cancel)
+    waiter.join(60)
+    assert outcome.status == "cancelled", outcome.message
+    try:
+        assert wait_gone(pids[0]), "the daemon outlived the cancel"
+    finally:
+        _kill_if_alive(pids[0])
+
+
+def test_daemon_holding_stdout_does_not_keep_the_run_going(tmp_path):
+    """The daemon sleeps a minute with the output pipe open: the run still ends, and takes it along."""
+    pid_file = tmp_path / "daemon.pid"
+    res = gpuprof("profile", DAEMON, "--", str(pid_file), "keep-stdout", timeout_s=50)
+    assert res.returncode == 0, res.stderr
+    assert "daemon started" in res.stdout
+    daemon = read_pid(pid_file)
+    try:
+        assert wait_gone(daemon), "the daemon outlived the run"
+    finally:
+        _kill_if_alive(daemon)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import cProfile
+import os
+import signal
 
 import pytest
-from window_support import LOAD_TIMEOUT_MS
+from window_support import LOAD_TIMEOUT_MS, RUN_TIMEOUT_MS, SCRIPTS_DIR, pid_alive, wait_gone
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -25,3 +27,20 @@ def test_opening_a_profile_does_not_run_a_planted_module(qtbot, window, tmp_path
     qtbot.waitUntil(lambda: bool(shown) or window.status_is_error(), timeout=LOAD_TIMEOUT_MS)
     assert not (folder / "MARKER").exists()
     assert shown, window.status_text()
+
+
+def test_cancel_stops_a_daemon_the_script_started(qtbot, window, tmp_path):
+    pid_file = tmp_path / "daemon.pid"
+    window.run_bar.set_script(str(SCRIPTS_DIR / "daemonizes.py"))
+    window.run_bar.set_args([str(pid_file), "hang"])
+    window.start_run()
+    qtbot.waitUntil(lambda: pid_file.exists() and bool(pid_file.read_text().strip()), timeout=RUN_TIMEOUT_MS)
+    daemon = int(pid_file.read_text())
+    try:
+        with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as blocker:
+            window.actions_by_id["cancel"].trigger()
+        assert blocker.args[0].status == "cancelled"
+        assert wait_gone(daemon), "the daemon outlived the cancel"
+    finally:
+        if pid_alive(daemon):
+            os.kill(daemon, signal.SIGKILL)
