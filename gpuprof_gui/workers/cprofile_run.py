@@ -78,6 +78,7 @@ class CProfileRun:
         self.cancel_requested = False
         self.cancel_raised = False
         self.reported = False
+        self.result: dict | None = None  # the result message sent, for an exit status changed at exit
         self.t0 = 0.0
         self._real_os_exit = os._exit
         self.sampler = StackSampler(
@@ -147,6 +148,17 @@ class CProfileRun:
             self.in_script = False
             self._report("exit", int(status) & 0xFF, None, None)
             self._real_os_exit(ExitCode.OK)
+        if os.getpid() == self.pid and self.result is not None:
+            # The script's atexit callback: plain Python would exit with this status.
+            was = self.result["status"]
+            self.channel.send(
+                MsgType.RESULT,
+                **{
+                    **self.result,
+                    "status": "exit" if was == "finished" else was,
+                    "script_exit_code": int(status) & 0xFF,
+                },
+            )
         self._real_os_exit(status)
 
     def _prepare_main(self) -> dict:
@@ -232,20 +244,20 @@ class CProfileRun:
         except Exception as exc:  # noqa: BLE001 - disk full, output folder removed...
             self.channel.error(ExitCode.PROFILER_FAILED, f"{ExitCode.PROFILER_FAILED.message} ({exc})")
             return
-        self.channel.send(
-            MsgType.RESULT,
-            profiler="cprofile",
-            profile_path=self.profile_path,
-            script_exit_code=exit_code,
-            status=status,
-            wall_s=wall_s,
-            exception=exc_line,
-            traceback=tb_text,
-            signal=None,
-            notes=notes,
-            children_cpu_s=children_cpu_s,
-            sampler_cpu_s=sampler_cpu_s,
-        )
+        self.result = {
+            "profiler": "cprofile",
+            "profile_path": self.profile_path,
+            "script_exit_code": exit_code,
+            "status": status,
+            "wall_s": wall_s,
+            "exception": exc_line,
+            "traceback": tb_text,
+            "signal": None,
+            "notes": notes,
+            "children_cpu_s": children_cpu_s,
+            "sampler_cpu_s": sampler_cpu_s,
+        }
+        self.channel.send(MsgType.RESULT, **self.result)
 
 
 def _sample_rate_from_env() -> int | None:
