@@ -5,9 +5,16 @@ from __future__ import annotations
 import cProfile
 import os
 import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from window_support import LOAD_TIMEOUT_MS, RUN_TIMEOUT_MS, SCRIPTS_DIR, pid_alive, wait_gone
+
+from gpuprof_gui.ui.shell.session_io import AUTOSAVE_NAME
+
+REPO_ROOT = SCRIPTS_DIR.parents[1]
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -44,3 +51,39 @@ def test_cancel_stops_a_daemon_the_script_started(qtbot, window, tmp_path):
     finally:
         if pid_alive(daemon):
             os.kill(daemon, signal.SIGKILL)
+
+
+def test_sigterm_closes_the_window_like_quit(tmp_path):
+    """`kill` of the window (or a script signalling it) closes it cleanly: exit 0, no run left."""
+    runs = tmp_path / "runs"
+    pid_file = tmp_path / "child.pid"
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(REPO_ROOT),
+        QT_QPA_PLATFORM="offscreen",
+        GPUPROF_RUNS_DIR=str(runs),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+    )
+    script = SCRIPTS_DIR / "child_outlives.py"
+    gui = subprocess.Popen(
+        [sys.executable, "-m", "gpuprof_gui.cli", "gui", str(script), "--run", "--", str(pid_file), "hang"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (pid_file.exists() and pid_file.read_text().strip()) and time.monotonic() < deadline:
+            assert gui.poll() is None, gui.stdout.read() if gui.stdout else ""
+            time.sleep(0.1)
+        child = int(pid_file.read_text())
+        gui.send_signal(signal.SIGTERM)
+        out, _ = gui.communicate(timeout=60)
+    finally:
+        if gui.poll() is None:
+            gui.kill()
+            gui.wait()
+    assert gui.returncode == 0, out.decode(errors="replace")
+    assert wait_gone(child), "the script's child outlived the window"
+    assert list(runs.glob(f"*/{AUTOSAVE_NAME}")), "the run's session was not kept"
