@@ -33,15 +33,34 @@ def runs_root() -> str:
 
 
 def new_run_dir(script: str) -> str:
-    """A fresh folder for one run: raw profile and full console log, kept so they can be reopened."""
+    """A fresh folder for one run: raw profile and full console log, kept so they can be reopened.
+
+    Where the runs folder cannot be used, a temporary folder: :func:`new_run_dir_said` says so.
+    """
+    return new_run_dir_said(script)[0]
+
+
+def new_run_dir_said(script: str) -> tuple[str, str | None]:
+    """:func:`new_run_dir`, and one sentence when the run had to go to a temporary folder."""
     stem = re.sub(r"[^\w.-]+", "_", os.path.splitext(os.path.basename(script))[0])[:40] or "run"
-    base = os.path.join(runs_root(), f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}")
+    root = runs_root()
+    base = os.path.join(root, f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}")
     path, n = base, 1
     while os.path.exists(path):
         n += 1
         path = f"{base}-{n}"
-    os.makedirs(path)
-    return path
+    try:
+        os.makedirs(path)
+    except OSError as exc:
+        import tempfile
+
+        temp = tempfile.mkdtemp(prefix=f"gpuprof-{stem}-")
+        if os.path.exists(root) and not os.path.isdir(root):
+            why = f"The runs folder {root} is a file, not a folder"
+        else:
+            why = f"The runs folder {root} cannot be used ({exc.strerror or exc})"
+        return temp, f"{why}; this run is kept in the temporary folder {temp} instead."
+    return path, None
 
 
 def build_menus(win: WindowBase) -> None:

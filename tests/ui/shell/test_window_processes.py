@@ -87,3 +87,28 @@ def test_sigterm_closes_the_window_like_quit(tmp_path):
     assert gui.returncode == 0, out.decode(errors="replace")
     assert wait_gone(child), "the script's child outlived the window"
     assert list(runs.glob(f"*/{AUTOSAVE_NAME}")), "the run's session was not kept"
+
+
+def test_runs_folder_that_is_a_file_says_so_and_runs_in_a_temporary_folder(qtbot, window, tmp_path, monkeypatch):
+    from window_support import run_script
+
+    from gpuprof_gui.ui.shell import window_state
+
+    bad = tmp_path / "runs-is-a-file"
+    bad.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv(window_state.RUNS_DIR_ENV, str(bad))
+    statuses: list[str] = []
+    window.run_bar.set_script(str(SCRIPTS_DIR / "quick.py"))
+    original = window.set_status
+
+    def record(text, *args, **kw):
+        statuses.append(text)
+        return original(text, *args, **kw)
+
+    monkeypatch.setattr(window, "set_status", record)
+    outcome = run_script(qtbot, window, SCRIPTS_DIR / "quick.py")
+    assert outcome.status == "finished", outcome.message
+    said = [s for s in statuses if "is a file" in s]
+    assert said and str(bad) in said[0] and "temporary folder" in said[0], statuses
+    assert outcome.output_dir and os.path.isdir(outcome.output_dir) and not outcome.output_dir.startswith(str(bad))
+    assert "is a file" in window.status_text()  # still said once the run has ended
