@@ -208,8 +208,20 @@ def _write_to(stream) -> Callable[[bytes], None]:
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
+_stop_signals_received: list[int] = []
+
+
 def _raise_interrupt(signum: int, frame) -> None:
+    _stop_signals_received.append(signum)
     raise KeyboardInterrupt
+
+
+def _say_who_stopped(outcome: RunOutcome) -> str:
+    """A run stopped by a `kill` or a closed terminal was not cancelled by the user: say so."""
+    if outcome.status != "cancelled" or not _stop_signals_received:
+        return outcome.message
+    name = signal.Signals(_stop_signals_received[0]).name
+    return outcome.message.replace("Cancelled after", f"Stopped by a signal from outside ({name}) after", 1)
 
 
 def cmd_profile(ns: argparse.Namespace) -> int:
@@ -232,6 +244,7 @@ def cmd_profile(ns: argparse.Namespace) -> int:
     preload = _preload_analysis()
     # The worker runs in its own session: a `kill` or a closed terminal reaches only
     # us, so treat them like Ctrl-C, which the runner turns into a clean cancel.
+    _stop_signals_received.clear()
     previous = {sig: signal.signal(sig, _raise_interrupt) for sig in _STOP_SIGNALS}
     try:
         # With --json, stdout carries only our document; the script's output goes to stderr.
@@ -245,7 +258,7 @@ def cmd_profile(ns: argparse.Namespace) -> int:
     doc: dict[str, Any] = {
         "profiler": outcome.profiler,
         "status": outcome.status,
-        "message": outcome.message,
+        "message": _say_who_stopped(outcome),
         "exit_code": outcome.script_exit_code,
         "signal": outcome.signal,
         "wall_s": outcome.wall_s,

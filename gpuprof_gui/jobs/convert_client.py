@@ -17,7 +17,6 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from gpuprof_gui.jobs.outcome import OutcomeTracker
 from gpuprof_gui.jobs.process_group import signal_words
-from gpuprof_gui.jobs.supervisor import supervise, worker_env
+from gpuprof_gui.jobs.supervisor import python_module_argv, supervise, worker_env
 from gpuprof_gui.protocol import CHANNEL_FD_ARG
 
 if TYPE_CHECKING:  # numpy and the importers load later, beside the worker, not before it starts
@@ -67,9 +66,7 @@ def convert_untrusted(
 
     def argv_for_fd(fd: int) -> list[str]:
         return [
-            sys.executable,
-            "-m",
-            "gpuprof_gui.workers.convert_worker",
+            *python_module_argv("gpuprof_gui.workers.convert_worker"),
             CHANNEL_FD_ARG,
             str(fd),
             os.path.abspath(in_path),

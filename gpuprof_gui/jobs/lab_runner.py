@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import os
 import socket
-import sys
 import tempfile
 import threading
 import time
@@ -23,7 +22,7 @@ from importlib.util import find_spec
 
 from gpuprof_gui.core import lab_model as lm
 from gpuprof_gui.jobs.outcome import OutcomeTracker
-from gpuprof_gui.jobs.supervisor import supervise, worker_env
+from gpuprof_gui.jobs.supervisor import python_module_argv, supervise, worker_env
 from gpuprof_gui.lab import LabFileError
 from gpuprof_gui.protocol import CHANNEL_FD_ARG, MsgType, describe_exit
 
@@ -180,9 +179,7 @@ class _LabRun:
 
     def argv(self, fd: int, names: list[str]) -> list[str]:
         argv = [
-            sys.executable,
-            "-m",
-            WORKER_MODULE,
+            *python_module_argv(WORKER_MODULE),
             CHANNEL_FD_ARG,
             str(fd),
             "run",
@@ -229,7 +226,7 @@ def describe_file(path: str, timeout_s: float = DESCRIBE_TIMEOUT_S) -> dict:
     tracker = OutcomeTracker("kernel", timeout_s)
 
     def argv(fd: int) -> list[str]:
-        return [sys.executable, "-m", WORKER_MODULE, CHANNEL_FD_ARG, str(fd), "describe", os.path.abspath(path)]
+        return [*python_module_argv(WORKER_MODULE), CHANNEL_FD_ARG, str(fd), "describe", os.path.abspath(path)]
 
     outcome = supervise(argv, tracker, env=worker_env(None), timeout_s=timeout_s)
     if tracker.result is not None and tracker.result.get("describe"):
@@ -330,7 +327,7 @@ def measure_copy_gbps(device_index: int, timeout_s: float = COPY_TIMEOUT_S) -> f
     env = worker_env(None)
     env["CUDA_VISIBLE_DEVICES"] = str(device_index)
     tracker = OutcomeTracker("kernel", timeout_s)
-    argv = lambda fd: [sys.executable, "-m", WORKER_MODULE, CHANNEL_FD_ARG, str(fd), "copy"]  # noqa: E731
+    argv = lambda fd: [*python_module_argv(WORKER_MODULE), CHANNEL_FD_ARG, str(fd), "copy"]  # noqa: E731
     supervise(argv, tracker, env=env, timeout_s=timeout_s, on_stdout=lambda _data: None)
     result = tracker.result or {}
     if result.get("status") != "ok":

@@ -109,8 +109,16 @@ class OutcomeTracker:
             return self.outcome(
                 "timed_out", f"Stopped after the {self._timeout_words()} timeout; {shown}.{note}", wall_s
             )
-        if cancelled or res.get("status") == "cancelled":
+        if cancelled:
             return self.outcome("cancelled", f"Cancelled after {wall_s:.1f} s; {shown}.{note}", wall_s)
+        if res.get("status") == "cancelled":  # SIGTERM, but neither Cancel nor the timeout sent it
+            return self.outcome(
+                "cancelled",
+                f"The run was stopped after {wall_s:.1f} s by a SIGTERM that gpuprof did not send "
+                f"(the script itself, which runs inside the profiler's process, or another program "
+                f"sent it); {shown}.{note}",
+                wall_s,
+            )
         code = res.get("script_exit_code")
         if res.get("signal") is not None or not has_profile:
             what = signal_words(int(res["signal"])) if res.get("signal") is not None else f"ended (exit code {code})"

@@ -10,7 +10,6 @@ from here too, as the window and the CLI import them.
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from gpuprof_gui.jobs.convert_client import (
 )
 from gpuprof_gui.jobs.outcome import STATUSES, OutcomeTracker, RunOutcome
 from gpuprof_gui.jobs.process_group import STOP_GRACE_S, GroupStopper, kill_process_group, stop_process_group
-from gpuprof_gui.jobs.supervisor import Callback, supervise, worker_env
+from gpuprof_gui.jobs.supervisor import Callback, python_module_argv, supervise, worker_env
 from gpuprof_gui.protocol import CHANNEL_FD_ARG, PROFILERS
 
 __all__ = [
@@ -65,9 +64,7 @@ class RunSpec:
 def worker_argv(spec: RunSpec, channel_fd: int, output_dir: str) -> list[str]:
     """Command line of the profile worker for ``spec``."""
     argv = [
-        sys.executable,
-        "-m",
-        "gpuprof_gui.workers.profile_worker",
+        *python_module_argv("gpuprof_gui.workers.profile_worker"),
         CHANNEL_FD_ARG,
         str(channel_fd),
         "--profiler",

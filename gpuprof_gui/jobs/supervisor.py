@@ -13,6 +13,7 @@ import os
 import selectors
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -55,6 +56,17 @@ def worker_env(spec_env: dict[str, str] | None = None) -> dict[str, str]:
     env[ORIGINAL_PYTHONPATH_ENV] = original
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, original) if p)
     return env
+
+
+def python_module_argv(module: str) -> list[str]:
+    """``python -P -m module``: how every worker starts.
+
+    A plain ``-m`` puts the current folder first on ``sys.path``, so a planted
+    ``argparse.py`` beside a downloaded ``.prof`` would run in the worker that
+    opens it. ``-P`` (Python 3.11+) prepends nothing; the profile worker puts
+    the script's own folder on the path for the script, as ``python script.py`` does.
+    """
+    return [sys.executable, "-P", "-m", module]
 
 
 Callback = Callable[[bytes], None] | None

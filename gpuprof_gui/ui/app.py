@@ -195,7 +195,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.run and args.path:
         QTimer.singleShot(0, window.start_run)
 
-    rc = app.exec()
+    from gpuprof_gui.ui.shell.stop_signals import close_on_stop_signals
+
+    # A `kill` (or Ctrl-C in the terminal) closes the window as File > Quit does.
+    undo_signals = close_on_stop_signals(window)
+    try:
+        rc = app.exec()
+    finally:
+        undo_signals()
     window.deleteLater()
     del window
     app.processEvents()

@@ -12,6 +12,7 @@ import builtins
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 import types
@@ -51,6 +52,11 @@ CHILDREN_NOTE_MIN_S = 0.05
 SAMPLER_FAILED_NOTE = "Call paths below two levels are split in proportion: no sampled stacks ({problem})."
 
 
+# Signals the worker handles itself; a forked child of the script must get them
+# with their default action, as it would under plain Python.
+CHILD_DEFAULT_SIGNALS = frozenset({signal.SIGTERM, ORPHAN_SIGNAL})
+
+
 class _Cancelled(BaseException):
     """Raised inside the script when SIGTERM (Cancel / timeout) arrives."""
 
@@ -72,6 +78,7 @@ class CProfileRun:
         self.cancel_requested = False
         self.cancel_raised = False
         self.reported = False
+        self.result: dict | None = None  # the result message sent, for an exit status changed at exit
         self.t0 = 0.0
         self._real_os_exit = os._exit
         self.sampler = StackSampler(
@@ -80,31 +87,58 @@ class CProfileRun:
             _sample_rate_from_env() or SAMPLE_RATE_HZ,
         )
         self.sampling = False
+        self._fork_mask = threading.local()  # the forking thread's signal mask, across one fork
         # Keep our own module alive: sys.modules["__main__"] is about to be replaced.
         self._worker_module = sys.modules.get("__main__")
 
     def _on_sigterm(self, signum: int, frame: types.FrameType | None) -> None:
+        if os.getpid() != self.pid:  # a forked child not yet through its at-fork hook: die as by default
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         self.cancel_requested = True
         if self.in_script and not self.cancel_raised:
             self.cancel_raised = True
             raise _Cancelled()
 
+    def _before_fork(self) -> None:
+        """Hold back our signals across a fork until the child has its default handlers.
+
+        Python clears signals that arrive between ``fork()`` and the child's
+        at-fork hooks, and runs our handler for one arriving during the hooks
+        before ours: a ``Pool.terminate()`` right after the pool started then
+        either raised our cancel exception in the child or was lost, and
+        ``pool.join()`` waited forever. Blocked, the signal stays pending and
+        takes its default action the moment the child unblocks it.
+        """
+        if os.getpid() == self.pid:
+            self._fork_mask.saved = signal.pthread_sigmask(signal.SIG_BLOCK, CHILD_DEFAULT_SIGNALS)
+
+    def _restore_fork_mask(self) -> None:
+        saved = getattr(self._fork_mask, "saved", None)
+        if saved is not None:
+            self._fork_mask.saved = None
+            signal.pthread_sigmask(signal.SIG_SETMASK, saved)
+
     def _in_forked_child(self) -> None:
         """A forked child (multiprocessing, os.fork) is not the profiled run.
 
         It must neither keep cProfile running (timing work nobody reads, ~3x
-        slower) nor inherit our SIGTERM handler, which would raise our internal
+        slower) nor inherit our signal handlers, which would raise our internal
         cancel exception inside ``Pool.terminate()``'s workers.
         """
         if os.getpid() == self.pid:
             return
-        self.profiler.disable()
-        self.in_script = False
-        self.reported = True
-        self.sampler.forget_in_child()
-        os._exit = self._real_os_exit
-        for sig in (signal.SIGTERM, ORPHAN_SIGNAL):
-            signal.signal(sig, signal.SIG_DFL)
+        try:
+            for sig in CHILD_DEFAULT_SIGNALS:
+                signal.signal(sig, signal.SIG_DFL)
+            self.profiler.disable()
+            self.in_script = False
+            self.reported = True
+            self.sampler.forget_in_child()
+            os._exit = self._real_os_exit
+        finally:
+            self._restore_fork_mask()  # a SIGTERM that came meanwhile ends the child now
 
     def _os_exit(self, status: int) -> NoReturn:
         # A forked child (multiprocessing) inherits this wrapper: it must not
@@ -114,6 +148,17 @@ class CProfileRun:
             self.in_script = False
             self._report("exit", int(status) & 0xFF, None, None)
             self._real_os_exit(ExitCode.OK)
+        if os.getpid() == self.pid and self.result is not None:
+            # The script's atexit callback: plain Python would exit with this status.
+            was = self.result["status"]
+            self.channel.send(
+                MsgType.RESULT,
+                **{
+                    **self.result,
+                    "status": "exit" if was == "finished" else was,
+                    "script_exit_code": int(status) & 0xFF,
+                },
+            )
         self._real_os_exit(status)
 
     def _prepare_main(self) -> dict:
@@ -128,14 +173,21 @@ class CProfileRun:
         )
         sys.modules["__main__"] = main
         sys.argv = [self.script, *self.args]
-        sys.path[0] = os.path.dirname(self.script)  # replaces the -m entry (cwd)
+        folder = os.path.dirname(self.script)  # the script imports its siblings, as under `python script.py`
+        if sys.flags.safe_path:  # started with -P: nothing to replace
+            sys.path.insert(0, folder)
+        else:
+            sys.path[0] = folder  # replaces the -m entry (the current folder)
         return main.__dict__
 
     def run(self) -> int:
         namespace = self._prepare_main()
         signal.signal(signal.SIGTERM, self._on_sigterm)
         os._exit = self._os_exit
-        os.register_at_fork(after_in_child=self._in_forked_child)
+        # Registered last, so ours is the first "before" hook and the last "after" one.
+        os.register_at_fork(
+            before=self._before_fork, after_in_parent=self._restore_fork_mask, after_in_child=self._in_forked_child
+        )
         self.sampling = _sample_rate_from_env() != 0 and self.sampler.start()
         sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
         status = "finished"
@@ -192,20 +244,20 @@ class CProfileRun:
         except Exception as exc:  # noqa: BLE001 - disk full, output folder removed...
             self.channel.error(ExitCode.PROFILER_FAILED, f"{ExitCode.PROFILER_FAILED.message} ({exc})")
             return
-        self.channel.send(
-            MsgType.RESULT,
-            profiler="cprofile",
-            profile_path=self.profile_path,
-            script_exit_code=exit_code,
-            status=status,
-            wall_s=wall_s,
-            exception=exc_line,
-            traceback=tb_text,
-            signal=None,
-            notes=notes,
-            children_cpu_s=children_cpu_s,
-            sampler_cpu_s=sampler_cpu_s,
-        )
+        self.result = {
+            "profiler": "cprofile",
+            "profile_path": self.profile_path,
+            "script_exit_code": exit_code,
+            "status": status,
+            "wall_s": wall_s,
+            "exception": exc_line,
+            "traceback": tb_text,
+            "signal": None,
+            "notes": notes,
+            "children_cpu_s": children_cpu_s,
+            "sampler_cpu_s": sampler_cpu_s,
+        }
+        self.channel.send(MsgType.RESULT, **self.result)
 
 
 def _sample_rate_from_env() -> int | None:

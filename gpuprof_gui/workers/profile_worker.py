@@ -22,7 +22,9 @@ from gpuprof_gui.workers.cprofile_run import CProfileRun
 from gpuprof_gui.workers.script_code import ScriptProblem, compile_script
 from gpuprof_gui.workers.worker_lifetime import (
     become_group_leader,
+    become_subreaper,
     die_with_parent,
+    kill_descendants,
     kill_group_if_orphaned,
     orphaned,
 )
@@ -66,10 +68,14 @@ def _restore_environment() -> None:
 def main(argv: list[str] | None = None) -> int:
     become_group_leader()
     die_with_parent()
+    become_subreaper()
     args = parse_args(argv)
     try:
         return serve(args.channel_fd, "profile", lambda channel: _profile(args, channel))
     finally:
+        # Whatever the script started ends with the run (normal end, cancel, timeout),
+        # daemons that left our process group too; their pipes close with them.
+        kill_descendants()
         kill_group_if_orphaned()
 
 

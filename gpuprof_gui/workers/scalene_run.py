@@ -65,7 +65,10 @@ def run_scalene(
         channel.error(ExitCode.PROFILER_MISSING, ExitCode.PROFILER_MISSING.message)
         return ExitCode.PROFILER_MISSING
     out_path = os.path.join(output_dir, PROFILE_JSON_NAME)
-    cmd = [sys.executable, "-m", "scalene", "run", "-o", out_path]
+    # -P: not the current folder first on sys.path (Scalene puts the script's folder there).
+    # Scalene's launcher re-executes itself as a plain `python -m scalene`, so its
+    # profiling process still has the current folder on sys.path.
+    cmd = [sys.executable, "-P", "-m", "scalene", "run", "-o", out_path]
     if cpu_only:
         cmd.append("--cpu-only")
     cmd += [script, "---", *args]

@@ -65,6 +65,8 @@ def exit_status_of(exc: SystemExit) -> int:
     if code is None:
         return 0
     if isinstance(code, int):
+        if not -sys.maxsize - 1 <= code <= sys.maxsize:
+            return 0xFF  # too big for a C long: Python exits with -1
         return code & 0xFF  # what the operating system keeps of it
     # Python prints a non-integer code to stderr and exits 1, even when printing fails.
     with contextlib.suppress(Exception):

@@ -217,7 +217,7 @@ def test_convert_worker_reports_bad_file(tmp_path):
 def test_worker_argv_is_absolute_and_protects_script_args():
     spec = RunSpec("rel/s.py", ["--profiler", "x"], profiler="scalene", scalene_cpu_only=True)
     argv = worker_argv(spec, 9, "out")
-    assert argv[:3] == [sys.executable, "-m", "gpuprof_gui.workers.profile_worker"]
+    assert argv[:4] == [sys.executable, "-P", "-m", "gpuprof_gui.workers.profile_worker"]  # -P: no cwd on sys.path
     assert argv[argv.index(protocol.CHANNEL_FD_ARG) + 1] == "9"
     assert "--cpu-only" in argv and argv[argv.index("--output-dir") + 1] == os.path.abspath("out")
     i = argv.index(os.path.abspath("rel/s.py"))

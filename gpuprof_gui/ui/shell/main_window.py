@@ -72,6 +72,7 @@ class MainWindow(WindowFiles):
         self.advisor = AdvisorPanel(self)
         self.loader = ProfileLoader(self)
         self.current_run: QtProfileRun | None = None
+        self._run_dir_said: tuple[str, str | None] | None = None  # the run's folder, and why a temporary one
         self.last_outcome: RunOutcome | None = None
         self._pending: Provenance | None = None  # where the profile being loaded comes from
         self._selection_from = ""  # which view made the selection being shown ("flame", "table", "")
@@ -193,11 +194,9 @@ class MainWindow(WindowFiles):
             self.set_status(f"The arguments could not be read: {exc}.", error=True)
             return
         script = os.path.abspath(os.path.expanduser(script))
-        try:
-            out_dir = window_state.new_run_dir(script, keep=window_state.shown_run_dirs(self))
-        except OSError as exc:  # the runs folder is read-only, missing under a file, or the disk is full
-            self.set_status(f"Could not start the run: {exc}", error=True)
-            return
+        out_dir, where_said = self._run_dir_said = window_state.new_run_dir_said(
+            script, keep=window_state.shown_run_dirs(self)
+        )
         spec = RunSpec(
             script=script,
             args=args,
@@ -220,7 +219,8 @@ class MainWindow(WindowFiles):
         self.console.start_run(
             f"$ {os.path.basename(script)} {' '.join(args)}   [{spec.profiler}]", os.path.join(out_dir, "output.log")
         )
-        self.set_status(f"Running {os.path.basename(script)} under {self.run_bar.profiler_combo.currentText()}…")
+        running = f"Running {os.path.basename(script)} under {self.run_bar.profiler_combo.currentText()}…"
+        self.set_status(f"{running} {where_said}" if where_said else running)
         self._update_actions()
         run.start()
         self._elapsed_timer.start()
@@ -241,7 +241,8 @@ class MainWindow(WindowFiles):
         self.last_outcome = outcome
         self.console.end_run(footer=f"[{outcome.message}]")
         failed = outcome.status not in ("finished",)
-        self.set_status(outcome.message, error=failed and not outcome.ok)
+        said = f" {self._run_dir_said[1]}" if self._run_dir_said and self._run_dir_said[1] else ""
+        self.set_status(outcome.message + said, error=failed and not outcome.ok)
         self._update_actions()
         if run is not None:
             run.deleteLater()

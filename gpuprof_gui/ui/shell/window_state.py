@@ -47,15 +47,25 @@ _RUN_NAME = re.compile(r"^\d{8}-\d{6}-")  # what new_run_dir makes; nothing else
 def new_run_dir(script: str, keep: Collection[str] = ()) -> str:
     """A fresh folder for one run: raw profile and full console log, kept so they can be reopened.
 
-    WriteError (an OSError: one sentence) when the runs folder cannot be written. The oldest
-    run folders beyond :data:`KEEP_RUNS` or :data:`KEEP_RUNS_BYTES` are removed, never one in
-    ``keep`` (the run on screen).
+    Where the runs folder cannot be used, a temporary folder: :func:`new_run_dir_said` says so.
     """
-    from gpuprof_gui.core.atomic import WriteError, check_folder, describe_os_error
+    return new_run_dir_said(script, keep)[0]
 
-    root = runs_root()
-    check_folder(root)
+
+def new_run_dir_said(script: str, keep: Collection[str] = ()) -> tuple[str, str | None]:
+    """:func:`new_run_dir`, and one sentence when the run had to go to a temporary folder.
+
+    The oldest run folders beyond :data:`KEEP_RUNS` or :data:`KEEP_RUNS_BYTES` are removed,
+    never one in ``keep`` (the run on screen).
+    """
+    from gpuprof_gui.core.atomic import WriteError, check_folder
+
     stem = re.sub(r"[^\w.-]+", "_", os.path.splitext(os.path.basename(script))[0])[:40] or "run"
+    root = runs_root()
+    try:
+        check_folder(root)
+    except WriteError as exc:
+        return _temporary_run_dir(stem, root, exc)
     base = os.path.join(root, f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}")
     path, n = base, 1
     while os.path.exists(path):
@@ -64,9 +74,21 @@ def new_run_dir(script: str, keep: Collection[str] = ()) -> str:
     try:
         os.makedirs(path)
     except OSError as exc:
-        raise WriteError(exc.errno or 0, f"cannot make the run folder {path}: {describe_os_error(exc)}.") from None
+        return _temporary_run_dir(stem, root, exc)
     prune_runs(root, keep={path, *keep})
-    return path
+    return path, None
+
+
+def _temporary_run_dir(stem: str, root: str, exc: OSError) -> tuple[str, str]:
+    """A run whose runs folder cannot be used still runs, in a temporary folder; the sentence says why."""
+    import tempfile
+
+    temp = tempfile.mkdtemp(prefix=f"gpuprof-{stem}-")
+    if os.path.exists(root) and not os.path.isdir(root):
+        why = f"The runs folder {root} is a file, not a folder"
+    else:
+        why = f"The runs folder {root} cannot be used ({exc.strerror or exc})"
+    return temp, f"{why}; this run is kept in the temporary folder {temp} instead."
 
 
 def prune_runs(

@@ -50,11 +50,13 @@ def test_a_new_run_prunes_old_runs_but_never_the_run_on_screen(qtbot, window, mo
     assert Path(new).is_dir() and shown_dir.is_dir() and not other.exists()
 
 
-def test_a_runs_folder_under_a_file_stops_the_run_with_one_sentence(window, tmp_path, monkeypatch):
+def test_a_runs_folder_under_a_file_still_runs_and_says_where(qtbot, window, tmp_path, monkeypatch):
+    """Nothing is lost: the run goes to a temporary folder and the status bar says why and where."""
     (tmp_path / "plain").write_text("x")
     monkeypatch.setenv(window_state.RUNS_DIR_ENV, str(tmp_path / "plain" / "runs"))
     window.set_script(str(SCRIPTS_DIR / "quick.py"))
-    window.start_run()
+    with qtbot.waitSignal(window.profile_shown, timeout=60_000):
+        window.start_run()
     status = window.status_text()
-    assert "Could not start the run" in status and "is a file, not a folder" in status, status
-    assert window.current_run is None
+    assert "plain" in status and "temporary folder" in status, status
+    assert window.loaded is not None
