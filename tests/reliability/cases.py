@@ -122,6 +122,81 @@ def _scalene(rows: list[dict]) -> dict:
     return {"elapsed_time_sec": 1.0, "files": {"/x/s.py": {"functions": [], "lines": rows, "percent_cpu_time": 100}}}
 
 
+def _nested(name: str, head: str, depth: int = 100_000) -> Callable[[Path], Path]:
+    """A small file nested ``depth`` deep: 200 KB that once took the reader down with RecursionError."""
+    return _write(name, head + "[" * depth + "]" * depth + "}")
+
+
+def _saved_profile(tmp: Path, name: str, change: Callable[[dict], None]) -> Path:
+    from gpuprof_gui.core.importers import load_profile
+    from gpuprof_gui.core.serialize import profile_to_dict
+
+    doc = profile_to_dict(load_profile(str(DATA / "pstats_sample.prof"), trusted=True))
+    change(doc)
+    path = tmp / name
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def _first_function(key: str, value: object) -> Callable[[dict], None]:
+    def change(doc: dict) -> None:
+        functions = doc["functions"]
+        if isinstance(functions, dict):  # column layout: one list per field
+            functions[key][0] = value
+        else:
+            functions[0][key] = value
+
+    return change
+
+
+def _link(target: str) -> Callable[[Path], Path]:
+    def make(tmp: Path) -> Path:
+        path = tmp / "link.prof"
+        os.symlink(target if target != "self" else str(path), path)
+        return path
+
+    return make
+
+
+def _marshal(name: str, value: object) -> Callable[[Path], Path]:
+    import marshal
+
+    return _write(name, marshal.dumps(value))
+
+
+def _scalene_line(**fields: object) -> dict:
+    line = {
+        "lineno": 3,
+        "line": "x = 1",
+        "n_cpu_percent_python": 50.0,
+        "n_cpu_percent_c": 0.0,
+        "n_sys_percent": 0.0,
+        "n_peak_mb": 0.0,
+        "n_avg_mb": 0.0,
+        "n_malloc_mb": 0.0,
+        "n_usage_fraction": 0.0,
+        "n_copy_mb_s": 0.0,
+        "n_core_utilization": 0.0,
+        "n_gpu_percent": 0.0,
+        "n_gpu_peak_memory_mb": 0.0,
+        "n_python_fraction": 0.0,
+        "n_mallocs": 0,
+        "memory_samples": [],
+    }
+    line.update(fields)
+    return line
+
+
+def _scalene_doc(elapsed: object = 1.0, **line_fields: object) -> dict:
+    return {
+        "elapsed_time_sec": elapsed,
+        "max_footprint_mb": 0.0,
+        "growth_rate": 0.0,
+        "samples": [],
+        "files": {"/x/s.py": {"percent_cpu_time": 100.0, "functions": [], "lines": [_scalene_line(**line_fields)]}},
+    }
+
+
 FILE_CASES = [
     Case("missing-file", "file", _missing, ("no_such_file.prof", "no such file")),
     # The window's run bar takes a folder (a package with __main__.py), as a drop of one does.
@@ -187,6 +262,83 @@ FILE_CASES = [
         ("junk.gpuprof-session.json",),
     ),
     Case("pstats-int-header", "file", _write("ints.prof", struct.pack("<i", 7) * 32), ("ints.prof",)),
+    Case(
+        "nested-session",
+        "file",
+        _nested("deep.gpuprof-session.json", '{"format": "gpuprof-session", "version": 1, "profile": '),
+        ("deep.gpuprof-session.json", "nested too deeply"),
+    ),
+    Case(
+        "nested-lab",
+        "file",
+        _nested("deep_lab.json", '{"format": "gpuprof-lab-results", "version": 1, "records": '),
+        ("deep_lab.json",),
+    ),
+    Case(
+        "nested-scalene",
+        "file",
+        _nested("deep_scalene.json", '{"elapsed_time_sec": 1, "files": '),
+        ("deep_scalene.json",),
+    ),
+    Case(
+        "nested-advice",
+        "file",
+        _nested("deep_advice.json", '{"format": "gpuprof-advice-session", "version": 1, "advice": '),
+        ("deep_advice.json", "nested too deeply"),
+    ),
+    Case(
+        "scalene-percent-1e308",
+        "file",
+        _json("huge_pct.json", _scalene_doc(n_cpu_percent_python=1e308)),
+        ("huge_pct.json", "out of range"),
+    ),
+    Case(
+        "scalene-nan",
+        "file",
+        _write("nan.json", json.dumps(_scalene_doc(n_cpu_percent_python=float("nan")))),
+        ("nan.json",),
+    ),
+    Case(
+        "scalene-infinite-time",
+        "file",
+        _write("inf.json", json.dumps(_scalene_doc(elapsed=float("inf")))),
+        ("inf.json",),
+    ),
+    Case("scalene-negative-time", "file", _json("neg_time.json", _scalene_doc(elapsed=-2.5)), ("neg_time.json",)),
+    Case("scalene-line-2-to-the-40", "file", _json("far_line.json", _scalene_doc(lineno=2**40)), ("far_line.json",)),
+    Case(
+        "saved-profile-nan",
+        "file",
+        lambda tmp: _saved_profile(tmp, "nan_profile.json", _first_function("self_s", float("nan"))),
+        ("nan_profile.json",),
+    ),
+    Case(
+        "saved-profile-negative-calls",
+        "file",
+        lambda tmp: _saved_profile(tmp, "neg_calls.json", _first_function("calls", -7)),
+        ("neg_calls.json",),
+    ),
+    Case(
+        "lab-negative-median",
+        "file",
+        lambda tmp: _lab(tmp, "lab_neg.json", lambda d: d["records"][0].__setitem__("median_ms", -1.0)),
+        ("lab_neg.json",),
+    ),
+    Case("dangling-link", "file", _link("/no/such/target.prof"), ("link.prof", "no such file")),
+    Case("symlink-loop", "file", _link("self"), ("link.prof",)),
+    Case("odd-name", "file", _write("we ird $(x); name.prof", b"\x00junk"), ("we ird $(x); name.prof",)),
+    Case("marshal-dict-of-ints", "file", _marshal("ints_dict.prof", {1: 2}), ("ints_dict.prof",)),
+    Case("marshal-list", "file", _marshal("list.prof", [1, 2, 3]), ("list.prof",)),
+    Case(
+        "marshal-code-object", "file", _marshal("code.prof", compile("open('RAN', 'w')", "x", "exec")), ("code.prof",)
+    ),
+    Case("gzip-file", "file", _write("profile.prof.gz", b"\x1f\x8b\x08\x00" + bytes(64)), ("profile.prof.gz",)),
+    Case("html-file", "file", _write("page.html", "<!doctype html><html><body>hi</body></html>"), ("page.html",)),
+    # The window's run bar takes a script: that is not a failure there.
+    Case(
+        "script-given-to-open", "file", _write("tool.py", "print('hi')\n"), ("tool.py", "python script"), window=False
+    ),
+    Case("latin1-json", "file", _write("latin1.json", '{"files": "caf\xe9"}'.encode("latin-1")), ("latin1.json",)),
 ]
 
 SCRIPT_CASES = [
@@ -198,6 +350,28 @@ SCRIPT_CASES = [
     Case("missing-script", "script", lambda tmp: tmp / "not_here.py", ("not_here.py",)),
     Case("script-is-folder", "script", lambda tmp: tmp, ("folder",), window=False),
     Case("timeout", "script", _script("hang.py"), ("timeout",), timeout_s=2.0),
+    Case("os-exit-7", "script", _script("exits.py"), ("7",), args=("7", "hard")),
+    Case("reads-stdin", "script", _script("reads_stdin.py"), ("finished",)),
+    Case("non-utf8-output", "script", _script("raw_bytes.py"), ("finished",)),
+    Case("recursion-5000", "script", _script("recursion.py"), ("finished",), args=("5000",)),
+    Case("empty-script", "script", _write("empty.py", ""), ("finished",)),
+    Case("comments-only", "script", _write("comments.py", "# nothing to run\n"), ("finished",)),
+    Case("keyboard-interrupt", "script", _write("ctrlc.py", "raise KeyboardInterrupt\n"), ("KeyboardInterrupt",)),
+    Case(
+        "kills-itself",
+        "script",
+        _write("suicide.py", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"),
+        ("killed",),
+    ),
+    Case("fork-pool-terminate", "script", _script("fork_pool_terminate.py"), ("finished",)),
+    Case("protocol-lookalike-output", "script", _script("fake_protocol.py"), ("exited with code 5",)),
+    Case(
+        "latin1-coding-cookie",
+        "script",
+        _write("latin1.py", "# -*- coding: latin-1 -*-\nprint('caf\xe9')\n".encode("latin-1")),
+        ("finished",),
+    ),
+    Case("huge-exit-status", "script", _write("huge_exit.py", "raise SystemExit(2**100)\n"), ("exit",)),
 ]
 
 CASES = FILE_CASES + SCRIPT_CASES
