@@ -65,7 +65,11 @@ def python_module_argv(module: str) -> list[str]:
     ``argparse.py`` beside a downloaded ``.prof`` would run in the worker that
     opens it. ``-P`` (Python 3.11+) prepends nothing; the profile worker puts
     the script's own folder on the path for the script, as ``python script.py`` does.
+    The packaged app's executable takes ``-m module`` itself and knows no ``-P``; its
+    import path is the bundle, never the current folder.
     """
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "-m", module]
     return [sys.executable, "-P", "-m", module]
 
 
