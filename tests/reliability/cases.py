@@ -164,6 +164,19 @@ def _marshal(name: str, value: object) -> Callable[[Path], Path]:
     return _write(name, marshal.dumps(value))
 
 
+def _sparse(name: str, head: bytes = b"") -> Callable[[Path], Path]:
+    """A 1 GiB sparse file: ``head``, then zeros to 1 GiB (no disk used; refused without reading it all)."""
+
+    def make(tmp: Path) -> Path:
+        path = tmp / name
+        with open(path, "wb") as fh:
+            fh.write(head)
+            fh.truncate(1 << 30)
+        return path
+
+    return make
+
+
 def _scalene_line(**fields: object) -> dict:
     line = {
         "lineno": 3,
@@ -337,6 +350,14 @@ FILE_CASES = [
     # The window's run bar takes a script: that is not a failure there.
     Case(
         "script-given-to-open", "file", _write("tool.py", "print('hi')\n"), ("tool.py", "python script"), window=False
+    ),
+    Case("sparse-gib-zeros", "file", _sparse("zeros.prof"), ("zeros.prof", "not a file gpuprof reads")),
+    Case("sparse-gib-folded", "file", _sparse("zeros.folded", b"main;work 1\n" * 12_000), ("zeros.folded", "not text")),
+    Case(
+        "sparse-gib-json",
+        "file",
+        _sparse("zeros.json", b'{"elapsed_time_sec": 1, "files": {' + b" " * (128 * 1024)),
+        ("zeros.json", "not text"),
     ),
     Case("latin1-json", "file", _write("latin1.json", '{"files": "caf\xe9"}'.encode("latin-1")), ("latin1.json",)),
 ]

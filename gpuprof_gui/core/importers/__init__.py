@@ -15,7 +15,7 @@ from gpuprof_gui.core.importers.folded_import import import_folded
 from gpuprof_gui.core.importers.pstats_import import import_pstats
 from gpuprof_gui.core.importers.sampled_paths import parse_sampled_stacks
 from gpuprof_gui.core.importers.scalene_import import import_scalene
-from gpuprof_gui.core.json_text import JSONTextError, parse_json, read_json_file
+from gpuprof_gui.core.json_text import JSONTextError, parse_json, read_json_file, read_text_bytes
 from gpuprof_gui.core.model import Profile
 from gpuprof_gui.protocol import STACKS_SUFFIX
 
@@ -67,6 +67,10 @@ def sniff_format(path: str | os.PathLike) -> str:
                 "The file is binary data that is not a cProfile dump, nor any other profile format gpuprof reads."
             ) from None
         text = head[: exc.start].decode("utf-8")
+    if "\0" in text:  # no text format holds NUL: binary data, or a sparse file of zeros (refused from its head)
+        raise ProfileFormatError(
+            "The file is binary data that is not a cProfile dump, nor any other profile format gpuprof reads."
+        )
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("{"):
         return _sniff_json(path, stripped)
@@ -211,7 +215,10 @@ def _read_json(path: str, what: str) -> object:
 
 def _read_text(path: str) -> str:
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            return fh.read()
+        return read_text_bytes(path, "a folded-stacks profile").decode("utf-8-sig")
+    except JSONTextError as exc:
+        raise ProfileFormatError(str(exc)) from None
+    except MemoryError:
+        raise ProfileFormatError("The file is too large to read as a folded-stacks profile (out of memory).") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileFormatError(f"The folded-stacks file cannot be read ({exc}).") from exc
