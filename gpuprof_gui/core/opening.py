@@ -19,6 +19,7 @@ API:
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from enum import StrEnum
@@ -55,6 +56,7 @@ class Failure(StrEnum):
     MISSING = "missing"
     FOLDER = "folder"  # a folder where a file is needed
     SPECIAL = "special"  # a device, pipe or socket
+    LINK_LOOP = "link-loop"  # a symbolic link that leads back to itself
     UNREADABLE = "unreadable"
     EMPTY = "empty"
     TOO_LARGE = "too-large"
@@ -88,6 +90,7 @@ def sentence(failure: Failure, path: str, detail: str = "") -> str:
         Failure.MISSING: f"{path}: no such file.",
         Failure.FOLDER: f"{path} is a folder, not a file.",
         Failure.SPECIAL: f"{path} is not a regular file (a device, pipe or socket).",
+        Failure.LINK_LOOP: f"{path} is a symbolic link that loops (it leads back to itself), not a file.",
         Failure.UNREADABLE: f"{path} cannot be read{why or ' (permission denied)'}.",
         Failure.EMPTY: f"{path} is empty.",
         Failure.TOO_LARGE: f"{path} is too large to open ({detail + ', ' if detail else ''}"
@@ -143,6 +146,8 @@ def _check_file(path: str) -> int:
     except FileNotFoundError:
         raise OpenError(Failure.MISSING, path) from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OpenError(Failure.LINK_LOOP, path) from None
         raise OpenError(Failure.UNREADABLE, path, exc.strerror or str(exc)) from None
     if os.path.isdir(path):
         raise OpenError(Failure.FOLDER, path)

@@ -83,3 +83,36 @@ def test_the_apps_own_folded_export_of_a_deep_run_opens_again(tmp_path):
     assert len(out.read_text(encoding="utf-8").splitlines()[0]) > 64 * 1024
     again = open_path(str(out)).profile
     assert again is not None and max(again.tree.depth) == 5002
+
+
+@pytest.mark.parametrize("name", ["loop.prof", "loop.py"])
+def test_a_symbolic_link_that_loops_is_called_so(tmp_path, name):
+    import os
+
+    from gpuprof_gui.core.opening import what_is
+
+    link = tmp_path / name
+    os.symlink(link, link)
+    with pytest.raises(OpenError) as caught:
+        what_is(link)
+    assert caught.value.failure is Failure.LINK_LOOP
+    assert "symbolic link that loops" in str(caught.value)
+
+
+def test_a_script_that_is_a_looping_link_is_called_so(tmp_path):
+    import os
+
+    from gpuprof_gui.protocol import ExitCode
+    from gpuprof_gui.workers.script_code import ScriptProblem, compile_script
+
+    link = tmp_path / "loop.py"
+    os.symlink(link, link)
+    with pytest.raises(ScriptProblem) as caught:
+        compile_script(str(link))
+    assert caught.value.code is ExitCode.NOT_A_FILE
+    assert "symbolic link that loops" in caught.value.message
+    os.remove(link)
+    os.symlink(tmp_path / "gone.py", link)
+    with pytest.raises(ScriptProblem) as caught:
+        compile_script(str(link))
+    assert caught.value.code is ExitCode.SCRIPT_NOT_FOUND

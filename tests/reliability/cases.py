@@ -177,6 +177,12 @@ def _sparse(name: str, head: bytes = b"") -> Callable[[Path], Path]:
     return make
 
 
+def _looping_script(tmp: Path) -> Path:
+    path = tmp / "loop.py"
+    os.symlink(path, path)
+    return path
+
+
 def _scalene_line(**fields: object) -> dict:
     line = {
         "lineno": 3,
@@ -338,7 +344,7 @@ FILE_CASES = [
         ("lab_neg.json",),
     ),
     Case("dangling-link", "file", _link("/no/such/target.prof"), ("link.prof", "no such file")),
-    Case("symlink-loop", "file", _link("self"), ("link.prof",)),
+    Case("symlink-loop", "file", _link("self"), ("link.prof", "symbolic link that loops")),
     Case("odd-name", "file", _write("we ird $(x); name.prof", b"\x00junk"), ("we ird $(x); name.prof",)),
     Case("marshal-dict-of-ints", "file", _marshal("ints_dict.prof", {1: 2}), ("ints_dict.prof",)),
     Case("marshal-list", "file", _marshal("list.prof", [1, 2, 3]), ("list.prof",)),
@@ -368,6 +374,7 @@ SCRIPT_CASES = [
     Case("exit-status", "script", _script("exits.py"), ("3",), args=("3",)),
     Case("segfault", "script", _script("segfault.py"), ("segmentation fault",)),
     Case("binary-script", "script", _write("binary.py", b"\x00\x01\x02\xff" * 64), ("binary.py",)),
+    Case("script-symlink-loop", "script", _looping_script, ("loop.py", "symbolic link that loops")),
     Case("missing-script", "script", lambda tmp: tmp / "not_here.py", ("not_here.py",)),
     Case("script-is-folder", "script", lambda tmp: tmp, ("folder",), window=False),
     Case("timeout", "script", _script("hang.py"), ("timeout",), timeout_s=2.0),
