@@ -63,6 +63,7 @@ class Failure(StrEnum):
     UNKNOWN_FORMAT = "unknown-format"
     TOO_NEW = "too-new"  # written by a newer gpuprof-gui
     DAMAGED = "damaged"
+    PYTHON2 = "python2"  # a cProfile dump written by Python 2
     NO_PROFILE = "no-profile"  # a session or advisor session saved without a profile, where one is needed
     WRONG_KIND = "wrong-kind"  # a file gpuprof reads, but not the kind this place needs
     SCRIPT = "script"  # a script where a profile is needed
@@ -98,6 +99,7 @@ def sentence(failure: Failure, path: str, detail: str = "") -> str:
         Failure.UNKNOWN_FORMAT: f"{path} is not a file gpuprof reads: expected {READ_FORMATS}.",
         Failure.TOO_NEW: f"{path} was saved by a newer gpuprof-gui{why}; please update gpuprof-gui.",
         Failure.DAMAGED: f"{path} is damaged or truncated{why}.",
+        Failure.PYTHON2: f"{path} was written by Python 2 (gpuprof reads profiles from Python 3).",
         Failure.NO_PROFILE: f"{path} holds no profile{why}.",
         Failure.WRONG_KIND: f"{path} is {_clause(detail) or 'not the kind of file needed here'}.",
         Failure.SCRIPT: f"{path} is a Python script, not a profile: profile it first "

@@ -183,6 +183,25 @@ def _looping_script(tmp: Path) -> Path:
     return path
 
 
+def _python2_prof(tmp: Path) -> Path:
+    """{("file.py", 1, "f"): (1, 1, 0.1, 0.1, {})} in Python 2.7's marshal: "s" + int32 length + bytes for strings."""
+
+    def text(b: bytes) -> bytes:
+        return b"s" + struct.pack("<i", len(b)) + b
+
+    def num(n: int) -> bytes:
+        return b"i" + struct.pack("<i", n)
+
+    def real(x: float) -> bytes:
+        return b"f" + bytes([len(repr(x))]) + repr(x).encode()
+
+    key = b"(" + struct.pack("<i", 3) + text(b"file.py") + num(1) + text(b"f")
+    value = b"(" + struct.pack("<i", 5) + num(1) + num(1) + real(0.1) + real(0.1) + b"{0"
+    path = tmp / "python2.prof"
+    path.write_bytes(b"{" + key + value + b"0")
+    return path
+
+
 def _scalene_line(**fields: object) -> dict:
     line = {
         "lineno": 3,
@@ -347,6 +366,7 @@ FILE_CASES = [
     Case("symlink-loop", "file", _link("self"), ("link.prof", "symbolic link that loops")),
     Case("odd-name", "file", _write("we ird $(x); name.prof", b"\x00junk"), ("we ird $(x); name.prof",)),
     Case("marshal-dict-of-ints", "file", _marshal("ints_dict.prof", {1: 2}), ("ints_dict.prof",)),
+    Case("python2-prof", "file", _python2_prof, ("python2.prof", "written by Python 2", "profiles from Python 3")),
     Case("marshal-list", "file", _marshal("list.prof", [1, 2, 3]), ("list.prof",)),
     Case(
         "marshal-code-object", "file", _marshal("code.prof", compile("open('RAN', 'w')", "x", "exec")), ("code.prof",)

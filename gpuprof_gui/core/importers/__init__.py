@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 
-from gpuprof_gui.core.importers.errors import ProfileFormatError, UntrustedFormat
+from gpuprof_gui.core.importers.errors import ProfileFormatError, UntrustedFormat, WrittenByPython2
 from gpuprof_gui.core.importers.folded_import import import_folded
 from gpuprof_gui.core.importers.pstats_import import import_pstats
 from gpuprof_gui.core.importers.sampled_paths import parse_sampled_stacks
@@ -186,10 +186,32 @@ def _read_pstats(path: str) -> dict:
         # The raw {func: (cc, nc, tt, ct, callers)} dict pstats builds; typeshed leaves the attribute out.
         stats = pstats.Stats(path).stats  # type: ignore[attr-defined]
     except (EOFError, ValueError, TypeError):
+        if _python2_head(path):
+            raise WrittenByPython2() from None
         raise ProfileFormatError("The file is a truncated or damaged cProfile dump.") from None
     except Exception as exc:  # marshal/pstats raise many kinds on bad input
+        if _python2_head(path):
+            raise WrittenByPython2() from None
         raise ProfileFormatError(f"The file is a damaged cProfile dump ({type(exc).__name__}).") from exc
+    if any(isinstance(part, bytes) for key in stats for part in (key if isinstance(key, tuple) else ())):
+        raise WrittenByPython2()  # Python 3 reads Python 2's strings ('s') as bytes
     return stats
+
+
+# Python 2's marshal: a dict "{" (no FLAG_REF, which Python 3 sets), its first key a tuple "(" with a
+# 4-byte length, whose first item is a byte string "s" or an interned one "t". Python 3 (3.4 on)
+# writes a small tuple ")" and its strings as "u", "z", "Z", "a" or "A".
+_PY2_DICT, _PY2_TUPLE, _PY2_STRINGS = 0x7B, 0x28, (0x73, 0x74)
+
+
+def _python2_head(path: str) -> bool:
+    """Whether the file starts like a cProfile dump written by Python 2."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(7)
+    except OSError:
+        return False
+    return len(head) == 7 and head[0] == _PY2_DICT and head[1] == _PY2_TUPLE and head[6] in _PY2_STRINGS
 
 
 def _read_sampled_stacks(prof_path: str):
