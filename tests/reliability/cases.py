@@ -291,6 +291,18 @@ FILE_CASES = [
         _json("advice.json", {"format": "gpuprof-advice-session", "version": 1}),
         ("advice.json",),
     ),
+    Case(
+        "session-run-wall-nan",
+        "file",
+        _session_case("wall_nan.gpuprof-session.json", _set("run", {"status": "finished", "wall_s": float("nan")})),
+        ("wall_nan.gpuprof-session.json", "run.wall_s"),
+    ),
+    Case(
+        "session-run-exit-code-text",
+        "file",
+        _session_case("exit_text.gpuprof-session.json", _set("run", {"status": "failed", "exit_code": 1.5})),
+        ("exit_text.gpuprof-session.json", "run.exit_code"),
+    ),
     Case("lab-newer", "file", lambda tmp: _lab(tmp, "lab_new.json", _set("version", 99)), ("lab_new.json", "newer")),
     Case("lab-records-wrong", "file", lambda tmp: _lab(tmp, "lab_bad.json", _set("records", "all")), ("lab_bad.json",)),
     Case(
