@@ -47,8 +47,35 @@ def parse_json(text: str | bytes, what: str) -> Any:
         raise JSONTextError(f"The file cannot be read as {what} ({exc}).") from None
 
 
+READ_PIECE_BYTES = 1 << 20
+"""Text files are read in pieces this large, each checked for NUL bytes before the next."""
+
+
+def read_text_bytes(path: str | os.PathLike, what: str) -> bytes:
+    """The bytes of a text file; JSONTextError when it holds a NUL byte (binary data, or a sparse file of zeros).
+
+    Read in pieces of :data:`READ_PIECE_BYTES`: a 1 GiB file of zeros behind a text head is refused at
+    its first zero, without holding the file in memory; one that is too large to hold is refused too.
+    """
+    pieces: list[bytes] = []
+    offset = 0
+    try:
+        with open(path, "rb") as fh:
+            while piece := fh.read(READ_PIECE_BYTES):
+                nul = piece.find(b"\0")
+                if nul >= 0:
+                    raise JSONTextError(
+                        f"The file is not text: it holds NUL bytes (binary data) from byte {offset + nul}, "
+                        f"so it is not {what}."
+                    )
+                pieces.append(piece)
+                offset += len(piece)
+        return b"".join(pieces)
+    except MemoryError:
+        pieces.clear()
+        raise JSONTextError(f"The file is too large to read as {what} (out of memory).") from None
+
+
 def read_json_file(path: str | os.PathLike, what: str) -> Any:
     """The JSON in ``path`` (a UTF-8 byte-order mark allowed); OSError as it comes, else JSONTextError."""
-    with open(path, "rb") as fh:
-        data = fh.read()
-    return parse_json(data, what)
+    return parse_json(read_text_bytes(path, what), what)

@@ -19,6 +19,7 @@ API:
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from enum import StrEnum
@@ -55,12 +56,14 @@ class Failure(StrEnum):
     MISSING = "missing"
     FOLDER = "folder"  # a folder where a file is needed
     SPECIAL = "special"  # a device, pipe or socket
+    LINK_LOOP = "link-loop"  # a symbolic link that leads back to itself
     UNREADABLE = "unreadable"
     EMPTY = "empty"
     TOO_LARGE = "too-large"
     UNKNOWN_FORMAT = "unknown-format"
     TOO_NEW = "too-new"  # written by a newer gpuprof-gui
     DAMAGED = "damaged"
+    PYTHON2 = "python2"  # a cProfile dump written by Python 2
     NO_PROFILE = "no-profile"  # a session or advisor session saved without a profile, where one is needed
     WRONG_KIND = "wrong-kind"  # a file gpuprof reads, but not the kind this place needs
     SCRIPT = "script"  # a script where a profile is needed
@@ -88,6 +91,7 @@ def sentence(failure: Failure, path: str, detail: str = "") -> str:
         Failure.MISSING: f"{path}: no such file.",
         Failure.FOLDER: f"{path} is a folder, not a file.",
         Failure.SPECIAL: f"{path} is not a regular file (a device, pipe or socket).",
+        Failure.LINK_LOOP: f"{path} is a symbolic link that loops (it leads back to itself), not a file.",
         Failure.UNREADABLE: f"{path} cannot be read{why or ' (permission denied)'}.",
         Failure.EMPTY: f"{path} is empty.",
         Failure.TOO_LARGE: f"{path} is too large to open ({detail + ', ' if detail else ''}"
@@ -95,6 +99,7 @@ def sentence(failure: Failure, path: str, detail: str = "") -> str:
         Failure.UNKNOWN_FORMAT: f"{path} is not a file gpuprof reads: expected {READ_FORMATS}.",
         Failure.TOO_NEW: f"{path} was saved by a newer gpuprof-gui{why}; please update gpuprof-gui.",
         Failure.DAMAGED: f"{path} is damaged or truncated{why}.",
+        Failure.PYTHON2: f"{path} was written by Python 2 (gpuprof reads profiles from Python 3).",
         Failure.NO_PROFILE: f"{path} holds no profile{why}.",
         Failure.WRONG_KIND: f"{path} is {_clause(detail) or 'not the kind of file needed here'}.",
         Failure.SCRIPT: f"{path} is a Python script, not a profile: profile it first "
@@ -143,6 +148,8 @@ def _check_file(path: str) -> int:
     except FileNotFoundError:
         raise OpenError(Failure.MISSING, path) from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OpenError(Failure.LINK_LOOP, path) from None
         raise OpenError(Failure.UNREADABLE, path, exc.strerror or str(exc)) from None
     if os.path.isdir(path):
         raise OpenError(Failure.FOLDER, path)

@@ -30,6 +30,7 @@ from gpuprof_gui.core.importers.errors import ProfileFormatError
 from gpuprof_gui.core.json_text import JSONTextError, read_json_file
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.model import Profile
+from gpuprof_gui.core.numbers import NumberError, number, optional_number
 
 SESSION_FORMAT = "gpuprof-session"
 SESSION_VERSION = 1
@@ -124,7 +125,7 @@ class Session:
                 app_version=str(raw.get("app_version") or ""),
                 host=str(raw.get("host") or ""),
                 script=_optional_dict(raw, "script"),
-                run=_optional_dict(raw, "run"),
+                run=_checked_run(_optional_dict(raw, "run")),
                 console=_optional_dict(raw, "console"),
                 profile=profile_from_dict(raw["profile"]) if raw.get("profile") else None,
                 lab=LabRun.from_dict(raw["lab"]) if raw.get("lab") else None,
@@ -133,8 +134,27 @@ class Session:
             )
         except ProfileFormatError as exc:
             raise SessionError(f"The session's profile is damaged: {exc}") from exc
+        except NumberError as exc:
+            raise SessionError(f"The session holds a number out of range: {exc}.") from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise SessionError(f"The session file is damaged ({type(exc).__name__}: {exc}).") from exc
+
+
+MAX_EXIT_CODE = 2**63
+"""Largest exit status kept (either sign): a script's ``SystemExit(n)`` may carry any integer."""
+
+
+def _checked_run(run: dict | None) -> dict | None:
+    """The run record with its numbers in range: ``wall_s`` a time, ``exit_code`` an integer."""
+    if run is None:
+        return None
+    optional_number(run.get("wall_s"), "run.wall_s")
+    code = run.get("exit_code")
+    if code is not None:
+        value = number(code, "run.exit_code", -MAX_EXIT_CODE, MAX_EXIT_CODE)
+        if not value.is_integer():
+            raise NumberError(f"run.exit_code is {code!r}, not a whole number")
+    return run
 
 
 def _optional_dict(raw: dict, key: str) -> dict | None:

@@ -129,11 +129,11 @@ def convert_to_profile(path: str, timeout_s: float = CONVERT_TIMEOUT_S) -> Profi
 
 
 def _profile_from(outcome: ConvertOutcome) -> Profile:
-    from gpuprof_gui.core.importers import ProfileFormatError
+    from gpuprof_gui.core.importers.errors import from_message
     from gpuprof_gui.core.profile_npz import load_profile_npz
 
     if not outcome.ok or outcome.output_path is None:
-        raise ProfileFormatError(outcome.message)
+        raise from_message(outcome.message)
     return load_profile_npz(outcome.output_path)
 
 

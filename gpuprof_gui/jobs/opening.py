@@ -125,10 +125,13 @@ def open_advice(path: str) -> AdviceSession:
 
 def _load_profile(path: str, trusted: bool) -> Profile:
     from gpuprof_gui.core.importers import ProfileFormatError
+    from gpuprof_gui.core.importers.errors import WrittenByPython2
     from gpuprof_gui.jobs.runner import open_profile_safely
 
     try:
         return open_profile_safely(path, trusted=trusted)
+    except WrittenByPython2:
+        raise OpenError(Failure.PYTHON2, path) from None
     except ProfileFormatError as exc:
         if trusted:  # our own run's output: the importer's sentence says what the run left (e.g. too short)
             raise

@@ -7,6 +7,7 @@ A script that cannot start (missing, a folder, binary, a syntax error) is a
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import sys
@@ -31,6 +32,13 @@ def compile_script(path: str) -> types.CodeType:
     """Read and compile ``path``, or raise :class:`ScriptProblem` saying why not."""
     if not os.path.lexists(path):
         raise ScriptProblem(ExitCode.SCRIPT_NOT_FOUND, f"The script does not exist: {path}")
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ScriptProblem(ExitCode.NOT_A_FILE, f"The script is a symbolic link that loops: {path}") from None
+        if exc.errno == errno.ENOENT:
+            raise ScriptProblem(ExitCode.SCRIPT_NOT_FOUND, f"The script does not exist: {path}") from None
     if not os.path.isfile(path):  # a directory, FIFO or device: reading it could hang
         raise ScriptProblem(ExitCode.NOT_A_FILE, f"{ExitCode.NOT_A_FILE.message} ({path})")
     try:

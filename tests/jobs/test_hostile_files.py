@@ -83,3 +83,69 @@ def test_the_apps_own_folded_export_of_a_deep_run_opens_again(tmp_path):
     assert len(out.read_text(encoding="utf-8").splitlines()[0]) > 64 * 1024
     again = open_path(str(out)).profile
     assert again is not None and max(again.tree.depth) == 5002
+
+
+@pytest.mark.parametrize("name", ["loop.prof", "loop.py"])
+def test_a_symbolic_link_that_loops_is_called_so(tmp_path, name):
+    import os
+
+    from gpuprof_gui.core.opening import what_is
+
+    link = tmp_path / name
+    os.symlink(link, link)
+    with pytest.raises(OpenError) as caught:
+        what_is(link)
+    assert caught.value.failure is Failure.LINK_LOOP
+    assert "symbolic link that loops" in str(caught.value)
+
+
+def test_a_script_that_is_a_looping_link_is_called_so(tmp_path):
+    import os
+
+    from gpuprof_gui.protocol import ExitCode
+    from gpuprof_gui.workers.script_code import ScriptProblem, compile_script
+
+    link = tmp_path / "loop.py"
+    os.symlink(link, link)
+    with pytest.raises(ScriptProblem) as caught:
+        compile_script(str(link))
+    assert caught.value.code is ExitCode.NOT_A_FILE
+    assert "symbolic link that loops" in caught.value.message
+    os.remove(link)
+    os.symlink(tmp_path / "gone.py", link)
+    with pytest.raises(ScriptProblem) as caught:
+        compile_script(str(link))
+    assert caught.value.code is ExitCode.SCRIPT_NOT_FOUND
+
+
+def _py2_marshal(interned: bool) -> bytes:
+    """{("file.py", 1, "f"): (1, 1, 0.1, 0.1, {}), ...} as Python 2.7's marshal writes it (version 2 when interned)."""
+    import struct
+
+    def text(b: bytes, code: bytes = b"s") -> bytes:
+        return code + struct.pack("<i", len(b)) + b
+
+    def num(n: int) -> bytes:
+        return b"i" + struct.pack("<i", n)
+
+    def real(x: float) -> bytes:
+        return b"g" + struct.pack("<d", x) if interned else b"f" + bytes([len(repr(x))]) + repr(x).encode()
+
+    value = b"(" + struct.pack("<i", 5) + num(1) + num(1) + real(0.1) + real(0.1) + b"{0"
+    if not interned:
+        key = b"(" + struct.pack("<i", 3) + text(b"file.py") + num(1) + text(b"f")
+        return b"{" + key + value + b"0"
+    first = b"(" + struct.pack("<i", 3) + text(b"file.py", b"t") + num(1) + text(b"f", b"t")
+    second = b"(" + struct.pack("<i", 3) + b"R" + struct.pack("<i", 0) + num(2) + text(b"g", b"t")
+    return b"{" + first + value + second + value + b"0"
+
+
+@pytest.mark.parametrize("interned", [False, True], ids=["byte-strings", "interned-with-refs"])
+def test_a_python2_prof_is_called_written_by_python2(tmp_path, interned):
+    path = tmp_path / "old.prof"
+    path.write_bytes(_py2_marshal(interned))
+    with pytest.raises(OpenError) as caught:
+        open_path(str(path))
+    assert caught.value.failure is Failure.PYTHON2
+    assert "written by Python 2 (gpuprof reads profiles from Python 3)" in str(caught.value)
+    assert "damaged" not in str(caught.value)

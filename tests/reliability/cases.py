@@ -164,6 +164,44 @@ def _marshal(name: str, value: object) -> Callable[[Path], Path]:
     return _write(name, marshal.dumps(value))
 
 
+def _sparse(name: str, head: bytes = b"") -> Callable[[Path], Path]:
+    """A 1 GiB sparse file: ``head``, then zeros to 1 GiB (no disk used; refused without reading it all)."""
+
+    def make(tmp: Path) -> Path:
+        path = tmp / name
+        with open(path, "wb") as fh:
+            fh.write(head)
+            fh.truncate(1 << 30)
+        return path
+
+    return make
+
+
+def _looping_script(tmp: Path) -> Path:
+    path = tmp / "loop.py"
+    os.symlink(path, path)
+    return path
+
+
+def _python2_prof(tmp: Path) -> Path:
+    """{("file.py", 1, "f"): (1, 1, 0.1, 0.1, {})} in Python 2.7's marshal: "s" + int32 length + bytes for strings."""
+
+    def text(b: bytes) -> bytes:
+        return b"s" + struct.pack("<i", len(b)) + b
+
+    def num(n: int) -> bytes:
+        return b"i" + struct.pack("<i", n)
+
+    def real(x: float) -> bytes:
+        return b"f" + bytes([len(repr(x))]) + repr(x).encode()
+
+    key = b"(" + struct.pack("<i", 3) + text(b"file.py") + num(1) + text(b"f")
+    value = b"(" + struct.pack("<i", 5) + num(1) + num(1) + real(0.1) + real(0.1) + b"{0"
+    path = tmp / "python2.prof"
+    path.write_bytes(b"{" + key + value + b"0")
+    return path
+
+
 def _scalene_line(**fields: object) -> dict:
     line = {
         "lineno": 3,
@@ -253,6 +291,18 @@ FILE_CASES = [
         _json("advice.json", {"format": "gpuprof-advice-session", "version": 1}),
         ("advice.json",),
     ),
+    Case(
+        "session-run-wall-nan",
+        "file",
+        _session_case("wall_nan.gpuprof-session.json", _set("run", {"status": "finished", "wall_s": float("nan")})),
+        ("wall_nan.gpuprof-session.json", "run.wall_s"),
+    ),
+    Case(
+        "session-run-exit-code-text",
+        "file",
+        _session_case("exit_text.gpuprof-session.json", _set("run", {"status": "failed", "exit_code": 1.5})),
+        ("exit_text.gpuprof-session.json", "run.exit_code"),
+    ),
     Case("lab-newer", "file", lambda tmp: _lab(tmp, "lab_new.json", _set("version", 99)), ("lab_new.json", "newer")),
     Case("lab-records-wrong", "file", lambda tmp: _lab(tmp, "lab_bad.json", _set("records", "all")), ("lab_bad.json",)),
     Case(
@@ -325,9 +375,10 @@ FILE_CASES = [
         ("lab_neg.json",),
     ),
     Case("dangling-link", "file", _link("/no/such/target.prof"), ("link.prof", "no such file")),
-    Case("symlink-loop", "file", _link("self"), ("link.prof",)),
+    Case("symlink-loop", "file", _link("self"), ("link.prof", "symbolic link that loops")),
     Case("odd-name", "file", _write("we ird $(x); name.prof", b"\x00junk"), ("we ird $(x); name.prof",)),
     Case("marshal-dict-of-ints", "file", _marshal("ints_dict.prof", {1: 2}), ("ints_dict.prof",)),
+    Case("python2-prof", "file", _python2_prof, ("python2.prof", "written by Python 2", "profiles from Python 3")),
     Case("marshal-list", "file", _marshal("list.prof", [1, 2, 3]), ("list.prof",)),
     Case(
         "marshal-code-object", "file", _marshal("code.prof", compile("open('RAN', 'w')", "x", "exec")), ("code.prof",)
@@ -338,6 +389,14 @@ FILE_CASES = [
     Case(
         "script-given-to-open", "file", _write("tool.py", "print('hi')\n"), ("tool.py", "python script"), window=False
     ),
+    Case("sparse-gib-zeros", "file", _sparse("zeros.prof"), ("zeros.prof", "not a file gpuprof reads")),
+    Case("sparse-gib-folded", "file", _sparse("zeros.folded", b"main;work 1\n" * 12_000), ("zeros.folded", "not text")),
+    Case(
+        "sparse-gib-json",
+        "file",
+        _sparse("zeros.json", b'{"elapsed_time_sec": 1, "files": {' + b" " * (128 * 1024)),
+        ("zeros.json", "not text"),
+    ),
     Case("latin1-json", "file", _write("latin1.json", '{"files": "caf\xe9"}'.encode("latin-1")), ("latin1.json",)),
 ]
 
@@ -347,6 +406,7 @@ SCRIPT_CASES = [
     Case("exit-status", "script", _script("exits.py"), ("3",), args=("3",)),
     Case("segfault", "script", _script("segfault.py"), ("segmentation fault",)),
     Case("binary-script", "script", _write("binary.py", b"\x00\x01\x02\xff" * 64), ("binary.py",)),
+    Case("script-symlink-loop", "script", _looping_script, ("loop.py", "symbolic link that loops")),
     Case("missing-script", "script", lambda tmp: tmp / "not_here.py", ("not_here.py",)),
     Case("script-is-folder", "script", lambda tmp: tmp, ("folder",), window=False),
     Case("timeout", "script", _script("hang.py"), ("timeout",), timeout_s=2.0),

@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import re
 
-from gpuprof_gui.core.importers.errors import ProfileFormatError, UntrustedFormat
+from gpuprof_gui.core.importers.errors import ProfileFormatError, UntrustedFormat, WrittenByPython2
 from gpuprof_gui.core.importers.folded_import import import_folded
 from gpuprof_gui.core.importers.pstats_import import import_pstats
 from gpuprof_gui.core.importers.sampled_paths import parse_sampled_stacks
 from gpuprof_gui.core.importers.scalene_import import import_scalene
-from gpuprof_gui.core.json_text import JSONTextError, parse_json, read_json_file
+from gpuprof_gui.core.json_text import JSONTextError, parse_json, read_json_file, read_text_bytes
 from gpuprof_gui.core.model import Profile
 from gpuprof_gui.protocol import STACKS_SUFFIX
 
@@ -67,6 +67,10 @@ def sniff_format(path: str | os.PathLike) -> str:
                 "The file is binary data that is not a cProfile dump, nor any other profile format gpuprof reads."
             ) from None
         text = head[: exc.start].decode("utf-8")
+    if "\0" in text:  # no text format holds NUL: binary data, or a sparse file of zeros (refused from its head)
+        raise ProfileFormatError(
+            "The file is binary data that is not a cProfile dump, nor any other profile format gpuprof reads."
+        )
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("{"):
         return _sniff_json(path, stripped)
@@ -182,10 +186,32 @@ def _read_pstats(path: str) -> dict:
         # The raw {func: (cc, nc, tt, ct, callers)} dict pstats builds; typeshed leaves the attribute out.
         stats = pstats.Stats(path).stats  # type: ignore[attr-defined]
     except (EOFError, ValueError, TypeError):
+        if _python2_head(path):
+            raise WrittenByPython2() from None
         raise ProfileFormatError("The file is a truncated or damaged cProfile dump.") from None
     except Exception as exc:  # marshal/pstats raise many kinds on bad input
+        if _python2_head(path):
+            raise WrittenByPython2() from None
         raise ProfileFormatError(f"The file is a damaged cProfile dump ({type(exc).__name__}).") from exc
+    if any(isinstance(part, bytes) for key in stats for part in (key if isinstance(key, tuple) else ())):
+        raise WrittenByPython2()  # Python 3 reads Python 2's strings ('s') as bytes
     return stats
+
+
+# Python 2's marshal: a dict "{" (no FLAG_REF, which Python 3 sets), its first key a tuple "(" with a
+# 4-byte length, whose first item is a byte string "s" or an interned one "t". Python 3 (3.4 on)
+# writes a small tuple ")" and its strings as "u", "z", "Z", "a" or "A".
+_PY2_DICT, _PY2_TUPLE, _PY2_STRINGS = 0x7B, 0x28, (0x73, 0x74)
+
+
+def _python2_head(path: str) -> bool:
+    """Whether the file starts like a cProfile dump written by Python 2."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(7)
+    except OSError:
+        return False
+    return len(head) == 7 and head[0] == _PY2_DICT and head[1] == _PY2_TUPLE and head[6] in _PY2_STRINGS
 
 
 def _read_sampled_stacks(prof_path: str):
@@ -211,7 +237,10 @@ def _read_json(path: str, what: str) -> object:
 
 def _read_text(path: str) -> str:
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            return fh.read()
+        return read_text_bytes(path, "a folded-stacks profile").decode("utf-8-sig")
+    except JSONTextError as exc:
+        raise ProfileFormatError(str(exc)) from None
+    except MemoryError:
+        raise ProfileFormatError("The file is too large to read as a folded-stacks profile (out of memory).") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileFormatError(f"The folded-stacks file cannot be read ({exc}).") from exc

@@ -21,6 +21,25 @@ class UntrustedFormat(ProfileFormatError):  # noqa: N818 - a verdict callers act
     """
 
 
+PYTHON2_SENTENCE = "The file was written by Python 2 (gpuprof reads profiles from Python 3)."
+
+
+class WrittenByPython2(ProfileFormatError):  # noqa: N818 - a verdict on the file, with its own sentence
+    """A cProfile dump made by Python 2: marshal data with Python 2's byte strings.
+
+    ``str()`` is :data:`PYTHON2_SENTENCE`; the convert worker sends it as its message, and
+    :func:`from_message` makes this error again on the parent's side from that sentence.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(PYTHON2_SENTENCE)
+
+
+def from_message(message: str) -> ProfileFormatError:
+    """The error a worker's message stands for: :class:`WrittenByPython2` for its sentence, else plain."""
+    return WrittenByPython2() if message == PYTHON2_SENTENCE else ProfileFormatError(message)
+
+
 # What malformed-but-parseable data raises deep inside an importer.
 _DAMAGE = (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError)
 

@@ -342,7 +342,7 @@ class SourceView(QWidget):
             self._cache[path] = text
             self.editor.setPlainText(text)
             self.shown_file = path
-        heat, labels, note = self._heat_for(profile, rec.file, rec.line)
+        heat, labels, note = self._heat_for(profile, rec.file, rec.line, func)
         self.editor.set_heat(heat, labels)
         self._set_header(f"<b>{name}</b> — {figures}<br>{path}:{rec.line}", note)
         self.editor.scroll_to_line(self._hottest_line_of(profile, rec, heat))
@@ -356,7 +356,9 @@ class SourceView(QWidget):
         return max(body)[1] if body else rec.line
 
     @staticmethod
-    def _heat_for(profile: Profile, file: str, def_line: int) -> tuple[dict[int, float], dict[int, str], str]:
+    def _heat_for(
+        profile: Profile, file: str, def_line: int, shown: int | None = None
+    ) -> tuple[dict[int, float], dict[int, str], str]:
         lines: dict[int, LineRecord] = profile.lines.get(file, {})
         if lines:
             hottest = max((r.cpu_pct for r in lines.values()), default=0.0) or 1.0
@@ -364,10 +366,17 @@ class SourceView(QWidget):
             labels = {ln: format_pct(r.cpu_pct) for ln, r in lines.items() if r.cpu_pct > 0}
             return heat, labels, "Per-line heat: share of the run's CPU time (Python + native + system)."
         # Function-level data only: mark each profiled function's first line by its self time.
+        # Where several start on one line (a function defined on line 1, where <module> starts
+        # too), the shown function owns it; else the one with the most self time.
         total = profile.total_s or 1.0
         heat, labels = {}, {}
-        for rec in profile.functions:
+        owner: dict[int, tuple[bool, float]] = {}
+        for i, rec in enumerate(profile.functions):
             if rec.file == file and rec.line > 0 and rec.self_s > 0:
+                claim = (i == shown, rec.self_s)
+                if rec.line in owner and owner[rec.line] >= claim:
+                    continue
+                owner[rec.line] = claim
                 heat[rec.line] = rec.self_s / total
                 labels[rec.line] = format_pct(100.0 * rec.self_s / total)
         top = max(heat.values(), default=1.0) or 1.0
