@@ -9,6 +9,7 @@ still saved; a forked child of the script is left unprofiled.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import os
 import signal
 import sys
@@ -265,6 +266,25 @@ class CProfileRun:
         self._report(status, exit_code, exc_line, tb_text)
         return ExitCode.OK
 
+    def _dump_to_temporary_folder(self, exc: OSError) -> str | None:
+        """Save the profile in a temporary folder when the run folder cannot take it; the sentence saying so."""
+        import tempfile
+
+        from gpuprof_gui.core.atomic import describe_os_error
+
+        folder = os.path.dirname(self.profile_path)
+        with contextlib.suppress(OSError):
+            os.unlink(self.profile_path)  # a partial file
+        try:
+            self.profile_path = os.path.join(tempfile.mkdtemp(prefix="gpuprof-run-"), PROFILE_PROF_NAME)
+            self.profiler.dump_stats(self.profile_path)
+        except OSError:
+            return None
+        return (
+            f"The run folder {folder} could not be written ({describe_os_error(exc)}); "
+            f"the profile is kept in the temporary folder {os.path.dirname(self.profile_path)} instead."
+        )
+
     def _check_profiler(self) -> None:
         """Note whether the script removed or replaced our profiler (its time after that is missing)."""
         if sys.getprofile() is not self.profiler:
@@ -289,7 +309,13 @@ class CProfileRun:
             sampler_cpu_s = _reaped_children_cpu_s() - children_cpu_s  # py-spy, reaped by stop()
         try:
             self.profiler.dump_stats(self.profile_path)
-        except Exception as exc:  # noqa: BLE001 - disk full, output folder removed...
+        except OSError as exc:  # disk full, output folder removed...: keep the profile elsewhere
+            kept = self._dump_to_temporary_folder(exc)
+            if kept is None:
+                self.channel.error(ExitCode.PROFILER_FAILED, f"{ExitCode.PROFILER_FAILED.message} ({exc})")
+                return
+            notes.insert(0, kept)
+        except Exception as exc:  # noqa: BLE001 - the profile itself could not be written
             self.channel.error(ExitCode.PROFILER_FAILED, f"{ExitCode.PROFILER_FAILED.message} ({exc})")
             return
         self.result = {
