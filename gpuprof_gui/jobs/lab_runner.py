@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from importlib.util import find_spec
 
 from gpuprof_gui.core import lab_model as lm
+from gpuprof_gui.core.atomic import describe_os_error
 from gpuprof_gui.jobs.outcome import OutcomeTracker
 from gpuprof_gui.jobs.supervisor import python_module_argv, supervise, worker_env
 from gpuprof_gui.lab import LabFileError
@@ -217,7 +218,12 @@ class _LabRun:
     def finish(self, status: str, message: str, workers: int) -> LabOutcome:
         self.run.ended_wall = time.time()
         path = os.path.join(self.output_dir, "lab_results.json")
-        lm.save_run(self.run, path)
+        try:
+            lm.save_run(self.run, path)
+        except OSError as exc:  # WriteError (disk full, a folder in the way...) or the folder went away
+            words = describe_os_error(OSError(exc.errno, exc.strerror)) if exc.errno else str(exc).rstrip(".")
+            note = f"The results could not be saved to {path}: {words}; they are shown here but are not on disk."
+            return LabOutcome(status, f"{message} {note}", self.run, None, workers)
         return LabOutcome(status, message, self.run, path, workers)
 
 
@@ -250,6 +256,10 @@ def run_lab(
         lab = _LabRun(spec, describe_file(spec.path), on_record, cancel)
     except LabFileError as exc:
         return LabOutcome("error", str(exc))
+    except OSError as exc:  # the output folder could not be made, or an edited source not written there
+        return LabOutcome(
+            "error", f"The lab run's folder could not be written: {exc.strerror or exc} ({spec.output_dir})."
+        )
     remaining, workers = list(lab.names), 0
     while remaining:
         watchdog = _Watchdog(cancel)

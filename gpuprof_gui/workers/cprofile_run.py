@@ -9,6 +9,7 @@ still saved; a forked child of the script is left unprofiled.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import os
 import signal
 import sys
@@ -49,6 +50,20 @@ CHILDREN_NOTE_MIN_FRACTION = 0.05
 """Children's CPU under 5% of the run's wall time changes no conclusion: no note."""
 CHILDREN_NOTE_MIN_S = 0.05
 
+THREADS_NOTE = (
+    "The script started {count} thread(s) that used {cpu} of CPU cProfile did not see (it profiles "
+    "only the main thread): time shown waiting for them (join, queue and lock waits) is their work. "
+    "Choose the py-spy profiler to see inside them."
+)
+THREADS_RUNNING_NOTE = (
+    "{count} thread(s) the script started were still running when it ended; cProfile did not see "
+    "their work (it profiles only the main thread). Choose the py-spy profiler to see inside them."
+)
+PROFILER_REPLACED_NOTE = (
+    "The script removed or replaced the profiler (sys.setprofile, or a cProfile of its own): the "
+    "time after that point is missing from this profile."
+)
+
 SAMPLER_FAILED_NOTE = "Call paths below two levels are split in proportion: no sampled stacks ({problem})."
 
 
@@ -80,6 +95,10 @@ class CProfileRun:
         self.reported = False
         self.result: dict | None = None  # the result message sent, for an exit status changed at exit
         self.t0 = 0.0
+        self.cpu0 = (0.0, 0.0)  # process and main-thread CPU at the script's start
+        self.threads_started = 0
+        self.script_threads: list[threading.Thread] = []
+        self.profiler_lost = False
         self._real_os_exit = os._exit
         self.sampler = StackSampler(
             self.profile_path + STACKS_SUFFIX,
@@ -100,6 +119,24 @@ class CProfileRun:
         if self.in_script and not self.cancel_raised:
             self.cancel_raised = True
             raise _Cancelled()
+
+    def _on_thread_start(self, frame: types.FrameType, event: str, arg: object) -> None:
+        """``threading.setprofile`` hook: counts each thread the script starts, then steps aside."""
+        sys.setprofile(None)
+        if os.getpid() == self.pid and self.in_script:
+            self.threads_started += 1
+            self.script_threads.append(threading.current_thread())
+
+    def _thread_notes(self) -> list[str]:
+        """Notes for the threads the script started: cProfile saw only the main thread."""
+        if not self.threads_started:
+            return []
+        threads_cpu_s = (time.process_time() - self.cpu0[0]) - (time.thread_time() - self.cpu0[1])
+        wall_s = time.perf_counter() - self.t0
+        if threads_cpu_s >= max(CHILDREN_NOTE_MIN_S, CHILDREN_NOTE_MIN_FRACTION * wall_s):
+            return [THREADS_NOTE.format(count=self.threads_started, cpu=f"{threads_cpu_s:.2f} s")]
+        running = sum(1 for t in self.script_threads if t.is_alive())
+        return [THREADS_RUNNING_NOTE.format(count=running)] if running else []
 
     def _before_fork(self) -> None:
         """Hold back our signals across a fork until the child has its default handlers.
@@ -144,6 +181,7 @@ class CProfileRun:
         # A forked child (multiprocessing) inherits this wrapper: it must not
         # overwrite our profile or speak on our channel.
         if os.getpid() == self.pid and not self.reported:
+            self._check_profiler()
             self.profiler.disable()
             self.in_script = False
             self._report("exit", int(status) & 0xFF, None, None)
@@ -194,7 +232,9 @@ class CProfileRun:
         exit_code: int | None = 0
         exc_line: str | None = None
         tb_text: str | None = None
+        threading.setprofile(self._on_thread_start)
         self.t0 = time.perf_counter()
+        self.cpu0 = (time.process_time(), time.thread_time())
         try:
             self.in_script = True
             self.profiler.enable()
@@ -203,6 +243,7 @@ class CProfileRun:
                 # builtins.exec frame out of the profile: <module> is the root.
                 types.FunctionType(self.code, namespace)()
             finally:
+                self._check_profiler()
                 self.profiler.disable()
                 self.in_script = False
         except _Cancelled:
@@ -225,11 +266,38 @@ class CProfileRun:
         self._report(status, exit_code, exc_line, tb_text)
         return ExitCode.OK
 
+    def _dump_to_temporary_folder(self, exc: OSError) -> str | None:
+        """Save the profile in a temporary folder when the run folder cannot take it; the sentence saying so."""
+        import tempfile
+
+        from gpuprof_gui.core.atomic import describe_os_error
+
+        folder = os.path.dirname(self.profile_path)
+        with contextlib.suppress(OSError):
+            os.unlink(self.profile_path)  # a partial file
+        try:
+            self.profile_path = os.path.join(tempfile.mkdtemp(prefix="gpuprof-run-"), PROFILE_PROF_NAME)
+            self.profiler.dump_stats(self.profile_path)
+        except OSError:
+            return None
+        return (
+            f"The run folder {folder} could not be written ({describe_os_error(exc)}); "
+            f"the profile is kept in the temporary folder {os.path.dirname(self.profile_path)} instead."
+        )
+
+    def _check_profiler(self) -> None:
+        """Note whether the script removed or replaced our profiler (its time after that is missing)."""
+        if sys.getprofile() is not self.profiler:
+            self.profiler_lost = True
+
     def _report(self, status: str, exit_code: int | None, exc_line: str | None, tb_text: str | None) -> None:
         self.reported = True
         wall_s = time.perf_counter() - self.t0
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the dump must not be interrupted
         notes = []
+        if self.profiler_lost:
+            notes.append(PROFILER_REPLACED_NOTE)
+        notes += self._thread_notes()
         # Read before py-spy, itself a child, is reaped: its CPU is not the script's.
         children_cpu_s = _reaped_children_cpu_s()
         if children_cpu_s >= max(CHILDREN_NOTE_MIN_S, CHILDREN_NOTE_MIN_FRACTION * wall_s):
@@ -241,7 +309,13 @@ class CProfileRun:
             sampler_cpu_s = _reaped_children_cpu_s() - children_cpu_s  # py-spy, reaped by stop()
         try:
             self.profiler.dump_stats(self.profile_path)
-        except Exception as exc:  # noqa: BLE001 - disk full, output folder removed...
+        except OSError as exc:  # disk full, output folder removed...: keep the profile elsewhere
+            kept = self._dump_to_temporary_folder(exc)
+            if kept is None:
+                self.channel.error(ExitCode.PROFILER_FAILED, f"{ExitCode.PROFILER_FAILED.message} ({exc})")
+                return
+            notes.insert(0, kept)
+        except Exception as exc:  # noqa: BLE001 - the profile itself could not be written
             self.channel.error(ExitCode.PROFILER_FAILED, f"{ExitCode.PROFILER_FAILED.message} ({exc})")
             return
         self.result = {

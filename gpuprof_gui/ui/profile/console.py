@@ -9,6 +9,7 @@ file beside the run's profile, so nothing is lost.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 from typing import BinaryIO
 
@@ -48,6 +49,9 @@ class ConsolePane(QPlainTextEdit):
         self._pending_chars = 0
         self._decoders = {s: codecs.getincrementaldecoder("utf-8")("replace") for s in ("out", "err")}
         self._log: BinaryIO | None = None  # the run's raw output, as it came
+        self._log_path: str | None = None
+        self.log_problem: str | None = None
+        """One sentence when this run's log file could not be written (disk full...)."""
         self._bytes = {"out": 0, "err": 0}
         self._line_chars = {"out": 0, "err": 0}  # length of each stream's unfinished line
         self._line_cut = {"out": 0, "err": 0}  # characters cut from it on screen
@@ -68,10 +72,14 @@ class ConsolePane(QPlainTextEdit):
         self._line_cut = {"out": 0, "err": 0}
         for d in self._decoders.values():
             d.reset()
-        if log_path:
-            os.makedirs(os.path.dirname(log_path), exist_ok=True)
-            self._log = open(log_path, "wb")  # noqa: SIM115 - closed in end_run
+        self.log_problem, self._log_path = None, log_path
         self.append_note(title)
+        if log_path:
+            try:
+                os.makedirs(os.path.dirname(log_path), exist_ok=True)
+                self._log = open(log_path, "wb")  # noqa: SIM115 - closed in end_run
+            except OSError as exc:
+                self._log_failed(exc)
         self._timer.start()
 
     def end_run(self, footer: str | None = None) -> None:
@@ -86,8 +94,12 @@ class ConsolePane(QPlainTextEdit):
         self.flush()
         self._timer.stop()
         if self._log is not None:
-            self._log.close()
-            self._log = None
+            log, self._log = self._log, None
+            try:
+                log.close()
+            except OSError as exc:  # the last buffered output could not be written
+                self._log_failed(exc)
+                self.flush()
 
     @property
     def bytes_received(self) -> dict[str, int]:
@@ -109,8 +121,26 @@ class ConsolePane(QPlainTextEdit):
     def _append_bytes(self, stream: str, data: bytes) -> None:
         self._bytes[stream] += len(data)
         if self._log is not None:
-            self._log.write(data)
+            try:
+                self._log.write(data)
+            except OSError as exc:
+                self._log_failed(exc)
         self._queue(stream, self._clip_long_lines(stream, self._decoders[stream].decode(data)))
+
+    def _log_failed(self, exc: OSError) -> None:
+        """Stop writing the log file (disk full...), say so once; the output still shows here."""
+        from gpuprof_gui.core.atomic import describe_os_error
+
+        log, self._log = self._log, None
+        if log is not None:
+            with contextlib.suppress(OSError):
+                log.close()
+        if self.log_problem is None:
+            self.log_problem = (
+                f"The console log {self._log_path} could not be written ({describe_os_error(exc)}); "
+                "the output is shown here only."
+            )
+            self.append_note(self.log_problem)
 
     def _cut_note(self, stream: str) -> str:
         where = " (the log file has them)" if self._log is not None else ""

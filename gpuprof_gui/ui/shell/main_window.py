@@ -242,6 +242,8 @@ class MainWindow(WindowFiles):
         self.console.end_run(footer=f"[{outcome.message}]")
         failed = outcome.status not in ("finished",)
         said = f" {self._run_dir_said[1]}" if self._run_dir_said and self._run_dir_said[1] else ""
+        if self.console.log_problem:
+            said += f" {self.console.log_problem}"
         self.set_status(outcome.message + said, error=failed and not outcome.ok)
         self._update_actions()
         if run is not None:

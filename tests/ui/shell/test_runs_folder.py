@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import io
+import os
 import shutil
 
 from window_support import LOAD_TIMEOUT_MS, SCRIPTS_DIR
@@ -60,3 +63,34 @@ def test_a_runs_folder_under_a_file_still_runs_and_says_where(qtbot, window, tmp
     status = window.status_text()
     assert "plain" in status and "temporary folder" in status, status
     assert window.loaded is not None
+
+
+class _FullDisk(io.BytesIO):
+    """The console log on a full disk: every write fails with ENOSPC."""
+
+    def write(self, data) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_full_run_folder_is_one_sentence_and_keeps_the_output_and_profile(
+    qtbot, window, tmp_path, monkeypatch, capfd
+):
+    """Log and raw profile cannot be written: the output stays on screen, the profile in a temporary folder."""
+    from gpuprof_gui.ui.profile import console
+
+    run_dir = tmp_path / "run"
+    (run_dir / "profile.prof").mkdir(parents=True)  # the raw profile cannot be written there
+    monkeypatch.setattr(window_state, "new_run_dir_said", lambda script, keep=(): (str(run_dir), None))
+    monkeypatch.setattr(console, "open", lambda path, mode: _FullDisk(), raising=False)
+    window.set_script(str(SCRIPTS_DIR / "big_output.py"))
+    window.run_bar.set_args(["2"])
+    with qtbot.waitSignal(window.profile_shown, timeout=60_000):
+        window.start_run()
+    status = window.status_text()
+    assert f"The console log {run_dir / 'output.log'} could not be written (the disk is full)" in status, status
+    assert f"The run folder {run_dir} could not be written" in status, status
+    assert "temporary folder" in status
+    assert window.loaded is not None and not window.loaded.path.startswith(str(run_dir))
+    text = window.console.toPlainText()
+    assert text.count("could not be written (the disk is full)") == 1
+    assert "Traceback" not in capfd.readouterr().err

@@ -112,3 +112,12 @@ def test_runs_folder_that_is_a_file_says_so_and_runs_in_a_temporary_folder(qtbot
     assert said and str(bad) in said[0] and "temporary folder" in said[0], statuses
     assert outcome.output_dir and os.path.isdir(outcome.output_dir) and not outcome.output_dir.startswith(str(bad))
     assert "is a file" in window.status_text()  # still said once the run has ended
+
+
+def test_a_profile_missing_the_scripts_thread_time_says_so_in_the_status_bar(qtbot, window):
+    window.run_bar.set_script(str(SCRIPTS_DIR / "busy_thread.py"))
+    window.run_bar.set_args([])
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.start_run()
+    assert blocker.args[0].status == "finished", blocker.args[0].message
+    assert "profiles only the main thread" in window.status_text()
