@@ -431,6 +431,9 @@ SCRIPT_CASES = [
         _write("latin1.py", "# -*- coding: latin-1 -*-\nprint('caf\xe9')\n".encode("latin-1")),
         ("finished",),
     ),
+    Case("busy-thread", "script", _script("busy_thread.py"), ("profiles only the main thread",)),
+    Case("removes-profiler", "script", _script("removes_profiler.py"), ("removed or replaced the profiler", "missing")),
+    Case("busy-children", "script", _script("busy_children.py"), ("child processes of the script used",)),
     Case("huge-exit-status", "script", _write("huge_exit.py", "raise SystemExit(2**100)\n"), ("exit",)),
 ]
 
