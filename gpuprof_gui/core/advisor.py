@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from gpuprof_gui.core.lab_model import speedup
+from gpuprof_gui.core.numbers import MAX_AMOUNT, optional_number
 
 ADVICE_FORMAT = "gpuprof-advice"
 ADVICE_VERSION = 1
@@ -228,7 +229,28 @@ class Advice:
         if data.get("format") not in (None, ADVICE_FORMAT):
             raise ValueError("not a gpuprof advice document")
         known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        # Numbers are checked here, at the door, so no view ever meets NaN, -1 calls or p = 5.
+        for name, hi in _ADVICE_NUMBERS.items():
+            if name in values:
+                checked = optional_number(values[name], f"advice.{name}", 0.0, hi)
+                values[name] = int(checked) if name in _WHOLE_NUMBERS and checked is not None else checked
+        return cls(**values)
+
+
+# The advice's numbers: all non-negative; p is a share of the run.
+_ADVICE_NUMBERS = {
+    "total_s": MAX_AMOUNT,
+    "p": 1.0,
+    "calls": MAX_AMOUNT,
+    "kernel_speedup": MAX_AMOUNT,
+    "size": MAX_AMOUNT,
+    "transfer_s_per_call": MAX_AMOUNT,
+    "bytes_per_call": MAX_AMOUNT,
+    "transfer_gbps": MAX_AMOUNT,
+    "setup_s": MAX_AMOUNT,
+}
+_WHOLE_NUMBERS = ("calls", "size")
 
 
 def _finite_or_none(value):

@@ -235,6 +235,19 @@ def _scalene_doc(elapsed: object = 1.0, **line_fields: object) -> dict:
     }
 
 
+def _advice_case(name: str, key: str, value: object) -> Callable[[Path], Path]:
+    """The recorded H100 advisor session with one of its advice's numbers replaced."""
+
+    def make(tmp: Path) -> Path:
+        doc = json.loads((DATA / "advisor" / "session_heat_h100.json").read_text(encoding="utf-8"))
+        doc["advice"][key] = value
+        path = tmp / name
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        return path
+
+    return make
+
+
 FILE_CASES = [
     Case("missing-file", "file", _missing, ("no_such_file.prof", "no such file")),
     # The window's run bar takes a folder (a package with __main__.py), as a drop of one does.
@@ -396,6 +409,14 @@ FILE_CASES = [
         "file",
         _sparse("zeros.json", b'{"elapsed_time_sec": 1, "files": {' + b" " * (128 * 1024)),
         ("zeros.json", "not text"),
+    ),
+    Case("advice-p-nan", "file", _advice_case("advice_nan.json", "p", float("nan")), ("advice_nan.json", "advice.p")),
+    Case("advice-p-above-one", "file", _advice_case("advice_p5.json", "p", 5), ("advice_p5.json", "advice.p")),
+    Case(
+        "advice-negative-calls",
+        "file",
+        _advice_case("advice_neg.json", "calls", -3),
+        ("advice_neg.json", "advice.calls"),
     ),
     Case("latin1-json", "file", _write("latin1.json", '{"files": "caf\xe9"}'.encode("latin-1")), ("latin1.json",)),
 ]

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from gpuprof_gui.core.advice_session import load_session
 from gpuprof_gui.core.loaded import prepare
+from gpuprof_gui.core.opening import OpenError
 from gpuprof_gui.core.provenance import Provenance
-from gpuprof_gui.ui.shell.file_checks import unopenable_reason
+from gpuprof_gui.jobs.opening import open_advice
 from gpuprof_gui.ui.shell.session_parts import select_everywhere
 
 if TYPE_CHECKING:
@@ -34,14 +34,10 @@ def open_advice_session(win: WindowBase, path: str) -> bool:
 
     False, with the reason in the status bar, when the file is not a session.
     """
-    missing = unopenable_reason(path)
-    if missing:
-        win.set_status(missing, error=True)
-        return False
     try:
-        session = load_session(path)
-    except ValueError as exc:
-        win.set_status(f"Could not open the advisor session: {exc}", error=True)
+        session = open_advice(path)  # the door: the checks and the sentence of `gpuprof export --advice`
+    except OpenError as exc:
+        win.set_status(str(exc), error=True)
         return False
     name = os.path.basename(path)
     if session.profile is not None:

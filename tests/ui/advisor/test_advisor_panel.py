@@ -317,7 +317,7 @@ def test_a_damaged_session_file_is_reported_and_the_window_stays_usable(window, 
     bad = tmp_path / "broken.json"
     bad.write_text('{"format": "gpuprof-advice-session", "advice": {"p": 2', encoding="utf-8")
     assert not window.open_advice_session(str(bad))
-    assert "Could not open the advisor session" in window.status_text() and "broken.json" in window.status_text()
+    assert "broken.json" in window.status_text() and "damaged" in window.status_text()  # the door's sentence
     assert "c62828" in window._status_label.styleSheet()  # shown as an error
     wrong = tmp_path / "wrong.json"
     wrong.write_text('{"format": "gpuprof-advice-session", "advice": {"p": 7}}', encoding="utf-8")
@@ -424,7 +424,7 @@ def test_gui_advice_command_with_a_damaged_file_says_why(tmp_path):
     shot = tmp_path / "bad.png"
     proc = _gui(tmp_path, "--advice", str(bad), "--screenshot", str(shot))
     assert proc.returncode == 1
-    assert "Could not open the advisor session" in proc.stderr and "bad.json" in proc.stderr
+    assert "is not a file gpuprof reads" in proc.stderr and "bad.json" in proc.stderr  # the door's sentence
     assert shot.is_file()  # the window came up and was drawn
 
 
