@@ -20,33 +20,11 @@ import threading
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-from gpuprof_gui.cli.arg_types import positive_seconds
+from gpuprof_gui.cli.arg_types import non_negative_amount, non_negative_count, positive_seconds
 from gpuprof_gui.exit_codes import ExitStatus
 from gpuprof_gui.protocol import PROFILERS
 
 VERB = "advise"
-
-
-def _count(text: str) -> int:
-    """argparse type: a whole number >= 0 (a negative call count or size means a typo)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is negative")
-    return value
-
-
-def _amount(text: str) -> float:
-    """argparse type: a number >= 0 (bytes)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value >= 0:  # also NaN
-        raise argparse.ArgumentTypeError(f"{text} is not a number of bytes >= 0")
-    return value
 
 
 def add_parsers(verbs: argparse._SubParsersAction) -> None:
@@ -74,11 +52,15 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
         help="function to move to the GPU (NAME or FILE:NAME; repeatable, nested ones count once)",
     )
     p.add_argument("--kernels", metavar="FILE", help="kernel-lab candidate file implementing FUNCTION")
-    p.add_argument("--size", type=_count, help="problem size to measure (default: the file's largest default)")
-    p.add_argument("--calls", type=_count, help="calls to FUNCTION per run (default: counted by the profile)")
+    p.add_argument(
+        "--size", type=non_negative_count, help="problem size to measure (default: the file's largest default)"
+    )
+    p.add_argument(
+        "--calls", type=non_negative_count, help="calls to FUNCTION per run (default: counted by the profile)"
+    )
     p.add_argument(
         "--bytes-per-call",
-        type=_amount,
+        type=non_negative_amount,
         metavar="B",
         help="bytes crossing PCIe per call (default: the candidate's inputs and output)",
     )

@@ -17,6 +17,28 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def non_negative_count(text: str) -> int:
+    """``--size``, ``--calls``: a whole number >= 0 (a negative call count or size means a typo)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
+
+
+def non_negative_amount(text: str) -> float:
+    """``--bytes``: a finite number >= 0 (NaN and infinity refused too)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a number of bytes >= 0")
+    return value
+
+
 def positive_count(text: str) -> int:
     """``--top N``: a whole number of 1 or more."""
     try:

@@ -10,13 +10,13 @@ profiler, run time, host) for the report.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from gpuprof_gui.core.json_text import read_json_file
 from gpuprof_gui.core.session import AUTOSAVE_NAME
 
 RUN_FILE_NAMES = ("profile.prof", "profile.json", "profile.folded")
@@ -146,9 +146,8 @@ class Provenance:
         try:
             if os.path.getsize(beside) > RUN_SESSION_MAX_BYTES:
                 return plain
-            with open(beside, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except (OSError, ValueError, RecursionError):
+            data = read_json_file(beside, "a gpuprof session")  # the one JSON reader: deep nesting is a ValueError
+        except (OSError, ValueError):
             return plain
         if not isinstance(data, dict) or not isinstance(data.get("script"), dict):
             return plain

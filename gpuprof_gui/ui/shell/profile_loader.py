@@ -33,7 +33,7 @@ def load_everything(path: str, trusted: bool) -> LoadedProfile:
     return prepare(opened.profile, path, started=t0, provenance=opened.provenance)
 
 
-def _load_or_say_why(path: str, trusted: bool) -> LoadedProfile | str:
+def _load_or_say_why(path: str, trusted: bool, _cancel: object = None) -> LoadedProfile | str:
     """The loaded profile, or the sentence saying why not (any failure is a message, never a crash)."""
     try:
         return load_everything(path, trusted)
@@ -60,7 +60,7 @@ class ProfileLoader(QObject):
 
     def load(self, path: str, trusted: bool = False) -> None:
         self._ticket += 1
-        job = QtJob(partial(_job_body, path, trusted), "profile-load", self)
+        job = QtJob(partial(_load_or_say_why, path, trusted), "profile-load", self)
         job.done.connect(partial(self._on_done, job, self._ticket))
         self._jobs.add(job)
         job.start()
@@ -83,7 +83,3 @@ class ProfileLoader(QObject):
             self.failed.emit(result)
         else:
             self.loaded.emit(result)
-
-
-def _job_body(path: str, trusted: bool, _cancel: object) -> LoadedProfile | str:
-    return _load_or_say_why(path, trusted)

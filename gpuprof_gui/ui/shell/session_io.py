@@ -188,13 +188,8 @@ class SessionKeeper(QObject):
         fresh = Session()  # a new recording: made here, now
         session.created, session.host = fresh.created, fresh.host
         session.title = session.title or f"{os.path.basename(self.win.lab.file_path or 'lab')} (kernel lab)"
-        try:
-            folder = window_state.new_run_dir(
-                self.win.lab.file_path or "lab", keep=window_state.shown_run_dirs(self.win)
-            )
-        except OSError as exc:
-            self.win.set_status(f"Could not save the lab run's session: {exc}", error=True)
-            return
+        # Never raises: a runs folder that cannot be used gives a temporary folder.
+        folder = window_state.new_run_dir(self.win.lab.file_path or "lab", keep=window_state.shown_run_dirs(self.win))
         path = os.path.join(folder, AUTOSAVE_NAME)
         self.current, self.target = session, path
         self.save(session, path)
