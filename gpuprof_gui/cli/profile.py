@@ -206,14 +206,25 @@ def _write_to(stream) -> Callable[[bytes], None]:
 
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+"""A `kill` or a closed terminal: the run stops, and the message says it came from outside."""
 
 
 _stop_signals_received: list[int] = []
 
 
-def _raise_interrupt(signum: int, frame) -> None:
-    _stop_signals_received.append(signum)
-    raise KeyboardInterrupt
+def _stop_handler(stop: threading.Event) -> Callable[[int, Any], None]:
+    """Ctrl-C, SIGTERM and SIGHUP only set ``stop``, which the supervisor polls.
+
+    Raising KeyboardInterrupt from the handler instead could land between reading a
+    chunk of the script's output and writing it out, and that chunk would be lost.
+    """
+
+    def handler(signum: int, frame: Any) -> None:
+        if signum in _STOP_SIGNALS:
+            _stop_signals_received.append(signum)
+        stop.set()
+
+    return handler
 
 
 def _say_who_stopped(outcome: RunOutcome) -> str:
@@ -242,18 +253,23 @@ def cmd_profile(ns: argparse.Namespace) -> int:
         pyspy_native=ns.native,
     )
     preload = _preload_analysis()
-    # The worker runs in its own session: a `kill` or a closed terminal reaches only
-    # us, so treat them like Ctrl-C, which the runner turns into a clean cancel.
+    # The worker runs in its own session: Ctrl-C, a `kill` or a closed terminal reaches
+    # only us, and each becomes a clean cancel (the partial profile still comes back).
     _stop_signals_received.clear()
-    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in _STOP_SIGNALS}
+    stop = threading.Event()
+    handler = _stop_handler(stop)
+    previous = {sig: signal.signal(sig, handler) for sig in (*_STOP_SIGNALS, signal.SIGINT)}
     try:
         # With --json, stdout carries only our document; the script's output goes to stderr.
         outcome = run_profile(
-            spec, on_stdout=_write_to(sys.stderr if ns.json else sys.stdout), on_stderr=_write_to(sys.stderr)
+            spec,
+            on_stdout=_write_to(sys.stderr if ns.json else sys.stdout),
+            on_stderr=_write_to(sys.stderr),
+            cancel=stop,
         )
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for sig, before in previous.items():
+            signal.signal(sig, before)
     profile_path, not_kept = _keep_output(outcome, ns.output) if ns.output else (outcome.profile_path, None)
     doc: dict[str, Any] = {
         "profiler": outcome.profiler,

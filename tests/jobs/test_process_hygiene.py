@@ -166,6 +166,21 @@ def test_script_signalling_its_parent_stops_gpuprof_in_plain_words(tmp_path):
     assert "Cancelled" not in res.stderr
 
 
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_signal_from_outside_loses_none_of_the_output_before_it(attempt):
+    """Each line the script wrote before it signalled gpuprof reaches gpuprof's stdout, in order.
+
+    The stop signal used to raise inside the output pump, dropping a chunk already read.
+    """
+    count = 20_000
+    res = gpuprof("profile", str(SCRIPTS / "floods_then_signals_parent.py"), str(count), timeout_s=120)
+    lines = [ln for ln in res.stdout.splitlines() if ln.startswith("line ")]
+    assert len(lines) == count, f"{count - len(lines)} lines lost"
+    assert [int(ln.split()[1]) for ln in lines] == list(range(count))
+    assert "last line before the signal" in res.stdout
+    assert "Stopped by a signal from outside (SIGTERM)" in res.stderr, res.stderr
+
+
 def test_ctrl_c_is_still_a_cancel(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "gpuprof_gui.cli", "profile", str(SCRIPTS / "hang.py")],

@@ -59,11 +59,16 @@ class QtProfileRun(QObject):
         self._job.cancel()
 
     def kill(self) -> None:
-        """Kill the worker and its whole process group now (window closing), then collect it."""
+        """Kill the worker and its whole process group now (window closing), then collect it.
+
+        ``finished`` is emitted before this returns when the supervisor is done in time:
+        the window is closing, and its event loop may never deliver the queued one.
+        """
         self._job.cancel()
         if self._pid:
             kill_process_group(self._pid, signal.SIGKILL)
-        self._job.wait(CLOSE_WAIT_S)
+        if self._job.wait(CLOSE_WAIT_S) and isinstance(self._job.result, RunOutcome):
+            self._on_done(self._job.result)
 
     def _work(self, cancel: threading.Event) -> RunOutcome:
         spec = dataclasses.replace(self.spec, output_dir=self.output_dir)
@@ -74,10 +79,14 @@ class QtProfileRun(QObject):
         self._pid = pid
 
     def _on_done(self, outcome: object) -> None:
+        if self._done:
+            return  # already reported (by kill)
         self._done = True
         self.finished.emit(outcome)
 
     def _on_crashed(self, text: str) -> None:
+        if self._done:
+            return
         self._done = True
         first = text.splitlines()[0] if text else "unknown error"
         self.finished.emit(

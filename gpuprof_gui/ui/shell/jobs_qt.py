@@ -33,6 +33,8 @@ class QtJob(QObject):
         self.cancel_event = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._t0 = 0.0
+        self.result: object = None
+        """What ``work`` returned, once it has (also before ``done`` is delivered)."""
 
     @property
     def running(self) -> bool:
@@ -62,4 +64,5 @@ class QtJob(QObject):
         except Exception as exc:  # noqa: BLE001 - a bug below ends the job visibly, never the window
             self.crashed.emit(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
         else:
+            self.result = result
             self.done.emit(result)

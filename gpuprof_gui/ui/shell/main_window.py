@@ -421,6 +421,7 @@ class MainWindow(WindowFiles):
         if self.current_run is not None:
             self.current_run.kill()  # closing the window must not leave the script running
         self.lab.shutdown()  # nor a kernel worker or the telemetry thread
+        self.sessions.close()  # after both: the stopped run's session is written before the window goes
         window_state.save(self)
         self.loader.wait(5_000)
         super().closeEvent(event)

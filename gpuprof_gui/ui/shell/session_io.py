@@ -23,7 +23,7 @@ import dataclasses
 import os
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from gpuprof_gui import __version__
@@ -115,7 +115,6 @@ class SessionKeeper(QObject):
         win.profile_shown.connect(self._on_profile_shown)
         win.load_failed.connect(self._on_load_failed)
         win.lab.run_finished.connect(self._on_lab_finished)
-        win.installEventFilter(self)
 
     # -- autosave --------------------------------------------------------------------------
     def run_started(self, spec: RunSpec) -> None:
@@ -344,11 +343,10 @@ class SessionKeeper(QObject):
         win.setWindowTitle(f"{title} — gpuprof-gui")
 
     # -- teardown --------------------------------------------------------------------------
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is self.win and event.type() == QEvent.Type.Close:
-            self._flush_pending()
-            self.wait()  # a run's session is written before the window goes
-        return False
+    def close(self) -> None:
+        """The window is closing, its run and lab already stopped: every run's session is written now."""
+        self._flush_pending()
+        self.wait()
 
 
 def _dialog_dir() -> str:

@@ -89,6 +89,21 @@ def test_sigterm_closes_the_window_like_quit(tmp_path):
     assert list(runs.glob(f"*/{AUTOSAVE_NAME}")), "the run's session was not kept"
 
 
+def test_closing_during_a_run_keeps_its_session_before_close_returns(qtbot, window, tmp_path):
+    """The window's event loop may never run again after close(): the run's record is written by then."""
+    pid_file = tmp_path / "child.pid"
+    window.run_bar.set_script(str(SCRIPTS_DIR / "child_outlives.py"))
+    window.run_bar.set_args([str(pid_file), "hang"])
+    window.start_run()
+    qtbot.waitUntil(lambda: pid_file.exists() and bool(pid_file.read_text().strip()), timeout=RUN_TIMEOUT_MS)
+    child = int(pid_file.read_text())
+    folder = window.current_run.output_dir
+    window.close()  # no event processing between this and the checks
+    assert os.path.isfile(os.path.join(folder, AUTOSAVE_NAME)), os.listdir(folder)
+    assert window.current_run is None
+    assert wait_gone(child), "the script's child outlived the window"
+
+
 def test_runs_folder_that_is_a_file_says_so_and_runs_in_a_temporary_folder(qtbot, window, tmp_path, monkeypatch):
     from window_support import run_script
 
