@@ -62,6 +62,37 @@ def pytest_configure(config: pytest.Config) -> None:
     # even when pytest runs with another config file (e.g. on the GPU machine).
     config.addinivalue_line("markers", "gpu: needs a CUDA GPU with CuPy; skipped cleanly otherwise")
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+    # An exception in a thread or in a __del__ fails the test that caused it, as one in the test would.
+    config.addinivalue_line("filterwarnings", "error::pytest.PytestUnhandledThreadExceptionWarning")
+    config.addinivalue_line("filterwarnings", "error::pytest.PytestUnraisableExceptionWarning")
+    config.addinivalue_line(
+        "markers", "expect_traceback(why): the test's own output may hold a Python traceback, for the reason given"
+    )
+
+
+TRACEBACK_MARKS = ("Traceback (most recent call last)", "Exception ignored in", "Fatal Python error")
+"""Text that means an exception reached a console: in a passing test's output it is a bug."""
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)  # innermost: other wrappers see the verdict
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
+    """A test that passed but printed a traceback (its process, a worker it let write to the
+    terminal, a Qt slot, a thread, a logged exception) fails, unless it says why it expects one."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if not report.passed or item.get_closest_marker("expect_traceback"):
+        return None
+    # Each phase's report repeats the earlier phases' sections: read this phase's own.
+    text = "\n".join(body for title, body in report.sections if title.endswith(f" {report.when}"))
+    found = next((mark for mark in TRACEBACK_MARKS if mark in text), None)
+    if found is not None:
+        start = text.index(found)
+        report.outcome = "failed"
+        report.longrepr = (
+            f"unexpected traceback in the test's output ({report.when}); mark the test "
+            f"expect_traceback(why) if it is meant to be there:\n{text[max(0, start - 400) : start + 3000]}"
+        )
+    return None
 
 
 @functools.cache

@@ -106,6 +106,7 @@ class CProfileRun:
             _sample_rate_from_env() or SAMPLE_RATE_HZ,
         )
         self.sampling = False
+        self._own_handlers: dict[int, object] = {}  # the worker's handlers, set as the script starts
         self._fork_mask = threading.local()  # the forking thread's signal mask, across one fork
         # Keep our own module alive: sys.modules["__main__"] is about to be replaced.
         self._worker_module = sys.modules.get("__main__")
@@ -162,13 +163,15 @@ class CProfileRun:
 
         It must neither keep cProfile running (timing work nobody reads, ~3x
         slower) nor inherit our signal handlers, which would raise our internal
-        cancel exception inside ``Pool.terminate()``'s workers.
+        cancel exception inside ``Pool.terminate()``'s workers. A handler the
+        script installed itself is the child's to inherit, as under plain Python.
         """
         if os.getpid() == self.pid:
             return
         try:
             for sig in CHILD_DEFAULT_SIGNALS:
-                signal.signal(sig, signal.SIG_DFL)
+                if signal.getsignal(sig) == self._own_handlers.get(sig):
+                    signal.signal(sig, signal.SIG_DFL)
             self.profiler.disable()
             self.in_script = False
             self.reported = True
@@ -221,6 +224,7 @@ class CProfileRun:
     def run(self) -> int:
         namespace = self._prepare_main()
         signal.signal(signal.SIGTERM, self._on_sigterm)
+        self._own_handlers = {sig: signal.getsignal(sig) for sig in CHILD_DEFAULT_SIGNALS}
         os._exit = self._os_exit
         # Registered last, so ours is the first "before" hook and the last "after" one.
         os.register_at_fork(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from gpuprof_gui.protocol import ExitCode, MsgType
 from gpuprof_gui.workers._channel import Channel
+from gpuprof_gui.workers.scalene_boot import BOOT_MODULE
 
 PROFILE_JSON_NAME = "profile.json"
 
@@ -65,26 +66,14 @@ def run_scalene(
         channel.error(ExitCode.PROFILER_MISSING, ExitCode.PROFILER_MISSING.message)
         return ExitCode.PROFILER_MISSING
     out_path = os.path.join(output_dir, PROFILE_JSON_NAME)
-    # -P: not the current folder first on sys.path (Scalene puts the script's folder there).
-    # Scalene's launcher re-executes itself as a plain `python -m scalene`, so its
-    # profiling process still has the current folder on sys.path.
-    cmd = [sys.executable, "-P", "-m", "scalene", "run", "-o", out_path]
+    # Scalene runs in one process started with -P (the current folder is not on its
+    # sys.path), its forked children dying of SIGTERM as under plain Python: see scalene_boot.
+    cmd = [sys.executable, "-P", "-m", BOOT_MODULE, "run", "-o", out_path]
     if cpu_only:
         cmd.append("--cpu-only")
     cmd += [script, "---", *args]
     cancelled = []
     stray_existed = os.path.lexists(SCALENE_DEFAULT_OUTPUT)
-    # Scalene's launcher re-executes itself and would die on SIGTERM at once,
-    # orphaning the profiling process. Started with SIGTERM ignored, the
-    # launcher keeps waiting while the profiling process (which installs its
-    # own SIGTERM handler) writes the partial profile and exits.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    t0 = time.perf_counter()
-    try:
-        proc = subprocess.Popen(cmd, stdin=None, stdout=None, stderr=None)
-    except OSError as exc:
-        channel.error(ExitCode.PROFILER_FAILED, f"{ExitCode.PROFILER_FAILED.message} ({exc})")
-        return ExitCode.PROFILER_FAILED
 
     def on_sigterm(signum: int, frame: types.FrameType | None) -> None:
         cancelled.append(signum)
@@ -93,6 +82,12 @@ def run_scalene(
                 os.killpg(os.getpgrp(), signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, on_sigterm)
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.Popen(cmd, stdin=None, stdout=None, stderr=None)
+    except OSError as exc:
+        channel.error(ExitCode.PROFILER_FAILED, f"{ExitCode.PROFILER_FAILED.message} ({exc})")
+        return ExitCode.PROFILER_FAILED
     returncode = proc.wait()
     wall_s = time.perf_counter() - t0
     if not stray_existed:

@@ -60,3 +60,16 @@ def test_profile_does_not_run_a_planted_module_and_the_script_imports_its_siblin
     assert not (folder / "MARKER").exists()
     assert res.returncode == 0, res.stderr
     assert "answer 42" in res.stdout
+
+
+def test_scalene_profile_does_not_run_a_planted_module(tmp_path):
+    """Scalene's launcher used to start a second, plain `python -m scalene`, with the current folder first."""
+    pytest.importorskip("scalene")
+    folder = planted_folder(tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "main.py").write_text("import sys\nprint('first on the path:', sys.path[0])\n", encoding="utf-8")
+    res = gpuprof("profile", "--profiler", "scalene", str(project / "main.py"), cwd=folder)
+    assert not (folder / "MARKER").exists(), res.stderr
+    assert "planted module ran" not in res.stderr
+    assert "first on the path:" in res.stdout, res.stderr

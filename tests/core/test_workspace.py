@@ -58,6 +58,7 @@ def test_a_run_marks_the_profile_stale_and_a_failure_clears_it(loaded):
     assert ws.failure is None and ws.shown is loaded
 
 
+@pytest.mark.expect_traceback("the broken subscriber's exception is logged with its traceback, on purpose")
 def test_a_broken_subscriber_does_not_stop_the_others(loaded, caplog):
     ws = Workspace()
     heard = []

@@ -79,6 +79,30 @@ def test_fork_pool_terminate_is_quiet_and_ends(tmp_path):
         assert "pools terminated" in out
 
 
+def test_a_forked_child_keeps_the_signal_handlers_the_script_installed(tmp_path):
+    """Only the worker's own handlers are reset in a fork; the script's are inherited as under plain Python."""
+    plain = subprocess.run(
+        [sys.executable, str(SCRIPTS / "fork_keeps_own_handler.py")], capture_output=True, text=True, timeout=60
+    )
+    outcome, out, err = _run(RunSpec(str(SCRIPTS / "fork_keeps_own_handler.py"), output_dir=str(tmp_path)))
+    assert outcome.status == "finished", (outcome.message, err)
+    assert out.splitlines() == plain.stdout.splitlines() == [
+        "child handled SIGHUP",
+        "child handled SIGTERM",
+        "child exit status 0",
+    ]
+
+
+def test_fork_pool_terminate_under_scalene_ends(tmp_path):
+    """Scalene's SIGTERM handler, inherited by a fork, used to hang Pool.terminate() until the timeout."""
+    pytest.importorskip("scalene")
+    spec = RunSpec(str(SCRIPTS / "fork_pool_terminate.py"), profiler="scalene", timeout_s=90, output_dir=str(tmp_path))
+    outcome, out, err = _run(spec)
+    assert outcome.status == "finished", (outcome.message, err)
+    assert "pools terminated" in out
+    assert "Traceback" not in err, err
+
+
 # --- daemons (double fork + setsid) that leave the worker's process group ---------------------
 
 DAEMON = str(SCRIPTS / "daemonizes.py")

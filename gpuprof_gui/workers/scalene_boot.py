@@ -1,0 +1,101 @@
+"""Scalene's profiling process, as the profile worker starts it: Scalene's own ``main``, with two mends.
+
+Run as ``python -P -m gpuprof_gui.workers.scalene_boot run -o OUT [--cpu-only] SCRIPT --- ARGS``.
+
+1. **One process, started with -P.** Scalene's launcher starts a second, plain
+   ``python -m scalene`` when its environment (the preloaded allocator, the
+   sampling window) is not set yet. That process has the current folder first on
+   ``sys.path``, so a module planted there (``argparse.py`` in a downloads folder)
+   ran; and a SIGTERM ended the launcher alone, orphaning it. Here that
+   environment is made first with Scalene's own functions and this module
+   re-executes itself in place (same pid, ``-P`` kept): Scalene finds everything
+   ready and profiles in this process.
+2. **Forked children of the script die of SIGTERM, as under plain Python.** A
+   fork inherits Scalene's SIGTERM handler, which in the child waits for the
+   parent's signal-queue threads and never returns: ``multiprocessing.Pool
+   .terminate()`` then hung the run until its timeout (Scalene 2.x).
+
+When Scalene's internals are not what is checked here (another version), each
+mend is skipped and Scalene runs as it always did.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import signal
+import sys
+import types
+
+BOOT_MODULE = "gpuprof_gui.workers.scalene_boot"
+
+_REEXECUTED = "GPUPROF_SCALENE_BOOT_REEXECUTED"
+"""Set for the re-executed process only, so a Scalene that still wants another process cannot loop."""
+
+
+def preload_environment(argv: list[str]) -> dict[str, str] | None:
+    """What Scalene's launcher would add to the environment for ``scalene *argv``; None if unknown."""
+    saved = sys.argv
+    sys.argv = ["scalene", *argv]
+    try:
+        from scalene.scalene_parseargs import ScaleneParseArgs
+        from scalene.scalene_preload import ScalenePreload
+
+        args, _left = ScaleneParseArgs.parse_args()
+        return {str(k): str(v) for k, v in ScalenePreload.get_preload_environ(args).items()}
+    except (Exception, SystemExit):  # noqa: BLE001 - another Scalene, or bad arguments Scalene itself will report
+        return None
+    finally:
+        sys.argv = saved
+
+
+def missing_environment(wanted: dict[str, str]) -> dict[str, str]:
+    """The entries of ``wanted`` this process's environment lacks (Scalene's own test)."""
+    return {k: v for k, v in wanted.items() if os.environ.get(k) != v}
+
+
+def forked_children_die_of_sigterm() -> bool:
+    """Replace Scalene's SIGTERM handler by one that, in a forked child, dies as plain Python does.
+
+    Scalene reads ``Scalene.term_signal_handler`` when it installs its signals, in
+    this process and again in each forked child, so the replacement is what both get.
+    """
+    try:
+        from scalene.scalene_profiler import Scalene
+
+        original = Scalene.__dict__["term_signal_handler"].__func__
+    except (ImportError, KeyError, AttributeError):
+        return False
+    profiling_pid = os.getpid()
+
+    def term_signal_handler(signum: int, frame: types.FrameType | None) -> None:
+        if os.getpid() != profiling_pid:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)  # default action: the child ends now
+            return
+        original(signum, frame)
+
+    Scalene.term_signal_handler = staticmethod(term_signal_handler)
+    return True
+
+
+def main() -> None:
+    argv = sys.argv[1:]
+    wanted = preload_environment(argv)
+    again = os.environ.pop(_REEXECUTED, None) is not None
+    if wanted is not None and (missing := missing_environment(wanted)) and not again:
+        env = {**os.environ, **missing, _REEXECUTED: "1"}
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(sys.executable, [sys.executable, "-P", "-m", BOOT_MODULE, *argv], env)
+    if wanted is None or missing_environment(wanted):
+        # Scalene will start its own second process after all: keep its launcher
+        # alive on SIGTERM so the profiling process can write its partial profile.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    forked_children_die_of_sigterm()
+    sys.argv = ["scalene", *argv]
+    runpy.run_module("scalene", run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""How the profile worker starts Scalene (workers/scalene_boot.py): one process, plain SIGTERM in forks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gpuprof_gui.workers import scalene_boot
+
+pytest.importorskip("scalene")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_environment_scalene_wants_is_known_and_names_its_allocator():
+    full = scalene_boot.preload_environment(["run", "-o", "out.json", "x.py"])
+    cpu = scalene_boot.preload_environment(["run", "-o", "out.json", "--cpu-only", "x.py"])
+    assert full is not None and cpu is not None, "Scalene's launcher functions were not found"
+    assert "SCALENE_ALLOCATION_SAMPLING_WINDOW" in cpu
+    if sys.platform == "linux":
+        assert "libscalene.so" in full.get("LD_PRELOAD", "") or "libscalene.so" in os.environ.get("LD_PRELOAD", "")
+        assert "LD_PRELOAD" not in cpu
+
+
+def test_another_scalene_without_these_functions_is_run_as_it_is(monkeypatch):
+    import types
+
+    monkeypatch.setitem(sys.modules, "scalene.scalene_preload", types.ModuleType("scalene.scalene_preload"))
+    assert scalene_boot.preload_environment(["run", "x.py"]) is None
+
+
+def test_missing_environment_is_scalenes_own_test(monkeypatch):
+    monkeypatch.setenv("GPUPROF_TEST_A", "1")
+    monkeypatch.delenv("GPUPROF_TEST_B", raising=False)
+    assert scalene_boot.missing_environment({"GPUPROF_TEST_A": "1", "GPUPROF_TEST_B": "2"}) == {"GPUPROF_TEST_B": "2"}
+    assert scalene_boot.missing_environment({"GPUPROF_TEST_A": "other"}) == {"GPUPROF_TEST_A": "other"}
+
+
+def test_scalene_profiles_in_the_process_that_was_started(tmp_path):
+    """No second process: the script runs in the pid the worker started, with nothing of ours left in its env."""
+    script = tmp_path / "who.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import os, time
+            print("pid", os.getpid(), "marker", os.environ.get("GPUPROF_SCALENE_BOOT_REEXECUTED"), flush=True)
+            t = time.time()
+            while time.time() - t < 1.2:
+                sum(range(1000))
+            """
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "profile.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-P", "-m", scalene_boot.BOOT_MODULE, "run", "-o", str(out), "--cpu-only", str(script)],
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    line = next(ln for ln in stdout.splitlines() if ln.startswith("pid "))
+    assert line == f"pid {proc.pid} marker None", line
+    assert out.stat().st_size > 16
+
+
+def test_a_forked_child_dies_of_sigterm_while_the_profiling_process_keeps_scalenes_handler(tmp_path):
+    script = tmp_path / "fork_term.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import os, signal, time
+            pid = os.fork()
+            if pid == 0:
+                time.sleep(60)
+                os._exit(0)
+            time.sleep(0.3)
+            os.kill(pid, signal.SIGTERM)
+            _, status = os.waitpid(pid, 0)
+            print("child ended by signal", os.WTERMSIG(status) if os.WIFSIGNALED(status) else None, flush=True)
+            t = time.time()
+            while time.time() - t < 1.0:
+                sum(range(1000))
+            """
+        ),
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-P",
+            "-m",
+            scalene_boot.BOOT_MODULE,
+            "run",
+            "-o",
+            str(tmp_path / "p.json"),
+            "--cpu-only",
+            str(script),
+        ],
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert f"child ended by signal {int(signal.SIGTERM)}" in proc.stdout, (proc.stdout, proc.stderr)
