@@ -174,7 +174,7 @@ def checked_parts(session: Session) -> AdviceSession | None:
         try:
             trace_from_json(session.telemetry)
         except TraceFormatError as exc:
-            raise SessionError(f"The session's telemetry trace is damaged: {exc}") from exc
+            raise SessionError(f"In its telemetry trace, {exc.detail.rstrip('.')}.") from exc
     if session.advice is None:
         return None
     try:

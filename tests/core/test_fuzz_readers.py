@@ -166,16 +166,56 @@ def test_session_reader(obj):
         _finite_profile(session.profile)
 
 
+SERIES = st.fixed_dictionaries(
+    {
+        "t": st.one_of(st.lists(numbers, max_size=5), json_values),
+        "v": st.one_of(st.lists(st.one_of(st.none(), numbers), max_size=5), json_values),
+    }
+)
+DEVICE = st.fixed_dictionaries(
+    {
+        "index": st.one_of(st.integers(min_value=-2, max_value=2000), scalars),
+        "series": st.dictionaries(
+            st.sampled_from(["gpu_util_pct", "power_w", "pcie_rx_mbps", "memory_used_mib"]), SERIES, max_size=3
+        ),
+    },
+    optional={"name": scalars, "uuid": scalars},
+)
+BAND = st.fixed_dictionaries(
+    {"label": scalars, "t_begin": numbers},
+    optional={"t_end": st.one_of(st.none(), numbers), "label_pos": numbers, "wall_begin": numbers},
+)
+TRACE = st.fixed_dictionaries(
+    {
+        "format": st.just("gpuprof-telemetry-trace"),
+        "version": st.just(1),
+        "devices": st.one_of(st.lists(DEVICE, max_size=3), json_values),
+    },
+    optional={"bands": st.one_of(st.lists(BAND, max_size=3), json_values), "sample_hz": numbers, "t0_wall": scalars},
+)
+
+
 @FUZZ
-@given(_like(["devices", "bands", "sample_hz"], {"format": "gpuprof-telemetry-trace", "version": 1}))
+@given(st.one_of(TRACE, _like(["devices", "bands", "sample_hz"], {"format": "gpuprof-telemetry-trace", "version": 1})))
 def test_telemetry_trace_reader(obj):
+    """What passes the door is finite and in range, and the replay downstream takes it."""
     try:
         trace = trace_from_json(obj)
-    except TraceFormatError:
+    except TraceFormatError as exc:
+        assert "\n" not in str(exc)
         return
     for dev in trace.devices:
-        for t, _v in dev["series"].values():
-            assert np.isfinite(t).all()
+        for metric, (t, v) in dev["series"].items():
+            assert np.isfinite(t).all() and (t >= 0).all() and (np.diff(t) >= 0).all()
+            present = v[~np.isnan(v)]
+            assert np.isfinite(present).all() and (present >= 0).all()
+            if metric.endswith("_pct"):
+                assert (present <= 100).all()
+    for band in trace.bands:
+        assert math.isfinite(band["t_begin"]) and (band["t_end"] is None or band["t_end"] >= band["t_begin"])
+    assert math.isfinite(trace.duration_s)
+    snap = trace.snapshot(until_s=trace.duration_s / 2)
+    assert len(snap["devices"]) == len(trace.devices)
 
 
 DOOR_FILES = st.one_of(

@@ -86,11 +86,15 @@ def test_a_forked_child_keeps_the_signal_handlers_the_script_installed(tmp_path)
     )
     outcome, out, err = _run(RunSpec(str(SCRIPTS / "fork_keeps_own_handler.py"), output_dir=str(tmp_path)))
     assert outcome.status == "finished", (outcome.message, err)
-    assert out.splitlines() == plain.stdout.splitlines() == [
-        "child handled SIGHUP",
-        "child handled SIGTERM",
-        "child exit status 0",
-    ]
+    assert (
+        out.splitlines()
+        == plain.stdout.splitlines()
+        == [
+            "child handled SIGHUP",
+            "child handled SIGTERM",
+            "child exit status 0",
+        ]
+    )
 
 
 def test_fork_pool_terminate_under_scalene_ends(tmp_path):

@@ -110,6 +110,15 @@ def _set(key: str, value: object) -> Callable[[dict], None]:
     return change
 
 
+def _telemetry(metric: str, key: str, index: int, value: object) -> Callable[[dict], None]:
+    """Change one number of the session's recorded telemetry."""
+
+    def change(doc: dict) -> None:
+        doc["telemetry"]["devices"][0]["series"][metric][key][index] = value
+
+    return change
+
+
 def _lab(tmp: Path, name: str, change: Callable[[dict], None]) -> Path:
     doc = json.loads((DATA / "lab" / "lab_saxpy.json").read_text(encoding="utf-8"))
     change(doc)
@@ -297,6 +306,24 @@ FILE_CASES = [
         "file",
         _session_case("badtel.gpuprof-session.json", _set("telemetry", {"format": "gpuprof-telemetry-trace"})),
         ("badtel.gpuprof-session.json",),
+    ),
+    Case(
+        "session-telemetry-infinite-power",
+        "file",
+        _session_case("infpower.gpuprof-session.json", _telemetry("power_w", "v", 3, float("inf"))),
+        ("infpower.gpuprof-session.json", "telemetry", "power_w value 3 is inf"),
+    ),
+    Case(
+        "session-telemetry-utilisation-1e308",
+        "file",
+        _session_case("hugeutil.gpuprof-session.json", _telemetry("gpu_util_pct", "v", 0, 1e308)),
+        ("hugeutil.gpuprof-session.json", "gpu_util_pct", "not a percentage from 0 to 100"),
+    ),
+    Case(
+        "session-telemetry-time-backwards",
+        "file",
+        _session_case("backwards.gpuprof-session.json", _telemetry("power_w", "t", 5, 0.0)),
+        ("backwards.gpuprof-session.json", "power_w time 5", "earlier than the one before it"),
     ),
     Case(
         "advice-damaged",

@@ -6,6 +6,7 @@ Kept apart from main_window.py so that file stays about behaviour, not plumbing.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import shutil
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from gpuprof_gui.ui.shell.window_base import WindowBase
 
 MAX_RECENT = 10
+MAX_PATH_CHARS = 4096
+"""Longest path the recent-files list keeps (PATH_MAX on Linux); a longer entry is not a path."""
 RUNS_DIR_ENV = "GPUPROF_RUNS_DIR"
 """Where each run's raw profile and console log are kept (default: the user cache folder)."""
 
@@ -179,10 +182,14 @@ def build_menus(win: WindowBase) -> None:
 
 
 def recent_files(win: WindowBase) -> list[str]:
+    """The recent files, newest first: at most MAX_RECENT paths, whatever the settings file holds."""
     value = win.settings.value("recent_files", [])
     if isinstance(value, str):  # QSettings returns a bare string for one-element lists
-        return [value]
-    return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        return []
+    paths = (v for v in value if isinstance(v, str) and 0 < len(v) <= MAX_PATH_CHARS and "\0" not in v)
+    return list(dict.fromkeys(paths))[:MAX_RECENT]
 
 
 def add_recent(win: WindowBase, path: str) -> None:
@@ -244,21 +251,19 @@ def _flag(value: object) -> bool:
 
 def _int(value: object) -> int:
     """A QSettings integer: an int from some backends, its text from an ini file; 0 when it is neither."""
-    if isinstance(value, (int, float, str)):
-        try:
-            return int(value)
-        except ValueError:
-            return 0
-    return 0
+    number = _float(value)
+    return int(number) if number is not None and abs(number) < 2**31 else 0
 
 
 def _float(value: object) -> float | None:
-    """A QSettings number: a number from some backends, its text from an ini file; None when it is neither."""
-    if isinstance(value, (int, float, str)):
+    """A QSettings number: a number from some backends, its text from an ini file; None when it is
+    neither, or not finite."""
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
         try:
-            return float(value)
-        except ValueError:
+            number = float(value)
+        except (ValueError, OverflowError):
             return None
+        return number if math.isfinite(number) else None
     return None
 
 

@@ -229,6 +229,54 @@ def test_damaged_settings_fall_back_to_defaults(qtbot, tmp_path, monkeypatch):
     win.close()
 
 
+@pytest.mark.parametrize(
+    ("timeout", "tab", "geometry"),
+    [
+        ("nan", "1e308", "@ByteArray(\\x1\\xd9\\xd0\\xcb\\0\\x3\\0\\0\\x7f\\xff\\xff\\xff\\x80)"),
+        ("inf", "-99999999999999999999999", "@ByteArray(" + "\\xff" * 300 + ")"),
+        ("1e308", "@Invalid()", "@Variant(\\0\\0\\0\\x7f\\0\\0\\0\\x5QSize)"),
+        ("-5", "nan", "@Rect(0 0 2147483647 2147483647)"),
+    ],
+    ids=["nan", "inf", "huge", "negative"],
+)
+def test_hostile_settings_file_opens_a_usable_window(qtbot, tmp_path, monkeypatch, timeout, tab, geometry):
+    """A settings file edited by hand or by another program: the window opens on screen, with sane choices."""
+    recent = ", ".join(f"/nowhere/{i}.prof" for i in range(5000))
+    splitter = "@ByteArray(" + "\\xff\\0" * 200 + ")"
+    ini = "\n".join(
+        [
+            "[General]",
+            f"timeout_s={timeout}",
+            f"recent_files={recent}, {DATA_DIR / 'pstats_sample.prof'}",
+            "auto_run=@Invalid()",
+            "profiler=@ByteArray(\\0\\x1)",
+            "theme=" + "x" * 100_000,
+            "presentation=@ByteArray(\\x1)",
+            f"window\\tab={tab}",
+            f"window\\geometry={geometry}",
+            f"window\\splitter_profile={splitter}",
+            f"window\\splitter_main={splitter}",
+            "",
+        ]
+    )
+    (tmp_path / "s.ini").write_text(ini, encoding="latin-1")
+    monkeypatch.setenv(window_state.RUNS_DIR_ENV, str(tmp_path / "runs"))
+    win = _reopen(qtbot, tmp_path)
+    spin = win.run_bar.timeout_spin
+    assert spin.minimum() <= spin.value() <= spin.maximum() and spin.value() == spin.value()
+    assert win.run_bar.profiler == "cprofile" and win.theme_name == theme.SYSTEM
+    assert 0 <= win.tabs.currentIndex() < win.tabs.count()
+    (tmp_path / "fresh").mkdir()
+    fresh = _reopen(qtbot, tmp_path / "fresh")  # no settings at all: the default size
+    assert win.size() == fresh.size(), "a damaged geometry must give the default size"
+    screen = QGuiApplication.primaryScreen().availableGeometry()
+    assert screen.intersects(win.frameGeometry()), (screen, win.frameGeometry())
+    fresh.close()
+    assert len(window_state.recent_files(win)) <= window_state.MAX_RECENT
+    assert win.isVisible()
+    win.close()
+
+
 @pytest.mark.slow
 def test_gui_command_screenshot_in_dark_presentation(tmp_path):
     """`gpuprof gui PROFILE --theme dark --presentation --screenshot` draws that look, and keeps no setting."""
