@@ -52,6 +52,12 @@ class GroupStopper:
             self.requested_at = time.monotonic()
             kill_process_group(self.pid, signal.SIGTERM)
 
+    def due(self) -> bool:
+        """True when the next :meth:`tick` will escalate to SIGKILL."""
+        return (
+            self.requested_at is not None and not self.killed and time.monotonic() - self.requested_at >= self.grace_s
+        )
+
     def tick(self) -> bool:
         """Escalate to SIGKILL once the grace period is over; True when it did."""
         if self.requested_at is None or self.killed:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from gpuprof_gui.jobs.descendants import DescendantWatch
 from gpuprof_gui.jobs.outcome import OutcomeTracker, RunOutcome
 from gpuprof_gui.jobs.process_group import POLL_INTERVAL_S, GroupStopper, kill_process_group
 from gpuprof_gui.protocol import LineDecoder
@@ -26,9 +27,12 @@ from gpuprof_gui.protocol import LineDecoder
 READ_CHUNK_BYTES = 64 * 1024
 
 # After the worker has exited and its group was killed, the pipes reach EOF at
-# once unless a process that left the group still holds them; do not wait
-# longer than this for such a process.
+# once unless a process that escaped still holds them; stop reading once no byte
+# has come for this long. (Not a limit on the whole drain: what is left in the
+# pipes is read to the end, however long our own output takes to write it out.)
 DRAIN_LIMIT_S = 2.0
+DRAIN_HARD_LIMIT_S = 30.0
+"""However much keeps coming (an escaped process flooding the pipe), reading stops after this long."""
 
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -138,14 +142,18 @@ def supervise(
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ)
     stopper = GroupStopper(proc.pid)
+    tree = DescendantWatch(proc.pid)  # also the daemons a killed worker can no longer sweep itself
     cancelled = timed_out = False
 
-    def pump(timeout: float) -> None:
+    def pump(timeout: float) -> bool:
+        """Read what is ready within ``timeout``; True when any byte came."""
+        got = False
         for key, _ in sel.select(timeout):
             try:
                 data = os.read(key.fd, READ_CHUNK_BYTES)
             except BlockingIOError:
                 continue
+            got = got or bool(data)
             if not data:
                 sel.unregister(key.fd)
             elif key.fd == read_fd:
@@ -153,6 +161,7 @@ def supervise(
                     tracker.feed(msg)
             elif (sink := sinks[key.fd]) is not None:
                 sink(data)
+        return got
 
     try:
         while proc.poll() is None:
@@ -164,6 +173,9 @@ def supervise(
                     elif timeout_s is not None and time.monotonic() - t0 >= timeout_s:
                         timed_out = True
                         stopper.request()
+                tree.look()
+                if stopper.due():  # the last look before SIGKILL: what the worker adopted is seen
+                    tree.look(now=True)
                 stopper.tick()
                 if sel.get_map():
                     pump(POLL_INTERVAL_S)
@@ -173,15 +185,21 @@ def supervise(
             except KeyboardInterrupt:
                 cancelled = True
                 stopper.request()
-        # Whatever the script started and left behind dies with the group now;
+        # Whatever the script started and left behind dies with the group now, and
+        # each process seen below the worker (a daemon in its own session) with it;
         # that also closes the pipes such a child may still hold.
         kill_process_group(proc.pid, signal.SIGKILL)
-        drain_until = time.monotonic() + DRAIN_LIMIT_S
-        while sel.get_map() and time.monotonic() < drain_until:
-            pump(POLL_INTERVAL_S)
+        tree.kill_survivors()
+        quiet_until = time.monotonic() + DRAIN_LIMIT_S
+        give_up = time.monotonic() + DRAIN_HARD_LIMIT_S
+        while sel.get_map() and time.monotonic() < min(quiet_until, give_up):
+            if pump(POLL_INTERVAL_S):
+                quiet_until = time.monotonic() + DRAIN_LIMIT_S
     finally:
         if proc.poll() is None:  # an exception escaped the loop: leave nothing behind
+            tree.look(now=True)
             kill_process_group(proc.pid, signal.SIGKILL)
+            tree.kill_survivors()
             proc.wait()
         sel.close()
         os.close(read_fd)

@@ -3,10 +3,13 @@
 argv[2]: "keep-stdout" keeps the daemon's stdout (the run's output pipe) open,
 otherwise the daemon closes its standard streams as daemons do; "hang" (also
 with keep-stdout: "keep-stdout-hang") makes the script spin forever after, for
-the cancel and timeout tests.
+the cancel and timeout tests; "kill-self" SIGKILLs the script's own process a
+second later (under cProfile: the profile worker itself); "deaf-hang" blocks
+SIGTERM and spins, so that only SIGKILL stops it.
 """
 
 import os
+import signal
 import sys
 import time
 
@@ -30,6 +33,11 @@ os.waitpid(-1, 0)  # the first child
 with open(pid_file, "w") as fh:
     fh.write(daemon_pid)
 print("daemon started", flush=True)
+if mode == "kill-self":
+    time.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGKILL)
+if mode == "deaf-hang":
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
 if "hang" in mode:
     while True:
         sum(range(1000))
