@@ -117,11 +117,23 @@ def _kill_if_alive(pid: int) -> None:
         os.kill(pid, 9)
 
 
-def test_daemon_is_gone_after_the_run_ends(tmp_path):
+@pytest.mark.parametrize(
+    ("mode", "timeout_s", "status"),
+    [
+        ("", None, "finished"),
+        # The script SIGKILLs its own process (the worker): the worker cannot sweep, the supervisor does.
+        ("kill-self", None, "crashed"),
+        # The script blocks SIGTERM: the timeout ends in SIGKILL after the grace period.
+        ("deaf-hang", 3, "timed_out"),
+    ],
+    ids=["run-ends", "worker-killed", "worker-needs-sigkill"],
+)
+def test_daemon_is_gone_when_the_run_is_over(tmp_path, mode, timeout_s, status):
     pid_file = tmp_path / "daemon.pid"
-    outcome, out, _ = _run(RunSpec(DAEMON, [str(pid_file)], output_dir=str(tmp_path / "out")))
+    spec = RunSpec(DAEMON, [str(pid_file), mode], timeout_s=timeout_s, output_dir=str(tmp_path / "out"))
+    outcome, out, _ = _run(spec)
     assert "daemon started" in out
-    assert outcome.status == "finished", outcome.message
+    assert outcome.status == status, outcome.message
     daemon = read_pid(pid_file)
     try:
         assert wait_gone(daemon), "the daemon outlived the run"
@@ -158,32 +170,6 @@ def test_daemon_is_gone_after_cancel(tmp_path):
         assert wait_gone(pids[0]), "the daemon outlived the cancel"
     finally:
         _kill_if_alive(pids[0])
-
-
-def test_daemon_is_gone_when_the_worker_itself_is_killed(tmp_path):
-    """The script SIGKILLs its own process (the worker): the worker cannot sweep, the supervisor does."""
-    pid_file = tmp_path / "daemon.pid"
-    outcome, out, _ = _run(RunSpec(DAEMON, [str(pid_file), "kill-self"], output_dir=str(tmp_path / "out")))
-    assert "daemon started" in out
-    assert outcome.status == "crashed", outcome.message
-    daemon = read_pid(pid_file)
-    try:
-        assert wait_gone(daemon), "the daemon outlived its killed worker"
-    finally:
-        _kill_if_alive(daemon)
-
-
-def test_daemon_is_gone_when_the_worker_needs_sigkill(tmp_path):
-    """The script blocks SIGTERM, so the timeout ends in SIGKILL after the grace period: the daemon goes too."""
-    pid_file = tmp_path / "daemon.pid"
-    spec = RunSpec(DAEMON, [str(pid_file), "deaf-hang"], timeout_s=3, output_dir=str(tmp_path / "out"))
-    outcome, _, _ = _run(spec)
-    assert outcome.status == "timed_out", outcome.message
-    daemon = read_pid(pid_file)
-    try:
-        assert wait_gone(daemon), "the daemon outlived the SIGKILLed worker"
-    finally:
-        _kill_if_alive(daemon)
 
 
 def test_daemon_holding_stdout_does_not_keep_the_run_going(tmp_path):
