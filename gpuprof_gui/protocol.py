@@ -9,8 +9,21 @@ The first message is always ``hello``; large payloads travel as file paths.
 from __future__ import annotations
 
 import json
-from enum import IntEnum, StrEnum
+import sys
+from enum import Enum, IntEnum
 from typing import Any
+
+if sys.version_info >= (3, 11):
+    from enum import StrEnum
+else:  # the profile worker also runs in the user's own Python, 3.9 and newer
+
+    class StrEnum(str, Enum):
+        def __str__(self) -> str:
+            return str(self.value)
+
+        def __format__(self, spec: str) -> str:
+            return format(str(self.value), spec)
+
 
 PROTOCOL_VERSION = 1
 
@@ -25,7 +38,7 @@ CHANNEL_FD_ARG = "--channel-fd"
 
 
 class MsgType(StrEnum):
-    HELLO = "hello"  # {"version": int, "pid": int, "worker": str}
+    HELLO = "hello"  # {"version": int, "pid": int, "worker": str, "python": "3.12.1"}
     PROGRESS = "progress"  # {"phase": str, "fraction": float | None}
     LOG = "log"  # {"level": "info"|"warning", "text": str}
     RESULT = "result"  # worker-specific payload; big data by "path"
@@ -107,7 +120,9 @@ def encode(msg_type: MsgType, **fields: Any) -> bytes:
 
 
 def hello(worker: str, pid: int) -> bytes:
-    return encode(MsgType.HELLO, version=PROTOCOL_VERSION, pid=pid, worker=worker)
+    """The first message: the protocol version, and the Python the worker runs in."""
+    python = ".".join(map(str, sys.version_info[:3]))
+    return encode(MsgType.HELLO, version=PROTOCOL_VERSION, pid=pid, worker=worker, python=python)
 
 
 class LineDecoder:

@@ -6,6 +6,7 @@ feed the same :class:`OutcomeTracker`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gpuprof_gui import protocol
@@ -55,6 +56,8 @@ class OutcomeTracker:
         self.error: dict | None = None
         self.logs: list[dict] = []
         self.invalid_lines = 0
+        self.convert: Callable[[dict], None] | None = None
+        """Makes raw py-spy stacks a result names (``raw_stacks``) into its profile, in the app's process."""
 
     def feed(self, msg: dict) -> None:
         kind = msg.get("type")
@@ -101,6 +104,8 @@ class OutcomeTracker:
         if self.result is None:
             return self._no_result(returncode, cancelled, timed_out, wall_s)
         res = self.result
+        if res.get("raw_stacks") and not res.get("profile_path") and self.convert is not None:
+            self.convert(res)
         wall_s = float(res.get("wall_s") or wall_s)
         has_profile = res.get("profile_path") is not None
         shown = "partial profile shown" if has_profile else "no profile was saved"

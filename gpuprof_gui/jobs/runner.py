@@ -21,10 +21,12 @@ from gpuprof_gui.jobs.convert_client import (
     convert_untrusted,
     open_profile_safely,
 )
+from gpuprof_gui.jobs.interpreters import InterpreterError, probe, worker_bundle
 from gpuprof_gui.jobs.outcome import STATUSES, OutcomeTracker, RunOutcome
 from gpuprof_gui.jobs.process_group import STOP_GRACE_S, GroupStopper, kill_process_group, stop_process_group
 from gpuprof_gui.jobs.supervisor import Callback, python_module_argv, supervise, worker_env
 from gpuprof_gui.protocol import CHANNEL_FD_ARG, PROFILERS
+from gpuprof_gui.workers.stack_sampler import find_py_spy
 
 __all__ = [
     "CONVERT_TIMEOUT_S",
@@ -59,12 +61,17 @@ class RunSpec:
     output_dir: str | None = None  # where the raw profile goes; None: a new temp folder
     scalene_cpu_only: bool = False  # Scalene without memory profiling (faster)
     pyspy_native: bool = False  # py-spy: native (C/C++) frames too
+    python: str | None = None  # the Python that runs the script; None: the app's own
 
 
-def worker_argv(spec: RunSpec, channel_fd: int, output_dir: str) -> list[str]:
-    """Command line of the profile worker for ``spec``."""
+PROFILE_WORKER = "gpuprof_gui.workers.profile_worker"
+
+
+def worker_argv(spec: RunSpec, channel_fd: int, output_dir: str, launcher: str | None = None) -> list[str]:
+    """Command line of the profile worker for ``spec``; ``launcher``: the worker bundle's, for a user's Python."""
+    start = [spec.python or "python3", launcher, PROFILE_WORKER] if launcher else python_module_argv(PROFILE_WORKER)
     argv = [
-        *python_module_argv("gpuprof_gui.workers.profile_worker"),
+        *start,
         CHANNEL_FD_ARG,
         str(channel_fd),
         "--profiler",
@@ -76,6 +83,8 @@ def worker_argv(spec: RunSpec, channel_fd: int, output_dir: str) -> list[str]:
         argv.append("--cpu-only")
     if spec.pyspy_native:
         argv.append("--native")
+    if launcher and (py_spy := find_py_spy()):
+        argv += ["--py-spy", py_spy]
     return [*argv, os.path.abspath(spec.script), "--", *spec.args]
 
 
@@ -99,10 +108,21 @@ def run_profile(
             0.0,
             profile_path=None,
         )
+    launcher, env = None, worker_env(spec.env)
+    if spec.python:
+        try:
+            info = probe(spec.python)
+            if not info.is_app:
+                launcher = worker_bundle()
+                env = dict(os.environ if spec.env is None else spec.env)  # nothing of the app's on its path
+        except (InterpreterError, OSError) as exc:
+            text = str(exc) if isinstance(exc, InterpreterError) else f"The worker's code could not be prepared: {exc}."
+            return tracker.outcome("could_not_start", text, 0.0, profile_path=None, script_exit_code=None)
+    tracker.convert = lambda res: _convert_in_app(res, spec, output_dir)
     return supervise(
-        lambda fd: worker_argv(spec, fd, output_dir),
+        lambda fd: worker_argv(spec, fd, output_dir, launcher),
         tracker,
-        env=worker_env(spec.env),
+        env=env,
         cwd=spec.cwd,
         on_stdout=on_stdout,
         on_stderr=on_stderr,
@@ -110,3 +130,20 @@ def run_profile(
         timeout_s=spec.timeout_s,
         on_started=on_started,
     )
+
+
+def _convert_in_app(result: dict, spec: RunSpec, output_dir: str) -> None:
+    """py-spy's raw stacks from a worker in a user's Python, made into a profile here."""
+    from gpuprof_gui.workers.pyspy_run import PROFILE_NAME, convert_raw
+
+    wall = result.get("wall_s")
+    path, note = convert_raw(
+        str(result["raw_stacks"]),
+        os.path.join(output_dir, PROFILE_NAME),
+        spec.pyspy_native,
+        float(wall) if isinstance(wall, (int, float)) else 0.0,
+        os.path.abspath(spec.script),
+    )
+    result["profile_path"] = path
+    if note:
+        result["notes"] = [*(result.get("notes") or []), note]

@@ -215,10 +215,12 @@ class CProfileRun:
         sys.modules["__main__"] = main
         sys.argv = [self.script, *self.args]
         folder = os.path.dirname(self.script)  # the script imports its siblings, as under `python script.py`
-        if sys.flags.safe_path:  # started with -P: nothing to replace
+        if getattr(sys.flags, "safe_path", False):  # started with -P: nothing to replace (3.11+)
             sys.path.insert(0, folder)
         else:
-            sys.path[0] = folder  # replaces the -m entry (the current folder)
+            # Replaces the -m entry (the current folder), or the worker bundle's folder in a
+            # user's Python: the script's path is then what `python script.py` gives it.
+            sys.path[0] = folder
         return main.__dict__
 
     def run(self) -> int:
@@ -274,7 +276,12 @@ class CProfileRun:
         """Save the profile in a temporary folder when the run folder cannot take it; the sentence saying so."""
         import tempfile
 
-        from gpuprof_gui.core.atomic import describe_os_error
+        try:
+            from gpuprof_gui.core.atomic import describe_os_error
+        except ImportError:  # in a user's Python the worker has only its own modules
+
+            def describe_os_error(exc: OSError) -> str:
+                return exc.strerror or str(exc)
 
         folder = os.path.dirname(self.profile_path)
         with contextlib.suppress(OSError):

@@ -43,6 +43,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--output-dir", required=True)
     parser.add_argument("--cpu-only", action="store_true", help="Scalene: CPU only")
     parser.add_argument("--native", action="store_true", help="py-spy: native frames too")
+    parser.add_argument("--py-spy", dest="py_spy", help="the app's py-spy, for a Python that has none of its own")
     parser.add_argument("script")
     parser.add_argument("args", nargs=argparse.REMAINDER)
     ns = parser.parse_args(argv)
@@ -81,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _profile(args: argparse.Namespace, channel: Channel) -> int:
     _restore_environment()
+    if args.py_spy:
+        from gpuprof_gui.workers import stack_sampler
+
+        stack_sampler.fallback_py_spy = args.py_spy
     script = os.path.abspath(args.script)
     try:
         code = compile_script(script)

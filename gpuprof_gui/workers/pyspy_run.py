@@ -115,9 +115,12 @@ def run_pyspy(script: str, args: list[str], output_dir: str, native: bool, chann
         if any(word in problem.lower() for word in PTRACE_WORDS):
             channel.error(ExitCode.PROFILER_FAILED, PTRACE_MESSAGE, problem)
             return ExitCode.PROFILER_FAILED
-    profile_path, notes = None, []
+    profile_path, notes, convert_later = None, [], None
     if has_samples:
-        profile_path, note = _convert(raw_path, os.path.join(output_dir, PROFILE_NAME), native, wall_s, script)
+        try:
+            profile_path, note = convert_raw(raw_path, os.path.join(output_dir, PROFILE_NAME), native, wall_s, script)
+        except ImportError:  # a user's own Python holds only the worker's modules: the app converts them
+            convert_later, note = raw_path, None
         if note:
             notes.append(note)
     if cancelled:
@@ -131,6 +134,7 @@ def run_pyspy(script: str, args: list[str], output_dir: str, native: bool, chann
         MsgType.RESULT,
         profiler="py-spy",
         profile_path=profile_path,
+        raw_stacks=convert_later,
         script_exit_code=exit_code,
         status=run_status,
         wall_s=wall_s,
@@ -142,8 +146,14 @@ def run_pyspy(script: str, args: list[str], output_dir: str, native: bool, chann
     return ExitCode.OK
 
 
-def _convert(raw_path: str, out_path: str, native: bool, wall_s: float, script: str) -> tuple[str | None, str | None]:
-    """py-spy's raw stacks -> our profile file (the run is over: heavy imports cost nothing now)."""
+def convert_raw(
+    raw_path: str, out_path: str, native: bool, wall_s: float, script: str
+) -> tuple[str | None, str | None]:
+    """py-spy's raw stacks -> our profile file (the run is over: heavy imports cost nothing now).
+
+    ImportError where the app's analysis code is not importable (a user's own Python):
+    the runner then converts in the app's process.
+    """
     from gpuprof_gui.core.importers import ProfileFormatError
     from gpuprof_gui.core.importers.pyspy_import import import_pyspy
     from gpuprof_gui.core.serialize import dump_profile

@@ -87,7 +87,10 @@ def main() -> None:
         env = {**os.environ, **missing, _REEXECUTED: "1"}
         sys.stdout.flush()
         sys.stderr.flush()
-        os.execve(sys.executable, [sys.executable, "-P", "-m", BOOT_MODULE, *argv], env)
+        from gpuprof_gui.workers.relaunch import module_command
+
+        command = module_command(BOOT_MODULE)
+        os.execve(command[0], [*command, *argv], env)
     if wanted is None or missing_environment(wanted):
         # Scalene will start its own second process after all: keep its launcher
         # alive on SIGTERM so the profiling process can write its partial profile.

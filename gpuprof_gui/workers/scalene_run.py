@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from collections.abc import Callable
 
 from gpuprof_gui.protocol import ExitCode, MsgType
 from gpuprof_gui.workers._channel import Channel
+from gpuprof_gui.workers.relaunch import module_command
 from gpuprof_gui.workers.scalene_boot import BOOT_MODULE
 
 PROFILE_JSON_NAME = "profile.json"
@@ -63,12 +65,18 @@ def run_scalene(
     import importlib.util
 
     if importlib.util.find_spec("scalene") is None:
-        channel.error(ExitCode.PROFILER_MISSING, ExitCode.PROFILER_MISSING.message)
+        version = ".".join(map(str, sys.version_info[:3]))
+        channel.error(
+            ExitCode.PROFILER_MISSING,
+            f"Scalene is not installed in the Python that runs the script ({sys.executable}, Python {version}). "
+            f"Install it with: {shlex.quote(sys.executable)} -m pip install scalene — or choose py-spy, "
+            "which profiles under any Python.",
+        )
         return ExitCode.PROFILER_MISSING
     out_path = os.path.join(output_dir, PROFILE_JSON_NAME)
     # Scalene runs in one process started with -P (the current folder is not on its
     # sys.path), its forked children dying of SIGTERM as under plain Python: see scalene_boot.
-    cmd = [sys.executable, "-P", "-m", BOOT_MODULE, "run", "-o", out_path]
+    cmd = [*module_command(BOOT_MODULE), "run", "-o", out_path]
     if cpu_only:
         cmd.append("--cpu-only")
     cmd += [script, "---", *args]

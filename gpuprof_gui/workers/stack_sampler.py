@@ -39,8 +39,13 @@ PY_SPY_ENV = "GPUPROF_PY_SPY"
 """The py-spy executable to use, where it is neither beside this Python nor on PATH."""
 
 
+fallback_py_spy: str | None = None
+"""The app's own py-spy, when the worker runs in a user's Python (the worker's ``--py-spy``)."""
+
+
 def find_py_spy() -> str | None:
-    """The py-spy executable: ``$GPUPROF_PY_SPY``, else beside this Python (its venv), else on PATH."""
+    """The py-spy executable: ``$GPUPROF_PY_SPY``, else beside this Python (its venv), else the
+    app's (:data:`fallback_py_spy`), else on PATH."""
     chosen = os.environ.get(PY_SPY_ENV)
     if chosen:
         return chosen if os.access(chosen, os.X_OK) else None
@@ -48,6 +53,8 @@ def find_py_spy() -> str | None:
     bundle = getattr(sys, "_MEIPASS", None)  # the one-folder app carries it in bin/
     if bundle:
         places.append(os.path.join(bundle, "bin", "py-spy"))
+    if fallback_py_spy:
+        places.append(fallback_py_spy)
     for here in places:
         if os.access(here, os.X_OK):
             return here
