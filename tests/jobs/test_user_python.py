@@ -161,7 +161,11 @@ def test_the_apps_own_python_cannot_run_that_script(project, venv_same_version):
     assert "ModuleNotFoundError: No module named 'tabulate'" in res.stderr
 
 
-@pytest.mark.parametrize("base", OTHER_PYTHONS or [None], ids=lambda p: f"python{probe(p).version_text}" if p else "none")
+def _version_id(path: str | None) -> str:
+    return f"python{probe(path).version_text}" if path else "none"
+
+
+@pytest.mark.parametrize("base", OTHER_PYTHONS or [None], ids=_version_id)
 def test_another_python_version_runs_cprofile_and_py_spy(base, project, tmp_path_factory, tmp_path):
     if base is None:
         pytest.skip("no CPython 3.9+ of another version on this machine (pyenv or /usr/bin)")
