@@ -148,3 +148,38 @@ def examples_dir() -> Path:
 def repo_root() -> Path:
     """The checkout the tests run from."""
     return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def user_venv(tmp_path_factory):
+    """Factory: ``user_venv(packages, base=None)`` -> the python of a virtualenv made now, with
+    ``packages`` installed from the registry (once per session for each base and package list).
+
+    The user's own environment, as a data scientist has one: not the app's.
+    """
+    import subprocess
+
+    made: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def make(packages: tuple[str, ...] | list[str], base: str | None = None) -> str:
+        base = base or getattr(sys, "_base_executable", sys.executable)
+        key = (base, tuple(packages))
+        if key in made:
+            return made[key]
+        where = tmp_path_factory.mktemp("venv") / ".venv"
+        res = subprocess.run([base, "-m", "venv", str(where)], capture_output=True, text=True, timeout=180)
+        if res.returncode != 0:
+            pytest.skip(f"{base} cannot make a virtualenv: {res.stderr.strip()[-200:]}")
+        python = str(where / "bin" / "python")
+        res = subprocess.run(
+            [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *packages],
+            capture_output=True,
+            text=True,
+            timeout=480,
+        )
+        if res.returncode != 0:
+            pytest.fail(f"pip install {' '.join(packages)} into {where} failed: {res.stderr.strip()[-600:]}")
+        made[key] = python
+        return python
+
+    return make

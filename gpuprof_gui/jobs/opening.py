@@ -156,7 +156,11 @@ def _parse(from_dict, raw: Any, path: str):
         ) from None
 
 
-TEXT_FIELDS = {"script": ("path", "name", "text", "profiler"), "run": ("status", "message"), "console": ("text",)}
+TEXT_FIELDS = {
+    "script": ("path", "name", "text", "profiler", "python"),
+    "run": ("status", "message", "python_version"),
+    "console": ("text",),
+}
 
 
 def checked_parts(session: Session) -> AdviceSession | None:

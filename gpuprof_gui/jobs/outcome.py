@@ -32,6 +32,11 @@ class RunOutcome:
     notes: list[str] = field(default_factory=list)
     output_dir: str | None = None
     sampler_cpu_s: float | None = None  # CPU the call-path sampler (py-spy) used, cProfile runs
+    python_version: str | None = None  # the Python the worker (and the script) ran in, from its hello
+
+
+def _text_or_none(value) -> str | None:
+    return value[:40] if isinstance(value, str) else None
 
 
 def _float_or_none(value) -> float | None:
@@ -89,6 +94,7 @@ class OutcomeTracker:
             notes=list(result.get("notes") or []),
             output_dir=self.output_dir,
             sampler_cpu_s=_float_or_none(result.get("sampler_cpu_s")),
+            python_version=_text_or_none((self.hello or {}).get("python")),
             **kw,
         )
 

@@ -66,22 +66,6 @@ def _other_pythons() -> list[str]:
 OTHER_PYTHONS = _other_pythons()
 
 
-def _make_venv(base: str, where: Path, packages: list[str]) -> str:
-    res = subprocess.run([base, "-m", "venv", str(where)], capture_output=True, text=True, timeout=180)
-    if res.returncode != 0:
-        pytest.skip(f"{base} cannot make a virtualenv: {res.stderr.strip()[-200:]}")
-    python = str(where / "bin" / "python")
-    res = subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *packages],
-        capture_output=True,
-        text=True,
-        timeout=480,
-    )
-    if res.returncode != 0:
-        pytest.fail(f"pip install {' '.join(packages)} into {where} failed: {res.stderr.strip()[-600:]}")
-    return python
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("project")
@@ -91,10 +75,13 @@ def project(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def venv_same_version(project) -> str:
-    """A .venv in the project, made by the app's own Python version, with tabulate and Scalene."""
-    base = getattr(sys, "_base_executable", sys.executable)
-    return _make_venv(base, project / ".venv", [PACKAGE, "scalene"])
+def venv_same_version(project, user_venv) -> str:
+    """A .venv in the project (a link to one made now by the app's Python version), with tabulate and Scalene."""
+    python = user_venv((PACKAGE, "scalene"))
+    link = project / ".venv"
+    if not link.exists():
+        link.symlink_to(Path(python).parent.parent, target_is_directory=True)
+    return str(link / "bin" / "python")
 
 
 def gpuprof(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -166,12 +153,11 @@ def _version_id(path: str | None) -> str:
 
 
 @pytest.mark.parametrize("base", OTHER_PYTHONS or [None], ids=_version_id)
-def test_another_python_version_runs_cprofile_and_py_spy(base, project, tmp_path_factory, tmp_path):
+def test_another_python_version_runs_cprofile_and_py_spy(base, project, user_venv, tmp_path):
     if base is None:
         pytest.skip("no CPython 3.9+ of another version on this machine (pyenv or /usr/bin)")
     info = probe(base)
-    where = tmp_path_factory.mktemp(f"py{info.version[0]}{info.version[1]}") / "venv"
-    python = _make_venv(base, where, [PACKAGE])
+    python = user_venv((PACKAGE,), base=base)
     doc = profile_json(project, "--python", python)
     assert doc["status"] == "finished", doc["message"]
     assert doc["python"]["version"] == info.version_text and doc["python"]["reason"] == "chosen"

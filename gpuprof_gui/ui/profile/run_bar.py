@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gpuprof_gui.ui.profile.python_button import PythonButton
 from gpuprof_gui.ui.style.theme import set_view_font
 
 PROFILERS = (("cProfile", "cprofile"), ("Scalene", "scalene"), ("py-spy", "py-spy"))
@@ -55,6 +56,8 @@ class RunBar(QWidget):
         self.native_check.setToolTip("py-spy: include native (C/C++) frames, where py-spy can unwind them")
         self.profiler_combo.currentIndexChanged.connect(self._profiler_changed)
         self._profiler_changed()
+        self.python_button = PythonButton()
+        self.script_edit.textChanged.connect(lambda _text: self.python_button.set_script(self.script))
         self.timeout_spin = QDoubleSpinBox()
         self.timeout_spin.setRange(0, 24 * 3600)
         self.timeout_spin.setDecimals(0)
@@ -75,6 +78,7 @@ class RunBar(QWidget):
         layout.addWidget(browse)
         layout.addWidget(QLabel("Args:"))
         layout.addWidget(self.args_edit, 2)
+        layout.addWidget(self.python_button)
         layout.addWidget(self.profiler_combo)
         layout.addWidget(self.native_check)
         layout.addWidget(self.timeout_spin)
@@ -119,7 +123,14 @@ class RunBar(QWidget):
         return self.timeout_spin.value() or None
 
     def set_running(self, running: bool) -> None:
-        for w in (self.script_edit, self.args_edit, self.profiler_combo, self.native_check, self.timeout_spin):
+        for w in (
+            self.script_edit,
+            self.args_edit,
+            self.python_button,
+            self.profiler_combo,
+            self.native_check,
+            self.timeout_spin,
+        ):
             w.setEnabled(not running)
 
     def set_elapsed(self, seconds: float | None) -> None:

@@ -205,6 +205,7 @@ class MainWindow(WindowFiles):
             cwd=os.path.dirname(script) if os.path.isdir(os.path.dirname(script)) else None,
             timeout_s=self.run_bar.timeout_s,
             output_dir=out_dir,
+            python=self.run_bar.python_button.python_for_run(),
         )
         # A previous run's profile still loading would land in the middle of this run.
         self.loader.discard_pending()
@@ -219,7 +220,9 @@ class MainWindow(WindowFiles):
         self.console.start_run(
             f"$ {os.path.basename(script)} {' '.join(args)}   [{spec.profiler}]", os.path.join(out_dir, "output.log")
         )
-        running = f"Running {os.path.basename(script)} under {self.run_bar.profiler_combo.currentText()}…"
+        python = self.run_bar.python_button.interpreter()
+        under = "" if python.is_app else f" in {python.path} ({python.reason})"
+        running = f"Running {os.path.basename(script)} under {self.run_bar.profiler_combo.currentText()}{under}…"
         self.set_status(f"{running} {where_said}" if where_said else running)
         self._update_actions()
         run.start()

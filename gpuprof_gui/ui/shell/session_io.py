@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -120,7 +121,9 @@ class SessionKeeper(QObject):
     def run_started(self, spec: RunSpec) -> None:
         """Called by the window as a run starts: read the script now, not when the run ends."""
         self._flush_pending()
-        self._run = (Session.script_record(spec.script, spec.args, spec.profiler), spec.output_dir or "")
+        record = Session.script_record(spec.script, spec.args, spec.profiler)
+        record["python"] = spec.python or sys.executable  # the Python that ran it; its version comes with the run
+        self._run = (record, spec.output_dir or "")
 
     def _on_run_finished(self, outcome: RunOutcome) -> None:
         script, folder = self._run or (None, "")
@@ -137,6 +140,7 @@ class SessionKeeper(QObject):
                 "message": outcome.message,
                 "exit_code": outcome.script_exit_code,
                 "wall_s": outcome.wall_s,
+                "python_version": outcome.python_version,
             },
             console=Session.console_record(console_text(self.win.console)),
         )

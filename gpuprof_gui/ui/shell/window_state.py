@@ -6,6 +6,7 @@ Kept apart from main_window.py so that file stays about behaviour, not plumbing.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import re
@@ -213,6 +214,57 @@ def _fill_recent(win: WindowBase) -> None:
     menu.addAction("Clear List").triggered.connect(partial(win.settings.remove, "recent_files"))
 
 
+PYTHON_CHOICES_KEY = "python_by_folder"
+MAX_PYTHON_FOLDERS = 100
+
+
+def python_choices(win: WindowBase) -> dict[str, str]:
+    """The Python chosen for each script folder ("auto", "app" or a path), newest last."""
+    try:
+        value = json.loads(str(win.settings.value(PYTHON_CHOICES_KEY, "{}")))
+    except ValueError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {
+        k: v
+        for k, v in value.items()
+        if isinstance(k, str) and isinstance(v, str) and len(k) <= MAX_PATH_CHARS and len(v) <= MAX_PATH_CHARS
+    }
+
+
+def _script_folder(win: WindowBase) -> str | None:
+    script = win.run_bar.script
+    if not script:
+        return None
+    path = os.path.abspath(os.path.expanduser(script))
+    return path if os.path.isdir(path) else os.path.dirname(path)
+
+
+def remember_python(win: WindowBase, choice: str) -> None:
+    """The run bar's Python was changed: keep it for the script's folder."""
+    folder = _script_folder(win)
+    if folder is None:
+        return
+    choices = python_choices(win)
+    choices.pop(folder, None)
+    choices[folder] = choice
+    kept = dict(list(choices.items())[-MAX_PYTHON_FOLDERS:])
+    win.settings.setValue(PYTHON_CHOICES_KEY, json.dumps(kept))
+    button = win.run_bar.python_button
+    win.settings.setValue("recent_pythons", button.recent)
+
+
+def recall_python(win: WindowBase) -> None:
+    """The script changed: its folder's Python, or automatic."""
+    folder = _script_folder(win)
+    choice = python_choices(win).get(folder, "auto") if folder else "auto"
+    button = win.run_bar.python_button
+    if choice not in ("auto", "app") and not os.path.isfile(choice):
+        choice = "auto"  # that Python is gone
+    button.set_choice(choice)
+
+
 def remember_run_choices(win: WindowBase, spec: RunSpec) -> None:
     win.settings.setValue("profiler", spec.profiler)
     win.settings.setValue("timeout_s", spec.timeout_s or 0)
@@ -242,6 +294,12 @@ def restore(win: WindowBase) -> None:
     presentation.setChecked(_flag(s.value(theme.PRESENTATION_KEY, "false")))
     presentation.blockSignals(False)
     theme.set_theme(win, str(s.value(theme.SETTINGS_KEY, theme.SYSTEM)), remember=False)
+    button = win.run_bar.python_button
+    recent = s.value("recent_pythons", [])
+    recent = [recent] if isinstance(recent, str) else recent if isinstance(recent, (list, tuple)) else []
+    button.recent = [p for p in recent if isinstance(p, str) and os.path.isabs(p) and os.path.isfile(p)][:6]
+    button.choice_changed.connect(lambda choice: remember_python(win, choice))
+    win.run_bar.script_edit.textChanged.connect(lambda _text: recall_python(win))
 
 
 def _flag(value: object) -> bool:

@@ -119,7 +119,15 @@ def test_a_real_run_autosaves_what_ran_and_what_the_table_shows(qtbot, window, t
     assert session.script["text"] == DEMO  # …and the session keeps the code as it was when it started
     assert session.script["args"] == ["rewrite"] and session.script["profiler"] == "cprofile"
     assert session.title == "demo.py"
-    assert session.run == {"status": "finished", "message": outcome.message, "exit_code": 0, "wall_s": outcome.wall_s}
+    version = ".".join(map(str, sys.version_info[:3]))
+    assert session.run == {
+        "status": "finished",
+        "message": outcome.message,
+        "exit_code": 0,
+        "wall_s": outcome.wall_s,
+        "python_version": version,  # the Python that ran it, as its worker said
+    }
+    assert session.script["python"] == sys.executable
     assert session.console["text"] == window.console.toPlainText()
     assert "demo output" in session.console["text"] and "a line on stderr" in session.console["text"]
     assert hotspot_rows(session.profile) == window.loaded.rows  # the rows the table was given

@@ -1,0 +1,97 @@
+"""The run bar's Python: the script's project environment is found, shown, used, and kept per folder."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from window_support import run_script, save_shot, settle
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+SCRIPT = """\
+import sys
+from tabulate import tabulate
+
+
+def work(n):
+    return tabulate([[i, i * i, str(i)] for i in range(n)])
+
+
+for _ in range(6):
+    text = work(1500)
+print("ran under", sys.version.split()[0], len(text))
+"""
+
+
+@pytest.fixture
+def project(tmp_path, user_venv) -> Path:
+    """A project whose .venv (made now) holds tabulate, which the app's Python lacks."""
+    assert importlib.util.find_spec("tabulate") is None
+    python = user_venv(("tabulate",))
+    folder = tmp_path / "proj"
+    folder.mkdir()
+    (folder / "pyproject.toml").write_text("[project]\nname = 'demo'\n", encoding="utf-8")
+    (folder / ".venv").symlink_to(Path(python).parent.parent, target_is_directory=True)
+    (folder / "uses_tabulate.py").write_text(SCRIPT, encoding="utf-8")
+    return folder
+
+
+def test_the_projects_venv_is_shown_and_runs_the_script(qtbot, window, project):
+    script = project / "uses_tabulate.py"
+    window.run_bar.set_script(str(script))
+    button = window.run_bar.python_button
+    assert button.text() == "Python: .venv"
+    assert "from ./.venv" in button.toolTip() and str(project / ".venv") in button.toolTip()
+    outcome = run_script(qtbot, window, script, wait_profile=True)
+    assert outcome.status == "finished", outcome.message
+    assert outcome.python_version and outcome.python_version.count(".") == 2
+    files = {window.loaded.profile.functions[r["func"]].file or "" for r in window.loaded.rows}
+    assert any("/tabulate/" in f for f in files), sorted(files)[:10]
+    assert "ran under" in window.console.toPlainText()
+    settle(qtbot)
+    save_shot(window, "run-bar-python-venv")
+
+
+def test_the_apps_own_python_cannot_import_the_projects_package(qtbot, window, project):
+    script = project / "uses_tabulate.py"
+    window.run_bar.set_script(str(script))
+    window.run_bar.python_button.set_choice("app", announce=True)
+    assert window.run_bar.python_button.text() == "Python: app's own"
+    outcome = run_script(qtbot, window, script)
+    assert outcome.status == "script_error", outcome.message
+    assert "No module named 'tabulate'" in window.console.toPlainText()
+
+
+def test_the_choice_is_kept_for_the_scripts_folder(qtbot, window, project, tmp_path):
+    script = project / "uses_tabulate.py"
+    other = tmp_path / "elsewhere" / "x.py"
+    other.parent.mkdir()
+    other.write_text("print(1)\n", encoding="utf-8")
+    button = window.run_bar.python_button
+    window.run_bar.set_script(str(script))
+    button.set_choice("app", announce=True)
+    window.run_bar.set_script(str(other))
+    assert button.choice == "auto"
+    window.run_bar.set_script(str(script))
+    assert button.choice == "app"
+    window.run_bar.set_script(str(other))
+    chosen = str(Path(button.interpreter().path))
+    button.set_choice(str(project / ".venv" / "bin" / "python"), announce=True)
+    assert button.text() == "Python: .venv" and button.interpreter().reason == "chosen"
+    assert str(project / ".venv" / "bin" / "python") in button.recent
+    assert chosen  # the app's own before the choice
+
+
+def test_a_python_that_is_gone_says_so_in_one_sentence(qtbot, window, project, tmp_path):
+    script = project / "uses_tabulate.py"
+    window.run_bar.set_script(str(script))
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\nexit 3\n", encoding="utf-8")
+    fake.chmod(0o755)
+    window.run_bar.python_button.set_choice(str(fake), announce=True)
+    outcome = run_script(qtbot, window, script)
+    assert outcome.status == "could_not_start"
+    assert f"{fake} did not answer as a Python 3 does" in window.status_text()
+    assert window.isVisible()
