@@ -14,13 +14,14 @@ MIN_PYTHON := 3.11
 # always present). Offscreen rendering needs the first list only.
 SYSDEPS_OFFSCREEN := libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 \
 	libglib2.0-0 libxkbcommon0 fonts-dejavu-core
-# A real window on X11 (and Xvfb for tests of one). Qt's error blames
-# libxcb-cursor0 when libxcb-icccm4 / libxcb-keysyms1 are the ones missing.
+# A real window on X11. Qt's error blames libxcb-cursor0 when libxcb-icccm4 /
+# libxcb-keysyms1 are the ones missing (the app names them: core/system_libs.py).
 SYSDEPS_XCB := libx11-xcb1 libxkbcommon-x11-0 libxcb1 libxcb-cursor0 libxcb-icccm4 \
 	libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render0 libxcb-render-util0 \
-	libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xkb1 \
-	xvfb xauth
-SYSDEPS := $(SYSDEPS_OFFSCREEN) $(SYSDEPS_XCB)
+	libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xkb1
+# Xvfb, for the tests of a real window.
+SYSDEPS_XVFB := xvfb xauth
+SYSDEPS := $(SYSDEPS_OFFSCREEN) $(SYSDEPS_XCB) $(SYSDEPS_XVFB)
 
 # Prerequisites such as `test: sysdeps install` must run in order.
 .NOTPARALLEL:
@@ -47,10 +48,14 @@ $(INSTALL_STAMP): pyproject.toml setup.py | $(VENV_PY)
 	@$(VENV_PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
-run: ## open the window on the bundled example (needs a display)
+# After the display, the Debian packages the window needs (the X11 ones when Qt will use X11; the
+# venv module while there is no .venv): as root with apt-get the missing ones are installed first,
+# otherwise `make run` stops with the one `sudo apt-get install ...` line that names them.
+run: ## open the window on the bundled example (needs a display; as root installs what Qt needs)
 	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY$$QT_QPA_PLATFORM" ]; then \
 	  echo "make run: no display (DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM unset); headless: make install && QT_QPA_PLATFORM=offscreen $(VENV)/bin/gpuprof gui $(EXAMPLE) --run --screenshot shot.png" >&2; \
 	  exit 1; fi
+	@$(if $(wildcard $(VENV_PY)),,PYTHON=$(PYTHON)) sh tools/sysdeps.sh run $(SYSDEPS_OFFSCREEN) --x11 $(SYSDEPS_XCB)
 	@$(MAKE) --no-print-directory install
 	$(VENV)/bin/gpuprof-gui $(EXAMPLE) --run
 
@@ -70,20 +75,8 @@ check: install ## static checks: ruff, ruff format, import contracts, import cir
 test: sysdeps install check ## static checks, then the whole test suite headless (PYTEST_ARGS narrows it)
 	QT_QPA_PLATFORM=offscreen $(VENV_PY) -m pytest -q $(PYTEST_ARGS)
 
-sysdeps: ## as root with apt-get: install the missing Debian packages Qt needs
-	@if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
-	  echo "sysdeps: skipped (needs root and apt-get); Qt needs: $(SYSDEPS_OFFSCREEN) (+ for X11: $(SYSDEPS_XCB))"; \
-	  exit 0; fi; \
-	missing=""; \
-	for pkg in $(SYSDEPS); do \
-	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$pkg"; \
-	done; \
-	$(PYTHON) -c 'import ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
-	[ -z "$$missing" ] && exit 0; \
-	echo "sysdeps: installing$$missing"; \
-	export DEBIAN_FRONTEND=noninteractive; \
-	apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 \
-	  || { apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }
+sysdeps: ## as root with apt-get: install the missing Debian packages Qt needs (tools/sysdeps.sh)
+	@PYTHON=$(PYTHON) sh tools/sysdeps.sh install $(SYSDEPS)
 
 # Each benchmark prints one JSON object; exit 3 means "needs a GPU" (skipped here), any
 # other failure is reported and the others still run.

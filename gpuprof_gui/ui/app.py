@@ -94,6 +94,18 @@ def _has_display() -> bool:
     )
 
 
+def _x11_libraries_missing() -> str | None:
+    """The sentence naming the libraries Qt's X11 plugin lacks, asked before Qt tries and blames
+    libxcb-cursor0 whatever is missing; None where all are there, or X11 is not used, or it cannot be told."""
+    from gpuprof_gui.core.system_libs import uses_xcb, xcb_problem
+
+    if not uses_xcb(os.environ):  # before importing Qt: offscreen, Wayland, macOS and Windows ask nothing
+        return None
+    from PySide6.QtCore import QLibraryInfo  # QtCore only: no platform plugin is loaded for this
+
+    return xcb_problem(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath), os.environ)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.run and not args.path:  # said at once: a screenshot would wait SCREENSHOT_DEADLINE_MS for nothing
@@ -105,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
             "gpuprof gui SCRIPT --run --screenshot shot.png",
             file=sys.stderr,
         )
+        return ExitStatus.UNAVAILABLE
+    problem = _x11_libraries_missing()
+    if problem:
+        print(problem, file=sys.stderr)
         return ExitStatus.UNAVAILABLE
     if args.path and not args.path.endswith(".py") and os.path.isfile(args.path):
         # A cProfile dump is parsed in the convert worker; start it now, so its start-up and
