@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from gpuprof_gui.cli.arg_types import non_negative_amount, non_negative_count, positive_seconds
+from gpuprof_gui.cli.python_option import add_python_option, chosen_python
 from gpuprof_gui.exit_codes import ExitStatus
 from gpuprof_gui.protocol import PROFILERS
 
@@ -66,6 +67,7 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--profiler", choices=PROFILERS, default="cprofile")
     p.add_argument("--timeout", type=positive_seconds, metavar="S", help="stop the script after S seconds")
+    add_python_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument(
         "--save",
@@ -126,8 +128,11 @@ def _profile(args: argparse.Namespace):
         sys.stderr.buffer.flush()
 
     _say(f"profiling {os.path.basename(args.script)} under {args.profiler}…")
+    python, _record = chosen_python(args.script, args.python, "gpuprof advise")
     outcome = run_profile(
-        RunSpec(script=args.script, args=list(args.args), profiler=args.profiler, timeout_s=args.timeout),
+        RunSpec(
+            script=args.script, args=list(args.args), profiler=args.profiler, timeout_s=args.timeout, python=python
+        ),
         on_stdout=to_stderr,
         on_stderr=to_stderr,
     )

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gpuprof_gui.cli.arg_types import positive_count, positive_seconds
+from gpuprof_gui.cli.python_option import add_python_option, chosen_python
 from gpuprof_gui.exit_codes import ExitStatus, exit_status_help
 from gpuprof_gui.jobs.runner import RunOutcome, RunSpec, open_profile_safely, run_profile
 from gpuprof_gui.protocol import PROFILERS, STACKS_SUFFIX
@@ -236,35 +237,6 @@ def _say_who_stopped(outcome: RunOutcome) -> str:
     return outcome.message.replace("Cancelled after", f"Stopped by a signal from outside ({name}) after", 1)
 
 
-def add_python_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--python",
-        metavar="PATH",
-        default="auto",
-        help="the Python that runs the script: a path, 'app' (gpuprof's own) or 'auto' (default: an active or "
-        "nearby virtualenv/conda env, the script's shebang, else gpuprof's own)",
-    )
-
-
-def chosen_python(script: str, requested: str) -> tuple[str | None, dict[str, Any]]:
-    """The ``python`` of a RunSpec for ``--python``, and what to report of it; says which on stderr."""
-    from gpuprof_gui.jobs.interpreters import InterpreterError, choose, describe, probe
-
-    choice = choose(script, requested)
-    record: dict[str, Any] = {"path": choice.path, "reason": choice.reason, "version": None}
-    if choice.is_app:
-        return None, record | {"version": ".".join(map(str, sys.version_info[:3]))}
-    try:
-        info = probe(choice.path)
-    except InterpreterError:
-        return choice.path, record  # the run says why in one sentence
-    record["version"] = info.version_text
-    if info.is_app:  # e.g. the venv gpuprof itself runs in, found beside the script
-        return None, record
-    print(f"gpuprof profile: running under {describe(choice, info)}", file=sys.stderr)
-    return choice.path, record
-
-
 def cmd_profile(ns: argparse.Namespace) -> int:
     """The script's own nonzero status when it had one and a profile was made; else an ExitStatus."""
     if ns.output:
@@ -274,7 +246,7 @@ def cmd_profile(ns: argparse.Namespace) -> int:
             return ExitStatus.USAGE
     if stdin_has_data():
         print(STDIN_NOTE, file=sys.stderr)
-    python, python_record = chosen_python(ns.script, ns.python)
+    python, python_record = chosen_python(ns.script, ns.python, "gpuprof profile")
     spec = RunSpec(
         python=python,
         script=ns.script,

@@ -36,6 +36,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("path", nargs="?", help="a Python script to load, or a profile or session file to open")
     parser.add_argument("--profiler", choices=PROFILERS, help="profiler for runs")
     parser.add_argument("--run", action="store_true", help="profile the script at once")
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the Python that runs the script: a path, 'app' (gpuprof's own) or 'auto' (its project's environment)",
+    )
     parser.add_argument("--timeout", type=float, metavar="S", help="stop the script after S seconds")
     parser.add_argument(
         "--screenshot",
@@ -201,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
             select(shown)
         else:
             window.profile_shown.connect(select)
+    if args.python:  # after the script: its folder's remembered choice gives way to the command line's
+        choice = args.python if args.python in ("auto", "app") else os.path.abspath(args.python)
+        window.run_bar.python_button.set_choice(choice)
     if args.screenshot:
         window.resize(*SCREENSHOT_SIZE)
     window.show()

@@ -180,3 +180,9 @@ def test_a_python_that_is_not_one_gets_one_sentence(project, tmp_path):
     assert "Traceback" not in res.stderr
     res = gpuprof("profile", "--python", str(tmp_path / "nope"), str(project / "uses_tabulate.py"), cwd=project)
     assert "does not exist" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_advise_profiles_in_the_projects_venv_too(project, venv_same_version):
+    res = gpuprof("advise", str(project / "uses_tabulate.py"), "--offload", "_type", cwd=project)
+    assert res.returncode == 0, res.stderr
+    assert "Offload advisor: uses_tabulate.py, offloading _type (54,000 calls)" in res.stdout, res.stdout[:400]
