@@ -190,7 +190,14 @@ def bundles_root() -> str:
     return os.path.join(cache, "gpuprof-gui", "worker")
 
 
+FROZEN_SOURCES = "gpuprof_src"
+"""Where the packaged app keeps gpuprof_gui's .py files for other Pythons (packaging/gpuprof-gui.spec)."""
+
+
 def _package_dir() -> str:
+    bundle = getattr(sys, "_MEIPASS", None)
+    if getattr(sys, "frozen", False) and bundle:  # the packaged app's modules are bytecode in an archive
+        return os.path.join(bundle, FROZEN_SOURCES, "gpuprof_gui")
     return os.path.dirname(os.path.abspath(gpuprof_gui.__file__))
 
 

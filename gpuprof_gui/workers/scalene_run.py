@@ -64,6 +64,14 @@ def run_scalene(
     """
     import importlib.util
 
+    if importlib.util.find_spec("scalene") is None and getattr(sys, "frozen", False):
+        channel.error(
+            ExitCode.PROFILER_MISSING,
+            "The packaged app's own Python has no Scalene (it cannot work frozen). Choose a Python that has "
+            "Scalene to run the script (the run bar's Python button, or --python PATH), or profile with "
+            "cProfile or py-spy, which the app's own Python has.",
+        )
+        return ExitCode.PROFILER_MISSING
     if importlib.util.find_spec("scalene") is None:
         version = ".".join(map(str, sys.version_info[:3]))
         channel.error(

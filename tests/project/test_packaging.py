@@ -385,6 +385,29 @@ def test_built_app_profile_json_from_the_bundle(built_app, tmp_path):
 
 
 @slow_build
+def test_built_app_profiles_with_scalene_in_the_users_python(built_app, tmp_path, user_venv):
+    """The bundle leaves Scalene out; a project's .venv that has it runs it, found automatically."""
+    python = user_venv(("tabulate", "scalene"))
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n", encoding="utf-8")
+    (tmp_path / ".venv").symlink_to(Path(python).parent.parent, target_is_directory=True)
+    script = tmp_path / "busy.py"
+    script.write_text(
+        "import time\nfrom tabulate import tabulate\n\n\ndef work():\n"
+        "    return tabulate([[i, i * i] for i in range(1500)])\n\n\n"
+        "t = time.time()\nwhile time.time() - t < 2.0:\n    work()\nprint('done')\n",
+        encoding="utf-8",
+    )
+    done = run_app(built_app, "profile", "--profiler", "scalene", "--cpu-only", "--json", str(script), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    doc = json.loads(done.stdout)
+    assert doc["status"] == "finished" and doc["profiler"] == "scalene", doc["message"]
+    assert doc["python"]["reason"] == "from ./.venv"
+    assert "work" in {row["name"] for row in doc["hotspots"]}, doc["hotspots"]
+    alone = run_app(built_app, "profile", "--profiler", "scalene", "--python", "app", str(script), cwd=tmp_path)
+    assert "The packaged app's own Python has no Scalene" in alone.stderr, alone.stderr[-2000:]
+
+
+@slow_build
 def test_built_app_runs_scripts_that_import_numpy_stdlib_and_neighbours(built_app, tmp_path):
     (tmp_path / "helper.py").write_text("def twice(x):\n    return 2 * x\n")
     (tmp_path / "child.py").write_text("import sys\nprint('child says', sys.argv[1])\n")
