@@ -183,3 +183,15 @@ def user_venv(tmp_path_factory):
         return python
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Which other Pythons the user-Python tests ran the worker under (they skip when there are none)."""
+    module = next((m for name, m in sys.modules.items() if name.endswith("test_user_python")), None)
+    found = getattr(module, "OTHER_PYTHONS", None)
+    if found is None:
+        return
+    from gpuprof_gui.jobs.interpreters import probe
+
+    versions = ", ".join(probe(p).version_text for p in found) or "none found: those tests were skipped"
+    terminalreporter.write_line(f"other Pythons the worker ran under: {versions}")
