@@ -102,3 +102,32 @@ def test_a_python_that_is_gone_says_so_in_one_sentence(qtbot, window, project, t
     assert outcome.status == "could_not_start"
     assert f"{fake} did not answer as a Python 3 does" in window.status_text()
     assert window.isVisible()
+
+
+@pytest.mark.parametrize(("choice", "said"), [("venv", "(Finished in"), ("app", "No module named 'tabulate'")])
+def test_gpuprof_gui_python_option_picks_the_python(project, tmp_path, choice, said):
+    """`gpuprof-gui script --python ...`: the command line's choice wins over the folder's."""
+    import os
+    import subprocess
+    import sys
+
+    python = str(project / ".venv" / "bin" / "python") if choice == "venv" else "app"
+    shot = tmp_path / "shot.png"
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        PYTHONPATH=str(Path(__file__).resolve().parents[3]),
+        GPUPROF_RUNS_DIR=str(tmp_path / "runs"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
+    command = [sys.executable, "-m", "gpuprof_gui.cli", "gui", "uses_tabulate.py", "--python", python]
+    done = subprocess.run(
+        [*command, "--run", "--screenshot", str(shot)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert shot.exists(), done.stdout + done.stderr
+    assert said in done.stderr, done.stdout + done.stderr  # the screenshot line says how the run ended
