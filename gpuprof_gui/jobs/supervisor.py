@@ -50,7 +50,7 @@ def worker_env(spec_env: dict[str, str] | None = None) -> dict[str, str]:
     ``python -m`` only finds an uninstalled checkout from its own folder; the
     worker removes the entry again before the script starts.
     """
-    from gpuprof_gui.workers.profile_worker import ADDED_PATH_ENV, ORIGINAL_PYTHONPATH_ENV
+    from gpuprof_gui.workers.relaunch import ADDED_PATH_ENV, ORIGINAL_PYTHONPATH_ENV
 
     env = dict(os.environ if spec_env is None else spec_env)
     if _package_importable_without_help():

@@ -19,6 +19,7 @@ import sys
 from gpuprof_gui.protocol import CHANNEL_FD_ARG, PROFILERS, ExitCode
 from gpuprof_gui.workers._channel import Channel, WorkerArgParser, serve
 from gpuprof_gui.workers.cprofile_run import CProfileRun
+from gpuprof_gui.workers.relaunch import restore_environment
 from gpuprof_gui.workers.script_code import ScriptProblem, compile_script
 from gpuprof_gui.workers.worker_lifetime import (
     become_group_leader,
@@ -32,8 +33,6 @@ from gpuprof_gui.workers.worker_lifetime import (
 # Set by the runner when it had to put our package on PYTHONPATH; removed
 # again before the script starts so the script sees the environment it would
 # see without us.
-ADDED_PATH_ENV = "GPUPROF_WORKER_ADDED_PATH"
-ORIGINAL_PYTHONPATH_ENV = "GPUPROF_WORKER_ORIGINAL_PYTHONPATH"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -52,20 +51,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return ns
 
 
-def _restore_environment() -> None:
-    """Undo the PYTHONPATH entry the runner added only so ``-m`` finds us."""
-    added = os.environ.pop(ADDED_PATH_ENV, None)
-    original = os.environ.pop(ORIGINAL_PYTHONPATH_ENV, None)
-    if added is None:
-        return
-    if original:
-        os.environ["PYTHONPATH"] = original
-    else:
-        os.environ.pop("PYTHONPATH", None)
-    if added in sys.path and added not in (original or "").split(os.pathsep):
-        sys.path.remove(added)
-
-
 def main(argv: list[str] | None = None) -> int:
     become_group_leader()
     die_with_parent()
@@ -81,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _profile(args: argparse.Namespace, channel: Channel) -> int:
-    _restore_environment()
+    restore_environment()
     if args.py_spy:
         from gpuprof_gui.workers import stack_sampler
 

@@ -12,6 +12,9 @@ import os
 import sys
 
 LAUNCHER_NAME = "gpuprof_worker_main.py"
+ADDED_PATH_ENV = "GPUPROF_WORKER_ADDED_PATH"
+"""The package root the runner put on PYTHONPATH only so ``-m`` finds an uninstalled checkout."""
+ORIGINAL_PYTHONPATH_ENV = "GPUPROF_WORKER_ORIGINAL_PYTHONPATH"
 
 
 def bundle_launcher() -> str | None:
@@ -29,3 +32,31 @@ def module_command(module: str) -> list[str]:
     if getattr(sys, "frozen", False):
         return [sys.executable, "-m", module]
     return [sys.executable, "-P", "-m", module]
+
+
+def restore_environment() -> None:
+    """Undo the PYTHONPATH entry added only so ``-m`` finds us: the script must not see it."""
+    added = os.environ.pop(ADDED_PATH_ENV, None)
+    original = os.environ.pop(ORIGINAL_PYTHONPATH_ENV, None)
+    if added is None:
+        return
+    if original:
+        os.environ["PYTHONPATH"] = original
+    else:
+        os.environ.pop("PYTHONPATH", None)
+    if added in sys.path and added not in (original or "").split(os.pathsep):
+        sys.path.remove(added)
+
+
+def module_env() -> dict:
+    """The environment for :func:`module_command`: ours, plus our package's folder on PYTHONPATH
+    (marked, so the started module removes it again before any user code runs)."""
+    env = dict(os.environ)
+    if bundle_launcher() is not None or getattr(sys, "frozen", False):
+        return env  # the launcher's folder, or the app's archive, is on the path already
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    original = env.get("PYTHONPATH", "")
+    env[ADDED_PATH_ENV] = root
+    env[ORIGINAL_PYTHONPATH_ENV] = original
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, original) if p)
+    return env

@@ -91,6 +91,9 @@ def main() -> None:
 
         command = module_command(BOOT_MODULE)
         os.execve(command[0], [*command, *argv], env)
+    from gpuprof_gui.workers.relaunch import restore_environment
+
+    restore_environment()  # after any re-execution, which needs it: the script must not see our path
     if wanted is None or missing_environment(wanted):
         # Scalene will start its own second process after all: keep its launcher
         # alive on SIGTERM so the profiling process can write its partial profile.

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from gpuprof_gui.protocol import ExitCode, MsgType
 from gpuprof_gui.workers._channel import Channel
-from gpuprof_gui.workers.relaunch import module_command
+from gpuprof_gui.workers.relaunch import module_command, module_env
 from gpuprof_gui.workers.scalene_boot import BOOT_MODULE
 
 PROFILE_JSON_NAME = "profile.json"
@@ -100,7 +100,7 @@ def run_scalene(
     signal.signal(signal.SIGTERM, on_sigterm)
     t0 = time.perf_counter()
     try:
-        proc = subprocess.Popen(cmd, stdin=None, stdout=None, stderr=None)
+        proc = subprocess.Popen(cmd, stdin=None, stdout=None, stderr=None, env=module_env())
     except OSError as exc:
         channel.error(ExitCode.PROFILER_FAILED, f"{ExitCode.PROFILER_FAILED.message} ({exc})")
         return ExitCode.PROFILER_FAILED

@@ -111,3 +111,28 @@ def test_a_forked_child_dies_of_sigterm_while_the_profiling_process_keeps_scalen
         timeout=120,
     )
     assert f"child ended by signal {int(signal.SIGTERM)}" in proc.stdout, (proc.stdout, proc.stderr)
+
+
+def test_the_script_under_scalene_sees_nothing_of_gpuprofs_path(tmp_path):
+    """The boot process needs gpuprof_gui importable (an uninstalled checkout: on PYTHONPATH, marked);
+    it removes that entry before Scalene runs the script, as the profile worker does."""
+    from gpuprof_gui.jobs.runner import RunSpec, run_profile
+    from gpuprof_gui.workers.relaunch import ADDED_PATH_ENV, module_env
+
+    env = module_env()
+    root = env[ADDED_PATH_ENV]
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == root
+    script = tmp_path / "look.py"
+    script.write_text(
+        "import os, sys, time\n"
+        f"print('marker', os.environ.get({ADDED_PATH_ENV!r}), 'root on path', {root!r} in sys.path, flush=True)\n"
+        "t = time.time()\nwhile time.time() - t < 1.2:\n    sum(range(1000))\n",
+        encoding="utf-8",
+    )
+    out: list[bytes] = []
+    outcome = run_profile(
+        RunSpec(str(script), profiler="scalene", scalene_cpu_only=True, output_dir=str(tmp_path / "o")),
+        on_stdout=out.append,
+    )
+    assert outcome.status == "finished", outcome.message
+    assert "marker None root on path False" in b"".join(out).decode()

@@ -173,12 +173,12 @@ def test_spec_puts_resources_and_sources_where_the_app_looks():
 
 def test_launcher_names_match_the_workers():
     from gpuprof_gui.jobs import lab_runner
-    from gpuprof_gui.workers import profile_worker
+    from gpuprof_gui.workers import relaunch
 
     launcher = load_launcher()
     assert launcher.KERNEL_WORKER_MODULE == lab_runner.WORKER_MODULE
-    assert launcher.ADDED_PATH_ENV == profile_worker.ADDED_PATH_ENV
-    assert launcher.ORIGINAL_PYTHONPATH_ENV == profile_worker.ORIGINAL_PYTHONPATH_ENV
+    assert launcher.ADDED_PATH_ENV == relaunch.ADDED_PATH_ENV
+    assert launcher.ORIGINAL_PYTHONPATH_ENV == relaunch.ORIGINAL_PYTHONPATH_ENV
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ from gpuprof_gui.ui.style.theme import fit_rows, set_view_font
 
 COLUMNS = ("Function", "File:line", "Calls", "Self", "Total", "% of run")
 COL_FUNCTION, COL_LOCATION, COL_CALLS, COL_SELF, COL_TOTAL, COL_PCT = range(len(COLUMNS))
+NUMERIC_COLUMNS = (COL_CALLS, COL_SELF, COL_TOTAL, COL_PCT)
 RESIZE_PRECISION_ROWS = 200
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 FUNC_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -208,6 +209,8 @@ class HotspotTable(QTableView):
         self.setModel(self.source_model)
         self.setSortingEnabled(True)
         self.horizontalHeader().setSortIndicator(COL_SELF, Qt.SortOrder.DescendingOrder)
+        self._sort_section = COL_SELF
+        self.horizontalHeader().sortIndicatorChanged.connect(self._biggest_first)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         # Several functions can be offloaded together (the advisor counts nested calls once).
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -227,6 +230,14 @@ class HotspotTable(QTableView):
         self.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.activated.connect(self._on_activated)
         self._syncing = False
+
+    def _biggest_first(self, section: int, order: Qt.SortOrder) -> None:
+        """A first click on Calls, Self, Total or % of run shows the biggest first (a hotspot table's
+        question); a second click turns it round, as on any column."""
+        first_click = section != self._sort_section
+        self._sort_section = section
+        if first_click and section in NUMERIC_COLUMNS and order == Qt.SortOrder.AscendingOrder:
+            self.horizontalHeader().setSortIndicator(section, Qt.SortOrder.DescendingOrder)
 
     def set_rows(self, rows: list[dict], unit: str = "s") -> None:
         self.source_model.set_rows(rows, unit)
