@@ -36,13 +36,13 @@ def number(value: Any, field: str, lo: float = 0.0, hi: float = MAX_AMOUNT) -> f
     Numbers written as text (``"12.5"``) are read; booleans, other text and structures are not.
     """
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise NumberError(f"{field} is {_shown(value)}, not a number")
+        raise NumberError(f"{field} is {shown(value)}, not a number")
     try:
         x = float(value)
     except (ValueError, OverflowError):
-        raise NumberError(f"{field} is {_shown(value)}, not a number") from None
+        raise NumberError(f"{field} is {shown(value)}, not a number") from None
     if not math.isfinite(x) or not lo <= x <= hi:
-        raise NumberError(f"{field} is {_shown(value)}, not a number from {_bound(lo)} to {_bound(hi)}")
+        raise NumberError(f"{field} is {shown(value)}, not a number from {_bound(lo)} to {_bound(hi)}")
     return x
 
 
@@ -61,7 +61,7 @@ def percent(value: Any, field: str) -> float:
     try:
         x = number(value, field, -PCT_SLACK, 100.0 + PCT_SLACK)
     except NumberError:
-        raise NumberError(f"{field} is {_shown(value)}, not a percentage from 0 to 100") from None
+        raise NumberError(f"{field} is {shown(value)}, not a percentage from 0 to 100") from None
     return min(max(x, 0.0), 100.0)
 
 
@@ -69,6 +69,9 @@ def _bound(x: float) -> str:
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e12 else f"{x:g}"
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
+    """``value`` for a sentence: its repr, cut at 40 characters; numpy floats as plain floats."""
+    if type(value).__module__ == "numpy" and isinstance(value, float):
+        value = float(value)
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."

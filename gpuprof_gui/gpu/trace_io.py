@@ -25,7 +25,7 @@ import numpy as np
 
 from gpuprof_gui.core.atomic import write_json
 from gpuprof_gui.core.json_text import JSONTextError, read_json_file
-from gpuprof_gui.core.numbers import MAX_AMOUNT, PCT_SLACK, NumberError, number, optional_number
+from gpuprof_gui.core.numbers import MAX_AMOUNT, PCT_SLACK, NumberError, number, optional_number, shown
 from gpuprof_gui.gpu.cursor import advance_cursor, since_for
 
 TRACE_FORMAT = "gpuprof-telemetry-trace"
@@ -161,7 +161,7 @@ def _device_from_json(dev: Any, position: int) -> dict[str, Any]:
     index = dev.get("index")
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= MAX_DEVICE_INDEX:
         raise NumberError(
-            f"device {position} has index {_shown(index)}, not a whole number from 0 to {MAX_DEVICE_INDEX}"
+            f"device {position} has index {shown(index)}, not a whole number from 0 to {MAX_DEVICE_INDEX}"
         )
     if not isinstance(dev.get("series"), dict):
         raise NumberError(f"GPU {index} has no series of samples")
@@ -189,13 +189,8 @@ def _numbers(values: list, where: str, nulls: bool) -> np.ndarray:
                 raise TypeError
             floats.append(float(x))
         except (TypeError, OverflowError):
-            raise NumberError(f"{where} {i} is {_shown(x)}, not a number") from None
+            raise NumberError(f"{where} {i} is {shown(x)}, not a number") from None
     return np.asarray(floats, dtype=float)
-
-
-def _shown(x: Any) -> str:
-    text = repr(float(x)) if isinstance(x, (float, np.floating)) else repr(x)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _series_from_json(
@@ -209,7 +204,7 @@ def _series_from_json(
     bad_t = ~(np.isfinite(t) & (t >= 0.0) & (t <= MAX_AMOUNT))
     if bad_t.any():
         i = int(np.argmax(bad_t))
-        raise NumberError(f"{where} time {i} is {_shown(t[i])}, not a number from 0 to {MAX_AMOUNT:g}")
+        raise NumberError(f"{where} time {i} is {shown(t[i])}, not a number from 0 to {MAX_AMOUNT:g}")
     if len(t) > 1 and (np.diff(t) < 0).any():
         i = int(np.argmax(np.diff(t) < 0)) + 1
         raise NumberError(f"{where} time {i} ({t[i]:g} s) is earlier than the one before it")
@@ -222,7 +217,7 @@ def _series_from_json(
     if bad_v.any():
         i = int(np.argmax(bad_v))
         kind = "a percentage from 0 to 100" if percent else f"a number from 0 to {MAX_AMOUNT:g}"
-        raise NumberError(f"{where} value {i} is {_shown(v[i])}, not {kind}")
+        raise NumberError(f"{where} value {i} is {shown(v[i])}, not {kind}")
     if percent:
         v = np.clip(v, 0.0, 100.0)  # NaN (no sample) stays NaN
     return t, v

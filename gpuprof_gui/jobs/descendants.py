@@ -5,8 +5,9 @@ The worker is a child subreaper (Linux): a daemon the script starts (double fork
 is itself killed — SIGKILL after the grace period, the out-of-memory killer, a script
 killing its own process — cannot do that, and its adopted daemons would be reparented
 again, out of reach. So the supervisor looks at the worker's tree of descendants now
-and then (``/proc/PID/task/TID/children``, a few small reads) and, when the run is
-over, kills each one it saw that is still the same process (same start time).
+and then (:func:`workers.worker_lifetime.descendants`, the walk the worker's own sweep
+uses: a few small reads) and, when the run is over, kills each one it saw that is still
+the same process (same start time).
 
 On systems without ``/proc`` nothing is seen and only the process group is stopped.
 """
@@ -18,50 +19,18 @@ import os
 import signal
 import time
 
+from gpuprof_gui.workers.worker_lifetime import descendants, proc_state
+
+__all__ = ["DescendantWatch", "descendants", "start_time"]
+
 WATCH_PERIOD_S = 0.25
 """How often the tree is looked at: a daemon that lives longer than this is seen."""
 
 
 def start_time(pid: int) -> int | None:
-    """When ``pid`` started (clock ticks since boot), telling it from a later process with the same pid."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            stat = fh.read()
-    except OSError:
-        return None
-    # The command name, in parentheses, may hold spaces and parentheses: count from the last ")".
-    fields = stat[stat.rfind(b")") + 2 :].split()
-    try:
-        return int(fields[19])  # field 22 of the whole line
-    except (IndexError, ValueError):
-        return None
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return found
-    for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
-                found.extend(int(c) for c in fh.read().split())
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def descendants(pid: int) -> dict[int, int]:
-    """The processes below ``pid`` now, each with its start time."""
-    seen: dict[int, int] = {}
-    stack = [pid]
-    while stack:
-        for child in _children(stack.pop()):
-            if child not in seen and (started := start_time(child)) is not None:
-                seen[child] = started
-                stack.append(child)
-    return seen
+    """When ``pid`` started (clock ticks since boot); None if it is gone."""
+    state = proc_state(pid)
+    return None if state is None else state[1]
 
 
 class DescendantWatch:

@@ -1,8 +1,8 @@
 """Running the profile worker in the user's own Python: asking it what it is, and what it needs.
 
 :func:`probe` starts the chosen Python once (from an empty folder, so nothing planted
-in the current folder runs) and reads its version, ``sys.prefix`` and whether it can
-import Scalene. :func:`worker_bundle` is the worker's code for such a Python: a
+in the current folder runs) and reads its version and ``sys.prefix``; whether it has
+Scalene is the worker's to say, in that Python. :func:`worker_bundle` is the worker's code for such a Python: a
 read-only folder holding only ``gpuprof_gui``'s Qt-free worker modules and a launcher,
 so the user's environment gets nothing installed and the script sees nothing of the
 app's own packages (numpy, Qt) on its path.
@@ -19,7 +19,7 @@ import stat
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import gpuprof_gui
 from gpuprof_gui.core.interpreter import APP_REASON, Interpreter, app_interpreter, detect
@@ -31,11 +31,9 @@ MIN_VERSION = (3, 9)
 PROBE_TIMEOUT_S = 20.0
 
 _PROBE = (
-    "import json, sys, importlib.util as u, platform\n"
+    "import json, sys\n"
     "print(json.dumps({'version': list(sys.version_info[:3]), 'implementation': sys.implementation.name,"
-    " 'prefix': sys.prefix, 'base_prefix': getattr(sys, 'base_prefix', sys.prefix),"
-    " 'executable': sys.executable, 'scalene': u.find_spec('scalene') is not None,"
-    " 'machine': platform.machine()}))\n"
+    " 'prefix': sys.prefix}))\n"
 )
 
 
@@ -51,9 +49,6 @@ class PythonInfo:
     version: tuple[int, int, int]
     implementation: str
     prefix: str
-    executable: str
-    has_scalene: bool
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def version_text(self) -> str:
@@ -63,16 +58,6 @@ class PythonInfo:
     def is_app(self) -> bool:
         """The app's own environment (same prefix, same version): the worker runs as it always did."""
         return _same_path(self.prefix, sys.prefix) and self.version == tuple(sys.version_info[:3])
-
-    def pip_install(self, package: str) -> str:
-        """The command that installs ``package`` into this Python."""
-        return f"{_quoted(self.path)} -m pip install {package}"
-
-
-def _quoted(path: str) -> str:
-    import shlex
-
-    return shlex.quote(path)
 
 
 def _same_path(a: str, b: str) -> bool:
@@ -124,9 +109,6 @@ def probe(path: str) -> PythonInfo:
         version=(*version, 0, 0, 0)[:3],  # type: ignore[arg-type]
         implementation=str(facts.get("implementation", "")),
         prefix=str(facts.get("prefix", "")),
-        executable=str(facts.get("executable", path)),
-        has_scalene=bool(facts.get("scalene")),
-        extra=facts,
     )
     if info.implementation != "cpython":
         raise InterpreterError(

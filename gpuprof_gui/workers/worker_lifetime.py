@@ -107,40 +107,53 @@ def become_subreaper() -> bool:
     return _prctl(PR_SET_CHILD_SUBREAPER, 1)
 
 
-def _parents() -> dict[int, tuple[int, bool]]:
-    """pid -> (parent pid, is a zombie) for every process /proc shows us."""
-    found: dict[int, tuple[int, bool]] = {}
+def proc_state(pid: int) -> tuple[str, int] | None:
+    """``pid``'s state letter ("Z": a zombie) and start time (clock ticks since boot); None if gone.
+
+    The start time tells a process from a later one given the same pid.
+    """
     try:
-        names = os.listdir("/proc")
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    # The command name, in parentheses, may hold spaces and parentheses: count from the last ")".
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    try:
+        return fields[0].decode("ascii", "replace"), int(fields[19])  # fields 3 and 22 of the line
+    except (IndexError, ValueError):
+        return None
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return found
-    for name in names:
-        if not name.isdigit():
-            continue
+    for tid in tasks:  # a child forked by any thread is listed under that thread
         try:
-            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # gone meanwhile
-        if len(fields) >= 2:
-            found[int(name)] = (int(fields[1]), fields[0] == "Z")
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
+                found.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
     return found
 
 
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    zombies = set()
-    for pid, (ppid, zombie) in _parents().items():
-        children.setdefault(ppid, []).append(pid)
-        if zombie:
-            zombies.add(pid)
-    found, todo = [], list(children.get(root, []))
-    while todo:
-        pid = todo.pop()
-        if pid not in zombies:
-            found.append(pid)
-        todo.extend(children.get(pid, []))
-    return found
+def descendants(root: int, live_only: bool = False) -> dict[int, int]:
+    """The processes below ``root`` now (Linux /proc), each with its start time; zombies left out
+    with ``live_only``. Reads only the tree's own entries, however many processes the system runs."""
+    seen: dict[int, int] = {}
+    stack = [root]
+    while stack:
+        for child in _children(stack.pop()):
+            state = proc_state(child)
+            if child in seen or state is None:
+                continue
+            stack.append(child)
+            if not (live_only and state[0] in ("Z", "X")):
+                seen[child] = state[1]
+    return seen
 
 
 def _reap_children() -> None:
@@ -159,7 +172,7 @@ def kill_descendants() -> int:
     me, killed = os.getpid(), 0
     for _ in range(MAX_SWEEPS):
         _reap_children()
-        pids = _descendants(me)
+        pids = list(descendants(me, live_only=True))
         if not pids:
             break
         for pid in pids:

@@ -186,3 +186,17 @@ def test_advise_profiles_in_the_projects_venv_too(project, venv_same_version):
     res = gpuprof("advise", str(project / "uses_tabulate.py"), "--offload", "_type", cwd=project)
     assert res.returncode == 0, res.stderr
     assert "Offload advisor: uses_tabulate.py, offloading _type (54,000 calls)" in res.stdout, res.stdout[:400]
+
+
+OLD_PYTHONS = [
+    p for p in sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/[23].*/bin/python"))) if "/3.1" not in p
+]
+
+
+@pytest.mark.parametrize("old", [p for p in OLD_PYTHONS if "/2." in p or "/3.6" in p] or [None])
+def test_a_python_too_old_for_the_worker_is_named_with_its_version(project, old):
+    if old is None:
+        pytest.skip("no Python 2 or 3.6 on this machine (pyenv)")
+    res = gpuprof("profile", "--python", old, str(project / "uses_tabulate.py"), cwd=project)
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    assert ("is Python 3.6" in res.stderr) if "/3.6" in old else ("did not answer as a Python 3 does" in res.stderr)
