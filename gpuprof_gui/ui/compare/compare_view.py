@@ -150,7 +150,7 @@ class ComparePanel(QWidget):
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.legend = QLabel()
-        # At 20 pt the nine swatches are wider than a projector: let the label be cut, not the window grow.
+        # Never let the legend widen the window (the gallery checks it is not cut either).
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.canvas = DiffFlameCanvas(self)
         self.table = QTableWidget(0, len(COLUMNS), self)
@@ -224,16 +224,27 @@ class ComparePanel(QWidget):
         dark = is_dark_fill(current_palette().background)
         colours = diff_colours(dark)
         levels = dm.DIFF_LEVELS
+        # Short words, so the nine swatches fit a 1024 px projector; the tooltip spells them out.
         words = (
-            [f"shrunk > {levels[-1 - i] * 100:.0f}%" for i in range(len(levels))]
-            + [f"within {levels[0] * 100:.0f}%"]
-            + [f"grown > {lvl * 100:.0f}%" for lvl in levels]
+            [f"−{levels[-1 - i] * 100:.0f}%" for i in range(len(levels))]
+            + [f"±{levels[0] * 100:.0f}%"]
+            + [f"+{lvl * 100:.0f}%" for lvl in levels]
         )
         cells = "".join(
             f"<td style='background:{c}; color:{label_colour_on(c, current_palette())}; padding:2px 8px'>{w}</td>"
             for c, w in zip(colours, words, strict=True)
         )
-        self.legend.setText(f"<table cellspacing='2'><tr>{cells}</tr></table>")
+        ends = "<td style='padding:2px 6px'>{}</td>"
+        self.legend.setText(
+            f"<table cellspacing='2'><tr>{ends.format('B vs A: shrunk')}{cells}{ends.format('grown')}</tr></table>"
+        )
+        self.legend.setToolTip(
+            "Each frame's time in run B against run A: "
+            + ", ".join(f"shrunk by more than {lvl * 100:.0f}%" for lvl in reversed(levels))
+            + f", within {levels[0] * 100:.0f}%, "
+            + ", ".join(f"grown by more than {lvl * 100:.0f}%" for lvl in levels)
+            + "."
+        )
 
     def _fill_table(self) -> None:
         table, unit = self.table, self.unit

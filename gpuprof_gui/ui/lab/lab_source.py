@@ -10,7 +10,16 @@ import re
 
 from PySide6.QtCore import QRegularExpression, Signal
 from PySide6.QtGui import QColor, QTextCursor, QTextFormat
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gpuprof_gui.ui.profile.source_view import CodeEditor, HighlightRule, PythonHighlighter, RuleHighlighter, _fmt
 from gpuprof_gui.ui.style.palette import LIGHT_UI, current_theme_colours
@@ -79,6 +88,8 @@ class CandidateSource(QWidget):
         super().__init__(parent)
         self.title = QLabel("Select a candidate to see its source.")
         self.title.setWordWrap(True)
+        # A long dotted name must not hold the column wider than a small screen allows.
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.editor = CodeEditor(self)
         # CodeEditor highlights Python; CUDA text gets its own highlighter instead.
         self._python = self.editor.document().findChildren(PythonHighlighter)

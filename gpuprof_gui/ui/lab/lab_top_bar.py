@@ -17,7 +17,10 @@ OPEN_ITEM = "Open…"
 
 
 class LabTopBar(QHBoxLayout):
-    """ "Candidates: [file] Sizes: [sizes] Run Cancel Load recorded run… Save telemetry trace…"."""
+    """ "Candidates: [file] Sizes: [sizes] Run Cancel Load run… Save trace…".
+
+    Short button words: the bar fits a 1024 px screen in presentation mode; the tooltips say more.
+    """
 
     file_chosen = Signal(str)
     """The user picked a candidate file: a bundled one, or one opened through "Open…"."""
@@ -35,9 +38,12 @@ class LabTopBar(QHBoxLayout):
         self.run_button.setToolTip(f"Run every candidate at every size ({RUN_SHORTCUT})")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the run; the kernel worker is killed")
-        self.load_button = QPushButton("Load recorded run…")
-        self.load_button.setToolTip("Show a saved lab results JSON, with its telemetry trace if you have one")
-        self.save_trace_button = QPushButton("Save telemetry trace…")
+        self.load_button = QPushButton("Load run…")
+        self.load_button.setToolTip(
+            "Load a recorded lab run: a saved lab results JSON, with its telemetry trace if you have one"
+        )
+        self.save_trace_button = QPushButton("Save trace…")
+        self.save_trace_button.setToolTip("Save the telemetry trace shown on the right (JSON)")
         self.addWidget(QLabel("Candidates:"))
         self.addWidget(self.file_combo)
         self.addWidget(QLabel("Sizes:"))

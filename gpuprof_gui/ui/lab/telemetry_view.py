@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from gpuprof_gui.gpu.telemetry import DEFAULT_HZ, MAX_HZ
 from gpuprof_gui.ui.lab.telemetry_plots import PLOTS, build_plots, restyle_plots, set_two_y_ticks
 from gpuprof_gui.ui.lab.telemetry_series import SampleSeries, TelemetrySource
+from gpuprof_gui.ui.style.elided_label import ElidedLabel
 from gpuprof_gui.ui.style.palette import LIGHT_UI, current_theme_colours
 from gpuprof_gui.ui.style.theme import PRESENTATION_PEN_PX, set_view_font, style_plot
 
@@ -39,6 +40,8 @@ Y_HEADROOM = 1.25
 """The y range is set 25% above the highest value, so small rises don't move the axis."""
 Y_SHRINK_BELOW = 0.4
 """...and shrinks only once everything shown is below 40% of it."""
+DEVICE_NAME_CHARS = 10
+"""The GPU selector is at least this many characters wide; a longer name is elided in it."""
 BAND_BRUSH = (46, 125, 50, 40)
 BAND_PEN = (46, 125, 50, 160)
 
@@ -74,11 +77,14 @@ class TelemetryView(QWidget):
         self._timer.timeout.connect(self.pull)
 
         self.device_combo = QComboBox()
+        # A GPU's long name must not widen the lab past a small screen: the list shows it whole.
+        self.device_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.device_combo.setMinimumContentsLength(DEVICE_NAME_CHARS)
         self.device_combo.currentIndexChanged.connect(self._on_device_changed)
         self.follow_box = QCheckBox("Follow live")
         self.follow_box.setChecked(True)
         self.follow_box.toggled.connect(self._on_follow_toggled)
-        self.info_label = QLabel("")
+        self.info_label = ElidedLabel("")  # takes the room that is left; the tooltip says it all
         self.rate_spin = QSpinBox()
         self.rate_spin.setRange(1, int(MAX_HZ))
         self.rate_spin.setValue(int(DEFAULT_HZ))

@@ -11,11 +11,13 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -30,6 +32,11 @@ from gpuprof_gui.ui.style.theme import fit_rows, set_view_font
 COLUMNS = ("Function", "File:line", "Calls", "Self", "Total", "% of run")
 COL_FUNCTION, COL_LOCATION, COL_CALLS, COL_SELF, COL_TOTAL, COL_PCT = range(len(COLUMNS))
 NUMERIC_COLUMNS = (COL_CALLS, COL_SELF, COL_TOTAL, COL_PCT)
+FUNCTION_MIN_CHARS = 18
+"""The function name keeps at least this many characters of room, on any screen."""
+LOCATION_MIN_CHARS = 10
+LOCATION_SHARE = 0.4
+"""File:line takes at most this share of the room the numbers leave (it is shown last)."""
 RESIZE_PRECISION_ROWS = 200
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 FUNC_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -223,13 +230,61 @@ class HotspotTable(QTableView):
         # Sizing columns to contents measures every row; 200 rows (sorted, so the
         # biggest numbers are among them) size a 10,000-row table just as well.
         header.setResizeContentsPrecision(RESIZE_PRECISION_ROWS)
-        header.setSectionResizeMode(COL_FUNCTION, QHeaderView.ResizeMode.Stretch)
-        for col in range(COL_LOCATION, len(COLUMNS)):
+        # The numbers sized to their contents; Function and File:line share what is left
+        # (share_width), File:line shown last: on a narrow screen it is the one cut, not Self or Total.
+        for col in NUMERIC_COLUMNS:
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        for col in (COL_FUNCTION, COL_LOCATION):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+        header.moveSection(header.visualIndex(COL_LOCATION), len(COLUMNS) - 1)
+        header.setStretchLastSection(False)
+        header.sectionResized.connect(self._on_section_resized)
+        self._user_sized = False  # the user dragged Function or File:line: their widths stay
+        self._sharing = False
         self.selectionModel().currentRowChanged.connect(self._on_current_changed)
         self.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.activated.connect(self._on_activated)
         self._syncing = False
+
+    # -- column widths ---------------------------------------------------------------------------
+    def share_width(self) -> None:
+        """Function and File:line share the width the numbers leave: the function name first
+        (at least FUNCTION_MIN_CHARS), File:line the rest, down to LOCATION_MIN_CHARS."""
+        if self._user_sized:
+            return
+        header = self.horizontalHeader()
+        numbers = sum(header.sectionSize(c) for c in NUMERIC_COLUMNS if not self.isColumnHidden(c))
+        room = max(0, self.viewport().width() - numbers - 2)  # 2 px: no horizontal scroll bar from rounding
+        char = self.fontMetrics().horizontalAdvance("x")
+        function_min, location_min = FUNCTION_MIN_CHARS * char, LOCATION_MIN_CHARS * char
+        wanted = self.sizeHintForColumn(COL_LOCATION) + 2 * char if self.source_model.rowCount() else location_min
+        if self.isColumnHidden(COL_LOCATION):
+            function = max(function_min, room)
+            location = 0
+        else:
+            location = max(location_min, min(wanted, int(room * LOCATION_SHARE)))
+            function = max(function_min, room - location)
+            location = max(location_min, room - function) if room - function > location else location
+        self._sharing = True
+        try:
+            header.resizeSection(COL_FUNCTION, function)
+            if location:
+                header.resizeSection(COL_LOCATION, location)
+        finally:
+            self._sharing = False
+
+    def _on_section_resized(self, section: int, _old: int, _new: int) -> None:
+        if self._sharing:
+            return
+        if section in (COL_FUNCTION, COL_LOCATION):
+            if QApplication.mouseButtons() & Qt.MouseButton.LeftButton:
+                self._user_sized = True  # dragged on the header: the user's widths stay
+        elif section in NUMERIC_COLUMNS:
+            QTimer.singleShot(0, self, self.share_width)  # new numbers, new widths: share again
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.share_width()
 
     def _biggest_first(self, section: int, order: Qt.SortOrder) -> None:
         """A first click on Calls, Self, Total or % of run shows the biggest first (a hotspot table's
@@ -241,6 +296,7 @@ class HotspotTable(QTableView):
 
     def set_rows(self, rows: list[dict], unit: str = "s") -> None:
         self.source_model.set_rows(rows, unit)
+        self.share_width()
 
     def clear(self) -> None:
         self.source_model.set_rows([])
@@ -310,6 +366,7 @@ class HotspotTable(QTableView):
         fit_rows(self, on)
         # The file is in the source view's header; on a projector the room goes to the numbers.
         self.setColumnHidden(COL_LOCATION, on)
+        self.share_width()
         colour = QColor(current_theme_colours(on).heat)
         colour.setAlpha(SHARE_BAR_ALPHA_PRESENTATION if on else SHARE_BAR_ALPHA)
         self._share_bars.colour = colour

@@ -11,15 +11,17 @@ from __future__ import annotations
 import os
 import sys
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QFileDialog, QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QMenu, QPushButton, QWidget
 
 from gpuprof_gui.core.interpreter import APP_REASON, Interpreter, app_interpreter, detect
 
 AUTO = "auto"
 APP = "app"
 MAX_RECENT_PYTHONS = 6
+MAX_NAME_CHARS = 14
+"""The environment's name is elided past about this many characters (the tooltip has the path)."""
 
 
 def env_name(path: str) -> str:
@@ -30,15 +32,19 @@ def env_name(path: str) -> str:
     return os.path.basename(path)
 
 
-class PythonButton(QToolButton):
-    """Shows the Python for the next run; its menu changes it."""
+class PythonButton(QPushButton):
+    """Shows the Python for the next run; its menu changes it.
+
+    A push button, not a tool button: its menu arrow gets room of its own instead of
+    being drawn over the last letter. A long environment name is elided; the tooltip
+    gives the whole path.
+    """
 
     choice_changed = Signal(str)
     """The user picked "auto", "app" or a path."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.setAccessibleName("Python")
         self._choice = AUTO
         self._script = ""
@@ -89,13 +95,24 @@ class PythonButton(QToolButton):
             short = "app's own"
         else:
             short = env_name(chosen.path)
-        self.setText(f"Python: {short}")
+        self.full_text = f"Python: {short}"
+        self._elide()
         how = "detected automatically" if self._choice == AUTO else "chosen"
         self.setToolTip(
             f"The Python that runs the script ({how}): {chosen.path}\n"
             f"Why: {chosen.reason}.\n"
             "The script imports the packages of this Python's environment."
         )
+
+    def _elide(self) -> None:
+        metrics = self.fontMetrics()
+        room = metrics.horizontalAdvance("Python: " + "m" * (MAX_NAME_CHARS // 2) + "x" * (MAX_NAME_CHARS // 2))
+        self.setText(metrics.elidedText(self.full_text, Qt.TextElideMode.ElideMiddle, room))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._elide()  # the room is measured in the new font
 
     def _fill_menu(self) -> None:
         menu = self._menu

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import shlex
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QAction, QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QToolButton,
     QWidget,
@@ -22,6 +24,8 @@ from gpuprof_gui.ui.style.theme import set_view_font
 
 PROFILERS = (("cProfile", "cprofile"), ("Scalene", "scalene"), ("py-spy", "py-spy"))
 ELAPSED_ROOM = "0000.0 s "  # the elapsed label is this wide, so the bar does not jump as it counts
+FIELD_ROOM_CHARS = 30
+"""On one row, the script and argument fields keep at least this many characters between them."""
 
 
 class RunBar(QWidget):
@@ -71,20 +75,71 @@ class RunBar(QWidget):
         self.elapsed_label = QLabel("")
         self.elapsed_label.setMinimumWidth(self.fontMetrics().horizontalAdvance(ELAPSED_ROOM))
 
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 2, 4, 2)
-        layout.addWidget(QLabel("Script:"))
-        layout.addWidget(self.script_edit, 3)
-        layout.addWidget(browse)
-        layout.addWidget(QLabel("Args:"))
-        layout.addWidget(self.args_edit, 2)
-        layout.addWidget(self.python_button)
-        layout.addWidget(self.profiler_combo)
-        layout.addWidget(self.native_check)
-        layout.addWidget(self.timeout_spin)
-        layout.addWidget(run_button)
-        layout.addWidget(cancel_button)
-        layout.addWidget(self.elapsed_label)
+        # Where it fits, one row; on a narrow or projector screen the fields take a row of
+        # their own above the choices and buttons, so the bar never widens the window.
+        fields = QHBoxLayout()
+        fields.addWidget(QLabel("Script:"))
+        fields.addWidget(self.script_edit, 3)
+        fields.addWidget(browse)
+        fields.addWidget(QLabel("Args:"))
+        fields.addWidget(self.args_edit, 2)
+        choices = QHBoxLayout()
+        for choice in (self.python_button, self.profiler_combo, self.native_check, self.timeout_spin):
+            choices.addWidget(choice)
+        choices.addStretch(0)
+        for widget in (run_button, cancel_button, self.elapsed_label):
+            choices.addWidget(widget)
+        self._rows = (fields, choices)
+        self._layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._layout.setContentsMargins(4, 2, 4, 2)
+        self._layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self._layout.addLayout(fields, 1)
+        self._layout.addLayout(choices, 0)
+
+    # -- one row or two ----------------------------------------------------------------------
+    def one_row_width(self) -> int:
+        """The narrowest width that still shows everything on one row with room to type a path."""
+        fields, choices = self._rows
+        margins = self._layout.contentsMargins()
+        typing_room = self.fontMetrics().horizontalAdvance("x") * FIELD_ROOM_CHARS
+        return (
+            fields.minimumSize().width()
+            + typing_room
+            + choices.sizeHint().width()
+            + self._layout.spacing()
+            + margins.left()
+            + margins.right()
+        )
+
+    @property
+    def wrapped(self) -> bool:
+        """True while the fields and the choices are on two rows."""
+        return self._layout.direction() == QBoxLayout.Direction.TopToBottom
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """As narrow as the wider of the two rows: the bar wraps rather than widen the window."""
+        fields, choices = self._rows
+        margins = self._layout.contentsMargins()
+        width = max(fields.minimumSize().width(), choices.minimumSize().width()) + margins.left() + margins.right()
+        rows = (fields, choices) if self.wrapped else (self._layout,)
+        height = sum(r.minimumSize().height() for r in rows) + margins.top() + margins.bottom()
+        return QSize(width, height + (self._layout.spacing() if self.wrapped else 0))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().sizeHint()
+        return QSize(hint.width(), max(hint.height(), self.minimumSizeHint().height()))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        self._arrange(event.size().width())
+        super().resizeEvent(event)
+
+    def _arrange(self, width: int) -> None:
+        direction = (
+            QBoxLayout.Direction.LeftToRight if width >= self.one_row_width() else QBoxLayout.Direction.TopToBottom
+        )
+        if direction != self._layout.direction():
+            self._layout.setDirection(direction)
+            self.updateGeometry()  # the page gives the bar its new height
 
     # -- values ----------------------------------------------------------------------------
     @property
@@ -140,3 +195,4 @@ class RunBar(QWidget):
         """Every field and button at the projector size; the elapsed time keeps its room."""
         set_view_font(self, on)
         self.elapsed_label.setMinimumWidth(self.elapsed_label.fontMetrics().horizontalAdvance(ELAPSED_ROOM))
+        self._arrange(self.width())  # the same width may no longer hold one row at the new size

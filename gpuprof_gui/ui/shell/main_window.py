@@ -31,12 +31,13 @@ from gpuprof_gui.ui.profile.hotspot_table import HotspotTable
 from gpuprof_gui.ui.profile.qt_runner import QtProfileRun
 from gpuprof_gui.ui.profile.run_bar import RunBar
 from gpuprof_gui.ui.profile.source_view import SourceView
-from gpuprof_gui.ui.shell import export_window, navigation, session_io, window_state
+from gpuprof_gui.ui.shell import export_window, navigation, presentation, screen_fit, session_io, window_state
 from gpuprof_gui.ui.shell.actions import make_actions
 from gpuprof_gui.ui.shell.profile_loader import LoadedProfile, ProfileLoader
 from gpuprof_gui.ui.shell.window_files import WindowFiles
 from gpuprof_gui.ui.shell.workspace_qt import QtWorkspace
-from gpuprof_gui.ui.style import theme
+from gpuprof_gui.ui.style import projector, theme
+from gpuprof_gui.ui.style.elided_label import ElidedLabel
 from gpuprof_gui.ui.style.palette import current_theme_colours
 
 ELAPSED_TICK_MS = 100
@@ -80,12 +81,14 @@ class MainWindow(WindowFiles):
         self._outcome_note: str | None = None  # the run's message, kept in the status bar after loading
         self._elapsed_timer = QTimer(self, interval=ELAPSED_TICK_MS)
         self._elapsed_timer.timeout.connect(self._tick)
-        self._status_label = QLabel("Drop a Python script or a profile file here, or press Ctrl+O.")
+        # Elided to the window's width (a long message would widen it), the whole text in its tooltip.
+        self._status_label = ElidedLabel("Drop a Python script or a profile file here, or press Ctrl+O.")
         self.stale_banner = QLabel("", self)
         self.stale_banner.setWordWrap(True)
         self.stale_banner.setObjectName("stale_banner")
         self.stale_banner.hide()
         self._status_is_error = False
+        self._presenting = False  # the Profile tab's projector layout is on (presentation.py)
         self._build_layout()
         compare_window.install(self)
         export_window.install(self)
@@ -110,7 +113,7 @@ class MainWindow(WindowFiles):
         main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(self.flame)
         main.addWidget(bottom)
-        main.setSizes([450, 550])
+        main.setSizes([500, 500])  # the flame graph keeps >= 35% of the window (presentation.py)
         self.splitters = {"main": main, "bottom": bottom, "right": right}
         profile_page = QWidget(self)
         box = QVBoxLayout(profile_page)
@@ -153,6 +156,7 @@ class MainWindow(WindowFiles):
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_load_failed)
         self.ws.profile_changed.connect(self._show_workspace)
+        self.tabs.currentChanged.connect(lambda _index: screen_fit.fit_soon(self))  # a page may want more room
         advisor_window.connect_advisor(self)
 
     @property
@@ -162,7 +166,7 @@ class MainWindow(WindowFiles):
 
     # -- status ----------------------------------------------------------------------------
     def status_text(self) -> str:
-        return self._status_label.text()
+        return self._status_label.full_text()
 
     def status_is_error(self) -> bool:
         return self._status_is_error
@@ -384,6 +388,7 @@ class MainWindow(WindowFiles):
 
         Also run after a theme change (theme.refresh): every view re-reads its colours.
         """
+        projector.use_screen(self.screen())  # type on the wall the same size, whatever the screen
         theme.apply(self.theme_name, on)  # the app palette and font first: the views read them
         for view in (
             self.flame,
@@ -398,6 +403,10 @@ class MainWindow(WindowFiles):
             view.set_presentation(on)
         theme.keep_light(self.advisor, on)  # its charts and banners are drawn for a light page
         self.set_status(self.status_text(), error=self._status_is_error)
+        if on != self._presenting:
+            self._presenting = on
+            (presentation.enter if on else presentation.leave)(self)
+        screen_fit.fit_soon(self)  # larger type raised the minimum sizes: stay on the screen
 
     def _focus_search(self) -> None:
         self.flame.search_field.setFocus()

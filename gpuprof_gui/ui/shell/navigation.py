@@ -48,6 +48,8 @@ def focus_view(win: WindowBase, widget: QWidget, *_checked: object) -> None:
         if page is not None and (page is widget or page.isAncestorOf(widget)):
             win.tabs.setCurrentIndex(i)
             break
+    if not widget.isVisible():
+        widget.show()  # the console, hidden in presentation mode, comes back when asked for
     widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
     if isinstance(widget, (QLineEdit, QAbstractSpinBox)):
         widget.selectAll()

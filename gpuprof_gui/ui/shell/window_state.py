@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray
 
+from gpuprof_gui.ui.shell import presentation, screen_fit
 from gpuprof_gui.ui.style import theme
 
 if TYPE_CHECKING:
@@ -275,8 +276,9 @@ def restore(win: WindowBase) -> None:
     geometry = s.value("window/geometry")
     if isinstance(geometry, QByteArray):
         win.restoreGeometry(geometry)
+        screen_fit.fit(win)  # saved on another, bigger screen
     else:
-        win.resize(1400, 900)
+        screen_fit.first_size(win)
     for name, splitter in win.splitters.items():
         state = s.value(f"window/splitter_{name}")
         if isinstance(state, QByteArray):
@@ -289,11 +291,12 @@ def restore(win: WindowBase) -> None:
     tab = _int(s.value("window/tab", 0))
     if 0 <= tab < win.tabs.count():
         win.tabs.setCurrentIndex(tab)
-    presentation = win.actions_by_id["presentation"]
-    presentation.blockSignals(True)  # set_theme below applies the look once, presentation included
-    presentation.setChecked(_flag(s.value(theme.PRESENTATION_KEY, "false")))
-    presentation.blockSignals(False)
+    projector_action = win.actions_by_id["presentation"]
+    projector_action.blockSignals(True)  # set_theme below applies the look once, presentation included
+    projector_action.setChecked(_flag(s.value(theme.PRESENTATION_KEY, "false")))
+    projector_action.blockSignals(False)
     theme.set_theme(win, str(s.value(theme.SETTINGS_KEY, theme.SYSTEM)), remember=False)
+    presentation.keep_flame_share(win)
     button = win.run_bar.python_button
     recent = s.value("recent_pythons", [])
     recent = [recent] if isinstance(recent, str) else recent if isinstance(recent, (list, tuple)) else []
@@ -328,8 +331,8 @@ def _float(value: object) -> float | None:
 def save(win: WindowBase) -> None:
     s = win.settings
     s.setValue("window/geometry", win.saveGeometry())
-    for name, splitter in win.splitters.items():
-        s.setValue(f"window/splitter_{name}", splitter.saveState())
+    for name, state in presentation.desk_states(win).items():
+        s.setValue(f"window/splitter_{name}", state)
     s.setValue("auto_run", win.actions_by_id["auto_run"].isChecked())
     s.setValue("window/tab", win.tabs.currentIndex())
     s.setValue("profiler", win.run_bar.profiler)  # chosen in the run bar even if never run

@@ -23,6 +23,7 @@ from PySide6.QtGui import QActionGroup, QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QTableView, QWidget
 
 from gpuprof_gui.ui.advisor.advisor_style import PRESENTATION_PT as ADVISOR_PRESENTATION_PT
+from gpuprof_gui.ui.style import projector
 from gpuprof_gui.ui.style.palette import ThemeColours, theme_colours
 
 if TYPE_CHECKING:
@@ -48,8 +49,8 @@ THEME_ACTIONS = {SYSTEM: "theme_system", LIGHT: "theme_light", DARK: "theme_dark
 SETTINGS_KEY = "theme"
 PRESENTATION_KEY = "presentation"
 PRESENTATION_PT = float(ADVISOR_PRESENTATION_PT["text"])
-"""The advisor's projector size for body text (20 pt: read from the back of a classroom),
-used for every view, so the issue's 18 pt floor holds with room to spare."""
+"""The advisor's projector size for body text on a 1920×1080 screen (20 pt: read from the
+back of a classroom), used for every view; smaller screens scale it (projector.py)."""
 PRESENTATION_PEN_PX = 3
 """Chart lines and axes on a projector; 1 px lines vanish on a washed-out image."""
 ROW_PAD_PX = 8
@@ -69,10 +70,10 @@ def is_dark(name: str) -> bool:
 
 
 def presentation_font(font: QFont) -> QFont:
-    """A copy of ``font`` at the presentation size (never smaller than it was)."""
+    """A copy of ``font`` at the presentation size for the screen (never smaller than it was)."""
     out = QFont(font)
     size = font.pointSizeF()
-    out.setPointSizeF(max(size if size > 0 else 0.0, PRESENTATION_PT))
+    out.setPointSizeF(max(size if size > 0 else 0.0, projector.text_pt()))
     return out
 
 
@@ -179,7 +180,7 @@ def style_plot(
 
 def title_size(presentation: bool, normal: str) -> str:
     """A pyqtgraph title size: ``normal`` at the desk, the presentation size on a projector."""
-    return f"{PRESENTATION_PT:g}pt" if presentation else normal
+    return f"{projector.text_pt():g}pt" if presentation else normal
 
 
 # -- the window's theme actions and settings ---------------------------------------------------------------

@@ -1,0 +1,68 @@
+"""The Profile tab laid out for a projector, and the flame graph's share of the window.
+
+Presentation mode hides the console (a secondary pane: the status bar still says how a
+run ended, and Go ▸ Console brings it back) and gives the flame graph most of the height;
+leaving it puts back the splitters exactly as the user had them. In either mode a layout
+restored from another screen, or squeezed by larger type, never leaves the flame graph
+less than :data:`FLAME_SHARE` of the window.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray
+
+if TYPE_CHECKING:
+    from gpuprof_gui.ui.shell.window_base import WindowBase
+
+FLAME_SHARE = 0.35
+"""The flame graph is never shorter than this share of the window's height after a layout change."""
+PRESENTATION_FLAME_SHARE = 0.6
+"""On a projector the flame graph takes this share of the splitter it shares with the table."""
+DESK_FLAME_SHARE = 0.5
+"""The same share at the desk when a saved layout would leave the flame graph too short."""
+_DESK_STATES = "_desk_splitter_states"
+
+
+def enter(win: WindowBase) -> None:
+    """Keep the desk layout, hide the console, make the flame graph big."""
+    if getattr(win, _DESK_STATES, None) is None:
+        setattr(win, _DESK_STATES, {name: s.saveState() for name, s in win.splitters.items()})
+    win.console.hide()
+    share(win, PRESENTATION_FLAME_SHARE)
+
+
+def leave(win: WindowBase) -> None:
+    """The desk layout as it was before presentation mode."""
+    states: dict[str, QByteArray] | None = getattr(win, _DESK_STATES, None)
+    setattr(win, _DESK_STATES, None)
+    win.console.show()
+    if states is not None:
+        for name, state in states.items():
+            win.splitters[name].restoreState(state)
+    keep_flame_share(win)
+
+
+def desk_states(win: WindowBase) -> dict[str, QByteArray]:
+    """The splitter states to save: the desk layout, also while presentation mode is on."""
+    states: dict[str, QByteArray] | None = getattr(win, _DESK_STATES, None)
+    return states if states is not None else {name: s.saveState() for name, s in win.splitters.items()}
+
+
+def share(win: WindowBase, flame_share: float) -> None:
+    """Give the flame graph ``flame_share`` of the main splitter's height."""
+    main = win.splitters["main"]
+    total = sum(main.sizes()) or main.height() or 1000
+    top = int(total * flame_share)
+    main.setSizes([top, total - top])
+
+
+def keep_flame_share(win: WindowBase) -> None:
+    """Give the flame graph back its share when a restored or squeezed layout left it too short."""
+    main = win.splitters["main"]
+    total = sum(main.sizes())
+    if total <= 0 or win.height() <= 0:
+        return
+    if main.sizes()[0] < FLAME_SHARE * win.height():
+        share(win, max(DESK_FLAME_SHARE, min(0.9, FLAME_SHARE * win.height() / total + 0.02)))
