@@ -32,6 +32,7 @@ from gpuprof_gui.core.flame import build_layout
 from gpuprof_gui.core.fmt import format_count, format_pct, format_time, short_path
 from gpuprof_gui.core.model import Profile
 from gpuprof_gui.ui.profile.flame_canvas import FlameCanvas
+from gpuprof_gui.ui.profile.flame_scroll import ScrolledFlame
 from gpuprof_gui.ui.style.palette import current_palette, is_dark_fill, label_colour_on
 
 # ColorBrewer RdBu (9 classes), from the strongest shrink to the strongest growth;
@@ -153,6 +154,7 @@ class ComparePanel(QWidget):
         # Never let the legend widen the window (the gallery checks it is not cut either).
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.canvas = DiffFlameCanvas(self)
+        self.orientation_label = QLabel(self.canvas.orientation_caption)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(COLUMNS)
         for col, name in enumerate(COLUMNS):
@@ -170,11 +172,12 @@ class ComparePanel(QWidget):
         self.diff: dm.DiffTree | None = None
         self.profile: Profile | None = None
         split = QSplitter(Qt.Orientation.Vertical, self)
-        split.addWidget(self.canvas)
+        split.addWidget(ScrolledFlame(self.canvas))
         split.addWidget(self.table)
         split.setSizes([450, 350])
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
+        top.addWidget(self.orientation_label, 0, Qt.AlignmentFlag.AlignTop)
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 6)
         box.addLayout(top)
@@ -204,6 +207,11 @@ class ComparePanel(QWidget):
     def set_presentation(self, on: bool) -> None:
         self.canvas.set_presentation(on)
         self._show_legend()
+
+    def set_root_at_bottom(self, on: bool) -> None:
+        """A flame graph (root at the bottom) or an icicle (root at the top), as on the Profile tab."""
+        self.canvas.set_root_at_bottom(on)
+        self.orientation_label.setText(self.canvas.orientation_caption)
 
     def top_function(self) -> str | None:
         return self.rows[0]["name"] if self.rows else None

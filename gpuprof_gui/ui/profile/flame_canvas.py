@@ -1,6 +1,7 @@
 """The flame graph drawing widget: one widget paints every frame itself.
 
-Rows are icicle style (root on top). ``paintEvent`` asks the layout for the
+Rows run from the root at the top (an icicle) or at the bottom (a flame
+graph; :mod:`flame_viewport` places them). ``paintEvent`` asks the layout for the
 visible span of each visible row (``np.searchsorted``), drops frames under
 one device pixel, and fills one rectangle array per colour straight from
 numpy memory (one ``drawRects`` call per colour, as pyqtgraph's
@@ -10,6 +11,7 @@ numpy memory (one ``drawRects`` call per colour, as pyqtgraph's
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import cast
 
 import numpy as np
@@ -18,7 +20,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
-from gpuprof_gui.core.flame import N_COLOUR_BUCKETS, FlameLayout
+from gpuprof_gui.core.flame import N_COLOUR_BUCKETS, FlameLayout, hatch_legend
 from gpuprof_gui.core.model import Profile
 from gpuprof_gui.ui.profile.flame_input import FlameInput
 from gpuprof_gui.ui.style.palette import is_dark_fill, label_colour_on
@@ -42,6 +44,17 @@ HINT_MIN_COVERAGE_PX = 0.5
 gets a neutral 1 px mark, so regions of many tiny calls stay visible."""
 FOLDED_MIN_PX = 3.0
 """Folded calls narrower than 3 px are not dotted: a dot pattern needs that much to read."""
+
+
+def drawn_legend(profile: Profile, layout: FlameLayout) -> str:
+    """What the hatches and dots drawn for ``profile`` mean: the hatch only when a frame is hatched.
+
+    A cProfile tree is an estimate below two calls, but a shallow one, or one whose paths
+    the sampled stacks all back, has no hatched frame: a legend for hatches then only puzzles.
+    """
+    if any(not row.exact.all() for row in layout.rows):
+        return hatch_legend(profile)
+    return hatch_legend(replace(profile, stacks_exact=True))  # the dotted part alone, if any
 
 
 def _draw_rect_array(painter: QPainter, rects: np.ndarray) -> None:
@@ -109,11 +122,11 @@ class FlameCanvas(FlameInput):
 
     def _visible_frames(self, lay: FlameLayout) -> dict[str, np.ndarray] | None:
         """Screen rects and attributes of every frame wider than a device pixel."""
-        w_px, h_px = float(self.width()), float(self.height())
-        x0, x1, scale, rh = self._x0, self._x1, self._scale(), self._row_h
+        w_px = float(self.width())
+        x0, x1, scale = self._x0, self._x1, self._scale()
         min_w = MIN_FRAME_DEVICE_PX / self.devicePixelRatioF()
-        d0 = max(0, int(self._y_off // rh))
-        d1 = min(lay.max_depth, int((self._y_off + h_px) // rh))
+        d0, d1 = self._visible_depths()
+        d1 = min(lay.max_depth, d1)
         parts, hints = [], []
         n_cols = int(w_px) + 2
         for d in range(d0, d1 + 1):
@@ -146,7 +159,7 @@ class FlameCanvas(FlameInput):
         return {
             "left": left,
             "right": right,
-            "top": depth * rh - self._y_off,
+            "top": self._row_top(depth),
             "node": np.concatenate([p[3] for p in parts]),
             "func": np.concatenate([p[4] for p in parts]),
             "bucket": np.concatenate([p[5] for p in parts]).astype(np.intp),
@@ -179,7 +192,7 @@ class FlameCanvas(FlameInput):
         run_end = np.nonzero(edges == -1)[0]
         out = np.empty((run_start.shape[0], 4), dtype=np.float64)
         out[:, 0] = run_start
-        out[:, 1] = depth * self._row_h - self._y_off
+        out[:, 1] = self._row_top(depth)
         out[:, 2] = run_end - run_start
         out[:, 3] = self._row_h - self._row_gap
         return out

@@ -15,10 +15,10 @@ from PySide6.QtGui import QColor, QFont, QImage, QImageWriter, QPainter
 from PySide6.QtWidgets import QApplication
 
 from gpuprof_gui.core.export_formats import profile_title
-from gpuprof_gui.core.flame import hatch_legend, layout_for_profile
+from gpuprof_gui.core.flame import FlameLayout, layout_for_profile
 from gpuprof_gui.core.fmt import format_count, format_time
 from gpuprof_gui.core.model import Profile
-from gpuprof_gui.ui.profile.flame_canvas import FlameCanvas
+from gpuprof_gui.ui.profile.flame_canvas import FlameCanvas, drawn_legend
 from gpuprof_gui.ui.style.palette import current_palette
 
 HEADER_ROWS = 1.5  # header height in flame rows: one line of slightly larger text plus air
@@ -44,10 +44,10 @@ def ensure_application() -> QApplication:
     return _app
 
 
-def _header_text(profile: Profile, title: str) -> str:
+def _header_text(profile: Profile, title: str, layout: FlameLayout | None = None) -> str:
     total = profile.total_s
     amount = format_time(total) if profile.unit == "s" else f"{format_count(round(total))} samples"
-    legend = hatch_legend(profile)
+    legend = drawn_legend(profile, layout if layout is not None else layout_for_profile(profile))
     note = f" · {legend}" if legend else ""
     return f"{title} · {profile.profiler} · total {amount}{note}"
 
@@ -72,7 +72,7 @@ def render_flame_image(profile: Profile, width_px: int, height_px: int, title: s
         painter.setPen(QColor(palette.text))
         text_box = QRectF(HEADER_PAD_PX, 0, width_px - 2 * HEADER_PAD_PX, header_px)
         align = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        painter.drawText(text_box, align, _header_text(profile, title or profile_title(profile)))
+        painter.drawText(text_box, align, _header_text(profile, title or profile_title(profile), layout))
         if layout.max_depth < 0 or layout.total <= 0:
             painter.setFont(canvas.font())
             below = QRectF(0, header_px, width_px, max(0, height_px - header_px))

@@ -2,19 +2,27 @@
 
 :class:`FlameInput` adds the event handlers to :class:`FlameViewport` (kept apart so the canvas
 file stays about drawing); they read and move the view range.
+
+The wheel zooms; Shift+wheel (or a sideways swipe) scrolls a graph deeper than the view,
+as its scroll bar does. The arrow keys walk the frames as they are drawn: Up and Down go to
+the frame above or below (the caller or the widest callee, whichever way up the graph is),
+Left and Right to the neighbouring frame of the same row; Enter zooms to the selected frame.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QHelpEvent, QKeyEvent, QMouseEvent, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from gpuprof_gui.core.model import ROOT
 from gpuprof_gui.ui.profile.flame_viewport import FlameViewport
 
 ZOOM_PER_NOTCH = 1.25  # one wheel notch (120 units) zooms 25%: ~10 notches per 10x
 WHEEL_NOTCH = 120.0
 DRAG_THRESHOLD_PX = 4  # movement below this between press and release is a click
+ROWS_PER_NOTCH = 3  # Shift+wheel scrolls three rows a notch, as text views scroll three lines
 
 
 class FlameInput(FlameViewport):
@@ -31,7 +39,8 @@ class FlameInput(FlameViewport):
             return
         delta = event.angleDelta()
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier or abs(delta.x()) > abs(delta.y()):
-            self._y_off -= (delta.y() or delta.x()) / WHEEL_NOTCH * self._row_h * 3
+            # Shift turns the wheel sideways on some platforms: the turn is then in x.
+            self._scroll_by_px((delta.y() or delta.x()) / WHEEL_NOTCH * self._row_h * ROWS_PER_NOTCH)
             self._clamp_view()
             self.view_changed.emit()
             self.update()
@@ -55,7 +64,8 @@ class FlameInput(FlameViewport):
         self._dragging = True
         x0, x1, y_off = self._press_view
         shift = d.x() * (x1 - x0) / max(1, self.width())
-        self._x0, self._x1, self._y_off = x0 - shift, x1 - shift, y_off - d.y()
+        self._x0, self._x1, self._y_off = x0 - shift, x1 - shift, y_off
+        self._scroll_by_px(d.y())
         self._clamp_view()
         self.view_changed.emit()
         self.update()
@@ -84,12 +94,41 @@ class FlameInput(FlameViewport):
             self.back()
         elif key in (Qt.Key.Key_Escape, Qt.Key.Key_Home):
             self.reset_zoom()
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right) and self.profile:
+            target = self._node_beside(self._selected_node, key)
+            if target != self._selected_node:  # at a leaf, the root or a row's end: stay, say nothing
+                self.select_node(target)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._selected_node >= 0:
+            self.focus_node(self._selected_node)
         else:
             super().keyPressEvent(event)
+
+    def _node_beside(self, node: int, key: int) -> int:
+        """The frame an arrow key moves to from ``node`` (-1: start at the focused frame)."""
+        lay, prof = self.layout_data, self.profile
+        if lay is None or prof is None:
+            return -1
+        if node < 0 or not lay.kept[node]:
+            return self._focus
+        start, width, depth = lay.node_extent(node)
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            row = lay.rows[depth]
+            i = int(np.searchsorted(row.start, start, side="left")) + (1 if key == Qt.Key.Key_Right else -1)
+            return int(row.node[i]) if 0 <= i < len(row) else node
+        # Up is toward the root when the root is at the top.
+        toward_root = (key == Qt.Key.Key_Up) != self._root_at_bottom
+        if toward_root:
+            return int(prof.tree.parent[node]) if node != ROOT else node
+        lo, hi = lay.visible_span(depth + 1, start, start + width)
+        if lo == hi:
+            return node
+        below = lay.rows[depth + 1]
+        return int(below.node[lo + int(np.argmax(below.width[lo:hi]))])
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         self._clamp_view()
         super().resizeEvent(event)
+        self.view_changed.emit()  # more or fewer rows fit: the scroll bar follows
 
     def event(self, event: QEvent) -> bool:
         if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:

@@ -1,20 +1,38 @@
-"""Flame graph panel: toolbar (Back, Reset, breadcrumb, search), legend, canvas."""
+"""Flame graph panel: toolbar (Back, Reset, breadcrumb, search), legend, canvas and its scroll bar."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from gpuprof_gui.core.flame import FlameLayout, hatch_legend, search
+from gpuprof_gui.core.flame import FlameLayout, search
 from gpuprof_gui.core.model import ROOT, Profile
-from gpuprof_gui.ui.profile.flame_canvas import FlameCanvas
+from gpuprof_gui.ui.profile.flame_canvas import FlameCanvas, drawn_legend
+from gpuprof_gui.ui.profile.flame_scroll import ScrolledFlame
 from gpuprof_gui.ui.style.theme import PRESENTATION_PT
 
 BREADCRUMB_HEAD = 1  # crumbs kept at the start of a long focus path ("all" and the first frame)
 BREADCRUMB_TAIL = 5  # crumbs kept at the end; the middle collapses to "…" so the bar fits
 PRESENTATION_UI_FONT_PT = PRESENTATION_PT  # the whole window's projector size (theme.py)
 SEARCH_MIN_WIDTH_PX = 220  # room for a module path fragment at 18 pt
+ORIENTATION_TIP = "Callers and callees: View ▸ Flame graph: root at bottom, or Icicle: root at top"
+SEARCH_TIP = "Highlight functions whose name or file holds this text (Esc clears it; Esc again: whole run)"
+
+
+class SearchField(QLineEdit):
+    """The search box: Esc clears the text; Esc in an empty box asks for the whole run."""
+
+    escaped_empty = Signal()
+    """Esc was pressed with nothing to clear."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.key() != Qt.Key.Key_Escape or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            super().keyPressEvent(event)
+        elif self.text():
+            self.clear()  # one step at a time: the zoom the reader built is kept
+        else:
+            self.escaped_empty.emit()
 
 
 class FlamePanel(QWidget):
@@ -33,8 +51,9 @@ class FlamePanel(QWidget):
         self.back_button.setToolTip("Previous zoom (Alt+Left, Backspace)")
         self.reset_button = QPushButton("Reset", self)
         self.reset_button.setToolTip("Whole run (Esc, Home)")
-        self.search_field = QLineEdit(self)
+        self.search_field = SearchField(self)
         self.search_field.setPlaceholderText("Search functions or files")
+        self.search_field.setToolTip(SEARCH_TIP)
         self.search_field.setClearButtonEnabled(True)
         self.search_field.setMinimumWidth(SEARCH_MIN_WIDTH_PX)
         self.match_label = QLabel("", self)
@@ -43,6 +62,9 @@ class FlamePanel(QWidget):
         self.match_label.setWordWrap(True)
         self.legend = QLabel("", self)
         self.legend.setWordWrap(True)
+        # Which way up the graph is drawn: beside the legend, shown whenever there is a graph.
+        self.orientation_label = QLabel("", self)
+        self.orientation_label.setToolTip(ORIENTATION_TIP)
         # The breadcrumb may be long (deep focus, long names); an Ignored
         # horizontal policy lets it clip instead of widening the window.
         self._crumb_box = QWidget(self)
@@ -63,12 +85,17 @@ class FlamePanel(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(4, 4, 4, 4)
         box.addLayout(top)
-        box.addWidget(self.legend)
-        box.addWidget(self.canvas, 1)
+        captions = QHBoxLayout()
+        captions.addWidget(self.orientation_label, 0, Qt.AlignmentFlag.AlignTop)
+        captions.addWidget(self.legend, 1)
+        box.addLayout(captions)
+        self.scrolled = ScrolledFlame(self.canvas, self)
+        box.addWidget(self.scrolled, 1)
 
         self.back_button.clicked.connect(self.canvas.back)
         self.reset_button.clicked.connect(self.reset_zoom)
         self.search_field.textChanged.connect(self.set_search)
+        self.search_field.escaped_empty.connect(self.reset_zoom)
         self.canvas.node_selected.connect(self._on_node_selected)
         self.canvas.focus_changed.connect(self._rebuild_breadcrumb)
         # Keys (Backspace, Alt+Left, Esc, Home) are handled by the canvas while it
@@ -84,9 +111,7 @@ class FlamePanel(QWidget):
         """Show ``profile``; pass ``layout`` when it was built off the GUI thread."""
         self.profile = profile
         self.canvas.set_profile(profile, layout)
-        legend = hatch_legend(profile) if profile is not None else ""
-        self.legend.setText(legend)
-        self.legend.setVisible(bool(legend))
+        self._show_legend()
         enabled = profile is not None
         for w in (self.back_button, self.reset_button, self.search_field):
             w.setEnabled(enabled)
@@ -99,6 +124,11 @@ class FlamePanel(QWidget):
 
     def clear(self) -> None:
         self.set_profile(None)
+
+    def set_root_at_bottom(self, on: bool) -> None:
+        """Draw a flame graph (root at the bottom) or an icicle (root at the top); the legend says which."""
+        self.canvas.set_root_at_bottom(on)
+        self._show_legend()
 
     def select_function(self, func: int, reveal: bool = True) -> None:
         self.canvas.select_function(func, reveal)
@@ -127,7 +157,8 @@ class FlamePanel(QWidget):
         font = QFont(self.font())
         if on:
             font.setPointSizeF(max(font.pointSizeF(), PRESENTATION_UI_FONT_PT))
-        for w in (self.back_button, self.reset_button, self.search_field, self.match_label, self.legend):
+        labels = (self.match_label, self.legend, self.orientation_label)
+        for w in (self.back_button, self.reset_button, self.search_field, *labels):
             w.setFont(font)
         self._crumb_font = font
         for b in self._crumbs:
@@ -138,6 +169,16 @@ class FlamePanel(QWidget):
             layout.activate()  # re-fit the toolbar to the new font now, not on the next event
 
     # -- internals --------------------------------------------------------------
+
+    def _show_legend(self) -> None:
+        """Which way up the graph is, and what its hatches and dots mean (only when one is drawn)."""
+        profile, lay = self.profile, self.canvas.layout_data
+        shown = profile is not None and lay is not None
+        marks = drawn_legend(profile, lay) if profile is not None and lay is not None else ""
+        self.legend.setText(marks)
+        self.legend.setVisible(bool(marks))
+        self.orientation_label.setText(f"{self.canvas.orientation_caption}{' ·' if marks else ''}")
+        self.orientation_label.setVisible(shown)
 
     def _on_node_selected(self, node: int) -> None:
         self.node_selected.emit(node)

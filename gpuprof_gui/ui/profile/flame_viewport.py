@@ -3,9 +3,17 @@
 :class:`FlameViewport` is the state half of the flame graph widget: zoom and pan
 change only the view range (root-time units), never the layout. Input handling
 (:mod:`flame_input`) moves it; drawing (:mod:`flame_canvas`) reads it.
+
+Rows are drawn root at the top (an icicle, the default) or root at the bottom
+(a flame graph). The vertical scroll ``_y_off`` is counted in pixels away from
+the root's edge in both, so the root stays put when the widget is resized and
+only :meth:`_row_top` and :meth:`_depth_at_y` know which way the rows grow.
 """
 
 from __future__ import annotations
+
+import math
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -29,6 +37,9 @@ SELECT_MIN_PX = 60.0  # select_function zooms in until the frame is at least thi
 # (x0, x1, y_off, focused node): one Back step
 ViewState = tuple[float, float, float, int]
 
+ICICLE_CAPTION = "Icicle: root at the top"
+FLAME_CAPTION = "Flame graph: root at the bottom"
+
 
 class FlameViewport(QWidget):
     """The flame graph's view state and navigation: focus, zoom, back, select, search, hit-testing."""
@@ -38,7 +49,7 @@ class FlameViewport(QWidget):
     focus_changed = Signal(int)
     """The focused node changed (double-click, back, reset, focus_node)."""
     view_changed = Signal()
-    """The visible x range or vertical scroll changed."""
+    """The visible x range, the vertical scroll or the room for them changed (zoom, pan, resize, rows)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +67,7 @@ class FlameViewport(QWidget):
         self._highlight_func = -1
         self._search_mask: np.ndarray | None = None
         self._presentation = False
+        self._root_at_bottom = False
         self._apply_style()
 
     # -- public ---------------------------------------------------------------
@@ -82,7 +94,30 @@ class FlameViewport(QWidget):
         self._presentation = bool(on)
         self._apply_style()
         self._clamp_view()
+        self.view_changed.emit()  # taller rows: more to scroll
         self.update()
+
+    def set_root_at_bottom(self, on: bool) -> None:
+        """Draw a flame graph (root at the bottom) or an icicle (root at the top, the default).
+
+        The scroll is kept: counted from the root's edge, it leaves the row in the
+        middle of the view in the middle, so turning the graph over keeps the place.
+        """
+        on = bool(on)
+        if on == self._root_at_bottom:
+            return
+        self._root_at_bottom = on
+        self.view_changed.emit()
+        self.update()
+
+    @property
+    def root_at_bottom(self) -> bool:
+        return self._root_at_bottom
+
+    @property
+    def orientation_caption(self) -> str:
+        """Which way up the graph is drawn, in words for the legend."""
+        return FLAME_CAPTION if self._root_at_bottom else ICICLE_CAPTION
 
     @property
     def row_height_px(self) -> int:
@@ -113,6 +148,19 @@ class FlameViewport(QWidget):
     @property
     def selected_node(self) -> int:
         return self._selected_node
+
+    def vertical_scroll(self) -> tuple[int, int, int]:
+        """``(value, maximum, page)`` in pixels for a scroll bar whose 0 is the top of the graph."""
+        max_off = self._max_y_off()
+        top_based = max_off - self._y_off if self._root_at_bottom else self._y_off
+        return round(top_based), round(max_off), max(1, self.height())
+
+    def set_vertical_scroll(self, value: float) -> None:
+        """Scroll so that ``value`` pixels of the graph lie above the view (a scroll bar's value)."""
+        self._y_off = self._max_y_off() - float(value) if self._root_at_bottom else float(value)
+        self._clamp_view()
+        self.view_changed.emit()
+        self.update()
 
     def set_view_range(self, x0: float, x1: float) -> None:
         self._x0, self._x1 = float(x0), float(x1)
@@ -191,12 +239,22 @@ class FlameViewport(QWidget):
         self._search_mask = node_mask
         self.update()
 
+    def select_node(self, node: int) -> None:
+        """Select ``node``'s frame as a click does (its function highlighted), and bring it into view."""
+        lay, prof = self.layout_data, self.profile
+        if lay is None or prof is None or not 0 <= node < lay.kept.shape[0] or not lay.kept[node]:
+            return
+        self._selected_node = int(node)
+        self._highlight_func = int(prof.tree.func[node])
+        self._reveal_node(node)
+        self.update()
+        self.node_selected.emit(self._selected_node)
+
     def node_at_pos(self, pos: QPointF) -> int:
         lay = self.layout_data
         if lay is None:
             return -1
-        depth = int((pos.y() + self._y_off) // self._row_h)
-        return lay.node_at(depth, self._x0 + pos.x() / self._scale())
+        return lay.node_at(self._depth_at_y(pos.y()), self._x0 + pos.x() / self._scale())
 
     def node_rect(self, node: int) -> QRectF:
         """Where ``node``'s frame is on screen (widget coordinates, unclipped); empty with no profile."""
@@ -204,7 +262,7 @@ class FlameViewport(QWidget):
             return QRectF()
         start, width, depth = self.layout_data.node_extent(node)
         s = self._scale()
-        return QRectF((start - self._x0) * s, depth * self._row_h - self._y_off, width * s, self._row_h)
+        return QRectF((start - self._x0) * s, self._row_top(depth), width * s, self._row_h)
 
     def tooltip_for(self, node: int) -> str:
         if self.profile is None or node < 0:
@@ -215,6 +273,31 @@ class FlameViewport(QWidget):
 
     def _scale(self) -> float:
         return max(1, self.width()) / max(self._x1 - self._x0, 1e-300)
+
+    def _row_top(self, depth: Any) -> Any:
+        """Screen y of the top of row ``depth`` (a number or a numpy array of them)."""
+        if self._root_at_bottom:
+            return self.height() - (depth + 1) * self._row_h + self._y_off
+        return depth * self._row_h - self._y_off
+
+    def _depth_at_y(self, y: float) -> int:
+        """The row under screen ``y``; the first pixel row of a frame is that frame's."""
+        if self._root_at_bottom:
+            return math.ceil((self.height() + self._y_off - y) / self._row_h) - 1
+        return math.floor((y + self._y_off) / self._row_h)
+
+    def _visible_depths(self) -> tuple[int, int]:
+        """First and last row at least partly on screen: the same span in both orientations."""
+        rh = self._row_h
+        return max(0, int(self._y_off // rh)), int((self._y_off + self.height()) // rh)
+
+    def _max_y_off(self) -> float:
+        rows = self.layout_data.max_depth + 1 if self.layout_data else 0
+        return max(0.0, float(rows * self._row_h - self.height()))
+
+    def _scroll_by_px(self, dy: float) -> None:
+        """Move the rows ``dy`` pixels down the screen (a drag, a wheel turn)."""
+        self._y_off += dy if self._root_at_bottom else -dy
 
     def _set_full_view(self) -> None:
         total = self.layout_data.total if self.layout_data else 0.0
@@ -229,14 +312,32 @@ class FlameViewport(QWidget):
         w = min(max(self._x1 - self._x0, total * MIN_VIEW_FRACTION), total)
         x0 = min(max(self._x0, 0.0), total - w)
         self._x0, self._x1 = x0, x0 + w
-        rows = self.layout_data.max_depth + 1 if self.layout_data else 0
-        max_off = max(0.0, rows * self._row_h - self.height())
-        self._y_off = min(max(self._y_off, 0.0), max_off)
+        self._y_off = min(max(self._y_off, 0.0), self._max_y_off())
 
-    def _scroll_to_depth(self, depth: int) -> None:
-        top = depth * self._row_h
-        if top < self._y_off or top + self._row_h > self._y_off + self.height():
-            self._y_off = max(0.0, top - self.height() / 3)
+    def _scroll_to_depth(self, depth: int, minimal: bool = False) -> None:
+        """Bring row ``depth`` fully into view; a jump puts it a third of the way from the root's
+        edge (room for its callees), ``minimal`` scrolls no further than needed (a key step)."""
+        near = depth * self._row_h  # its edge on the root's side, from the root's edge
+        far = near + self._row_h
+        if near >= self._y_off and far <= self._y_off + self.height():
+            return
+        if minimal:
+            self._y_off = near if near < self._y_off else far - self.height()
+        else:
+            self._y_off = max(0.0, near - self.height() / 3)
+
+    def _reveal_node(self, node: int) -> None:
+        """Pan and scroll as little as needed to show ``node``'s frame (all of it, or the view inside it)."""
+        if self.layout_data is None:
+            return
+        start, width, depth = self.layout_data.node_extent(node)
+        view_w = self._x1 - self._x0
+        lo, hi = sorted((start, start + width - view_w))
+        x0 = min(max(self._x0, lo), hi)
+        self._x0, self._x1 = x0, x0 + view_w
+        self._scroll_to_depth(depth, minimal=True)
+        self._clamp_view()
+        self.view_changed.emit()
 
     def _apply_style(self) -> None:
         """Palette, label font and the row height they give (the canvas adds its brushes)."""

@@ -48,6 +48,15 @@ ACTIONS: dict[str, ActionSpec] = {
     "reset_zoom": ActionSpec("&Reset Zoom", ("Ctrl+0",), "Show the whole run in the flame graph"),
     "zoom_in": ActionSpec("Zoom &In", ("Ctrl++", "Ctrl+="), "Zoom the flame graph in around its centre"),
     "zoom_out": ActionSpec("Zoom &Out", ("Ctrl+-",), "Zoom the flame graph out"),
+    "flame_root_bottom": ActionSpec(
+        "Flame &graph: root at bottom",
+        (),
+        "Callees on top of their caller, the whole run along the bottom",
+        checkable=True,
+    ),
+    "flame_root_top": ActionSpec(
+        "I&cicle: root at top", (), "Callees below their caller, the whole run along the top", checkable=True
+    ),
     "clear_console": ActionSpec(
         "C&lear Console", ("Ctrl+K",), "Empty the console pane (the run's log file keeps it all)"
     ),
@@ -80,12 +89,17 @@ NO_SHORTCUT = {
     "theme_light": "Ctrl+Shift+T switches light and dark; the three choices are a setting",
     "theme_dark": "Ctrl+Shift+T switches light and dark; the three choices are a setting",
     "about": "read once; F1 lists the keys",
+    "flame_root_bottom": "which way up the flame graph is drawn is a setting, chosen once in the View menu",
+    "flame_root_top": "which way up the flame graph is drawn is a setting, chosen once in the View menu",
 }
 """Actions without a shortcut, and why (tests/ui/shell/test_settings.py holds every other action to one)."""
 VIEW_KEYS = (
     ("Wheel, drag", "Zoom, pan the flame graph"),
+    ("Shift+wheel, scroll bar", "Scroll a flame graph deeper than its view"),
     ("Double-click", "Zoom to a frame"),
+    ("Up, Down, Left, Right", "Flame graph: the frame above, below, beside"),
     ("Esc, Home", "Whole flame graph"),
+    ("Esc in the search box", "Clear the search (again: whole flame graph)"),
     ("Backspace", "Previous zoom"),
     ("Enter", "Table row in the flame graph"),
     ("Ctrl+Shift+R", "Run the kernel lab"),

@@ -17,6 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray
+from PySide6.QtGui import QActionGroup
 
 from gpuprof_gui.ui.shell import presentation, screen_fit
 from gpuprof_gui.ui.style import theme
@@ -164,6 +165,9 @@ def build_menus(win: WindowBase) -> None:
     for key in ("find", "back", "reset_zoom", "zoom_in", "zoom_out"):
         view_menu.addAction(a[key])
     view_menu.addSeparator()
+    for key in FLAME_ORIENTATION_ACTIONS:
+        view_menu.addAction(a[key])
+    view_menu.addSeparator()
     view_menu.addAction(a["clear_console"])
     view_menu.addSeparator()
     view_menu.addAction(a["presentation"])
@@ -213,6 +217,34 @@ def _fill_recent(win: WindowBase) -> None:
         action.triggered.connect(partial(win.open_path, path))
     menu.addSeparator()
     menu.addAction("Clear List").triggered.connect(partial(win.settings.remove, "recent_files"))
+
+
+FLAME_ROOT_AT_BOTTOM_KEY = "flame/root_at_bottom"
+FLAME_ORIENTATION_ACTIONS = {"flame_root_bottom": True, "flame_root_top": False}
+"""View ▸ the two ways up of the flame graph: action id -> root at the bottom."""
+
+
+def set_flame_root_at_bottom(win: WindowBase, on: bool, remember: bool = True) -> None:
+    """Turn the Profile and Compare flame graphs root-down or root-up; ``remember`` keeps it."""
+    for key, bottom in FLAME_ORIENTATION_ACTIONS.items():
+        win.actions_by_id[key].setChecked(bottom == on)
+    win.flame.set_root_at_bottom(on)
+    win.compare.set_root_at_bottom(on)
+    if remember:
+        win.settings.setValue(FLAME_ROOT_AT_BOTTOM_KEY, on)
+
+
+def _flame_orientation_chosen(win: WindowBase, on: bool, *_checked: object) -> None:
+    set_flame_root_at_bottom(win, on)
+
+
+def _restore_flame_orientation(win: WindowBase) -> None:
+    group = QActionGroup(win)  # owned by the window: one of the two is checked at a time
+    group.setExclusive(True)
+    for key, bottom in FLAME_ORIENTATION_ACTIONS.items():
+        group.addAction(win.actions_by_id[key])
+        win.actions_by_id[key].triggered.connect(partial(_flame_orientation_chosen, win, bottom))
+    set_flame_root_at_bottom(win, _flag(win.settings.value(FLAME_ROOT_AT_BOTTOM_KEY, "false")), remember=False)
 
 
 PYTHON_CHOICES_KEY = "python_by_folder"
@@ -297,6 +329,7 @@ def restore(win: WindowBase) -> None:
     projector_action.blockSignals(False)
     theme.set_theme(win, str(s.value(theme.SETTINGS_KEY, theme.SYSTEM)), remember=False)
     presentation.keep_flame_share(win)
+    _restore_flame_orientation(win)
     button = win.run_bar.python_button
     recent = s.value("recent_pythons", [])
     recent = [recent] if isinstance(recent, str) else recent if isinstance(recent, (list, tuple)) else []

@@ -17,7 +17,6 @@ from gpuprof_gui.core.flame import (
     layout_for_profile,
 )
 from gpuprof_gui.core.model import FunctionRecord, Profile, TreeBuilder
-from gpuprof_gui.ui.profile.flame_view import FlamePanel
 from gpuprof_gui.ui.profile.flame_viewport import SELECT_MIN_PX
 from gpuprof_gui.ui.style.palette import LIGHT, label_colour_on, relative_luminance
 
@@ -28,7 +27,7 @@ FUNCS = [
     FunctionRecord("helper", "/src/kernels.py", 30, calls=7),
     FunctionRecord("tiny", "/src/tiny.py", 40, calls=1),
 ]
-W_PX, H_PX = 900, 400
+W_PX, H_PX = 900, 400  # the flame_panel fixture's size (conftest.py)
 
 
 def make_profile(stacks_exact: bool = False) -> Profile:
@@ -44,13 +43,8 @@ def make_profile(stacks_exact: bool = False) -> Profile:
 
 
 @pytest.fixture
-def panel(qtbot):
-    w = FlamePanel()
-    qtbot.addWidget(w)
-    w.resize(W_PX, H_PX)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+def panel(flame_panel):
+    return flame_panel
 
 
 def frame_centre(canvas, node: int) -> QPoint:
@@ -353,7 +347,8 @@ def test_real_cprofile_run_draws_and_searches(panel, qtbot):
     img = canvas.grab().toImage()
     img.save("/tmp/flame_test_cprofile.png")
     assert len(colours_in(img) & {QColor(c).rgb() for c in LIGHT.frames}) >= 2
-    assert panel.legend.isVisible() == (not profile.stacks_exact)
+    # One call chain: cProfile's caller→callee pairs give every frame exactly, nothing is hatched.
+    assert profile.tree.exact.all() and not panel.legend.isVisible()
 
     panel.set_search("_busy_leaf")
     res_text = panel.match_label.text()
