@@ -43,6 +43,11 @@ NEUTRAL_LIGHT, NEUTRAL_DARK = "#e3e3e3", "#5c5c5c"
 assert len(SHRUNK) == len(GROWN) == len(dm.DIFF_LEVELS)
 
 COLUMNS = ("function", "change", "self A", "self B", "total A", "total B", "calls A", "calls B", "status", "location")
+FIT_ROWS = 200
+"""Columns are sized on this many rows (the biggest changes: the table is sorted by them)."""
+FUNCTION_MIN_CHARS = 18
+FUNCTION_SHARE = 0.35
+"""The function column is cut (its tooltip has the name) beyond this share of the table's width."""
 COLUMN_TIPS = {
     "total A": "Time in the function over all its calls, as a share of run A "
     "(exact: the profiler's per-function total, recursion counted once)",
@@ -206,6 +211,7 @@ class ComparePanel(QWidget):
 
     def set_presentation(self, on: bool) -> None:
         self.canvas.set_presentation(on)
+        self._fit_columns()  # the numbers' widths in the new font
         self._show_legend()
 
     def set_root_at_bottom(self, on: bool) -> None:
@@ -274,13 +280,26 @@ class ComparePanel(QWidget):
                 QTableWidgetItem(status),
                 QTableWidgetItem(short_path(f"{row['file']}:{row['line']}", 60) if row.get("file") else "<built-in>"),
             )
+            cells[0].setToolTip(row["name"])  # the column may be narrower than a long name
             colour = QColor(GROWN[-1] if row["delta_s"] > 0 else SHRUNK[0] if row["delta_s"] < 0 else "#808080")
             cells[1].setForeground(colour)
             for col, item in enumerate(cells):
                 table.setItem(i, col, item)
-        table.resizeColumnsToContents()
+        self._fit_columns()
         table.setSortingEnabled(True)
         table.sortItems(1, Qt.SortOrder.DescendingOrder)
+
+    def _fit_columns(self) -> None:
+        """Every column as wide as its contents in the current font, the function name at most
+        FUNCTION_SHARE of the view (its tooltip and the flame graph have the whole name):
+        the numbers stay readable on a 1024 px projector."""
+        table = self.table
+        table.horizontalHeader().setResizeContentsPrecision(FIT_ROWS)
+        table.resizeColumnsToContents()
+        char = table.fontMetrics().horizontalAdvance("x")
+        cap = max(FUNCTION_MIN_CHARS * char, int(table.viewport().width() * FUNCTION_SHARE))
+        if table.columnWidth(0) > cap:
+            table.setColumnWidth(0, cap)
 
     def _on_row_selected(self) -> None:
         items = self.table.selectedItems()

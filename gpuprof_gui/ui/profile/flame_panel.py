@@ -10,11 +10,11 @@ from gpuprof_gui.core.flame import FlameLayout, search
 from gpuprof_gui.core.model import ROOT, Profile
 from gpuprof_gui.ui.profile.flame_canvas import FlameCanvas, drawn_legend
 from gpuprof_gui.ui.profile.flame_scroll import ScrolledFlame
-from gpuprof_gui.ui.style.theme import PRESENTATION_PT
+from gpuprof_gui.ui.style import projector
+from gpuprof_gui.ui.style.elided_label import ElidedLabel
 
 BREADCRUMB_HEAD = 1  # crumbs kept at the start of a long focus path ("all" and the first frame)
 BREADCRUMB_TAIL = 5  # crumbs kept at the end; the middle collapses to "…" so the bar fits
-PRESENTATION_UI_FONT_PT = PRESENTATION_PT  # the whole window's projector size (theme.py)
 SEARCH_MIN_WIDTH_PX = 220  # room for a module path fragment at 18 pt
 ORIENTATION_TIP = "Callers and callees: View ▸ Flame graph: root at bottom, or Icicle: root at top"
 SEARCH_TIP = "Highlight functions whose name or file holds this text (Esc clears it; Esc again: whole run)"
@@ -60,8 +60,9 @@ class FlamePanel(QWidget):
         # Several matches on an estimated tree add how the union was found: wrapped, that text
         # cannot widen the window past a projector's 1024 px (measured 1509 px at 18 pt unwrapped).
         self.match_label.setWordWrap(True)
-        self.legend = QLabel("", self)
-        self.legend.setWordWrap(True)
+        # One line, elided (the tooltip has it all): a wrapped legend took the flame graph's rows
+        # on a 1024×768 projector.
+        self.legend = ElidedLabel("", self)
         # Which way up the graph is drawn: beside the legend, shown whenever there is a graph.
         self.orientation_label = QLabel("", self)
         self.orientation_label.setToolTip(ORIENTATION_TIP)
@@ -156,7 +157,7 @@ class FlamePanel(QWidget):
         """Taller rows, larger fonts and thicker outlines for a projector."""
         font = QFont(self.font())
         if on:
-            font.setPointSizeF(max(font.pointSizeF(), PRESENTATION_UI_FONT_PT))
+            font.setPointSizeF(max(font.pointSizeF(), projector.text_pt()))  # the window's projector size
         labels = (self.match_label, self.legend, self.orientation_label)
         for w in (self.back_button, self.reset_button, self.search_field, *labels):
             w.setFont(font)

@@ -23,11 +23,10 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from gpuprof_gui.core.flame import FlameLayout, frame_tooltip_text, layout_for_profile
 from gpuprof_gui.core.model import ROOT, Profile
 from gpuprof_gui.ui.style.palette import ViewPalette, current_palette
-from gpuprof_gui.ui.style.theme import PRESENTATION_PT
+from gpuprof_gui.ui.style import projector
 
 NORMAL_ROW_MIN_PX = 18  # row height floor: a 9-10 pt label plus padding
 PRESENTATION_ROW_MIN_PX = 30  # >= 28 px required; 18 pt text is ~24 px tall at 96 dpi
-PRESENTATION_FONT_PT = PRESENTATION_PT  # the whole window's projector size (theme.py)
 MIN_VIEW_FRACTION = 1e-6
 """Narrowest view, as a share of the run: the narrowest kept frame
 (core.flame.MIN_FRACTION = 1e-5) then spans ten widget widths; further zoom
@@ -344,7 +343,7 @@ class FlameViewport(QWidget):
         self._palette: ViewPalette = current_palette(self._presentation)
         font = QFont(self.font())
         if self._presentation:
-            font.setPointSizeF(max(font.pointSizeF(), PRESENTATION_FONT_PT))
+            font.setPointSizeF(max(font.pointSizeF(), projector.text_pt()))  # the window's projector size
         self._label_font = font
         self._fm = QFontMetricsF(font)
         floor = PRESENTATION_ROW_MIN_PX if self._presentation else NORMAL_ROW_MIN_PX

@@ -106,7 +106,7 @@ class PythonButton(QPushButton):
 
     def _elide(self) -> None:
         metrics = self.fontMetrics()
-        room = metrics.horizontalAdvance("Python: " + "m" * (MAX_NAME_CHARS // 2) + "x" * (MAX_NAME_CHARS // 2))
+        room = metrics.horizontalAdvance("Python: ") + metrics.averageCharWidth() * MAX_NAME_CHARS
         self.setText(metrics.elidedText(self.full_text, Qt.TextElideMode.ElideMiddle, room))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override

@@ -34,7 +34,7 @@ HEAT_GUTTER_ALPHA = 170
 MIN_LAID_OUT_PX = 200
 """Narrower than this, the pane has not been laid out yet (an unshown widget is 100 × 30 px)."""
 PICK_TEXT = "Select a function in the flame graph or the table to see its source."
-PRESENTATION_MIN_LINES = 7
+PRESENTATION_MIN_LINES = 5  # the hot line and two either side; more would take the flame graph's room
 """On a projector the code pane keeps room for the selected line and three lines either side
 (at 20 pt the splitters sized for the desk left it two lines, the def line out of view)."""
 

@@ -113,7 +113,7 @@ class MainWindow(WindowFiles):
         main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(self.flame)
         main.addWidget(bottom)
-        main.setSizes([500, 500])  # the flame graph keeps >= 35% of the window (presentation.py)
+        main.setSizes([550, 450])  # the flame graph keeps >= 35% of the window (presentation.py)
         self.splitters = {"main": main, "bottom": bottom, "right": right}
         profile_page = QWidget(self)
         box = QVBoxLayout(profile_page)

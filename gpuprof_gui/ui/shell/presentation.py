@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 
 FLAME_SHARE = 0.35
 """The flame graph is never shorter than this share of the window's height after a layout change."""
-PRESENTATION_FLAME_SHARE = 0.6
+PRESENTATION_FLAME_SHARE = 0.66
 """On a projector the flame graph takes this share of the splitter it shares with the table."""
-DESK_FLAME_SHARE = 0.5
+DESK_FLAME_SHARE = 0.55
 """The same share at the desk when a saved layout would leave the flame graph too short."""
 _DESK_STATES = "_desk_splitter_states"
 

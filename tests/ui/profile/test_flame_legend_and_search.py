@@ -62,7 +62,7 @@ def test_no_hatch_legend_for_a_cprofile_profile_with_nothing_hatched(panel):
     assert hatched_frames(profile) == 0  # ...but in this one no frame is an estimate
     panel.set_profile(profile)
     assert not panel.legend.isVisible()
-    assert "hatched" not in panel.legend.text()
+    assert "hatched" not in panel.legend.full_text()
     assert "hatched" not in _header_text(profile, "t")  # the PNG export's header says the same
     assert panel.orientation_label.isVisible()  # which way up is still said
 
@@ -71,7 +71,7 @@ def test_hatch_legend_when_a_drawn_frame_is_hatched(panel):
     profile = small_profile(estimated=True)
     assert hatched_frames(profile) == 2
     panel.set_profile(profile)
-    assert panel.legend.isVisible() and "hatched = estimated by proportional attribution" in panel.legend.text()
+    assert panel.legend.isVisible() and "hatched = estimated by proportional attribution" in panel.legend.full_text()
     assert "hatched" in _header_text(profile, "t")
 
 

@@ -238,8 +238,8 @@ def test_search_dims_non_matching_frames_and_reports_share(panel):
 def test_legend_only_for_estimated_stacks(panel):
     estimated = make_profile(stacks_exact=False)
     panel.set_profile(estimated)
-    assert panel.legend.isVisible() and panel.legend.text() == hatch_legend(estimated)
-    assert "proportional attribution" in panel.legend.text()
+    assert panel.legend.isVisible() and panel.legend.full_text() == hatch_legend(estimated)
+    assert "proportional attribution" in panel.legend.full_text()
     panel.set_profile(make_profile(stacks_exact=True))
     assert not panel.legend.isVisible()
 
@@ -375,7 +375,7 @@ def test_folded_calls_are_dotted_at_the_frame_s_right_end_and_the_legend_says_so
     profile = Profile("scalene", list(FUNCS), b.build(), stacks_exact=True)
     assert profile.tree.conservation_gap() < 1e-12
     panel.set_profile(profile)
-    assert panel.legend.isVisible() and "dotted = calls folded" in panel.legend.text()
+    assert panel.legend.isVisible() and "dotted = calls folded" in panel.legend.full_text()
     canvas = panel.canvas
     start, width, depth = canvas.layout_data.node_extent(main)
     x0, x1 = canvas.view_range
