@@ -398,6 +398,8 @@ class MainWindow(WindowFiles):
             view.set_presentation(on)
         theme.keep_light(self.advisor, on)  # its charts and banners are drawn for a light page
         self.set_status(self.status_text(), error=self._status_is_error)
+        if not self.stale_banner.isHidden():
+            self._show_workspace()  # the banner in the theme's error colour
 
     def _focus_search(self) -> None:
         self.flame.search_field.setFocus()
