@@ -13,9 +13,10 @@ from gpuprof_gui.core.advice_text import times
 from gpuprof_gui.core.capacity import capacity_rows
 from gpuprof_gui.core.fmt import DASH
 from gpuprof_gui.ui.advisor.advisor_style import make_label
+from gpuprof_gui.ui.style.palette import ADVISOR
 
 COLUMNS = (("cpu", "CPU"), ("gpu", "GPU"), ("link", "PCIe link"))
-RULE_STYLE = "color: #d0d0d0;"
+RULE_STYLE = f"color: {ADVISOR.rule};"
 
 
 def format_figure_value(value: float | int | None, unit: str) -> str:

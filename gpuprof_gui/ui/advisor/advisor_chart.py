@@ -12,12 +12,13 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import QWidget
 
 from gpuprof_gui.core.advice_text import times
 from gpuprof_gui.core.advisor import Advice, amdahl_speedup, speedup_curve
 from gpuprof_gui.ui.advisor.advisor_style import font_for
+from gpuprof_gui.ui.style.palette import ADVISOR, CHART_LABEL_ALPHA, qcolour
 
 S_MIN, S_MAX = 1.0, 1e4
 """The kernel speed-ups worth drawing: from no gain to the ~10,000× of the best GPU kernels."""
@@ -29,28 +30,25 @@ Y_HEADROOM = 1.15
 """The y axis ends 15% above the limit: room for the limit's label over its line."""
 LABEL_ROWS = 11
 """Candidate labels stay at least 1/11 of the plot's height apart (about 30 px at 330 px)."""
-AMDAHL_COLOUR = "#1565c0"
-TRANSFER_COLOUR = "#c62828"
-LIMIT_COLOUR = "#333333"
-BREAK_EVEN_COLOUR = "#6a1b9a"
-MEASURED_COLOUR = "#2e7d32"
-POINT_STYLES = (
-    ("o", "#1f77b4"),
-    ("s", "#ff7f0e"),
-    ("t", "#2ca02c"),
-    ("d", "#d62728"),
-    ("h", "#9467bd"),
-    ("star", "#8c564b"),
-    ("p", "#e377c2"),
-    ("x", "#17becf"),
-)
+AMDAHL_COLOUR = ADVISOR.amdahl
+TRANSFER_COLOUR = ADVISOR.transfer
+LIMIT_COLOUR = ADVISOR.limit
+BREAK_EVEN_COLOUR = ADVISOR.break_even
+MEASURED_COLOUR = ADVISOR.measured
+POINT_STYLES = tuple(zip(("o", "s", "t", "d", "h", "star", "p", "x"), ADVISOR.series, strict=True))
+"""Symbols cycle with colours so points stay apart in greyscale."""
+
+
+def _label_box() -> QBrush:
+    """A label's box: the chart's white, translucent over the lines under it."""
+    return pg.mkBrush(qcolour(ADVISOR.chart, CHART_LABEL_ALPHA))
 
 
 class AmdahlChart(pg.PlotWidget):
     """Redrawn as a whole from an :class:`Advice` (a few hundred points: instant)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent, background=ADVISOR.chart)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrow keys page the teaching view, not the plot
         self.plot_item = self.getPlotItem()
         self.plot_item.setMenuEnabled(False)
@@ -148,7 +146,7 @@ class AmdahlChart(pg.PlotWidget):
                 "position": 0.55,
                 "anchors": [(0, 0.5), (0, 0.5)],
                 "color": BREAK_EVEN_COLOUR,
-                "fill": pg.mkBrush(255, 255, 255, 220),
+                "fill": _label_box(),
             },
         )
         self.break_even_line.label.setFont(font_for("small", self.presentation))
@@ -174,7 +172,7 @@ class AmdahlChart(pg.PlotWidget):
                 symbol=symbol,
                 symbolSize=size,
                 symbolBrush=colour,
-                symbolPen=pg.mkPen("#000000", width=1),
+                symbolPen=pg.mkPen(ADVISOR.chart_text, width=1),
             )
             self.candidate_points.append(point)
             if overhead is not None:
@@ -201,7 +199,7 @@ class AmdahlChart(pg.PlotWidget):
                 if self.presentation
                 else f"{cand['name']}{best}: s = {times(s)} → S = {times(y)}"
             )
-            label = pg.TextItem(text, color="#111111", anchor=(1, 0.5), fill=pg.mkBrush(255, 255, 255, 215))
+            label = pg.TextItem(text, color=ADVISOR.chart_label, anchor=(1, 0.5), fill=_label_box())
             label.setFont(font_for("small", self.presentation))
             label.setPos(lx, ly)
             self.plot_item.addItem(label)
@@ -217,7 +215,7 @@ class AmdahlChart(pg.PlotWidget):
             symbol="star",
             symbolSize=size,
             symbolBrush=MEASURED_COLOUR,
-            symbolPen=pg.mkPen("#000000", width=1),
+            symbolPen=pg.mkPen(ADVISOR.chart_text, width=1),
         )
         self.candidate_points.append(star)
         self.legend.addItem(star, "measured" if self.presentation else f"measured whole program: {times(measured)}")
@@ -225,16 +223,14 @@ class AmdahlChart(pg.PlotWidget):
         # label would leave the plot when s is near 10,000×, and beside the star it crosses the curve.
         predicted = advice.predicted_speedup_with_transfers or measured
         near = abs(predicted - measured) < 0.1 * max(predicted, measured)
-        label = pg.TextItem(
-            f"measured {times(measured)}", color=MEASURED_COLOUR, anchor=(0.5, 0), fill=pg.mkBrush(255, 255, 255, 200)
-        )
+        label = pg.TextItem(f"measured {times(measured)}", color=MEASURED_COLOUR, anchor=(0.5, 0), fill=_label_box())
         label.setFont(font_for("value", self.presentation))
         label.setPos(math.log10(s), (min(measured, predicted) if near else measured) - 0.03 * max(measured, predicted))
         self.plot_item.addItem(label)
 
     def _say(self, text: str, x: float, y: float, anchor: tuple[float, float] = (0.5, 0.5)) -> None:
         """A sentence in the plot, at data coordinates (x in log10 units)."""
-        self.note = pg.TextItem(text, color="#8a3d00", anchor=anchor, fill=pg.mkBrush(255, 255, 255, 215))
+        self.note = pg.TextItem(text, color=ADVISOR.chart_note, anchor=anchor, fill=_label_box())
         self.note.setFont(font_for("text", self.presentation))
         self.note.setPos(x, y)
         self.plot_item.addItem(self.note)
@@ -245,7 +241,7 @@ class AmdahlChart(pg.PlotWidget):
         self.candidate_points, self.candidate_labels = [], []
         self.legend.clear()
         self.legend.setLabelTextSize(f"{font_for('small', self.presentation).pointSizeF():.0f}pt")
-        self.legend.setLabelTextColor("#000000")
+        self.legend.setLabelTextColor(ADVISOR.chart_text)
 
     def _style_axes(self, advice: Advice | None, x_max: float) -> None:
         tick_font = QFont(font_for("text", self.presentation))
@@ -253,20 +249,20 @@ class AmdahlChart(pg.PlotWidget):
         for name in ("bottom", "left"):
             axis = self.plot_item.getAxis(name)
             axis.setStyle(tickFont=tick_font)
-            axis.setTextPen(pg.mkPen("#000000"))
-            axis.setPen(pg.mkPen("#000000", width=2 if self.presentation else 1))
+            axis.setTextPen(pg.mkPen(ADVISOR.chart_text))
+            axis.setPen(pg.mkPen(ADVISOR.chart_text, width=2 if self.presentation else 1))
         bottom = self.plot_item.getAxis("bottom")
         decades = range(1 + math.floor(math.log10(x_max)))
         bottom.setTicks([[(d, f"{10**d:,}×") for d in decades], []])
         self.plot_item.setLabel(
             "bottom",
             "kernel speed-up s" if self.presentation else "kernel speed-up s (GPU kernel vs NumPy, log scale)",
-            **{"font-size": label_pt, "color": "#000"},
+            **{"font-size": label_pt, "color": ADVISOR.chart_text},
         )
         self.plot_item.setLabel(
             "left",
             "speed-up S" if self.presentation else "whole-program speed-up S",
-            **{"font-size": label_pt, "color": "#000"},
+            **{"font-size": label_pt, "color": ADVISOR.chart_text},
         )
         title = (
             "Amdahl's law"
@@ -274,7 +270,10 @@ class AmdahlChart(pg.PlotWidget):
             else f"Amdahl's law for p = {100 * advice.p:.1f}%: at most {times(advice.amdahl_limit)}"
         )
         self.plot_item.setTitle(
-            title, size=f"{font_for('value', self.presentation).pointSizeF():.0f}pt", color="#000", bold=True
+            title,
+            size=f"{font_for('value', self.presentation).pointSizeF():.0f}pt",
+            color=ADVISOR.chart_text,
+            bold=True,
         )
 
     # -- for tests --------------------------------------------------------------------------

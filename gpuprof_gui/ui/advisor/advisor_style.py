@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
+from gpuprof_gui.ui.style.palette import ADVISOR
+
 ROLE_PROPERTY = "advisor_font_role"
 
 PRESENTATION_PT = {"text": 20, "small": 20, "value": 24, "formula": 26, "title": 26, "big": 48, "banner": 26}
@@ -21,12 +23,19 @@ NORMAL_DELTA_PT = {"text": 0, "small": -1, "value": 2, "formula": 4, "title": 3,
 BOLD_ROLES = {"value", "title", "big", "banner"}
 SMALLEST_PT = 7
 
-FORMULA_COLOUR = "#555555"
-FORMULA_COLOUR_PRESENTATION = "#000000"
-BANNER_OK = "background: #e8f5e9; color: #1b5e20; border: 1px solid #81c784; border-radius: 4px; padding: 6px;"
-BANNER_WARN = "background: #fff3e0; color: #8a3d00; border: 1px solid #ffb74d; border-radius: 4px; padding: 6px;"
-BANNER_SYNTHETIC = "background: #fce4ec; color: #880e4f; border: 1px solid #f06292; border-radius: 4px; padding: 6px;"
-PRESENTATION_SHEET = "QWidget#advisor_root { background: #ffffff; color: #000000; }"
+FORMULA_COLOUR = ADVISOR.formula
+FORMULA_COLOUR_PRESENTATION = ADVISOR.formula_presentation
+
+
+def banner_sheet(colours: tuple[str, str, str]) -> str:
+    background, text, border = colours
+    return f"background: {background}; color: {text}; border: 1px solid {border}; border-radius: 4px; padding: 6px;"
+
+
+BANNER_OK = banner_sheet(ADVISOR.banner_ok)
+BANNER_WARN = banner_sheet(ADVISOR.banner_warn)
+BANNER_SYNTHETIC = banner_sheet(ADVISOR.banner_synthetic)
+PRESENTATION_SHEET = f"QWidget#advisor_root {{ background: {ADVISOR.page}; color: {ADVISOR.page_text}; }}"
 
 
 def base_point_size() -> float:

@@ -12,9 +12,12 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVB
 
 from gpuprof_gui.core.advice_text import Step
 from gpuprof_gui.ui.advisor.advisor_style import make_label
+from gpuprof_gui.ui.style.palette import ADVISOR
 
-FORMULA_STYLE = "color: #0d47a1;"
-CARD_STYLE = "QFrame#step_card { border: 1px solid #c8c8c8; border-radius: 6px; background: #fbfbfb; }"
+FORMULA_STYLE = f"color: {ADVISOR.step_formula};"
+CARD_STYLE = (
+    f"QFrame#step_card {{ border: 1px solid {ADVISOR.card_border}; border-radius: 6px; background: {ADVISOR.card}; }}"
+)
 
 
 class StepCard(QFrame):

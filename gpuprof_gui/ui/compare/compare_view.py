@@ -2,8 +2,9 @@
 
 Run A is the baseline (chosen with File ▸ Compare With…), run B the profile on
 show. Frames are as wide as the larger of the two runs; their colour says how
-much they grew (orange to red) or shrank (light to dark blue). The diverging
-scheme is ColorBrewer's RdBu, which stays readable with red-green colour
+much they grew (red) or shrank (blue). The diverging scheme is ColorBrewer's
+RdBu on a light canvas and the same arms lightened for a dark one
+(palette.DIFF_LIGHT, DIFF_DARK): it stays readable with red-green colour
 blindness because it varies in lightness as well as hue.
 """
 
@@ -33,15 +34,21 @@ from gpuprof_gui.core.fmt import format_count, format_pct, format_time, short_pa
 from gpuprof_gui.core.model import Profile
 from gpuprof_gui.ui.profile.flame_canvas import FlameCanvas
 from gpuprof_gui.ui.profile.flame_scroll import ScrolledFlame
-from gpuprof_gui.ui.style.palette import current_palette, is_dark_fill, label_colour_on
+from gpuprof_gui.ui.style.palette import (
+    DIFF_LIGHT,
+    current_palette,
+    current_theme_colours,
+    is_dark_fill,
+    label_colour_on,
+    theme_colours,
+)
 
-# ColorBrewer RdBu (9 classes), from the strongest shrink to the strongest growth;
-# the middle class is replaced by the theme's neutral grey below.
-SHRUNK = ("#2166ac", "#4393c3", "#92c5de", "#d1e5f0")
-GROWN = ("#fddbc7", "#f4a582", "#d6604d", "#b2182b")
-NEUTRAL_LIGHT, NEUTRAL_DARK = "#e3e3e3", "#5c5c5c"
-assert len(SHRUNK) == len(GROWN) == len(dm.DIFF_LEVELS)
+# The light theme's classes, strongest shrink first and strongest growth last, either side of neutral.
+SHRUNK = DIFF_LIGHT[: len(dm.DIFF_LEVELS)]
+GROWN = DIFF_LIGHT[-len(dm.DIFF_LEVELS) :]
+assert len(DIFF_LIGHT) == dm.DIFF_N_BUCKETS
 
+DELTA_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ("function", "change", "self A", "self B", "total A", "total B", "calls A", "calls B", "status", "location")
 FIT_ROWS = 200
 """Columns are sized on this many rows (the biggest changes: the table is sorted by them)."""
@@ -58,7 +65,7 @@ COLUMN_TIPS = {
 
 def diff_colours(dark: bool) -> tuple[str, ...]:
     """One fill per diff bucket: shrunk strong…weak, neutral, grown weak…strong."""
-    return (*SHRUNK, NEUTRAL_DARK if dark else NEUTRAL_LIGHT, *GROWN)
+    return theme_colours(dark).diff
 
 
 def _signed_time(x: float, unit: str) -> str:
@@ -210,9 +217,14 @@ class ComparePanel(QWidget):
         self.table.setRowCount(0)
 
     def set_presentation(self, on: bool) -> None:
+        """Fonts for the projector; the theme's diff colours in the flame graph, legend and table."""
         self.canvas.set_presentation(on)
         self._fit_columns()  # the numbers' widths in the new font
         self._show_legend()
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 1)
+            if item is not None:
+                item.setForeground(QColor(self._delta_colour(float(item.data(DELTA_ROLE) or 0.0))))
 
     def set_root_at_bottom(self, on: bool) -> None:
         """A flame graph (root at the bottom) or an icicle (root at the top), as on the Profile tab."""
@@ -281,8 +293,8 @@ class ComparePanel(QWidget):
                 QTableWidgetItem(short_path(f"{row['file']}:{row['line']}", 60) if row.get("file") else "<built-in>"),
             )
             cells[0].setToolTip(row["name"])  # the column may be narrower than a long name
-            colour = QColor(GROWN[-1] if row["delta_s"] > 0 else SHRUNK[0] if row["delta_s"] < 0 else "#808080")
-            cells[1].setForeground(colour)
+            cells[1].setData(DELTA_ROLE, row["delta_s"])  # signed: the sort key is its size
+            cells[1].setForeground(QColor(self._delta_colour(row["delta_s"])))
             for col, item in enumerate(cells):
                 table.setItem(i, col, item)
         self._fit_columns()
@@ -300,6 +312,12 @@ class ComparePanel(QWidget):
         cap = max(FUNCTION_MIN_CHARS * char, int(table.viewport().width() * FUNCTION_SHARE))
         if table.columnWidth(0) > cap:
             table.setColumnWidth(0, cap)
+
+    @staticmethod
+    def _delta_colour(delta: float) -> str:
+        """The change column's text: grown or shrunk in the diff's colours, unchanged in the muted one."""
+        colours = current_theme_colours()
+        return colours.grown if delta > 0 else colours.shrunk if delta < 0 else colours.muted
 
     def _on_row_selected(self) -> None:
         items = self.table.selectedItems()

@@ -10,29 +10,19 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from gpuprof_gui.core.lab_model import DeviceFacts, LabRecord
-from gpuprof_gui.ui.style.palette import LIGHT_UI, current_theme_colours
+from gpuprof_gui.ui.style.palette import CHART_LABEL_ALPHA, LIGHT_UI, current_theme_colours, qcolour
 from gpuprof_gui.ui.style.theme import PRESENTATION_PEN_PX, style_plot, title_size
 
-CORRECT_BRUSH = "#1f77b4"  # blue
-WRONG_BRUSH = "#ff7f0e"  # orange, and the tick label says "(wrong)": never colour alone
+# Bars: the theme's first series colour (blue) when correct, the second (orange) when wrong,
+# and the tick label says "(wrong)": never colour alone.
 BAR_HEIGHT = 0.6
 VALUE_LABEL_ROOM = 1.45
 """The time axis runs to 1.45 × the longest whisker: room for its "0.947 ms" label."""
 CEILING_PEN_PX = 2
-COPY_COLOUR = "#009e73"  # Okabe–Ito bluish green: apart from the roof in both themes, and dotted
 LEFT_AXIS_PX = {False: 150, True: 260}
 """Room for candidate names at the desk and at the 20 pt presentation size."""
-# Symbols cycle with colours so points stay apart in greyscale.
-POINT_STYLES = (
-    ("o", "#1f77b4"),
-    ("s", "#ff7f0e"),
-    ("t", "#2ca02c"),
-    ("d", "#d62728"),
-    ("h", "#9467bd"),
-    ("star", "#8c564b"),
-    ("p", "#e377c2"),
-    ("x", "#17becf"),
-)
+POINT_SYMBOLS = ("o", "s", "t", "d", "h", "star", "p", "x")
+"""Symbols cycle with the theme's series colours so points stay apart in greyscale."""
 LABEL_ROWS = 12
 """Labels are kept at least 1/LABEL_ROWS of the plot's height apart (about 20 px at 250 px)."""
 X_MARGIN_DECADES = 1.2
@@ -119,14 +109,15 @@ class TimesChart(_ThemedChart):
         med = np.array([r.median_ms for r in timed])
         lo = np.array([r.p10_ms if r.p10_ms is not None else r.median_ms for r in timed])
         hi = np.array([r.p90_ms if r.p90_ms is not None else r.median_ms for r in timed])
-        brushes = [CORRECT_BRUSH if r.correct else WRONG_BRUSH for r in timed]
+        correct, wrong = self.colours.series[:2]
+        brushes = [correct if r.correct else wrong for r in timed]
         self.bars = pg.BarGraphItem(
             x0=np.zeros_like(med),
             y=y,
             width=med,
             height=BAR_HEIGHT,
             brushes=brushes,
-            pen=pg.mkPen("#222222", width=self._pen_px(1)),
+            pen=pg.mkPen(self.colours.mark_edge, width=self._pen_px(1)),
         )
         self.errors = pg.ErrorBarItem(
             x=med,
@@ -201,7 +192,7 @@ class RooflineChart(_ThemedChart):
     def _draw_ceilings(self, ai: np.ndarray, c: Ceilings) -> None:
         width = self._pen_px(CEILING_PEN_PX)
         roof_pen = pg.mkPen(self.colours.plot_foreground, width=width)
-        copy_pen = pg.mkPen(COPY_COLOUR, width=width, style=Qt.PenStyle.DotLine)
+        copy_pen = pg.mkPen(self.colours.copy_line, width=width, style=Qt.PenStyle.DotLine)
         peak = c.peak_gflops or math.inf
         if c.peak_gbps:
             roof = np.minimum(peak, ai * c.peak_gbps)
@@ -236,7 +227,9 @@ class RooflineChart(_ThemedChart):
         last_y = -math.inf
         for i in order:
             rec, x, rate = measured[i], ai_values[i], rates[i]
-            symbol, colour = POINT_STYLES[names.index(rec.candidate) % len(POINT_STYLES)]
+            index = names.index(rec.candidate)
+            symbol = POINT_SYMBOLS[index % len(POINT_SYMBOLS)]
+            colour = self.colours.series[index % len(self.colours.series)]
             point = self.plot_item.plot(
                 [x],
                 [rate],
@@ -244,7 +237,7 @@ class RooflineChart(_ThemedChart):
                 symbol=symbol,
                 symbolSize=self._symbol_px,
                 symbolBrush=colour,
-                symbolPen=pg.mkPen("#000000", width=1),
+                symbolPen=pg.mkPen(self.colours.mark_edge, width=1),
             )
             self.points.append(point)
             lx, ly = math.log10(x) + 0.25, max(math.log10(rate), last_y + gap)
@@ -254,7 +247,12 @@ class RooflineChart(_ThemedChart):
             )
             self.plot_item.addItem(leader)  # no log mode of its own: log10 coordinates given
             text = rec.candidate + ("" if rec.correct else " (wrong)")
-            label = pg.TextItem(text, color="#111111", anchor=(0, 0.5), fill=pg.mkBrush(255, 255, 255, 200))
+            label = pg.TextItem(
+                text,
+                color=self.colours.plot_foreground,
+                anchor=(0, 0.5),
+                fill=pg.mkBrush(qcolour(self.colours.plot_background, CHART_LABEL_ALPHA)),
+            )
             label.setPos(lx, ly)
             self.plot_item.addItem(label)
             self.point_labels.append(label)

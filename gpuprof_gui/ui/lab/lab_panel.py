@@ -39,10 +39,16 @@ from gpuprof_gui.ui.style.palette import current_theme_colours
 from gpuprof_gui.ui.style.theme import set_view_font, title_size
 
 RESULTS_FILTER = "Lab results (*.json);;All files (*)"
-BANNER_STYLE = (
-    "QLabel { background: #fff3cd; color: #5c4400; border: 1px solid #e0c060; padding: 6px; font-size: 11pt; }"
-)
-"""Light yellow with dark text in either theme: its own colours keep their contrast on a dark window."""
+
+
+def banner_style(presentation: bool = False) -> str:
+    """The notice's style sheet: the theme's banner colours (pale yellow, or dark amber in the dark theme)."""
+    background, text, border = current_theme_colours(presentation).banner
+    size = title_size(presentation, "11pt")
+    return (
+        f"QLabel {{ background: {background}; color: {text}; border: 1px solid {border}; "
+        f"padding: 6px; font-size: {size}; }}"
+    )
 
 
 class LabPanel(QWidget):
@@ -82,7 +88,7 @@ class LabPanel(QWidget):
         self.status_label.setWordWrap(True)
         self.banner = QLabel("")
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner.setStyleSheet(banner_style())
         self.banner.setVisible(False)
 
         self.candidate_list = CandidateList()
@@ -146,8 +152,9 @@ class LabPanel(QWidget):
     def set_presentation(self, on: bool) -> None:
         """Projector fonts in every part of the tab; the theme's colours in the charts, source and telemetry."""
         set_view_font(self, on)
-        self.banner.setStyleSheet(BANNER_STYLE.replace("11pt", title_size(on, "11pt")))
+        self.banner.setStyleSheet(banner_style(on))
         self.table.set_presentation(on)
+        self.candidate_list.restyle()
         self.source.set_presentation(on)
         self.chart_area.set_presentation(on)
         self.telemetry.set_presentation(on)

@@ -20,20 +20,20 @@ from PySide6.QtWidgets import (
 )
 
 from gpuprof_gui.core.lab_model import LabRecord
+from gpuprof_gui.ui.style.palette import app_is_dark, status_colours
 from gpuprof_gui.ui.style.theme import fit_rows, set_view_font
 
-# status -> (symbol + word, background, foreground). Backgrounds differ in
-# lightness as well as hue so they stay apart in greyscale.
-STATUS_STYLE: dict[str, tuple[str, str, str]] = {
-    "pending": ("· pending", "#eeeeee", "#555555"),
-    "running": ("▶ running", "#bbdefb", "#0d47a1"),
-    "ok": ("✓ ok", "#c8e6c9", "#1b5e20"),
-    "wrong": ("✗ wrong", "#ffe0b2", "#8a3a00"),
-    "failed": ("! failed", "#ffcdd2", "#8e0000"),
-    "skipped": ("– skipped", "#eeeeee", "#555555"),
-    "timed_out": ("⏱ timed out", "#e1bee7", "#4a148c"),
-    "crashed": ("✕ crashed", "#b71c1c", "#ffffff"),
-    "cancelled": ("– cancelled", "#e0e0e0", "#424242"),
+# status -> symbol + word; its cell's colours are the theme's (palette.status_colours).
+STATUS_STYLE: dict[str, str] = {
+    "pending": "· pending",
+    "running": "▶ running",
+    "ok": "✓ ok",
+    "wrong": "✗ wrong",
+    "failed": "! failed",
+    "skipped": "– skipped",
+    "timed_out": "⏱ timed out",
+    "crashed": "✕ crashed",
+    "cancelled": "– cancelled",
 }
 # Worst first: a candidate's summary shows the worst status over its sizes.
 _SEVERITY = ("crashed", "timed_out", "failed", "wrong", "cancelled", "skipped", "ok")
@@ -61,19 +61,23 @@ _TIPS = {
 AUTOSIZE_ROWS = 60
 """Columns follow their content for the first rows (a run has tens); later rows leave them to the user."""
 _SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+_STATUS_ROLE = Qt.ItemDataRole.UserRole + 2
+"""The status a cell is coloured for, so a theme change can colour it again."""
 
 
 def status_text(status: str) -> str:
-    return STATUS_STYLE.get(status, (status, "", ""))[0]
+    return STATUS_STYLE.get(status, status)
 
 
 def style_item(item: QTableWidgetItem | QTreeWidgetItem, status: str, column: int = 0) -> None:
-    """Colour one cell (table) or one ``column`` of a row (tree) by status."""
-    _text, bg, fg = STATUS_STYLE.get(status, (status, "#ffffff", "#000000"))
+    """Colour one cell (table) or one ``column`` of a row (tree) by status, in the current theme."""
+    bg, fg = status_colours(app_is_dark(), status)
     if isinstance(item, QTreeWidgetItem):
+        item.setData(column, _STATUS_ROLE, status)
         item.setBackground(column, QBrush(QColor(bg)))
         item.setForeground(column, QBrush(QColor(fg)))
     else:
+        item.setData(_STATUS_ROLE, status)
         item.setBackground(QBrush(QColor(bg)))
         item.setForeground(QBrush(QColor(fg)))
 
@@ -192,10 +196,15 @@ class ResultsTable(QTableWidget):
             self.candidate_selected.emit(first.text())
 
     def set_presentation(self, on: bool) -> None:
-        """Rows tall enough for the projector font, columns re-fitted to it."""
+        """Rows tall enough for the projector font, columns re-fitted to it; status cells in the theme's colours."""
         set_view_font(self, on)
         fit_rows(self, on)
         self.resizeColumnsToContents()
+        for row in range(self.rowCount()):
+            for col in range(self.columnCount()):
+                item = self.item(row, col)
+                if item is not None and item.data(_STATUS_ROLE):
+                    style_item(item, str(item.data(_STATUS_ROLE)))
 
 
 class CandidateList(QTreeWidget):
@@ -241,6 +250,7 @@ class CandidateList(QTreeWidget):
         if status:
             style_item(item, status, 2)
         else:
+            item.setData(2, _STATUS_ROLE, None)
             item.setBackground(2, QBrush())
             item.setForeground(2, QBrush())
 
@@ -251,6 +261,12 @@ class CandidateList(QTreeWidget):
         worst = min(seen, key=lambda s: _SEVERITY.index(s) if s in _SEVERITY else 0)
         passed = sum(1 for s in seen if s == "ok")
         self.set_status(rec.candidate, worst, f"({passed}/{len(seen)})")
+
+    def restyle(self) -> None:
+        """Status cells in the current theme's colours (after a theme change)."""
+        for item in self._items.values():
+            if item.data(2, _STATUS_ROLE):
+                style_item(item, str(item.data(2, _STATUS_ROLE)), 2)
 
     def status_of(self, name: str) -> str:
         item = self._items.get(name)

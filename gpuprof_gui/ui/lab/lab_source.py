@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QRegularExpression, Signal
-from PySide6.QtGui import QColor, QTextCursor, QTextFormat
+from PySide6.QtGui import QColor, QPalette, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -22,13 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from gpuprof_gui.ui.profile.source_view import CodeEditor, HighlightRule, PythonHighlighter, RuleHighlighter, _fmt
-from gpuprof_gui.ui.style.palette import LIGHT_UI, current_theme_colours
+from gpuprof_gui.ui.style.palette import ERROR_LINE_ALPHA, LIGHT_UI, ThemeColours, current_theme_colours, qcolour
 from gpuprof_gui.ui.style.theme import set_view_font
 
 # Kinds whose "source" is CUDA C text that the worker compiles.
 CUDA_KINDS = ("raw", "elementwise", "reduction")
 _ERROR_LINE = re.compile(r"\bline (\d+)\b")
-ERROR_LINE_RGB = (229, 57, 53)
 PYTHON_CONTEXT_LINES = 40
 """For Python candidates (not editable here): this many lines of the file from the candidate's line."""
 
@@ -101,7 +100,7 @@ class CandidateSource(QWidget):
         self.errors.setReadOnly(True)
         self.errors.setMaximumHeight(110)
         self.errors.setPlaceholderText("Compiler messages for this candidate appear here.")
-        self.errors.setStyleSheet(f"QPlainTextEdit {{ color: {LIGHT_UI.error}; }}")
+        self._colour_errors(LIGHT_UI)
         self.errors.setFont(self.editor.font())
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
@@ -179,7 +178,7 @@ class CandidateSource(QWidget):
             if not block.isValid():
                 continue
             sel = QTextEdit.ExtraSelection()
-            sel.format.setBackground(QColor(*ERROR_LINE_RGB, 60))
+            sel.format.setBackground(qcolour(current_theme_colours().error_line, ERROR_LINE_ALPHA))
             sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
             sel.cursor = QTextCursor(block)
             selections.append(sel)
@@ -201,7 +200,15 @@ class CandidateSource(QWidget):
         self.editor.set_presentation(on)
         self._cuda.set_syntax(colours.syntax)
         self.errors.setFont(self.editor.font())
-        self.errors.setStyleSheet(f"QPlainTextEdit {{ color: {colours.error}; }}")
+        self._colour_errors(colours)
+
+    def _colour_errors(self, colours: ThemeColours) -> None:
+        """Messages in the error colour; the placeholder in the muted one (a style sheet's colour
+        would make it a half-transparent red, under 2:1 on the base)."""
+        pal = self.errors.palette()
+        pal.setColor(QPalette.ColorRole.Text, QColor(colours.error))
+        pal.setColor(QPalette.ColorRole.PlaceholderText, QColor(colours.muted))
+        self.errors.setPalette(pal)
 
     def _update_buttons(self) -> None:
         self.run_button.setEnabled(self.editable and self.can_run and self.name is not None)

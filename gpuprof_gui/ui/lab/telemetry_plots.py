@@ -24,19 +24,23 @@ PLOTS = (
     ("Temperature", "°C", ("temperature_c",), 1.0),
     ("PCIe", "MB/s", ("pcie_rx_mbps", "pcie_tx_mbps"), 1.0),
 )
-CURVE_COLOURS = ("#1f77b4", "#ff7f0e")  # blue / orange: distinguishable for colour-blind viewers
 LEFT_AXIS_PX = {False: 60, True: 90}
 """Room for the y tick labels ("100", "12.5") at the desk and at the presentation size."""
 TITLE_SIZE = "9pt"
 
 
-def plot_title(title: str, unit: str, metrics: tuple[str, ...]) -> str:
+def curve_colours(colours: ThemeColours) -> tuple[str, str]:
+    """Blue and orange (the theme's first two series): apart for colour-blind viewers, and text-grade."""
+    return colours.series[0], colours.series[1]
+
+
+def plot_title(title: str, unit: str, metrics: tuple[str, ...], colours: ThemeColours = LIGHT_UI) -> str:
     """Title naming each curve in its colour: a legend inside the plot hid the run bands' labels."""
     if len(metrics) == 1:
         return f"{title} ({unit})"
+    pair = curve_colours(colours)
     names = ", ".join(
-        f'<span style="color:{CURVE_COLOURS[i % len(CURVE_COLOURS)]}">━ {metric_name(m)}</span>'
-        for i, m in enumerate(metrics)
+        f'<span style="color:{pair[i % len(pair)]}">━ {metric_name(m)}</span>' for i, m in enumerate(metrics)
     )
     return f"{title} ({unit}): {names}"
 
@@ -45,9 +49,10 @@ def metric_name(metric: str) -> str:
     return METRIC_INFO.get(metric, (metric,))[0]
 
 
-def curve_pen(index: int, width: float) -> QPen:
+def curve_pen(index: int, width: float, colours: ThemeColours = LIGHT_UI) -> QPen:
     """The pen of a plot's ``index``-th curve."""
-    return pg.mkPen(CURVE_COLOURS[index % len(CURVE_COLOURS)], width=width)
+    pair = curve_colours(colours)
+    return pg.mkPen(pair[index % len(pair)], width=width)
 
 
 def build_plots(
@@ -93,10 +98,12 @@ def restyle_plots(
     for plot, (title, unit, metrics, _scale) in zip(plots, PLOTS, strict=True):
         plot.getAxis("left").setWidth(LEFT_AXIS_PX[bool(presentation)])
         plot.setTitle(
-            plot_title(title, unit, metrics), size=title_size(presentation, TITLE_SIZE), color=colours.plot_foreground
+            plot_title(title, unit, metrics, colours),
+            size=title_size(presentation, TITLE_SIZE),
+            color=colours.plot_foreground,
         )
         for i, metric in enumerate(metrics):
-            curves[metric].setPen(curve_pen(i, pen_width))
+            curves[metric].setPen(curve_pen(i, pen_width, colours))
 
 
 def set_two_y_ticks(plot: pg.PlotItem) -> None:

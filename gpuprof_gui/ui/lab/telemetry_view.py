@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtGui import QBrush, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,7 +29,13 @@ from gpuprof_gui.gpu.telemetry import DEFAULT_HZ, MAX_HZ
 from gpuprof_gui.ui.lab.telemetry_plots import PLOTS, build_plots, restyle_plots, set_two_y_ticks
 from gpuprof_gui.ui.lab.telemetry_series import SampleSeries, TelemetrySource
 from gpuprof_gui.ui.style.elided_label import ElidedLabel
-from gpuprof_gui.ui.style.palette import LIGHT_UI, current_theme_colours
+from gpuprof_gui.ui.style.palette import (
+    BAND_EDGE_ALPHA,
+    BAND_FILL_ALPHA,
+    LIGHT_UI,
+    current_theme_colours,
+    qcolour,
+)
 from gpuprof_gui.ui.style.theme import PRESENTATION_PEN_PX, set_view_font, style_plot
 
 PULL_INTERVAL_MS = 100
@@ -42,8 +48,6 @@ Y_SHRINK_BELOW = 0.4
 """...and shrinks only once everything shown is below 40% of it."""
 DEVICE_NAME_CHARS = 10
 """The GPU selector is at least this many characters wide; a longer name is elided in it."""
-BAND_BRUSH = (46, 125, 50, 40)
-BAND_PEN = (46, 125, 50, 160)
 
 
 class TelemetryView(QWidget):
@@ -101,6 +105,7 @@ class TelemetryView(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(LIGHT_UI.plot_background)
         self._band_colour = LIGHT_UI.band
+        self._band_fill = LIGHT_UI.band_fill
         self._few_ticks = False  # presentation: two y ticks, as 20 pt labels overlap on a short plot
         self.plots, self.curves = build_plots(self.graphics, self.pen_width)
         for plot in self.plots:
@@ -250,8 +255,8 @@ class TelemetryView(QWidget):
                 # LinearRegionItem (two InfiniteLines) recomputed its bounds in Python on
                 # every scroll: 5 ms a redraw with six runs on screen.
                 region = QGraphicsRectItem(t0 - offset, 0.0, width, 1.0)
-                region.setBrush(QBrush(QColor(*BAND_BRUSH)))
-                edge = QPen(QColor(*BAND_PEN))
+                region.setBrush(QBrush(qcolour(self._band_fill, BAND_FILL_ALPHA)))
+                edge = QPen(qcolour(self._band_fill, BAND_EDGE_ALPHA))
                 edge.setCosmetic(True)  # 1 px whatever the zoom; top/bottom edges lie outside the view
                 region.setPen(edge)
                 region.setZValue(-10)
@@ -368,5 +373,5 @@ class TelemetryView(QWidget):
         for plot in self.plots:
             plot.getAxis("left").setTicks(None)
             self._set_y_ticks(plot)
-        self._band_colour = colours.band
+        self._band_colour, self._band_fill = colours.band, colours.band_fill
         self._draw_bands()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import re
 from typing import BinaryIO
 
 from PySide6.QtCore import QTimer, Signal
@@ -29,6 +30,26 @@ MAX_CHARS_PER_FLUSH = 256 * 1024
 MAX_LINE_CHARS = 4_000
 """Longer lines are cut on screen: Qt lays out a whole line to paint any of it, and
 64 KiB lines made a 50 MB run ~45x slower to show (31 s instead of under 1 s)."""
+PROFILER_NOTICES = (
+    # scalene_profiler.py, output_profile: after writing the profile.
+    ("Scalene: profile saved to ", r".+"),
+    ("  To view in browser:", r" +scalene view.*"),
+    ("  To view in terminal:", r" +scalene view --cli.*"),
+    # scalene_profiler.py, run_profiler: a profiled program running in the background.
+    ("Scalene now profiling process ", r"\d+"),
+    ("  to disable profiling:", r" +python3 -m scalene\.profile --off +--pid \d+"),
+    ("  to resume profiling:", r" +python3 -m scalene\.profile --on +--pid \d+"),
+    # scalene_nvidia_gpu.py: a note on the GPU's accounting mode.
+    ("NOTE: The GPU is currently running in a mode that can reduce Scalene's accuracy", r".*"),
+    ("If you have sudo privileges, you can run this command (Linux only) to enable per-process GPU", r".*"),
+    ("  python3 -m scalene.set_nvidia_gpu_modes", r""),
+)
+"""Lines the profiler itself writes to stderr that are news, not errors (Scalene 2.x's wording, as
+(fixed start, pattern of the rest)): the console shows them in the secondary colour; everything
+else on stderr stays an error."""
+_NOTICE_LINE = re.compile(
+    "^(?:" + "|".join(re.escape(head) + rest for head, rest in PROFILER_NOTICES) + ")\r?$", re.MULTILINE
+)
 
 
 class ConsolePane(QPlainTextEdit):
@@ -55,8 +76,11 @@ class ConsolePane(QPlainTextEdit):
         self._bytes = {"out": 0, "err": 0}
         self._line_chars = {"out": 0, "err": 0}  # length of each stream's unfinished line
         self._line_cut = {"out": 0, "err": 0}  # characters cut from it on screen
-        self._formats = {"out": QTextCharFormat(), "err": QTextCharFormat(), "note": QTextCharFormat()}
+        self._formats = {s: QTextCharFormat() for s in ("out", "err", "note", "notice")}
+        self._err_held = ""  # the start of a stderr line that may be a profiler notice
+        self._err_line_start = True  # the next stderr text starts a line
         self._formats["err"].setForeground(QColor(LIGHT_UI.error))
+        self._formats["notice"].setForeground(QColor(LIGHT_UI.muted))
         self._formats["note"].setForeground(QColor(LIGHT_UI.note))
         self._formats["note"].setFontItalic(True)
         self._timer = QTimer(self, interval=FLUSH_INTERVAL_MS)
@@ -70,6 +94,7 @@ class ConsolePane(QPlainTextEdit):
         self._bytes = {"out": 0, "err": 0}
         self._line_chars = {"out": 0, "err": 0}
         self._line_cut = {"out": 0, "err": 0}
+        self._err_held, self._err_line_start = "", True
         for d in self._decoders.values():
             d.reset()
         self.log_problem, self._log_path = None, log_path
@@ -88,7 +113,10 @@ class ConsolePane(QPlainTextEdit):
             if self._line_cut[stream]:
                 tail += self._cut_note(stream)
             if tail:
-                self._queue(stream, tail)
+                self._queue_stream(stream, tail)
+        held, self._err_held, self._err_line_start = self._err_held, "", True
+        if held:  # a line that never ended: it was no notice
+            self._queue("err", held)
         if footer:
             self.append_note(footer)
         self.flush()
@@ -125,7 +153,47 @@ class ConsolePane(QPlainTextEdit):
                 self._log.write(data)
             except OSError as exc:
                 self._log_failed(exc)
-        self._queue(stream, self._clip_long_lines(stream, self._decoders[stream].decode(data)))
+        self._queue_stream(stream, self._clip_long_lines(stream, self._decoders[stream].decode(data)))
+
+    def _queue_stream(self, stream: str, text: str) -> None:
+        if stream != "err":
+            self._queue(stream, text)
+            return
+        for kind, part in self._split_notices(text):
+            self._queue(kind, part)
+
+    def _split_notices(self, text: str) -> list[tuple[str, str]]:
+        """Stderr ``text`` as ("err" | "notice", text) runs: whole lines that are profiler notices are
+        "notice". The start of a line that may still become one is held until its end arrives."""
+        text, self._err_held = self._err_held + text, ""
+        at_line_start = self._err_line_start
+        cut = text.rfind("\n") + 1  # where the unfinished last line starts
+        tail = text[cut:]
+        if tail and (cut or at_line_start) and self._may_become_notice(tail):
+            self._err_held, text = tail, text[:cut]
+        if text:
+            self._err_line_start = text.endswith("\n")
+        if not any(head in text for head, _rest in PROFILER_NOTICES):  # the common case, and quick
+            return [("err", text)] if text else []
+        out: list[tuple[str, str]] = []
+        pos = 0
+        for m in _NOTICE_LINE.finditer(text):
+            end = m.end() + 1  # with its newline
+            if (m.start() == 0 and not at_line_start) or end > len(text):
+                continue  # the end of a line begun earlier, or a line not finished
+            if m.start() > pos:
+                out.append(("err", text[pos : m.start()]))
+            out.append(("notice", text[m.start() : end]))
+            pos = end
+        if pos < len(text):
+            out.append(("err", text[pos:]))
+        return out
+
+    @staticmethod
+    def _may_become_notice(start: str) -> bool:
+        if len(start) > MAX_LINE_CHARS:
+            return False
+        return any(head.startswith(start) or start.startswith(head) for head, _rest in PROFILER_NOTICES)
 
     def _log_failed(self, exc: OSError) -> None:
         """Stop writing the log file (disk full...), say so once; the output still shows here."""
@@ -230,7 +298,7 @@ class ConsolePane(QPlainTextEdit):
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.setFont(presentation_font(font) if on else font)
         colours = current_theme_colours(on)
-        new = {"err": QColor(colours.error), "note": QColor(colours.note)}
+        new = {"err": QColor(colours.error), "note": QColor(colours.note), "notice": QColor(colours.muted)}
         old = {self._formats[k].foreground().color().rgb(): k for k in new}
         for k, colour in new.items():
             self._formats[k].setForeground(colour)

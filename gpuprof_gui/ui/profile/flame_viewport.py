@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gpuprof_gui.core.flame import FlameLayout, frame_tooltip_text, layout_for_profile
 from gpuprof_gui.core.model import ROOT, Profile
-from gpuprof_gui.ui.style.palette import ViewPalette, current_palette
 from gpuprof_gui.ui.style import projector
+from gpuprof_gui.ui.style.palette import ViewPalette, current_palette
 
 NORMAL_ROW_MIN_PX = 18  # row height floor: a 9-10 pt label plus padding
 PRESENTATION_ROW_MIN_PX = 30  # >= 28 px required; 18 pt text is ~24 px tall at 96 dpi

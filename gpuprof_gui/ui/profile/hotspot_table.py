@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QPainter, QResizeEvent
+from PySide6.QtGui import QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -26,7 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from gpuprof_gui.core.fmt import DASH, format_count, format_pct, format_time, short_path
-from gpuprof_gui.ui.style.palette import current_theme_colours
+from gpuprof_gui.ui.style.palette import (
+    LIGHT_UI,
+    SHARE_BAR_ALPHA,
+    SHARE_BAR_ALPHA_PRESENTATION,
+    current_theme_colours,
+    qcolour,
+)
 from gpuprof_gui.ui.style.theme import fit_rows, set_view_font
 
 COLUMNS = ("Function", "File:line", "Calls", "Self", "Total", "% of run")
@@ -180,16 +186,10 @@ class HotspotModel(QAbstractTableModel):
         return -math.inf if value is None else float(value)
 
 
-SHARE_BAR_ALPHA = 90
-"""The bar is translucent so the number on it keeps the table's text contrast (0-255)."""
-SHARE_BAR_ALPHA_PRESENTATION = 130
-"""Stronger on a projector, which washes pale colours out."""
-
-
 class _ShareBarDelegate(QStyledItemDelegate):
     """Draws the % of run as a bar behind the number, so the eye finds the big ones."""
 
-    colour = QColor(239, 108, 0, SHARE_BAR_ALPHA)  # the theme's heat colour, set by set_presentation
+    colour = qcolour(LIGHT_UI.heat, SHARE_BAR_ALPHA)  # the theme's heat colour, set by set_presentation
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         share = index.data(SORT_ROLE)
@@ -367,7 +367,6 @@ class HotspotTable(QTableView):
         # The file is in the source view's header; on a projector the room goes to the numbers.
         self.setColumnHidden(COL_LOCATION, on)
         self.share_width()
-        colour = QColor(current_theme_colours(on).heat)
-        colour.setAlpha(SHARE_BAR_ALPHA_PRESENTATION if on else SHARE_BAR_ALPHA)
-        self._share_bars.colour = colour
+        alpha = SHARE_BAR_ALPHA_PRESENTATION if on else SHARE_BAR_ALPHA
+        self._share_bars.colour = qcolour(current_theme_colours(on).heat, alpha)
         self.viewport().update()

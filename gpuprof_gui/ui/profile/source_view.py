@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QW
 
 from gpuprof_gui.core.fmt import format_count, format_pct, format_time
 from gpuprof_gui.core.model import LineRecord, Profile
-from gpuprof_gui.ui.style.palette import LIGHT_UI, current_theme_colours
+from gpuprof_gui.ui.style.palette import HEAT_GUTTER_ALPHA, HEAT_LINE_ALPHA, LIGHT_UI, current_theme_colours, qcolour
 from gpuprof_gui.ui.style.theme import presentation_font, set_view_font
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
@@ -29,8 +29,6 @@ MAX_SOURCE_BYTES = 4 * 1024 * 1024
 HEAT_COLUMN_PX = 64
 """Room for a bar and "100.0%" in the gutter at desk font sizes; larger fonts widen it (heat_column_px)."""
 HEAT_LABEL_ROOM = "100.0% "
-HEAT_GUTTER_ALPHA = 170
-"""The gutter's heat bar is nearly opaque; the line behind hot code is 25-95 (by heat), so code stays readable."""
 MIN_LAID_OUT_PX = 200
 """Narrower than this, the pane has not been laid out yet (an unshown widget is 100 × 30 px)."""
 PICK_TEXT = "Select a function in the flame graph or the table to see its source."
@@ -212,16 +210,15 @@ class CodeEditor(QPlainTextEdit):
             if not block.isValid() or share < 0.02:
                 continue
             sel = QTextEdit.ExtraSelection()
-            sel.format.setBackground(self._heat_fill(int(25 + 70 * share)))
+            low, high = HEAT_LINE_ALPHA
+            sel.format.setBackground(self._heat_fill(int(low + (high - low) * share)))
             sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
             sel.cursor = QTextCursor(block)
             selections.append(sel)
         self.setExtraSelections(selections)
 
     def _heat_fill(self, alpha: int) -> QColor:
-        colour = QColor(self.heat_colour)
-        colour.setAlpha(alpha)
-        return colour
+        return qcolour(self.heat_colour, alpha)
 
     def set_presentation(self, on: bool) -> None:
         """Projector font size; the theme's syntax and heat colours."""

@@ -403,6 +403,8 @@ class MainWindow(WindowFiles):
             view.set_presentation(on)
         theme.keep_light(self.advisor, on)  # its charts and banners are drawn for a light page
         self.set_status(self.status_text(), error=self._status_is_error)
+        if not self.stale_banner.isHidden():
+            self._show_workspace()  # the banner in the theme's error colour
         if on != self._presenting:
             self._presenting = on
             (presentation.enter if on else presentation.leave)(self)

@@ -2,15 +2,17 @@
 
 :class:`ViewPalette` colours the flame graph; :class:`ThemeColours` the rest (the
 app-wide QPalette that theme.py builds, charts, heat bars, console and syntax
-colours). Both are plain ``#rrggbb`` strings, so tests can check their contrast
-without drawing anything.
+colours, the Compare tab's diverging scale); the lab's status cells and the advisor's
+light page have their own tables. All are plain ``#rrggbb`` strings, and this is the
+only module of the window that writes a colour down: colour_pairs.py lists every pair
+the views draw, so tests/ui/style/test_contrast.py checks their contrast without drawing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 # is_dark_fill and relative_luminance are used here and imported from here by the views.
 from gpuprof_gui.core.flame_colours import (
@@ -154,7 +156,29 @@ class ThemeColours:
     note: str  # the console's own lines (run header, outcome)
     band: str  # labels of the run bands in the telemetry plots
     syntax: tuple[str, str, str, str, str, str]  # keyword, def/class name, number, decorator, string, comment
+    band_fill: str  # the run bands themselves (drawn translucent: BAND_FILL_ALPHA, BAND_EDGE_ALPHA)
+    error_line: str  # a compiler error's line in the lab's editor (drawn translucent: ERROR_LINE_ALPHA)
+    diff: tuple[str, ...]  # Compare fills per core.diff bucket: shrunk most … neutral … grown most
+    grown: str  # a grown delta in the Compare table (text)
+    shrunk: str  # a shrunk delta
+    series: tuple[str, ...]  # chart curves, bars and points; the first two also name curves in titles
+    copy_line: str  # the roofline's measured copy ceiling
+    mark_edge: str  # outline of bars and point symbols
+    banner: tuple[str, str, str]  # the lab's notice: background, text, border
 
+
+# ColorBrewer RdBu (9 classes, https://colorbrewer2.org), from the strongest shrink to the
+# strongest growth, the middle class a neutral grey. Red and blue stay apart for red-green colour
+# blindness, and lightness orders the classes without hue (test_contrast.py measures both).
+DIFF_LIGHT = (
+    "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#e3e3e3", "#fddbc7", "#f4a582", "#d6604d", "#b2182b"
+)  # fmt: skip
+DIFF_DARK = (
+    "#73c6ff", "#5ea1d4", "#5281a6", "#45617a", "#4e4e4e", "#815349", "#af6a5c", "#df8270", "#ff9f89"
+)  # fmt: skip
+"""The same blue and red arms for a dark canvas: lightness grows with the change (CIELAB L* 33 neutral,
+then 40, 52, 64, 77 on both arms), so the strongest changes stand out from the dark background as RdBu's
+dark ends do from white (ColorBrewer's own #b2182b and #2166ac are 2.4:1 and 2.8:1 on #1e1e1e)."""
 
 LIGHT_UI = ThemeColours(
     "light",
@@ -176,7 +200,19 @@ LIGHT_UI = ThemeColours(
     error="#c62828",
     note="#3949ab",
     band="#1b5e20",
-    syntax=("#1565c0", "#6a1b9a", "#00796b", "#ad1457", "#2e7d32", "#757575"),
+    # Dark enough to keep 4.5:1 on the hottest line's orange (HEAT_LINE_ALPHA) as well as on white.
+    syntax=("#0d47a1", "#6a1b9a", "#004d40", "#ad1457", "#1b5e20", "#595959"),
+    band_fill="#1b5e20",
+    error_line="#e53935",
+    diff=DIFF_LIGHT,
+    grown="#b2182b",
+    shrunk="#2166ac",
+    # Okabe & Ito's blue, a darkened orange and their bluish green, Paul Tol's purple, indigo and rose,
+    # an olive and a grey: every one 3:1 on white, the first two (curve names in titles) 4.5:1.
+    series=("#0072b2", "#b35900", "#009e73", "#aa3377", "#332288", "#997700", "#cc6677", "#555555"),
+    copy_line="#009e73",
+    mark_edge="#222222",
+    banner=("#fff3cd", "#5c4400", "#e0c060"),
 )
 DARK_UI = ThemeColours(
     "dark",
@@ -194,14 +230,25 @@ DARK_UI = ThemeColours(
     link="#8ab4f8",
     plot_background="#1e1e1e",
     plot_foreground="#d0d0d0",
-    heat="#ff9800",
+    # A deep orange: light text keeps 4.5:1 on the gutter's heat bar and on the hottest line.
+    heat="#e65100",
     error="#ff8a80",
     note="#9fa8da",
     band="#a5d6a7",
-    syntax=("#82b1ff", "#ce93d8", "#4db6ac", "#f48fb1", "#a5d6a7", "#9e9e9e"),
+    syntax=("#82b1ff", "#e1bee7", "#80cbc4", "#f48fb1", "#a5d6a7", "#b0b0b0"),
+    band_fill="#81c784",
+    error_line="#e53935",
+    diff=DIFF_DARK,
+    grown=DIFF_DARK[-1],
+    shrunk=DIFF_DARK[0],
+    # Okabe & Ito's tones for a dark chart, a grey and Tol's magenta: every one 4.2:1 or more on #1e1e1e.
+    series=("#56b4e9", "#e69f00", "#009e73", "#cc79a7", "#f0e442", "#d55e00", "#bbbbbb", "#ee3377"),
+    copy_line="#009e73",
+    mark_edge="#222222",
+    banner=("#3d3200", "#ffe082", "#8d7a2e"),
 )
 # Projector variants: pure black and white text, darker muted text, a heat colour from
-# Okabe–Ito (vermillion / orange) that keeps its lightness under colour blindness.
+# Okabe–Ito (vermillion) that keeps its lightness under colour blindness.
 PRESENTATION_LIGHT_UI = replace(
     LIGHT_UI,
     name="presentation",
@@ -224,9 +271,122 @@ PRESENTATION_DARK_UI = replace(
     muted="#c8c8c8",
     plot_background="#000000",
     plot_foreground="#ffffff",
-    heat="#e69f00",
+    heat="#d55e00",
     highlight="#1f5fbf",
 )
+
+
+# Translucent fills (alpha 0-255) drawn over the base colour; colour_pairs.py checks the text on them.
+HEAT_LINE_ALPHA = (25, 95)
+"""A hot line's background in the source view: from barely warm to the hottest line."""
+HEAT_GUTTER_ALPHA = 170
+"""The gutter's heat bar is nearly opaque; the line behind hot code is lighter, so code stays readable."""
+SHARE_BAR_ALPHA = 90
+"""The hotspot table's share bar is translucent so the number on it keeps the table's text contrast."""
+SHARE_BAR_ALPHA_PRESENTATION = 130
+"""Stronger on a projector, which washes pale colours out."""
+BAND_FILL_ALPHA, BAND_EDGE_ALPHA = 40, 160
+ERROR_LINE_ALPHA = 60
+CHART_LABEL_ALPHA = 200
+"""Labels in charts sit on a box of the chart's background, translucent over what is under them."""
+
+# The lab's status cells: status -> (background, text). Backgrounds differ in lightness as
+# well as hue so they stay apart in greyscale; the dark theme has dark cells with light text.
+STATUS_LIGHT = {
+    "pending": ("#eeeeee", "#555555"),
+    "running": ("#bbdefb", "#0d47a1"),
+    "ok": ("#c8e6c9", "#1b5e20"),
+    "wrong": ("#ffe0b2", "#8a3a00"),
+    "failed": ("#ffcdd2", "#8e0000"),
+    "skipped": ("#eeeeee", "#555555"),
+    "timed_out": ("#e1bee7", "#4a148c"),
+    "crashed": ("#b71c1c", "#ffffff"),
+    "cancelled": ("#e0e0e0", "#424242"),
+}
+STATUS_DARK = {
+    "pending": ("#3a3a3a", "#d6d6d6"),
+    "running": ("#0d3c6e", "#bbdefb"),
+    "ok": ("#1e4620", "#c8e6c9"),
+    "wrong": ("#5a3000", "#ffe0b2"),
+    "failed": ("#6d1b1b", "#ffcdd2"),
+    "skipped": ("#3a3a3a", "#d6d6d6"),
+    "timed_out": ("#4a1f5c", "#e1bee7"),
+    "crashed": ("#b71c1c", "#ffffff"),
+    "cancelled": ("#333333", "#e0e0e0"),
+}
+STATUS_UNKNOWN = {False: ("#ffffff", "#000000"), True: ("#1e1e1e", "#e6e6e6")}
+
+
+def status_colours(dark: bool, status: str) -> tuple[str, str]:
+    """(background, text) of a lab status cell in the light or the dark theme."""
+    table = STATUS_DARK if dark else STATUS_LIGHT
+    return table.get(status, STATUS_UNKNOWN[dark])
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisorColours:
+    """The advisor tab's own colours. Its page stays light in every theme (theme.keep_light)."""
+
+    formula: str  # small print under the figures
+    formula_presentation: str
+    banner_ok: tuple[str, str, str]  # background, text, border
+    banner_warn: tuple[str, str, str]
+    banner_synthetic: tuple[str, str, str]
+    page: str  # the presentation page and its text
+    page_text: str
+    card: str  # a teaching step's card, its border, and the formula on it
+    card_border: str
+    step_formula: str
+    rule: str  # lines between the capacity table's groups
+    chart: str  # the Amdahl chart's background, axes and titles
+    chart_text: str
+    chart_label: str  # candidate labels, on a box of the chart's colour
+    chart_note: str  # a sentence in the chart
+    amdahl: str  # curves and lines
+    transfer: str
+    limit: str
+    break_even: str
+    measured: str
+    series: tuple[str, ...]  # candidates' points
+
+
+ADVISOR = AdvisorColours(
+    formula="#555555",
+    formula_presentation="#000000",
+    banner_ok=("#e8f5e9", "#1b5e20", "#81c784"),
+    banner_warn=("#fff3e0", "#8a3d00", "#ffb74d"),
+    banner_synthetic=("#fce4ec", "#880e4f", "#f06292"),
+    page="#ffffff",
+    page_text="#000000",
+    card="#fbfbfb",
+    card_border="#c8c8c8",
+    step_formula="#0d47a1",
+    rule="#d0d0d0",
+    chart="#ffffff",
+    chart_text="#000000",
+    chart_label="#111111",
+    chart_note="#8a3d00",
+    amdahl="#1565c0",
+    transfer="#c62828",
+    limit="#333333",
+    break_even="#6a1b9a",
+    measured="#2e7d32",
+    series=LIGHT_UI.series,
+)
+
+
+def composite(colour: str, alpha: int, under: str) -> str:
+    """``colour`` drawn with ``alpha`` (0-255) over ``under``, as Qt blends it: in sRGB, per channel."""
+    top, bottom = QColor(colour), QColor(under)
+    pairs = ((top.red(), bottom.red()), (top.green(), bottom.green()), (top.blue(), bottom.blue()))
+    return "#" + "".join(f"{round((t * alpha + b * (255 - alpha)) / 255):02x}" for t, b in pairs)
+
+
+def qcolour(colour: str, alpha: int = 255) -> QColor:
+    """A QColor of a palette entry, ``alpha`` 0-255."""
+    out = QColor(colour)
+    out.setAlpha(alpha)
+    return out
 
 
 def theme_colours(dark: bool, presentation: bool = False) -> ThemeColours:
@@ -247,8 +407,12 @@ def current_theme_colours(presentation: bool = False) -> ThemeColours:
     return theme_colours(app_is_dark(), presentation)
 
 
+def view_palette(dark: bool, presentation: bool = False) -> ViewPalette:
+    if presentation:
+        return PRESENTATION_DARK if dark else PRESENTATION
+    return DARK if dark else LIGHT
+
+
 def current_palette(presentation: bool = False) -> ViewPalette:
     """The flame palette matching the application's light/dark look, normal or for a projector."""
-    if presentation:
-        return PRESENTATION_DARK if app_is_dark() else PRESENTATION
-    return DARK if app_is_dark() else LIGHT
+    return view_palette(app_is_dark(), presentation)
