@@ -12,6 +12,7 @@ RESOURCE_PACKAGES = {
     "gpuprof_gui.resources.examples": "resources/examples",
     "gpuprof_gui.resources.examples.kernels": "resources/examples/kernels",
     "gpuprof_gui.resources.examples.offload": "resources/examples/offload",
+    "gpuprof_gui.resources.recorded": "resources/recorded",
 }
 
 setup(

@@ -151,6 +151,8 @@ def test_wheel_carries_the_resources(clone, tmp_path):
         "gpuprof_gui/resources/examples/recursion_demo.py",
         "gpuprof_gui/resources/examples/numpy_demo.py",
         "gpuprof_gui/resources/examples/kernels/saxpy.py",
+        "gpuprof_gui/resources/recorded/saxpy_h100/lab_results.json",
+        "gpuprof_gui/resources/recorded/saxpy_h100/telemetry.json",
     ):
         assert expected in names
     assert not any(name.startswith(("resources/", "tests/")) for name in names)

@@ -11,7 +11,7 @@ import os
 import re
 
 from gpuprof_gui.core.importers.errors import ProfileFormatError, UntrustedFormat, WrittenByPython2
-from gpuprof_gui.core.importers.folded_import import import_folded
+from gpuprof_gui.core.importers.folded_import import EMPTY_STACK, import_folded
 from gpuprof_gui.core.importers.pstats_import import import_pstats
 from gpuprof_gui.core.importers.sampled_paths import parse_sampled_stacks
 from gpuprof_gui.core.importers.scalene_import import import_scalene
@@ -79,6 +79,7 @@ def sniff_format(path: str | os.PathLike) -> str:
         lines = lines[:-1]  # the last line may be cut by the sniff window
     elif len(head) == SNIFF_BYTES and len(lines) == 1:
         lines = [_first_line(path)]  # one long stack (a 5000-deep recursion): read on to its end
+    lines = [ln for ln in lines if not EMPTY_STACK.match(ln)]  # samples without a frame (py-spy)
     if lines and all(_FOLDED_LINE.match(ln) for ln in lines[:SNIFF_LINES]):
         return "folded"
     raise ProfileFormatError(

@@ -4,6 +4,10 @@ Each line is one distinct stack, outermost frame first, and its sample
 count. py-spy writes frames as ``func (file.py:12)``; the line there is the
 sampled line, not the definition, so a function is keyed by (name, file)
 and its ``line`` is the earliest sampled line (good enough to jump to).
+Other tools write a frame as its bare name: that function has no file (the
+views say so; it is not a built-in). A line that is only a count is samples
+taken while no Python frame ran (py-spy writes one at a process's start):
+it names nothing to show and is left out.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from gpuprof_gui.core.model import FunctionRecord, Profile
 
 _PYSPY_FRAME = re.compile(r"^(?P<name>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 _LINE = re.compile(r"^(?P<stack>.*\S)\s+(?P<count>\S+)$")
+EMPTY_STACK = re.compile(r"^\d+(?:\.\d+)?$")
+"""A line with a count and no frames."""
 
 
 def parse_frame(frame: str) -> tuple[str, str, int]:
@@ -34,7 +40,7 @@ def import_folded(text: str) -> Profile:
     stacks: list[tuple[list[int], float]] = []
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
-        if not line:
+        if not line or EMPTY_STACK.match(line):
             continue
         stacks.append((_parse_line(line, lineno, index, functions), _count(line, lineno)))
     if not stacks:

@@ -2,8 +2,9 @@
 
 The GUI process never touches CUDA: runs go through ``run_lab`` (a worker
 process) on a thread (see lab_controller), and telemetry comes from NVML
-only. Without a GPU the panel says why, disables Run, and still replays a
-recorded run (results JSON + optional telemetry trace).
+only. Without a GPU the panel says why, disables Run, and shows a run recorded
+on a GPU instead of empty views: the bundled one of the file chosen, or one the
+user loads (results JSON + the telemetry trace beside it) or drops on the tab.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QHideEvent, QKeySequence, QResizeEvent, QShortcut, QShowEvent
-from PySide6.QtWidgets import QFileDialog, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gpuprof_gui.core import lab_model as lm
 from gpuprof_gui.gpu.install_hint import lab_unavailable_reason
@@ -25,11 +26,15 @@ from gpuprof_gui.ui.lab.lab_files import (
     RecordedRunError,
     bundled_kernel_file,
     bundled_kernel_files,
+    bundled_recording,
     candidate_file_text,
+    line_naming,
     read_recorded,
+    recorded_run_files,
     recorded_run_status,
 )
 from gpuprof_gui.ui.lab.lab_layout import LabColumns
+from gpuprof_gui.ui.lab.lab_recorded import RecordedRunDialog, RecordedRunDoor, no_run_banner, recorded_banner
 from gpuprof_gui.ui.lab.lab_results import CandidateList, ResultsTable
 from gpuprof_gui.ui.lab.lab_source import CandidateSource
 from gpuprof_gui.ui.lab.lab_telemetry import LabTelemetry
@@ -51,7 +56,7 @@ def banner_style(presentation: bool = False) -> str:
     )
 
 
-class LabPanel(QWidget):
+class LabPanel(RecordedRunDoor):
     """Top bar, candidate list + source, results table, charts, telemetry."""
 
     records_changed = Signal()
@@ -74,6 +79,8 @@ class LabPanel(QWidget):
         self._describing: str | None = None  # the file whose description is awaited
         self._status_error = False
         self._keep_load_error = False  # a recording named on the command line could not be read
+        self.recorded_shown: str | None = None  # "bundled", or where the recorded run on show came from
+        self.recorded_dialog: RecordedRunDialog | None = None
         self._build()
         self._connect()
         self._show_availability()
@@ -111,6 +118,7 @@ class LabPanel(QWidget):
         box.addWidget(self.columns, 1)
         self.run_shortcut = QShortcut(QKeySequence(RUN_SHORTCUT), self)
         self.run_shortcut.activated.connect(self.start_run)
+        self.setAcceptDrops(True)  # a results file or session folder dropped here is shown here
 
     def _connect(self) -> None:
         c = self.controller
@@ -118,7 +126,8 @@ class LabPanel(QWidget):
         c.run_finished.connect(self._on_run_finished)
         c.described.connect(self._on_described)
         c.describe_failed.connect(self._on_describe_failed)
-        self.top_bar.file_chosen.connect(self.set_file)
+        self.top_bar.file_chosen.connect(self.choose_file)
+        self.top_bar.recording_chosen.connect(self.load_recorded)
         self.run_button.clicked.connect(self.start_run)
         self.cancel_button.clicked.connect(self.cancel_run)
         self.load_button.clicked.connect(self.choose_recorded_run)
@@ -128,13 +137,10 @@ class LabPanel(QWidget):
         self.source.run_edited.connect(self.run_edited)
 
     def _show_availability(self) -> None:
-        reason = self.unavailable_reason
+        reason, run = self.unavailable_reason, self.run_data
         if reason:
-            self.banner.setText(
-                f"<b>Kernel runs are not possible on this computer.</b> {reason} "
-                "The rest of the app works, and <b>Load recorded run…</b> replays a run "
-                "recorded on a GPU machine."
-            )
+            recorded = run is not None and self.recorded_shown is not None
+            self.banner.setText(recorded_banner(run, reason) if recorded and run is not None else no_run_banner(reason))
         self.banner.setVisible(bool(reason))
         self.source.set_can_run(not reason)
         self._update_buttons()
@@ -162,6 +168,13 @@ class LabPanel(QWidget):
         self.set_status(self.status_label.text(), self._status_error)
 
     # -- candidate files -------------------------------------------------------------------
+    def choose_file(self, path: str) -> None:
+        """A file picked in the list, or the first one shown: where no kernel can run, a bundled
+        file shows its run recorded on a GPU (results, charts, telemetry) instead of empty views."""
+        recording = bundled_recording(path) if self.unavailable_reason else None
+        if recording is None or not self.load_recorded(recording, bundled=True):
+            self.set_file(path)
+
     def set_file(self, path: str) -> None:
         """Read ``path``'s candidates (in a worker); the list fills when they arrive."""
         self.file_path = os.path.abspath(path)
@@ -175,7 +188,8 @@ class LabPanel(QWidget):
         if path != self._describing:
             return  # an older request answered late, or a recording was loaded meanwhile
         self._describing = None
-        self.run_data, self.edits = None, {}
+        self.run_data, self.edits, self.recorded_shown = None, {}, None
+        self._show_availability()
         self._set_candidates(info["candidates"])
         self.top_bar.show_sizes(info["problem"].get("default_sizes", []))
         self.set_status(
@@ -203,9 +217,12 @@ class LabPanel(QWidget):
         if self.source.name and self.source.is_edited():
             self.edits[self.source.name] = self.source.text()
         errors = [r.error for r in self.records if r.candidate == name and r.error]
+        text = candidate_file_text(self.file_path, self.run_data)
+        if text is not None:  # a recorded run's line numbers are those of the file as it was then
+            cand = {**cand, "line": line_naming(text, name) or cand.get("line")}
         self.source.show_candidate(
             cand,
-            candidate_file_text(self.file_path, self.run_data),
+            text,
             self.edits.get(name),
             errors[-1] if errors else None,
         )
@@ -233,6 +250,7 @@ class LabPanel(QWidget):
         )
         kept = [r for r in self.records if r.candidate not in names] if candidates else []
         self.run_data = None if not candidates else self.run_data
+        self.recorded_shown = None if not candidates else self.recorded_shown
         self._set_records(kept)
         self._run_order, self._run_sizes = names, sizes
         self.candidate_list.reset_statuses(names)
@@ -289,42 +307,46 @@ class LabPanel(QWidget):
         self.run_finished.emit(outcome)
 
     # -- recorded runs ---------------------------------------------------------------------
-    def choose_recorded_run(self) -> None:
-        results, _ = QFileDialog.getOpenFileName(self, "Load recorded lab results", os.getcwd(), RESULTS_FILTER)
-        if not results:
-            return
-        trace, _ = QFileDialog.getOpenFileName(
-            self,
-            "Its telemetry trace (optional: Cancel to skip)",
-            os.path.dirname(results),
-            "Telemetry traces (*.json)",
-        )
-        self.load_recorded(results, trace or None)
+    def busy(self) -> bool:
+        return self.controller.running
 
-    def load_recorded(self, results_path: str, trace_path: str | None = None) -> bool:
+    def load_recorded(self, results_path: str, trace_path: str | None = None, bundled: bool = False) -> bool:
         """Show a recorded run (and its telemetry); False with the reason in the status line.
 
-        The reason stays there when the tab is first shown: no bundled kernel file replaces it.
+        ``results_path`` is a results file or a folder holding one; without ``trace_path`` the
+        ``telemetry.json`` beside the results comes along. The reason stays there when the tab
+        is first shown: no bundled kernel file replaces it.
         """
         try:
-            run, trace = read_recorded(results_path, trace_path)
+            results_path, beside = recorded_run_files(results_path)
+            run, trace = read_recorded(results_path, trace_path or beside)
         except RecordedRunError as exc:
             self._set_load_error(str(exc))
             return False
-        self.show_recorded(run, trace, os.path.basename(trace_path) if trace_path else None)
+        source = trace_path or beside
+        self.show_recorded(
+            run, trace, os.path.basename(source) if source else None, "bundled" if bundled else results_path
+        )
         return True
 
     def _set_load_error(self, text: str) -> None:
         self.set_status(text, error=True)
         self._keep_load_error = self.file_path is None  # nothing on show yet: showEvent must not hide it
 
-    def show_recorded(self, run: lm.LabRun, trace: Trace | None = None, trace_source: str | None = None) -> None:
-        """Show a run already in memory (a session's, an advisor session's) with its telemetry ``trace``."""
+    def show_recorded(
+        self, run: lm.LabRun, trace: Trace | None = None, trace_source: str | None = None, origin: str = "session"
+    ) -> None:
+        """Show a run already in memory (a session's, an advisor session's) with its telemetry ``trace``.
+
+        ``origin``: the results file it was read from, "bundled" (shipped with the app) or "session".
+        """
         bundled = bundled_kernel_file(run.file) if run.file else None
-        if bundled is not None:  # Run then re-runs what is on screen
-            self.file_path = str(bundled.resolve())
-            self.file_combo.setCurrentIndex(max(0, self.file_combo.findData(self.file_path)))
+        # Run then re-runs what is on screen; a file that is not here cannot be run again.
+        self.file_path = str(bundled.resolve()) if bundled is not None else None
+        results = origin if origin not in ("bundled", "session") else ""  # what brings it back from the list
+        self.top_bar.show_file(self.file_path, run.file or "lab", results)
         self.run_data, self.edits, self._describing = run, {}, None
+        self.recorded_shown = origin
         self.lab_telemetry.replay(trace)
         self._run_order = []
         self._set_candidates(
@@ -334,8 +356,8 @@ class LabPanel(QWidget):
         self._set_records(list(run.records))
         self._update_bands()
         self.candidate_list.select(self.candidates[0]["name"] if self.candidates else "")
-        self.set_status(recorded_run_status(run, trace is not None, trace_source))
-        self._update_buttons()
+        self.set_status(recorded_run_status(run, trace is not None, trace_source, origin == "bundled"))
+        self._show_availability()
 
     # -- records -> views ------------------------------------------------------------------
     def _set_records(self, records: list[lm.LabRecord]) -> None:
@@ -372,12 +394,13 @@ class LabPanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        if self.file_path is None and not self.lab_telemetry.replaying and not self._keep_load_error:
+        nothing_shown = self.file_path is None and self.run_data is None
+        if nothing_shown and not self.lab_telemetry.replaying and not self._keep_load_error:
             # Read lazily: a window whose lab tab is never opened starts no worker.
             files = bundled_kernel_files()
             preferred = [f for f in files if os.path.basename(f) == DEFAULT_KERNEL_FILE]
             if files:
-                self.set_file((preferred or files)[0])
+                self.choose_file((preferred or files)[0])
         if not self._sized:  # a splitter's stretch applies to extra room only: share the first width out
             self._sized = True
             self.columns.share_width(max(self.width(), 800))

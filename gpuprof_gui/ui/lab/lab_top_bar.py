@@ -24,6 +24,8 @@ class LabTopBar(QHBoxLayout):
 
     file_chosen = Signal(str)
     """The user picked a candidate file: a bundled one, or one opened through "Open…"."""
+    recording_chosen = Signal(str)
+    """The user picked the entry of a recorded run whose candidate file is not here: its results file."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -40,7 +42,8 @@ class LabTopBar(QHBoxLayout):
         self.cancel_button.setToolTip("Stop the run; the kernel worker is killed")
         self.load_button = QPushButton("Load run…")
         self.load_button.setToolTip(
-            "Load a recorded lab run: a saved lab results JSON, with its telemetry trace if you have one"
+            "Load a recorded lab run: a saved lab results JSON (its telemetry.json beside it comes along),"
+            " or a folder holding them; dropping one on this tab does the same"
         )
         self.save_trace_button = QPushButton("Save trace…")
         self.save_trace_button.setToolTip("Save the telemetry trace shown on the right (JSON)")
@@ -51,6 +54,7 @@ class LabTopBar(QHBoxLayout):
         for button in (self.run_button, self.cancel_button, self.load_button, self.save_trace_button):
             self.addWidget(button)
         self.file_combo.activated.connect(self._on_file_chosen)
+        self._shown_index = 0  # the entry on show, back in place when "Open…" is cancelled
 
     def sizes(self) -> list[int]:
         """The sizes typed in; ValueError with a plain message."""
@@ -59,11 +63,27 @@ class LabTopBar(QHBoxLayout):
     def show_sizes(self, sizes: list[int]) -> None:
         self.sizes_edit.setText(", ".join(str(s) for s in sizes))
 
-    def show_file(self, path: str) -> None:
-        """Point the file list at ``path`` if it lists it."""
-        found = self.file_combo.findData(path)
-        if found >= 0:
-            self.file_combo.setCurrentIndex(found)
+    def show_file(self, path: str | None, name: str = "", recording: str = "") -> None:
+        """Name the file whose candidates are on show, adding it to the list when it is not there.
+
+        ``path`` None: a recorded run of a file that is not on this computer, called ``name``;
+        its entry (marked "recorded") brings back the run read from ``recording``.
+        """
+        combo = self.file_combo
+        data: object
+        if path is not None:
+            found = next((i for i in range(combo.count()) if _same_file(combo.itemData(i), path)), -1)
+            text, data = os.path.basename(path), path
+        else:
+            text, data = f"{name} (recorded)", {"recording": recording}
+            found = combo.findText(text)
+            if found >= 0:
+                combo.setItemData(found, data)
+        if found < 0:
+            found = combo.count() - 1  # before "Open…"
+            combo.insertItem(found, text, data)
+        combo.setCurrentIndex(found)
+        self._shown_index = found
 
     def set_running(self, running: bool, can_run: bool, can_save_trace: bool) -> None:
         """While a run is on, only Cancel (and Save trace, with live telemetry) stay available."""
@@ -75,12 +95,21 @@ class LabTopBar(QHBoxLayout):
 
     def _on_file_chosen(self, index: int) -> None:
         path = self.file_combo.itemData(index)
+        if isinstance(path, dict):
+            if path.get("recording"):
+                self.recording_chosen.emit(path["recording"])
+            return
         if path is None:
             path, _ = QFileDialog.getOpenFileName(
                 self.parentWidget(), "Open candidate file", os.getcwd(), "Python candidate files (*.py)"
             )
             if not path:
+                self.file_combo.setCurrentIndex(self._shown_index)
                 return
-            self.file_combo.insertItem(index, os.path.basename(path), path)
-            self.file_combo.setCurrentIndex(index)
+            self.show_file(path)
         self.file_chosen.emit(path)
+
+
+def _same_file(data: object, path: str) -> bool:
+    """Does a list entry's ``data`` name ``path`` (spelled another way: relative, through a link)?"""
+    return isinstance(data, str) and os.path.realpath(data) == os.path.realpath(path)

@@ -73,13 +73,14 @@ class HotspotModel(QAbstractTableModel):
         self._all: list[dict] = []
         self._rows: list[dict] = []
         self._unit = "s"
+        self._no_file = "<built-in>"  # the file column of a function without a file
         self._filter = ""
         self._sort = (COL_SELF, Qt.SortOrder.DescendingOrder)
 
-    def set_rows(self, rows: list[dict], unit: str = "s") -> None:
+    def set_rows(self, rows: list[dict], unit: str = "s", no_file: str = "<built-in>") -> None:
         self.beginResetModel()
         self._all = rows
-        self._unit = unit
+        self._unit, self._no_file = unit, no_file
         self._apply()
         self.endResetModel()
 
@@ -149,7 +150,7 @@ class HotspotModel(QAbstractTableModel):
         if role == FUNC_ROLE:
             return row["func"]
         if role == Qt.ItemDataRole.ToolTipRole:
-            where = f"{row['file']}:{row['line']}" if row["file"] else "built-in"
+            where = f"{row['file']}:{row['line']}" if row["file"] else self._no_file.strip("<>()")
             text = f"{row['name']}\n{where}"
             if row.get("reported_pct") is not None:
                 text += "\n" + REPORTED_TIP.format(pct=format_pct(row["reported_pct"]))
@@ -165,7 +166,7 @@ class HotspotModel(QAbstractTableModel):
         if col == COL_FUNCTION:
             return row["name"]
         if col == COL_LOCATION:
-            return f"{short_path(row['file'])}:{row['line']}" if row["file"] else "<built-in>"
+            return f"{short_path(row['file'])}:{row['line']}" if row["file"] else self._no_file
         if col == COL_CALLS:
             return format_count(row["calls"])
         if col == COL_SELF:
@@ -294,8 +295,9 @@ class HotspotTable(QTableView):
         if first_click and section in NUMERIC_COLUMNS and order == Qt.SortOrder.AscendingOrder:
             self.horizontalHeader().setSortIndicator(section, Qt.SortOrder.DescendingOrder)
 
-    def set_rows(self, rows: list[dict], unit: str = "s") -> None:
-        self.source_model.set_rows(rows, unit)
+    def set_rows(self, rows: list[dict], unit: str = "s", no_file: str = "<built-in>") -> None:
+        """``no_file``: the file column of a function that names no file (a built-in, or a bare folded frame)."""
+        self.source_model.set_rows(rows, unit, no_file)
         self.share_width()
 
     def clear(self) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import keyword
-import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from html import escape
 
 from PySide6.QtCore import QRect, QRegularExpression, QSize, Qt, QTimer
 from PySide6.QtGui import (
@@ -20,18 +20,20 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
 from gpuprof_gui.core.fmt import format_count, format_pct, format_time
-from gpuprof_gui.core.model import LineRecord, Profile
+from gpuprof_gui.core.model import FunctionRecord, LineRecord, Profile
+from gpuprof_gui.core.source_where import no_source_reason, no_source_summary, read_source, resolve_source
 from gpuprof_gui.ui.style.palette import HEAT_GUTTER_ALPHA, HEAT_LINE_ALPHA, LIGHT_UI, current_theme_colours, qcolour
 from gpuprof_gui.ui.style.theme import presentation_font, set_view_font
 
-MAX_SOURCE_BYTES = 4 * 1024 * 1024
-"""Larger files are generated code or data; showing them would stall the GUI thread."""
 HEAT_COLUMN_PX = 64
 """Room for a bar and "100.0%" in the gutter at desk font sizes; larger fonts widen it (heat_column_px)."""
 HEAT_LABEL_ROOM = "100.0% "
 MIN_LAID_OUT_PX = 200
 """Narrower than this, the pane has not been laid out yet (an unshown widget is 100 × 30 px)."""
 PICK_TEXT = "Select a function in the flame graph or the table to see its source."
+MAX_SOURCE_LOOKUPS = 2000
+"""After a load, at most this many rows are tried for one with source (each a file lookup or
+two, cached per file): a profile whose first 2,000 rows have none is explained instead."""
 PRESENTATION_MIN_LINES = 5  # the hot line and two either side; more would take the flame graph's room
 """On a projector the code pane keeps room for the selected line and three lines either side
 (at 20 pt the splitters sized for the desk left it two lines, the def line out of view)."""
@@ -241,24 +243,6 @@ class CodeEditor(QPlainTextEdit):
         self._keep_centred = True
 
 
-def resolve_source(path: str, search_dirs: list[str]) -> str | None:
-    """The readable file behind a profile's ``path``, trying ``search_dirs`` for relative ones."""
-    if not path or path.startswith("<"):
-        return None
-    candidates = [path] + [os.path.join(d, path) for d in search_dirs if not os.path.isabs(path)]
-    for cand in candidates:
-        if os.path.isfile(cand):
-            return cand
-    return None
-
-
-def read_source(path: str) -> str:
-    if os.path.getsize(path) > MAX_SOURCE_BYTES:
-        raise ValueError(f"{os.path.basename(path)} is larger than {MAX_SOURCE_BYTES // 2**20} MB")
-    with open(path, "rb") as f:
-        return f.read().decode("utf-8", errors="replace")
-
-
 def _sampled_breakdown(rec) -> str:
     """Scalene's split of a function's CPU time, its memory and GPU share, where measured."""
     parts = []
@@ -321,10 +305,10 @@ class SourceView(QWidget):
         if rec.calls is not None:
             figures += f" · {format_count(rec.calls)} {'call' if rec.calls == 1 else 'calls'}"
         figures += _sampled_breakdown(rec)
-        path = rec.file if rec.file in self.kept_texts else resolve_source(rec.file, self.search_dirs)
-        name = rec.name.replace("<", "&lt;").replace(">", "&gt;")
+        path = self.source_path(rec)
+        name = escape(rec.name, quote=False)
         if path is None:
-            where = rec.file or "built-in (no Python source)"
+            where = escape(no_source_reason(rec.file, profile.profiler, rec.name), quote=False)
             self._set_header(f"<b>{name}</b> — {figures}<br><i>Source not available: {where}</i>")
             self.editor.clear()
             self.editor.set_heat({}, {})
@@ -343,6 +327,30 @@ class SourceView(QWidget):
         self.editor.set_heat(heat, labels)
         self._set_header(f"<b>{name}</b> — {figures}<br>{path}:{rec.line}", note)
         self.editor.scroll_to_line(self._hottest_line_of(profile, rec, heat))
+
+    def source_path(self, rec: FunctionRecord) -> str | None:
+        """The file (or kept text) that shows ``rec``'s source here; None when there is none."""
+        return rec.file if rec.file in self.kept_texts else resolve_source(rec.file, self.search_dirs)
+
+    def first_with_source(self, profile: Profile, funcs: Iterable[int]) -> int | None:
+        """The first of ``funcs`` (in their order) whose Python source this pane can show."""
+        found: dict[str, bool] = {}  # file -> has source: a profile names each file many times
+        for count, func in enumerate(funcs):
+            if count >= MAX_SOURCE_LOOKUPS:
+                break
+            file = profile.functions[func].file
+            if file not in found:
+                found[file] = self.source_path(profile.functions[func]) is not None
+            if found[file]:
+                return func
+        return None
+
+    def explain_no_source(self, profile: Profile) -> None:
+        """Add to the header why no function of ``profile`` has source to show (in a sentence)."""
+        funcs = profile.functions[:MAX_SOURCE_LOOKUPS]
+        summary = no_source_summary(no_source_reason(f.file, profile.profiler, f.name) for f in funcs)
+        text, note = self._header_parts
+        self._set_header(f"{text}<br>{escape(summary, quote=False)}", note)
 
     @staticmethod
     def _hottest_line_of(profile: Profile, rec, heat: dict[int, float]) -> int:
@@ -378,11 +386,12 @@ class SourceView(QWidget):
                 labels[rec.line] = format_pct(100.0 * rec.self_s / total)
         top = max(heat.values(), default=1.0) or 1.0
         heat = {k: v / top for k, v in heat.items()}
+        measured = "cProfile measures" if profile.profiler == "cprofile" else "This profile has figures for"
         return (
             heat,
             labels,
             (
-                "cProfile measures whole functions: the gutter shows each function's self time "
+                f"{measured} whole functions: the gutter shows each function's self time "
                 "at its first line. Run with Scalene for per-line heat."
             ),
         )

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from gpuprof_gui import __version__
 from gpuprof_gui.assets import icon_path
 from gpuprof_gui.core.provenance import Provenance
+from gpuprof_gui.core.source_where import no_file_label
 from gpuprof_gui.core.workspace import Workspace
 from gpuprof_gui.jobs.runner import RunOutcome, RunSpec
 from gpuprof_gui.ui.advisor import advisor_window
@@ -280,11 +281,15 @@ class MainWindow(WindowFiles):
         self.workspace.show(result, provenance)
         profile = result.profile
         self.flame.set_profile(profile, result.layout)
-        self.table.set_rows(result.rows, profile.unit)
+        self.table.set_rows(result.rows, profile.unit, no_file_label(profile.profiler))
         self.source.clear()
         self.advisor.set_profile(profile, [])
-        if result.rows:
-            self.select_functions([result.rows[0]["func"]], reveal=False, origin="load")
+        if result.rows:  # the first row in the table's order whose source can be shown, else the top one
+            model = self.table.source_model
+            first = self.source.first_with_source(profile, (model.function_at(i) for i in range(model.rowCount())))
+            self.select_functions([result.rows[0]["func"] if first is None else first], reveal=False, origin="load")
+            if first is None:
+                self.source.explain_no_source(profile)
         self.setWindowTitle(f"{provenance.name} — gpuprof-gui")
         note, self._outcome_note = self._outcome_note, None
         caveat = " ".join(profile.notes[:1])

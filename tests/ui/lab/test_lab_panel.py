@@ -45,15 +45,6 @@ needs_recorded = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def panel(qtbot):
-    widget = LabPanel()
-    qtbot.addWidget(widget)
-    widget.resize(1600, 950)
-    yield widget
-    widget.shutdown()
-
-
 def _selected_size_records(panel: LabPanel) -> list[lm.LabRecord]:
     return [r for r in panel.records if r.size == panel.size_combo.currentData()]
 
@@ -66,7 +57,7 @@ def test_no_gpu_reason_is_shown_and_run_is_disabled(panel, qtbot):
     panel.show()
     qtbot.waitUntil(lambda: bool(panel.candidate_list.names()), timeout=DESCRIBE_TIMEOUT_MS)
     assert panel.banner.isVisible() and reason in panel.banner.text()
-    assert "Load recorded run" in panel.banner.text()
+    assert "Load run…" in panel.banner.text()
     assert not panel.run_button.isEnabled() and not panel.source.run_button.isEnabled()
     assert panel.load_button.isEnabled()
     assert panel.start_run() is False
@@ -339,7 +330,9 @@ def test_recorded_session_bands_fall_on_its_own_telemetry(panel):
 
 
 def test_live_sampling_rate_is_chosen_in_the_window(panel):
-    panel.show()  # showing the tab starts live sampling (here: a sampler that finds no GPU)
+    panel.show()  # showing the tab starts live sampling (here: a sampler that finds no GPU)...
+    if panel.lab_telemetry.replaying:  # ...unless it shows a recorded run (without a GPU: the bundled one)
+        panel.lab_telemetry.start_live()  # as a run does
     assert panel.lab_telemetry.sampler is not None and panel.lab_telemetry.sampler.hz == 10
     panel.telemetry.rate_spin.setValue(25)
     panel.telemetry.rate_spin.editingFinished.emit()
