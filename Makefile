@@ -26,7 +26,7 @@ SYSDEPS := $(SYSDEPS_OFFSCREEN) $(SYSDEPS_XCB) $(SYSDEPS_XVFB)
 # Prerequisites such as `test: sysdeps install` must run in order.
 .NOTPARALLEL:
 .DEFAULT_GOAL := help
-.PHONY: help venv install run check test sysdeps bench clean distclean
+.PHONY: help venv install run check test screenshots sysdeps bench clean distclean
 
 help: ## list the targets
 	@echo "gpuprof-gui make targets (variables: PYTHON=$(PYTHON) VENV=$(VENV) PYTEST_ARGS=...):"
@@ -74,6 +74,11 @@ check: install ## static checks: ruff, ruff format, import contracts, import cir
 # pytest's own status is the recipe's: 5 (nothing collected, e.g. a PYTEST_ARGS typo) fails too.
 test: sysdeps install check ## static checks, then the whole test suite headless (PYTEST_ARGS narrows it)
 	QT_QPA_PLATFORM=offscreen $(VENV_PY) -m pytest -q $(PYTEST_ARGS)
+
+# Every tab x 1024x768, 1280x720, 1920x1080 x desk/projector x light/dark, under Xvfb when it is
+# installed (offscreen otherwise), into docs/gallery/ with what each picture measured.
+screenshots: sysdeps install ## the screenshot gallery: docs/gallery/*.png, README.md, manifest.json (fails on a broken layout rule)
+	$(VENV_PY) tools/gallery.py --out docs/gallery
 
 sysdeps: ## as root with apt-get: install the missing Debian packages Qt needs (tools/sysdeps.sh)
 	@PYTHON=$(PYTHON) sh tools/sysdeps.sh install $(SYSDEPS)

@@ -145,12 +145,12 @@ def _write_index(out: Path, report: dict) -> None:
         lines += ["|---|---|---|---|---|"]
         tabs = dict.fromkeys(s["tab"] for s in report["shots"] if s["size"] == size)
         for tab in tabs:
-            cells = []
-            for mode in ("desk", "projector"):
-                for theme in THEMES:
-                    name = f"{size}-{_slug(tab)}-{mode}-{theme}.png"
-                    cells.append(f"[{name.rsplit('-', 2)[0].split('-', 1)[1]}]({name})")
-            lines.append(f"| {tab} | " + " | ".join(cells[:1] + cells[1:2] + cells[2:]) + " |")
+            cells = [
+                f"[{theme}, {mode}]({size}-{_slug(tab)}-{mode}-{theme}.png)"
+                for mode in ("desk", "projector")
+                for theme in THEMES
+            ]
+            lines.append(f"| {tab} | " + " | ".join(cells) + " |")
         lines.append("")
     (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
 
@@ -193,7 +193,7 @@ def shoot_one(args: argparse.Namespace) -> int:
                 shot.update(name=name, size=f"{width}x{height}", tab=tab, mode=mode, theme=theme_name)
                 if not args.no_images:
                     path = Path(args.out) / f"{name}.png"
-                    _picture(win, app).save(str(path))
+                    _small(_picture(win, app).toImage()).save(str(path))
                     shot["file"] = path.name
                 shots.append(shot)
     Path(args.json).write_text(json.dumps(shots), encoding="utf-8")
@@ -228,6 +228,15 @@ def _picture(win, app):
     if app.platformName() == "xcb":
         return win.screen().grabWindow(0)
     return win.grab()
+
+
+def _small(image):
+    """256 colours, no dithering: text stays crisp and a picture takes a quarter of the room in git."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
+
+    flags = Qt.ImageConversionFlag.ThresholdDither | Qt.ImageConversionFlag.AvoidDither
+    return image.convertToFormat(QImage.Format.Format_Indexed8, flags)
 
 
 def _settle(app, seconds: float) -> None:

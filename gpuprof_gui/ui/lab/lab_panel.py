@@ -391,6 +391,8 @@ class LabPanel(RecordedRunDoor):
         super().resizeEvent(event)
         if self._sized and not self.columns.user_sized:  # keep the proportions until the user drags a splitter
             self.columns.share_width(self.columns.width())
+        else:
+            self.columns.arrange(self.columns.width())  # two columns or three, whatever the user dragged
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
