@@ -6,6 +6,7 @@ Skipped cleanly without CuPy or a GPU (conftest); run by tools/gpu_suite.py.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -98,12 +99,11 @@ def test_illegal_address_and_hang(fault_run):
 
 
 def test_edited_source_is_what_runs(tmp_path):
-    broken = (
-        SAXPY.read_text()
-        .split('naive = raw_kernel("raw_naive", r"""')[1]
-        .split('"""')[0]
-        .replace("a * x[i] + y[i]", "a * x[i] - y[i]")
-    )
+    # The CUDA source of raw_naive, however the call is laid out over lines.
+    found = re.search(r'raw_kernel\(\s*"raw_naive",\s*r"""(.*?)"""', SAXPY.read_text(), re.S)
+    assert found is not None, "raw_naive's source was not found in saxpy.py"
+    assert "a * x[i] + y[i]" in found.group(1)
+    broken = found.group(1).replace("a * x[i] + y[i]", "a * x[i] - y[i]")
     outcome = run_lab(
         LabRunSpec(
             path=str(SAXPY),

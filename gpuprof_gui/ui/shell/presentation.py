@@ -2,9 +2,9 @@
 
 Presentation mode hides the console (a secondary pane: the status bar still says how a
 run ended, and Go ▸ Console brings it back) and gives the flame graph most of the height;
-leaving it puts back the splitters exactly as the user had them. In either mode a layout
-restored from another screen, or squeezed by larger type, never leaves the flame graph
-less than :data:`FLAME_SHARE` of the window.
+leaving it puts back the splitters exactly as the user had them. A layout restored at launch
+(saved on another screen, or squeezed by larger type) never leaves the flame graph less than
+:data:`FLAME_SHARE` of the window.
 """
 
 from __future__ import annotations
@@ -38,10 +38,11 @@ def leave(win: WindowBase) -> None:
     states: dict[str, QByteArray] | None = getattr(win, _DESK_STATES, None)
     setattr(win, _DESK_STATES, None)
     win.console.show()
-    if states is not None:
+    if states is not None:  # as the user had them, even a flame graph they made short
         for name, state in states.items():
             win.splitters[name].restoreState(state)
-    keep_flame_share(win)
+    else:
+        keep_flame_share(win)
 
 
 def desk_states(win: WindowBase) -> dict[str, QByteArray]:

@@ -243,3 +243,19 @@ def test_presentation_type_is_as_tall_on_the_wall_whatever_the_screen(monkeypatc
     assert projector.SMALLEST_PT < sizes[(1600, 900)] < projector.REFERENCE_PT
     # The same share of the image's height: 14 pt of 768 lines against 20 pt of 1080 (within 3%).
     assert abs(sizes[(1024, 768)] / 768 - sizes[(1920, 1080)] / 1080) / (20 / 1080) < 0.03
+
+
+def test_presentation_hides_the_console_gives_the_flame_graph_room_and_puts_the_layout_back(window, qtbot):
+    main = window.splitters["main"]
+    main.setSizes([300, 600])  # the user's own desk layout: a short flame graph
+    qtbot.wait(20)
+    desk = main.sizes()
+    window.actions_by_id["presentation"].trigger()
+    qtbot.waitUntil(lambda: not window.console.isVisible())
+    sizes = main.sizes()
+    assert sizes[0] >= 0.6 * sum(sizes), sizes  # the flame graph takes most of the height
+    window.actions_by_id["focus_console"].trigger()  # Go ▸ Console brings it back when asked for
+    assert window.console.isVisible()
+    window.actions_by_id["presentation"].trigger()
+    qtbot.waitUntil(lambda: window.console.isVisible())
+    assert abs(main.sizes()[0] - desk[0]) <= 2, (main.sizes(), desk)  # the desk layout, as it was
