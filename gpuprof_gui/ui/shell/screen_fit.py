@@ -61,6 +61,15 @@ def first_size(win: QWidget) -> None:
     win.move(area.center().x() - size.width() // 2, area.center().y() - size.height() // 2)
 
 
+def fill(win: QWidget) -> None:
+    """Give ``win`` the whole available area (presentation mode), frame included."""
+    if not projector.screen_is_known() or win.isMaximized() or win.isFullScreen():
+        return
+    area = available(win)
+    win.resize(largest(win))
+    win.move(area.topLeft())
+
+
 def fit(win: QWidget) -> bool:
     """Shrink ``win`` to its screen and move it back on it; True when anything changed."""
     if not projector.screen_is_known() or win.isMaximized() or win.isFullScreen():
