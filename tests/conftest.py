@@ -45,9 +45,11 @@ def _real_home(environ: dict[str, str]) -> str:
 def _lend_from_real_home(real_home: str, test_home: str) -> None:
     """HOME itself moves to the test home (for ``~`` in this process and in every subprocess),
     keeping what tests read from the real one: the pyenv Pythons the worker is tried under
-    (tests/jobs/test_user_python.py looks in ``~/.pyenv``) and git's own settings."""
-    pyenv = os.path.join(real_home, ".pyenv")
+    (tests/jobs/test_user_python.py looks in ``$PYENV_ROOT``; ``~/.pyenv`` is lent too) and
+    git's own settings (safe.directory, say)."""
+    pyenv = os.environ.get("PYENV_ROOT") or os.path.join(real_home, ".pyenv")
     if os.path.isdir(pyenv):
+        os.environ["PYENV_ROOT"] = pyenv  # pyenv's shims find it without HOME; test ids keep its path
         os.symlink(pyenv, os.path.join(test_home, ".pyenv"))
     gitconfig = os.path.join(real_home, ".gitconfig")
     if os.path.isfile(gitconfig):
