@@ -15,26 +15,120 @@ from pathlib import Path
 
 import pytest
 
+REAL_ENVIRON = dict(os.environ)
+"""The environment pytest was started with, before this file moves HOME, XDG_* and the runs
+folder: it says where the user's own settings, recent files and runs are (see :func:`user_places`)."""
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # a bare `pytest` from a checkout without install
     sys.path.insert(0, str(REPO_ROOT))
 
-# Runs the tests start (the app in subprocesses too) are autosaved under GPUPROF_RUNS_DIR:
-# keep them out of the user's ~/.cache. Tests that need their own folder set it themselves.
-if "GPUPROF_RUNS_DIR" not in os.environ:
-    import tempfile
-
-    os.environ["GPUPROF_RUNS_DIR"] = tempfile.mkdtemp(prefix="gpuprof-test-runs-")
-
-# Settings (QSettings), caches and recent files: never the user's own. Tests that
-# need a folder of their own still set these themselves; everything else,
-# subprocesses and the packaged app included, starts from an empty one here.
-# (A test run once read a profiler choice the user had saved in the window.)
+# Settings (QSettings), caches, recent files and runs: never the user's own. Tests that
+# need a folder of their own still set these themselves; everything else, subprocesses
+# and the packaged app included, starts from an empty home here. (A test run once read a
+# profiler choice the user had saved in the window.) A user's own GPUPROF_RUNS_DIR is
+# replaced too: the runs the tests start do not belong among theirs.
 import tempfile  # noqa: E402
 
 _TEST_HOME = tempfile.mkdtemp(prefix="gpuprof-test-home-")
 for _var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
     os.environ[_var] = os.path.join(_TEST_HOME, _var.lower())
+os.environ["GPUPROF_RUNS_DIR"] = os.path.join(_TEST_HOME, "runs")
+
+
+def _real_home(environ: dict[str, str]) -> str:
+    import pwd
+
+    return environ.get("HOME") or pwd.getpwuid(os.getuid()).pw_dir
+
+
+def _lend_from_real_home(real_home: str, test_home: str) -> None:
+    """HOME itself moves to the test home (for ``~`` in this process and in every subprocess),
+    keeping what tests read from the real one: the pyenv Pythons the worker is tried under
+    (tests/jobs/test_user_python.py looks in ``$PYENV_ROOT``; ``~/.pyenv`` is lent too) and
+    git's own settings (safe.directory, say)."""
+    pyenv = os.environ.get("PYENV_ROOT") or os.path.join(real_home, ".pyenv")
+    if os.path.isdir(pyenv):
+        os.environ["PYENV_ROOT"] = pyenv  # pyenv's shims find it without HOME; test ids keep its path
+        os.symlink(pyenv, os.path.join(test_home, ".pyenv"))
+    gitconfig = os.path.join(real_home, ".gitconfig")
+    if os.path.isfile(gitconfig):
+        os.environ.setdefault("GIT_CONFIG_GLOBAL", gitconfig)
+    os.environ["HOME"] = test_home
+
+
+_lend_from_real_home(_real_home(REAL_ENVIRON), _TEST_HOME)
+
+APP_NAME = "gpuprof-gui"
+"""The organisation and application name QSettings files the window's settings under
+(ui/app.py), and the name of its cache folder (runs, worker bundles)."""
+
+
+def user_places(environ: dict[str, str]) -> list[str]:
+    """Glob patterns of the user's own gpuprof-gui files, for ``environ`` (the one pytest started with).
+
+    QSettings (IniFormat on Linux) keeps the window's settings and recent files in
+    ``$XDG_CONFIG_HOME/gpuprof-gui/gpuprof-gui.conf`` (and organisation-wide ones in
+    ``gpuprof-gui.conf`` beside that folder); runs and worker bundles live in
+    ``$XDG_CACHE_HOME/gpuprof-gui``, or in ``$GPUPROF_RUNS_DIR``. Both the XDG folders
+    ``environ`` names and the defaults under its HOME are watched.
+    """
+    import glob
+
+    home = _real_home(environ)
+    patterns = []
+    for var, default in (
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_STATE_HOME", ".local/state"),
+    ):
+        for base in dict.fromkeys((environ.get(var) or os.path.join(home, default), os.path.join(home, default))):
+            patterns.append(os.path.join(glob.escape(base), APP_NAME + "*"))
+    if environ.get("GPUPROF_RUNS_DIR"):
+        patterns.append(glob.escape(environ["GPUPROF_RUNS_DIR"]))
+    return patterns
+
+
+def snapshot_places(patterns: list[str]) -> dict[str, tuple[str, int, int]]:
+    """Every file and folder under ``patterns``: path -> (kind, size, mtime in ns)."""
+    import glob
+    import stat
+
+    found: dict[str, tuple[str, int, int]] = {}
+
+    def note(path: str) -> None:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return
+        kind = "dir" if stat.S_ISDIR(st.st_mode) else "link" if stat.S_ISLNK(st.st_mode) else "file"
+        found[path] = (kind, 0 if kind == "dir" else st.st_size, 0 if kind == "dir" else st.st_mtime_ns)
+
+    for pattern in patterns:
+        for top in glob.glob(pattern):
+            note(top)
+            for folder, dirs, files in os.walk(top):
+                for name in dirs + files:
+                    note(os.path.join(folder, name))
+    return found
+
+
+def changed_places(before: dict[str, tuple[str, int, int]], after: dict[str, tuple[str, int, int]]) -> list[str]:
+    """The paths made, removed or changed between two snapshots, each with what happened."""
+    out = []
+    for path in sorted(before.keys() | after.keys()):
+        if path not in before:
+            out.append(f"made: {path}")
+        elif path not in after:
+            out.append(f"removed: {path}")
+        elif before[path] != after[path]:
+            out.append(f"changed: {path}")
+    return out
+
+
+USER_PLACES = user_places(REAL_ENVIRON)
+_USER_FILES_BEFORE = snapshot_places(USER_PLACES)
 
 QT_IMPORT_MARKERS = ("PySide6", "pyqtgraph", "window_support", "pytestqt", "qtbot")
 """A test module whose source names one of these needs Qt."""
@@ -185,8 +279,26 @@ def user_venv(tmp_path_factory):
     return make
 
 
+_user_files_changed: list[str] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The session fails when it changed the user's own settings, recent files or runs, whatever else passed."""
+    _user_files_changed[:] = changed_places(_USER_FILES_BEFORE, snapshot_places(USER_PLACES))
+    if _user_files_changed:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Which other Pythons the user-Python tests ran the worker under (they skip when there are none)."""
+    """What the session changed among the user's own files, and which other Pythons the worker ran under."""
+    if _user_files_changed:
+        terminalreporter.section("the user's own gpuprof-gui files changed", sep="!", red=True, bold=True)
+        terminalreporter.write_line(
+            "The tests must use the test home (tests/conftest.py), never the user's settings, "
+            "recent files or runs; a gpuprof-gui used outside the tests meanwhile would also show here:"
+        )
+        for line in _user_files_changed[:50]:
+            terminalreporter.write_line(f"  {line}")
     module = next((m for name, m in sys.modules.items() if name.endswith("test_user_python")), None)
     found = getattr(module, "OTHER_PYTHONS", None)
     if found is None:

@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from gpuprof_gui.core.export_render import (
-    DEFAULT_PNG_SIZE_PX,
+    DEFAULT_PNG_WIDTH_PX,
     DEFAULT_SVG_WIDTH_PX,
     FORMATS,
     MAX_SIDE_PX,
@@ -51,9 +51,9 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
         "--width",
         type=int,
         metavar="PX",
-        help=f"image width (png default {DEFAULT_PNG_SIZE_PX[0]}, svg default {DEFAULT_SVG_WIDTH_PX})",
+        help=f"image width (png default {DEFAULT_PNG_WIDTH_PX}, svg default {DEFAULT_SVG_WIDTH_PX})",
     )
-    p.add_argument("--height", type=int, metavar="PX", help=f"png height (default {DEFAULT_PNG_SIZE_PX[1]})")
+    p.add_argument("--height", type=int, metavar="PX", help="png height (default: as tall as the flame graph)")
     p.add_argument(
         "--title",
         help="name shown in the header (default: the script and when it ran, where the "

@@ -50,7 +50,7 @@ def run_argv(argv: list[str]) -> int:
         return ExitStatus.UNAVAILABLE
 
 
-def flame_png(profile, width_px: int, height_px: int, title: str) -> bytes:
+def flame_png(profile, width_px: int, height_px: int | None, title: str) -> bytes:
     """The flame graph as PNG, drawn by the window's painter (a ``DrawPng`` for core.export_render)."""
     from gpuprof_gui.core.export_render import ExportError
 

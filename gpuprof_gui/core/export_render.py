@@ -19,16 +19,18 @@ if TYPE_CHECKING:
     from gpuprof_gui.core.provenance import Provenance
 
 FORMATS = ("png", "svg", "speedscope", "folded", "csv", "html")
-DEFAULT_PNG_SIZE_PX = (1600, 900)
+DEFAULT_PNG_WIDTH_PX = 1600
+"""The PNG's height is the drawing's unless one is asked for: a fixed 900 px left a shallow
+flame graph (most are under 15 rows) on ~85 % blank page."""
 DEFAULT_SVG_WIDTH_PX = 1200  # flamegraph.pl's default; the height follows the depth
 MIN_SIDE_PX = 64  # room for the header line and a few rows
 MAX_SIDE_PX = 16384
 """Largest image side: 16384 × 16384 RGB32 is 1 GiB of pixels, past which
 QImage allocation fails on many machines; no screen or printer needs more."""
 
-DrawPng = Callable[["Profile", int, int, str], bytes]
+DrawPng = Callable[["Profile", int, "int | None", str], bytes]
 """``(profile, width_px, height_px, title) -> PNG bytes``, e.g. ``ui.profile.flame_image.flame_png_bytes``;
-ExportError or RuntimeError when it cannot draw."""
+``height_px`` None: as tall as the flame graph drawn. ExportError or RuntimeError when it cannot draw."""
 
 
 class ExportError(Exception):
@@ -62,7 +64,7 @@ def render(
                 "--format svg needs nothing extra."
             )
         try:
-            return draw_png(profile, width or DEFAULT_PNG_SIZE_PX[0], height or DEFAULT_PNG_SIZE_PX[1], name)
+            return draw_png(profile, width or DEFAULT_PNG_WIDTH_PX, height or None, name)
         except RuntimeError as exc:  # Qt could not allocate or encode the image
             raise ExportError(f"the PNG could not be drawn ({exc}).") from None
     if fmt == "svg":

@@ -43,9 +43,13 @@ print("ran under", sys.version.split()[0], len(text))
 """
 
 
+PYENV_ROOT = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+"""pyenv's Pythons (tests/conftest.py keeps PYENV_ROOT at the user's, HOME being the test home)."""
+
+
 def _other_pythons() -> list[str]:
     """CPython 3.9+ interpreters of other minor versions than the app's, oldest and newest first."""
-    candidates = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/bin/python3")))
+    candidates = sorted(glob.glob(os.path.join(glob.escape(PYENV_ROOT), "versions/3.*/bin/python3")))
     candidates += sorted(glob.glob("/usr/bin/python3.[0-9]*"))
     candidates += [p for v in range(9, 15) if (p := shutil.which(f"python3.{v}"))]
     by_version: dict[tuple[int, int], str] = {}
@@ -189,7 +193,7 @@ def test_advise_profiles_in_the_projects_venv_too(project, venv_same_version):
 
 
 OLD_PYTHONS = [
-    p for p in sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/[23].*/bin/python"))) if "/3.1" not in p
+    p for p in sorted(glob.glob(os.path.join(glob.escape(PYENV_ROOT), "versions/[23].*/bin/python"))) if "/3.1" not in p
 ]
 
 

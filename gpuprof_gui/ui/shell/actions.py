@@ -8,8 +8,9 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QWidget
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,8 @@ VIEW_KEYS = (
 
 
 def make_actions(parent: QWidget) -> dict[str, QAction]:
-    """QActions for :data:`ACTIONS`, parented to ``parent`` (so shortcuts work window-wide)."""
+    """QActions for :data:`ACTIONS`, parented to ``parent`` (so shortcuts work window-wide, text fields
+    included: :class:`FieldShortcuts`)."""
     out = {}
     for key, spec in ACTIONS.items():
         action = QAction(spec.text, parent)
@@ -123,7 +125,71 @@ def make_actions(parent: QWidget) -> dict[str, QAction]:
         action.setCheckable(spec.checkable)
         parent.addAction(action)
         out[key] = action
+    FieldShortcuts(parent, out)
     return out
+
+
+FIELD_KEYS = (
+    QKeySequence.StandardKey.SelectAll,
+    QKeySequence.StandardKey.Copy,
+    QKeySequence.StandardKey.Cut,
+    QKeySequence.StandardKey.Paste,
+    QKeySequence.StandardKey.Undo,
+    QKeySequence.StandardKey.Redo,
+    QKeySequence.StandardKey.MoveToPreviousWord,  # Alt+Left on a Mac
+    QKeySequence.StandardKey.MoveToNextWord,
+    QKeySequence.StandardKey.SelectPreviousWord,
+    QKeySequence.StandardKey.SelectNextWord,
+)
+"""Editing keys a text field keeps even where a window action uses the same key."""
+FIELD_MOVE_KEYS = frozenset(
+    {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Home, Qt.Key.Key_End}
+    | {Qt.Key.Key_Backspace, Qt.Key.Key_Delete}
+)
+"""...and these, alone or with Ctrl or Shift (Alt+Left is Back, elsewhere than on a Mac)."""
+TEXT_FIELDS = (QLineEdit, QAbstractSpinBox, QComboBox)
+
+
+class FieldShortcuts(QObject):
+    """The window's shortcuts work while a text field has focus, but for the keys editing needs.
+
+    A text field claims keys before the window's shortcuts see them: under the X11 key scheme
+    (GNOME, KDE, any xcb desktop) Ctrl+E is a line edit's "end of line"
+    (``QKeySequence.MoveToEndOfLine``), so Open Example did nothing while the script field had
+    focus. Each field of the window that takes focus gets this filter, which refuses the
+    field's claim on a key one of the window's enabled actions has, unless the key is one
+    of :data:`FIELD_KEYS` or :data:`FIELD_MOVE_KEYS` (End does what Ctrl+E did there).
+    """
+
+    def __init__(self, window: QWidget, actions: dict[str, QAction]) -> None:
+        super().__init__(window)
+        self._window, self._actions = window, actions
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if isinstance(new, TEXT_FIELDS) and new.window() is self._window:
+            new.installEventFilter(self)  # once per field: Qt keeps one entry per filter object
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) and self.window_takes(event):
+            event.ignore()  # not the field's: the shortcut goes to the window's action
+            return True
+        return False
+
+    def window_takes(self, event: QKeyEvent) -> bool:
+        """Whether ``event``'s key is an enabled window action's and not one a text field needs."""
+        combo = event.keyCombination()
+        alt = bool(combo.keyboardModifiers() & Qt.KeyboardModifier.AltModifier)
+        if (combo.key() in FIELD_MOVE_KEYS and not alt) or any(event.matches(key) for key in FIELD_KEYS):
+            return False
+        pressed = QKeySequence(combo)
+        return any(
+            action.isEnabled()
+            and any(s.matches(pressed) == QKeySequence.SequenceMatch.ExactMatch for s in action.shortcuts())
+            for action in self._actions.values()
+        )
 
 
 def shortcut_rows() -> list[tuple[str, str]]:

@@ -36,7 +36,7 @@ from gpuprof_gui.core.provenance import RUN_SESSION_NAME, Provenance
 from gpuprof_gui.core.session import SESSION_SUFFIX, Session, is_session_file, save_session
 from gpuprof_gui.jobs.opening import open_path
 from gpuprof_gui.protocol import PROFILERS
-from gpuprof_gui.ui.shell import window_state
+from gpuprof_gui.ui.shell import save_places, window_state
 from gpuprof_gui.ui.shell.profile_loader import LoadedProfile
 from gpuprof_gui.ui.shell.session_parts import (
     advice_record,
@@ -239,6 +239,7 @@ class SessionKeeper(QObject):
     def _on_saved(self, path: str, announce: bool) -> None:
         if announce:
             window_state.add_recent(self.win, path)
+            save_places.remember_folder(self.win, path)
             self.win.set_status(f"Saved the session to {path}")
         self.saved.emit(path)
 
@@ -253,8 +254,8 @@ class SessionKeeper(QObject):
         if session is None:
             self.win.set_status("Nothing to save yet: run a script or open a profile first.", error=True)
             return
-        stem = os.path.splitext(session.title or "session")[0] or "session"
-        start = os.path.join(_dialog_dir(), stem + SESSION_SUFFIX)
+        stem = save_places.name_stem(self.win, os.path.splitext(session.title or "session")[0] or "session")
+        start = save_places.dialog_path(self.win, stem + SESSION_SUFFIX)
         path, _ = QFileDialog.getSaveFileName(self.win, "Save session", start, SESSION_FILTER)
         if path:
             self.save(session, path if path.endswith(".json") else path + SESSION_SUFFIX, announce=True)

@@ -18,7 +18,7 @@ from gpuprof_gui.core.atomic import copy_file
 from gpuprof_gui.core.opening import SCRIPT_SUFFIX, Kind, OpenError, what_is
 from gpuprof_gui.core.provenance import Provenance
 from gpuprof_gui.ui.advisor import advisor_window
-from gpuprof_gui.ui.shell import window_state
+from gpuprof_gui.ui.shell import save_places, window_state
 from gpuprof_gui.ui.shell.window_base import WindowBase
 
 if TYPE_CHECKING:
@@ -113,13 +113,16 @@ class WindowFiles(WindowBase):
         src = self._raw_profile_path()
         if src is None:
             return
-        dest, _ = QFileDialog.getSaveFileName(self, "Save raw profile", os.path.basename(src), PROFILE_FILTER)
+        name = save_places.name_stem(self) + (os.path.splitext(src)[1] or ".prof")  # "train.prof", not "profile"
+        start = save_places.dialog_path(self, name)
+        dest, _ = QFileDialog.getSaveFileName(self, "Save raw profile", start, PROFILE_FILTER)
         if dest:
             try:
                 copy_file(src, dest, prefix=".gpuprof-profile-")  # the old file stays whole on any failure
             except OSError as exc:
                 self.set_status(f"Could not save the profile: {exc}", error=True)
             else:
+                save_places.remember_folder(self, dest)
                 self.set_status(f"Saved {dest}")
 
     def _raw_profile_path(self) -> str | None:

@@ -320,9 +320,9 @@ def restore(win: WindowBase) -> None:
     if timeout is not None:
         win.run_bar.timeout_spin.setValue(timeout)
     win.actions_by_id["auto_run"].setChecked(_flag(s.value("auto_run", "false")))
-    tab = _int(s.value("window/tab", 0))
-    if 0 <= tab < win.tabs.count():
-        win.tabs.setCurrentIndex(tab)
+    # No tab is restored: a launch opens on Profile, whose empty page says how to start. The
+    # other tabs show nothing until a profile, lab run or baseline is opened, and what the
+    # command line opens picks its own tab.
     projector_action = win.actions_by_id["presentation"]
     projector_action.blockSignals(True)  # set_theme below applies the look once, presentation included
     projector_action.setChecked(_flag(s.value(theme.PRESENTATION_KEY, "false")))
@@ -343,12 +343,6 @@ def _flag(value: object) -> bool:
     return value is True or str(value).lower() == "true"
 
 
-def _int(value: object) -> int:
-    """A QSettings integer: an int from some backends, its text from an ini file; 0 when it is neither."""
-    number = _float(value)
-    return int(number) if number is not None and abs(number) < 2**31 else 0
-
-
 def _float(value: object) -> float | None:
     """A QSettings number: a number from some backends, its text from an ini file; None when it is
     neither, or not finite."""
@@ -367,6 +361,5 @@ def save(win: WindowBase) -> None:
     for name, state in presentation.desk_states(win).items():
         s.setValue(f"window/splitter_{name}", state)
     s.setValue("auto_run", win.actions_by_id["auto_run"].isChecked())
-    s.setValue("window/tab", win.tabs.currentIndex())
     s.setValue("profiler", win.run_bar.profiler)  # chosen in the run bar even if never run
     s.sync()

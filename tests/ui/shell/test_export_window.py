@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
 from gpuprof_gui.ui.shell import export_window
 
 pytestmark = pytest.mark.timeout(120)
-DATA = Path(__file__).resolve().parents[2] / "data"
-
-
-@pytest.fixture
-def shown(qtbot, window):
-    seen = []
-    window.profile_shown.connect(seen.append)
-    window.open_profile(str(DATA / "pstats_sample.prof"))
-    qtbot.waitUntil(lambda: bool(seen), timeout=30_000)
-    return window
 
 
 @pytest.mark.parametrize(
@@ -30,20 +19,20 @@ def shown(qtbot, window):
         ("out.svg", "", ("svg", "out.svg")),
         ("a.speedscope.json", "", ("speedscope", "a.speedscope.json")),
         ("report", "", ("html", "report.html")),
-        ("t.csv", "HTML report (*.html)", ("html", "t.csv.html")),
+        ("t.csv", "HTML report (*.html)", ("csv", "t.csv")),  # the typed suffix wins (test_first_use.py)
     ],
 )
 def test_format_follows_the_filter_then_the_suffix(name, chosen, expected):
     assert export_window.format_for(name, chosen) == expected
 
 
-def test_every_format_is_written_with_its_content(shown, tmp_path):
+def test_every_format_is_written_with_its_content(sample_window, tmp_path):
     top = "heavy"  # the sample's heaviest function
     outputs = {}
     for _label, fmt, suffix in export_window.EXPORT_TYPES:
         path = tmp_path / f"out{suffix}"
-        assert export_window.export_to(shown, str(path), fmt), shown.status_text()
-        assert str(path) in shown.status_text()
+        assert export_window.export_to(sample_window, str(path), fmt), sample_window.status_text()
+        assert str(path) in sample_window.status_text()
         outputs[fmt] = path
     assert outputs["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     ET.parse(outputs["svg"])  # well-formed
@@ -56,10 +45,10 @@ def test_every_format_is_written_with_its_content(shown, tmp_path):
     assert 'src="http' not in html and 'href="http' not in html  # offline: only the SVG namespace URI
 
 
-def test_unwritable_target_says_why(shown, tmp_path):
+def test_unwritable_target_says_why(sample_window, tmp_path):
     target = tmp_path / "no-such-folder" / "x.svg"
-    assert not export_window.export_to(shown, str(target), "svg")
-    assert "Export failed" in shown.status_text() and "does not exist" in shown.status_text()
+    assert not export_window.export_to(sample_window, str(target), "svg")
+    assert "Export failed" in sample_window.status_text() and "does not exist" in sample_window.status_text()
 
 
 def test_export_without_a_profile_asks_for_one(window):

@@ -57,27 +57,12 @@ def test_missing_xcb_libraries_are_named_instead_of_qts_message(tmp_path):
     assert "libxcb-cursor0" not in lines[0] and "platform plugin" not in lines[0]
 
 
-def test_a_complete_system_starts_on_x11(tmp_path):
+def test_a_complete_system_starts_on_x11(tmp_path, xvfb_display):
     """The real check on the real plugin lets a working start through: the window opens under Xvfb."""
-    xvfb = shutil.which("Xvfb")
-    if xvfb is None or shutil.which("ldd") is None:
-        pytest.skip("needs Xvfb and ldd")
-    server = subprocess.Popen(
-        [xvfb, "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        display = server.stdout.readline().strip()
-        if not display.isdigit():
-            pytest.skip("Xvfb did not start")
-        shot = tmp_path / "shot.png"
-        result = _gui(tmp_path, "--screenshot", str(shot), DISPLAY=f":{display}")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    if shutil.which("ldd") is None:
+        pytest.skip("needs ldd")
+    shot = tmp_path / "shot.png"
+    result = _gui(tmp_path, "--screenshot", str(shot), DISPLAY=xvfb_display)
     assert result.returncode == ExitStatus.OK, result.stderr[-3000:]
     assert "cannot open a window" not in result.stderr
     assert shot.is_file()
