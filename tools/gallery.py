@@ -210,7 +210,7 @@ def _measure(win, layout_rules, tab: str, index: int) -> dict:
         flame_share = round(canvas.height() / max(1, win.height()), 3)
         if flame_share < FLAME_SHARE:
             broken.append(f"the flame graph is {canvas.height()} px, {flame_share:.0%} of the window")
-    cuts = [str(c) for c in layout_rules.cut_text(win)]
+    cuts = [str(c) for c in layout_rules.cut_text(win) + layout_rules.sideways_scrolling(win)]
     broken += [f"cut text: {c}" for c in cuts]
     low = layout_rules.low_contrast(win.palette())
     broken += [f"low contrast: {p}" for p in low]

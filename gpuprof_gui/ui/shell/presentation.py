@@ -63,6 +63,12 @@ def desk_states(win: WindowBase) -> dict[str, QByteArray]:
     return states if states is not None else {name: s.saveState() for name, s in win.splitters.items()}
 
 
+def desk_geometry(win: WindowBase) -> QByteArray:
+    """The window geometry to save: the desk one, also while presentation mode fills the screen."""
+    geometry: QByteArray | None = getattr(win, _DESK_GEOMETRY, None)
+    return geometry if geometry is not None else win.saveGeometry()
+
+
 def share(win: WindowBase, flame_share: float) -> None:
     """Give the flame graph ``flame_share`` of the main splitter's height."""
     main = win.splitters["main"]

@@ -357,7 +357,7 @@ def _float(value: object) -> float | None:
 
 def save(win: WindowBase) -> None:
     s = win.settings
-    s.setValue("window/geometry", win.saveGeometry())
+    s.setValue("window/geometry", presentation.desk_geometry(win))  # the desk size, not the projector's
     for name, state in presentation.desk_states(win).items():
         s.setValue(f"window/splitter_{name}", state)
     s.setValue("auto_run", win.actions_by_id["auto_run"].isChecked())

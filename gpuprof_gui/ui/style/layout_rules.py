@@ -144,6 +144,27 @@ def cut_text(root: QWidget) -> list[Cut]:
     return cuts
 
 
+def sideways_scrolling(root: QWidget) -> list[Cut]:
+    """Pages that must be scrolled sideways to be read: a scroll area whose page is wider than it.
+
+    Text inside a scroll area is not counted as cut (it can be scrolled to), but a page of
+    text one has to scroll left and right to read line by line is cut just the same.
+    """
+    from PySide6.QtWidgets import QScrollArea
+
+    out = []
+    for area in root.findChildren(QScrollArea):
+        page = area.widget()
+        if page is None or not area.isVisible() or not page.isVisible():
+            continue
+        room = area.viewport().width()
+        if page.width() > room + SLACK_PX:
+            out.append(
+                Cut(describe(area), "", f"its page is {page.width()} px wide in {room} px: read by scrolling sideways")
+            )
+    return out
+
+
 PALETTE_PAIRS = (
     ("window text", QPalette.ColorRole.WindowText, QPalette.ColorRole.Window),
     ("text", QPalette.ColorRole.Text, QPalette.ColorRole.Base),

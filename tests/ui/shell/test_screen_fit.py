@@ -81,16 +81,27 @@ RESTORE_SCRIPT = textwrap.dedent(
         while time.monotonic() < end:
             app.processEvents()
     settle()
+    filled = None
     if sys.argv[2] == "save":
-        win.actions_by_id["presentation"].trigger()  # as the user does: remembered
-        win.tabs.setCurrentWidget(win.lab)
-        win.resize(1850, 1000)
-        win.move(60, 40)
+        win.resize(1850, 1000)  # a big desk window...
+        win.move(30, 40)
         settle()
+        win.actions_by_id["presentation"].trigger()  # ...then presentation mode, as the user does: remembered
+        win.tabs.setCurrentWidget(win.lab)
+        settle()
+        filled = [win.frameGeometry().width(), win.frameGeometry().height()]
+    if sys.argv[2] == "toggle":
+        before = [win.width(), win.height()]
+        win.actions_by_id["presentation"].trigger()
+        settle()
+        filled = [win.frameGeometry().width(), win.frameGeometry().height()]
+        win.actions_by_id["presentation"].trigger()
+        settle()
+        filled.append([win.width(), win.height()] == before)
     fits, where = layout_rules.window_fits(win)
     out = {"fits": fits, "where": where, "window": [win.width(), win.height()],
            "presentation": win.actions_by_id["presentation"].isChecked(),
-           "flame_panel": win.splitters["main"].sizes()[0]}
+           "flame_panel": win.splitters["main"].sizes()[0], "filled": filled}
     win.close()
     print(json.dumps(out))
     """
@@ -120,7 +131,7 @@ def _restore(tmp_path: Path, size: tuple[int, int], mode: str) -> dict:
 
 def test_a_window_saved_on_a_big_screen_opens_inside_a_small_one(tmp_path):
     big = _restore(tmp_path, (1920, 1080), "save")
-    assert big["fits"] and big["window"][0] > 1024, big  # a wide window in presentation mode was saved
+    assert big["fits"] and big["filled"] == [1920, 1080], big  # presentation mode fills the screen
     small = _restore(tmp_path, (1024, 768), "open")
     assert small["presentation"], small  # the mode is kept...
     assert small["fits"], small  # ...and the window opens inside the projector's screen
@@ -134,6 +145,12 @@ def test_a_first_window_takes_most_of_a_small_screen_and_a_fixed_size_on_a_big_o
     assert small["fits"] and 900 <= small["window"][0] <= 1024 and 650 <= small["window"][1] <= 768, small
     big = _restore(tmp_path / "big", (1920, 1080), "open")
     assert big["fits"] and big["window"] == [1400, 900], big
+
+
+def test_presentation_mode_fills_the_screen_and_gives_the_window_back(tmp_path):
+    result = _restore(tmp_path, (1920, 1080), "toggle")
+    assert result["filled"] == [1920, 1080, True], result  # filled, then the desk size again
+    assert not result["presentation"]
 
 
 # -- in-process: the parts that keep the window narrow ---------------------------------------------
