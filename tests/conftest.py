@@ -130,7 +130,7 @@ def changed_places(before: dict[str, tuple[str, int, int]], after: dict[str, tup
 USER_PLACES = user_places(REAL_ENVIRON)
 _USER_FILES_BEFORE = snapshot_places(USER_PLACES)
 
-QT_IMPORT_MARKERS = ("PySide6", "pyqtgraph", "window_support", "pytestqt", "qtbot")
+QT_IMPORT_MARKERS = ("PySide6", "pyqtgraph", "window_support", "pytestqt", "qtbot", "gpuprof_gui.ui")
 """A test module whose source names one of these needs Qt."""
 
 
