@@ -12,7 +12,7 @@ import re
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPen
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFrame, QScrollArea
 
 from gpuprof_gui.gpu.gpu_channel import METRIC_INFO
 from gpuprof_gui.ui.lab.chart_labels import row_labels
@@ -50,6 +50,12 @@ BAND_LABEL_GAP_PX = 4
 """Between two run names in a row, and between the rows."""
 MIN_NAME_CHARS = 3
 """A name cut shorter than three letters and "…" says nothing: the band's tooltip names it instead."""
+
+PLOT_LINES = {False: 4.0, True: 3.0}
+"""Each plot needs this many lines of its text in height: its title, and two y tick labels apart
+at the desk (one on a projector, see set_two_y_ticks), with pyqtgraph's spacing."""
+AXIS_LINES = 3.0
+"""The time axis under the stack: its tick labels and its label, with pyqtgraph's spacing."""
 
 BandLabel = tuple[pg.TextItem, float, float | None, str]
 """A run band's label: the item, the band's start and end (None while open, s since t0) and its full name."""
@@ -206,3 +212,22 @@ def place_band_labels(plot: pg.PlotItem, labels: list[BandLabel], offset: float,
         top = gap + row * (line + gap)
         label.setPos(x0 + start / width * (x1 - x0), y1 - top / height * (y1 - y0))
         label.setVisible(True)
+
+
+def scrolling(graphics: pg.GraphicsLayoutWidget) -> QScrollArea:
+    """``graphics`` in a vertical scroll area: where six plots cannot have the height their text
+    needs (a short window, 20 pt on a projector), the stack scrolls instead of being cut off."""
+    area = QScrollArea()
+    area.setWidget(graphics)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
+
+
+def least_stack_height(presentation: bool) -> int:
+    """The height (px) below which the plots' titles and ticks would overlap (PLOT_LINES)."""
+    font = QFont(QApplication.font())
+    font.setPointSizeF(float(title_size(presentation, TITLE_SIZE).removesuffix("pt")))
+    line = max(QFontMetricsF(font).height(), QFontMetricsF(QApplication.font()).height())
+    return int(line * (PLOT_LINES[bool(presentation)] * len(PLOTS) + AXIS_LINES))

@@ -33,8 +33,10 @@ from gpuprof_gui.ui.lab.telemetry_plots import (
     BandLabel,
     build_plots,
     fit_titles,
+    least_stack_height,
     place_band_labels,
     restyle_plots,
+    scrolling,
     set_two_y_ticks,
 )
 from gpuprof_gui.ui.lab.telemetry_series import SampleSeries, TelemetrySource
@@ -139,7 +141,9 @@ class TelemetryView(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addLayout(top)
-        box.addWidget(self.graphics, 1)
+        self.plot_scroll = scrolling(self.graphics)
+        self.graphics.setMinimumHeight(least_stack_height(False))
+        box.addWidget(self.plot_scroll, 1)
         box.addWidget(self.empty_label, 1)
         self._show_empty()
 
@@ -243,7 +247,7 @@ class TelemetryView(QWidget):
         """A sentence in place of the plots while they would only show empty 0–1 axes."""
         empty = not self.has_data()
         self.empty_label.setVisible(empty)
-        self.graphics.setVisible(not empty)
+        self.plot_scroll.setVisible(not empty)
 
     def set_empty_text(self, text: str) -> None:
         """What the view says while it has nothing to plot (why, and what to do)."""
@@ -431,6 +435,7 @@ class TelemetryView(QWidget):
         self.pen_width = PRESENTATION_PEN_PX if on else 1
         restyle_plots(self.plots, self.curves, colours, on, self.pen_width)
         self._colours, self._presentation = colours, bool(on)
+        self.graphics.setMinimumHeight(least_stack_height(on))
         self._fit_titles()
         self._few_ticks = bool(on)
         for plot in self.plots:
