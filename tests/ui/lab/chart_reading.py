@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QLineF, QPointF
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QFontMetrics, QImage, QPainter
+from PySide6.QtWidgets import QApplication
 
 REPO = Path(__file__).resolve().parents[3]
 SAXPY = REPO / "tests" / "data" / "lab" / "session_saxpy_h100"
@@ -121,6 +122,10 @@ def lab_problems(lab, process_events) -> tuple[list[str], list[str]]:
     names = {r.candidate for r in run.records}
     problems, drawn = [], []
     area = lab.chart_area
+    columns = lab.columns  # on a narrow window the charts and the telemetry are tabs of one column
+    if columns.narrow:
+        columns.tabs.setCurrentWidget(area)
+        process_events()
     for index, chart in enumerate((lab.times_chart, lab.roofline)):
         if area.one_at_a_time():
             area.chart_tabs.setCurrentIndex(index)
@@ -134,9 +139,18 @@ def lab_problems(lab, process_events) -> tuple[list[str], list[str]]:
             drawn.append(type(chart).__name__)
         if chart is lab.roofline and not chart.message_text():
             problems += roofline_problems(chart, names)
+    if columns.narrow:
+        columns.tabs.setCurrentWidget(lab.telemetry)
+        process_events()
+        lab.window().grab()
     graphics = lab.telemetry.graphics
     if graphics.ci.geometry().width() > graphics.viewport().width() + 0.5:
         problems.append("the telemetry plots are wider than their view (a title too long)")
+    if graphics.ci.geometry().height() > graphics.viewport().height() + 0.5:
+        problems.append("the telemetry plots are cut off at the bottom")
+    for plot in lab.telemetry.plots:  # a title over its y ticks, or ticks over each other
+        if plot.getViewBox().height() < QFontMetrics(QApplication.font()).height() * 1.2:
+            problems.append(f"telemetry plot {plot.titleLabel.text[:20]!r} is {plot.getViewBox().height():.0f} px tall")
     problems += band_label_problems(lab.telemetry, names)
     return problems, drawn
 
