@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QTableWidget,
     QTableWidgetItem,
@@ -23,7 +24,8 @@ from gpuprof_gui.core.lab_model import LabRecord
 from gpuprof_gui.ui.style.palette import app_is_dark, status_colours
 from gpuprof_gui.ui.style.theme import fit_rows, set_view_font
 
-# status -> symbol + word; its cell's colours are the theme's (palette.status_colours).
+# status -> symbol + word (the symbol only where the font has it: status_text); its cell's
+# colours are the theme's (palette.status_colours).
 STATUS_STYLE: dict[str, str] = {
     "pending": "· pending",
     "running": "▶ running",
@@ -35,6 +37,9 @@ STATUS_STYLE: dict[str, str] = {
     "crashed": "✕ crashed",
     "cancelled": "– cancelled",
 }
+SYMBOL_STAND_INS = {"⏱": "◷"}
+"""A symbol to try where the font lacks the first choice (a clock face for the stopwatch);
+where it lacks both, the word goes alone: a missing glyph shows as an empty box."""
 # Worst first: a candidate's summary shows the worst status over its sizes.
 _SEVERITY = ("crashed", "timed_out", "failed", "wrong", "cancelled", "skipped", "ok")
 
@@ -65,8 +70,21 @@ _STATUS_ROLE = Qt.ItemDataRole.UserRole + 2
 """The status a cell is coloured for, so a theme change can colour it again."""
 
 
-def status_text(status: str) -> str:
-    return STATUS_STYLE.get(status, status)
+def drawable(text: str, font: QFont | None = None) -> bool:
+    """Whether ``font`` (the application's by default) has a glyph for every character of ``text``."""
+    metrics = QFontMetrics(font if font is not None else QApplication.font())
+    return all(metrics.inFontUcs4(ord(ch)) for ch in text)
+
+
+def status_text(status: str, font: QFont | None = None) -> str:
+    """Symbol and word ("✓ ok"), the symbol only where ``font`` (the application's by default) has it."""
+    text = STATUS_STYLE.get(status, status)
+    symbol, _space, word = text.partition(" ")
+    if not word:
+        return text
+    choices = (symbol, SYMBOL_STAND_INS.get(symbol, ""))
+    shown = next((s for s in choices if s and drawable(s, font)), "")
+    return f"{shown} {word}" if shown else word
 
 
 def style_item(item: QTableWidgetItem | QTreeWidgetItem, status: str, column: int = 0) -> None:
@@ -119,8 +137,8 @@ def _cell(text: str, key) -> _Item:
     return item
 
 
-def record_cells(rec: LabRecord) -> list[_Item]:
-    """The table's cells for one record, in COLUMNS order."""
+def record_cells(rec: LabRecord, font: QFont | None = None) -> list[_Item]:
+    """The table's cells for one record, in COLUMNS order (status symbols ``font`` can draw)."""
     err = None if rec.max_rel_err is None else float(rec.max_rel_err)
     spread = (
         f"{fmt_number(rec.p10_ms)}–{fmt_number(rec.p90_ms)}"
@@ -130,7 +148,7 @@ def record_cells(rec: LabRecord) -> list[_Item]:
     cells = [
         _cell(rec.candidate, rec.candidate),
         _cell(f"{rec.size:,}", rec.size),
-        _cell(status_text(rec.status), _SEVERITY.index(rec.status) if rec.status in _SEVERITY else -1),
+        _cell(status_text(rec.status, font), _SEVERITY.index(rec.status) if rec.status in _SEVERITY else -1),
         _cell("yes" if rec.correct else "no", int(rec.correct)),
         _cell(fmt_err(err), err),
         _cell(fmt_number(rec.median_ms), rec.median_ms),
@@ -183,7 +201,7 @@ class ResultsTable(QTableWidget):
         self.setSortingEnabled(False)
         row = self.rowCount()
         self.insertRow(row)
-        for col, cell in enumerate(record_cells(rec)):
+        for col, cell in enumerate(record_cells(rec, self.font())):
             self.setItem(row, col, cell)
         self.setSortingEnabled(sorting)
         if row < AUTOSIZE_ROWS:
@@ -246,7 +264,7 @@ class CandidateList(QTreeWidget):
         item = self._items.get(name)
         if item is None:
             return
-        item.setText(2, (status_text(status) + (f" {detail}" if detail else "")) if status else "")
+        item.setText(2, (status_text(status, self.font()) + (f" {detail}" if detail else "")) if status else "")
         if status:
             style_item(item, status, 2)
         else:

@@ -16,8 +16,7 @@ from gpuprof_gui.gpu.telemetry import TelemetrySampler
 from gpuprof_gui.gpu.trace_io import Trace, save_trace
 from gpuprof_gui.ui.lab.telemetry_view import TelemetryView
 
-BAND_LABEL_HEIGHTS = (0.92, 0.72, 0.52)
-"""Neighbouring run bands put their labels at these heights in turn, so short runs' labels don't overlap."""
+NO_GPU = "No GPU telemetry on this computer. Load a recorded run to replay its trace."
 
 
 def record_bands(records: Sequence[LabRecord], origin: float, wall: bool) -> list[dict]:
@@ -30,14 +29,7 @@ def record_bands(records: Sequence[LabRecord], origin: float, wall: bool) -> lis
         if bands and bands[-1]["label"] == rec.candidate:
             bands[-1]["t_end"] = end - origin
             continue
-        bands.append(
-            {
-                "label": rec.candidate,
-                "t_begin": start - origin,
-                "t_end": end - origin,
-                "label_pos": BAND_LABEL_HEIGHTS[len(bands) % len(BAND_LABEL_HEIGHTS)],
-            }
-        )
+        bands.append({"label": rec.candidate, "t_begin": start - origin, "t_end": end - origin})
     return bands
 
 
@@ -65,6 +57,7 @@ class LabTelemetry:
             self.view.set_source(self.sampler, live=True)
             self.view.set_info(f"live, {self.sampler.hz:g} Hz")
         else:
+            self.view.set_empty_text(NO_GPU)
             self.view.set_source(None)
             # Short: a QLabel's text sets its minimum width; the panel's banner says the rest.
             self.view.set_info("no live telemetry here (no GPU)")
@@ -86,6 +79,7 @@ class LabTelemetry:
         """Show a recorded trace (or nothing but bands, when there is none)."""
         self.stop_live()
         self.trace, self.replaying = trace, True
+        self.view.set_empty_text("" if trace is not None else "This recorded run came without a telemetry trace.")
         self.view.set_source(trace, live=False)
         self.view.follow_box.setChecked(True)
         self.view.set_info("recorded" if trace is not None else "no trace: bands on the results' own clock")

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,12 +26,25 @@ from PySide6.QtWidgets import (
 )
 
 from gpuprof_gui.gpu.telemetry import DEFAULT_HZ, MAX_HZ
-from gpuprof_gui.ui.lab.telemetry_plots import PLOTS, build_plots, restyle_plots, set_two_y_ticks
+from gpuprof_gui.ui.lab.telemetry_plots import (
+    LAYOUT_MARGINS_PX,
+    LEFT_AXIS_PX,
+    PLOTS,
+    BandLabel,
+    build_plots,
+    fit_titles,
+    least_stack_height,
+    place_band_labels,
+    restyle_plots,
+    scrolling,
+    set_two_y_ticks,
+)
 from gpuprof_gui.ui.lab.telemetry_series import SampleSeries, TelemetrySource
 from gpuprof_gui.ui.style.elided_label import ElidedLabel
 from gpuprof_gui.ui.style.palette import (
     BAND_EDGE_ALPHA,
     BAND_FILL_ALPHA,
+    CHART_LABEL_ALPHA,
     LIGHT_UI,
     current_theme_colours,
     qcolour,
@@ -46,6 +59,7 @@ Y_HEADROOM = 1.25
 """The y range is set 25% above the highest value, so small rises don't move the axis."""
 Y_SHRINK_BELOW = 0.4
 """...and shrinks only once everything shown is below 40% of it."""
+NO_DATA = "No GPU telemetry yet: it is sampled while this tab shows a GPU, or replayed from a recorded run."
 DEVICE_NAME_CHARS = 10
 """The GPU selector is at least this many characters wide; a longer name is elided in it."""
 
@@ -64,7 +78,7 @@ class TelemetryView(QWidget):
         self._cursor: Any = None
         self._device = 0
         self._bands: list[dict[str, Any]] = []
-        self._band_labels: list[tuple[Any, float, float]] = []  # (TextItem, t_begin, height share)
+        self._band_labels: list[BandLabel] = []
         # (plot index, rectangle, t_begin, t_end or None while open), times in s since t0
         self._band_rects: list[tuple[int, QGraphicsRectItem, float, float | None]] = []
         self._extra_bands: list[dict[str, Any]] = []  # placed by the caller (lab records), kept across sources
@@ -106,17 +120,32 @@ class TelemetryView(QWidget):
         self.graphics.setBackground(LIGHT_UI.plot_background)
         self._band_colour = LIGHT_UI.band
         self._band_fill = LIGHT_UI.band_fill
+        self._band_label_fill = qcolour(LIGHT_UI.plot_background, CHART_LABEL_ALPHA)
         self._few_ticks = False  # presentation: two y ticks, as 20 pt labels overlap on a short plot
         self.plots, self.curves = build_plots(self.graphics, self.pen_width)
+        self._colours, self._presentation = LIGHT_UI, False
+        self.graphics.installEventFilter(self)  # titles are fitted to its width before it lays the plots out
         for plot in self.plots:
             # Only a mouse pan/zoom stops following (not the view's own range changes).
             plot.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
+            plot.getViewBox().sigResized.connect(self._on_plot_resized)
+        top_view = self.plots[0].getViewBox()
+        top_view.sigResized.connect(self._place_band_labels)  # names are fitted to pixels
+        top_view.sigXRangeChanged.connect(self._place_band_labels)
         self._series = {metric: SampleSeries() for metrics in (row[2] for row in PLOTS) for metric in metrics}
 
+        self.empty_label = QLabel(NO_DATA)  # in place of six empty plots, while there is nothing to plot
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setMinimumWidth(1)  # wraps to the width it gets: asks for none
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addLayout(top)
-        box.addWidget(self.graphics, 1)
+        self.plot_scroll = scrolling(self.graphics)
+        self.graphics.setMinimumHeight(least_stack_height(False))
+        box.addWidget(self.plot_scroll, 1)
+        box.addWidget(self.empty_label, 1)
+        self._show_empty()
 
     # -- sources ---------------------------------------------------------------------------
     def set_source(self, source: TelemetrySource | None, live: bool = True) -> None:
@@ -206,8 +235,23 @@ class TelemetryView(QWidget):
         if offset or moved:
             self._place_bands(offset)
         self._apply_x_range()
+        self._show_empty()
         self.redraws += 1
         self.redrawn.emit()
+
+    def has_data(self) -> bool:
+        """Whether there is anything to plot: samples, or run bands on their own clock."""
+        return bool(self._extra_bands or self._bands) or any(len(s) for s in self._series.values())
+
+    def _show_empty(self) -> None:
+        """A sentence in place of the plots while they would only show empty 0–1 axes."""
+        empty = not self.has_data()
+        self.empty_label.setVisible(empty)
+        self.plot_scroll.setVisible(not empty)
+
+    def set_empty_text(self, text: str) -> None:
+        """What the view says while it has nothing to plot (why, and what to do)."""
+        self.empty_label.setText(text or NO_DATA)
 
     def _x_offset(self) -> float:
         """The time shown as x = 0: the newest sample while following live, else t0 (absolute)."""
@@ -232,6 +276,12 @@ class TelemetryView(QWidget):
             if plot is self.plots[0]:
                 self._place_band_labels()
 
+    def _on_plot_resized(self, *_args: object) -> None:
+        """Whether a plot has room for two y tick labels depends on its height (set_two_y_ticks)."""
+        if self._few_ticks:
+            for plot in self.plots:
+                set_two_y_ticks(plot)
+
     def _set_y_ticks(self, plot: pg.PlotItem) -> None:
         """On a projector, two y ticks (see set_two_y_ticks); at the desk, pyqtgraph's own."""
         if self._few_ticks:
@@ -250,6 +300,7 @@ class TelemetryView(QWidget):
             t0 = float(band["t_begin"])
             t1 = float(band["t_end"]) if band.get("t_end") is not None else None  # None: still open
             width = max((self._latest_t if t1 is None else t1) - t0, 0.0)
+            name = str(band.get("label", ""))
             for i, plot in enumerate(self.plots):
                 # A plain rectangle, tall beyond any y range: its bounds are C++ work. A
                 # LinearRegionItem (two InfiniteLines) recomputed its bounds in Python on
@@ -263,10 +314,12 @@ class TelemetryView(QWidget):
                 plot.addItem(region, ignoreBounds=True)
                 self._band_items.append((i, region))
                 self._band_rects.append((i, region, t0, t1))
-            label = pg.TextItem(str(band.get("label", "")), color=self._band_colour, anchor=(0, 0.5))
+                region.setToolTip(name)
+            label = pg.TextItem(name, color=self._band_colour, anchor=(0, 0), fill=pg.mkBrush(self._band_label_fill))
+            label.textItem.document().setDocumentMargin(2)
             self.plots[0].addItem(label, ignoreBounds=True)
             self._band_items.append((0, label))
-            self._band_labels.append((label, t0, float(band.get("label_pos", 0.85))))
+            self._band_labels.append((label, t0, t1, name))
         self._place_band_labels()
         for i in range(len(self.plots)):
             self._fit_band_heights(i)
@@ -289,21 +342,20 @@ class TelemetryView(QWidget):
             rect.setRect(t0 - offset, r.y(), max(end - t0, 0.0), r.height())
         self._place_band_labels()
 
-    def _place_band_labels(self) -> None:
-        """Labels sit at a fixed share of the top plot's height (its y range moves in steps)."""
-        y_top = self.plots[0].viewRange()[1][1]
-        for label, t0, height in self._band_labels:
-            label.setPos(t0 - self._drawn_offset, y_top * height)
+    def _place_band_labels(self, *_args: object) -> None:
+        """Run names along the top plot's top edge, for its size in pixels (see place_band_labels)."""
+        place_band_labels(self.plots[0], self._band_labels, self._drawn_offset, self._latest_t)
 
     def set_extra_bands(self, bands: list[dict[str, Any]]) -> None:
         """Bands besides the source's own, on this view's timeline (s since the source's t0).
 
-        Each is ``{"label", "t_begin", "t_end"}`` and may carry ``label_pos`` (0..1, the
-        label's height) so that the labels of short neighbouring bands do not overlap.
+        Each is ``{"label", "t_begin", "t_end"}``; a ``label_pos`` (from older traces) is not used:
+        the view places the names itself, for the pixels it has.
         """
         self._extra_bands = [dict(b) for b in bands]
         self._draw_bands()
         self._apply_x_range()
+        self._show_empty()
 
     def band_count(self) -> int:
         return len(self._extra_bands or self._bands)
@@ -358,6 +410,19 @@ class TelemetryView(QWidget):
     def set_info(self, text: str) -> None:
         self.info_label.setText(text)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.graphics and event.type() == QEvent.Type.Resize:
+            self._fit_titles()
+        return super().eventFilter(watched, event)
+
+    def _fit_titles(self) -> None:
+        """Titles that fit the plots' width: a title sets its plot's minimum width, and one wider
+        than the view pushed every plot's right edge out of sight."""
+        width = self.graphics.width() - LEFT_AXIS_PX[self._presentation] - LAYOUT_MARGINS_PX
+        fit_titles(self.plots, width, self._colours, self._presentation)
+        # The plot stack grew while a longer title needed it; Qt never shrinks it back by itself.
+        self.graphics.ci.setGeometry(self.graphics.range)
+
     def set_presentation(self, on: bool) -> None:
         """Theme colours; on a projector, larger titles and ticks and thicker curves.
 
@@ -369,9 +434,13 @@ class TelemetryView(QWidget):
         style_plot(self.graphics, self.plots, colours, on)
         self.pen_width = PRESENTATION_PEN_PX if on else 1
         restyle_plots(self.plots, self.curves, colours, on, self.pen_width)
+        self._colours, self._presentation = colours, bool(on)
+        self.graphics.setMinimumHeight(least_stack_height(on))
+        self._fit_titles()
         self._few_ticks = bool(on)
         for plot in self.plots:
             plot.getAxis("left").setTicks(None)
             self._set_y_ticks(plot)
         self._band_colour, self._band_fill = colours.band, colours.band_fill
+        self._band_label_fill = qcolour(colours.plot_background, CHART_LABEL_ALPHA)
         self._draw_bands()
