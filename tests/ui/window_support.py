@@ -11,9 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QImage, QTextDocument
+from PySide6.QtGui import Qt as QtGuiNamespace  # Qt.mightBeRichText lives in QtGui
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QWidget
 
 from gpuprof_gui.ui.shell import window_state
 from gpuprof_gui.ui.shell.main_window import MainWindow
@@ -122,6 +123,56 @@ def distinct_colours(image: QImage, x0: int, y0: int, x1: int, y1: int, step: in
         for x in range(x0, x1, step):
             seen.add(image.pixel(x, y) & 0xFFFFFF)
     return len(seen)
+
+
+def clipped_labels(root: QWidget) -> list[str]:
+    """The visible labels under ``root`` whose text does not fit their rectangle, wrapped or not.
+
+    An elided label (its text ends in "…") counts as fitting when its tooltip holds the whole text.
+    """
+    clipped = []
+    for label in root.findChildren(QLabel):
+        text = label.text()
+        if not label.isVisible() or not text or (text.endswith("…") and label.toolTip()):
+            continue
+        doc = QTextDocument()
+        doc.setDocumentMargin(0)
+        doc.setDefaultFont(label.font())
+        rich = label.textFormat() == Qt.TextFormat.RichText or (
+            label.textFormat() == Qt.TextFormat.AutoText and QtGuiNamespace.mightBeRichText(text)
+        )
+        if rich:
+            doc.setHtml(text)
+        else:
+            doc.setPlainText(text)
+        room = label.contentsRect()
+        if label.wordWrap():
+            doc.setTextWidth(room.width())  # without: one line per paragraph, as an unwrapped label draws it
+        need = doc.size()
+        if need.width() > room.width() + 1 or need.height() > room.height() + 1:
+            clipped.append(
+                f"{text[:50]!r} needs {need.width():.0f}x{need.height():.0f}, has {room.width()}x{room.height()}"
+            )
+        elif _cut_by_a_parent(label):
+            clipped.append(f"{text[:50]!r} is cut off by a parent too small for it")
+    return clipped
+
+
+def _cut_by_a_parent(widget: QWidget) -> bool:
+    """Whether a parent cuts ``widget`` off where no scroll bar leads to the rest."""
+    rect = widget.rect()
+    while (parent := widget.parentWidget()) is not None and not widget.isWindow():
+        rect = rect.translated(widget.pos())
+        area = parent.parentWidget()
+        scroller = area if isinstance(area, QAbstractScrollArea) and area.viewport() is parent else None
+        sideways = scroller is not None and scroller.horizontalScrollBar().isVisible()
+        upright = scroller is not None and scroller.verticalScrollBar().isVisible()
+        if not sideways and (rect.left() < -1 or rect.right() > parent.width()):
+            return True
+        if not upright and (rect.top() < -1 or rect.bottom() > parent.height()):
+            return True
+        rect, widget = rect.intersected(parent.rect()), parent
+    return False
 
 
 def pid_alive(pid: int) -> bool:

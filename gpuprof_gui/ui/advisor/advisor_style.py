@@ -7,20 +7,20 @@ table, a new teaching step) take the current mode by calling it again.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QPalette, QResizeEvent
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from gpuprof_gui.ui.style.palette import ADVISOR
 
 ROLE_PROPERTY = "advisor_font_role"
 
-PRESENTATION_PT = {"text": 20, "small": 20, "value": 24, "formula": 26, "title": 26, "big": 48, "banner": 26}
+PRESENTATION_PT = {"text": 20, "small": 20, "value": 24, "formula": 26, "title": 26, "big": 48}
 """Projector sizes: 20 pt is the smallest text still read from the back of a classroom
 (about 7 mm tall on a 2 m wide image of a 1920 px screen); formulas stay at 20, not smaller."""
-NORMAL_DELTA_PT = {"text": 0, "small": -1, "value": 2, "formula": 4, "title": 3, "big": 16, "banner": 3}
+NORMAL_DELTA_PT = {"text": 0, "small": -1, "value": 2, "formula": 4, "title": 3, "big": 16}
 """Desk sizes, relative to the application font so they follow the user's settings."""
-BOLD_ROLES = {"value", "title", "big", "banner"}
+BOLD_ROLES = {"value", "title", "big"}
 SMALLEST_PT = 7
 
 FORMULA_COLOUR = ADVISOR.formula
@@ -98,3 +98,59 @@ def apply_fonts(root: QWidget, presentation: bool) -> None:
         if role == "small":
             colour = FORMULA_COLOUR_PRESENTATION if presentation else FORMULA_COLOUR
             widget.setStyleSheet(f"color: {colour};")
+
+
+class FittedLabel(QLabel):
+    """A plain-text label that wraps, or, eliding, keeps to one line with the whole text in its tooltip.
+
+    On a projector a banner of five wrapped 20 pt lines pushes the chart off the screen;
+    one elided line, with the rest a hover away, keeps it in view.
+    """
+
+    def __init__(self, text: str = "", role: str = "text") -> None:
+        super().__init__()
+        set_role(self, role)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Left/Right page the teaching view
+        self.eliding = False
+        self.full_text = ""
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name, kept so callers need not know
+        self.full_text = text
+        self._fit()
+
+    def set_eliding(self, on: bool) -> None:
+        self.eliding = bool(on)
+        self.setWordWrap(not on)
+        self.updateGeometry()
+        self._fit()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().minimumSizeHint()
+        if self.eliding:  # any width: the text is cut to it
+            hint.setWidth(QFontMetrics(self.font()).horizontalAdvance("M…") + self.contentsMargins().left() * 2)
+        return hint
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return self.minimumSizeHint() if self.eliding else super().sizeHint()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit()
+
+    def _fit(self) -> None:
+        shown = self.full_text
+        if self.eliding:
+            width = self.contentsRect().width()
+            shown = QFontMetrics(self.font()).elidedText(self.full_text, Qt.TextElideMode.ElideRight, width)
+        if super().text() != shown:
+            super().setText(shown)
+        self.setToolTip(self.full_text if shown != self.full_text else "")
