@@ -11,10 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+from PySide6 import QtGui
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QImage, QTextDocument
-from PySide6.QtGui import Qt as QtGuiNamespace  # Qt.mightBeRichText lives in QtGui
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from gpuprof_gui.ui.shell import window_state
 from gpuprof_gui.ui.shell.main_window import MainWindow
@@ -126,53 +126,30 @@ def distinct_colours(image: QImage, x0: int, y0: int, x1: int, y1: int, step: in
 
 
 def clipped_labels(root: QWidget) -> list[str]:
-    """The visible labels under ``root`` whose text does not fit their rectangle, wrapped or not.
+    """Text under ``root`` not shown whole: what ``layout_rules`` finds (one-line text cut, not
+    elided with a tooltip; pages read by scrolling sideways), and wrapped labels too small for their lines."""
+    from gpuprof_gui.ui.style import layout_rules
 
-    An elided label (its text ends in "…") counts as fitting when its tooltip holds the whole text.
-    """
-    clipped = []
+    cut = [str(c) for c in layout_rules.cut_text(root) + layout_rules.sideways_scrolling(root)]
     for label in root.findChildren(QLabel):
-        text = label.text()
-        if not label.isVisible() or not text or (text.endswith("…") and label.toolTip()):
+        if not label.isVisible() or not label.wordWrap() or not label.text().strip():
             continue
         doc = QTextDocument()
         doc.setDocumentMargin(0)
         doc.setDefaultFont(label.font())
-        rich = label.textFormat() == Qt.TextFormat.RichText or (
-            label.textFormat() == Qt.TextFormat.AutoText and QtGuiNamespace.mightBeRichText(text)
-        )
-        if rich:
+        text, form = label.text(), label.textFormat()
+        if form == Qt.TextFormat.RichText or (form == Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(text)):
             doc.setHtml(text)
         else:
             doc.setPlainText(text)
         room = label.contentsRect()
-        if label.wordWrap():
-            doc.setTextWidth(room.width())  # without: one line per paragraph, as an unwrapped label draws it
-        need = doc.size()
-        if need.width() > room.width() + 1 or need.height() > room.height() + 1:
-            clipped.append(
-                f"{text[:50]!r} needs {need.width():.0f}x{need.height():.0f}, has {room.width()}x{room.height()}"
+        doc.setTextWidth(room.width())
+        need = doc.size()  # wider than the room: a word too long to wrap
+        if need.width() > room.width() + layout_rules.SLACK_PX or need.height() > room.height() + layout_rules.SLACK_PX:
+            cut.append(
+                f"{label.text()[:50]!r} needs {need.width():.0f}x{need.height():.0f} in {room.width()}x{room.height()}"
             )
-        elif _cut_by_a_parent(label):
-            clipped.append(f"{text[:50]!r} is cut off by a parent too small for it")
-    return clipped
-
-
-def _cut_by_a_parent(widget: QWidget) -> bool:
-    """Whether a parent cuts ``widget`` off where no scroll bar leads to the rest."""
-    rect = widget.rect()
-    while (parent := widget.parentWidget()) is not None and not widget.isWindow():
-        rect = rect.translated(widget.pos())
-        area = parent.parentWidget()
-        scroller = area if isinstance(area, QAbstractScrollArea) and area.viewport() is parent else None
-        sideways = scroller is not None and scroller.horizontalScrollBar().isVisible()
-        upright = scroller is not None and scroller.verticalScrollBar().isVisible()
-        if not sideways and (rect.left() < -1 or rect.right() > parent.width()):
-            return True
-        if not upright and (rect.top() < -1 or rect.bottom() > parent.height()):
-            return True
-        rect, widget = rect.intersected(parent.rect()), parent
-    return False
+    return cut
 
 
 def pid_alive(pid: int) -> bool:

@@ -151,7 +151,7 @@ class AmdahlChart(pg.PlotWidget):
             )
             self.plot_item.addItem(self.limit_line)
             limit_text = self._text(f"Amdahl limit 1 / (1 − p) = {times(limit)}", LIMIT_COLOUR, math.log10(lo), limit)
-            limit_text.shorter = [f"Amdahl limit = {times(limit)}"]
+            limit_text.shorter, limit_text.order = [f"Amdahl limit = {times(limit)}"], 0
         self._draw_break_even(advice, lo, hi, y_max, width)
         self._draw_candidates(advice)
         if measured:
@@ -199,7 +199,10 @@ class AmdahlChart(pg.PlotWidget):
         pen = pg.mkPen(BREAK_EVEN_COLOUR, width=width, style=Qt.PenStyle.DotLine)
         self.break_even_line = pg.InfiniteLine(pos=math.log10(s_be), angle=90, pen=pen)
         self.plot_item.addItem(self.break_even_line)
-        self._text(f"break-even s = {times(s_be)}", BREAK_EVEN_COLOUR, math.log10(s_be), y_max * 0.55)
+        label = self._text(f"break-even s = {times(s_be)}", BREAK_EVEN_COLOUR, math.log10(s_be), y_max * 0.55)
+        label.order = 2  # after the candidates: anywhere along its line will do
+        # The figures and the last step give it too: on a crowded chart the dotted line may go unnamed.
+        label.shorter, label.droppable = [f"break-even {times(s_be)}"], True
 
     def _draw_candidates(self, advice: Advice) -> None:
         """Filled markers on the kernel-only curve, hollow ones on the curve with copies."""
@@ -254,11 +257,15 @@ class AmdahlChart(pg.PlotWidget):
         self._legend_texts.append(("", ""))  # the same words at every width
         label = self._text(f"measured {times(measured)}", MEASURED_COLOUR, math.log10(s), measured, "value", size / 2)
         label.shorter, label.droppable = [times(measured)], True  # the banner says it too
+        label.leader = pg.PlotCurveItem(pen=pg.mkPen(MEASURED_COLOUR, width=1))
+        label.leader.setZValue(TEXT_Z - 1)
+        self.plot_item.addItem(label.leader)
 
     def _say(self, text: str, s: float, y: float) -> PlacedText:
         """A sentence in the plot, in free room nearest (s, y)."""
         placed = self._text(text, NOTE_COLOUR, math.log10(s), y, "text")
         self.note = placed.item
+        placed.order = 3
         return placed
 
     def _reset(self) -> None:
@@ -272,9 +279,16 @@ class AmdahlChart(pg.PlotWidget):
 
     def _style_axes(self, advice: Advice | None, lo: float, hi: float) -> None:
         tick_font = QFont(font_for("text", self.presentation))
+        metrics = QFontMetrics(tick_font)
+        # Room for the tick labels measured now, not after a first paint in the old font (the
+        # axis grew only then, and a picture taken at once showed ticks over the axis title).
+        room = {
+            "bottom": {"tickTextHeight": metrics.height()},
+            "left": {"tickTextWidth": metrics.horizontalAdvance(f"{2 * self.y_max:.1f}")},
+        }
         for name in ("bottom", "left"):
             axis = self.plot_item.getAxis(name)
-            axis.setStyle(tickFont=tick_font)
+            axis.setStyle(tickFont=tick_font, autoExpandTextSpace=False, **room[name])
             axis.setTextPen(pg.mkPen(ADVISOR.chart_text))
             axis.setPen(pg.mkPen(ADVISOR.chart_text, width=2 if self.presentation else 1))
         ticks = decade_ticks(lo, hi)
@@ -309,8 +323,10 @@ class AmdahlChart(pg.PlotWidget):
         height = self.plot_item.getViewBox().height()
         title_font = font_for("value", self.presentation)
         metrics = QFontMetrics(title_font)
-        full, short = self.title_full, self.title_full.replace("Amdahl's law for ", "")
-        title = full if metrics.horizontalAdvance(full) <= width else short
+        full = self.title_full
+        shorter = full.replace("Amdahl's law for ", "")
+        wordings = [full, shorter, shorter.replace(": at most ", ", S ≤ ")]
+        title = next((w for w in wordings if metrics.horizontalAdvance(w) <= width), wordings[-1])
         if metrics.horizontalAdvance(title) > width:
             title = metrics.elidedText(title, Qt.TextElideMode.ElideRight, max(0, int(width)))
         if title != self.title_shown:

@@ -41,6 +41,7 @@ class PlacedText:
     mark: str = ""  # a candidate's marker as a coloured character, for a shared label
     shorter: list[str] = field(default_factory=list)  # other wordings, for when there is no room
     droppable: bool = False  # left out where no wording finds free room (a candidate's is, always)
+    order: int = 1  # placed in this order: the limit's label (0), then the points' (1), then the rest
     group: list[PlacedText] = field(default_factory=list)  # the candidates this label speaks for
 
     def wordings(self) -> list[str]:
@@ -123,9 +124,10 @@ def place_texts(plot_item: pg.PlotItem, texts: list[PlacedText], marks: PlotMark
         if text.radius:
             ax, ay = to_px(text.x, text.y)
             space.take_rect(ax - text.radius, ay - text.radius, ax + text.radius, ay + text.radius)
-    for text in _grouped(texts, to_px, line_px):
+    for text in sorted(_grouped(texts, to_px, line_px), key=lambda t: t.order):
         ax, ay = to_px(text.x, text.y)
-        spot = fit_wording(text, max_width, partial(_find_near, space, ax, ay))
+        reach = text.radius + CLEARANCE_PX + CELL_PX if text.leader is not None else 0.0
+        spot = fit_wording(text, max_width, partial(_find_near, space, ax, ay, reach))
         if spot is None or (not spot.free and (text.mark or text.droppable)):  # no room: the marker stays, alone
             text.item.hide()
             if text.leader is not None:
@@ -138,10 +140,12 @@ def place_texts(plot_item: pg.PlotItem, texts: list[PlacedText], marks: PlotMark
             nx, ny = spot.nearest_point(ax, ay)
             end_x, end_y = x0 + nx / width * (x1 - x0), y1 - ny / height * (y1 - y0)
             text.leader.setData([text.x, end_x] if far else [], [text.y, end_y] if far else [])
+            if far:  # later texts keep off it too
+                space.take_polyline([ax, nx], [ay, ny], pad=1.0)
 
 
-def _find_near(space: FreeSpace, ax: float, ay: float, w: float, h: float) -> Spot:
-    return space.find(w, h, ax, ay)
+def _find_near(space: FreeSpace, ax: float, ay: float, reach: float, w: float, h: float) -> Spot:
+    return space.find(w, h, ax, ay, reach)
 
 
 def _grouped(

@@ -19,6 +19,8 @@ CELL_PX = 3.0
 """Grid step: fine enough that a text sits within 3 px of where it could be, coarse enough to be instant."""
 CLEARANCE_PX = 4.0
 """Room between a text and a curve, a line, a marker or another text."""
+LEADER_TRIES = 400
+"""Free spots, nearest first, tried for a leader line that crosses nothing (then the nearest wins)."""
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,9 @@ class FreeSpace:
 
     def __init__(self, width: float, height: float, cell: float = CELL_PX) -> None:
         self.width, self.height, self.cell = float(width), float(height), float(cell)
-        self.cols = max(1, math.ceil(self.width / cell))
-        self.rows = max(1, math.ceil(self.height / cell))
+        # Whole cells inside the plot only: a text in the last column still ends inside it.
+        self.cols = max(1, math.floor(self.width / cell))
+        self.rows = max(1, math.floor(self.height / cell))
         self.taken = np.zeros((self.rows, self.cols), dtype=bool)
 
     def take_rect(self, x0: float, y0: float, x1: float, y1: float, pad: float = CLEARANCE_PX) -> None:
@@ -84,8 +87,12 @@ class FreeSpace:
     def take(self, spot: Spot) -> None:
         self.take_rect(spot.x, spot.y, spot.x + spot.w, spot.y + spot.h)
 
-    def find(self, w: float, h: float, ax: float, ay: float) -> Spot:
-        """The free ``w`` × ``h`` rectangle nearest (ax, ay); the least-covered one if none is free."""
+    def find(self, w: float, h: float, ax: float, ay: float, reach: float = 0.0) -> Spot:
+        """The free ``w`` × ``h`` rectangle nearest (ax, ay); the least-covered one if none is free.
+
+        With ``reach`` (a marker's radius and clearance), a rectangle further away than that
+        needs a leader line to (ax, ay): the nearest one whose leader crosses nothing drawn wins.
+        """
         kw, kh = max(1, math.ceil(w / self.cell)), max(1, math.ceil(h / self.cell))
         if kw > self.cols or kh > self.rows:  # larger than the plot: top left, marked as not free
             return Spot(0.0, 0.0, w, h, False)
@@ -96,8 +103,25 @@ class FreeSpace:
         x0, y0 = cols * self.cell, rows * self.cell
         dx = np.maximum(np.maximum(x0 - ax, 0.0), ax - (x0 + w))
         dy = np.maximum(np.maximum(y0 - ay, 0.0), ay - (y0 + h))
-        best = int(np.argmin(np.hypot(dx, dy)))
+        distance = np.hypot(dx, dy)
+        order = np.argsort(distance, kind="stable")
+        best = int(order[0])
+        if reach > 0:
+            for i in order[:LEADER_TRIES]:
+                spot = Spot(float(x0[i]), float(y0[i]), w, h, True)
+                if distance[i] <= reach or self._clear_leader(ax, ay, *spot.nearest_point(ax, ay), reach):
+                    best = int(i)
+                    break
         return Spot(float(x0[best]), float(y0[best]), w, h, bool(covered.min() == 0))
+
+    def _clear_leader(self, ax: float, ay: float, bx: float, by: float, reach: float) -> bool:
+        """Whether a line from (ax, ay) to (bx, by) crosses nothing taken beyond ``reach`` of (ax, ay)."""
+        length = math.hypot(bx - ax, by - ay)
+        steps = max(1, math.ceil(length / (self.cell / 2)))
+        for t in np.linspace(min(1.0, reach / length), 1.0, steps):
+            if self.taken[self._row(ay + (by - ay) * t), self._col(ax + (bx - ax) * t)]:
+                return False
+        return True
 
     def _col(self, x: float) -> int:
         return int(min(self.cols - 1, max(0, math.floor(x / self.cell))))

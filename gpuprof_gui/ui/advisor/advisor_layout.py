@@ -26,7 +26,8 @@ LEFT_SIZES = [370, 490]
 """Chart over the figures: the transfers box needs about 490 px for its ten rows at desk sizes."""
 RIGHT_SIZES = [650, 210]
 """Capacity table over the teaching view: one step card needs about 200 px at desk sizes."""
-MAIN_SIZES = [900, 700]
+MAIN_SIZES = [1000, 800]
+"""Chart and figures beside capacity and steps: the capacity table's five columns need ~400 px of 1024."""
 PROJECTOR_TOP_MIN = 360
 """On a projector the chart and the explanation fill the first screen, and never get less than
 this: the chart's axes and curves, or a step's title, value and formula, at 20 pt."""

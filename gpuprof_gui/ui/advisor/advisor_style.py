@@ -7,10 +7,11 @@ table, a new teaching step) take the current mode by calling it again.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPalette, QResizeEvent
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
+from gpuprof_gui.ui.style.elided_label import ElidedLabel
 from gpuprof_gui.ui.style.palette import ADVISOR
 
 ROLE_PROPERTY = "advisor_font_role"
@@ -100,57 +101,43 @@ def apply_fonts(root: QWidget, presentation: bool) -> None:
             widget.setStyleSheet(f"color: {colour};")
 
 
-class FittedLabel(QLabel):
-    """A plain-text label that wraps, or, eliding, keeps to one line with the whole text in its tooltip.
+class FittedLabel(ElidedLabel):
+    """Plain text that wraps at a desk; eliding (on a projector), one line with the whole text in its tooltip.
 
     On a projector a banner of five wrapped 20 pt lines pushes the chart off the screen;
     one elided line, with the rest a hover away, keeps it in view.
     """
 
     def __init__(self, text: str = "", role: str = "text") -> None:
-        super().__init__()
+        super().__init__(text)
         set_role(self, role)
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.PlainText)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Left/Right page the teaching view
-        self.eliding = False
-        self.full_text = ""
-        self.setText(text)
+        self.set_eliding(False)
 
-    def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name, kept so callers need not know
-        self.full_text = text
-        self._fit()
+    @property
+    def eliding(self) -> bool:
+        return not self.wordWrap()
 
     def set_eliding(self, on: bool) -> None:
-        self.eliding = bool(on)
         self.setWordWrap(not on)
+        policy = QSizePolicy(
+            QSizePolicy.Policy.Ignored if on else QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred
+        )
+        policy.setHeightForWidth(not on)  # wrapped: as tall as its lines at the width it gets
+        self.setSizePolicy(policy)
         self.updateGeometry()
-        self._fit()
+        self._elide()
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        hint = super().minimumSizeHint()
-        if self.eliding:  # any width: the text is cut to it
-            hint.setWidth(QFontMetrics(self.font()).horizontalAdvance("M…") + self.contentsMargins().left() * 2)
-        return hint
+        return super().minimumSizeHint() if self.eliding else QLabel.minimumSizeHint(self)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return self.minimumSizeHint() if self.eliding else super().sizeHint()
+        return super().sizeHint() if self.eliding else QLabel.sizeHint(self)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self._fit()
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:
-            self._fit()
-
-    def _fit(self) -> None:
-        shown = self.full_text
+    def _elide(self) -> None:
         if self.eliding:
-            width = self.contentsRect().width()
-            shown = QFontMetrics(self.font()).elidedText(self.full_text, Qt.TextElideMode.ElideRight, width)
-        if super().text() != shown:
-            super().setText(shown)
-        self.setToolTip(self.full_text if shown != self.full_text else "")
+            super()._elide()
+        else:  # wrapped: all of it, and only the tooltip it was given
+            QLabel.setText(self, self.full_text())
+            QLabel.setToolTip(self, self._own_tip)

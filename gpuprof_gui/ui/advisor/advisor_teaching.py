@@ -143,7 +143,7 @@ class TeachingView(QFrame):
         self.fit_box()
         if self.showing_all and self.cards:
             self.container.adjustSize()  # laid out now, so the current step can be scrolled to
-            self.scroll_area.ensureWidgetVisible(self.cards[self.index], 0, 0)
+            self.scroll_area.verticalScrollBar().setValue(self.cards[self.index].y())  # its top at the top
 
     def natural_height(self, card: StepCard) -> int:
         """The height ``card`` needs at the box's width: every line of it, nothing squeezed."""

@@ -114,7 +114,7 @@ def test_chart_texts_keep_off_the_curves_and_each_other(make_panel, scenario, pr
     assert texts
     for text, rect in zip(texts, rects, strict=True):
         words = text.toPlainText()[:40]
-        assert plot.contains(rect), (words, rect, plot)
+        assert plot.adjusted(-0.5, -0.5, 0.5, 0.5).contains(rect), (words, rect, plot)
         assert not any(_meets(rect, curve) for curve in curves), words
     for i, a in enumerate(rects):
         for j in range(i + 1, len(rects)):
@@ -261,3 +261,16 @@ def test_clipped_labels_finds_cut_words_and_passes_elided_ones(qtbot):
     found = " ".join(clipped_labels(root))
     assert "a sentence" in found and "wider than" in found
     assert found.count("a sentence") == 1  # the elided one and the wrapped one fit
+
+
+def test_the_header_lines_are_as_tall_as_their_text_after_presentation_mode(make_panel):
+    panel = make_panel("refused")
+    before = {label: label.height() for label in (panel.source_label, panel.headline)}
+    panel.set_presentation(True)
+    _settle()
+    assert panel.source_label.text().endswith("…") and panel.source_label.toolTip()  # one line on a projector
+    panel.set_presentation(False)
+    _settle()
+    for label, height in before.items():
+        assert label.height() == height == label.heightForWidth(label.width()), label.text()[:40]
+    assert not panel.source_label.toolTip()

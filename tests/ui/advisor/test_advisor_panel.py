@@ -127,7 +127,7 @@ def test_capacity_table_shows_values_with_their_formulas(window):
                 assert (row["quantity"], column) not in table.cells
                 continue
             value, formula = table.cells[(row["quantity"], column)]
-            assert value.text() == format_figure_value(fig["value"], fig["unit"])
+            assert table.value_text(row["quantity"], column) == format_figure_value(fig["value"], fig["unit"])
             assert formula.text() == fig["formula"] and formula.isVisible()  # on screen, not a tooltip
             if fig["value"] is None:
                 assert value.text() == DASH and formula.text()  # the formula says why it is missing
