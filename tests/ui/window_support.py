@@ -11,9 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
+from PySide6 import QtGui
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QImage, QTextDocument
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from gpuprof_gui.ui.shell import window_state
 from gpuprof_gui.ui.shell.main_window import MainWindow
@@ -122,6 +123,33 @@ def distinct_colours(image: QImage, x0: int, y0: int, x1: int, y1: int, step: in
         for x in range(x0, x1, step):
             seen.add(image.pixel(x, y) & 0xFFFFFF)
     return len(seen)
+
+
+def clipped_labels(root: QWidget) -> list[str]:
+    """Text under ``root`` not shown whole: what ``layout_rules`` finds (one-line text cut, not
+    elided with a tooltip; pages read by scrolling sideways), and wrapped labels too small for their lines."""
+    from gpuprof_gui.ui.style import layout_rules
+
+    cut = [str(c) for c in layout_rules.cut_text(root) + layout_rules.sideways_scrolling(root)]
+    for label in root.findChildren(QLabel):
+        if not label.isVisible() or not label.wordWrap() or not label.text().strip():
+            continue
+        doc = QTextDocument()
+        doc.setDocumentMargin(0)
+        doc.setDefaultFont(label.font())
+        text, form = label.text(), label.textFormat()
+        if form == Qt.TextFormat.RichText or (form == Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(text)):
+            doc.setHtml(text)
+        else:
+            doc.setPlainText(text)
+        room = label.contentsRect()
+        doc.setTextWidth(room.width())
+        need = doc.size()  # wider than the room: a word too long to wrap
+        if need.width() > room.width() + layout_rules.SLACK_PX or need.height() > room.height() + layout_rules.SLACK_PX:
+            cut.append(
+                f"{label.text()[:50]!r} needs {need.width():.0f}x{need.height():.0f} in {room.width()}x{room.height()}"
+            )
+    return cut
 
 
 def pid_alive(pid: int) -> bool:

@@ -16,6 +16,8 @@ from gpuprof_gui.ui.advisor.advisor_style import make_label
 from gpuprof_gui.ui.style.palette import ADVISOR
 
 COLUMNS = (("cpu", "CPU"), ("gpu", "GPU"), ("link", "PCIe link"))
+WORD_JOINER = "\u2060"
+"""Invisible; no line break here: a value may wrap between number and unit, never inside "GFLOP/s"."""
 RULE_STYLE = f"color: {ADVISOR.rule};"
 
 
@@ -48,7 +50,7 @@ class CapacityTable(QWidget):
         self.measure_button.clicked.connect(self.measure_requested)
         self.measure_button.hide()
         self.grid = QGridLayout()
-        self.grid.setHorizontalSpacing(14)
+        self.grid.setHorizontalSpacing(10)  # five columns in a third of a 1024 px screen
         self.grid.setVerticalSpacing(4)
         self.cells: dict[tuple[str, str], tuple[QLabel, QLabel]] = {}  # (quantity, column) -> (value, formula)
         self.ratio_labels: dict[str, QLabel] = {}
@@ -78,7 +80,7 @@ class CapacityTable(QWidget):
         self._add(make_label("", "text"), 0, 0)
         for col, (key, word) in enumerate(COLUMNS, start=1):
             self._add(make_label(f"<b>{word}</b><br>{names[key]}", "text", wrap=True), 0, col)
-        self._add(make_label("<b>GPU / CPU</b>", "text"), 0, len(COLUMNS) + 1)
+        self._add(make_label("<b>GPU / CPU</b>", "text", wrap=True), 0, len(COLUMNS) + 1)
         for i, row in enumerate(self.rows, start=1):
             r = 2 * i - 1  # a thin rule above each row keeps a wrapped formula with its value
             rule = QFrame()
@@ -99,7 +101,9 @@ class CapacityTable(QWidget):
         self.measure_button.setVisible(can_measure and cpu is not None and cpu_copy.get("value") is None)
 
     def _cell(self, quantity: str, key: str, fig: dict) -> QWidget:
-        value = make_label(format_figure_value(fig.get("value"), fig.get("unit", "")), "value")
+        # "66,908 GFLOP/s" may take two lines: five columns must fit a third of a 1024 px screen.
+        shown = format_figure_value(fig.get("value"), fig.get("unit", "")).replace("/", "/" + WORD_JOINER)
+        value = make_label(shown, "value", wrap=True)
         formula = make_label(fig.get("formula", ""), "small", wrap=True)
         self.cells[(quantity, key)] = (value, formula)
         cell = QWidget()
@@ -124,7 +128,7 @@ class CapacityTable(QWidget):
                 widget.deleteLater()
 
     def value_text(self, quantity: str, column: str) -> str:
-        return self.cells[(quantity, column)][0].text()
+        return self.cells[(quantity, column)][0].text().replace(WORD_JOINER, "")
 
     def formula_text(self, quantity: str, column: str) -> str:
         return self.cells[(quantity, column)][1].text()

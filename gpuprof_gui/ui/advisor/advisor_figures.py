@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
 from gpuprof_gui.core.advice_text import pct, times
 from gpuprof_gui.core.advisor import Advice
 from gpuprof_gui.core.fmt import DASH, format_bytes, format_time
+from gpuprof_gui.ui.advisor.advisor_state import NEEDS_GPU
 from gpuprof_gui.ui.advisor.advisor_style import make_label, set_role
 
 MIB = 2**20
 MAX_MIB = 1e7  # 10 TiB per call: beyond any GPU's memory, so never a real limit
 MAX_CALLS = 2**31 - 1
-NEEDS_GPU = "needs a GPU: measured by the kernel lab"
 
 
 class FigureGrid(QGroupBox):
@@ -92,7 +92,8 @@ class AmdahlFigures(FigureGrid):
             self.add_row(key, quantity)
         self.finish()
 
-    def set_advice(self, a: Advice) -> None:
+    def set_advice(self, a: Advice, missing: str = NEEDS_GPU) -> None:
+        """``missing``: why the GPU-measured rows are empty, when they are."""
         names = ", ".join(a.functions) or "the selection"
         self.set_row(
             "offload",
@@ -108,7 +109,7 @@ class AmdahlFigures(FigureGrid):
         )
         self.set_row("limit", times(a.amdahl_limit), "1 / (1 − p): what is left if the offloaded part took no time")
         if a.kernel_speedup is None:
-            self.set_row("s", DASH, NEEDS_GPU)
+            self.set_row("s", DASH, missing)
             self.set_row("predicted", DASH, "needs s")
         else:
             where = f"'{a.candidate}' at size {a.size:,}" if a.size else f"'{a.candidate}'"
@@ -178,7 +179,8 @@ class TransferFigures(FigureGrid):
     def _reset_calls(self) -> None:
         self.calls_edited.emit(None)
 
-    def set_advice(self, a: Advice, bytes_edited: bool, calls_edited: bool) -> None:
+    def set_advice(self, a: Advice, bytes_edited: bool, calls_edited: bool, missing: str = NEEDS_GPU) -> None:
+        """``missing``: why the GPU-measured rows are empty, when they are."""
         for spin in (self.bytes_spin, self.calls_spin):
             spin.blockSignals(True)  # showing a value is not an edit
         self.bytes_spin.setValue((a.bytes_per_call or 0.0) / MIB)
@@ -196,26 +198,26 @@ class TransferFigures(FigureGrid):
             format_bytes(a.bytes_per_call),
             "entered by hand"
             if bytes_edited
-            else (f"the candidate's inputs + output{size}" if a.bytes_per_call else NEEDS_GPU),
+            else (f"the candidate's inputs + output{size}" if a.bytes_per_call else missing),
         )
         self.set_row(
             "gbps",
             f"{a.transfer_gbps:.2f} GB/s" if a.transfer_gbps else DASH,
-            "measured: host→device + device→host, pageable memory, bytes / time" if a.transfer_gbps else NEEDS_GPU,
+            "measured: host→device + device→host, pageable memory, bytes / time" if a.transfer_gbps else missing,
         )
         self.set_row("calls", f"{a.calls:,}", "entered by hand" if calls_edited else "counted by the profile")
         gpu = a.transfer_s is not None
         self.set_row(
             "transfer",
             format_time(a.transfer_s),
-            f"calls × time per call = {a.calls:,} × {format_time(a.transfer_s_per_call)}" if gpu else NEEDS_GPU,
+            f"calls × time per call = {a.calls:,} × {format_time(a.transfer_s_per_call)}" if gpu else missing,
         )
         self.set_row(
             "setup",
             format_time(a.setup_s),
             "once per run: importing CuPy, creating the context, loading the kernel"
             if a.setup_s is not None
-            else NEEDS_GPU,
+            else missing,
         )
         self.set_row(
             "predicted",
@@ -231,15 +233,15 @@ class TransferFigures(FigureGrid):
             if a.predicted_time_s
             else "needs S",
         )
-        self._break_even(a)
+        self._break_even(a, missing)
         self.notes.setText(" ".join(a.notes))
         self.notes.setVisible(bool(a.notes))
 
-    def _break_even(self, a: Advice) -> None:
+    def _break_even(self, a: Advice, missing: str) -> None:
         be_t, be_b, be_s = a.break_even_transfer_s_per_call, a.break_even_bytes_per_call, a.break_even_kernel_speedup
         if a.kernel_speedup is None:
             for key in ("be_time", "be_bytes", "be_s"):
-                self.set_row(key, DASH, NEEDS_GPU)
+                self.set_row(key, DASH, missing)
             return
         self.set_row(
             "be_time",

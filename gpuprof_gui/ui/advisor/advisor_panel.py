@@ -8,6 +8,7 @@ and redraws the sections from it.
 
 from __future__ import annotations
 
+import html
 import os
 
 from PySide6.QtCore import Qt, Signal
@@ -21,15 +22,16 @@ from gpuprof_gui.core.advisor import Advice
 from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.model import Profile
 from gpuprof_gui.ui.advisor.advisor_capacity import CapacityTable
-from gpuprof_gui.ui.advisor.advisor_chart import AmdahlChart
+from gpuprof_gui.ui.advisor.advisor_chart import NO_S_NOTE, AmdahlChart
 from gpuprof_gui.ui.advisor.advisor_figures import AmdahlFigures, TransferFigures
 from gpuprof_gui.ui.advisor.advisor_layout import AdvisorLayout
-from gpuprof_gui.ui.advisor.advisor_state import NO_PROFILE_REASON, AdvisorState
+from gpuprof_gui.ui.advisor.advisor_state import ASSUME_BUTTON, NO_PROFILE_REASON, AdvisorState
 from gpuprof_gui.ui.advisor.advisor_style import (
     BANNER_OK,
     BANNER_SYNTHETIC,
     BANNER_WARN,
     PRESENTATION_SHEET,
+    FittedLabel,
     apply_fonts,
     follow_page,
     make_label,
@@ -46,6 +48,11 @@ START_STEP = Step(
     "table (Ctrl-click or Shift-click adds more). The Kernel lab tab measures the kernel speed-up "
     "and the copies.",
 )
+
+
+def banner(lead: str, body: str) -> str:
+    """A banner's rich text: the lead in bold, the body in the label's own (normal) weight."""
+    return f"<b>{html.escape(lead)}</b> {html.escape(body)}"
 
 
 class AdvisorPanel(QWidget):
@@ -72,16 +79,17 @@ class AdvisorPanel(QWidget):
 
     def _build(self) -> None:
         self.headline = make_label("Offload advisor", "title", wrap=True)
-        self.source_label = make_label("", "small", wrap=True)
-        self.synthetic_label = make_label("", "banner", wrap=True)
+        self.source_label = FittedLabel("", "small")
+        # Banners: one bold lead, the rest in body text; at 20 pt a bold banner took five lines.
+        self.synthetic_label = make_label("", "text", wrap=True)
         self.synthetic_label.setStyleSheet(BANNER_SYNTHETIC)
-        self.measured_label = make_label("", "banner", wrap=True)
+        self.measured_label = make_label("", "text", wrap=True)
         self.measured_label.setStyleSheet(BANNER_OK)
-        self.gpu_label = make_label("", "text", wrap=True)
+        self.gpu_label = FittedLabel("", "text")
         self.gpu_label.setStyleSheet(BANNER_WARN)
         # A lab run made for other functions: refused until the user says to assume it.
-        self.fit_label = make_label("", "banner", wrap=True)
-        self.assume_button = QPushButton("Use this lab run anyway")
+        self.fit_label = make_label("", "text", wrap=True)
+        self.assume_button = QPushButton(ASSUME_BUTTON)
         self.assume_button.setToolTip(
             "Apply the Kernel lab's speed-up and copies to the selected functions "
             "although the lab run was not made for them; the prediction is labelled so."
@@ -105,6 +113,7 @@ class AdvisorPanel(QWidget):
         row.addWidget(self.transfers, 1)
         self.stage = AdvisorLayout(self.chart, figures, self.capacity, self.teaching)
         self.splitters = self.stage.splitters
+        self.teaching.showing_all_changed.connect(self.stage.give_steps_room)
         box = QVBoxLayout(self)
         box.setContentsMargins(8, 6, 8, 6)
         box.setSpacing(4)
@@ -183,16 +192,26 @@ class AdvisorPanel(QWidget):
         self._show_headline(advice)
         self._show_banners(advice)
         self._show_fit(advice)
+        missing = self.state.missing_gpu_caption()  # the real reason: no GPU, or a lab run for another function
         if advice is None:
             self.amdahl.clear(NO_PROFILE_REASON)
             self.transfers.clear()
         else:
-            self.amdahl.set_advice(advice)
+            self.amdahl.set_advice(advice, missing)
             self.transfers.set_advice(
-                advice, self.state.bytes_override is not None, self.state.calls_override is not None
+                advice, self.state.bytes_override is not None, self.state.calls_override is not None, missing
             )
+        refused = self.state.lab_refused()
+        note = (
+            (NO_S_NOTE,)
+            if refused is None
+            else (
+                f"No s: the lab run is for {refused.made_for}, another function. '{ASSUME_BUTTON}' takes it.",
+                f"No s: the lab run is for {refused.made_for}.",
+            )
+        )
         # The star belongs on the chart only while it shows the offload that was measured.
-        self.chart.set_advice(advice, self.measured_speedup() if self.state.selection_is_session() else None)
+        self.chart.set_advice(advice, self.measured_speedup() if self.state.selection_is_session() else None, note)
         self.teaching.set_steps(explain(advice) if advice is not None else [START_STEP])
         apply_fonts(self.teaching, self.presentation)
         follow_page(self.teaching)  # new cards: the light page, not the application's palette
@@ -226,7 +245,9 @@ class AdvisorPanel(QWidget):
             names = ", ".join(advice.functions) or "the selection"
             script = f" in {os.path.basename(session.script)}" if session is not None and session.script else ""
             fit = self.state.lab_fit()
-            assumed = f" (ASSUMED: lab run made for {fit.made_for})" if advice.assumption and fit else ""
+            # On a projector the banner under it says what was assumed.
+            made_for = "" if self.presentation or fit is None else f": lab run made for {fit.made_for}"
+            assumed = f" (ASSUMED{made_for})" if advice.assumption else ""
             self.headline.setText(f"Offloading {names}{script} to the GPU{assumed}")
         parts = []
         if session is not None:
@@ -252,7 +273,7 @@ class AdvisorPanel(QWidget):
         lab = session.lab if session is not None else self.state.lab_run
         synthetic = (session is not None and session.synthetic) or (lab is not None and lab.synthetic)
         self.synthetic_label.setText(
-            "SYNTHETIC data: made up to show the layout, not measured on any machine." if synthetic else ""
+            banner("SYNTHETIC data:", "made up to show the layout, not measured on any machine.") if synthetic else ""
         )
         self.synthetic_label.setVisible(synthetic)
         measured = self.measured_speedup()
@@ -270,7 +291,7 @@ class AdvisorPanel(QWidget):
             )
             edited = "" if recorded == now else f"; {times(now)} with your changes"
             self.measured_label.setText(
-                f"Measured end-to-end{where}{what}: {times(measured)} (predicted {times(recorded)}{edited})"
+                banner(f"Measured end-to-end{where}{what}:", f"{times(measured)} (predicted {times(recorded)}{edited})")
             )
             how = (session.measured or {}).get("how")
             self.measured_label.setToolTip(how or "")
@@ -291,14 +312,27 @@ class AdvisorPanel(QWidget):
         fit = self.state.lab_fit()
         mismatch = advice is not None and fit is not None and not fit.fits
         if mismatch and advice is not None and fit is not None:
+            names = ", ".join(advice.functions) or "the selection"
+            # On a projector one line: what was done; the full sentence is in the tooltip.
             if advice.assumption:
-                self.fit_label.setText(advice.assumption)
+                lead, body = "Assumed by you:", f"the {fit.made_for} lab run stands in for {names}."
+                if not self.presentation:
+                    lead, _, body = advice.assumption.partition(": ")
+                    lead += ":"
+                self.fit_label.setText(banner(lead, body))
+                self.fit_label.setToolTip(advice.assumption)
                 self.fit_label.setStyleSheet(BANNER_SYNTHETIC)
                 self.assume_button.setText("Stop assuming")
             else:
-                self.fit_label.setText(f"{fit.reason} Its speed-up and copies are left out of this prediction.")
+                body = (
+                    f"made for {fit.made_for}, not {names}."
+                    if self.presentation
+                    else f"{fit.reason} Its speed-up and copies are left out of this prediction."
+                )
+                self.fit_label.setText(banner("Lab run left out:", body))
+                self.fit_label.setToolTip(f"{fit.reason} Its speed-up and copies are left out of this prediction.")
                 self.fit_label.setStyleSheet(BANNER_WARN)
-                self.assume_button.setText("Use this lab run anyway")
+                self.assume_button.setText(ASSUME_BUTTON)
                 self.gpu_label.setVisible(False)  # not "needs a GPU": the figures are there, for another function
         self.fit_row.setVisible(mismatch)
 
@@ -308,8 +342,11 @@ class AdvisorPanel(QWidget):
         self.presentation = bool(on)
         self.setStyleSheet(PRESENTATION_SHEET if on else "")
         apply_fonts(self, self.presentation)
+        for label in (self.source_label, self.gpu_label):
+            label.set_eliding(on)  # one line each on a projector; the whole sentence in the tooltip
         self.chart.set_presentation(on)
         self.stage.set_presentation(on)
+        self.refresh()  # shorter headline and banners on a projector
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         step = PAGE_KEYS.get(Qt.Key(event.key()))

@@ -20,6 +20,8 @@ from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.model import Profile
 
 NO_PROFILE_REASON = "No profile yet: profile a script in the Profile tab or open a saved session."
+NEEDS_GPU = "needs a GPU: measured by the kernel lab"
+ASSUME_BUTTON = "Use this lab run anyway"
 
 
 def session_functions(session: AdviceSession) -> list[int]:
@@ -92,6 +94,18 @@ class AdvisorState:
             return None
         return lab_fit(self.lab_run, [self.profile.functions[f].name for f in self.funcs])
 
+    def lab_refused(self) -> LabFit | None:
+        """The fit of a lab run left out because it was made for other functions (and not assumed)."""
+        fit = self.lab_fit()
+        return fit if fit is not None and not fit.fits and not self.lab_assumed else None
+
+    def missing_gpu_caption(self) -> str:
+        """Why the GPU figures are empty, for their captions: no lab run, or one made for another function."""
+        fit = self.lab_refused()
+        if fit is None:
+            return NEEDS_GPU
+        return f"the lab run is for {fit.made_for}, another function: '{ASSUME_BUTTON}' takes it"
+
     def selection_is_session(self) -> bool:
         return self.session is not None and sorted(self.funcs) == session_functions(self.session)
 
@@ -112,7 +126,7 @@ class AdvisorState:
         share = offload_share(self.profile, self.funcs)
         names = [self.profile.function_label(f) for f in self.funcs]
         fit = self.lab_fit()
-        refused = fit is not None and not fit.fits and not self.lab_assumed
+        refused = self.lab_refused() is not None
         advice = build_advice(
             run_time_s(self.profile),
             share.fraction,

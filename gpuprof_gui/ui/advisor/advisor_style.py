@@ -7,20 +7,21 @@ table, a new teaching step) take the current mode by calling it again.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
+from gpuprof_gui.ui.style.elided_label import ElidedLabel
 from gpuprof_gui.ui.style.palette import ADVISOR
 
 ROLE_PROPERTY = "advisor_font_role"
 
-PRESENTATION_PT = {"text": 20, "small": 20, "value": 24, "formula": 26, "title": 26, "big": 48, "banner": 26}
+PRESENTATION_PT = {"text": 20, "small": 20, "value": 24, "formula": 26, "title": 26, "big": 48}
 """Projector sizes: 20 pt is the smallest text still read from the back of a classroom
 (about 7 mm tall on a 2 m wide image of a 1920 px screen); formulas stay at 20, not smaller."""
-NORMAL_DELTA_PT = {"text": 0, "small": -1, "value": 2, "formula": 4, "title": 3, "big": 16, "banner": 3}
+NORMAL_DELTA_PT = {"text": 0, "small": -1, "value": 2, "formula": 4, "title": 3, "big": 16}
 """Desk sizes, relative to the application font so they follow the user's settings."""
-BOLD_ROLES = {"value", "title", "big", "banner"}
+BOLD_ROLES = {"value", "title", "big"}
 SMALLEST_PT = 7
 
 FORMULA_COLOUR = ADVISOR.formula
@@ -98,3 +99,45 @@ def apply_fonts(root: QWidget, presentation: bool) -> None:
         if role == "small":
             colour = FORMULA_COLOUR_PRESENTATION if presentation else FORMULA_COLOUR
             widget.setStyleSheet(f"color: {colour};")
+
+
+class FittedLabel(ElidedLabel):
+    """Plain text that wraps at a desk; eliding (on a projector), one line with the whole text in its tooltip.
+
+    On a projector a banner of five wrapped 20 pt lines pushes the chart off the screen;
+    one elided line, with the rest a hover away, keeps it in view.
+    """
+
+    def __init__(self, text: str = "", role: str = "text") -> None:
+        super().__init__(text)
+        set_role(self, role)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Left/Right page the teaching view
+        self.set_eliding(False)
+
+    @property
+    def eliding(self) -> bool:
+        return not self.wordWrap()
+
+    def set_eliding(self, on: bool) -> None:
+        self.setWordWrap(not on)
+        policy = QSizePolicy(
+            QSizePolicy.Policy.Ignored if on else QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred
+        )
+        policy.setHeightForWidth(not on)  # wrapped: as tall as its lines at the width it gets
+        self.setSizePolicy(policy)
+        self.updateGeometry()
+        self._elide()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return super().minimumSizeHint() if self.eliding else QLabel.minimumSizeHint(self)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return super().sizeHint() if self.eliding else QLabel.sizeHint(self)
+
+    def _elide(self) -> None:
+        if self.eliding:
+            super()._elide()
+        else:  # wrapped: all of it, and only the tooltip it was given
+            QLabel.setText(self, self.full_text())
+            QLabel.setToolTip(self, self._own_tip)

@@ -7,7 +7,7 @@ PageUp/PageDown while the advisor tab has the focus), or all of them at once.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from gpuprof_gui.core.advice_text import Step
@@ -29,7 +29,7 @@ class StepCard(QFrame):
         self.setStyleSheet(CARD_STYLE)
         self.step = step
         self.title = make_label(f"{number}/{count}  {step.title}", "title", wrap=True)
-        self.value = make_label(step.value, "big")
+        self.value = make_label(step.value, "big", wrap=True)  # "421 ms / call" at 48 pt: wider than a narrow card
         self.value.setVisible(bool(step.value))
         self.formula = make_label(step.formula, "formula", wrap=True)
         self.formula.setStyleSheet(FORMULA_STYLE)
@@ -46,12 +46,15 @@ class TeachingView(QFrame):
 
     step_changed = Signal(int)
     """The index of the step now shown (0-based)."""
+    showing_all_changed = Signal(bool)
+    """"Show all" was switched on (True) or off: the layout gives the steps more room, or less."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.steps: list[Step] = []
         self.cards: list[StepCard] = []
         self.index = 0
+        self.height_limit: int | None = None  # on a projector: the first screen's height
         self.heading = make_label("Step by step", "title", selectable=False)
         self.counter = make_label("", "text", selectable=False)
         self.prev_button = QPushButton("◀ Previous")
@@ -72,17 +75,21 @@ class TeachingView(QFrame):
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.scroll_area.setWidget(self.container)
-        top = QHBoxLayout()
+        # Cards scroll up and down, never sideways: a card wider than the box would lose its words.
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.viewport().installEventFilter(self)
+        self.container.installEventFilter(self)  # new cards, new fonts: a new natural height
+        top = self.heading_row = QHBoxLayout()
         top.addWidget(self.heading)
         top.addStretch(1)
         top.addWidget(self.counter)
         # The buttons get their own row: at projector sizes they are wider than half the screen.
-        nav = QHBoxLayout()
+        nav = self.nav_row = QHBoxLayout()
         nav.addWidget(self.prev_button)
         nav.addWidget(self.next_button)
         nav.addStretch(1)
         nav.addWidget(self.all_button)
-        box = QVBoxLayout(self)
+        box = self.box = QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 6)
         box.addLayout(top)
         box.addWidget(self.scroll_area, 1)
@@ -90,6 +97,7 @@ class TeachingView(QFrame):
         self.prev_button.clicked.connect(self.previous)
         self.next_button.clicked.connect(self.next)
         self.all_button.toggled.connect(self._show_current)
+        self.all_button.toggled.connect(self.showing_all_changed)
 
     def set_steps(self, steps: list[Step]) -> None:
         """New numbers: the same step stays in view (by key) if it still exists."""
@@ -129,8 +137,43 @@ class TeachingView(QFrame):
         for i, card in enumerate(self.cards):
             card.setVisible(self.showing_all or i == self.index)
         count = len(self.steps)
-        self.counter.setText(f"{self.index + 1} / {count}" if count else "")
+        self.counter.setText((f"all {count}" if self.showing_all else f"{self.index + 1} / {count}") if count else "")
         self.prev_button.setEnabled(not self.showing_all and self.index > 0)
         self.next_button.setEnabled(not self.showing_all and self.index < count - 1)
+        self.fit_box()
         if self.showing_all and self.cards:
-            self.scroll_area.ensureWidgetVisible(self.cards[self.index])
+            self.container.adjustSize()  # laid out now, so the current step can be scrolled to
+            self.scroll_area.verticalScrollBar().setValue(self.cards[self.index].y())  # its top at the top
+
+    def natural_height(self, card: StepCard) -> int:
+        """The height ``card`` needs at the box's width: every line of it, nothing squeezed."""
+        return card.heightForWidth(self.scroll_area.viewport().width())
+
+    def fit_box(self) -> None:
+        """The box is at least as tall as one whole step (the tallest one, when all are shown)."""
+        shown = [c for i, c in enumerate(self.cards) if self.showing_all or i == self.index]
+        need = max((self.natural_height(card) for card in shown), default=0)
+        frame = 2 * self.scroll_area.frameWidth()
+        if self.height_limit is not None:  # the chart beside it must stay on screen: a tall step scrolls
+            chrome = self._chrome_height()
+            need = min(need, max(0, self.height_limit - chrome - frame))
+        if self.scroll_area.minimumHeight() != need + frame:
+            self.scroll_area.setMinimumHeight(need + frame)
+
+    def _chrome_height(self) -> int:
+        """Heading, buttons, margins and spacing: the view's height less its box of steps."""
+        margins = self.box.contentsMargins()
+        rows = self.heading_row.sizeHint().height() + self.nav_row.sizeHint().height()
+        return margins.top() + margins.bottom() + rows + 2 * self.box.spacing()
+
+    def set_height_limit(self, height: int | None) -> None:
+        """At most this tall (None: as tall as a step needs); a taller step then scrolls in its box."""
+        if height != self.height_limit:
+            self.height_limit = height
+            self.fit_box()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        resized = watched is self.scroll_area.viewport() and event.type() == QEvent.Type.Resize
+        if resized or (watched is self.container and event.type() == QEvent.Type.LayoutRequest):
+            self.fit_box()  # narrower, or larger fonts: wrapped lines need more height
+        return super().eventFilter(watched, event)
