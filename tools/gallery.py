@@ -210,6 +210,8 @@ def _measure(win, layout_rules, tab: str, index: int) -> dict:
         flame_share = round(canvas.height() / max(1, win.height()), 3)
         if flame_share < FLAME_SHARE:
             broken.append(f"the flame graph is {canvas.height()} px, {flame_share:.0%} of the window")
+    if index == 0 and not win.table.key_columns_in_view():
+        broken.append("the hotspot table's Function, Self, Total and % of run are not all in view")
     cuts = [str(c) for c in layout_rules.cut_text(win) + layout_rules.sideways_scrolling(win)]
     broken += [f"cut text: {c}" for c in cuts]
     low = layout_rules.low_contrast(win.palette())

@@ -248,6 +248,16 @@ class HotspotTable(QTableView):
         self._syncing = False
 
     # -- column widths ---------------------------------------------------------------------------
+    def key_columns_in_view(self) -> bool:
+        """Whether Function, Self, Total and % of run are all in view without scrolling sideways."""
+        header = self.horizontalHeader()
+        room = self.viewport().width()
+        return all(
+            header.sectionViewportPosition(c) >= 0
+            and header.sectionViewportPosition(c) + header.sectionSize(c) <= room + 1
+            for c in (COL_FUNCTION, COL_SELF, COL_TOTAL, COL_PCT)
+        )
+
     def share_width(self) -> None:
         """Function and File:line share the width the numbers leave: the function name first
         (at least FUNCTION_MIN_CHARS), File:line the rest, down to LOCATION_MIN_CHARS."""
@@ -366,8 +376,10 @@ class HotspotTable(QTableView):
         """Projector font with rows tall enough for it, no File:line column; share bars in the theme's heat colour."""
         set_view_font(self, on)
         fit_rows(self, on)
-        # The file is in the source view's header; on a projector the room goes to the numbers.
+        # The file and the call count are in the source view's header; on a projector the room
+        # goes to the function's name, its times and its share of the run.
         self.setColumnHidden(COL_LOCATION, on)
+        self.setColumnHidden(COL_CALLS, on)
         self.share_width()
         alpha = SHARE_BAR_ALPHA_PRESENTATION if on else SHARE_BAR_ALPHA
         self._share_bars.colour = qcolour(current_theme_colours(on).heat, alpha)
