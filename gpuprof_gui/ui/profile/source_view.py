@@ -31,6 +31,8 @@ HEAT_LABEL_ROOM = "100.0% "
 MIN_LAID_OUT_PX = 200
 """Narrower than this, the pane has not been laid out yet (an unshown widget is 100 × 30 px)."""
 PICK_TEXT = "Select a function in the flame graph or the table to see its source."
+NOTE_ROOM_PX = 560
+"""A pane narrower than this keeps its note (how the profiler measured) in the header's tooltip."""
 MAX_SOURCE_LOOKUPS = 2000
 """After a load, at most this many rows are tried for one with source (each a file lookup or
 two, cached per file): a profile whose first 2,000 rows have none is explained instead."""
@@ -276,6 +278,7 @@ class SourceView(QWidget):
         self.search_dirs: list[str] = []
         self._presentation = False
         self._header_parts = (PICK_TEXT, "")  # what the header says, and its note
+        self._note_below = False  # the note is under the name (not in the tooltip)
         self.shown_file: str | None = None
         self._cache: dict[str, str] = {}
         self.kept_texts: dict[str, str] = {}
@@ -403,12 +406,13 @@ class SourceView(QWidget):
         self._set_header(*self._header_parts)
 
     def _set_header(self, text: str, note: str = "") -> None:
-        """``text``, and the ``note`` under it at the desk; on a projector the note goes to the
-        tooltip: its two or three lines at 20 pt left the code pane two lines high."""
+        """``text``, and the ``note`` under it at the desk; on a projector, or in a pane narrower
+        than NOTE_ROOM_PX (a 1024 px screen's), the note goes to the tooltip: its two or three
+        lines left the code pane a few lines high."""
         self._header_parts = (text, note)
-        below = note and not self._presentation
+        self._note_below = below = bool(note) and not self._presentation and self.width() >= NOTE_ROOM_PX
         self.header.setText(text + (f"<br><i>{note}</i>" if below else ""))
-        self.header.setToolTip(note if self._presentation else "")
+        self.header.setToolTip("" if below else note)
         self.updateGeometry()  # the header may wrap to another number of lines: see minimumSizeHint
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
@@ -428,4 +432,7 @@ class SourceView(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         if event.oldSize().width() != event.size().width():
+            text, note = self._header_parts
+            if note and self._note_below != (not self._presentation and self.width() >= NOTE_ROOM_PX):
+                self._set_header(text, note)  # the note moves under the name, or into the tooltip
             self.updateGeometry()

@@ -276,3 +276,25 @@ def test_presentation_hides_the_console_gives_the_flame_graph_room_and_puts_the_
     window.actions_by_id["presentation"].trigger()
     qtbot.waitUntil(lambda: window.console.isVisible())
     assert abs(main.sizes()[0] - desk[0]) <= 2, (main.sizes(), desk)  # the desk layout, as it was
+
+
+def test_a_narrow_source_pane_keeps_its_note_in_the_tooltip_and_its_lines_for_code(window, qtbot):
+    from gpuprof_gui.ui.profile.source_view import NOTE_ROOM_PX
+
+    profile = Path(__file__).resolve().parents[2] / "data" / "pstats_sample.prof"
+    shown = []
+    window.profile_shown.connect(shown.append)
+    window.open_path(str(profile))
+    qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
+    source = window.source
+    _text, note = source._header_parts
+    assert note, "a cProfile profile's pane has a note on how cProfile measures"
+    window.splitters["bottom"].setSizes([800, NOTE_ROOM_PX + 200])
+    qtbot.waitUntil(lambda: source.width() >= NOTE_ROOM_PX)
+    assert note in source.header.text() and not source.header.toolTip()
+    wide_header = source.header.height()
+    window.splitters["bottom"].setSizes([1400 - NOTE_ROOM_PX + 100, NOTE_ROOM_PX - 100])  # a 1024 px screen's pane
+    qtbot.waitUntil(lambda: source.width() < NOTE_ROOM_PX)
+    qtbot.waitUntil(lambda: note not in source.header.text())
+    assert source.header.toolTip() == note  # kept, one hover away
+    qtbot.waitUntil(lambda: source.header.height() < wide_header)  # the lines go to the code
