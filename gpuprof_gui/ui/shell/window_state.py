@@ -16,7 +16,7 @@ from collections.abc import Collection
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray
+from PySide6.QtCore import QByteArray, QTimer
 from PySide6.QtGui import QActionGroup
 
 from gpuprof_gui.ui.shell import presentation, screen_fit
@@ -328,7 +328,9 @@ def restore(win: WindowBase) -> None:
     projector_action.setChecked(_flag(s.value(theme.PRESENTATION_KEY, "false")))
     projector_action.blockSignals(False)
     theme.set_theme(win, str(s.value(theme.SETTINGS_KEY, theme.SYSTEM)), remember=False)
-    presentation.keep_flame_share(win)
+    # Once shown and laid out (the splitters have no sizes before): a layout saved in a small
+    # window must not leave the flame graph a strip.
+    QTimer.singleShot(0, win, lambda: presentation.keep_flame_share(win))
     _restore_flame_orientation(win)
     button = win.run_bar.python_button
     recent = s.value("recent_pythons", [])

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLabel
 
 REPO = Path(__file__).resolve().parents[3]
 GALLERY = REPO / "tools" / "gallery.py"
@@ -298,3 +299,34 @@ def test_a_narrow_source_pane_keeps_its_note_in_the_tooltip_and_its_lines_for_co
     qtbot.waitUntil(lambda: note not in source.header.text())
     assert source.header.toolTip() == note  # kept, one hover away
     qtbot.waitUntil(lambda: source.header.height() < wide_header)  # the lines go to the code
+
+
+def test_a_layout_saved_in_a_small_window_does_not_leave_the_flame_graph_a_strip(qtbot, tmp_path, monkeypatch):
+    """A saved main splitter of 36 : 160 px (a window once made tiny) opened in a big window."""
+    from PySide6.QtCore import QByteArray, QSettings, Qt
+    from PySide6.QtWidgets import QSplitter
+
+    from gpuprof_gui.ui.shell import window_state
+    from gpuprof_gui.ui.shell.main_window import MainWindow
+    from gpuprof_gui.ui.shell.presentation import FLAME_SHARE
+
+    tiny = QSplitter(Qt.Orientation.Vertical)  # as the window's main splitter is
+    tiny.addWidget(QLabel("a"))
+    tiny.addWidget(QLabel("b"))
+    tiny.setSizes([36, 160])
+    state: QByteArray = tiny.saveState()
+    monkeypatch.setenv(window_state.RUNS_DIR_ENV, str(tmp_path / "runs"))
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    settings.setValue("window/splitter_main", state)
+    big = MainWindow(settings=QSettings(str(tmp_path / "big.ini"), QSettings.Format.IniFormat))
+    big.resize(1600, 1000)
+    settings.setValue("window/geometry", big.saveGeometry())  # saved big: restored before the window shows
+    big.deleteLater()
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    win.resize(1600, 1000)
+    win.show()
+    qtbot.waitExposed(win)
+    main = win.splitters["main"]
+    qtbot.waitUntil(lambda: main.sizes()[0] >= FLAME_SHARE * win.height(), timeout=5_000)
+    win.close()
