@@ -226,6 +226,13 @@ def _stack(value: Any, i: int, n_frames: int) -> tuple[int, ...]:
                  for x in items)  # fmt: skip
 
 
+def _whole(value: Any, what: str, hi: int) -> int:
+    """A whole number 0..hi, read exactly (a float would round a clock in ns)."""
+    if type(value) is not int or not 0 <= value <= hi:
+        raise NumberError(f"{what} is {shown(value)}, not a whole number from 0 to {hi}")
+    return value
+
+
 def _not_index(x: Any, i: int) -> int:
     raise NumberError(f"stack {i} frame is {shown(x)}, not a frame index")
 
@@ -286,17 +293,17 @@ def _meta(raw: dict[str, Any]) -> dict[str, Any]:
         raise NumberError("its synthetic flag is not true or false")
     for key in _META_INTS:
         if key in meta:
-            meta[key] = int(number(meta[key], f"its {key}", 0, MAX_NS))
+            meta[key] = _whole(meta[key], f"its {key}", MAX_NS)
     clock = meta.get("clock", {})
     if not isinstance(clock, dict):
         raise NumberError("its clock is not a record")
-    meta["clock"] = {k: int(number(clock[k], f"its clock {k}", 0, 2**63 - 1)) for k in _CLOCK_KEYS if k in clock}
+    meta["clock"] = {k: _whole(clock[k], f"its clock {k}", 2**63 - 1) for k in _CLOCK_KEYS if k in clock}
     device = meta.get("device", {})
     if not isinstance(device, dict):
         raise NumberError("its device is not a record")
     meta["device"] = {
         "name": _text(device.get("name"), "its device name"),
-        "index": int(number(device.get("index", 0), "its device index", 0, 1023)),
+        "index": _whole(device.get("index", 0), "its device index", 1023),
         "compute_capability": _text(device.get("compute_capability"), "its compute capability"),
     }
     return meta

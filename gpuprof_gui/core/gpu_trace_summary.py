@@ -150,13 +150,13 @@ class Totals:
 
 def _keys_line(trace: GpuTrace, stack: int) -> list[tuple]:
     frames = trace.stack_frames(stack)
-    return [(frames[0][0], frames[0][1], frames[0][2])] if frames else [("", 0, "(no Python frame)")]
+    return [(frames[0][0], frames[0][1], frames[0][2])] if frames else [("", 0, "(not attributed)")]
 
 
 def _keys_function(trace: GpuTrace, stack: int, inclusive: bool) -> list[tuple]:
     frames = trace.stack_frames(stack)
     if not frames:
-        return [("", "(no Python frame)")]
+        return [("", "(not attributed)")]
     keys = [(f[0], f[2]) for f in (frames if inclusive else frames[:1])]
     return list(dict.fromkeys(keys))
 
