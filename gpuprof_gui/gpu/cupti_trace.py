@@ -31,9 +31,10 @@ from typing import Any
 from gpuprof_gui.core.gpu_trace import COPY_KINDS, MEMORY_KINDS, SYNC_TYPES, GpuTrace, GpuTraceBuilder
 
 HOOKED_CALLS = re.compile(
-    r"^(?:cu|cuda|cu64)(?:Launch|Memcpy|Memset|GraphLaunch|(?:Ctx|Device|Stream|Event|Thread)Synchronize|StreamWaitEvent)"
+    r"^(?:cu|cuda|cu64)(?:Launch|Memcpy|Memset|GraphLaunch|(?:Ctx|Device|Stream|Event|Thread)Synchronize|StreamWaitEvent|EventQuery)"
 )
-"""The runtime/driver calls whose Python caller is taken (launches, copies, memsets, syncs)."""
+"""The runtime/driver calls whose Python caller is taken (launches, copies, memsets, syncs). CUPTI reports
+an event query (CuPy's memory pools make them) as a synchronisation too."""
 STACK_DEPTH = 16
 """Python frames kept per call, innermost first."""
 _LIBRARY_PARTS = (

@@ -46,7 +46,7 @@ def test_the_command_without_a_script_prints_its_usage(capsys):
         ("cudaStreamSynchronize_v3020", True), ("cuCtxSynchronize", True), ("cudaDeviceSynchronize_v3020", True),
         ("cuEventSynchronize", True), ("cuStreamWaitEvent", True), ("cudaGraphLaunch_v10000", True),
         ("cuMemSetAccess", False), ("cudaMalloc_v3020", False), ("cudaGetDevice_v3020", False),
-        ("cuEventRecord", False),
+        ("cuEventRecord", False), ("cudaEventQuery_v3020", True),
     ],
 )  # fmt: skip
 def test_hooked_calls(name, hooked):
