@@ -177,7 +177,7 @@ def shoot_one(args: argparse.Namespace) -> int:
     win.open_path(str(SESSION))
     _wait(app, lambda: win.loaded is not None)
     compare_window.compare_with(win, args.baseline)
-    _wait(app, lambda: win.compare.canvas.profile is not None if hasattr(win.compare, "canvas") else True)
+    _wait(app, lambda: win.compare.canvas.profile is not None)
     shots = []
     for theme_name in THEMES:
         for presentation, mode in MODES:

@@ -24,8 +24,6 @@ DEFAULT_SIZE = QSize(1400, 900)
 """A first window on a big screen."""
 FIRST_SHARE = 0.92
 """...and at most this share of a smaller screen's available width and height."""
-SMALLEST_SCREEN = QSize(1024, 768)
-"""The smallest screen every page fits, in every mode (a common projector resolution)."""
 
 
 def screen_of(win: QWidget) -> QScreen | None:
