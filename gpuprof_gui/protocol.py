@@ -34,6 +34,13 @@ STACKS_SUFFIX = ".stacks"
 """The profile worker saves the sampled stacks of a cProfile run beside its
 dump as ``<dump>.stacks`` (py-spy's raw format); the importer reads them there."""
 
+GPU_TRACE_SUFFIX = ".gpu-trace.json"
+"""A run traced on the GPU ("Trace GPU", ``gpuprof profile --gpu-trace``) keeps its GPU trace beside its
+profile as ``<profile>.gpu-trace.json`` (core/gpu_trace.py's format); opening the profile opens it too."""
+GPU_TELEMETRY_SUFFIX = ".gpu-telemetry.json"
+"""... and the GPU telemetry sampled during that run as ``<profile>.gpu-telemetry.json`` (gpu/trace_io.py's
+format), placed on the trace's clock by ``clock.monotonic_ns`` in the GPU trace and ``t0_monotonic`` in it."""
+
 CHANNEL_FD_ARG = "--channel-fd"
 
 

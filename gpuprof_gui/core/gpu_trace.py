@@ -9,7 +9,7 @@ Format (version 1), columnar so a million events stay a few tens of MB and load 
     {"format": "gpuprof-gpu-trace", "version": 1, "synthetic": false,
      "recorded_at": ISO-8601 UTC, "host": ..., "device": {"name", "index", "compute_capability"},
      "driver_version": ..., "cuda_version": ..., "cupti_version": ..., "script": ..., "argv": [...],
-     "clock": {"cupti_ns", "perf_ns", "cupti_end_ns", "perf_end_ns"},  # one pair at start, one at end
+     "clock": {"cupti_ns", "perf_ns", "cupti_end_ns", "perf_end_ns", "monotonic_ns"},  # start and end
      "duration_ns": ..., "dropped_records": ..., "note": ...,
      "names": [kernel, API and range names], "frames": [[file, line, function]],
      "stacks": [[frame index, innermost first]],
@@ -18,7 +18,8 @@ Format (version 1), columnar so a million events stay a few tens of MB and load 
 
 Every time is whole nanoseconds on CUPTI's clock since ``clock.cupti_ns`` (the tracer's start);
 ``clock.perf_ns`` is ``time.perf_counter_ns()`` at that instant, to place the trace on a CPU
-profile's axis. ``stack`` is an index into ``stacks`` or -1 (no Python frame: a library thread).
+profile's axis, and ``clock.monotonic_ns`` ``time.monotonic_ns()``, to place GPU telemetry on it.
+``stack`` is an index into ``stacks`` or -1 (no Python frame: a library thread).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import numpy as np
 from gpuprof_gui.core.atomic import write_json
 from gpuprof_gui.core.json_text import JSONTextError, read_json_file
 from gpuprof_gui.core.numbers import NumberError, line_number, number, shown
+from gpuprof_gui.protocol import GPU_TRACE_SUFFIX
 
 GPU_TRACE_FORMAT = "gpuprof-gpu-trace"
 GPU_TRACE_VERSION = 1
@@ -175,6 +177,18 @@ def load_gpu_trace(path: str | Path) -> GpuTrace:
         raise GpuTraceFormatError(f"{path}: {exc}") from exc
 
 
+def gpu_trace_beside(profile_path: str | Path) -> tuple[GpuTrace | None, str]:
+    """The GPU trace saved beside a profile (``<profile>.gpu-trace.json``), or None; and a sentence
+    saying why one that is there could not be read ("" when all is well or there is none)."""
+    path = Path(str(profile_path) + GPU_TRACE_SUFFIX)
+    if not str(profile_path) or not path.is_file():
+        return None, ""
+    try:
+        return load_gpu_trace(path), ""
+    except GpuTraceFormatError as exc:
+        return None, f"The run's GPU trace could not be read, so its GPU columns and timeline are missing: {exc}"
+
+
 def gpu_trace_from_json(raw: Any) -> GpuTrace:
     if not isinstance(raw, dict) or raw.get("format") != GPU_TRACE_FORMAT:
         raise GpuTraceFormatError("This file is not a gpuprof GPU trace.")
@@ -273,7 +287,7 @@ def _table(value: Any, table: str, sizes: dict[str, int]) -> dict[str, np.ndarra
 
 
 _META_INTS = ("duration_ns", "dropped_records")
-_CLOCK_KEYS = ("cupti_ns", "perf_ns", "cupti_end_ns", "perf_end_ns")
+_CLOCK_KEYS = ("cupti_ns", "perf_ns", "cupti_end_ns", "perf_end_ns", "monotonic_ns")
 
 
 _META_TEXTS = ("recorded_at", "host", "driver_version", "cuda_version", "cupti_version", "note")

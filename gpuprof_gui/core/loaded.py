@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from gpuprof_gui.core.flame import FlameLayout, layout_for_profile
+from gpuprof_gui.core.gpu_trace import GpuTrace
 from gpuprof_gui.core.hotspots import hotspot_rows
 from gpuprof_gui.core.model import Profile
 from gpuprof_gui.core.provenance import Provenance
@@ -26,13 +27,22 @@ class LoadedProfile:
     path: str  # the file it was read from ("" for one from a session)
     load_s: float  # seconds spent importing and laying out
     provenance: Provenance | None = None  # where it came from, as the door found it
+    gpu_trace: GpuTrace | None = None  # the run's GPU trace, when it was traced on the GPU
+    gpu_telemetry_path: str = ""  # the GPU telemetry sampled during that run ("" when none)
 
 
 def prepare(
-    profile: Profile, path: str = "", started: float | None = None, provenance: Provenance | None = None
+    profile: Profile,
+    path: str = "",
+    started: float | None = None,
+    provenance: Provenance | None = None,
+    gpu_trace: GpuTrace | None = None,
+    gpu_telemetry_path: str = "",
 ) -> LoadedProfile:
     """Lay out ``profile`` for the views; ``started`` (perf_counter) counts an import done before."""
     t0 = time.perf_counter() if started is None else started
     layout = layout_for_profile(profile)
     rows = hotspot_rows(profile)
-    return LoadedProfile(profile, layout, rows, path, time.perf_counter() - t0, provenance)
+    loaded = LoadedProfile(profile, layout, rows, path, 0.0, provenance, gpu_trace, gpu_telemetry_path)
+    loaded.load_s = time.perf_counter() - t0
+    return loaded

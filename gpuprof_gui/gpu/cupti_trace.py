@@ -135,7 +135,8 @@ class GpuTracer:
         except Exception as exc:
             self._stop(cupti)
             raise GpuTraceUnavailableError(f"CUPTI refused to start tracing: {type(exc).__name__}: {exc}") from exc
-        self._clock = {"cupti_ns": int(cupti.get_timestamp()), "perf_ns": time.perf_counter_ns()}
+        self._clock = {"cupti_ns": int(cupti.get_timestamp()), "perf_ns": time.perf_counter_ns(),
+                       "monotonic_ns": time.monotonic_ns()}  # fmt: skip
         return self
 
     def _subscribe(self, cupti: Any) -> None:

@@ -13,10 +13,12 @@ from functools import partial
 
 from PySide6.QtCore import QObject, Signal
 
+from gpuprof_gui.core.gpu_trace import gpu_trace_beside
 from gpuprof_gui.core.importers import ProfileFormatError
 from gpuprof_gui.core.loaded import LoadedProfile, prepare
 from gpuprof_gui.core.opening import OpenError
 from gpuprof_gui.jobs.opening import open_profile
+from gpuprof_gui.protocol import GPU_TELEMETRY_SUFFIX
 from gpuprof_gui.ui.shell.jobs_qt import QtJob
 
 __all__ = ["LoadedProfile", "ProfileLoader", "load_everything"]
@@ -30,7 +32,18 @@ def load_everything(path: str, trusted: bool) -> LoadedProfile:
     t0 = time.perf_counter()
     opened = open_profile(path, trusted=trusted)
     assert opened.profile is not None  # open_profile raises rather than return without one
-    return prepare(opened.profile, path, started=t0, provenance=opened.provenance)
+    gpu_trace, problem = gpu_trace_beside(path)
+    if problem:
+        opened.profile.notes.append(problem)
+    telemetry = path + GPU_TELEMETRY_SUFFIX
+    return prepare(
+        opened.profile,
+        path,
+        started=t0,
+        provenance=opened.provenance,
+        gpu_trace=gpu_trace,
+        gpu_telemetry_path=telemetry if gpu_trace is not None and os.path.isfile(telemetry) else "",
+    )
 
 
 def _load_or_say_why(path: str, trusted: bool, _cancel: object = None) -> LoadedProfile | str:
