@@ -180,6 +180,7 @@ class TelemetrySampler:
             "driver_version": driver,
             "sample_hz": self.hz,
             "t0_wall": self.t0_wall,
+            "t0_monotonic": self.t0,
             "devices": snap["devices"],
             "bands": snap["bands"],
         }

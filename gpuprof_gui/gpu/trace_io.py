@@ -4,7 +4,8 @@ Format (version 1)::
 
     {"format": "gpuprof-telemetry-trace", "version": 1, "synthetic": false,
      "recorded_at": ISO-8601 UTC, "host": ..., "driver_version": ..., "sample_hz": 10.0,
-     "t0_wall": unix seconds of t = 0, "note": optional free text,
+     "t0_wall": unix seconds of t = 0, "t0_monotonic": time.monotonic() at t = 0 (optional; puts
+     the samples on a GPU trace's clock), "note": optional free text,
      "devices": [{"index", "name", "uuid", "util_source",
                   "series": {metric: {"t": [s since t0], "v": [value or null]}}}],
      "bands": [{"label", "t_begin", "t_end", "wall_begin", "wall_end"}]}
@@ -152,6 +153,7 @@ def _meta_from_json(raw: dict[str, Any]) -> dict[str, Any]:
         raise NumberError("its synthetic flag is not true or false")
     meta["sample_hz"] = optional_number(meta.get("sample_hz"), "its sample rate", 0.0, MAX_SAMPLE_HZ)
     meta["t0_wall"] = optional_number(meta.get("t0_wall"), "its start time", 0.0, MAX_AMOUNT)
+    meta["t0_monotonic"] = optional_number(meta.get("t0_monotonic"), "its monotonic start", 0.0, MAX_AMOUNT)
     return meta
 
 
