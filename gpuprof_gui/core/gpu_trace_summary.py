@@ -8,7 +8,7 @@ work) to the last one's end; idle is the part of the window with no kernel, copy
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -205,3 +205,8 @@ def per_line(trace: GpuTrace) -> dict[tuple[str, int, str], Totals]:
 def per_function(trace: GpuTrace, inclusive: bool = False) -> dict[tuple[str, str], Totals]:
     """Totals per (file, function): the innermost frame's, or (inclusive) every function on the stack once."""
     return _charge(trace, lambda stack: _keys_function(trace, stack, inclusive))
+
+
+def per_stack(trace: GpuTrace) -> dict[int, Totals]:
+    """Totals per stack index (-1: work no Python frame issued), for joins that walk whole stacks."""
+    return cast(dict[int, Totals], _charge(trace, lambda stack: [stack]))

@@ -24,6 +24,8 @@ def hotspot_rows(profile: Profile) -> list[dict]:
             "self_pct": rec.self_s * scale,
             "total_pct": rec.total_s * scale,
             "reported_pct": rec.reported_pct,  # the profiler's own figure, where it differs
+            "gpu_pct": rec.gpu_pct,  # sampled GPU utilisation while its lines ran (Scalene), None if not measured
+            "gpu_mem_mb": rec.gpu_mem_mb,
         }
         for idx, rec in enumerate(profile.functions)
     ]

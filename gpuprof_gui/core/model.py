@@ -38,6 +38,7 @@ class FunctionRecord:
     # The profiler's own figure for this function, percent of the run, kept only
     # where it differs from ours (self_s) by more than sampling noise; None otherwise.
     reported_pct: float | None = None
+    gpu_mem_mb: float | None = None  # Scalene: peak GPU memory of the process while its lines ran
 
     @property
     def location(self) -> str:
@@ -53,8 +54,9 @@ class LineRecord:
     cpu_native_pct: float = 0.0
     cpu_system_pct: float = 0.0
     mem_peak_mb: float = 0.0
-    gpu_pct: float = 0.0
+    gpu_pct: float = 0.0  # GPU utilisation while the line ran (Scalene), not a share of the run
     self_s: float = 0.0  # derived: total CPU share x wall time
+    gpu_mem_mb: float = 0.0  # peak GPU memory of the process while the line ran (Scalene)
 
     @property
     def cpu_pct(self) -> float:

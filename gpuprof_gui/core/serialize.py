@@ -23,8 +23,11 @@ FORMAT_VERSION = 1
 _FUNC_FIELDS = (
     "name", "file", "line", "self_s", "total_s", "calls",
     "cpu_python_pct", "cpu_native_pct", "cpu_system_pct", "mem_peak_mb", "gpu_pct", "reported_pct",
+    "gpu_mem_mb",
 )  # fmt: skip
-_LINE_FIELDS = ("cpu_python_pct", "cpu_native_pct", "cpu_system_pct", "mem_peak_mb", "gpu_pct", "self_s")
+_LINE_FIELDS = ("cpu_python_pct", "cpu_native_pct", "cpu_system_pct", "mem_peak_mb", "gpu_pct", "self_s", "gpu_mem_mb")
+_NEWER_FIELDS = ("reported_pct", "gpu_mem_mb")
+"""Function columns files written before them lack (read as None)."""
 _TREE_COLUMNS = {"parent": np.int32, "func": np.int32, "total_s": np.float64, "self_s": np.float64, "exact": bool}
 _OPTIONAL_TREE_COLUMNS = {"folded_s": np.float64, "samples": np.int32}  # absent in older files
 _PCT = (-PCT_SLACK, 100.0 + PCT_SLACK)
@@ -41,6 +44,7 @@ _FUNC_RANGES = {
     "mem_peak_mb": (0.0, MAX_MB, True, False),
     "gpu_pct": (*_PCT, True, False),
     "reported_pct": (*_PCT, True, False),
+    "gpu_mem_mb": (0.0, MAX_MB, True, False),
 }
 _LINE_RANGES = {
     "cpu_python_pct": _PCT,
@@ -49,6 +53,7 @@ _LINE_RANGES = {
     "mem_peak_mb": (0.0, MAX_MB),
     "gpu_pct": _PCT,
     "self_s": (0.0, MAX_AMOUNT),
+    "gpu_mem_mb": (0.0, MAX_MB),
 }
 _TREE_RANGES = {"total_s": (0.0, MAX_AMOUNT), "self_s": (0.0, MAX_AMOUNT), "folded_s": (-MAX_AMOUNT, MAX_AMOUNT)}
 _ROUNDING = 1e-9
@@ -117,8 +122,7 @@ def profile_from_dict(obj: dict) -> Profile:
 def _from_dict(obj: dict) -> Profile:
     fcols = obj["functions"]
     n_funcs = len(fcols["name"])
-    if "reported_pct" not in fcols:  # files written before the profiler's own figure was kept
-        fcols = {**fcols, "reported_pct": [None] * n_funcs}
+    fcols = {**{f: [None] * n_funcs for f in _NEWER_FIELDS}, **fcols}
     if any(len(fcols[f]) != n_funcs for f in _FUNC_FIELDS):
         raise ProfileFormatError("The gpuprof profile is damaged (function columns differ in length).")
     fcols = {
@@ -134,6 +138,8 @@ def _from_dict(obj: dict) -> Profile:
     lines = {}
     for file, cols in obj.get("lines", {}).items():
         linenos = cols["lineno"]
+        if "gpu_mem_mb" not in cols:  # files written before GPU memory was kept
+            cols = {**cols, "gpu_mem_mb": [0.0] * len(linenos)}
         where = f"of a line of {str(file)[:80]}"
         checked = {f: _checked_column(cols[f], f"'{f}' {where}", lo, hi) for f, (lo, hi) in _LINE_RANGES.items()}
         lines[str(file)] = {

@@ -54,6 +54,17 @@ def _remove_empty_stray(path: str) -> None:
         pass
 
 
+def scalene_command(out_path: str, script: str, args: list[str], cpu_only: bool) -> list[str]:
+    """The command that profiles ``script``: CPU, memory and the GPU, or the CPU alone.
+
+    ``--gpu --memory`` asks for what Scalene 2.x does by default, said outright so that a Scalene
+    whose default leaves the GPU out still samples it. Scalene looks for an NVIDIA GPU itself
+    (through NVML): without one it profiles as before and its JSON says ``"gpu": false``.
+    """
+    modes = ["--cpu-only"] if cpu_only else ["--gpu", "--memory"]
+    return [*module_command(BOOT_MODULE), "run", "-o", out_path, *modes, script, "---", *args]
+
+
 def run_scalene(
     script: str, args: list[str], output_dir: str, cpu_only: bool, channel: Channel, orphaned: Callable[[], bool]
 ) -> int:
@@ -84,10 +95,7 @@ def run_scalene(
     out_path = os.path.join(output_dir, PROFILE_JSON_NAME)
     # Scalene runs in one process started with -P (the current folder is not on its
     # sys.path), its forked children dying of SIGTERM as under plain Python: see scalene_boot.
-    cmd = [*module_command(BOOT_MODULE), "run", "-o", out_path]
-    if cpu_only:
-        cmd.append("--cpu-only")
-    cmd += [script, "---", *args]
+    cmd = scalene_command(out_path, script, args, cpu_only)
     cancelled = []
     stray_existed = os.path.lexists(SCALENE_DEFAULT_OUTPUT)
 

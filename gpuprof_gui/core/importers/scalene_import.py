@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from gpuprof_gui.core.importers._stacks import tree_from_stacks
 from gpuprof_gui.core.importers.errors import ProfileFormatError, damage_reported_as
+from gpuprof_gui.core.importers.scalene_gpu import apply_gpu, gpu_measured, gpu_mem_mb
 from gpuprof_gui.core.model import FunctionRecord, LineRecord, Profile, TreeBuilder
 from gpuprof_gui.core.numbers import MAX_AMOUNT, MAX_MB, line_number, number, percent
 
@@ -213,6 +214,7 @@ def _import(obj: dict) -> Profile:
     region_pcts: dict[tuple[str, int], dict[str, float]] = {}
     outlines: dict[str, dict[int, _Scope] | None] = {}
     table_pct: dict[int, float] = {}  # func -> Scalene's own function figure, % of run
+    table_gpu: dict[int, tuple[float, float]] = {}  # func -> Scalene's own GPU % and GPU MB
     files_without_lines: set[str] = set()
     cpu_pct_total = 0.0
 
@@ -241,6 +243,7 @@ def _import(obj: dict) -> Profile:
             for attr, key in _PCT_FIELDS:
                 setattr(rec, attr, _pct(fu, key, where))
             rec.mem_peak_mb = _mem(fu, where)
+            table_gpu[idx] = (rec.gpu_pct or 0.0, gpu_mem_mb(fu, where))
             table_pct[idx] = table_pct.get(idx, 0.0) + _cpu_pct(rec)
             if outline is None and (file, lineno) not in funcs.region_owner:
                 funcs.own(file, lineno, idx)  # no source: Scalene's first line is all we have
@@ -252,6 +255,7 @@ def _import(obj: dict) -> Profile:
             region_of_line[(file, lineno)] = region
             line_rec = LineRecord(**{attr: _pct(ln, key, where) for attr, key in _PCT_FIELDS})
             line_rec.mem_peak_mb = _mem(ln, where)
+            line_rec.gpu_mem_mb = gpu_mem_mb(ln, where)
             if line_rec.cpu_pct <= 0 and line_rec.mem_peak_mb <= 0 and line_rec.gpu_pct <= 0:
                 continue
             line_rec.self_s = line_rec.cpu_pct / 100.0 * elapsed_s
@@ -326,6 +330,8 @@ def _import(obj: dict) -> Profile:
                 builder.add(0, idx, rec.self_s, rec.self_s, True)
         tree = builder.build()
 
+    owner = {(f, ln): funcs.region_owner.get((f, region_of_line.get((f, ln), 0)), -1) for f in lines for ln in lines[f]}
+    apply_gpu(gpu_measured(obj), funcs.records, lines, owner, table_gpu)
     for rec in funcs.records:
         if rec.mem_peak_mb == 0.0 and not obj.get("memory"):
             rec.mem_peak_mb = None  # not measured, rather than measured zero

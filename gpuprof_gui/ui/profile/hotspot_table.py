@@ -2,18 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QItemSelection,
-    QItemSelectionModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,7 +14,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gpuprof_gui.core.fmt import DASH, format_count, format_pct, format_time, short_path
+from gpuprof_gui.core.gpu_columns import GpuColumns
+from gpuprof_gui.ui.profile.hotspot_model import (
+    COL_CALLS,
+    COL_FUNCTION,
+    COL_LOCATION,
+    COL_PCT,
+    COL_SELF,
+    COL_TOTAL,
+    COLUMNS,
+    FUNC_ROLE,
+    GPU_COLUMNS,
+    NUMERIC_COLUMNS,
+    PRESENTATION_GPU_COLUMNS,
+    SAMPLED_GPU_COLUMNS,
+    SORT_ROLE,
+    TRACE_COLUMNS,
+    HotspotModel,
+)  # fmt: skip
 from gpuprof_gui.ui.style.palette import (
     LIGHT_UI,
     SHARE_BAR_ALPHA,
@@ -35,156 +41,12 @@ from gpuprof_gui.ui.style.palette import (
 )
 from gpuprof_gui.ui.style.theme import fit_rows, set_view_font
 
-COLUMNS = ("Function", "File:line", "Calls", "Self", "Total", "% of run")
-COL_FUNCTION, COL_LOCATION, COL_CALLS, COL_SELF, COL_TOTAL, COL_PCT = range(len(COLUMNS))
-NUMERIC_COLUMNS = (COL_CALLS, COL_SELF, COL_TOTAL, COL_PCT)
 FUNCTION_MIN_CHARS = 18
 """The function name keeps at least this many characters of room, on any screen."""
 LOCATION_MIN_CHARS = 10
 LOCATION_SHARE = 0.4
 """File:line takes at most this share of the room the numbers leave (it is shown last)."""
 RESIZE_PRECISION_ROWS = 200
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-FUNC_ROLE = Qt.ItemDataRole.UserRole + 2
-_TOP = QModelIndex()  # the invisible root, the default parent of rowCount/columnCount (rows have no children)
-REPORTED_TIP = (
-    "The profiler's own function summary says {pct} of run; this table sums the "
-    "function's own lines, which agrees with an exact reference (docs/scalene-functions.md)."
-)
-
-_TOOLTIPS = {
-    COL_CALLS: "Number of calls (cProfile). Sampling profilers do not count calls.",
-    COL_SELF: "Time spent in the function's own code, callees excluded.",
-    COL_TOTAL: "Time from entry to return, callees included (recursion counted once).",
-    COL_PCT: "Self time as a share of the whole profiled run.",
-}
-
-
-class HotspotModel(QAbstractTableModel):
-    """Rows from :func:`gpuprof_gui.core.hotspots.hotspot_rows`, sorted and filtered here.
-
-    Sorting in Python with a key is ~100x faster than a QSortFilterProxyModel,
-    which calls ``data()`` through the bindings for every comparison (0.2 s for
-    5,000 rows, most of the time from a finished run to a painted window).
-    """
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._all: list[dict] = []
-        self._rows: list[dict] = []
-        self._unit = "s"
-        self._no_file = "<built-in>"  # the file column of a function without a file
-        self._filter = ""
-        self._sort = (COL_SELF, Qt.SortOrder.DescendingOrder)
-
-    def set_rows(self, rows: list[dict], unit: str = "s", no_file: str = "<built-in>") -> None:
-        self.beginResetModel()
-        self._all = rows
-        self._unit, self._no_file = unit, no_file
-        self._apply()
-        self.endResetModel()
-
-    def set_filter(self, text: str) -> None:
-        self.beginResetModel()
-        self._filter = text.strip().lower()
-        self._apply()
-        self.endResetModel()
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self.layoutAboutToBeChanged.emit()
-        old = self.persistentIndexList()
-        funcs = [self.function_at(i.row()) for i in old]
-        self._sort = (column, order)
-        self._apply()
-        new_row = {int(r["func"]): i for i, r in enumerate(self._rows)}
-        self.changePersistentIndexList(
-            old,
-            [
-                self.index(new_row.get(f, -1), i.column()) if f in new_row else QModelIndex()
-                for f, i in zip(funcs, old, strict=True)
-            ],
-        )
-        self.layoutChanged.emit()
-
-    def _apply(self) -> None:
-        rows = self._all
-        if self._filter:
-            rows = [r for r in rows if self._filter in r["name"].lower() or self._filter in r["file"].lower()]
-        column, order = self._sort
-        self._rows = sorted(
-            rows, key=lambda r: self._sort_key(r, column), reverse=order == Qt.SortOrder.DescendingOrder
-        )
-
-    def row_of_function(self, func: int) -> int:
-        for i, row in enumerate(self._rows):
-            if row["func"] == func:
-                return i
-        return -1
-
-    def function_at(self, row: int) -> int:
-        return int(self._rows[row]["func"]) if 0 <= row < len(self._rows) else -1
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> int:  # noqa: N802 - Qt override
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> int:  # noqa: N802 - Qt override
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _TOOLTIPS.get(section)
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row, col = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, col)
-        if role == SORT_ROLE:
-            return self._sort_key(row, col)
-        if role == FUNC_ROLE:
-            return row["func"]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            where = f"{row['file']}:{row['line']}" if row["file"] else self._no_file.strip("<>()")
-            text = f"{row['name']}\n{where}"
-            if row.get("reported_pct") is not None:
-                text += "\n" + REPORTED_TIP.format(pct=format_pct(row["reported_pct"]))
-            return text
-        if role == Qt.ItemDataRole.TextAlignmentRole and col >= COL_CALLS:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def _time(self, value: float) -> str:
-        return format_time(value) if self._unit == "s" else f"{value:,.0f}"
-
-    def _display(self, row: dict, col: int) -> str:
-        if col == COL_FUNCTION:
-            return row["name"]
-        if col == COL_LOCATION:
-            return f"{short_path(row['file'])}:{row['line']}" if row["file"] else self._no_file
-        if col == COL_CALLS:
-            return format_count(row["calls"])
-        if col == COL_SELF:
-            return self._time(row["self_s"])
-        if col == COL_TOTAL:
-            return self._time(row["total_s"])
-        return format_pct(row["self_pct"]) if row["self_pct"] is not None else DASH
-
-    @staticmethod
-    def _sort_key(row: dict, col: int):
-        if col == COL_FUNCTION:
-            return row["name"].lower()
-        if col == COL_LOCATION:
-            return f"{row['file']}:{row['line']:08d}"
-        value = {COL_CALLS: row["calls"], COL_SELF: row["self_s"], COL_TOTAL: row["total_s"], COL_PCT: row["self_pct"]}[
-            col
-        ]
-        return -math.inf if value is None else float(value)
 
 
 class _ShareBarDelegate(QStyledItemDelegate):
@@ -246,6 +108,8 @@ class HotspotTable(QTableView):
         self.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.activated.connect(self._on_activated)
         self._syncing = False
+        self._presentation = False
+        self._show_gpu_columns()
 
     # -- column widths ---------------------------------------------------------------------------
     def key_columns_in_view(self) -> bool:
@@ -305,13 +169,29 @@ class HotspotTable(QTableView):
         if first_click and section in NUMERIC_COLUMNS and order == Qt.SortOrder.AscendingOrder:
             self.horizontalHeader().setSortIndicator(section, Qt.SortOrder.DescendingOrder)
 
-    def set_rows(self, rows: list[dict], unit: str = "s", no_file: str = "<built-in>") -> None:
-        """``no_file``: the file column of a function that names no file (a built-in, or a bare folded frame)."""
-        self.source_model.set_rows(rows, unit, no_file)
+    def set_rows(
+        self, rows: list[dict], unit: str = "s", no_file: str = "<built-in>", gpu: GpuColumns | None = None
+    ) -> None:
+        """``no_file``: the file column of a function that names no file (a built-in, or a bare folded frame);
+        ``gpu``: the run's GPU trace joined to its functions (the GPU columns show only with one)."""
+        self.source_model.set_rows(rows, unit, no_file, gpu)
+        self._show_gpu_columns()
         self.share_width()
 
     def clear(self) -> None:
         self.source_model.set_rows([])
+        self._show_gpu_columns()
+
+    def _show_gpu_columns(self) -> None:
+        """The trace's columns with a GPU trace, Scalene's with its GPU figures; on a projector only the main ones."""
+        model = self.source_model
+        present = (set(TRACE_COLUMNS) if model.gpu is not None else set()) | (
+            set(SAMPLED_GPU_COLUMNS) if model.has_sampled_gpu() else set()
+        )
+        for col in GPU_COLUMNS:
+            self.setColumnHidden(
+                col, col not in present or (self._presentation and col not in PRESENTATION_GPU_COLUMNS)
+            )
 
     def set_filter(self, text: str) -> None:
         """Show only functions whose name or file contains ``text`` (case-insensitive)."""
@@ -380,6 +260,8 @@ class HotspotTable(QTableView):
         # goes to the function's name, its times and its share of the run.
         self.setColumnHidden(COL_LOCATION, on)
         self.setColumnHidden(COL_CALLS, on)
+        self._presentation = bool(on)
+        self._show_gpu_columns()
         self.share_width()
         alpha = SHARE_BAR_ALPHA_PRESENTATION if on else SHARE_BAR_ALPHA
         self._share_bars.colour = qcolour(current_theme_colours(on).heat, alpha)

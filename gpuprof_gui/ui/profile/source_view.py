@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import keyword
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from html import escape
 
-from PySide6.QtCore import QRect, QRegularExpression, QSize, Qt, QTimer
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontDatabase,
-    QPainter,
-    QSyntaxHighlighter,
-    QTextCharFormat,
-    QTextCursor,
-    QTextFormat,
-)
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFontDatabase, QHelpEvent, QPainter, QTextCursor, QTextFormat
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QToolTip, QVBoxLayout, QWidget
 
 from gpuprof_gui.core.fmt import format_count, format_pct, format_time
+from gpuprof_gui.core.gpu_columns import GpuColumns
 from gpuprof_gui.core.model import FunctionRecord, LineRecord, Profile
 from gpuprof_gui.core.source_where import no_source_reason, no_source_summary, read_source, resolve_source
+from gpuprof_gui.ui.profile.highlight import HighlightRule, PythonHighlighter, RuleHighlighter, _fmt  # noqa: F401
+from gpuprof_gui.ui.profile.source_gpu import GPU_BAR_ALPHA, GpuLineMarks, function_gpu_text, line_gpu
 from gpuprof_gui.ui.style.palette import HEAT_GUTTER_ALPHA, HEAT_LINE_ALPHA, LIGHT_UI, current_theme_colours, qcolour
 from gpuprof_gui.ui.style.theme import presentation_font, set_view_font
 
@@ -39,67 +32,6 @@ two, cached per file): a profile whose first 2,000 rows have none is explained i
 PRESENTATION_MIN_LINES = 5  # the hot line and two either side; more would take the flame graph's room
 """On a projector the code pane keeps room for the selected line and three lines either side
 (at 20 pt the splitters sized for the desk left it two lines, the def line out of view)."""
-
-
-HighlightRule = tuple[QRegularExpression, QTextCharFormat]  # a pattern and the format of its matches
-
-
-def _fmt(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
-    f = QTextCharFormat()
-    f.setForeground(QColor(color))
-    if bold:
-        f.setFontWeight(QFont.Weight.Bold)
-    f.setFontItalic(italic)
-    return f
-
-
-class RuleHighlighter(QSyntaxHighlighter):
-    """Applies ``self._rules`` (pattern, format) to each line; subclasses only say the rules.
-
-    ``syntax`` is a theme's colours (palette.ThemeColours.syntax): keyword, definition,
-    number, decorator, string, comment.
-    """
-
-    # A tuple until __init__ sets the rules: QSyntaxHighlighter's constructor may highlight already.
-    _rules: Sequence[HighlightRule] = ()
-
-    def __init__(self, parent, syntax: tuple[str, ...] = LIGHT_UI.syntax) -> None:
-        super().__init__(parent)
-        self._rules = self.rules_for(syntax)
-
-    def rules_for(self, syntax: tuple[str, ...]) -> list[HighlightRule]:
-        return []
-
-    def set_syntax(self, syntax: tuple[str, ...]) -> None:
-        """Colour with another theme's ``syntax`` colours, the text on show included."""
-        self._rules = self.rules_for(syntax)
-        self.rehighlight()
-
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
-        for pattern, fmt in self._rules:
-            it = pattern.globalMatch(text)
-            while it.hasNext():
-                m = it.next()
-                self.setFormat(m.capturedStart(), m.capturedLength(), fmt)
-
-
-class PythonHighlighter(RuleHighlighter):
-    """Keywords, strings, comments, numbers, decorators and def/class names."""
-
-    def rules_for(self, syntax: tuple[str, ...]) -> list[HighlightRule]:
-        keyword_c, definition, number, decorator, string, comment = syntax
-        words = "|".join([*keyword.kwlist, "self", "cls"])
-        return [
-            (QRegularExpression(rf"\b({words})\b"), _fmt(keyword_c, bold=True)),
-            (QRegularExpression(r"\b(def|class)\s+(\w+)"), _fmt(definition, bold=True)),
-            (QRegularExpression(r"\b[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?j?\b"), _fmt(number)),
-            (QRegularExpression(r"@\w+(\.\w+)*"), _fmt(decorator)),
-            (
-                QRegularExpression(r"[rbuf]*(\"[^\"\\\\]*(\\\\.[^\"\\\\]*)*\"|'[^'\\\\]*(\\\\.[^'\\\\]*)*')"),
-                _fmt(string),
-            ),
-            (QRegularExpression(r"#[^\n]*"), _fmt(comment, italic=True)),
-        ]
 
 
 class _Gutter(QWidget):
@@ -125,13 +57,21 @@ class CodeEditor(QPlainTextEdit):
         self._gutter = _Gutter(self)
         self._heat: dict[int, float] = {}  # line -> share of the hottest line, 0..1
         self._heat_label: dict[int, str] = {}
+        self.gpu_marks = GpuLineMarks()  # per-line GPU figures: a gutter column after the heat, notes after the code
         self.heat_colour = LIGHT_UI.heat  # the theme's, from set_presentation
+        self.gpu_colour = LIGHT_UI.link
         self._highlighter = PythonHighlighter(self.document())
         self._keep_centred = False  # the line scroll_to_line showed stays centred until the user scrolls
         self.verticalScrollBar().actionTriggered.connect(self._on_user_scroll)
         self.blockCountChanged.connect(self._update_margin)
         self.updateRequest.connect(self._on_update_request)
         self._update_margin()
+
+    def set_gpu_lines(self, lines) -> None:
+        """``lines``: line -> :class:`~gpuprof_gui.ui.profile.source_gpu.LineGpu` ({} for none)."""
+        self.gpu_marks.set(lines)
+        self.set_heat(self._heat, self._heat_label)
+        self.viewport().update()
 
     def set_heat(self, heat: dict[int, float], labels: dict[int, str]) -> None:
         self._heat, self._heat_label = heat, labels
@@ -146,13 +86,15 @@ class CodeEditor(QPlainTextEdit):
     def gutter_width(self) -> int:
         digits = max(3, len(str(self.blockCount())))
         numbers = self.fontMetrics().horizontalAdvance("9") * (digits + 1)
-        return numbers + (self.heat_column_px() if self._heat else 0) + 6
+        return numbers + (self.heat_column_px() if self._heat else 0) + self.gpu_marks.column_px(self.fontMetrics()) + 6
 
     def heat_column_px(self) -> int:
         return max(HEAT_COLUMN_PX, self.fontMetrics().horizontalAdvance(HEAT_LABEL_ROOM))
 
     def _update_margin(self, *_args) -> None:
         self.setViewportMargins(self.gutter_width(), 0, 0, 0)
+        cr = self.contentsRect()  # the gutter widens with a heat or GPU column, not only on a resize
+        self._gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))
 
     def _on_update_request(self, rect: QRect, dy: int) -> None:
         if dy:
@@ -181,8 +123,9 @@ class CodeEditor(QPlainTextEdit):
         pal = self.palette()
         painter.fillRect(event.rect(), pal.alternateBase())
         fm = self.fontMetrics()
-        heat_px = self.heat_column_px()
-        heat_x = gutter.width() - heat_px - 4 if self._heat else gutter.width()
+        heat_px, gpu_px = self.heat_column_px(), self.gpu_marks.column_px(fm)
+        heat_x = gutter.width() - gpu_px - (heat_px + 4 if self._heat else 0)
+        gpu_bar = qcolour(self.gpu_colour, GPU_BAR_ALPHA)
         block = self.firstVisibleBlock()
         top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
         while block.isValid() and top <= event.rect().bottom():
@@ -204,8 +147,24 @@ class CodeEditor(QPlainTextEdit):
                         Qt.AlignmentFlag.AlignRight,
                         self._heat_label.get(line, ""),
                     )
+                if gpu_px:
+                    cell = QRect(gutter.width() - gpu_px - 2, top, gpu_px, fm.height())
+                    self.gpu_marks.paint_cell(painter, cell, line, pal.text().color(), gpu_bar)
             block = block.next()
             top += height
+        painter.end()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        self.gpu_marks.paint_notes(self, self.palette().placeholderText().color())
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            note = self.gpu_marks.note_at(self, event.pos())
+            if note:
+                QToolTip.showText(event.globalPos(), f"GPU: {note}", self.viewport())
+                return True
+        return super().viewportEvent(event)
 
     def _highlight_hot_lines(self) -> None:
         selections = []
@@ -231,7 +190,7 @@ class CodeEditor(QPlainTextEdit):
         chrome = 2 * self.frameWidth() + self.horizontalScrollBar().sizeHint().height()
         self.setMinimumHeight(PRESENTATION_MIN_LINES * self.fontMetrics().lineSpacing() + chrome if on else 0)
         colours = current_theme_colours(on)
-        self.heat_colour = colours.heat
+        self.heat_colour, self.gpu_colour = colours.heat, colours.link
         self._highlighter.set_syntax(colours.syntax)
         self.refresh_gutter()
         # The line shown (the hottest) stays in view, once the new font's layout has settled.
@@ -256,8 +215,6 @@ def _sampled_breakdown(rec) -> str:
         parts.append(f"system {format_pct(rec.cpu_system_pct)}")
     if rec.mem_peak_mb:
         parts.append(f"peak memory {rec.mem_peak_mb:,.1f} MB")
-    if rec.gpu_pct:
-        parts.append(f"GPU {format_pct(rec.gpu_pct)}")
     return (" · of the run: " + ", ".join(parts)) if parts else ""
 
 
@@ -278,18 +235,23 @@ class SourceView(QWidget):
         self.search_dirs: list[str] = []
         self._presentation = False
         self._header_parts = (PICK_TEXT, "")  # what the header says, and its note
+        self._gpu_line = ""  # the function's GPU figures: under the name at the desk, in the tooltip on a projector
         self._note_below = False  # the note is under the name (not in the tooltip)
         self.shown_file: str | None = None
         self._cache: dict[str, str] = {}
         self.kept_texts: dict[str, str] = {}
+        self.gpu: GpuColumns | None = None
+        """The run's GPU trace joined to its profile: per-line and per-function GPU figures."""
         """file -> the text a replayed session kept: shown instead of the file, which may be missing or changed."""
 
     def clear(self) -> None:
         self.editor.clear()
+        self.editor.set_gpu_lines({})
         self.editor.set_heat({}, {})
         self.shown_file = None
         self._cache.clear()
         self.kept_texts.clear()
+        self._gpu_line = ""
         self._set_header(PICK_TEXT)
 
     def keep_text(self, path: str, text: str) -> None:
@@ -308,12 +270,14 @@ class SourceView(QWidget):
         if rec.calls is not None:
             figures += f" · {format_count(rec.calls)} {'call' if rec.calls == 1 else 'calls'}"
         figures += _sampled_breakdown(rec)
+        self._gpu_line = escape(function_gpu_text(profile, self.gpu, func), quote=False)
         path = self.source_path(rec)
         name = escape(rec.name, quote=False)
         if path is None:
             where = escape(no_source_reason(rec.file, profile.profiler, rec.name), quote=False)
             self._set_header(f"<b>{name}</b> — {figures}<br><i>Source not available: {where}</i>")
             self.editor.clear()
+            self.editor.set_gpu_lines({})
             self.editor.set_heat({}, {})
             self.shown_file = None
             return
@@ -327,6 +291,7 @@ class SourceView(QWidget):
             self.editor.setPlainText(text)
             self.shown_file = path
         heat, labels, note = self._heat_for(profile, rec.file, rec.line, func)
+        self.editor.set_gpu_lines(line_gpu(profile, self.gpu, rec.file))
         self.editor.set_heat(heat, labels)
         self._set_header(f"<b>{name}</b> — {figures}<br>{path}:{rec.line}", note)
         self.editor.scroll_to_line(self._hottest_line_of(profile, rec, heat))
@@ -411,8 +376,11 @@ class SourceView(QWidget):
         lines left the code pane a few lines high."""
         self._header_parts = (text, note)
         self._note_below = below = bool(note) and not self._presentation and self.width() >= NOTE_ROOM_PX
+        gpu = self._gpu_line if text != PICK_TEXT else ""
+        head, _, rest = text.partition("<br>")
+        text = f"{head}<br>{gpu}<br>{rest}" if gpu and not self._presentation else text
         self.header.setText(text + (f"<br><i>{note}</i>" if below else ""))
-        self.header.setToolTip("" if below else note)
+        self.header.setToolTip("<br>".join(t for t in (gpu if self._presentation else "", "" if below else note) if t))
         self.updateGeometry()  # the header may wrap to another number of lines: see minimumSizeHint
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override

@@ -1,0 +1,95 @@
+"""The GPU trace of a run joined to its profile: per function and per line, sums exact.
+
+The trace is the real one recorded on an H200 (heat_gpu.py, paths relative to the repository);
+the profile is a cProfile run of the same three files made here, with absolute paths.
+"""
+
+from __future__ import annotations
+
+import pytest
+from heat_run_support import heat_profile, heat_trace
+
+from gpuprof_gui.core.gpu_columns import FileMatcher, FunctionFinder, gpu_columns, gpu_columns_table
+from gpuprof_gui.core.gpu_trace_summary import summarize
+from gpuprof_gui.core.model import FunctionRecord, Profile, TreeBuilder
+
+COPY_BYTES_EACH_WAY = 3 * 1024 * 1024 * 4  # three steps of a 1024 x 1024 float32 field
+
+
+@pytest.fixture(scope="module")
+def heat(tmp_path_factory):
+    profile, where = heat_profile(tmp_path_factory.mktemp("heat"))
+    return profile, where, heat_trace()
+
+
+def _func(profile: Profile, name: str) -> int:
+    (idx,) = [i for i, f in enumerate(profile.functions) if f.name == name and "offload" in f.file]
+    return idx
+
+
+def test_kernels_and_copies_land_on_the_functions_and_lines_that_issued_them(heat):
+    profile, where, trace = heat
+    cols = gpu_columns(profile, trace)
+    sweeps, diffuse = _func(profile, "sweeps_on_device"), _func(profile, "diffuse")
+    assert profile.functions[diffuse].file == str(where / "heat_gpu.py")  # absolute, the trace's relative
+    assert cols.own[sweeps].launches == 60 and cols.own[sweeps].kernel_ns == 229_470
+    assert cols.own[diffuse].launches == 0
+    assert cols.own[diffuse].copy_bytes == 2 * COPY_BYTES_EACH_WAY and cols.own[diffuse].copies == 6
+    for name in ("diffuse", "simulate", "main"):  # every caller of the launching line, once
+        assert cols.incl[_func(profile, name)].launches == 60
+    own, via = cols.line_figures(str(where / "heat_gpu.py"))
+    assert own[26].copy_bytes == own[27].copy_bytes == COPY_BYTES_EACH_WAY  # copy in, copy out
+    assert own[27].sync_ns == 19_803 and own[26].launches == 0
+    assert via[27].launches == 60 and 26 not in via  # line 27 calls sweeps_on_device
+    assert cols.line_figures(str(where / "heat_stencil.py"))[0][33].launches == 60
+
+
+def test_per_function_figures_add_up_to_the_trace(heat):
+    profile, _where, trace = heat
+    cols = gpu_columns(profile, trace)
+    figures = summarize(trace)
+    for name, theirs in (("kernel_ns", "kernel_sum_ns"), ("launches", "launches"), ("copy_bytes", "copy_bytes"),
+                         ("copies", "copies"), ("sync_ns", "sync_ns")):  # fmt: skip
+        own = sum(getattr(t, name) for t in cols.own.values()) + getattr(cols.unattributed, name)
+        assert own == getattr(cols.total, name) == figures[theirs], name
+    # Only the syncs CUPTI saw from no Python thread are left over; every kernel and copy has its function.
+    assert cols.unattributed.launches == cols.unattributed.copies == 0 and cols.unattributed.sync_ns == 34_790
+
+
+def test_the_command_line_table_names_the_functions_and_lines(heat):
+    profile, _where, trace = heat
+    text = gpu_columns_table(profile, trace, top=5)
+    rows = {line.split()[0]: line for line in text.splitlines() if line.strip()}
+    assert "NVIDIA H200" in text
+    assert "229 µs" in rows["sweeps_on_device"] and " 60 " in rows["sweeps_on_device"]
+    assert "24.0 MiB" in rows["diffuse"] and "1.78 ms" in rows["diffuse"]
+    assert "all" in rows and "54.6 µs" in rows["all"]  # all sync wait, the unattributed part included
+    assert "heat_gpu.py:27" in text and "heat_stencil.py:33" in text
+
+
+def test_files_match_by_real_path_then_by_their_last_parts(tmp_path):
+    real = tmp_path / "proj" / "pkg" / "a.py"
+    real.parent.mkdir(parents=True)
+    real.write_text("")
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "proj")
+    other = "/elsewhere/other/pkg/a.py"
+    match = FileMatcher([str(real), other, "/x/b.py"])
+    assert match(str(link / "pkg" / "a.py")) == str(real)  # the same file through a link
+    assert match("proj/pkg/a.py") == str(real)  # relative: the whole path ends the profile's
+    assert match("/gpu-machine/other/pkg/a.py") == other  # two parts in common beat one
+    assert match("/y/b.py") == "/x/b.py"
+    assert match("pkg/a.py") is None  # both end so: no guess
+    assert match("c.py") is None and match("") is None
+
+
+def test_a_frame_belongs_to_the_function_of_its_name_above_its_line():
+    funcs = [FunctionRecord("<module>", "/p/m.py", 1), FunctionRecord("A.run", "/p/m.py", 3),
+             FunctionRecord("B.run", "/p/m.py", 10), FunctionRecord("run", "/q/m.py", 3)]  # fmt: skip
+    b = TreeBuilder(1.0)
+    b.add(0, 0, 1.0, 1.0)
+    find = FunctionFinder(Profile("cprofile", funcs, b.build()))
+    assert find(("/p/m.py", 12, "run")) == ("/p/m.py", 2)
+    assert find(("/p/m.py", 5, "run")) == ("/p/m.py", 1)
+    assert find(("/p/m.py", 20, "<module>")) == ("/p/m.py", 0)
+    assert find(("/p/m.py", 5, "gone")) == ("/p/m.py", -1)
