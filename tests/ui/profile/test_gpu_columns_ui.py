@@ -188,3 +188,32 @@ def test_the_key_columns_stay_in_view_with_gpu_columns_on_a_1024x768_screen(tmp_
     assert done.returncode == 0, done.stderr[-2000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen == {"False": [True, False], "True": [True, False]}  # in view; the GPU kernel column shown
+
+
+def test_scalenes_gpu_figures_show_as_gpu_pct_and_gpu_mem_and_on_the_lines(qtbot, tmp_path):
+    from gpuprof_gui.core.model import FunctionRecord, LineRecord, Profile, TreeBuilder
+
+    path = tmp_path / "k.py"
+    path.write_text("import cupy as cp\n\n\ndef step(x):\n    return float((x @ x).sum())\n\n\nstep(cp.ones(9))\n")
+    funcs = [FunctionRecord("<module>", str(path), 1, 0.2, 1.0, None, gpu_pct=0.0, gpu_mem_mb=0.0),
+             FunctionRecord("step", str(path), 4, 0.8, 0.8, None, gpu_pct=87.5, gpu_mem_mb=640.0)]  # fmt: skip
+    b = TreeBuilder(1.0)
+    b.add(b.add(0, 0, 1.0, 0.2), 1, 0.8, 0.8)
+    lines = {str(path): {5: LineRecord(cpu_native_pct=80.0, gpu_pct=87.5, self_s=0.8, gpu_mem_mb=640.0)}}
+    profile = Profile("scalene", funcs, b.build(), lines=lines)
+    table = _table(qtbot)
+    table.set_rows(hotspot_rows(profile), "s")
+    assert not table.isColumnHidden(COL_GPU_PCT) and not table.isColumnHidden(COL_GPU_MEM)
+    assert all(table.isColumnHidden(c) for c in TRACE_COLS)  # no GPU trace
+    model = table.source_model
+    row = model.row_of_function(1)
+    assert (
+        model.data(model.index(row, COL_GPU_PCT)) == "87.5%" and model.data(model.index(row, COL_GPU_MEM)) == "640 MB"
+    )
+    assert table.key_columns_in_view()
+    view = SourceView()
+    qtbot.addWidget(view)
+    view.show_function(profile, 1)
+    assert view.editor.gpu_marks.labels == {5: "87.5%"}
+    assert view.editor.gpu_marks.note(5) == "GPU busy 87.5% while it ran; GPU memory 640 MB"
+    assert "GPU busy 87.5% while it ran (Scalene)" in view.header.text()
