@@ -20,7 +20,7 @@ from gpuprof_gui.core.model import Profile
 
 GPU_COLUMN_PX = 56
 """Room for "1.23 ms" in the gutter at desk font sizes; larger fonts widen it (column_px)."""
-GPU_LABEL_ROOM = "99.9 ms  "
+GPU_LABEL_ROOM = "99.9 ms"
 GPU_BAR_ALPHA = 110
 """The GPU bar is lighter than the heat bar: the figure on it keeps its contrast."""
 NOTE_GAP = "   "
@@ -107,7 +107,7 @@ class GpuLineMarks:
         return g.note() if g is not None else ""
 
     def column_px(self, fm: QFontMetrics) -> int:
-        return max(GPU_COLUMN_PX, fm.horizontalAdvance(GPU_LABEL_ROOM)) if self.labels else 0
+        return max(GPU_COLUMN_PX, fm.horizontalAdvance(GPU_LABEL_ROOM) + 6) if self.labels else 0
 
     def paint_cell(self, painter: QPainter, rect: QRect, line: int, text: QColor, bar: QColor) -> None:
         share = self.shares.get(line)
