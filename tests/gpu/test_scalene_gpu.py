@@ -1,7 +1,9 @@
 """Scalene's GPU mode through the app on a real GPU: a small CuPy program, profiled as the window and
 ``gpuprof profile --profiler scalene`` do, shows the GPU busy on the lines that launch its kernels.
 
-Needs CuPy, a GPU and Scalene in the Python that runs the tests (skipped otherwise).
+Needs CuPy, a GPU and Scalene in the Python that runs the tests (skipped otherwise). Scalene 2.4.0 on
+an H200 (driver 580, no per-process accounting) gave this script GPU 5-7 % and 864-4,192 MB on the
+launching line and 0 % elsewhere; its ``"gpu"`` key was false with ``--cpu-only``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ CUPY_SCRIPT = """import time
 
 import cupy as cp
 
-x = cp.random.random((4096, 4096), dtype=cp.float32)
+x = cp.random.random((8192, 8192), dtype=cp.float32)
 
 
 def step():
