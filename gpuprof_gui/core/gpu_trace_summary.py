@@ -8,7 +8,7 @@ work) to the last one's end; idle is the part of the window with no kernel, copy
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -240,8 +240,3 @@ def summary_text(trace: GpuTrace, summary: dict[str, Any] | None = None, gaps: i
             f"until {stack_place(trace, cause)}"
         )
     return "\n".join(lines)
-
-
-def per_stack(trace: GpuTrace) -> dict[int, Totals]:
-    """Totals per stack index (-1: work no Python frame issued), for joins that walk whole stacks."""
-    return cast(dict[int, Totals], _charge(trace, lambda stack: [stack]))

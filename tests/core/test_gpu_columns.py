@@ -9,8 +9,16 @@ from __future__ import annotations
 import pytest
 from heat_run_support import heat_profile, heat_trace
 
-from gpuprof_gui.core.gpu_columns import FileMatcher, FunctionFinder, gpu_columns, gpu_columns_table
-from gpuprof_gui.core.gpu_trace_summary import summarize
+from gpuprof_gui.core.gpu_columns import (
+    FileMatcher,
+    FunctionFinder,
+    add_totals,
+    gpu_columns,
+    gpu_columns_table,
+    stack_totals,
+)
+from gpuprof_gui.core.gpu_trace import GpuTraceBuilder
+from gpuprof_gui.core.gpu_trace_summary import Totals, per_line, summarize
 from gpuprof_gui.core.model import FunctionRecord, Profile, TreeBuilder
 
 COPY_BYTES_EACH_WAY = 3 * 1024 * 1024 * 4  # three steps of a 1024 x 1024 float32 field
@@ -93,3 +101,31 @@ def test_a_frame_belongs_to_the_function_of_its_name_above_its_line():
     assert find(("/p/m.py", 5, "run")) == ("/p/m.py", 1)
     assert find(("/p/m.py", 20, "<module>")) == ("/p/m.py", 0)
     assert find(("/p/m.py", 5, "gone")) == ("/p/m.py", -1)
+
+
+def _by_innermost_frame(trace, totals):
+    out = {}
+    for stack, t in totals.items():
+        frames = trace.stack_frames(stack)
+        key = frames[0] if frames else ("", 0, "(not attributed)")
+        out[key] = add_totals(out.setdefault(key, Totals()), t)
+    return out
+
+
+def test_the_sums_by_stack_are_the_trace_summarys_own_arithmetic(heat):
+    trace = heat[2]
+    assert _by_innermost_frame(trace, stack_totals(trace)) == per_line(trace)
+
+
+def test_sums_past_floating_point_exactness_stay_exact():
+    b = GpuTraceBuilder()
+    here = b.stack((("/p/big.py", 3, "f"),))
+    huge = 2**53 + 1  # a float sum would drop the 1
+    for i in range(3):
+        b.add("kernels", name=b.name(f"k{i % 2}"), start=0, end=huge, stack=here)
+        b.add("copies", bytes=huge, start=0, end=1, stack=-1)
+    trace = b.build({})
+    totals = stack_totals(trace)
+    assert totals[here].kernel_ns == 3 * huge and totals[here].kernels == {"k0": 2, "k1": 1}
+    assert totals[-1].copy_bytes == 3 * huge and totals[-1].copies == 3
+    assert _by_innermost_frame(trace, totals) == per_line(trace)
