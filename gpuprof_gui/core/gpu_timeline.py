@@ -43,6 +43,11 @@ class Row:
     busy_start: np.ndarray = field(init=False)  # the union of the events, as disjoint intervals
     busy_end: np.ndarray = field(init=False)
     busy_cum: np.ndarray = field(init=False)  # busy ns before each union interval
+    by_length: np.ndarray = field(init=False)  # positions, longest event first
+    dur_desc: np.ndarray = field(init=False)  # minus their lengths (ascending, for searchsorted)
+    cats: np.ndarray = field(init=False)  # the categories present in the row
+    cat_slot: np.ndarray = field(init=False)  # category -> its index in cats
+    cat_cum: np.ndarray = field(init=False)  # (len(cats), n + 1) running sum of each category's event time
 
     def __post_init__(self) -> None:
         order = np.argsort(self.start, kind="stable")
@@ -51,6 +56,17 @@ class Row:
         self.reach = np.maximum.accumulate(self.end) if len(self.end) else self.end.copy()
         self.busy_start, self.busy_end = merged(self.start, self.end)
         self.busy_cum = np.concatenate([[0], np.cumsum(self.busy_end - self.busy_start)]).astype(np.int64)
+        dur = self.end - self.start
+        self.by_length = np.argsort(-dur, kind="stable")
+        self.dur_desc = -dur[self.by_length]
+        self.cats = np.unique(self.cat).astype(np.int8) if len(self.cat) else np.zeros(1, np.int8)
+        self.cat_slot = np.zeros(len(CATEGORIES), np.int64)
+        self.cat_slot[self.cats] = np.arange(len(self.cats))
+        # An instant counts as 1 ns so a column of instants still has a colour.
+        weight = np.maximum(dur, 1)
+        self.cat_cum = np.zeros((len(self.cats), len(dur) + 1), np.int64)
+        for i, c in enumerate(self.cats):
+            np.cumsum(np.where(self.cat == c, weight, 0), out=self.cat_cum[i, 1:])
 
     def __len__(self) -> int:
         return len(self.start)
@@ -130,30 +146,41 @@ def pixel_edges(t0: int, t1: int, width: int) -> np.ndarray:
 
 
 def row_lod(row: Row, t0: int, t1: int, width: int) -> RowLod:
-    """The level of detail of ``row`` in [t0, t1) drawn ``width`` pixels wide."""
+    """The level of detail of ``row`` in [t0, t1) drawn ``width`` pixels wide.
+
+    The work is about ``width`` binary searches per category plus the events a pixel wide or more
+    (found from the row's events sorted by length), not a pass over every visible event: a whole
+    view of a million events costs what a zoomed one does.
+    """
     t0, t1, width = int(t0), max(int(t1), int(t0) + 1), max(1, int(width))
+    span = t1 - t0
     edges = pixel_edges(t0, t1, width)
     lo, hi = row.visible(t0, t1)
-    s, e = row.start[lo:hi], row.end[lo:hi]
-    keep = (e > t0) | ((e == s) & (s >= t0))  # a zero-length event at t0 is still there
-    pos = np.flatnonzero(keep) + lo
-    s, e = np.maximum(row.start[pos], t0), np.minimum(row.end[pos], t1)
-    cat = row.cat[pos]
-    col = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, width - 1)
-    wide = (row.end[pos] - row.start[pos]) * width >= (t1 - t0)  # at least one pixel of the whole view
-    narrow = ~wide
-    n_cols = np.bincount(col[narrow], minlength=width)
-    # Dominant category per column, by time (an instant counts as 1 ns so it still has a colour).
-    weight = np.maximum(e[narrow] - s[narrow], 1)
-    by_cat = np.bincount(col[narrow] * len(CATEGORIES) + cat[narrow], weights=weight,
-                         minlength=width * len(CATEGORIES)).reshape(width, len(CATEGORIES))  # fmt: skip
-    cols = np.flatnonzero(n_cols)
+    at_edge = np.searchsorted(row.start, edges, side="left")  # first event starting at or after each edge
+    counts = np.diff(at_edge)
+    first = int(at_edge[0])
+    open_before = int(np.count_nonzero(row.end[lo:first] > t0)) if first > lo else 0  # started left of t0
+    counts[0] += open_before
+    # Events at least one pixel of the view long: dur * width >= span.
+    least = -(-span // width)
+    k = int(np.searchsorted(row.dur_desc, -least, side="right"))
+    if k < hi - lo:
+        cand = row.by_length[:k]
+        pos = np.sort(cand[(cand >= lo) & (cand < hi)])
+    else:
+        pos = np.arange(lo, hi)[row.end[lo:hi] - row.start[lo:hi] >= least]
+    pos = pos[(row.end[pos] > t0) | (row.start[pos] >= t0)]
+    ws, we, wc = np.maximum(row.start[pos], t0), np.minimum(row.end[pos], t1), row.cat[pos]
+    wcol = np.clip(np.searchsorted(edges, ws, side="right") - 1, 0, width - 1)
+    narrow = counts - np.bincount(wcol, minlength=width)
+    cols = np.flatnonzero(narrow)
+    # The category with the most time among the narrow events starting in each column.
+    weight = np.diff(row.cat_cum[:, at_edge], axis=1)  # (categories in the row, width)
+    dur = row.end[pos] - row.start[pos]
+    np.subtract.at(weight, (row.cat_slot[wc], wcol), np.where(row.start[pos] >= t0, np.maximum(dur, 1), 0))
+    dominant = row.cats[np.argmax(weight[:, cols], axis=0)] if len(cols) else np.zeros(0, np.int8)
     busy = np.diff(row.busy_before(edges))
-    return RowLod(
-        s[wide], e[wide], cat[wide], pos[wide],
-        cols, n_cols[cols], by_cat[cols].argmax(axis=1).astype(np.int8) if len(cols) else np.zeros(0, np.int8),
-        np.bincount(col, minlength=width), busy,
-    )  # fmt: skip
+    return RowLod(ws, we, wc, pos, cols, narrow[cols], dominant, counts, busy)
 
 
 def event_at(row: Row, t: float, slack_ns: float) -> int:

@@ -24,8 +24,8 @@ GAP_SHARE = 0.005
 """...and a gap must also be 0.5% of the run to be marked: a long run has many small harmless gaps."""
 MIN_STALL_NS = 100_000
 """A sync or pageable copy that blocked the CPU for 0.1 ms or more is marked as a stall."""
-MAX_MARKS = 200
-"""At most this many gaps (and as many stalls) are kept, longest first: the pane lists the top ones."""
+MAX_MARKS = 50
+"""At most this many gaps (and as many stalls) are kept, longest first (each costs a pass over the events)."""
 PAGEABLE = MEMORY_KINDS.index("pageable")
 
 

@@ -22,8 +22,9 @@ from PySide6.QtWidgets import QWidget
 from gpuprof_gui.core.fmt import format_time
 from gpuprof_gui.core.gpu_timeline import CATEGORIES, SYNC, Row, row_lod, timeline_rows
 from gpuprof_gui.core.gpu_timeline import event_at as row_event_at
-from gpuprof_gui.core.gpu_timeline_marks import Mark, describe_event, event_frame, idle_marks, stall_marks
+from gpuprof_gui.core.gpu_timeline_marks import describe_event, event_frame, idle_marks, stall_marks
 from gpuprof_gui.core.gpu_trace import Frame, GpuTrace
+from gpuprof_gui.core.gpu_trace_summary import merged
 from gpuprof_gui.ui.style.palette import TIMELINE_BAND_ALPHA, TIMELINE_MARKS, app_is_dark, qcolour, theme_colours
 from gpuprof_gui.ui.timeline.timeline_input import TimelineInput
 
@@ -61,6 +62,8 @@ class TimelineCanvas(TimelineInput):
         self.last_paint_stats = {"rects": 0, "events": 0}
         self.telemetry: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # t ns, util %, memory MiB
         self._presentation = False
+        self._mark_arrays = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
+        self._labels_px: int | None = None  # the widest row label, measured once per trace and font
         self._apply_style()
 
     # -- data ------------------------------------------------------------------------------------
@@ -70,11 +73,17 @@ class TimelineCanvas(TimelineInput):
         self.rows = (rows if rows is not None else timeline_rows(trace)) if trace is not None else []
         self.marks = (idle_marks(trace) + stall_marks(trace)) if trace is not None else []
         self.telemetry = None
+        self._labels_px = None
+        starts = np.array([m.start for m in self.marks], dtype=np.int64)
+        ends = np.array([m.end for m in self.marks], dtype=np.int64)
+        gap = np.array([m.kind == "gap" for m in self.marks], dtype=bool)
+        self._mark_arrays = (starts, ends, gap)
         self.reset_view()
         self.updateGeometry()
 
     def set_telemetry(self, t_ns: np.ndarray, util_pct: np.ndarray, memory_mib: np.ndarray) -> None:
         self.telemetry = (t_ns, util_pct, memory_mib)
+        self._labels_px = None
         self.update()
 
     def set_presentation(self, on: bool) -> None:
@@ -103,14 +112,15 @@ class TimelineCanvas(TimelineInput):
         self._line_h = self._fm.height()
         self._axis_h = self._line_h + 8
         self._marks_h = max(6, self._line_h // 2)
+        self._labels_px = None
         self.update()
 
     # -- geometry --------------------------------------------------------------------------------
     def plot_left(self) -> float:
-        widest = max((self._fm.horizontalAdvance(r.label) for r in self.rows), default=0)
-        if self.telemetry is not None:
-            widest = max(widest, self._fm.horizontalAdvance("GPU utilisation"))
-        return float(min(widest + 2 * LABEL_PAD_PX + 4, int(self.width() * LABEL_MAX_SHARE)))
+        if self._labels_px is None:  # measured once per trace, font and telemetry
+            texts = [r.label for r in self.rows] + (["GPU utilisation"] if self.telemetry is not None else [])
+            self._labels_px = max((self._fm.horizontalAdvance(t) for t in texts), default=0)
+        return float(min(self._labels_px + 2 * LABEL_PAD_PX + 4, int(self.width() * LABEL_MAX_SHARE)))
 
     def _rows_top(self) -> float:
         return float(self._axis_h + self._marks_h + 2)
@@ -183,36 +193,50 @@ class TimelineCanvas(TimelineInput):
             sel = lod.wide_cat == cat
             n = int(sel.sum())
             batches[cat].append(np.column_stack([x0[sel], np.full(n, y), (x1 - x0)[sel], np.full(n, h)]))
-        # The merged columns: one pixel each, as tall as the share of the column the row was busy
-        # (at least a third, so a column of very short events still shows).
+        # The merged columns: one pixel each, as tall as the share of the column the row was busy, in
+        # quarters (at least one, so a column of very short events still shows); neighbouring columns of
+        # one category and height are one rectangle, so a busy stretch is a single drawRects entry.
         col_ns = (hi - lo) / width
-        share = np.clip(lod.column_busy_ns[lod.narrow_col] / max(col_ns, 1e-9), 1 / 3, 1.0)
-        for cat in np.unique(lod.narrow_cat):
-            sel = lod.narrow_cat == cat
-            n = int(sel.sum())
-            ch = h * share[sel]
-            batches[cat].append(np.column_stack([left + lod.narrow_col[sel], y + h - ch, np.ones(n), ch]))
+        cols, cats = lod.narrow_col, lod.narrow_cat
+        level = np.clip(np.ceil(lod.column_busy_ns[cols] / max(col_ns, 1e-9) * 4), 1, 4)
+        if len(cols):
+            new_run = np.ones(len(cols), dtype=bool)
+            new_run[1:] = (np.diff(cols) != 1) | (np.diff(cats) != 0) | (np.diff(level) != 0)
+            first = np.flatnonzero(new_run)
+            run_w = np.diff(np.append(first, len(cols))).astype(np.float64)
+            cols, cats, level = cols[first], cats[first], level[first]
+            ch = h * level / 4
+            for cat in np.unique(cats):
+                sel = cats == cat
+                batches[cat].append(np.column_stack([left + cols[sel], y + h - ch[sel], run_w[sel], ch[sel]]))
         return int(lod.column_count.sum())
 
-    def _visible_marks(self) -> list[Mark]:
-        t0, t1 = self.view_range
-        return [m for m in self.marks if m.end >= t0 and m.start <= t1]
-
-    def _mark_rect(self, mark: Mark, top: float, height: float) -> QRectF:
-        x0, x1 = self.x_of(mark.start), self.x_of(mark.end)
-        if x1 - x0 < MIN_BAND_PX:
-            x0, x1 = (x0 + x1 - MIN_BAND_PX) / 2, (x0 + x1 + MIN_BAND_PX) / 2
-        return QRectF(x0, top, x1 - x0, height)
-
     def _paint_marks(self, p: QPainter, rows_top: float, rows_bottom: float) -> None:
-        lane_top = float(self._axis_h)
-        for mark in self._visible_marks():
-            band = self._mark_rect(mark, rows_top, rows_bottom - rows_top)
-            if mark.kind == "gap":
-                p.fillRect(band, self._gap_band)
-            else:
-                p.fillRect(band, self._stall_band)
-            p.fillRect(self._mark_rect(mark, lane_top, self._marks_h), self._gap if mark.kind == "gap" else self._stall)
+        """Gap bands (translucent) and stall bands (hatched) through the rows, and solid bars in the lane
+        under the axis: four drawRects calls however many marks there are."""
+        starts, ends, gap = self._mark_arrays
+        t0, t1 = self.view_range
+        seen = (ends >= t0) & (starts <= t1)
+        if not seen.any():
+            return
+        scale = self.plot_width() / (t1 - t0)
+        x0 = self.plot_left() + (starts[seen] - t0) * scale
+        x1 = self.plot_left() + (ends[seen] - t0) * scale
+        thin = x1 - x0 < MIN_BAND_PX
+        mid = (x0 + x1) / 2
+        x0, x1 = np.where(thin, mid - MIN_BAND_PX / 2, x0), np.where(thin, mid + MIN_BAND_PX / 2, x1)
+        p.setPen(Qt.PenStyle.NoPen)
+        for is_gap, band, bar in ((True, QBrush(self._gap_band), self._gap), (False, self._stall_band, self._stall)):
+            sel = gap[seen] == is_gap
+            n = int(sel.sum())
+            if not n:
+                continue
+            xs, xe = merged(x0[sel], x1[sel])  # overlapping marks drawn once: no overdraw, fewer rects
+            n, ws = len(xs), xe - xs
+            p.setBrush(band)
+            _draw_rects(p, np.column_stack([xs, np.full(n, rows_top), ws, np.full(n, rows_bottom - rows_top)]))
+            p.setBrush(bar)
+            _draw_rects(p, np.column_stack([xs, np.full(n, float(self._axis_h)), ws, np.full(n, float(self._marks_h))]))
 
     def _paint_axis(self, p: QPainter, left: float, width: int) -> None:
         t0, t1 = self.view_range
