@@ -29,7 +29,7 @@ from gpuprof_gui.ui.style.palette import TIMELINE_BAND_ALPHA, TIMELINE_MARKS, ap
 from gpuprof_gui.ui.timeline.timeline_input import TimelineInput
 
 ROW_MIN_LINES = 1.7  # a lane is at least this many text lines tall (its label and some room)
-ROW_MAX_LINES = 3.5  # and at most this many, however much room the canvas has
+ROW_MAX_LINES = 6.0  # and at most this many, however much room the canvas has
 WAITS_SHARE = 0.28  # the sync-wait strip takes this share of a stream's lane
 TELEMETRY_LINES = 4.0  # the telemetry strip is this many text lines tall
 LABEL_PAD_PX = 6
@@ -97,7 +97,8 @@ class TimelineCanvas(TimelineInput):
         super().changeEvent(event)
 
     def _apply_style(self) -> None:
-        self._fm = QFontMetrics(self.font())
+        self._styled_font = self.font()
+        self._fm = QFontMetrics(self._styled_font)
         dark = app_is_dark()
         c = theme_colours(dark, self._presentation)
         self._bg, self._text, self._grid = QColor(c.base), QColor(c.text), QColor(c.muted)
@@ -143,6 +144,8 @@ class TimelineCanvas(TimelineInput):
 
     # -- painting --------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        if self.font() != self._styled_font:  # the application font changed (presentation mode) after the style
+            self._apply_style()
         p = QPainter(self)
         try:
             p.fillRect(self.rect(), self._bg)
