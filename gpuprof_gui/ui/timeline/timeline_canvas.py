@@ -60,7 +60,7 @@ class TimelineCanvas(TimelineInput):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.last_paint_stats = {"rects": 0, "events": 0}
-        self.telemetry: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # t ns, util %, memory MiB
+        self.telemetry: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None  # t ns, util %, memory MiB
         self._presentation = False
         self._mark_arrays = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
         self._labels_px: int | None = None  # the widest row label, measured once per trace and font
