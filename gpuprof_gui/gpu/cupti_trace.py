@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib
 import os
 import re
 import socket
@@ -49,7 +48,11 @@ _LIBRARY_PARTS = (
 )
 _OWN_FOLDER = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _MARKER_START, _MARKER_END = 1 << 1, 1 << 2
-BUFFER_BYTES = 8 * 1024 * 1024
+BUFFER_BYTES = 32 * 1024 * 1024
+"""CUPTI hands a buffer back when it is full, on a thread of its own: from Python 3.12 cProfile records
+every thread, so the fewer buffers come back during the run (about 300,000 records each), the less
+of the tracer shows up there. The rest come back at the end, with the profiler off."""
+NVTX_DEFAULT_DOMAIN = "NVTX"
 
 
 class GpuTraceUnavailableError(RuntimeError):
@@ -179,7 +182,9 @@ class GpuTracer:
         # Python-level calls but sys._getframe on the usual path (each would be profiled and cost).
         if data.callback_site != self._enter:  # the exit needs nothing
             return
-        stack = self._user_stack(sys._getframe(1))
+        # f_back, not _getframe(1): on a thread with no Python frames of its own (a library's) this
+        # callback is the only frame, and _getframe(1) would raise.
+        stack = self._user_stack(sys._getframe().f_back)
         if not stack:
             # A library's own thread (PyTorch's autograd engine launches the backward pass from
             # one): the work is the program's, charged to the line its thread is waiting in.
@@ -319,33 +324,25 @@ class GpuTracer:
 
 
 def _open_nvtx_domains() -> None:
-    """Let the ``nvtx`` package's ranges reach CUPTI.
+    """Let the ``nvtx`` package's default-domain ranges reach CUPTI.
 
-    The package hands out a do-nothing domain unless the attached tool says the domain is enabled
-    (``nvtxDomainIsEnabled``), which CUPTI 13 does not answer: its ranges were never made. Within a
-    traced run, every domain is a real one; CUPTI then records its ranges like any other NVTX range.
-    Nothing changes where the package is not installed, is disabled (``NVTX_DISABLE``) or differs.
+    ``nvtx.annotate("step")`` and ``nvtx.push_range`` without a domain push onto NVTX's unnamed default
+    domain, and CUPTI 13 records no range of that domain (those of a named one it does). Within a
+    traced run the package's default domain is the one named "NVTX" (what its documentation calls it);
+    nothing changes where the package is not installed, is disabled (``NVTX_DISABLE``) or differs.
     """
     try:
-        nvtx = importlib.import_module("nvtx")
-        api = importlib.import_module("nvtx.nvtx")
-        lib = importlib.import_module("nvtx._lib.lib")
+        import nvtx  # type: ignore[import-not-found]
     except ImportError:
         return
-    if not nvtx.enabled() or not all(hasattr(x, n) for x, n in ((api, "_get_domain_cached"), (lib, "DomainHandle"))):
+    api = getattr(nvtx, "nvtx", None)  # the package's own module, loaded by its __init__
+    cached = getattr(api, "_get_domain_cached", None)
+    if not nvtx.enabled() or cached is None:
         return
-    cached = api._get_domain_cached
 
     @functools.cache
     def domain(name: Any) -> Any:
-        made = cached(name)
-        if made is not lib.dummy_domain:
-            return made
-        real = object.__new__(lib.Domain)
-        real.handle = lib.DomainHandle(name)
-        with contextlib.suppress(Exception):
-            real.__init__(name)
-        return real
+        return cached(NVTX_DEFAULT_DOMAIN if name is None else name)
 
     setattr(api, "_get_domain_cached", domain)  # noqa: B010 - a module the type checker cannot see
 

@@ -29,9 +29,10 @@ from gpuprof_gui.ui.style.palette import TIMELINE_BAND_ALPHA, TIMELINE_MARKS, ap
 from gpuprof_gui.ui.timeline.timeline_input import TimelineInput
 
 ROW_MIN_LINES = 1.7  # a lane is at least this many text lines tall (its label and some room)
-ROW_MAX_LINES = 6.0  # and at most this many, however much room the canvas has
+ROW_MAX_LINES = 40.0  # and at most this many: a trace of a few rows fills the canvas, no blank below
 WAITS_SHARE = 0.28  # the sync-wait strip takes this share of a stream's lane
-TELEMETRY_LINES = 4.0  # the telemetry strip is this many text lines tall
+TELEMETRY_LINES = 5.0  # the telemetry strip is at least this many text lines tall
+TELEMETRY_MAX_SHARE = 0.4
 LABEL_PAD_PX = 6
 LABEL_MAX_SHARE = 0.3  # row labels take at most 30% of the width; longer ones are elided
 MIN_BAND_PX = 2.0  # a highlight narrower than this is drawn this wide, so a short stall still shows
@@ -130,7 +131,13 @@ class TimelineCanvas(TimelineInput):
         return float(self._axis_h + self._marks_h + 2)
 
     def _telemetry_h(self) -> float:
-        return TELEMETRY_LINES * self._line_h if self.telemetry is not None else 0.0
+        """At least TELEMETRY_LINES lines; the room the rows leave, up to TELEMETRY_MAX_SHARE of the canvas
+        (a trace with a few rows leaves no blank half-window under them)."""
+        if self.telemetry is None:
+            return 0.0
+        least = TELEMETRY_LINES * self._line_h
+        spare = self.height() - self._rows_top() - len(self.rows) * ROW_MAX_LINES * self._line_h - 4
+        return max(least, min(spare, TELEMETRY_MAX_SHARE * self.height()))  # fills only what rows leave
 
     def row_height(self) -> float:
         room = self.height() - self._rows_top() - self._telemetry_h() - 4
@@ -276,10 +283,18 @@ class TimelineCanvas(TimelineInput):
             p.setPen(self._text)
         if self.telemetry is not None:
             top = rows_top + len(self.rows) * row_h + 4
-            for k, (text, colour) in enumerate((("GPU utilisation", self._util), ("memory used", self._memory))):
+            for k, (text, colour) in enumerate(self._telemetry_labels()):
                 p.setPen(colour)
                 label = self._fm.elidedText(text, Qt.TextElideMode.ElideRight, room)
                 p.drawText(QPointF(LABEL_PAD_PX, top + self._fm.ascent() + k * self._line_h), label)
+
+    def _telemetry_labels(self) -> list[tuple[str, QColor]]:
+        """The strip's two lines and their scales (each is drawn from 0 to the top of its scale)."""
+        assert self.telemetry is not None
+        memory = self.telemetry[3]
+        top = float(np.nanmax(memory)) if len(memory) and np.isfinite(memory).any() else 0.0
+        return [("GPU utilisation", self._util), ("  0–100%", self._util),
+                ("memory used", self._memory), (f"  0–{top:,.0f} MiB", self._memory)]  # fmt: skip
 
     def _paint_telemetry(self, p: QPainter, left: float, width: int, top: float) -> None:
         if self.telemetry is None:
