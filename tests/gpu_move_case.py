@@ -85,8 +85,14 @@ def profile_b(checking: bool = False) -> Profile:
 
 def trace() -> GpuTrace:
     b = GpuTraceBuilder()
-    outer = (("heat/heat_cpu.py", 64, "simulate"), ("heat/heat_cpu.py", 76, "main"), ("heat/heat_gpu.py", 31, "<module>"))
-    kernel_stack = b.stack((("heat/heat_stencil.py", 33, "sweeps_on_device"), ("heat/heat_gpu.py", 27, "diffuse"), *outer))
+    outer = (
+        ("heat/heat_cpu.py", 64, "simulate"),
+        ("heat/heat_cpu.py", 76, "main"),
+        ("heat/heat_gpu.py", 31, "<module>"),
+    )
+    kernel_stack = b.stack(
+        (("heat/heat_stencil.py", 33, "sweeps_on_device"), ("heat/heat_gpu.py", 27, "diffuse"), *outer)
+    )
     copy_stack = b.stack((("heat/heat_gpu.py", 26, "diffuse"), *outer))
     sync_stack = b.stack((("heat/heat_gpu.py", 27, "diffuse"), *outer))
     name = b.name("jacobi")
@@ -96,11 +102,17 @@ def trace() -> GpuTrace:
         t += duration + 1000
     b.add("memsets", bytes=MiB, start=t, end=t + 10_000, stream=7, stack=kernel_stack)
     b.add("copies", kind=0, bytes=4 * MiB, src=0, dst=2, start=0, end=1_000_000, stream=7, stack=copy_stack)
-    b.add("copies", kind=1, bytes=4 * MiB, src=2, dst=0, start=t + 20_000, end=t + 2_020_000, stream=7, stack=copy_stack)
+    b.add(
+        "copies", kind=1, bytes=4 * MiB, src=2, dst=0, start=t + 20_000, end=t + 2_020_000, stream=7, stack=copy_stack
+    )
     b.add("syncs", type=2, start=t, end=t + 50_000, stream=7, stack=sync_stack)
     b.add("syncs", type=3, start=t + 3_000_000, end=t + 3_007_000, stack=-1)
-    meta = {"synthetic": True, "device": {"name": "Synthetic GPU", "index": 0, "compute_capability": "9.0"},
-            "note": "SYNTHETIC: made by tests/gpu_move_case.py, not measured.", "script": "heat_gpu.py"}
+    meta = {
+        "synthetic": True,
+        "device": {"name": "Synthetic GPU", "index": 0, "compute_capability": "9.0"},
+        "note": "SYNTHETIC: made by tests/gpu_move_case.py, not measured.",
+        "script": "heat_gpu.py",
+    }
     return b.build(meta)  # fmt: skip
 
 
