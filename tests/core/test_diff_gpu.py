@@ -4,8 +4,9 @@ and trace (tests/gpu_move_case.py), and the sentences and totals line made from 
 from __future__ import annotations
 
 import pytest
-from gpu_move_case import MiB, profile_a, profile_b, trace
+from gpu_move_case import MOD_A, MOD_B, MiB, profile_a, profile_b, trace
 
+from gpuprof_gui.core.diff import diff_tree, match_functions
 from gpuprof_gui.core.diff_gpu import before_after
 from gpuprof_gui.core.diff_gpu_text import totals_line
 from gpuprof_gui.core.importers.folded_import import import_folded
@@ -78,3 +79,15 @@ def test_runs_counting_samples_get_a_sentence_not_figures():
     result = before_after(sampled, profile_b(), trace())
     assert result["functions"] == [] and "timed in seconds" in result["sentences"][0]
     assert totals_line(result) == result["note"]
+
+
+def test_the_cpu_script_and_its_gpu_version_merge_from_the_top_of_the_diff_flame_graph():
+    """heat_cpu.py's <module> and heat_gpu.py's are the same program's top: one frame, not two trees."""
+    a, b = profile_a(), profile_b()
+    pairs = match_functions(a, b)
+    named = {(a.functions[ia].file, b.functions[ib].file) for ia, ib in pairs if ia >= 0 and ib >= 0
+             and a.functions[ia].name == "<module>"}  # fmt: skip
+    assert named == {(MOD_A[0], MOD_B[0])}
+    tree = diff_tree(a, b, pairs)
+    tops = [int(f) for f, p in zip(tree.tree.func, tree.tree.parent, strict=True) if p == 0]
+    assert [tree.functions[f].name for f in tops] == ["<module>"]
