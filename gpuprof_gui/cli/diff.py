@@ -31,7 +31,7 @@ DESCRIPTION = (
     "Match the functions of two profiles (by name, file name and line, so runs from different folders "
     "or machines compare) and list the change of each function's self time, largest first. Profiles "
     "counting samples are compared as shares of their run. When B's GPU trace is beside it "
-    "(B + .gpu-trace.json, kept beside a run traced on the GPU), a block says what moved to the GPU: "
+    "(as `gpuprof profile --gpu-trace` keeps it), a block says what moved to the GPU: "
     "per function the CPU time before and after, GPU kernels, copies and syncs (JSON key gpu). "
     f"Exit {ExitStatus.OK}: compared; "
     f"{ExitStatus.USAGE}: a file is missing, unreadable or holds no profile."
