@@ -115,8 +115,9 @@ def _per_stack(trace: GpuTrace) -> dict[int, dict[str, float]]:
     return out
 
 
-def before_after(a: Profile, b: Profile, trace: GpuTrace) -> dict[str, Any]:
-    """Compare CPU run ``a`` with GPU run ``b`` and its ``trace`` (see the module doc).
+def before_after(a: Profile, b: Profile, trace: GpuTrace, pairs: list[tuple[int, int]] | None = None) -> dict[str, Any]:
+    """Compare CPU run ``a`` with GPU run ``b`` and its ``trace`` (see the module doc); ``pairs`` as
+    :func:`match_functions` makes them for (a, b), when the caller has them already.
 
     Returns ``{"functions": rows, "totals": {...}, "sentences": [...], "device": name, "note": text}``;
     rows are moved functions and the functions inside them, largest CPU time before first.
@@ -149,8 +150,8 @@ def before_after(a: Profile, b: Profile, trace: GpuTrace) -> dict[str, Any]:
             row = rows.setdefault(key, dict.fromkeys(ROW_FIELDS, 0))
             for field in ROW_FIELDS:
                 row[field] += figures[field]
-    pairs = {ib: ia for ia, ib in match_functions(a, b) if ib >= 0}
-    out_rows = [_row(a, b, key, figures, key in moved, pairs) for key, figures in rows.items()]
+    a_of = {ib: ia for ia, ib in (match_functions(a, b) if pairs is None else pairs) if ib >= 0}
+    out_rows = [_row(a, b, key, figures, key in moved, a_of) for key, figures in rows.items()]
     out_rows.sort(key=lambda r: (not r["moved"], -(r["cpu_before_s"] or 0.0), -r["kernel_s"], r["name"]))
     totals = _totals(a, b, trace, per_stack, [k for k in moved if k[0] == "b"], out_rows)
     result = {"functions": out_rows, "totals": totals, "device": device, "note": ""}
@@ -227,17 +228,20 @@ def _still_cpu(b: Profile, moved: set[int], rows: list[dict], top: int = STILL_C
             return os.path.dirname(file) in folders
         return not _is_library(file)
 
-    is_user = np.array([user(i) for i in range(len(funcs))], dtype=bool)
-    is_moved = np.zeros(len(funcs), dtype=bool)
+    is_user = np.array([user(i) for i in range(len(funcs))] + [False], dtype=bool)  # [-1]: the root
+    is_moved = np.zeros(len(funcs) + 1, dtype=bool)
     is_moved[list(moved)] = True
-    owner = np.full(n, -1, dtype=np.int64)  # nearest user function at or above each node
-    inside = np.zeros(n, dtype=bool)  # the node runs inside a moved function
-    for i in range(1, n):  # pre-order: a parent comes before its children
-        p, f = int(tree.parent[i]), int(tree.func[i])
-        owned = f >= 0 and is_user[f]
-        owner[i] = f if owned else owner[p] if p >= 0 else -1
-        inside[i] = (f >= 0 and is_moved[f]) or (p >= 0 and inside[p])
+    func = tree.func.astype(np.int64)
+    owner = np.where(is_user[func], func, -1)  # nearest user function at or above each node
+    inside = is_moved[func]  # the node runs inside a moved function
+    order = np.argsort(tree.depth, kind="stable")
+    bounds = np.searchsorted(tree.depth[order], np.arange(int(tree.depth.max()) + 2))
+    for d in range(1, len(bounds) - 1):  # level by level: a parent is settled before its children
+        idx = order[bounds[d] : bounds[d + 1]]
+        parent = tree.parent[idx]
+        owner[idx] = np.where(is_user[func[idx]], func[idx], owner[parent])
+        inside[idx] |= inside[parent]
     keep = ~inside & (owner >= 0)
     spent = np.bincount(owner[keep], weights=tree.self_s[keep], minlength=len(funcs))
-    order = [int(i) for i in np.argsort(-spent, kind="stable")[:top] if spent[i] > 0]
-    return [{"name": funcs[i].name, "file": funcs[i].file, "s": float(spent[i])} for i in order]
+    largest = [int(i) for i in np.argsort(-spent, kind="stable")[:top] if spent[i] > 0]
+    return [{"name": funcs[i].name, "file": funcs[i].file, "s": float(spent[i])} for i in largest]
