@@ -12,6 +12,7 @@ import pytest
 from gpu_move_case import MiB, write_runs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+H200 = REPO_ROOT / "tests" / "data" / "gpu"
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -80,3 +81,20 @@ def test_a_damaged_trace_is_said_and_the_diff_still_runs(tmp_path):
     res = gpuprof("diff", str(a), str(b), "--json")
     assert res.returncode == 0 and json.loads(res.stdout)["gpu"] is None
     assert "GPU trace could not be read" in res.stderr
+
+
+def test_the_recorded_h200_runs_give_the_block_in_json():
+    """heat_cpu.py and heat_gpu.py (traced) recorded on one H200 machine."""
+    cpu, gpu = H200 / "run_heat_cpu_h200" / "profile.prof", H200 / "run_heat_gpu_h200" / "profile.prof"
+    res = gpuprof("diff", str(cpu), str(gpu), "--json", "--top", "3")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    block = doc["gpu"]
+    first = block["functions"][0]
+    assert (first["name"], first["moved"], block["device"]) == ("diffuse", True, "NVIDIA H200")
+    assert first["file"].endswith("heat_gpu.py") and first["before_file"].endswith("heat_cpu.py")
+    assert first["kernel_s"] > 0 and first["copy_bytes"] > 0 and first["cpu_before_s"] > first["cpu_after_s"]
+    assert (
+        block["totals"]["run_before_s"] == doc["a"]["total_s"] and block["totals"]["run_after_s"] == doc["b"]["total_s"]
+    )
+    assert block["sentences"][0].startswith("diffuse: ")

@@ -115,6 +115,7 @@ class GpuMovedPage(QWidget):
         self.summary_area.setFrameShape(QFrame.Shape.NoFrame)
         self.summary_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table = read_only_table(COLUMNS, COLUMN_TIPS, self)
+        self.table.horizontalHeader().setStretchLastSection(False)  # the numbers stay by their headers
         self.table.itemSelectionChanged.connect(self._on_row_selected)
         self.split = QSplitter(Qt.Orientation.Vertical, self)
         self.split.addWidget(self.summary_area)
@@ -142,8 +143,13 @@ class GpuMovedPage(QWidget):
         self.table.setRowCount(0)
 
     def refit(self) -> None:
-        """Columns as wide as their contents in the current font (presentation mode changes it)."""
-        self.table.resizeColumnsToContents()
+        """Columns as wide as their contents in the current font (presentation mode changes it), and
+        room beside each header for the sort arrow, which would otherwise cover its last letters."""
+        table = self.table
+        table.resizeColumnsToContents()
+        arrow = 2 * table.horizontalHeader().fontMetrics().horizontalAdvance("M")
+        for col in range(table.columnCount()):
+            table.setColumnWidth(col, table.columnWidth(col) + arrow)
         self.share_height()
 
     def share_height(self) -> None:

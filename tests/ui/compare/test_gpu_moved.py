@@ -18,6 +18,7 @@ from window_support import save_shot, settle
 from gpuprof_gui.ui.compare import compare_window
 
 REPO = Path(__file__).resolve().parents[3]
+H200 = REPO / "tests" / "data" / "gpu"
 SHOTS = Path(__file__).with_name("gpu_moved_shots.py")
 
 
@@ -58,6 +59,22 @@ def test_the_tab_shows_what_moved_with_its_totals_and_sentences(qtbot, window, t
     settle(qtbot)
     assert panel.profile.functions[panel.canvas._highlight_func].name == "diffuse"  # shown in the flame graph
     save_shot(window, "compare-gpu-moved")
+
+
+def test_the_recorded_h200_runs_show_diffuse_moved_with_its_figures(qtbot, window):
+    """heat_gpu.py traced on an H200 on show, heat_cpu.py from the same machine as the baseline."""
+    from gpuprof_gui.core.diff_gpu import before_after
+    from gpuprof_gui.core.fmt import format_bytes, format_time
+
+    _compare(qtbot, window, H200 / "run_heat_gpu_h200" / "profile.prof", H200 / "run_heat_cpu_h200" / "profile.prof")
+    page = window.compare.gpu
+    assert window.compare.pages.currentWidget() is page
+    first = before_after(window.workspace.baseline[0], window.loaded.profile, window.loaded.gpu_trace)["functions"][0]
+    figures = ("cpu_before_s", "cpu_after_s", "kernel_s", "copy_s")
+    expected = ["diffuse ▸ GPU", *(format_time(first[k]) for k in figures), format_bytes(first["copy_bytes"])]
+    assert _cells(page.table, 0)[:6] == expected
+    assert "NVIDIA H200" in page.summary.text() and "diffuse: " in page.summary.text()
+    save_shot(window, "compare-gpu-moved-h200")
 
 
 def test_the_gpu_run_as_baseline_gives_the_same_figures(qtbot, window, tmp_path):
