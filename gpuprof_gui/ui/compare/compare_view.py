@@ -215,26 +215,19 @@ class ComparePanel(QWidget):
         summary = dm.diff_summary(a, b)
         self.header.setText(self._header_text(summary, a_label, b_label))
         self._fill_table()
-        self._show_gpu(a, b, a_label, b_label, trace_a, trace_b, pairs)
+        self._show_gpu(a, b, trace_a, trace_b, pairs)
         self.compared.emit()
 
     def _show_gpu(
-        self,
-        a: Profile,
-        b: Profile,
-        a_label: str,
-        b_label: str,
-        trace_a: GpuTrace | None,
-        trace_b: GpuTrace | None,
-        pairs: list[tuple[int, int]],
+        self, a: Profile, b: Profile, trace_a: GpuTrace | None, trace_b: GpuTrace | None, pairs: list[tuple[int, int]]
     ) -> None:
         if trace_b is None and trace_a is None:
             self._hide_gpu()
             return
         if trace_b is not None:
-            self.gpu.set_result(before_after(a, b, trace_b, pairs), a_label, b_label)
+            self.gpu.set_result(before_after(a, b, trace_b, pairs), "A", "B")
         elif trace_a is not None:
-            self.gpu.set_result(before_after(b, a, trace_a), b_label, a_label)
+            self.gpu.set_result(before_after(b, a, trace_a), "B", "A")
         if self.pages.indexOf(self.gpu) < 0:
             self.pages.addTab(self.gpu, "Moved to the GPU")
         self.pages.setCurrentWidget(self.gpu)

@@ -126,14 +126,16 @@ class GpuMovedPage(QWidget):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.split)
 
-    def set_result(self, result: dict[str, Any], before_label: str, after_label: str) -> None:
-        """Show ``before_after``'s result; the labels name the CPU run and the GPU run."""
+    def set_result(self, result: dict[str, Any], cpu_run: str, gpu_run: str) -> None:
+        """Show ``before_after``'s result; ``cpu_run``/``gpu_run`` say which run is which ("A", "B")."""
         self.result = result
         device = f" on {escape(result['device'])}" if result.get("device") else ""
-        head = f"<b>Before: {escape(before_label)} (CPU) → after: {escape(after_label)} (GPU{device})</b>"
+        head = f"<b>Run {cpu_run} on the CPU → run {gpu_run} with the GPU{device}</b>"
         items = "".join(f"<li>{escape(s)}</li>" for s in result["sentences"])
+        # The sentences first: on a small projector screen they are what shows without scrolling.
         self.summary.setText(
-            f"{head}<br>{escape(totals_line(result))}<ul style='margin-left:-24px; margin-top:2px'>{items}</ul>"
+            f"{head}<ul style='margin-left:-24px; margin-top:2px; margin-bottom:2px'>{items}</ul>"
+            f"{escape(totals_line(result))}"
         )
         self._fill(result["functions"])
 
@@ -147,9 +149,16 @@ class GpuMovedPage(QWidget):
         room beside each header for the sort arrow, which would otherwise cover its last letters."""
         table = self.table
         table.resizeColumnsToContents()
+        n = table.columnCount()
+        widths = [table.columnWidth(col) for col in range(n)]
+        room = table.viewport().width()
         arrow = 2 * table.horizontalHeader().fontMetrics().horizontalAdvance("M")
-        for col in range(table.columnCount()):
-            table.setColumnWidth(col, table.columnWidth(col) + arrow)
+        if room > 0 and sum(widths) + n * arrow > room:  # a small screen: what room there is, shared
+            arrow = max(0, (room - sum(widths)) // n)
+            # Still too wide: the function's name gives way (its tooltip has it whole).
+            widths[0] = max(min(widths[0], room - sum(widths[1:])), 8 * table.fontMetrics().horizontalAdvance("x"))
+        for col in range(n):
+            table.setColumnWidth(col, widths[col] + arrow)
         self.share_height()
 
     def share_height(self) -> None:
@@ -171,11 +180,11 @@ class GpuMovedPage(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
-        self.share_height()
+        self.refit()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        self.share_height()
+        self.refit()
 
     def _fill(self, rows: list[dict[str, Any]]) -> None:
         table = self.table

@@ -48,7 +48,7 @@ def test_the_tab_shows_what_moved_with_its_totals_and_sentences(qtbot, window, t
     assert _cells(table, 1) == ["sweeps_on_device", "—", "200 ms", "600 µs", "0 s", "0 B", "0 s"]
     assert "heat_cpu.py:42" in table.item(0, 0).toolTip()  # where its time before comes from
     text = page.summary.text()
-    assert "Before: a.prof (CPU) → after: b.prof (GPU on Synthetic GPU)" in text
+    assert "Run A on the CPU → run B with the GPU on Synthetic GPU" in text
     assert "Run 10.0 s → 5.60 s; moved 6.00 s of CPU time → GPU kernels 600 µs" in text
     assert "diffuse: 6.00 s on the CPU became 600 µs of GPU kernels plus 3.00 ms of copies (8.00 MiB)" in text
     assert "89.3% of the GPU run is still CPU work: summarize 3.00 s, &lt;module&gt; 1.00 s" in text
@@ -83,7 +83,7 @@ def test_the_gpu_run_as_baseline_gives_the_same_figures(qtbot, window, tmp_path)
     page = window.compare.gpu
     assert window.compare.pages.currentWidget() is page
     assert _cells(page.table, 0) == ["diffuse ▸ GPU", "6.00 s", "600 ms", "600 µs", "3.00 ms", "8.00 MiB", "50.0 µs"]
-    assert "Before: a.prof (CPU) → after: b.prof (GPU" in page.summary.text()
+    assert "Run B on the CPU → run A with the GPU on Synthetic GPU" in page.summary.text()
 
 
 def test_runs_without_a_trace_show_no_gpu_page(qtbot, window, tmp_path):
@@ -99,7 +99,8 @@ def test_runs_without_a_trace_show_no_gpu_page(qtbot, window, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("size", ["1024x768", "1280x720", "1920x1080"])
 def test_the_gpu_page_fits_every_screen_mode_and_theme(tmp_path, size):
-    a, b = write_runs(tmp_path)
+    """The recorded H200 runs (their names, in the page's heading, are the longest text it shows)."""
+    a, b = H200 / "run_heat_cpu_h200" / "profile.prof", H200 / "run_heat_gpu_h200" / "profile.prof"
     width, height = (int(n) for n in size.split("x"))
     screen = {"name": "s", "x": 0, "y": 0, "width": width, "height": height, "logicalDpi": 96,
               "logicalBaseDpi": 96, "dpr": 1}  # fmt: skip
