@@ -144,7 +144,7 @@ def format_gpu_block(result: dict) -> str:
     from gpuprof_gui.core.fmt import format_bytes, format_time
 
     device = f" ({result['device']})" if result.get("device") else ""
-    out = [f"Moved to the GPU: B's GPU trace{device}", totals_line(result)]
+    out = [f"Moved to the GPU: B's GPU trace{device}", *filter(None, [totals_line(result)])]
     if result["functions"]:
         body = [
             (

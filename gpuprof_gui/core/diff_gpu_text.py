@@ -73,7 +73,7 @@ def totals_line(result: dict[str, Any]) -> str:
     """One line: before → after, what moved and what it became, the CPU share left."""
     t = result["totals"]
     if not t:
-        return result.get("note", "")
+        return ""  # no figures: the sentences say why
     share = "—" if t["cpu_share_after"] is None else format_pct(100.0 * t["cpu_share_after"])
     return (
         f"Run {format_time(t['run_before_s'])} → {format_time(t['run_after_s'])}; "
