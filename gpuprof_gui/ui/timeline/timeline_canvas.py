@@ -60,7 +60,7 @@ class TimelineCanvas(TimelineInput):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.last_paint_stats = {"rects": 0, "events": 0}
-        self.telemetry: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # t ns, util %, memory MiB
+        self.telemetry: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None  # t ns, util %, memory MiB
         self._presentation = False
         self._mark_arrays = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
         self._labels_px: int | None = None  # the widest row label, measured once per trace and font
@@ -81,8 +81,11 @@ class TimelineCanvas(TimelineInput):
         self.reset_view()
         self.updateGeometry()
 
-    def set_telemetry(self, t_ns: np.ndarray, util_pct: np.ndarray, memory_mib: np.ndarray) -> None:
-        self.telemetry = (t_ns, util_pct, memory_mib)
+    def set_telemetry(
+        self, t_util_ns: np.ndarray, util_pct: np.ndarray, t_memory_ns: np.ndarray, memory_mib: np.ndarray
+    ) -> None:
+        """Utilisation (the driver's own samples) and memory used (polled), each on its own times."""
+        self.telemetry = (t_util_ns, util_pct, t_memory_ns, memory_mib)
         self._labels_px = None
         self.update()
 
@@ -281,13 +284,14 @@ class TimelineCanvas(TimelineInput):
     def _paint_telemetry(self, p: QPainter, left: float, width: int, top: float) -> None:
         if self.telemetry is None:
             return
-        t, util, memory = self.telemetry
+        t_util, util, t_memory, memory = self.telemetry
         h = self._telemetry_h() - 4
         p.setPen(QPen(self._grid, 1))
         p.drawLine(QPointF(left, top + h), QPointF(left + width, top + h))
         p.setClipRect(QRectF(left, top, width, h + 1))
         mem_top = float(np.nanmax(memory)) if len(memory) and np.isfinite(memory).any() else 1.0
-        for values, top_value, colour in ((util, 100.0, self._util), (memory, max(mem_top, 1.0), self._memory)):
+        lines = ((t_util, util, 100.0, self._util), (t_memory, memory, max(mem_top, 1.0), self._memory))
+        for t, values, top_value, colour in lines:
             ok = np.isfinite(values)
             xs = left + (np.asarray(t[ok], dtype=float) - self._t0) / (self._t1 - self._t0) * width
             ys = top + h - np.asarray(values[ok], dtype=float) / top_value * (h - 2)

@@ -151,8 +151,12 @@ class TimelinePanel(QWidget):
         t_mem, memory = series.get("memory_used_mib", (np.zeros(0), np.zeros(0)))
         if len(t_util) < 2:
             return "The GPU telemetry of this run has too few utilisation samples to draw."
-        memory_on_util = np.interp(t_util, t_mem, memory) if len(t_mem) else np.full(len(t_util), np.nan)
-        self.canvas.set_telemetry(on_trace_axis(t_util, offset), np.asarray(util, float), memory_on_util)
+        self.canvas.set_telemetry(
+            on_trace_axis(t_util, offset),
+            np.asarray(util, float),
+            on_trace_axis(t_mem, offset),
+            np.asarray(memory, float),
+        )
         return ""
 
     def _zoom_to_mark(self, mark) -> None:

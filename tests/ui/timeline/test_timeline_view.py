@@ -132,9 +132,11 @@ def test_telemetry_strip_sits_on_the_trace_axis_or_a_note_says_there_is_none(pan
                 "bands": []}, tmp_path / "x.gpu-telemetry.json")  # fmt: skip
     panel.set_trace(trace, str(tmp_path / "x.gpu-telemetry.json"))
     assert panel.telemetry_note.isHidden()
-    t_ns, util, _memory = panel.canvas.telemetry
+    t_ns, util, t_memory_ns, memory = panel.canvas.telemetry
     assert t_ns[0] == pytest.approx(-100_000_000) and t_ns[-1] == pytest.approx(900_000_000)  # 9.9 s vs 10 s
     assert util[-1] == 100.0
+    # memory on its own (polled) sample times, not squeezed onto the driver's utilisation samples
+    assert t_memory_ns[-1] == pytest.approx(900_000_000) and memory[-1] == 500.0
     image_with = panel.canvas.grab().toImage()
     assert image_with.height() > 0
     (tmp_path / "bad.json").write_text("{}", encoding="utf-8")
