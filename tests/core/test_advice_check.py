@@ -1,0 +1,157 @@
+"""The offload prediction checked item by item against a traced GPU run: exact arithmetic on a
+hand-built run (profile + trace), and the robustness cases (no kernels, a name not found, other calls)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gpuprof_gui.core.advice_check import check_advice
+from gpuprof_gui.core.advisor import Advice
+from gpuprof_gui.core.gpu_trace import COPY_KINDS, MEMORY_KINDS, GpuTraceBuilder
+from gpuprof_gui.core.model import FunctionRecord, Profile, TreeBuilder
+
+MS = 1_000_000  # ns
+
+
+def gpu_profile(calls: int = 4, name: str = "diffuse") -> Profile:
+    """A cProfile-like run of 10 s: 0.4 s importing CuPy, 2 s in ``name`` (``calls`` calls), 7.1 s of work."""
+    funcs = [
+        FunctionRecord("<module>", "main.py", 1, 0.5, 10.0, 1),
+        FunctionRecord("<module>", "/env/site-packages/cupy/__init__.py", 1, 0.4, 0.4, 1),
+        FunctionRecord(name, "gpu.py", 5, 1.0, 2.0, calls),
+        FunctionRecord("sync", "gpu.py", 9, 1.0, 1.0, calls),
+        FunctionRecord("work", "main.py", 20, 7.1, 7.1, 1),
+    ]
+    tb = TreeBuilder(10.0)
+    top = tb.add(0, 0, 10.0, 0.5)
+    tb.add(top, 1, 0.4, 0.4)
+    d = tb.add(top, 2, 2.0, 1.0)
+    tb.add(d, 3, 1.0, 1.0)
+    tb.add(top, 4, 7.1, 7.1)
+    return Profile("cprofile", funcs, tb.build(), stacks_exact=False)
+
+
+def gpu_trace(calls: int = 4, wait_ms: float = 50.0, with_kernels: bool = True):
+    """100 ms of context creation, then ``calls`` calls: copy in (0.5 ms), two 10 ms kernels, copy out (4 ms).
+
+    The first call waits ``wait_ms`` between its copy-in and its first launch (the kernel's compile),
+    later calls 1 ms. One more 5 ms kernel comes from the module, outside the offloaded function.
+    """
+    b = GpuTraceBuilder()
+    ours = b.stack((("gpu.py", 5, "diffuse"), ("main.py", 9, "<module>")))
+    module = b.stack((("main.py", 9, "<module>"),))
+    malloc, memcpy, launch = b.name("cudaMalloc"), b.name("cudaMemcpy"), b.name("cuLaunchKernel")
+    b.add("api", name=b.name("cudaGetDeviceCount"), start=0, end=MS, stack=module)
+    b.add("api", name=malloc, start=10 * MS, end=110 * MS)
+    corr = 1
+    t = 200 * MS
+    for call in range(calls):
+        wait = int((wait_ms if call == 0 else 1.0) * MS)
+        b.add("api", name=memcpy, start=t, end=t + MS, stack=ours, corr=corr)
+        b.add("copies", kind=COPY_KINDS.index("H2D"), bytes=1_000_000, src=MEMORY_KINDS.index("pageable"),
+              dst=MEMORY_KINDS.index("device"), start=t + MS // 5, end=t + 7 * MS // 10, stack=ours,
+              corr=corr)  # fmt: skip
+        corr += 1
+        at = t + MS + wait
+        for k in range(2 if with_kernels else 0):
+            b.add("api", name=launch, start=at + k * MS // 10, end=at + k * MS // 10 + MS // 20, stack=ours, corr=corr)
+            b.add("kernels", name=b.name("jacobi"), start=at + MS + 10 * k * MS, end=at + MS + 10 * (k + 1) * MS,
+                  stack=ours, corr=corr)  # fmt: skip
+            corr += 1
+        out = at + 30 * MS
+        b.add("api", name=memcpy, start=out, end=out + 5 * MS, stack=ours, corr=corr)
+        b.add("copies", kind=COPY_KINDS.index("D2H"), bytes=1_000_000, src=MEMORY_KINDS.index("device"),
+              dst=MEMORY_KINDS.index("pageable"), start=out, end=out + 4 * MS, stack=ours, corr=corr)  # fmt: skip
+        corr += 1
+        t = out + 100 * MS
+    b.add("api", name=launch, start=t, end=t + MS // 20, stack=module, corr=corr)
+    b.add("kernels", name=b.name("fill"), start=t + MS, end=t + 6 * MS, stack=module, corr=corr)
+    return b.build({"device": {"name": "Test GPU"}, "script": "gpu.py"})
+
+
+def advice(**changes) -> Advice:
+    values: dict = {
+        "total_s": 20.0, "p": 0.6, "calls": 4, "functions": ["diffuse"], "kernel_speedup": 300.0,
+        "candidate": "raw", "transfer_s_per_call": 0.0045, "bytes_per_call": 2e6,
+        "transfer_gbps": 2e6 / 0.0045 / 1e9, "setup_s": 0.3,
+    }  # fmt: skip
+    values.update(changes)
+    return Advice(**values)
+
+
+def test_each_item_predicted_and_measured_exactly():
+    check = check_advice(advice(), gpu_profile(), gpu_trace(), "gpu.py run")
+    kernel, copies, startup, cpu, other = (check.item(k) for k in ("kernel", "copies", "startup", "cpu", "other"))
+    # kernel: p·T/s = 0.6 × 20 / 300 = 40 ms; measured 4 calls × 2 × 10 ms = 80 ms, 8 launches
+    assert kernel.predicted_s == pytest.approx(0.04) and kernel.measured_s == pytest.approx(0.08)
+    assert kernel.ratio == pytest.approx(2.0) and kernel.detail["count"] == 8
+    # copies: 4 × 4.5 ms, 8 MB both predicted and measured (4 × (0.5 + 4) ms)
+    assert copies.predicted_s == pytest.approx(0.018) and copies.measured_s == pytest.approx(0.018)
+    assert copies.detail["bytes"] == 8_000_000 and copies.detail["predicted_bytes"] == pytest.approx(8e6)
+    assert copies.detail["count"] == 8
+    # start-up: CuPy import 0.4 s + set-up calls + first wait 50 ms less the later 1 ms
+    assert startup.detail["import_s"] == pytest.approx(0.4) and startup.detail["imported"] == ["cupy"]
+    assert startup.detail["cuda_setup_s"] == pytest.approx(0.101)  # cudaGetDeviceCount 1 ms, cudaMalloc 100 ms
+    assert startup.detail["first_launch_s"] == pytest.approx(0.049)
+    assert startup.measured_s == pytest.approx(0.55) and startup.predicted_s == 0.3
+    # CPU part: (1 − 0.6) × 20 = 8 s; measured 10 − 2 (diffuse) − 0.4 (import) = 7.6 s
+    assert cpu.predicted_s == pytest.approx(8.0) and cpu.measured_s == pytest.approx(7.6)
+    # not in the model: 2 − 0.08 − 0.018 − 0.1 − 0.049
+    assert other.predicted_s == 0.0 and other.measured_s == pytest.approx(2.0 - 0.08 - 0.018 - 0.15)
+    assert check.total.predicted_s == pytest.approx(advice().predicted_time_s)
+    assert check.total.measured_s == pytest.approx(10.0)
+    assert sum(i.measured_s for i in check.items) == pytest.approx(10.0)
+
+
+def test_sentences_name_the_assumption_that_was_off_and_the_worst_item():
+    check = check_advice(advice(), gpu_profile(), gpu_trace())
+    assert check.worst == "other"  # 1.75 s that the model does not count
+    assert check.verdict.startswith("Biggest contributor to the error: not in the model, 1.75 s more")
+    assert "Kernels took 2.00× the predicted time: 20.0 ms per call (2 kernels), not the 10.0 ms" in (
+        check.item("kernel").sentence
+    )
+    assert check.item("copies").sentence.startswith("Copies as predicted")
+    assert "GPU start-up took 1.83× the lab's 300 ms: importing cupy 400 ms" in check.item("startup").sentence
+    assert "(other code than diffuse" not in " ".join(check.notes)
+    assert any("1 kernels (5.00 ms) came from other code than diffuse" in n for n in check.notes)
+
+
+def test_copies_at_another_bandwidth_say_so():
+    slow = advice(transfer_s_per_call=0.0015, transfer_gbps=2e6 / 0.0015 / 1e9)
+    copies = check_advice(slow, gpu_profile(), gpu_trace()).item("copies")
+    assert copies.ratio == pytest.approx(3.0)
+    assert copies.sentence == (
+        "Copies took 3.00× the predicted time: they ran at 0.44 GB/s (host memory in pageable, out pageable), "
+        "not the 1.33 GB/s measured in the lab (pageable)."
+    )
+
+
+def test_a_run_with_no_kernels_from_the_offloaded_functions_says_so():
+    check = check_advice(advice(), gpu_profile(), gpu_trace(with_kernels=False))
+    kernel = check.item("kernel")
+    assert kernel.measured_s is None and kernel.ratio is None
+    assert kernel.sentence.startswith("No kernel in the trace was launched from diffuse")
+
+
+def test_a_name_missing_from_the_gpu_run_is_said_and_nothing_is_invented():
+    check = check_advice(advice(), gpu_profile(name="smooth"), gpu_trace())
+    assert any(n.startswith("diffuse is not in the GPU run's profile") for n in check.notes)
+    assert check.item("cpu").measured_s is None and check.item("other").measured_s is None
+
+
+def test_a_run_with_other_calls_compares_per_call_and_says_so():
+    check = check_advice(advice(calls=12), gpu_profile(calls=4), gpu_trace(calls=4))
+    assert any("called diffuse 4 times, the advised profile 12" in n for n in check.notes)
+    # the prediction scaled to the GPU run's 4 calls: the same figures as above
+    assert check.item("kernel").predicted_s == pytest.approx(0.04 * 4 / 12)
+    assert check.item("copies").predicted_s == pytest.approx(0.018 * 4 / 12 * 3)
+
+
+def test_json_and_text_carry_every_item():
+    check = check_advice(advice(), gpu_profile(), gpu_trace(), "gpu.py run")
+    doc = check.to_dict()
+    assert [i["item"] for i in doc["items"]] == ["kernel", "copies", "startup", "cpu", "other"]
+    assert doc["total"]["measured_s"] == pytest.approx(10.0) and doc["worst"] == "other"
+    text = "\n".join(check.lines())
+    for label in ("Kernels", "Copies", "GPU start-up", "CPU part", "Whole program"):
+        assert label in text
