@@ -50,6 +50,13 @@ LABELS = {
     "other": "Not in the model",
     "total": "Whole program",
 }
+NAMED = {
+    "kernel": "the kernels",
+    "copies": "the copies",
+    "startup": "the GPU start-up",
+    "cpu": "the CPU part",
+    "other": "time the model does not count",
+}
 
 
 @dataclass
@@ -159,8 +166,15 @@ def check_advice(advice: Advice, profile: Profile, trace: GpuTrace, name: str = 
     items = [kernel, copies, startup, cpu, other]
     if m.other_kernels:
         notes.append(
-            f"{m.other_kernels:,} kernels ({format_time(m.other_kernel_s)}) came from other code than {names} "
-            "and are not counted as the offload's."
+            f"{m.other_kernels:,} {'kernel' if m.other_kernels == 1 else 'kernels'} "
+            f"({format_time(m.other_kernel_s)}) came from other code than {names} and "
+            f"{'is' if m.other_kernels == 1 else 'are'} not counted as the offload's."
+        )
+    device = trace.meta.get("device", {}).get("name", "")
+    if advice.device and device and advice.device != device:
+        notes.append(
+            f"A cross-machine check: the lab measured on {advice.device}, the GPU run ran on {device}; "
+            "kernel, copy and start-up times differ between GPUs."
         )
     predicted_total = _sum(i.predicted_s for i in items if i.key != "other")
     total = CheckItem("total", predicted_total, m.total_s)
@@ -329,6 +343,6 @@ def _verdict(items: list[CheckItem], total: CheckItem) -> tuple[str | None, str]
             f"; the whole program took {format_time(abs(total.error_s))} {'more' if total.error_s > 0 else 'less'}"
         )
     return worst.key, (
-        f"Biggest contributor to the error: {LABELS[worst.key].lower()}, "
+        f"Biggest contributor to the error: {NAMED[worst.key]}, "
         f"{format_time(abs(err))} {direction} than predicted{overall}."
     )

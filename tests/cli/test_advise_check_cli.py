@@ -50,7 +50,7 @@ def test_check_puts_every_item_in_the_json(traced_run):
     # no --kernels: no lab, so nothing GPU-side was predicted; the CPU part (1 − p)·T was
     assert items["kernel"]["predicted_s"] is None and items["cpu"]["predicted_s"] > 0
     assert check["total"]["measured_s"] == pytest.approx(10.0)
-    assert check["worst"] == "cpu" and check["verdict"].startswith("Biggest contributor to the error: cpu part")
+    assert check["worst"] == "cpu" and check["verdict"].startswith("Biggest contributor to the error: the CPU part")
     assert check["run"]["calls"] == 12 and check["run"]["advised_calls"] == 12
 
 

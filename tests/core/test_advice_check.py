@@ -36,14 +36,14 @@ def test_each_item_predicted_and_measured_exactly():
 def test_sentences_name_the_assumption_that_was_off_and_the_worst_item():
     check = check_advice(advice(), gpu_profile(), gpu_trace())
     assert check.worst == "other"  # 1.75 s that the model does not count
-    assert check.verdict.startswith("Biggest contributor to the error: not in the model, 1.75 s more")
+    assert check.verdict.startswith("Biggest contributor to the error: time the model does not count, 1.75 s more")
     assert "Kernels took 2.00× the predicted time: 20.0 ms per call (2 kernels), not the 10.0 ms" in (
         check.item("kernel").sentence
     )
     assert check.item("copies").sentence.startswith("Copies as predicted")
     assert "GPU start-up took 1.83× the lab's 300 ms: importing cupy 400 ms" in check.item("startup").sentence
     assert "(other code than diffuse" not in " ".join(check.notes)
-    assert any("1 kernels (5.00 ms) came from other code than diffuse" in n for n in check.notes)
+    assert any("1 kernel (5.00 ms) came from other code than diffuse and is not counted" in n for n in check.notes)
 
 
 def test_copies_at_another_bandwidth_say_so():
@@ -85,3 +85,9 @@ def test_json_and_text_carry_every_item():
     text = "\n".join(check.lines())
     for label in ("Kernels", "Copies", "GPU start-up", "CPU part", "Whole program"):
         assert label in text
+
+
+def test_a_run_on_another_gpu_is_called_a_cross_machine_check():
+    notes = check_advice(advice(device="NVIDIA H100 80GB HBM3"), gpu_profile(), gpu_trace()).notes
+    assert any(n.startswith("A cross-machine check: the lab measured on NVIDIA H100 80GB HBM3") for n in notes)
+    assert not any("cross-machine" in n for n in check_advice(advice(), gpu_profile(), gpu_trace()).notes)
