@@ -21,7 +21,7 @@ from gpuprof_gui.cli.arg_types import positive_count, positive_seconds
 from gpuprof_gui.cli.python_option import add_python_option, chosen_python
 from gpuprof_gui.exit_codes import ExitStatus, exit_status_help
 from gpuprof_gui.jobs.runner import RunOutcome, RunSpec, open_profile_safely, run_profile
-from gpuprof_gui.protocol import PROFILERS, STACKS_SUFFIX
+from gpuprof_gui.protocol import GPU_TELEMETRY_SUFFIX, GPU_TRACE_SUFFIX, PROFILERS, STACKS_SUFFIX
 
 DEFAULT_TOP = 20  # rows in the printed table: a screenful
 
@@ -54,6 +54,11 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     )
     prof.add_argument("--native", action="store_true", help="py-spy: native (C/C++) frames too")
     prof.add_argument("--cpu-only", action="store_true", help="Scalene: skip memory profiling")
+    prof.add_argument(
+        "--gpu-trace",
+        action="store_true",
+        help="cProfile: also trace the GPU (kernels, copies, syncs, CUDA calls; needs CUPTI: pip install cupti-python)",
+    )
     prof.add_argument("--timeout", type=positive_seconds, metavar="S", help="stop the script after S seconds")
     prof.add_argument("--output", metavar="PATH", help="keep the raw profile (.prof or Scalene .json) here")
     add_python_option(prof)
@@ -157,12 +162,21 @@ def output_problem(target: str) -> str | None:
     try:
         if os.path.lexists(folder) or os.path.islink(target):
             write_target(target)
-            write_target(target + STACKS_SUFFIX)
+            for suffix in KEPT_BESIDE:
+                write_target(target + suffix)
         else:
             check_folder(folder)
     except WriteError as exc:
         return exc.sentence
     return None
+
+
+KEPT_BESIDE = {
+    STACKS_SUFFIX: "call-path samples",
+    GPU_TRACE_SUFFIX: "GPU trace",
+    GPU_TELEMETRY_SUFFIX: "GPU telemetry",
+}
+"""Files a run writes beside its profile, and what they are called in a message."""
 
 
 def _keep_output(outcome: RunOutcome, target: str) -> tuple[str | None, str | None]:
@@ -180,20 +194,21 @@ def _keep_output(outcome: RunOutcome, target: str) -> tuple[str | None, str | No
         copy_file(src, target, prefix=".gpuprof-profile-")
     except OSError as exc:
         return src, f"the profile was not kept at {target} ({describe_os_error(exc)}); it is still at {src}."
-    # The sampled stacks that split cProfile's call paths travel with the dump; stale ones
-    # beside an earlier profile at the target would split this one's paths wrongly.
-    stacks, kept_stacks = src + STACKS_SUFFIX, target + STACKS_SUFFIX
+    # The sampled stacks that split cProfile's call paths, and a GPU trace with its telemetry, travel
+    # with the dump; stale ones beside an earlier profile at the target would describe another run.
     problem = None
-    try:
-        if os.path.exists(stacks):
-            copy_file(stacks, kept_stacks, prefix=".gpuprof-profile-")
-            os.unlink(stacks)
-        elif os.path.isfile(kept_stacks):
-            os.unlink(kept_stacks)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(kept_stacks)
-        problem = f"its call-path samples were not kept ({describe_os_error(exc)}); they are still at {stacks}."
+    for suffix in KEPT_BESIDE:
+        made, kept = src + suffix, target + suffix
+        try:
+            if os.path.exists(made):
+                copy_file(made, kept, prefix=".gpuprof-profile-")
+                os.unlink(made)
+            elif os.path.isfile(kept):
+                os.unlink(kept)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(kept)
+            problem = f"its {KEPT_BESIDE[suffix]} were not kept ({describe_os_error(exc)}); they are still at {made}."
     with contextlib.suppress(OSError):
         os.unlink(src)
     return os.path.abspath(target), problem
@@ -244,6 +259,9 @@ def cmd_profile(ns: argparse.Namespace) -> int:
         if problem is not None:
             print(f"gpuprof profile: {problem}", file=sys.stderr)
             return ExitStatus.USAGE
+    if ns.gpu_trace and ns.profiler != "cprofile":
+        print(f"gpuprof profile: {GPU_TRACE_PROFILER_NOTE}", file=sys.stderr)
+        return ExitStatus.USAGE
     if stdin_has_data():
         print(STDIN_NOTE, file=sys.stderr)
     python, python_record = chosen_python(ns.script, ns.python, "gpuprof profile")
@@ -255,6 +273,7 @@ def cmd_profile(ns: argparse.Namespace) -> int:
         timeout_s=ns.timeout,
         scalene_cpu_only=ns.cpu_only,
         pyspy_native=ns.native,
+        gpu_trace=ns.gpu_trace,
     )
     preload = _preload_analysis()
     # The worker runs in its own session: Ctrl-C, a `kill` or a closed terminal reaches
@@ -291,7 +310,7 @@ def cmd_profile(ns: argparse.Namespace) -> int:
         print(outcome.message, file=sys.stderr)
         _emit(doc, [], ns.json, "s")
         return ExitStatus.USAGE
-    rows, unit = [], "s"
+    rows, unit, gpu_text = [], "s", ""
     if profile_path:
         preload.join()
         from gpuprof_gui.core.importers import ProfileFormatError
@@ -300,6 +319,8 @@ def cmd_profile(ns: argparse.Namespace) -> int:
             profile = open_profile_safely(profile_path, trusted=True)  # written by our own worker
             rows, unit = _hotspots(profile, ns.top if ns.json else ns.top or DEFAULT_TOP), profile.unit
             doc["notes"] = [*doc["notes"], *(n for n in profile.notes if n not in doc["notes"])]
+            if ns.gpu_trace:
+                gpu_text = _gpu_part(doc, profile, profile_path)
         except ProfileFormatError as exc:
             # A worker note (e.g. Scalene's empty profile) already says why; else the importer does.
             doc["message"] = outcome.message if outcome.notes else f"{outcome.message} {exc}"
@@ -308,6 +329,9 @@ def cmd_profile(ns: argparse.Namespace) -> int:
     if not_kept:
         print(f"gpuprof profile: {not_kept}", file=sys.stderr)
     _emit(doc, rows, ns.json, unit)
+    if gpu_text and not ns.json:
+        sys.stdout.write(gpu_text)
+        sys.stdout.flush()
     if outcome.status == "timed_out":
         return ExitStatus.TIMED_OUT
     if outcome.status == "cancelled":
@@ -315,6 +339,29 @@ def cmd_profile(ns: argparse.Namespace) -> int:
     if not profile_path:
         return ExitStatus.NO_PROFILE
     return outcome.script_exit_code or (ExitStatus.FAILED if not_kept else ExitStatus.OK)
+
+
+GPU_TRACE_PROFILER_NOTE = (
+    "--gpu-trace runs with cProfile (the default profiler), which keeps the exact Python profile of the "
+    "traced run; leave out --profiler, or use Scalene's own GPU columns with --profiler scalene."
+)
+
+
+def _gpu_part(doc: dict[str, Any], profile: Any, profile_path: str) -> str:
+    """Put the run's GPU trace summary in ``doc`` (``gpu_trace_path``, ``gpu``); the text to print."""
+    from gpuprof_gui.core.gpu_trace import gpu_trace_beside
+    from gpuprof_gui.core.gpu_trace_summary import summarize, summary_text
+
+    trace, problem = gpu_trace_beside(profile_path)
+    if trace is None:
+        doc["gpu_trace_path"] = None
+        if problem:
+            doc["notes"].append(problem)
+        return ""
+    doc["gpu_trace_path"] = profile_path + GPU_TRACE_SUFFIX
+    summary = summarize(trace)
+    doc["gpu"] = summary
+    return "\n" + summary_text(trace, summary) + "\n"
 
 
 STDIN_NOTE = (

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from gpuprof_gui.core.fmt import format_bytes, format_count, format_pct, format_time, short_path
 from gpuprof_gui.core.gpu_trace import COPY_KINDS, GpuTrace
 
 GPU_TABLES = ("kernels", "copies", "memsets")
@@ -205,3 +206,37 @@ def per_line(trace: GpuTrace) -> dict[tuple[str, int, str], Totals]:
 def per_function(trace: GpuTrace, inclusive: bool = False) -> dict[tuple[str, str], Totals]:
     """Totals per (file, function): the innermost frame's, or (inclusive) every function on the stack once."""
     return _charge(trace, lambda stack: _keys_function(trace, stack, inclusive))
+
+
+def stack_place(trace: GpuTrace, stack: int) -> str:
+    """``file:line function`` of a stack's innermost frame (the user's line), or "a library thread"."""
+    frames = trace.stack_frames(stack)
+    if not frames:
+        return "no Python line (a library thread)"
+    file, line, function = frames[0]
+    return f"{short_path(file)}:{line} {function}"
+
+
+def summary_text(trace: GpuTrace, summary: dict[str, Any] | None = None, gaps: int = 3) -> str:
+    """The trace's figures as a few plain lines (the command line's GPU block)."""
+    s = summary if summary is not None else summarize(trace)
+    device = trace.meta.get("device", {}).get("name") or "the GPU"
+    ns = 1e-9
+    lines = [
+        f"GPU trace on {device}: busy {format_pct(s['busy_pct'])} of {format_time(s['window_ns'] * ns)} "
+        f"(kernels {format_time(s['kernel_ns'] * ns)}, copies and memsets {format_time(s['copy_ns'] * ns)}, "
+        f"idle {format_time(s['idle_ns'] * ns)})",
+        f"  {format_count(s['launches'])} kernel launches "
+        f"(mean launch call {format_time(s['launch_api_mean_ns'] * ns)}), "
+        f"{format_count(s['copies'])} copies ({format_bytes(s['copy_bytes'])}), "
+        f"{format_count(s['syncs'])} synchronisations waiting {format_time(s['sync_ns'] * ns)}",
+    ]
+    for kind, figures in s["copies_by_kind"].items():
+        lines.append(f"  {kind}: {format_count(figures['count'])} copies, {format_bytes(figures['bytes'])}")
+    for gap in s["gaps"][:gaps]:
+        cause = gap["after"] if gap["after"] >= 0 else gap["before"]
+        lines.append(
+            f"  GPU idle {format_time(gap['duration_ns'] * ns)} at {format_time(gap['start_ns'] * ns)}, "
+            f"until {stack_place(trace, cause)}"
+        )
+    return "\n".join(lines)

@@ -170,17 +170,23 @@ class GpuTracer:
     # --- callbacks (CUPTI's threads and the program's) ---------------------------------------------
 
     def _on_api(self, _userdata: Any, _domain: Any, _cbid: Any, data: Any) -> None:
+        # Runs inside every hooked CUDA call, on the program's thread and under its cProfile: no
+        # Python-level calls but sys._getframe on the usual path (each would be profiled and cost).
         if data.callback_site != self._enter:  # the exit needs nothing
             return
         frame: Any = sys._getframe(1)
-        stack: list[tuple[str, int, str]] = []
+        stack: tuple = ()
+        depth = 0
         library = self._library_files
-        while frame is not None and len(stack) < STACK_DEPTH:
+        while frame is not None and depth < STACK_DEPTH:
             code = frame.f_code
-            if not _is_library(code.co_filename, library):
-                stack.append((code.co_filename, frame.f_lineno or 0, code.co_name))
+            filename = code.co_filename
+            hit = library[filename] if filename in library else _is_library(filename, library)
+            if not hit:
+                stack += ((filename, frame.f_lineno or 0, code.co_name),)
+                depth += 1
             frame = frame.f_back
-        self._stacks[data.correlation_id] = tuple(stack)
+        self._stacks[data.correlation_id] = stack
 
     def _buffer_requested(self) -> tuple[int, int]:
         return BUFFER_BYTES, 0

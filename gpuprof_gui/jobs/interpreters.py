@@ -154,6 +154,7 @@ BUNDLE_FILES = (
     "workers/_channel.py",
     "workers/profile_worker.py",
     "workers/cprofile_run.py",
+    "workers/gpu_trace_run.py",
     "workers/pyspy_run.py",
     "workers/pyspy_target.py",
     "workers/scalene_run.py",

@@ -61,6 +61,7 @@ class RunSpec:
     output_dir: str | None = None  # where the raw profile goes; None: a new temp folder
     scalene_cpu_only: bool = False  # Scalene without memory profiling (faster)
     pyspy_native: bool = False  # py-spy: native (C/C++) frames too
+    gpu_trace: bool = False  # cProfile: trace the GPU too (CUPTI), written beside the profile
     python: str | None = None  # the Python that runs the script; None: the app's own
 
 
@@ -83,6 +84,8 @@ def worker_argv(spec: RunSpec, channel_fd: int, output_dir: str, launcher: str |
         argv.append("--cpu-only")
     if spec.pyspy_native:
         argv.append("--native")
+    if spec.gpu_trace:
+        argv.append("--gpu-trace")
     if launcher and (py_spy := find_py_spy()):
         argv += ["--py-spy", py_spy]
     return [*argv, os.path.abspath(spec.script), "--", *spec.args]

@@ -37,6 +37,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--profiler", choices=PROFILERS, help="profiler for runs")
     parser.add_argument("--run", action="store_true", help="profile the script at once")
     parser.add_argument(
+        "--gpu-trace", action="store_true", help="cProfile runs trace the GPU too (the run bar's Trace GPU)"
+    )
+    parser.add_argument(
         "--python",
         metavar="PATH",
         help="the Python that runs the script: a path, 'app' (gpuprof's own) or 'auto' (its project's environment)",
@@ -156,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         window.tabs.setCurrentIndex(0)  # the last session's tab gives way to what the command line opens
     if args.profiler:
         window.run_bar.set_profiler(args.profiler)
+    if args.gpu_trace:
+        window.run_bar.set_gpu_trace(True)
     if args.timeout:
         window.run_bar.timeout_spin.setValue(args.timeout)
     args.is_session = args.session_failed = args.path_failed = False

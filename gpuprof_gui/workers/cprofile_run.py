@@ -21,6 +21,7 @@ from typing import NoReturn
 
 from gpuprof_gui.protocol import STACKS_SUFFIX, ExitCode, MsgType
 from gpuprof_gui.workers._channel import Channel
+from gpuprof_gui.workers.gpu_trace_run import GpuTraceRun, remove_stale
 from gpuprof_gui.workers.script_code import exit_status_of, script_traceback
 from gpuprof_gui.workers.stack_sampler import SAMPLE_RATE_HZ, StackSampler
 from gpuprof_gui.workers.worker_lifetime import ORPHAN_SIGNAL
@@ -79,7 +80,15 @@ class _Cancelled(BaseException):
 class CProfileRun:
     """Runs compiled script code under cProfile in a fresh ``__main__``."""
 
-    def __init__(self, code: types.CodeType, script: str, args: list[str], output_dir: str, channel: Channel) -> None:
+    def __init__(
+        self,
+        code: types.CodeType,
+        script: str,
+        args: list[str],
+        output_dir: str,
+        channel: Channel,
+        gpu_trace: bool = False,
+    ) -> None:
         import cProfile
 
         self.code = code
@@ -106,6 +115,8 @@ class CProfileRun:
             _sample_rate_from_env() or SAMPLE_RATE_HZ,
         )
         self.sampling = False
+        self.gpu: GpuTraceRun | None = GpuTraceRun(script, args, self.profile_path) if gpu_trace else None
+        remove_stale(self.profile_path)
         self._own_handlers: dict[int, object] = {}  # the worker's handlers, set as the script starts
         self._fork_mask = threading.local()  # the forking thread's signal mask, across one fork
         # Keep our own module alive: sys.modules["__main__"] is about to be replaced.
@@ -176,6 +187,8 @@ class CProfileRun:
             self.in_script = False
             self.reported = True
             self.sampler.forget_in_child()
+            if self.gpu is not None:
+                self.gpu.forget_in_child()
             os._exit = self._real_os_exit
         finally:
             self._restore_fork_mask()  # a SIGTERM that came meanwhile ends the child now
@@ -239,6 +252,8 @@ class CProfileRun:
         exc_line: str | None = None
         tb_text: str | None = None
         threading.setprofile(self._on_thread_start)
+        if self.gpu is not None:
+            self.gpu.start()  # CUPTI's start-up before the clock: the script's wall time is its own
         self.t0 = time.perf_counter()
         self.cpu0 = (time.process_time(), time.thread_time())
         try:
@@ -306,6 +321,9 @@ class CProfileRun:
         wall_s = time.perf_counter() - self.t0
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the dump must not be interrupted
         notes = []
+        if self.gpu is not None:
+            self.gpu.stop()
+            notes += self.gpu.notes
         if self.profiler_lost:
             notes.append(PROFILER_REPLACED_NOTE)
         notes += self._thread_notes()
@@ -341,6 +359,7 @@ class CProfileRun:
             "notes": notes,
             "children_cpu_s": children_cpu_s,
             "sampler_cpu_s": sampler_cpu_s,
+            "gpu_trace_path": self.gpu.trace_path if self.gpu is not None else None,
         }
         self.channel.send(MsgType.RESULT, **self.result)
 

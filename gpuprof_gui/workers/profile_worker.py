@@ -1,7 +1,7 @@
 """Profile worker: runs one script under cProfile or Scalene and reports on the channel.
 
     python -m gpuprof_gui.workers.profile_worker --channel-fd N \
-        --profiler cprofile|scalene|py-spy --output-dir DIR [--cpu-only] [--native] SCRIPT [-- ARGS...]
+        --profiler cprofile|scalene|py-spy --output-dir DIR [--cpu-only] [--native] [--gpu-trace] SCRIPT [-- ARGS...]
 
 Protocol: ``hello``, then either ``error`` (the script could not start; the
 worker exits with that :class:`ExitCode`) or ``result`` (the worker exits 0;
@@ -42,6 +42,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--output-dir", required=True)
     parser.add_argument("--cpu-only", action="store_true", help="Scalene: CPU only")
     parser.add_argument("--native", action="store_true", help="py-spy: native frames too")
+    parser.add_argument("--gpu-trace", dest="gpu_trace", action="store_true", help="cProfile: trace the GPU too")
     parser.add_argument("--py-spy", dest="py_spy", help="the app's py-spy, for a Python that has none of its own")
     parser.add_argument("script")
     parser.add_argument("args", nargs=argparse.REMAINDER)
@@ -97,7 +98,7 @@ def _profile(args: argparse.Namespace, channel: Channel) -> int:
     import faulthandler
 
     faulthandler.enable()  # a segfault in native code prints the Python stack to stderr
-    return CProfileRun(code, script, args.args, args.output_dir, channel).run()
+    return CProfileRun(code, script, args.args, args.output_dir, channel, gpu_trace=args.gpu_trace).run()
 
 
 if __name__ == "__main__":

@@ -476,3 +476,27 @@ def test_time_entering_from_an_unrecorded_caller_hangs_from_the_root():
     assert "work" in names
     work_node = names.index("work")
     assert profile.tree.total_s[work_node] == pytest.approx(2.499, rel=0.01)
+
+
+def test_the_gpu_tracers_callback_and_the_builtins_only_it_calls_are_not_the_scripts_time():
+    """Inside each CUDA call the tracer's callback runs on the script's thread, under its cProfile: its
+    cost is the tracer's (the run's notes give it), not a function of the script's."""
+    from gpuprof_gui.core.importers.pstats_import import import_pstats
+
+    script = ("/home/u/prog.py", 3, "step")
+    launch = ("~", 0, "<method '__call__' of 'cupy._core.raw.RawKernel' objects>")
+    callback = ("/site/gpuprof_gui/gpu/cupti_trace.py", 170, "_on_api")
+    getframe = ("~", 0, "<built-in method sys._getframe>")
+    shared = ("~", 0, "<built-in method builtins.len>")
+    stats = {
+        script: (1, 1, 0.5, 1.0, {}),
+        launch: (10, 10, 0.3, 0.5, {script: (10, 10, 0.3, 0.5)}),
+        callback: (10, 10, 0.15, 0.2, {launch: (10, 10, 0.15, 0.2)}),
+        getframe: (10, 10, 0.05, 0.05, {callback: (10, 10, 0.05, 0.05)}),
+        shared: (3, 3, 0.01, 0.01, {script: (2, 2, 0.005, 0.005), callback: (1, 1, 0.005, 0.005)}),
+    }
+    profile = import_pstats(stats)
+    names = {f.name for f in profile.functions}
+    assert "_on_api" not in names and "<built-in method sys._getframe>" not in names
+    assert "step" in names and "builtins.len" in " ".join(names)  # also the script's: kept
+    assert profile.total_s == pytest.approx(0.5 + 0.3 + 0.01)

@@ -67,6 +67,9 @@ CAPPED_NOTE = (
 
 _BUILTIN_RE = re.compile(r"^<built-in (?:method|function) (.+)>$")
 _WORKER_DIR = "gpuprof_gui/workers/"
+_TRACER_FILE = "gpuprof_gui/gpu/cupti_trace.py"
+"""The GPU tracer's callback runs on the script's thread inside CUDA calls: its cost is the tracer's,
+not the script's (the run's notes say how much tracing cost)."""
 UNEXPLAINED_MIN_FRACTION = 0.01
 """Below 1% of a function's time, a gap between its time and its callers' is rounding, not a caller."""
 
@@ -89,7 +92,16 @@ def _is_noise(key: tuple) -> bool:
     file, _line, name = key
     if name == DISABLE_NOISE:
         return True
-    return _WORKER_DIR in str(file).replace("\\", "/")
+    path = str(file).replace("\\", "/")
+    return _WORKER_DIR in path or path.endswith(_TRACER_FILE)
+
+
+def _noise(stats: dict) -> set:
+    """The profiler's and tracer's own functions, and the built-ins only they called."""
+    noise = {k for k in stats if _is_noise(k)}
+    if noise:
+        noise |= {k for k, v in stats.items() if k[0] == "~" and v[4] and all(c in noise for c in v[4])}
+    return noise
 
 
 def _function_record(key: tuple, cc: int, nc: int, tt: float, ct: float) -> FunctionRecord:
@@ -101,7 +113,8 @@ def _function_record(key: tuple, cc: int, nc: int, tt: float, ct: float) -> Func
 
 
 def _import(stats: dict, stacks: list[tuple[list[tuple[str, str, int]], float]] | None) -> Profile:
-    keys = [k for k in stats if not _is_noise(k)]
+    noise = _noise(stats)
+    keys = [k for k in stats if k not in noise]
     if not keys:
         raise ProfileFormatError("The cProfile dump holds no function calls: nothing ran while profiling.")
     index = {k: i for i, k in enumerate(keys)}

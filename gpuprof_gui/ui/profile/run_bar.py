@@ -58,6 +58,12 @@ class RunBar(QWidget):
         )
         self.native_check = QCheckBox("native")
         self.native_check.setToolTip("py-spy: include native (C/C++) frames, where py-spy can unwind them")
+        self.gpu_trace_check = QCheckBox("Trace GPU")
+        self.gpu_trace_check.setToolTip(
+            "cProfile: also record every kernel, copy and synchronisation on the GPU (CUPTI) and tie\n"
+            "each to the Python line that caused it: GPU columns in the table and source, and the GPU\n"
+            "timeline tab. Needs an NVIDIA GPU and NVIDIA's CUPTI bindings (pip install cupti-python)."
+        )
         self.profiler_combo.currentIndexChanged.connect(self._profiler_changed)
         self._profiler_changed()
         self.python_button = PythonButton()
@@ -84,7 +90,14 @@ class RunBar(QWidget):
         fields.addWidget(QLabel("Args:"))
         fields.addWidget(self.args_edit, 2)
         choices = QHBoxLayout()
-        for choice in (self.python_button, self.profiler_combo, self.native_check, self.timeout_spin):
+        choice_widgets = (
+            self.python_button,
+            self.profiler_combo,
+            self.native_check,
+            self.gpu_trace_check,
+            self.timeout_spin,
+        )
+        for choice in choice_widgets:
             choices.addWidget(choice)
         choices.addStretch(0)
         for widget in (run_button, cancel_button, self.elapsed_label):
@@ -165,8 +178,19 @@ class RunBar(QWidget):
         """py-spy only: native frames too."""
         return self.profiler == "py-spy" and self.native_check.isChecked()
 
+    @property
+    def gpu_trace(self) -> bool:
+        """cProfile only: trace the GPU too."""
+        return self.profiler == "cprofile" and self.gpu_trace_check.isChecked()
+
+    def set_gpu_trace(self, on: bool) -> None:
+        if on:
+            self.set_profiler("cprofile")
+        self.gpu_trace_check.setChecked(on)
+
     def _profiler_changed(self, *_args) -> None:
         self.native_check.setVisible(self.profiler == "py-spy")
+        self.gpu_trace_check.setVisible(self.profiler == "cprofile")
 
     def set_profiler(self, key: str) -> None:
         index = self.profiler_combo.findData(key)
@@ -184,6 +208,7 @@ class RunBar(QWidget):
             self.python_button,
             self.profiler_combo,
             self.native_check,
+            self.gpu_trace_check,
             self.timeout_spin,
         ):
             w.setEnabled(not running)

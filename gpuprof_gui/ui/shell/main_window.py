@@ -207,6 +207,7 @@ class MainWindow(WindowFiles):
             args=args,
             profiler=self.run_bar.profiler,
             pyspy_native=self.run_bar.native,
+            gpu_trace=self.run_bar.gpu_trace,
             cwd=os.path.dirname(script) if os.path.isdir(os.path.dirname(script)) else None,
             timeout_s=self.run_bar.timeout_s,
             output_dir=out_dir,

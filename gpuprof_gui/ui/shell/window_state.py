@@ -316,6 +316,7 @@ def restore(win: WindowBase) -> None:
         if isinstance(state, QByteArray):
             splitter.restoreState(state)
     win.run_bar.set_profiler(str(s.value("profiler", "cprofile")))
+    win.run_bar.gpu_trace_check.setChecked(_flag(s.value("gpu_trace", "false")))
     timeout = _float(s.value("timeout_s", 0) or 0)
     if timeout is not None:
         win.run_bar.timeout_spin.setValue(timeout)
@@ -364,4 +365,5 @@ def save(win: WindowBase) -> None:
         s.setValue(f"window/splitter_{name}", state)
     s.setValue("auto_run", win.actions_by_id["auto_run"].isChecked())
     s.setValue("profiler", win.run_bar.profiler)  # chosen in the run bar even if never run
+    s.setValue("gpu_trace", win.run_bar.gpu_trace_check.isChecked())
     s.sync()

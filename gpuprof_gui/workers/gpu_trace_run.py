@@ -1,0 +1,123 @@
+"""The GPU side of a traced profile run ("Trace GPU", ``gpuprof profile --gpu-trace``).
+
+Around the script's cProfile run, :class:`GpuTraceRun` records every kernel, copy, memset,
+synchronisation and CUDA API call through CUPTI (:mod:`gpuprof_gui.gpu.cupti_trace`) and samples the
+GPU's telemetry, then writes both beside the profile (``<profile>.gpu-trace.json`` and
+``<profile>.gpu-telemetry.json``). Tracing that cannot start (no CUPTI bindings, no driver, no GPU)
+never stops the run: the profile is made as usual and a note says what is missing and how to get it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from typing import Any
+
+from gpuprof_gui.protocol import GPU_TELEMETRY_SUFFIX, GPU_TRACE_SUFFIX
+
+NOT_TRACED_NOTE = "The GPU was not traced: {why}"
+OTHER_PYTHON = (
+    "the GPU tracer runs in the app's own Python and this run used another ({problem}); choose the app's "
+    "Python for a traced run, with CuPy and cupti-python installed in it."
+)
+TRACE_NOTE = (
+    "GPU trace: {kernels} kernel launches, {copies} copies, {syncs} synchronisations, "
+    "{api} CUDA API calls; tracing took {cost:.2f} s outside the script."
+)
+TELEMETRY_HZ = 20.0
+"""Telemetry rate during a traced run: twice the lab's, so a run of a few seconds still shows a shape."""
+
+
+class GpuTraceRun:
+    """Starts tracing before the script and writes the trace after it."""
+
+    def __init__(self, script: str, args: list[str], profile_path: str) -> None:
+        self.script = script
+        self.args = args
+        self.profile_path = profile_path
+        self.tracer: Any = None
+        self.sampler: Any = None
+        self.notes: list[str] = []
+        self.trace_path: str | None = None
+        self.cost_s = 0.0
+
+    def start(self) -> None:
+        """Begin tracing; where it cannot, a note says why (the run goes on untraced)."""
+        t0 = time.perf_counter()
+        try:
+            from gpuprof_gui.gpu.cupti_trace import GpuTracer, GpuTraceUnavailableError
+        except ImportError as exc:  # another Python than the app's: only the profile worker is there
+            self.notes.append(NOT_TRACED_NOTE.format(why=OTHER_PYTHON.format(problem=exc)))
+            return
+        tracer = GpuTracer(script=self.script, argv=self.args)
+        try:
+            tracer.__enter__()
+        except GpuTraceUnavailableError as exc:
+            self.notes.append(NOT_TRACED_NOTE.format(why=str(exc)))
+            return
+        self.tracer = tracer
+        self._start_telemetry()
+        self.cost_s += time.perf_counter() - t0
+
+    def _start_telemetry(self) -> None:
+        try:
+            from gpuprof_gui.gpu.telemetry import TelemetrySampler
+
+            sampler = TelemetrySampler(hz=TELEMETRY_HZ)
+            if sampler.start():
+                self.sampler = sampler
+            elif sampler.reason:
+                self.notes.append(f"No GPU telemetry beside the trace: {sampler.reason}")
+        except Exception as exc:  # noqa: BLE001 - telemetry is a bonus: the trace goes on without it
+            self.notes.append(f"No GPU telemetry beside the trace: {type(exc).__name__}: {exc}")
+
+    def stop(self) -> None:
+        """End tracing (idempotent) and write the trace and telemetry beside the profile."""
+        tracer, self.tracer = self.tracer, None
+        if tracer is None:
+            return
+        t0 = time.perf_counter()
+        sampler, self.sampler = self.sampler, None
+        if sampler is not None:
+            sampler.stop()
+        try:
+            tracer.__exit__(None, None, None)
+            trace = tracer.trace
+            from gpuprof_gui.core.gpu_trace import save_gpu_trace
+
+            path = self.profile_path + GPU_TRACE_SUFFIX
+            save_gpu_trace(trace, path)
+            self.trace_path = path
+        except Exception as exc:  # noqa: BLE001 - the profile must still be reported
+            self.notes.append(
+                NOT_TRACED_NOTE.format(why=f"the trace could not be written ({type(exc).__name__}: {exc}).")
+            )
+            return
+        if sampler is not None:
+            try:
+                sampler.save_trace(self.profile_path + GPU_TELEMETRY_SUFFIX)
+            except Exception as exc:  # noqa: BLE001
+                self.notes.append(f"The GPU telemetry could not be written: {type(exc).__name__}: {exc}")
+        self.cost_s += time.perf_counter() - t0
+        self.notes.append(
+            TRACE_NOTE.format(
+                kernels=trace.count("kernels"),
+                copies=trace.count("copies"),
+                syncs=trace.count("syncs"),
+                api=trace.count("api"),
+                cost=self.cost_s,
+            )
+        )
+
+    def forget_in_child(self) -> None:
+        """A forked child is not the traced run: it writes nothing."""
+        self.tracer = None
+        self.sampler = None
+
+
+def remove_stale(profile_path: str) -> None:
+    """A run folder reused for an untraced run must not keep an older run's trace."""
+    for suffix in (GPU_TRACE_SUFFIX, GPU_TELEMETRY_SUFFIX):
+        with contextlib.suppress(OSError):
+            os.unlink(profile_path + suffix)
