@@ -137,13 +137,19 @@ def _off(ratio: float | None) -> bool:
     return ratio is not None and abs(ratio - 1.0) > ON_TARGET
 
 
-def check_advice(advice: Advice, profile: Profile, trace: GpuTrace, name: str = "") -> AdviceCheck:
-    """Set the advice's predicted parts against a traced run of the offloaded program."""
+def check_advice(advice: Advice, profile: Profile | None, trace: GpuTrace, name: str = "") -> AdviceCheck:
+    """Set the advice's predicted parts against a traced run of the offloaded program (``profile``
+    None: a trace without its profile, so no CPU part and no run time)."""
     m = measure(profile, trace, advice.functions)
     names = ", ".join(m.names) or "the offloaded functions"
     notes: list[str] = []
     missing = [n for n in m.names if n not in m.found]
-    if missing:
+    if profile is None:
+        notes.append(
+            f"A trace without its profile: the CPU part, the library import and the run time are not measured; "
+            f"the {m.calls:,} calls of {names} are counted in the trace."
+        )
+    elif missing:
         notes.append(
             f"{', '.join(missing)} is not in the GPU run's profile: its CPU part and what is not in the model "
             "cannot be measured (was the GPU program's function named the same?)."
@@ -292,7 +298,9 @@ def _startup(advice: Advice, m: Measured) -> CheckItem:
 def _cpu(m: Measured, predicted: float, other_run: bool) -> CheckItem:
     item = CheckItem("cpu", predicted, m.cpu_s)
     if m.cpu_s is None:
-        item.sentence = "The CPU part could not be measured: the offloaded functions are not in the GPU run's profile."
+        item.sentence = "The CPU part could not be measured: " + (
+            "the GPU run has no profile." if m.total_s is None else "the offloaded functions are not in its profile."
+        )
     elif _off(item.ratio):
         why = (
             " (a run of another size or input)"
@@ -310,7 +318,7 @@ def _cpu(m: Measured, predicted: float, other_run: bool) -> CheckItem:
 
 def _other(m: Measured, names: str) -> CheckItem:
     item = CheckItem("other", 0.0, m.other_s)
-    if m.other_s is not None and m.total_s > 0 and abs(m.other_s) > 0.05 * m.total_s:
+    if m.other_s is not None and m.total_s and abs(m.other_s) > 0.05 * m.total_s:
         item.sentence = (
             f"{format_time(m.other_s)} in {names} was neither kernel, copy nor start-up (launches, waits, "
             "Python around the kernels): the model counts none of it."
@@ -319,6 +327,8 @@ def _other(m: Measured, names: str) -> CheckItem:
 
 
 def _total_sentence(advice: Advice, total: CheckItem, m: Measured, scale: float) -> str:
+    if m.total_s is None:
+        return "The GPU run's time is unknown without its profile."
     if total.predicted_s is None:
         return f"The GPU run took {format_time(m.total_s)}; there is no prediction to set against it."
     text = f"The GPU run took {format_time(m.total_s)} against {format_time(total.predicted_s)} predicted"

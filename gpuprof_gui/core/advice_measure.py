@@ -55,9 +55,9 @@ class Measured:
 
     names: list[str]
     found: list[str]  # the names found in the GPU run's profile
-    total_s: float
+    total_s: float | None  # the GPU run's time (None: a trace without its profile)
     offloaded_s: float | None  # D: inclusive time of the offloaded functions
-    calls: int
+    calls: int  # calls of them; counted in the trace (bursts of launches) without a profile
     kernel_s: float = 0.0
     kernels: int = 0
     kernel_names: dict[str, int] = field(default_factory=dict)
@@ -78,7 +78,7 @@ class Measured:
 
     @property
     def cpu_s(self) -> float | None:
-        if self.offloaded_s is None:
+        if self.offloaded_s is None or self.total_s is None:
             return None
         return max(0.0, self.total_s - self.offloaded_s - self.import_s)
 
@@ -86,7 +86,7 @@ class Measured:
     def other_s(self) -> float | None:
         """The offloaded functions' time that is neither kernel, copy nor start-up."""
         cpu = self.cpu_s
-        if cpu is None:
+        if cpu is None or self.total_s is None:
             return None
         return self.total_s - cpu - self.kernel_s - self.copy_s - self.startup_s
 
@@ -129,16 +129,25 @@ def offloaded_stacks(trace: GpuTrace, names: list[str]) -> np.ndarray:
     return mask
 
 
-def measure(profile: Profile, trace: GpuTrace, functions: list[str]) -> Measured:
-    """Measure the four parts of the prediction in a traced run (see the module's docstring)."""
+def measure(profile: Profile | None, trace: GpuTrace, functions: list[str]) -> Measured:
+    """Measure the four parts of the prediction in a traced run (see the module's docstring).
+
+    Without the run's profile (a trace alone) the CPU part and the run time are unknown, and the
+    calls are counted in the trace: each call's first launch after a copy or an allocation.
+    """
     names = list(dict.fromkeys(bare_name(f) for f in functions))
-    funcs = offloaded_functions(profile, names)
-    total = run_time_s(profile)
-    offloaded = offload_share(profile, funcs).fraction * total if funcs else None
-    found = sorted({profile.functions[f].name for f in funcs})
-    m = Measured(names, found, total, offloaded, offload_calls(profile, funcs))
-    m.import_s, m.imported = library_import_s(profile)
     mask = offloaded_stacks(trace, names)
+    if profile is None:
+        api = trace.tables["api"]
+        bursts = _launch_waits(api, [trace.name(int(i)) for i in api["name"]], mask[api["stack"]])
+        m = Measured(names, [], None, None, len(bursts))
+    else:
+        funcs = offloaded_functions(profile, names)
+        total = run_time_s(profile)
+        offloaded = offload_share(profile, funcs).fraction * total if funcs else None
+        found = sorted({profile.functions[f].name for f in funcs})
+        m = Measured(names, found, total, offloaded, offload_calls(profile, funcs))
+        m.import_s, m.imported = library_import_s(profile)
     k = trace.tables["kernels"]
     ours = mask[k["stack"]]
     dur = (k["end"] - k["start"]).astype(np.float64)

@@ -3,10 +3,15 @@ hand-built run (profile + trace), and the robustness cases (no kernels, a name n
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from advice_check_support import advice, gpu_profile, gpu_trace
 
 from gpuprof_gui.core.advice_check import check_advice
+from gpuprof_gui.core.advisor import Advice
+from gpuprof_gui.core.gpu_trace import load_gpu_trace
 
 
 def test_each_item_predicted_and_measured_exactly():
@@ -91,3 +96,31 @@ def test_a_run_on_another_gpu_is_called_a_cross_machine_check():
     notes = check_advice(advice(device="NVIDIA H100 80GB HBM3"), gpu_profile(), gpu_trace()).notes
     assert any(n.startswith("A cross-machine check: the lab measured on NVIDIA H100 80GB HBM3") for n in notes)
     assert not any("cross-machine" in n for n in check_advice(advice(), gpu_profile(), gpu_trace()).notes)
+
+
+# -- the real H200 trace of heat_gpu.py (--steps 3 --grid 1024) against the H100 advice of heat_cpu.py.
+# A CROSS-MACHINE check with a trace alone (no profile of that run): another GPU and another size, so
+# the ratios say nothing about the advisor; what is checked is the arithmetic on real CUPTI records.
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_the_real_h200_trace_against_the_h100_advice_cross_machine():
+    advice_h100 = Advice.from_dict(json.loads((DATA / "advisor" / "session_heat_h100.json").read_text())["advice"])
+    trace = load_gpu_trace(DATA / "gpu" / "gputrace_heat_h200.json")
+    check = check_advice(advice_h100, None, trace, "gputrace_heat_h200.json")
+    m = check.measured
+    assert m.calls == 3 and m.kernels == 60 and m.kernel_names == {"jacobi": 60}  # 3 steps × 20 sweeps
+    assert m.kernel_s == pytest.approx(229_470e-9)
+    assert m.copies == 6 and m.copy_bytes == 6 * 1024 * 1024 * 4  # a 1024² float32 field in and out, 3 times
+    assert m.copy_s == pytest.approx(1_781_447e-9)
+    assert m.copy_host == {"H2D": ["pinned"], "D2H": ["pageable"]}  # CuPy stages host→device through pinned memory
+    assert m.cuda_setup_s == pytest.approx(0.126229799)  # the first cudaMalloc creates the context: 124 ms
+    assert m.first_launch_s == pytest.approx(0.072585062)  # the jacobi kernel's compile/load before its first launch
+    assert check.item("cpu").measured_s is None and check.total.measured_s is None
+    # the prediction taken per call for the 3 calls the trace holds
+    assert check.item("kernel").predicted_s == pytest.approx(advice_h100.time_budget_s()["kernel_s"] * 3 / 12)
+    copies = check.item("copies").sentence
+    assert "they moved 8.00 MiB per call, not the 32.0 MiB assumed" in copies
+    notes = " ".join(check.notes)
+    assert "A cross-machine check: the lab measured on NVIDIA H100 80GB HBM3, the GPU run ran on NVIDIA H200" in notes
+    assert "A trace without its profile" in notes and "3 calls of diffuse are counted in the trace" in notes
