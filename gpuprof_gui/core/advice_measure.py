@@ -30,7 +30,6 @@ inside them.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -139,7 +138,7 @@ def measure(profile: Profile | None, trace: GpuTrace, functions: list[str]) -> M
     mask = offloaded_stacks(trace, names)
     if profile is None:
         api = trace.tables["api"]
-        bursts = _launch_waits(api, [trace.name(int(i)) for i in api["name"]], mask[api["stack"]])
+        bursts = _launch_waits(trace, mask[api["stack"]])
         m = Measured(names, [], None, None, len(bursts))
     else:
         funcs = offloaded_functions(profile, names)
@@ -172,12 +171,11 @@ def measure(profile: Profile | None, trace: GpuTrace, functions: list[str]) -> M
 def _startup_in_trace(trace: GpuTrace, mask: np.ndarray, first_corr: int, first_start: int) -> tuple[float, float]:
     """(CUDA set-up, first launch's extra wait) in seconds, as the module's docstring says."""
     api = trace.tables["api"]
-    names = [trace.name(int(i)) for i in api["name"]]
     launch_rows = np.flatnonzero(api["corr"] == first_corr)
     launch_at = int(api["start"][launch_rows[0]]) if len(launch_rows) else first_start
-    setup = np.asarray([not NOT_SETUP.search(n) for n in names], dtype=bool) & (api["end"] <= launch_at)
+    setup = ~_by_name(trace, NOT_SETUP)[api["name"]] & (api["end"] <= launch_at)
     setup_ns = covered(api["start"][setup], api["end"][setup])
-    waits = _launch_waits(api, names, mask[api["stack"]])
+    waits = _launch_waits(trace, mask[api["stack"]])
     if not waits or waits[0][1] > launch_at:
         return setup_ns * NS, 0.0
     (w0, w1), later = waits[0], [b - a for a, b in waits[1:]]
@@ -187,12 +185,16 @@ def _startup_in_trace(trace: GpuTrace, mask: np.ndarray, first_corr: int, first_
     return setup_ns * NS, (union - setup_ns) * NS
 
 
-def _launch_waits(api: dict[str, np.ndarray], names: list[str], ours: np.ndarray) -> list[tuple[int, int]]:
+def _by_name(trace: GpuTrace, pattern: re.Pattern[str]) -> np.ndarray:
+    """Whether each interned name matches, indexable by a ``name`` column (index -1, no name: False)."""
+    return np.asarray([bool(pattern.search(n)) for n in trace.names] + [False], dtype=bool)
+
+
+def _launch_waits(trace: GpuTrace, ours: np.ndarray) -> list[tuple[int, int]]:
     """(end of the call before, start of the launch) for each offloaded call's first launch: a launch
     whose previous offloaded CUDA call was not a launch (a copy in, an allocation)."""
+    api = trace.tables["api"]
     rows = np.flatnonzero(ours)
-    waits = []
-    for prev, row in itertools.pairwise(rows):
-        if LAUNCH.search(names[row]) and not LAUNCH.search(names[prev]):
-            waits.append((int(api["end"][prev]), int(api["start"][row])))
-    return waits
+    launch = _by_name(trace, LAUNCH)[api["name"][rows]]
+    first = np.flatnonzero(launch[1:] & ~launch[:-1]) + 1
+    return [(int(api["end"][rows[i - 1]]), int(api["start"][rows[i]])) for i in first]
