@@ -91,7 +91,7 @@ class CheckSection(QWidget):
         buttons.addWidget(self.loaded_button)
         buttons.addStretch(1)
         self.grid = QGridLayout()
-        self.grid.setHorizontalSpacing(12)
+        self.grid.setHorizontalSpacing(18)
         self.grid.setVerticalSpacing(2)
         self.text = make_label("", "text", wrap=True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
@@ -184,7 +184,8 @@ class CheckSection(QWidget):
                     label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.cells[(item.key, HEADERS[col] or "item")] = label
                 self._add(label, row, col)
-        self.grid.setColumnStretch(0, 1)
+        # Packed to the left: on a wide projector the numbers stay next to their names.
+        self.grid.setColumnStretch(len(HEADERS), 1)
         sentences = check.sentences()
         body = "".join(f"<br>• {html.escape(s)}" for s in sentences[1:])
         self.text.setText(f"<b>{html.escape(sentences[0])}</b>{body}")
