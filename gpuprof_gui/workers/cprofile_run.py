@@ -313,8 +313,16 @@ class CProfileRun:
 
     def _check_profiler(self) -> None:
         """Note whether the script removed or replaced our profiler (its time after that is missing)."""
-        if sys.getprofile() is not self.profiler:
+        if not self._profiler_active():
             self.profiler_lost = True
+
+    def _profiler_active(self) -> bool:
+        monitoring = getattr(sys, "monitoring", None)
+        if sys.version_info >= (3, 12) and monitoring is not None:
+            # cProfile is a sys.monitoring tool from 3.12 on: sys.getprofile() is None under it, and
+            # nothing but disabling it (ours, or the script's own cProfile) takes its place.
+            return monitoring.get_tool(monitoring.PROFILER_ID) is not None
+        return sys.getprofile() is self.profiler
 
     def _report(self, status: str, exit_code: int | None, exc_line: str | None, tb_text: str | None) -> None:
         self.reported = True

@@ -23,7 +23,7 @@ OTHER_PYTHON = (
 )
 TRACE_NOTE = (
     "GPU trace: {kernels} kernel launches, {copies} copies, {syncs} synchronisations, "
-    "{api} CUDA API calls; tracing took {cost:.2f} s outside the script."
+    "{api} CUDA API calls; tracing took {cost:.2f} s outside the script ({phases})."
 )
 TELEMETRY_HZ = 20.0
 """Telemetry rate during a traced run: twice the lab's, so a run of a few seconds still shows a shape."""
@@ -41,6 +41,13 @@ class GpuTraceRun:
         self.notes: list[str] = []
         self.trace_path: str | None = None
         self.cost_s = 0.0
+        self.phases: dict[str, float] = {}
+        """Seconds of each step of the tracing outside the script, for the note (and the overhead benchmark)."""
+
+    def _phase(self, name: str, t0: float) -> float:
+        now = time.perf_counter()
+        self.phases[name] = self.phases.get(name, 0.0) + now - t0
+        return now
 
     def start(self) -> None:
         """Begin tracing; where it cannot, a note says why (the run goes on untraced)."""
@@ -50,14 +57,17 @@ class GpuTraceRun:
         except ImportError as exc:  # another Python than the app's: only the profile worker is there
             self.notes.append(NOT_TRACED_NOTE.format(why=OTHER_PYTHON.format(problem=exc)))
             return
+        t = self._phase("loading the tracer", t0)
         tracer = GpuTracer(script=self.script, argv=self.args)
         try:
             tracer.__enter__()
         except GpuTraceUnavailableError as exc:
             self.notes.append(NOT_TRACED_NOTE.format(why=str(exc)))
             return
+        t = self._phase("starting CUPTI", t)
         self.tracer = tracer
         self._start_telemetry()
+        self._phase("starting telemetry", t)
         self.cost_s += time.perf_counter() - t0
 
     def _start_telemetry(self) -> None:
@@ -81,14 +91,17 @@ class GpuTraceRun:
         sampler, self.sampler = self.sampler, None
         if sampler is not None:
             sampler.stop()
+        t = self._phase("stopping telemetry", t0)
         try:
             tracer.__exit__(None, None, None)
             trace = tracer.trace
+            t = self._phase("collecting the records", t)
             from gpuprof_gui.core.gpu_trace import save_gpu_trace
 
             path = self.profile_path + GPU_TRACE_SUFFIX
             save_gpu_trace(trace, path)
             self.trace_path = path
+            t = self._phase("writing the trace", t)
         except Exception as exc:  # noqa: BLE001 - the profile must still be reported
             self.notes.append(
                 NOT_TRACED_NOTE.format(why=f"the trace could not be written ({type(exc).__name__}: {exc}).")
@@ -99,6 +112,7 @@ class GpuTraceRun:
                 sampler.save_trace(self.profile_path + GPU_TELEMETRY_SUFFIX)
             except Exception as exc:  # noqa: BLE001
                 self.notes.append(f"The GPU telemetry could not be written: {type(exc).__name__}: {exc}")
+        self._phase("writing the telemetry", t)
         self.cost_s += time.perf_counter() - t0
         self.notes.append(
             TRACE_NOTE.format(
@@ -107,6 +121,7 @@ class GpuTraceRun:
                 syncs=trace.count("syncs"),
                 api=trace.count("api"),
                 cost=self.cost_s,
+                phases=", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.phases.items()),
             )
         )
 

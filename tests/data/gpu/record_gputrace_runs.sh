@@ -14,10 +14,10 @@ date -u +"%Y-%m-%d %H:%M UTC" >> "$OUT/device.txt"
 run() {  # NAME SCRIPT [args]: a traced profile run kept in $OUT/NAME/
     local name=$1; shift
     mkdir -p "$OUT/$name"
-    local t0=$(date +%s.%N)
+    local t0=$(date +%s)
     $G profile --gpu-trace "$1" --output "$OUT/$name/profile.prof" --json -- "${@:2}" \
         > "$OUT/$name/result.json" 2> "$OUT/$name/stderr.txt"
-    echo "$name exit $? in $(echo "$(date +%s.%N) - $t0" | bc) s"
+    echo "$name exit $? in $(( $(date +%s) - t0 )) s"
 }
 run run_heat_gpu_h200 resources/examples/offload/heat_gpu.py
 mkdir -p "$OUT/run_heat_cpu_h200"
@@ -35,3 +35,7 @@ print(sys.argv[1]); print(summary_text(load_gpu_trace(sys.argv[1] + '/profile.pr
     tail -3 "$d/stderr.txt"
 done
 python3 benchmarks/gpu_trace_overhead.py --runs ${RUNS:-3} > "$OUT/overhead_heat.json"; tail -c 600 "$OUT/overhead_heat.json"
+python3 benchmarks/gpu_trace_overhead.py --runs ${RUNS:-3} --script tests/data/gpu/torch_mlp.py > "$OUT/overhead_torch.json"
+tail -c 400 "$OUT/overhead_torch.json"
+# Everything in one archive: the device hands back only a few files.
+tar -czf "$OUT.tar.gz" -C "$(dirname "$OUT")" "$(basename "$OUT")" && rm -rf "$OUT"
