@@ -19,6 +19,8 @@ Trace a script::
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib
 import os
 import re
 import socket
@@ -108,15 +110,18 @@ class GpuTracer:
         self._devices: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._enter = 0
+        self._program_thread = threading.get_ident()
 
     # --- start and stop ---------------------------------------------------------------------------
 
     def __enter__(self) -> GpuTracer:
+        self._program_thread = threading.get_ident()
         cupti = self._cupti = _load_cupti()
         cupti.get_timestamp()  # loads libcupti, so NVTX can be pointed at it
         lib = _libcupti_path()
         if lib and "NVTX_INJECTION64_PATH" not in os.environ:
             os.environ["NVTX_INJECTION64_PATH"] = lib
+        _open_nvtx_domains()
         self._enter = int(cupti.ApiCallbackSite.API_ENTER)
         kind = cupti.ActivityKind
         wanted = ["DEVICE", "CONCURRENT_KERNEL", "MEMCPY", "MEMSET", "SYNCHRONIZATION", "RUNTIME", "DRIVER"]
@@ -174,7 +179,14 @@ class GpuTracer:
         # Python-level calls but sys._getframe on the usual path (each would be profiled and cost).
         if data.callback_site != self._enter:  # the exit needs nothing
             return
-        frame: Any = sys._getframe(1)
+        stack = self._user_stack(sys._getframe(1))
+        if not stack:
+            # A library's own thread (PyTorch's autograd engine launches the backward pass from
+            # one): the work is the program's, charged to the line its thread is waiting in.
+            stack = self._user_stack(sys._current_frames().get(self._program_thread))
+        self._stacks[data.correlation_id] = stack
+
+    def _user_stack(self, frame: Any) -> tuple:
         stack: tuple = ()
         depth = 0
         library = self._library_files
@@ -186,7 +198,7 @@ class GpuTracer:
                 stack += ((filename, frame.f_lineno or 0, code.co_name),)
                 depth += 1
             frame = frame.f_back
-        self._stacks[data.correlation_id] = stack
+        return stack
 
     def _buffer_requested(self) -> tuple[int, int]:
         return BUFFER_BYTES, 0
@@ -304,6 +316,38 @@ class GpuTracer:
             "dropped_records": 0,
             "activities": [getattr(k, "name", str(k)) for k in self._enabled],
         }
+
+
+def _open_nvtx_domains() -> None:
+    """Let the ``nvtx`` package's ranges reach CUPTI.
+
+    The package hands out a do-nothing domain unless the attached tool says the domain is enabled
+    (``nvtxDomainIsEnabled``), which CUPTI 13 does not answer: its ranges were never made. Within a
+    traced run, every domain is a real one; CUPTI then records its ranges like any other NVTX range.
+    Nothing changes where the package is not installed, is disabled (``NVTX_DISABLE``) or differs.
+    """
+    try:
+        nvtx = importlib.import_module("nvtx")
+        api = importlib.import_module("nvtx.nvtx")
+        lib = importlib.import_module("nvtx._lib.lib")
+    except ImportError:
+        return
+    if not nvtx.enabled() or not all(hasattr(x, n) for x, n in ((api, "_get_domain_cached"), (lib, "DomainHandle"))):
+        return
+    cached = api._get_domain_cached
+
+    @functools.cache
+    def domain(name: Any) -> Any:
+        made = cached(name)
+        if made is not lib.dummy_domain:
+            return made
+        real = object.__new__(lib.Domain)
+        real.handle = lib.DomainHandle(name)
+        with contextlib.suppress(Exception):
+            real.__init__(name)
+        return real
+
+    setattr(api, "_get_domain_cached", domain)  # noqa: B010 - a module the type checker cannot see
 
 
 def _marker_thread(a: Any) -> int:
