@@ -124,3 +124,40 @@ def test_the_real_h200_trace_against_the_h100_advice_cross_machine():
     notes = " ".join(check.notes)
     assert "A cross-machine check: the lab measured on NVIDIA H100 80GB HBM3, the GPU run ran on NVIDIA H200" in notes
     assert "A trace without its profile" in notes and "3 calls of diffuse are counted in the trace" in notes
+
+
+def test_time_charged_beyond_the_profiled_functions_is_said_not_hidden():
+    # the same run with diffuse profiled at 0.1 s: less than its 80 ms of kernels + 150 ms of start-up
+    profile = gpu_profile()
+    profile.functions[2].total_s = 0.1
+    other = check_advice(advice(), profile, gpu_trace()).item("other")
+    assert other.measured_s == pytest.approx(0.1 - 0.08 - 0.018 - 0.15)
+    assert other.sentence.startswith("The profile gives diffuse 100 ms, 148 ms less than the kernels, copies")
+
+
+# -- the real pair on one H200: the advice for heat_cpu.py (profile + kernel lab) against a traced run of
+# heat_gpu.py at the same default size, both recorded by the app on the same machine.
+RUN_H200 = DATA / "gpu" / "run_heat_gpu_h200" / "profile.prof"
+
+
+def test_the_h200_advice_checked_against_the_traced_h200_run():
+    from gpuprof_gui.core.advice_session import load_session
+    from gpuprof_gui.core.gpu_trace import gpu_trace_beside
+    from gpuprof_gui.core.importers import load_profile
+
+    advice_h200 = load_session(str(DATA / "advisor" / "session_heat_h200.json")).advice
+    trace, problem = gpu_trace_beside(RUN_H200)
+    assert trace is not None and not problem
+    check = check_advice(advice_h200, load_profile(str(RUN_H200), trusted=True), trace, "run_heat_gpu_h200")
+    m = check.measured
+    assert m.calls == 12 == advice_h200.calls and m.kernels == 240 and m.copies == 24
+    assert m.copy_bytes == 12 * 2 * 2048 * 2048 * 4  # a 2048² float32 field in and out per call
+    assert m.imported == ["cupy"] and m.import_s == pytest.approx(0.617, abs=5e-4)
+    kernel, copies, startup = (check.item(k) for k in ("kernel", "copies", "startup"))
+    assert kernel.ratio == pytest.approx(0.91, abs=0.005)  # the lab's kernel time held in the program
+    assert copies.ratio == pytest.approx(0.77, abs=0.005)  # faster: CuPy stages host→device through pinned memory
+    assert "host memory in pinned, out pageable" in copies.sentence
+    assert startup.ratio == pytest.approx(1.45, abs=0.005)  # the kernel's compile (218 ms) in the program's first call
+    assert check.worst == "startup" and check.verdict.startswith("Biggest contributor to the error: the GPU start-up")
+    assert check.total.ratio == pytest.approx(1.07, abs=0.005)  # 2.41 s measured against 2.26 s predicted
+    assert not [n for n in check.notes if "cross-machine" in n or "times, the advised" in n]

@@ -23,6 +23,8 @@ pytestmark = pytest.mark.timeout(180)
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 H100_SESSION = DATA / "advisor" / "session_heat_h100.json"
+H200_SESSION = DATA / "advisor" / "session_heat_h200.json"  # heat_cpu.py advised on an H200
+H200_RUN = DATA / "gpu" / "run_heat_gpu_h200" / "profile.prof"  # heat_gpu.py traced on the same H200
 DESK, PROJECTOR = (1000, 600), (1000, 620)
 ITEMS = ("kernel", "copies", "startup", "cpu", "other", "total")
 
@@ -101,10 +103,21 @@ def test_the_window_offers_the_traced_run_it_showed(qtbot, window):
 
 
 @pytest.mark.parametrize(("presentation", "size"), [(False, DESK), (True, PROJECTOR)])
-def test_the_tab_with_a_check_fits_a_1024_by_768_screen(qtbot, panel, presentation, size):
-    panel.check.set_run(gpu_profile(calls=12), gpu_trace(calls=12), "heat_gpu.py traced")
+def test_the_real_h200_check_fits_a_1024_by_768_screen_and_names_the_start_up(qtbot, presentation, size):
+    panel = AdvisorPanel()
+    qtbot.addWidget(panel)
+    panel.set_session(load_session(str(H200_SESSION)), "session_heat_h200.json")
+    panel.check.open_run(str(H200_RUN))  # a .prof from elsewhere: read in a worker, its trace beside it
+    qtbot.waitUntil(lambda: panel.check.check is not None, timeout=60_000)
     _show(qtbot, panel, presentation, size)
+    section = panel.check
+    assert section.check is not None and section.check.worst == "startup"
+    for key in ITEMS:
+        assert section.cell_text(key, "ratio").endswith("×") or key == "other"
+    assert section.cells[("startup", "item")].font().bold()
+    assert "Biggest contributor to the error: the GPU start-up" in section.text.text()
+    assert "GPU start-up took 1.45× the lab" in section.text.text()
     hint = panel.minimumSizeHint()
     assert hint.width() <= size[0] and hint.height() <= size[1], hint
     assert clipped_labels(panel) == []
-    panel.check.grab().save(str(SHOTS_DIR / f"advisor_check_{'pres' if presentation else 'desk'}.png"))
+    section.grab().save(str(SHOTS_DIR / f"advisor_check_h200_{'pres' if presentation else 'desk'}.png"))
