@@ -168,6 +168,7 @@ def shoot_one(args: argparse.Namespace) -> int:
     from gpuprof_gui.ui.compare import compare_window
     from gpuprof_gui.ui.shell.main_window import MainWindow
     from gpuprof_gui.ui.style import layout_rules, theme
+    from gpuprof_gui.ui.timeline import timeline_window
 
     width, height = (int(n) for n in args.one.split("x"))
     settings = QSettings(str(Path(os.environ["XDG_CONFIG_HOME"]) / "gallery.ini"), QSettings.Format.IniFormat)
@@ -196,6 +197,19 @@ def shoot_one(args: argparse.Namespace) -> int:
                     _small(_picture(win, app).toImage()).save(str(path))
                     shot["file"] = path.name
                 shots.append(shot)
+                if win.tabs.widget(index) is win.timeline and win.timeline.trace is None:
+                    timeline_window.open_trace(win, "", True)  # the tab's second state: the bundled trace
+                    _settle(app, SETTLE_S)
+                    tab += " (trace)"
+                    name = f"{width}x{height}-{_slug(tab.replace('(', '').replace(')', ''))}-{mode}-{theme_name}"
+                    shot = _measure(win, layout_rules, tab, index)
+                    shot.update(name=name, size=f"{width}x{height}", tab=tab, mode=mode, theme=theme_name)
+                    if not args.no_images:
+                        path = Path(args.out) / f"{name}.png"
+                        _small(_picture(win, app).toImage()).save(str(path))
+                        shot["file"] = path.name
+                    shots.append(shot)
+                    win.timeline.clear()
     Path(args.json).write_text(json.dumps(shots), encoding="utf-8")
     win.close()
     return 0

@@ -65,6 +65,12 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
         metavar="B",
         help="bytes crossing PCIe per call (default: the candidate's inputs and output)",
     )
+    p.add_argument(
+        "--check",
+        metavar="RUN.prof",
+        help="check the prediction item by item against a run of the offloaded program traced on the GPU "
+        "(`gpuprof profile --gpu-trace`; its RUN.prof.gpu-trace.json is read beside it)",
+    )
     p.add_argument("--profiler", choices=PROFILERS, default="cprofile")
     p.add_argument("--timeout", type=positive_seconds, metavar="S", help="stop the script after S seconds")
     add_python_option(p)
@@ -116,6 +122,28 @@ def _recorded(args: argparse.Namespace):
         wall_s=opened.profile.wall_s if opened.profile is not None else None,
     )
     return opened.profile, outcome, opened.provenance.script or os.path.abspath(args.script)
+
+
+def _gpu_run(path: str):
+    """(Profile, GpuTrace) of a traced run of the offloaded program, or an exit status after saying why."""
+    from gpuprof_gui.core.gpu_trace import gpu_trace_beside
+    from gpuprof_gui.core.opening import OpenError
+    from gpuprof_gui.jobs.opening import open_profile
+    from gpuprof_gui.protocol import GPU_TRACE_SUFFIX
+
+    try:
+        opened = open_profile(path)
+    except OpenError as exc:
+        _say(f"--check: {exc}")
+        return ExitStatus.USAGE
+    trace, problem = gpu_trace_beside(path)
+    if trace is None:
+        _say(
+            f"--check: {problem or f'{path} has no GPU trace beside it ({os.path.basename(path)}{GPU_TRACE_SUFFIX})'}"
+            " — trace the offloaded program with `gpuprof profile --gpu-trace`."
+        )
+        return ExitStatus.USAGE
+    return opened.profile, trace
 
 
 def _profile(args: argparse.Namespace):
@@ -201,6 +229,9 @@ def run_advise(args: argparse.Namespace) -> int:
         if broken:
             _say(broken)
             return ExitStatus.USAGE
+    gpu_run = _gpu_run(args.check) if args.check else None
+    if isinstance(gpu_run, int):
+        return gpu_run
     profile, outcome, script = _recorded(args)
     if profile is None and outcome is not None:
         return outcome
@@ -254,6 +285,11 @@ def run_advise(args: argparse.Namespace) -> int:
         host=socket.gethostname(),
         date=datetime.now(UTC).isoformat(timespec="seconds"),
     )
+    check = None
+    if gpu_run is not None:
+        from gpuprof_gui.core.advice_check import check_advice
+
+        check = check_advice(advice, gpu_run[0], gpu_run[1], os.path.basename(args.check))
     if args.save:
         save_session(session, args.save)
         _say(f"session saved to {args.save} (open it with `gpuprof gui --advice {args.save}`)")
@@ -272,11 +308,15 @@ def run_advise(args: argparse.Namespace) -> int:
                 "wall_s": outcome.wall_s,
             },
         )
+        if check is not None:
+            doc["check"] = check.to_dict()
         sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
     else:
         from gpuprof_gui.core.advice_text import capacity_lines, report_lines
 
         lines = report_lines(advice, os.path.basename(script)) + capacity_lines(session.capacity)
+        if check is not None:
+            lines += ["", *check.lines()]
         sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     return ExitStatus.FAILED if failed else ExitStatus.OK

@@ -30,7 +30,10 @@ MINUS = "−"  # U+2212, as core.fmt writes negative numbers
 DESCRIPTION = (
     "Match the functions of two profiles (by name, file name and line, so runs from different folders "
     "or machines compare) and list the change of each function's self time, largest first. Profiles "
-    f"counting samples are compared as shares of their run. Exit {ExitStatus.OK}: compared; "
+    "counting samples are compared as shares of their run. When B's GPU trace is beside it "
+    "(as `gpuprof profile --gpu-trace` keeps it), a block says what moved to the GPU: "
+    "per function the CPU time before and after, GPU kernels, copies and syncs (JSON key gpu). "
+    f"Exit {ExitStatus.OK}: compared; "
     f"{ExitStatus.USAGE}: a file is missing, unreadable or holds no profile."
 )
 
@@ -132,6 +135,37 @@ def format_diff_table(rows: list[dict], unit: str) -> str:
     return "\n".join([line(shown_head), line(["-" * w for w in widths]), *map(line, cells)])
 
 
+GPU_HEAD = ("function", "CPU before", "CPU after", "GPU kernels", "copies", "bytes", "sync")
+
+
+def format_gpu_block(result: dict) -> str:
+    """The before/after of a move to the GPU: a heading, the totals line, a table, the sentences."""
+    from gpuprof_gui.core.diff_gpu_text import totals_line
+    from gpuprof_gui.core.fmt import format_bytes, format_time
+
+    device = f" ({result['device']})" if result.get("device") else ""
+    out = [f"Moved to the GPU: B's GPU trace{device}", *filter(None, [totals_line(result)])]
+    if result["functions"]:
+        body = [
+            (
+                r["name"] + (" (moved)" if r["moved"] else ""),
+                format_time(r["cpu_before_s"]),
+                format_time(r["cpu_after_s"]),
+                format_time(r["kernel_s"]),
+                format_time(r["copy_s"]),
+                format_bytes(r["copy_bytes"]),
+                format_time(r["sync_s"]),
+            )
+            for r in result["functions"]
+        ]
+        widths = [max(len(row[i]) for row in [GPU_HEAD, *body]) for i in range(len(GPU_HEAD))]
+        for row in [GPU_HEAD, tuple("-" * w for w in widths), *body]:
+            cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+            out.append("  ".join(cells).rstrip())
+    out += result["sentences"]
+    return "\n".join(out)
+
+
 def _total_text(total: float, unit: str) -> str:
     from gpuprof_gui.core.fmt import format_time
 
@@ -147,6 +181,17 @@ def _header(ns: argparse.Namespace, summary: dict) -> str:
         change = f"{_signed(summary['delta_s'], 's')}, " if summary["unit_a"] == "s" else ""
         lines[-1] += f"  ({change}B/A {summary['ratio']:.2f}x)"
     return "\n".join(lines)
+
+
+def _before_after(a: Profile, b: Profile, b_path: str) -> dict | None:
+    """The move to the GPU when B's GPU trace is beside B (None without one; a damaged one is said)."""
+    from gpuprof_gui.core.diff_gpu import before_after
+    from gpuprof_gui.core.gpu_trace import gpu_trace_beside
+
+    trace, problem = gpu_trace_beside(b_path)
+    if problem:
+        print(f"gpuprof diff: {problem}", file=sys.stderr)
+    return before_after(a, b, trace) if trace is not None else None
 
 
 def run(ns: argparse.Namespace) -> int:
@@ -165,6 +210,7 @@ def run(ns: argparse.Namespace) -> int:
         assert profile is not None  # open_profile raises for a file without one
         profiles.append(profile)
     a, b = profiles
+    gpu = _before_after(a, b, ns.b)
     summary = diff_summary(a, b)
     unit = summary["unit"]
     rows = diff_functions(a, b)
@@ -190,6 +236,7 @@ def run(ns: argparse.Namespace) -> int:
             "notes": [SHARE_NOTE] if unit == "share" else [],
             "n_functions": len(rows),
             "functions": shown,
+            "gpu": gpu,
         }
         sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
         return ExitStatus.OK
@@ -199,5 +246,7 @@ def run(ns: argparse.Namespace) -> int:
     out += ["", format_diff_table(shown, unit)]
     if len(shown) < len(rows):
         out.append(f"({len(rows) - len(shown)} smaller changes not shown; --top N shows more)")
+    if gpu is not None:
+        out += ["", format_gpu_block(gpu)]
     sys.stdout.write("\n".join(out) + "\n")
     return ExitStatus.OK

@@ -136,8 +136,9 @@ def _pair_renamed_files(a: Profile, b: Profile, left_a: set[int], left_b: set[in
     """Last stage: a function left on both sides under one name, once each, is the same function.
 
     This pairs the functions of a script saved under a new name (``slow.py`` →
-    ``slow_v2.py``); names that are still ambiguous (``<module>``, ``__init__``)
-    stay apart, and built-ins were matched by name already.
+    ``slow_v2.py``), and the two scripts' top ``<module>``; names that are still
+    ambiguous (other ``<module>``, ``__init__``) stay apart, and built-ins were
+    matched by name already.
     """
 
     def unique_names(profile: Profile, left: set[int]) -> dict[str, int]:
@@ -151,10 +152,23 @@ def _pair_renamed_files(a: Profile, b: Profile, left_a: set[int], left_b: set[in
 
     names_a, names_b = unique_names(a, left_a), unique_names(b, left_b)
     pairs = [(names_a[n], names_b[n]) for n in sorted(names_a.keys() & names_b.keys())]
+    # The scripts themselves (heat_cpu.py against heat_gpu.py, its GPU version): each run's widest
+    # <module> right under the root, so the two call trees merge from the top.
+    top_a, top_b = _top_module(a), _top_module(b)
+    if top_a in left_a and top_b in left_b:
+        pairs.append((top_a, top_b))
     for ia, ib in pairs:
         left_a.discard(ia)
         left_b.discard(ib)
     return pairs
+
+
+def _top_module(profile: Profile) -> int:
+    """The function of the widest ``<module>`` frame right under the root (the script run), or -1."""
+    tree, funcs = profile.tree, profile.functions
+    tops = [(float(tree.total_s[n]), int(tree.func[n])) for n in np.flatnonzero(tree.parent == ROOT)
+            if 0 <= tree.func[n] < len(funcs) and funcs[int(tree.func[n])].name == "<module>"]  # fmt: skip
+    return max(tops)[1] if tops else -1
 
 
 def _counts_calls(profile: Profile) -> bool:

@@ -24,7 +24,7 @@ import os
 import re
 from enum import StrEnum
 
-from gpuprof_gui.core import advice_session, lab_model, session
+from gpuprof_gui.core import advice_session, gpu_trace, lab_model, session
 from gpuprof_gui.core.fmt import format_bytes
 from gpuprof_gui.core.importers import ProfileFormatError, sniff_format
 
@@ -48,6 +48,7 @@ class Kind(StrEnum):
     SESSION = "session"  # core/session.py: one run with its profile, console, lab run, advice
     ADVICE_SESSION = "advice-session"  # core/advice_session.py: `gpuprof advise --save`
     LAB_RESULTS = "lab-results"  # core/lab_model.py: a kernel-lab run (`gpuprof kernels`)
+    GPU_TRACE = "gpu-trace"  # core/gpu_trace.py: a GPU trace (`gpuprof profile --gpu-trace`)
 
 
 class Failure(StrEnum):
@@ -76,6 +77,7 @@ KIND_WORDS = {
     Kind.SESSION: "a gpuprof session",
     Kind.ADVICE_SESSION: "an advisor session",
     Kind.LAB_RESULTS: "kernel-lab results",
+    Kind.GPU_TRACE: "a GPU trace",
 }
 
 READ_FORMATS = (
@@ -200,13 +202,14 @@ _FORMATS = (
     (session.SESSION_FORMAT, Kind.SESSION, session.SESSION_VERSION),
     (advice_session.SESSION_FORMAT, Kind.ADVICE_SESSION, advice_session.SESSION_VERSION),
     (lab_model.RESULTS_FORMAT, Kind.LAB_RESULTS, lab_model.RESULTS_VERSION),
+    (gpu_trace.GPU_TRACE_FORMAT, Kind.GPU_TRACE, gpu_trace.GPU_TRACE_VERSION),
 )
 _FORMAT_KEY = re.compile(rb'"format"\s*:\s*"([a-z-]+)"')
 _VERSION_KEY = re.compile(rb'"version"\s*:\s*(\d+)')
 
 
 def _json_kind(path: str, head: bytes) -> Kind | None:
-    """A session, advisor session or lab results file by its ``format`` key; None for anything else."""
+    """A session, advisor session, lab results file or GPU trace by its ``format`` key; None for anything else."""
     if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return None
     # The format key comes first in every file we write; a nested profile's own

@@ -19,6 +19,7 @@ Trace a script::
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import socket
@@ -47,7 +48,11 @@ _LIBRARY_PARTS = (
 )
 _OWN_FOLDER = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _MARKER_START, _MARKER_END = 1 << 1, 1 << 2
-BUFFER_BYTES = 8 * 1024 * 1024
+BUFFER_BYTES = 32 * 1024 * 1024
+"""CUPTI hands a buffer back when it is full, on a thread of its own: from Python 3.12 cProfile records
+every thread, so the fewer buffers come back during the run (about 300,000 records each), the less
+of the tracer shows up there. The rest come back at the end, with the profiler off."""
+NVTX_DEFAULT_DOMAIN = "NVTX"
 
 
 class GpuTraceUnavailableError(RuntimeError):
@@ -108,15 +113,18 @@ class GpuTracer:
         self._devices: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._enter = 0
+        self._program_thread = threading.get_ident()
 
     # --- start and stop ---------------------------------------------------------------------------
 
     def __enter__(self) -> GpuTracer:
+        self._program_thread = threading.get_ident()
         cupti = self._cupti = _load_cupti()
         cupti.get_timestamp()  # loads libcupti, so NVTX can be pointed at it
         lib = _libcupti_path()
         if lib and "NVTX_INJECTION64_PATH" not in os.environ:
             os.environ["NVTX_INJECTION64_PATH"] = lib
+        _open_nvtx_domains()
         self._enter = int(cupti.ApiCallbackSite.API_ENTER)
         kind = cupti.ActivityKind
         wanted = ["DEVICE", "CONCURRENT_KERNEL", "MEMCPY", "MEMSET", "SYNCHRONIZATION", "RUNTIME", "DRIVER"]
@@ -174,7 +182,16 @@ class GpuTracer:
         # Python-level calls but sys._getframe on the usual path (each would be profiled and cost).
         if data.callback_site != self._enter:  # the exit needs nothing
             return
-        frame: Any = sys._getframe(1)
+        # f_back, not _getframe(1): on a thread with no Python frames of its own (a library's) this
+        # callback is the only frame, and _getframe(1) would raise.
+        stack = self._user_stack(sys._getframe().f_back)
+        if not stack:
+            # A library's own thread (PyTorch's autograd engine launches the backward pass from
+            # one): the work is the program's, charged to the line its thread is waiting in.
+            stack = self._user_stack(sys._current_frames().get(self._program_thread))
+        self._stacks[data.correlation_id] = stack
+
+    def _user_stack(self, frame: Any) -> tuple:
         stack: tuple = ()
         depth = 0
         library = self._library_files
@@ -186,7 +203,7 @@ class GpuTracer:
                 stack += ((filename, frame.f_lineno or 0, code.co_name),)
                 depth += 1
             frame = frame.f_back
-        self._stacks[data.correlation_id] = stack
+        return stack
 
     def _buffer_requested(self) -> tuple[int, int]:
         return BUFFER_BYTES, 0
@@ -304,6 +321,30 @@ class GpuTracer:
             "dropped_records": 0,
             "activities": [getattr(k, "name", str(k)) for k in self._enabled],
         }
+
+
+def _open_nvtx_domains() -> None:
+    """Let the ``nvtx`` package's default-domain ranges reach CUPTI.
+
+    ``nvtx.annotate("step")`` and ``nvtx.push_range`` without a domain push onto NVTX's unnamed default
+    domain, and CUPTI 13 records no range of that domain (those of a named one it does). Within a
+    traced run the package's default domain is the one named "NVTX" (what its documentation calls it);
+    nothing changes where the package is not installed, is disabled (``NVTX_DISABLE``) or differs.
+    """
+    try:
+        import nvtx  # type: ignore[import-not-found]
+    except ImportError:
+        return
+    api = getattr(nvtx, "nvtx", None)  # the package's own module, loaded by its __init__
+    cached = getattr(api, "_get_domain_cached", None)
+    if not nvtx.enabled() or cached is None:
+        return
+
+    @functools.cache
+    def domain(name: Any) -> Any:
+        return cached(NVTX_DEFAULT_DOMAIN if name is None else name)
+
+    setattr(api, "_get_domain_cached", domain)  # noqa: B010 - a module the type checker cannot see
 
 
 def _marker_thread(a: Any) -> int:

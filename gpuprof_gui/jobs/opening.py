@@ -89,7 +89,7 @@ def open_profile(path: str, *, trusted: bool = False) -> Opened:
         raise OpenError(Failure.SCRIPT, path)
     if kind is Kind.FOLDER:
         raise OpenError(Failure.FOLDER, path)
-    if kind is Kind.LAB_RESULTS:
+    if kind in (Kind.LAB_RESULTS, Kind.GPU_TRACE):
         raise OpenError(Failure.WRONG_KIND, path, f"{KIND_WORDS[kind]}, not a profile")
     opened = open_path(path, trusted=trusted)
     if opened.profile is None:

@@ -52,7 +52,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--lab-results", metavar="FILE", help="show a recorded kernel-lab results JSON")
     parser.add_argument("--lab-trace", metavar="FILE", help="with --lab-results: its telemetry trace JSON")
-    parser.add_argument("--tab", choices=("profile", "lab", "advisor", "compare"), help="the tab to show first")
+    parser.add_argument(
+        "--tab", choices=("profile", "lab", "advisor", "compare", "timeline"), help="the tab to show first"
+    )
     parser.add_argument(
         "--theme",
         choices=("system", "light", "dark"),
@@ -196,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         window.tabs.setCurrentWidget(window.lab)
     if args.tab == "advisor" or (args.advice and args.tab is None):
         window.tabs.setCurrentWidget(window.advisor)
+    if args.tab == "timeline":
+        window.tabs.setCurrentWidget(window.timeline)
     # A session or an advice session shows its profile before this point: no profile_shown follows.
     shown = window.loaded
     args.shown_at_once = shown is not None

@@ -329,9 +329,6 @@ class CProfileRun:
         wall_s = time.perf_counter() - self.t0
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the dump must not be interrupted
         notes = []
-        if self.gpu is not None:
-            self.gpu.stop()
-            notes += self.gpu.notes
         if self.profiler_lost:
             notes.append(PROFILER_REPLACED_NOTE)
         notes += self._thread_notes()
@@ -344,6 +341,9 @@ class CProfileRun:
             if self.sampler.stop() is None and self.sampler.problem:
                 notes.append(SAMPLER_FAILED_NOTE.format(problem=self.sampler.problem))
             sampler_cpu_s = _reaped_children_cpu_s() - children_cpu_s  # py-spy, reaped by stop()
+        if self.gpu is not None:  # after the children's CPU is read: its telemetry sampler is not the script's
+            self.gpu.stop()
+            notes += self.gpu.notes
         try:
             self.profiler.dump_stats(self.profile_path)
         except OSError as exc:  # disk full, output folder removed...: keep the profile elsewhere

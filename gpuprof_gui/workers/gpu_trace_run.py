@@ -25,6 +25,8 @@ TRACE_NOTE = (
     "GPU trace: {kernels} kernel launches, {copies} copies, {syncs} synchronisations, "
     "{api} CUDA API calls; tracing took {cost:.2f} s outside the script ({phases})."
 )
+TELEMETRY_STOP_S = 10.0
+"""How long the telemetry sampler may take to write its trace and end."""
 TELEMETRY_HZ = 20.0
 """Telemetry rate during a traced run: twice the lab's, so a run of a few seconds still shows a shape."""
 
@@ -71,16 +73,38 @@ class GpuTraceRun:
         self.cost_s += time.perf_counter() - t0
 
     def _start_telemetry(self) -> None:
-        try:
-            from gpuprof_gui.gpu.telemetry import TelemetrySampler
+        """Sample telemetry in a process of its own (see gpu/telemetry_process.py) that writes beside the profile."""
+        import subprocess
+        import sys
 
-            sampler = TelemetrySampler(hz=TELEMETRY_HZ)
-            if sampler.start():
-                self.sampler = sampler
-            elif sampler.reason:
-                self.notes.append(f"No GPU telemetry beside the trace: {sampler.reason}")
-        except Exception as exc:  # noqa: BLE001 - telemetry is a bonus: the trace goes on without it
-            self.notes.append(f"No GPU telemetry beside the trace: {type(exc).__name__}: {exc}")
+        package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH", "")]))
+        try:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "gpuprof_gui.gpu.telemetry_process", self.profile_path + GPU_TELEMETRY_SUFFIX,
+                 "--hz", str(TELEMETRY_HZ)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+            )  # fmt: skip
+            first = child.stdout.readline() if child.stdout is not None else ""
+        except OSError as exc:
+            self.notes.append(f"No GPU telemetry beside the trace: {exc}")
+            return
+        if first.strip() != "sampling":
+            child.wait()
+            why = (child.stderr.read() if child.stderr is not None else "").strip() or f"exit {child.returncode}"
+            self.notes.append(f"No GPU telemetry beside the trace: {why.splitlines()[-1]}")
+            return
+        self.sampler = child
+
+    def _stop_telemetry(self, child: Any) -> None:
+        try:
+            child.stdin.close()  # the sampler's cue to write its trace and end
+            child.wait(timeout=TELEMETRY_STOP_S)
+        except Exception:  # noqa: BLE001 - a sampler that will not end loses only its telemetry
+            child.kill()
+            child.wait()
+            self.notes.append("The GPU telemetry could not be written: its sampler did not end.")
 
     def stop(self) -> None:
         """End tracing (idempotent) and write the trace and telemetry beside the profile."""
@@ -90,7 +114,7 @@ class GpuTraceRun:
         t0 = time.perf_counter()
         sampler, self.sampler = self.sampler, None
         if sampler is not None:
-            sampler.stop()
+            self._stop_telemetry(sampler)
         t = self._phase("stopping telemetry", t0)
         try:
             tracer.__exit__(None, None, None)
@@ -107,12 +131,6 @@ class GpuTraceRun:
                 NOT_TRACED_NOTE.format(why=f"the trace could not be written ({type(exc).__name__}: {exc}).")
             )
             return
-        if sampler is not None:
-            try:
-                sampler.save_trace(self.profile_path + GPU_TELEMETRY_SUFFIX)
-            except Exception as exc:  # noqa: BLE001
-                self.notes.append(f"The GPU telemetry could not be written: {type(exc).__name__}: {exc}")
-        self._phase("writing the telemetry", t)
         self.cost_s += time.perf_counter() - t0
         self.notes.append(
             TRACE_NOTE.format(
@@ -126,7 +144,7 @@ class GpuTraceRun:
         )
 
     def forget_in_child(self) -> None:
-        """A forked child is not the traced run: it writes nothing."""
+        """A forked child is not the traced run: it writes nothing (and leaves the sampler's pipe alone)."""
         self.tracer = None
         self.sampler = None
 

@@ -94,7 +94,12 @@ def test_a_third_party_gpu_library_program_is_tied_to_the_users_lines(tmp_path):
     assert trace is not None, why
     lines = per_line(trace)
     mine = {line: t for (f, line, _fn), t in lines.items() if Path(f).name == "torch_mlp.py"}
-    assert sum(t.launches for t in mine.values()) >= 0.9 * trace.count("kernels")
+    assert sum(t.launches for t in mine.values()) == trace.count("kernels"), "a kernel with no line"
     src = (DATA / "torch_mlp.py").read_text().splitlines()
-    item_line = next(i for i, text in enumerate(src, 1) if "loss.item()" in text)
-    assert mine[item_line].copies >= 10  # .item() copies the loss back every step
+
+    def line_of(text: str) -> int:
+        return next(i for i, t in enumerate(src, 1) if text in t)
+
+    assert mine[line_of("loss.item()")].copies >= 10  # .item() copies the loss back every step
+    # PyTorch launches the backward pass from its own thread: charged to the line that waits for it.
+    assert mine[line_of("loss.backward()")].launches > mine[line_of("model(x)")].launches

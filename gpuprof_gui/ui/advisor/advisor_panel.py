@@ -23,6 +23,7 @@ from gpuprof_gui.core.lab_model import LabRun
 from gpuprof_gui.core.model import Profile
 from gpuprof_gui.ui.advisor.advisor_capacity import CapacityTable
 from gpuprof_gui.ui.advisor.advisor_chart import NO_S_NOTE, AmdahlChart
+from gpuprof_gui.ui.advisor.advisor_check import CheckSection
 from gpuprof_gui.ui.advisor.advisor_figures import AmdahlFigures, TransferFigures
 from gpuprof_gui.ui.advisor.advisor_layout import AdvisorLayout
 from gpuprof_gui.ui.advisor.advisor_state import ASSUME_BUTTON, NO_PROFILE_REASON, AdvisorState
@@ -105,13 +106,22 @@ class AdvisorPanel(QWidget):
         self.amdahl = AmdahlFigures()
         self.transfers = TransferFigures()
         self.capacity = CapacityTable()
+        self.check = CheckSection()
+        self.check.check_changed.connect(self._on_check_changed)
+        # The check sits above the capacity table: it scrolls with it at a desk and follows the
+        # figures in the projector column.
+        checked = QWidget()
+        column = QVBoxLayout(checked)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.check)
+        column.addWidget(self.capacity, 1)
         self.teaching = TeachingView()
         figures = QWidget()
         row = QHBoxLayout(figures)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.amdahl, 1)
         row.addWidget(self.transfers, 1)
-        self.stage = AdvisorLayout(self.chart, figures, self.capacity, self.teaching)
+        self.stage = AdvisorLayout(self.chart, figures, checked, self.teaching)
         self.splitters = self.stage.splitters
         self.teaching.showing_all_changed.connect(self.stage.give_steps_room)
         box = QVBoxLayout(self)
@@ -212,10 +222,15 @@ class AdvisorPanel(QWidget):
         )
         # The star belongs on the chart only while it shows the offload that was measured.
         self.chart.set_advice(advice, self.measured_speedup() if self.state.selection_is_session() else None, note)
+        self.check.set_advice(advice, self.state.profile)
         self.teaching.set_steps(explain(advice) if advice is not None else [START_STEP])
         apply_fonts(self.teaching, self.presentation)
         follow_page(self.teaching)  # new cards: the light page, not the application's palette
         self.advice_changed.emit(advice)
+
+    def _on_check_changed(self, _check: object) -> None:
+        apply_fonts(self.check, self.presentation)  # rebuilt rows take the current mode
+        follow_page(self.check)
 
     def _refresh_capacity(self) -> None:
         session = self.state.session

@@ -8,9 +8,10 @@ window calls :func:`connect_advisor` once and :func:`open_advice_session` for
 from __future__ import annotations
 
 import os
+from functools import partial
 from typing import TYPE_CHECKING
 
-from gpuprof_gui.core.loaded import prepare
+from gpuprof_gui.core.loaded import LoadedProfile, prepare
 from gpuprof_gui.core.opening import OpenError
 from gpuprof_gui.core.provenance import Provenance
 from gpuprof_gui.jobs.opening import open_advice
@@ -27,6 +28,15 @@ def connect_advisor(win: WindowBase) -> None:
     win.lab.run_finished.connect(win.update_advisor_lab)
     win.actions_by_id["presentation"].toggled.connect(win.set_presentation)
     win.advisor.set_lab_run(None, win.lab.unavailable_reason)
+    win.profile_shown.connect(partial(offer_traced_run, win))
+
+
+def offer_traced_run(win: WindowBase, shown: LoadedProfile) -> None:
+    """A run traced on the GPU, once shown, is offered to the advisor as the run to check a prediction against."""
+    if shown.gpu_trace is not None:
+        provenance = win.workspace.provenance
+        name = provenance.name if provenance is not None else os.path.basename(shown.path)
+        win.advisor.check.offer(shown.profile, shown.gpu_trace, name)
 
 
 def open_advice_session(win: WindowBase, path: str) -> bool:

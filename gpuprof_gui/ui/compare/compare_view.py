@@ -16,22 +16,23 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QSizePolicy,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from gpuprof_gui.core import diff as dm
+from gpuprof_gui.core.diff_gpu import before_after
 from gpuprof_gui.core.flame import build_layout
 from gpuprof_gui.core.fmt import format_count, format_pct, format_time, short_path
+from gpuprof_gui.core.gpu_trace import GpuTrace
 from gpuprof_gui.core.model import Profile
+from gpuprof_gui.ui.compare.gpu_moved import GpuMovedPage, read_only_table
 from gpuprof_gui.ui.profile.flame_canvas import FlameCanvas
 from gpuprof_gui.ui.profile.flame_scroll import ScrolledFlame
 from gpuprof_gui.ui.style.palette import (
@@ -167,17 +168,7 @@ class ComparePanel(QWidget):
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.canvas = DiffFlameCanvas(self)
         self.orientation_label = QLabel(self.canvas.orientation_caption)
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        for col, name in enumerate(COLUMNS):
-            header = self.table.horizontalHeaderItem(col)  # made by setHorizontalHeaderLabels
-            if header is not None and name in COLUMN_TIPS:
-                header.setToolTip(COLUMN_TIPS[name])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = read_only_table(COLUMNS, COLUMN_TIPS, self)
         self.table.itemSelectionChanged.connect(self._on_row_selected)
         self.rows: list[dict] = []
         self.unit = "s"
@@ -185,7 +176,13 @@ class ComparePanel(QWidget):
         self.profile: Profile | None = None
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(ScrolledFlame(self.canvas))
-        split.addWidget(self.table)
+        self.gpu = GpuMovedPage(self)
+        self.gpu.function_selected.connect(self._select_name)
+        # The changes table, and beside it, when a run was traced on the GPU, what moved there.
+        self.pages = QTabWidget(self)
+        self.pages.setTabBarAutoHide(True)  # one page: no tab bar
+        self.pages.addTab(self.table, "Changes")
+        split.addWidget(self.pages)
         split.setSizes([450, 350])
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
@@ -198,8 +195,17 @@ class ComparePanel(QWidget):
         self._show_legend()
 
     # -- public ------------------------------------------------------------------------------
-    def set_comparison(self, a: Profile, b: Profile, a_label: str, b_label: str) -> None:
-        """Compare baseline ``a`` with ``b`` (pure computation, then the views)."""
+    def set_comparison(
+        self,
+        a: Profile,
+        b: Profile,
+        a_label: str,
+        b_label: str,
+        trace_a: GpuTrace | None = None,
+        trace_b: GpuTrace | None = None,
+    ) -> None:
+        """Compare baseline ``a`` with ``b`` (pure computation, then the views); a run's GPU trace
+        adds the "Moved to the GPU" page (B's, else A's: that run is the GPU one)."""
         pairs = dm.match_functions(a, b)
         self.rows = dm.diff_functions(a, b, pairs)
         self.diff = dm.diff_tree(a, b, pairs)
@@ -209,9 +215,30 @@ class ComparePanel(QWidget):
         summary = dm.diff_summary(a, b)
         self.header.setText(self._header_text(summary, a_label, b_label))
         self._fill_table()
+        self._show_gpu(a, b, trace_a, trace_b, pairs)
         self.compared.emit()
 
+    def _show_gpu(
+        self, a: Profile, b: Profile, trace_a: GpuTrace | None, trace_b: GpuTrace | None, pairs: list[tuple[int, int]]
+    ) -> None:
+        if trace_b is None and trace_a is None:
+            self._hide_gpu()
+            return
+        if trace_b is not None:
+            self.gpu.set_result(before_after(a, b, trace_b, pairs), "A", "B")
+        elif trace_a is not None:
+            self.gpu.set_result(before_after(b, a, trace_a), "B", "A")
+        if self.pages.indexOf(self.gpu) < 0:
+            self.pages.addTab(self.gpu, "Moved to the GPU")
+        self.pages.setCurrentWidget(self.gpu)
+
+    def _hide_gpu(self) -> None:
+        self.gpu.clear()
+        if self.pages.indexOf(self.gpu) >= 0:
+            self.pages.removeTab(self.pages.indexOf(self.gpu))
+
     def clear(self) -> None:
+        self._hide_gpu()
         self.rows, self.diff, self.profile = [], None, None
         self.canvas.set_diff(None, None)
         self.table.setRowCount(0)
@@ -220,6 +247,7 @@ class ComparePanel(QWidget):
         """Fonts for the projector; the theme's diff colours in the flame graph, legend and table."""
         self.canvas.set_presentation(on)
         self._fit_columns()  # the numbers' widths in the new font
+        self.gpu.refit()
         self._show_legend()
         for row in range(self.table.rowCount()):
             item = self.table.item(row, 1)
@@ -326,7 +354,12 @@ class ComparePanel(QWidget):
         first = self.table.item(items[0].row(), 0)
         if first is None:
             return
-        name = first.text()
+        self._select_name(first.text())
+
+    def _select_name(self, name: str) -> None:
+        """Show the function named ``name`` in the flame graph, and say so."""
+        if self.profile is None:
+            return
         funcs = [i for i, f in enumerate(self.profile.functions) if f.name == name]
         if funcs:
             self.canvas.select_function(funcs[0])

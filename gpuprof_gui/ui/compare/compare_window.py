@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
+from gpuprof_gui.core.gpu_trace import GpuTrace
 from gpuprof_gui.core.model import Profile
 from gpuprof_gui.core.opening import Kind, OpenError, what_is
 from gpuprof_gui.core.provenance import Provenance, distinct_names
@@ -78,18 +79,19 @@ def compare_with(win: WindowBase, path: str) -> bool:
 
 
 def _on_baseline(win: WindowBase, result: LoadedProfile) -> None:
-    _show(win, result.profile, result.provenance or Provenance.for_path(result.path))
+    _show(win, result.profile, result.provenance or Provenance.for_path(result.path), result.gpu_trace)
 
 
-def _show(win: WindowBase, baseline: Profile, provenance: Provenance) -> None:
-    """Run A (the baseline) against run B (on show), each called by a name the reader can tell apart."""
+def _show(win: WindowBase, baseline: Profile, provenance: Provenance, trace: GpuTrace | None = None) -> None:
+    """Run A (the baseline) against run B (on show), each called by a name the reader can tell apart;
+    with either run's GPU trace (kept beside its profile), what moved to the GPU too."""
     current = win.loaded
     if current is None:
         return
     win.workspace.set_baseline(baseline, provenance)
     shown = win.workspace.provenance or Provenance.for_path(current.path)
     label, b_label = distinct_names(provenance, shown)
-    win.compare.set_comparison(baseline, current.profile, label, b_label)
+    win.compare.set_comparison(baseline, current.profile, label, b_label, trace, current.gpu_trace)
     win.tabs.setCurrentWidget(win.compare)
     top = win.compare.top_function()
     win.set_status(f"Compared with {label}: largest change in {top}." if top else f"Compared with {label}.")

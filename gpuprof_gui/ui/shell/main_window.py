@@ -41,6 +41,7 @@ from gpuprof_gui.ui.shell.workspace_qt import QtWorkspace
 from gpuprof_gui.ui.style import projector, theme
 from gpuprof_gui.ui.style.elided_label import ElidedLabel
 from gpuprof_gui.ui.style.palette import current_theme_colours
+from gpuprof_gui.ui.timeline import timeline_window
 
 ELAPSED_TICK_MS = 100
 STALE_OPACITY = 0.45
@@ -93,6 +94,7 @@ class MainWindow(WindowFiles):
         self._presenting = False  # the Profile tab's projector layout is on (presentation.py)
         self._build_layout()
         compare_window.install(self)
+        timeline_window.install(self)
         export_window.install(self)
         self._connect()
         self.sessions = session_io.install(self)  # after _connect: the advisor hears of a lab run first
@@ -408,6 +410,7 @@ class MainWindow(WindowFiles):
             self.lab,
             self.advisor,
             self.compare,
+            self.timeline,
         ):
             view.set_presentation(on)
         theme.keep_light(self.advisor, on)  # its charts and banners are drawn for a light page

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from gpuprof_gui.ui.profile.source_view import SourceView
     from gpuprof_gui.ui.shell.profile_loader import ProfileLoader
     from gpuprof_gui.ui.shell.workspace_qt import QtWorkspace
+    from gpuprof_gui.ui.timeline.timeline_panel import TimelinePanel
 
 
 class WindowBase(QMainWindow):
@@ -60,6 +61,7 @@ class WindowBase(QMainWindow):
     lab: LabPanel
     advisor: AdvisorPanel
     compare: ComparePanel
+    timeline: TimelinePanel
     compare_loader: ProfileLoader
     compare_baseline_path: str | None
     loader: ProfileLoader

@@ -20,11 +20,12 @@ from gpuprof_gui.core.provenance import Provenance
 from gpuprof_gui.ui.advisor import advisor_window
 from gpuprof_gui.ui.shell import save_places, window_state
 from gpuprof_gui.ui.shell.window_base import WindowBase
+from gpuprof_gui.ui.timeline import timeline_window
 
 if TYPE_CHECKING:
     from gpuprof_gui.ui.shell.session_io import SessionKeeper
 
-PROFILE_FILTER = "Profiles (*.prof *.pstats *.json *.folded *.txt *.collapsed);;All files (*)"
+PROFILE_FILTER = "Profiles and GPU traces (*.prof *.pstats *.json *.folded *.txt *.collapsed);;All files (*)"
 
 
 class WindowFiles(WindowBase):
@@ -65,7 +66,7 @@ class WindowFiles(WindowBase):
         What the file is comes from :func:`gpuprof_gui.core.opening.what_is`, the rule the
         command line uses too. A script (a ``.py`` name, there or not) or a folder goes to the
         run bar (and runs when auto-run is on); a session is replayed; an advisor session and
-        kernel-lab results open in their tabs; a profile is loaded. None, with the door's
+        kernel-lab results and a GPU trace open in their tabs; a profile is loaded. None, with the door's
         sentence in the status bar, when the file cannot be opened.
         """
         if path.endswith(SCRIPT_SUFFIX) or os.path.isdir(path):
@@ -84,6 +85,8 @@ class WindowFiles(WindowBase):
             self.sessions.open(path)
         elif kind is Kind.ADVICE_SESSION:
             self.open_advice_session(path)
+        elif kind is Kind.GPU_TRACE:
+            timeline_window.open_trace(self, path)
         elif kind is Kind.LAB_RESULTS:
             self.tabs.setCurrentWidget(self.lab)
             if self.lab.load_recorded(path):

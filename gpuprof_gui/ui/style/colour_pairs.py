@@ -26,6 +26,8 @@ from gpuprof_gui.ui.style.palette import (
     STATUS_DARK,
     STATUS_LIGHT,
     STATUS_UNKNOWN,
+    TIMELINE_BAND_ALPHA,
+    TIMELINE_MARKS,
     ThemeColours,
     ViewPalette,
     composite,
@@ -168,6 +170,13 @@ def _advisor(presentation: bool) -> list[Pair]:
     return out
 
 
+def _timeline(c: ThemeColours) -> list[Pair]:
+    """The GPU timeline: its highlight marks on the canvas, its text on a gap's band."""
+    gap, stall = TIMELINE_MARKS[c.dark]
+    band = composite(gap, TIMELINE_BAND_ALPHA, c.base)
+    return [*_marks("timeline highlight", (gap, stall), c.base), *_text("timeline text", c.text, ("a gap band", band))]
+
+
 def text_pairs(dark: bool, presentation: bool) -> list[Pair]:
     """Every (name, text or mark colour, background, large) the window draws in this theme."""
     c, v = theme_colours(dark, presentation), view_palette(dark, presentation)
@@ -180,4 +189,5 @@ def text_pairs(dark: bool, presentation: bool) -> list[Pair]:
         *_compare(c, v),
         *_lab(c, dark),
         *_advisor(presentation),
+        *_timeline(c),
     ]

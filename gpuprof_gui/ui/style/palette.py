@@ -375,6 +375,12 @@ ADVISOR = AdvisorColours(
 )
 
 
+# GPU timeline highlights, per dark: (idle gap, stall). Purple and red: neither is a kernel, copy or
+# memset fill (the chart series); gaps are a translucent band, stalls hatched, so shape tells them apart too.
+TIMELINE_MARKS = {False: ("#7b1fa2", "#c62828"), True: ("#ce93d8", "#ff8a80")}
+TIMELINE_BAND_ALPHA = 60
+
+
 def composite(colour: str, alpha: int, under: str) -> str:
     """``colour`` drawn with ``alpha`` (0-255) over ``under``, as Qt blends it: in sRGB, per channel."""
     top, bottom = QColor(colour), QColor(under)

@@ -45,8 +45,9 @@ def _gallery(tmp_path: Path, size: str, display: str = "offscreen") -> dict:
 def test_every_tab_mode_and_theme_fits_the_screen(tmp_path, size):
     report = _gallery(tmp_path, size)
     shots = report["shots"]
-    assert len(shots) == 4 * 2 * 2, [s["name"] for s in shots]  # tabs x desk/projector x light/dark
-    assert {s["tab"] for s in shots} == {"Profile", "Kernel lab", "Offload advisor", "Compare"}
+    assert len(shots) == 6 * 2 * 2, [s["name"] for s in shots]  # tab states x desk/projector x light/dark
+    tabs = {"Profile", "Kernel lab", "Offload advisor", "Compare", "GPU timeline", "GPU timeline (trace)"}
+    assert {s["tab"] for s in shots} == tabs
     broken = {s["name"]: s["broken"] for s in shots if s["broken"]}
     assert not broken, json.dumps(broken, indent=1)
     width, height = (int(n) for n in size.split("x"))
@@ -63,7 +64,7 @@ def test_a_real_x_server_at_projector_size_shows_every_tab_whole(tmp_path):
     report = _gallery(tmp_path, "1024x768", display="xvfb")
     assert report["display"] == "Xvfb"
     broken = {s["name"]: s["broken"] for s in report["shots"] if s["broken"]}
-    assert len(report["shots"]) == 16 and not broken, json.dumps(broken, indent=1)
+    assert len(report["shots"]) == 24 and not broken, json.dumps(broken, indent=1)
 
 
 RESTORE_SCRIPT = textwrap.dedent(
