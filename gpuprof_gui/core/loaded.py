@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from gpuprof_gui.core.flame import FlameLayout, layout_for_profile
+from gpuprof_gui.core.gpu_columns import GpuColumns, gpu_columns
 from gpuprof_gui.core.gpu_trace import GpuTrace
 from gpuprof_gui.core.hotspots import hotspot_rows
 from gpuprof_gui.core.model import Profile
@@ -29,6 +30,7 @@ class LoadedProfile:
     provenance: Provenance | None = None  # where it came from, as the door found it
     gpu_trace: GpuTrace | None = None  # the run's GPU trace, when it was traced on the GPU
     gpu_telemetry_path: str = ""  # the GPU telemetry sampled during that run ("" when none)
+    gpu: GpuColumns | None = None  # the trace joined to the profile's functions and lines
 
 
 def prepare(
@@ -44,5 +46,6 @@ def prepare(
     layout = layout_for_profile(profile)
     rows = hotspot_rows(profile)
     loaded = LoadedProfile(profile, layout, rows, path, 0.0, provenance, gpu_trace, gpu_telemetry_path)
+    loaded.gpu = gpu_columns(profile, gpu_trace) if gpu_trace is not None else None
     loaded.load_s = time.perf_counter() - t0
     return loaded

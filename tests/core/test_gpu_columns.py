@@ -7,7 +7,7 @@ the profile is a cProfile run of the same three files made here, with absolute p
 from __future__ import annotations
 
 import pytest
-from heat_run_support import heat_profile, heat_trace
+from heat_run_support import REPO, heat_profile, heat_trace
 
 from gpuprof_gui.core.gpu_columns import (
     FileMatcher,
@@ -17,8 +17,9 @@ from gpuprof_gui.core.gpu_columns import (
     gpu_columns_table,
     stack_totals,
 )
-from gpuprof_gui.core.gpu_trace import GpuTraceBuilder
+from gpuprof_gui.core.gpu_trace import GpuTraceBuilder, gpu_trace_beside
 from gpuprof_gui.core.gpu_trace_summary import Totals, per_line, summarize
+from gpuprof_gui.core.importers import load_profile
 from gpuprof_gui.core.model import FunctionRecord, Profile, TreeBuilder
 
 COPY_BYTES_EACH_WAY = 3 * 1024 * 1024 * 4  # three steps of a 1024 x 1024 float32 field
@@ -129,3 +130,34 @@ def test_sums_past_floating_point_exactness_stay_exact():
     assert totals[here].kernel_ns == 3 * huge and totals[here].kernels == {"k0": 2, "k1": 1}
     assert totals[-1].copy_bytes == 3 * huge and totals[-1].copies == 3
     assert _by_innermost_frame(trace, totals) == per_line(trace)
+
+
+RUNS = REPO / "tests" / "data" / "gpu"
+TRACED_RUNS = ("run_heat_gpu_h200", "run_cupyx_solver_h200", "run_nvtx_h200", "run_torch_mlp_h200")
+
+
+@pytest.mark.parametrize("run", TRACED_RUNS)
+def test_every_kernel_and_copy_of_a_real_traced_run_finds_its_function(run):
+    """The app's own traced runs on an H200: profile and trace of one run, absolute paths from that machine."""
+    path = RUNS / run / "profile.prof"
+    profile = load_profile(path, trusted=True)
+    trace, why = gpu_trace_beside(path)
+    assert trace is not None, why
+    cols, figures = gpu_columns(profile, trace), summarize(trace)
+    assert cols.unattributed.launches == cols.unattributed.copies == 0
+    assert sum(t.kernel_ns for t in cols.own.values()) == figures["kernel_sum_ns"]
+    assert sum(t.launches for t in cols.own.values()) == figures["launches"] > 0
+    assert sum(t.copy_bytes for t in cols.own.values()) == figures["copy_bytes"]
+    assert sum(t.sync_ns for t in cols.own.values()) + cols.unattributed.sync_ns == figures["sync_ns"]
+
+
+def test_the_real_heat_run_charges_the_copies_to_diffuse_and_the_kernels_to_its_sweeps():
+    path = RUNS / "run_heat_gpu_h200" / "profile.prof"
+    profile, trace = load_profile(path, trusted=True), gpu_trace_beside(path)[0]
+    cols = gpu_columns(profile, trace)
+    sweeps, diffuse = _func(profile, "sweeps_on_device"), _func(profile, "diffuse")
+    assert cols.own[sweeps].launches == 240 and cols.own[diffuse].launches == 0
+    assert cols.own[diffuse].copy_bytes == 384 * 2**20 and cols.incl[diffuse].launches == 240
+    own, via = cols.line_figures(profile.functions[diffuse].file)
+    assert own[26].copy_bytes == own[27].copy_bytes == 192 * 2**20  # copy in, copy out
+    assert via[27].launches == 240

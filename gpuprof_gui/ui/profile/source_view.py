@@ -244,7 +244,9 @@ class SourceView(QWidget):
         """The run's GPU trace joined to its profile: per-line and per-function GPU figures."""
         """file -> the text a replayed session kept: shown instead of the file, which may be missing or changed."""
 
-    def clear(self) -> None:
+    def clear(self, gpu: GpuColumns | None = None) -> None:
+        """Nothing shown; ``gpu``: the next profile's GPU figures (its run's trace joined to it)."""
+        self.gpu = gpu
         self.editor.clear()
         self.editor.set_gpu_lines({})
         self.editor.set_heat({}, {})

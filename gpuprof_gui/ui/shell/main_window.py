@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 
 from gpuprof_gui import __version__
 from gpuprof_gui.assets import icon_path
-from gpuprof_gui.core.gpu_columns import gpu_columns
 from gpuprof_gui.core.provenance import Provenance
 from gpuprof_gui.core.source_where import no_file_label
 from gpuprof_gui.core.workspace import Workspace
@@ -285,10 +284,8 @@ class MainWindow(WindowFiles):
         self.workspace.show(result, provenance)
         profile = result.profile
         self.flame.set_profile(profile, result.layout)
-        gpu = gpu_columns(profile, result.gpu_trace) if result.gpu_trace is not None else None
-        self.table.set_rows(result.rows, profile.unit, no_file_label(profile.profiler), gpu)
-        self.source.clear()
-        self.source.gpu = gpu
+        self.table.set_rows(result.rows, profile.unit, no_file_label(profile.profiler), result.gpu)
+        self.source.clear(result.gpu)
         self.advisor.set_profile(profile, [])
         if result.rows:  # the first row in the table's order whose source can be shown, else the top one
             model = self.table.source_model

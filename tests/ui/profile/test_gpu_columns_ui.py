@@ -217,3 +217,24 @@ def test_scalenes_gpu_figures_show_as_gpu_pct_and_gpu_mem_and_on_the_lines(qtbot
     assert view.editor.gpu_marks.labels == {5: "87.5%"}
     assert view.editor.gpu_marks.note(5) == "GPU busy 87.5% while it ran; GPU memory 640 MB"
     assert "GPU busy 87.5% while it ran (Scalene)" in view.header.text()
+
+
+def test_opening_a_real_traced_run_shows_its_gpu_columns_and_line_figures(window, qtbot, tmp_path):
+    """The app's traced run of heat_gpu.py on an H200, opened through the door: its trace comes with it."""
+    import shutil
+
+    from window_support import LOAD_TIMEOUT_MS
+
+    run = tmp_path / "run"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "data" / "gpu" / "run_heat_gpu_h200", run)
+    with qtbot.waitSignal(window.profile_shown, timeout=LOAD_TIMEOUT_MS):
+        window.open_path(str(run / "profile.prof"))
+    assert not window.table.isColumnHidden(COL_GPU_KERNEL) and not window.table.isColumnHidden(COL_GPU_BYTES)
+    profile = window.workspace.shown.profile
+    diffuse = _func(profile, "diffuse")
+    example = Path(__file__).resolve().parents[3] / "resources" / "examples" / "offload" / "heat_gpu.py"
+    window.source.keep_text(profile.functions[diffuse].file, example.read_text())  # the H200's path is not here
+    window.select_functions([diffuse])
+    marks = window.source.editor.gpu_marks
+    assert marks.note(26) == "copies 3.74 ms, 192 MiB · sync wait 245 µs"
+    assert "through calls: kernels 2.93 ms (240 launches)" in marks.note(27)
