@@ -358,10 +358,12 @@ def _gpu_part(doc: dict[str, Any], profile: Any, profile_path: str) -> str:
         if problem:
             doc["notes"].append(problem)
         return ""
+    from gpuprof_gui.core.gpu_columns import gpu_columns_table
+
     doc["gpu_trace_path"] = profile_path + GPU_TRACE_SUFFIX
     summary = summarize(trace)
     doc["gpu"] = summary
-    return "\n" + summary_text(trace, summary) + "\n"
+    return "\n" + summary_text(trace, summary) + "\n\n" + gpu_columns_table(profile, trace, top=10) + "\n"
 
 
 STDIN_NOTE = (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 GALLERY = Path(__file__).resolve().parents[2] / "docs" / "gallery"
 SIZES = ("1024x768", "1280x720", "1920x1080")
-TABS = ("profile", "kernel-lab", "offload-advisor", "compare")
+TABS = ("profile", "kernel-lab", "offload-advisor", "compare", "gpu-timeline", "gpu-timeline-trace")
 
 
 def _png_size(path: Path) -> tuple[int, int]:
