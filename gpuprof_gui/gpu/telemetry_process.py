@@ -24,7 +24,6 @@ def main(argv: list[str] | None = None) -> int:
     if not sampler.start():
         print(f"no GPU telemetry: {sampler.reason}", file=sys.stderr, flush=True)
         return 3
-    print("sampling", flush=True)  # the run waits for this line: samples begin before the script does
     try:
         sys.stdin.read()  # until the run closes its end
     except (KeyboardInterrupt, OSError):

@@ -81,30 +81,27 @@ class GpuTraceRun:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH", "")]))
         try:
-            child = subprocess.Popen(
+            # Not waited for: the sampler starts NVML (0.1-0.4 s) while the script starts.
+            self.sampler = subprocess.Popen(
                 [sys.executable, "-m", "gpuprof_gui.gpu.telemetry_process", self.profile_path + GPU_TELEMETRY_SUFFIX,
                  "--hz", str(TELEMETRY_HZ)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True,
             )  # fmt: skip
-            first = child.stdout.readline() if child.stdout is not None else ""
         except OSError as exc:
             self.notes.append(f"No GPU telemetry beside the trace: {exc}")
-            return
-        if first.strip() != "sampling":
-            child.wait()
-            why = (child.stderr.read() if child.stderr is not None else "").strip() or f"exit {child.returncode}"
-            self.notes.append(f"No GPU telemetry beside the trace: {why.splitlines()[-1]}")
-            return
-        self.sampler = child
 
     def _stop_telemetry(self, child: Any) -> None:
-        try:
-            child.stdin.close()  # the sampler's cue to write its trace and end
-            child.wait(timeout=TELEMETRY_STOP_S)
+        try:  # closing its input is the sampler's cue to write its trace and end
+            _, problem = child.communicate(timeout=TELEMETRY_STOP_S)
+            problem = (problem or "").strip()
         except Exception:  # noqa: BLE001 - a sampler that will not end loses only its telemetry
             child.kill()
             child.wait()
             self.notes.append("The GPU telemetry could not be written: its sampler did not end.")
+            return
+        if child.returncode != 0:
+            why = problem.splitlines()[-1] if problem else f"its sampler exited with status {child.returncode}"
+            self.notes.append(f"No GPU telemetry beside the trace: {why}")
 
     def stop(self) -> None:
         """End tracing (idempotent) and write the trace and telemetry beside the profile."""

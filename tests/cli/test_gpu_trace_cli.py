@@ -104,3 +104,21 @@ def test_a_damaged_trace_beside_a_profile_is_a_sentence_not_a_crash(tmp_path):
     assert trace is None
     assert why.startswith("The run's GPU trace could not be read") and "not a list" in why
     assert gpu_trace_beside(tmp_path / "none.prof") == (None, "")
+
+
+def test_the_telemetry_sampler_process_says_why_it_has_nothing_and_ends(tmp_path):
+    """The sampler runs in a process of its own (Python 3.12's cProfile records every thread): without
+    a GPU it ends at once and the run's note says why; with one it writes its trace when told."""
+    from gpuprof_gui.gpu import nvml
+    from gpuprof_gui.workers.gpu_trace_run import GpuTraceRun
+
+    run = GpuTraceRun("s.py", [], str(tmp_path / "p.prof"))
+    run._start_telemetry()
+    assert run.sampler is not None
+    run._stop_telemetry(run.sampler)
+    written = Path(str(tmp_path / "p.prof") + GPU_TELEMETRY_SUFFIX)
+    if nvml.device_handle(0) is None:
+        assert not written.exists()
+        assert run.notes and run.notes[0].startswith("No GPU telemetry beside the trace: no GPU telemetry")
+    else:
+        assert written.exists() and not run.notes
