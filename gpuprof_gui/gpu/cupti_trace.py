@@ -114,6 +114,8 @@ class GpuTracer:
         self._lock = threading.Lock()
         self._enter = 0
         self._program_thread = threading.get_ident()
+        self.frameless_calls = 0
+        """Hooked CUDA calls made with no Python line of the program's on their own thread (a library's thread)."""
 
     # --- start and stop ---------------------------------------------------------------------------
 
@@ -188,6 +190,7 @@ class GpuTracer:
         if not stack:
             # A library's own thread (PyTorch's autograd engine launches the backward pass from
             # one): the work is the program's, charged to the line its thread is waiting in.
+            self.frameless_calls += 1
             stack = self._user_stack(sys._current_frames().get(self._program_thread))
         self._stacks[data.correlation_id] = stack
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 from typing import Any
 
@@ -24,6 +25,15 @@ OTHER_PYTHON = (
 TRACE_NOTE = (
     "GPU trace: {kernels} kernel launches, {copies} copies, {syncs} synchronisations, "
     "{api} CUDA API calls; tracing took {cost:.2f} s outside the script ({phases})."
+)
+CPROFILE_SEES_THREADS = sys.version_info >= (3, 12)
+"""From 3.12 cProfile is a sys.monitoring tool, and sys.monitoring reports every thread's calls."""
+THREADS_312_NOTE = (
+    "{count} CUDA calls came from threads running no Python of the program's (a library's own, such as "
+    "PyTorch's backward pass); they are charged to the line the program waited in. From Python 3.12 "
+    "cProfile records every thread, and the tracer's callback on those threads can put the CPU profile's "
+    "call paths and inclusive times around them out (the GPU trace is not affected): for the CPU side of "
+    "such a program, profile it with py-spy too."
 )
 TELEMETRY_STOP_S = 10.0
 """How long the telemetry sampler may take to write its trace and end."""
@@ -75,7 +85,6 @@ class GpuTraceRun:
     def _start_telemetry(self) -> None:
         """Sample telemetry in a process of its own (see gpu/telemetry_process.py) that writes beside the profile."""
         import subprocess
-        import sys
 
         package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env = dict(os.environ)
@@ -129,6 +138,9 @@ class GpuTraceRun:
             )
             return
         self.cost_s += time.perf_counter() - t0
+        frameless = getattr(tracer, "frameless_calls", 0)
+        if frameless and CPROFILE_SEES_THREADS:
+            self.notes.append(THREADS_312_NOTE.format(count=frameless))
         self.notes.append(
             TRACE_NOTE.format(
                 kernels=trace.count("kernels"),

@@ -122,3 +122,28 @@ def test_the_telemetry_sampler_process_says_why_it_has_nothing_and_ends(tmp_path
         assert run.notes and run.notes[0].startswith("No GPU telemetry beside the trace: no GPU telemetry")
     else:
         assert written.exists() and not run.notes
+
+
+def test_cuda_calls_from_a_librarys_own_threads_are_said_to_blur_a_312_profile(tmp_path, monkeypatch):
+    """PyTorch launches the backward pass from its own thread; from Python 3.12 cProfile records every
+    thread, so the run says the CPU profile around those calls may be out (the GPU trace is not)."""
+    from gpuprof_gui.workers import gpu_trace_run
+
+    class Traced:
+        frameless_calls = 500
+        trace = load_gpu_trace(FIXTURE)
+
+        def __exit__(self, *exc):
+            return None
+
+    def stopped(sees_threads: bool) -> list[str]:
+        monkeypatch.setattr(gpu_trace_run, "CPROFILE_SEES_THREADS", sees_threads)
+        run = gpu_trace_run.GpuTraceRun("s.py", [], str(tmp_path / "p.prof"))
+        run.tracer = Traced()
+        run.stop()
+        return run.notes
+
+    notes = stopped(True)
+    assert notes[0].startswith("500 CUDA calls came from threads") and "py-spy" in notes[0]
+    assert notes[-1].startswith("GPU trace: 60 kernel launches")
+    assert not any("CUDA calls came from threads" in n for n in stopped(False))
