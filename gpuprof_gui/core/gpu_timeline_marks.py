@@ -8,6 +8,7 @@ or a copy to or from pageable memory (the driver stages it and the CPU waits for
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,8 +44,12 @@ class Mark:
     def duration(self) -> int:
         return self.end - self.start
 
-    def line_text(self) -> str:
-        return f"{self.frame[0]}:{self.frame[1]} in {self.frame[2]}" if self.frame else "no Python line recorded"
+    def line_text(self, short: bool = False) -> str:
+        """``file:line in function``; ``short``: the file as its name (a list item's room)."""
+        if not self.frame:
+            return "no Python line recorded"
+        file = os.path.basename(self.frame[0]) if short else self.frame[0]
+        return f"{file}:{self.frame[1]} in {self.frame[2]}"
 
 
 def _frame(trace: GpuTrace, stack: int) -> Frame | None:

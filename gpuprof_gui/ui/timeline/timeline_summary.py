@@ -52,7 +52,7 @@ class TimelineSummary(QWidget):
         self.shown_marks = sorted(marks, key=lambda m: -m.duration)[:TOP_MARKS]
         for mark in self.shown_marks:
             kind = "Idle gap" if mark.kind == "gap" else "Stall"
-            item = QListWidgetItem(f"{kind} {format_time(mark.duration / 1e9)} · {mark.line_text()}")
+            item = QListWidgetItem(f"{kind} {format_time(mark.duration / 1e9)} · {mark.line_text(short=True)}")
             item.setToolTip(f"{mark.what}\n{mark.line_text()}")
             self.marks.addItem(item)
         if not self.shown_marks:
