@@ -156,7 +156,8 @@ def _write_index(out: Path, report: dict) -> None:
 
 
 def _slug(tab: str) -> str:
-    return tab.lower().replace(" ", "-")
+    """A tab's title as a file-name part: "GPU timeline (trace)" is "gpu-timeline-trace"."""
+    return "-".join("".join(c if c.isalnum() else " " for c in tab.lower()).split())
 
 
 # -- the child: one screen, every tab, mode and theme ---------------------------------------------
@@ -201,7 +202,7 @@ def shoot_one(args: argparse.Namespace) -> int:
                     timeline_window.open_trace(win, "", True)  # the tab's second state: the bundled trace
                     _settle(app, SETTLE_S)
                     tab += " (trace)"
-                    name = f"{width}x{height}-{_slug(tab.replace('(', '').replace(')', ''))}-{mode}-{theme_name}"
+                    name = f"{width}x{height}-{_slug(tab)}-{mode}-{theme_name}"
                     shot = _measure(win, layout_rules, tab, index)
                     shot.update(name=name, size=f"{width}x{height}", tab=tab, mode=mode, theme=theme_name)
                     if not args.no_images:

@@ -71,7 +71,8 @@ def open_trace(win: WindowBase, path: str = "", bundled: bool = False, *_checked
         from gpuprof_gui.ui.shell import window_state
 
         window_state.add_recent(win, path)
-    win.set_status(f"Showing the GPU trace {origin}: {trace.count('kernels'):,} kernels, "
+    shown = "the bundled GPU trace" if bundled else f"the GPU trace {origin}"
+    win.set_status(f"Showing {shown}: {trace.count('kernels'):,} kernels, "
                    f"{trace.count('copies'):,} copies.")  # fmt: skip
     return True
 
