@@ -66,9 +66,7 @@ def _pstats_reference(path: Path) -> tuple[dict, float]:
     """pstats' own table less what the importer drops (the profiler's stop call, our worker's and the GPU
     tracer's frames, and the built-ins only those called)."""
     stats = pstats.Stats(str(path)).stats
-    dropped = {
-        k for k in stats if k[2] == DISABLE_NOISE or "gpuprof_gui/workers/" in k[0] or "gpu/cupti_trace" in k[0]
-    }
+    dropped = {k for k in stats if k[2] == DISABLE_NOISE or "gpuprof_gui/workers/" in k[0] or "gpu/cupti_trace" in k[0]}
     dropped |= {k for k, v in stats.items() if k[0] == "~" and v[4] and set(v[4]) <= dropped}
     kept = {k: v for k, v in stats.items() if k not in dropped}
     return kept, sum(v[2] for v in kept.values())
