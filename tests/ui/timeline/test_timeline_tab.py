@@ -24,13 +24,18 @@ def test_the_tab_starts_empty_and_says_how_to_get_a_trace(window, qtbot):
     assert "Trace GPU" in text and "gpuprof profile --gpu-trace script.py" in text and ".gpu-trace.json" in text
     panel.open_recorded_button.click()
     assert not panel.showing_empty and panel.canvas.isVisible()
-    assert panel.trace.meta["device"]["name"] == "NVIDIA H200" and panel.trace.count("kernels") == 60
+    assert panel.trace.meta["device"]["name"] == "NVIDIA H200" and panel.trace.count("kernels") == 240
     assert "bundled" in window.status_text()
+    assert panel.canvas.telemetry is not None and panel.telemetry_note.isHidden()  # its telemetry came along
 
 
 def test_the_bundled_trace_is_the_recorded_h200_one():
     bundled = timeline_window.recorded_trace_path()
-    assert bundled.read_bytes() == (DATA / "gputrace_heat_h200.json").read_bytes()
+    run = DATA / "run_heat_gpu_h200" / "profile.prof"
+    assert bundled.read_bytes() == Path(f"{run}.gpu-trace.json").read_bytes()
+    assert (
+        bundled.with_name("heat_gpu.gpu-telemetry.json").read_bytes() == Path(f"{run}.gpu-telemetry.json").read_bytes()
+    )
     assert what_is(bundled) is Kind.GPU_TRACE
 
 
