@@ -190,30 +190,28 @@ def shoot_one(args: argparse.Namespace) -> int:
                 win.tabs.setCurrentIndex(index)
                 _settle(app, SETTLE_S)
                 tab = win.tabs.tabText(index).replace("&", "")
-                name = f"{width}x{height}-{_slug(tab)}-{mode}-{theme_name}"
-                shot = _measure(win, layout_rules, tab, index)
-                shot.update(name=name, size=f"{width}x{height}", tab=tab, mode=mode, theme=theme_name)
-                if not args.no_images:
-                    path = Path(args.out) / f"{name}.png"
-                    _small(_picture(win, app).toImage()).save(str(path))
-                    shot["file"] = path.name
-                shots.append(shot)
+                shot_of = (win, app, layout_rules, args, index, f"{width}x{height}", mode, theme_name)
+                shots.append(_shot(*shot_of, tab))
                 if win.tabs.widget(index) is win.timeline and win.timeline.trace is None:
                     timeline_window.open_trace(win, "", True)  # the tab's second state: the bundled trace
                     _settle(app, SETTLE_S)
-                    tab += " (trace)"
-                    name = f"{width}x{height}-{_slug(tab)}-{mode}-{theme_name}"
-                    shot = _measure(win, layout_rules, tab, index)
-                    shot.update(name=name, size=f"{width}x{height}", tab=tab, mode=mode, theme=theme_name)
-                    if not args.no_images:
-                        path = Path(args.out) / f"{name}.png"
-                        _small(_picture(win, app).toImage()).save(str(path))
-                        shot["file"] = path.name
-                    shots.append(shot)
+                    shots.append(_shot(*shot_of, tab + " (trace)"))
                     win.timeline.clear()
     Path(args.json).write_text(json.dumps(shots), encoding="utf-8")
     win.close()
     return 0
+
+
+def _shot(win, app, layout_rules, args, index: int, size: str, mode: str, theme_name: str, tab: str) -> dict:
+    """Measure the tab on show (and save its picture unless --no-images): its manifest entry."""
+    name = f"{size}-{_slug(tab)}-{mode}-{theme_name}"
+    shot = _measure(win, layout_rules, tab, index)
+    shot.update(name=name, size=size, tab=tab, mode=mode, theme=theme_name)
+    if not args.no_images:
+        path = Path(args.out) / f"{name}.png"
+        _small(_picture(win, app).toImage()).save(str(path))
+        shot["file"] = path.name
+    return shot
 
 
 def _measure(win, layout_rules, tab: str, index: int) -> dict:

@@ -9,21 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from cupti_support import gpu_or_skip
 
 pytestmark = pytest.mark.gpu
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "gpu"
 KNOWN = DATA / "gputrace_known.py"
-
-
-def _gpu_or_skip():
-    cp = pytest.importorskip("cupy", reason="needs CuPy")
-    pytest.importorskip("cupti", reason="needs cupti-python (pip install cupti-python)")
-    try:
-        if cp.cuda.runtime.getDeviceCount() < 1:
-            pytest.skip("no CUDA GPU")
-    except Exception as exc:  # noqa: BLE001 - no driver, no device: skip, saying which
-        pytest.skip(f"no usable CUDA GPU ({type(exc).__name__})")
 
 
 def _line(marker: str) -> int:
@@ -35,7 +26,7 @@ def _line(marker: str) -> int:
 
 @pytest.fixture(scope="module")
 def traced():
-    _gpu_or_skip()
+    gpu_or_skip()
     sys.path.insert(0, str(DATA))
     try:
         import gputrace_known as known
@@ -102,7 +93,7 @@ def test_summaries_charge_the_launch_line(traced):
 
 
 def test_the_command_traces_a_script(tmp_path):
-    _gpu_or_skip()
+    gpu_or_skip()
     out = tmp_path / "trace.json"
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from cupti_support import gpu_or_skip
 
 from gpuprof_gui.core.gpu_trace import gpu_trace_beside
 from gpuprof_gui.core.gpu_trace_summary import per_line
@@ -23,16 +24,6 @@ pytestmark = [pytest.mark.gpu, pytest.mark.timeout(300)]
 REPO = Path(__file__).resolve().parents[2]
 HEAT = REPO / "resources" / "examples" / "offload" / "heat_gpu.py"
 DATA = REPO / "tests" / "data" / "gpu"
-
-
-def _gpu_or_skip():
-    cp = pytest.importorskip("cupy", reason="needs CuPy")
-    pytest.importorskip("cupti", reason="needs cupti-python (pip install cupti-python)")
-    try:
-        if cp.cuda.runtime.getDeviceCount() < 1:
-            pytest.skip("no CUDA GPU")
-    except Exception as exc:  # noqa: BLE001 - no driver, no device: skip, saying which
-        pytest.skip(f"no usable CUDA GPU ({type(exc).__name__})")
 
 
 def traced_run(tmp_path: Path, script: Path, *args: str) -> tuple[dict, Path]:
@@ -48,7 +39,7 @@ def traced_run(tmp_path: Path, script: Path, *args: str) -> tuple[dict, Path]:
 
 
 def test_the_bundled_gpu_example_traced_through_the_app(tmp_path):
-    _gpu_or_skip()
+    gpu_or_skip()
     steps, grid = 3, 1024
     doc, prof = traced_run(tmp_path, HEAT, "--steps", str(steps), "--grid", str(grid))
     trace, why = gpu_trace_beside(prof)
@@ -73,7 +64,7 @@ def test_the_bundled_gpu_example_traced_through_the_app(tmp_path):
 
 
 def test_nvtx_ranges_the_program_marks_are_on_the_trace(tmp_path):
-    _gpu_or_skip()
+    gpu_or_skip()
     pytest.importorskip("nvtx", reason="needs the nvtx package")
     _doc, prof = traced_run(tmp_path, DATA / "nvtx_ranges.py")
     trace, why = gpu_trace_beside(prof)
@@ -85,7 +76,7 @@ def test_nvtx_ranges_the_program_marks_are_on_the_trace(tmp_path):
 
 
 def test_a_third_party_gpu_library_program_is_tied_to_the_users_lines(tmp_path):
-    _gpu_or_skip()
+    gpu_or_skip()
     torch = pytest.importorskip("torch")
     if not torch.cuda.is_available():
         pytest.skip("PyTorch has no CUDA here")

@@ -61,7 +61,8 @@ class TimelineCanvas(TimelineInput):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.last_paint_stats = {"rects": 0, "events": 0}
-        self.telemetry: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None  # t ns, util %, memory MiB
+        self.telemetry: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None  # t, util %, t, MiB
+        self._memory_top = 0.0
         self._presentation = False
         self._mark_arrays = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
         self._labels_px: int | None = None  # the widest row label, measured once per trace and font
@@ -87,6 +88,8 @@ class TimelineCanvas(TimelineInput):
     ) -> None:
         """Utilisation (the driver's own samples) and memory used (polled), each on its own times."""
         self.telemetry = (t_util_ns, util_pct, t_memory_ns, memory_mib)
+        finite = np.isfinite(memory_mib)
+        self._memory_top = float(np.max(memory_mib[finite])) if finite.any() else 0.0  # the strip's scale
         self._labels_px = None
         self.update()
 
@@ -291,8 +294,7 @@ class TimelineCanvas(TimelineInput):
     def _telemetry_labels(self) -> list[tuple[str, QColor]]:
         """The strip's two lines and their scales (each is drawn from 0 to the top of its scale)."""
         assert self.telemetry is not None
-        memory = self.telemetry[3]
-        top = float(np.nanmax(memory)) if len(memory) and np.isfinite(memory).any() else 0.0
+        top = self._memory_top
         return [("GPU utilisation", self._util), ("  0–100%", self._util),
                 ("memory used", self._memory), (f"  0–{top:,.0f} MiB", self._memory)]  # fmt: skip
 
@@ -304,8 +306,7 @@ class TimelineCanvas(TimelineInput):
         p.setPen(QPen(self._grid, 1))
         p.drawLine(QPointF(left, top + h), QPointF(left + width, top + h))
         p.setClipRect(QRectF(left, top, width, h + 1))
-        mem_top = float(np.nanmax(memory)) if len(memory) and np.isfinite(memory).any() else 1.0
-        lines = ((t_util, util, 100.0, self._util), (t_memory, memory, max(mem_top, 1.0), self._memory))
+        lines = ((t_util, util, 100.0, self._util), (t_memory, memory, max(self._memory_top, 1.0), self._memory))
         for t, values, top_value, colour in lines:
             ok = np.isfinite(values)
             xs = left + (np.asarray(t[ok], dtype=float) - self._t0) / (self._t1 - self._t0) * width

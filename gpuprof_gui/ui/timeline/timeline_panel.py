@@ -32,6 +32,10 @@ EMPTY_TEXT = (
     "<code>gpuprof profile --gpu-trace script.py</code> on the GPU machine and open the "
     "<code>.gpu-trace.json</code> file it writes beside the profile (File ▸ Open, or drop it here)."
 )
+NO_GPU_WORK = (
+    "This trace holds no GPU work and no CUDA call: the program used no CUDA library while it was "
+    "traced (a NumPy-only script, or one that ended before its first GPU call)."
+)
 NO_TELEMETRY = "No GPU telemetry was recorded with this trace, so there is no utilisation strip."
 SUMMARY_SHARE = 0.3  # the summary pane's share of the tab's width at first
 
@@ -132,7 +136,9 @@ class TimelinePanel(QWidget):
         when = (meta.get("recorded_at") or "")[:16].replace("T", " ")
         self.header.setText(f"<b>GPU timeline of {script}</b> · {made} on {device}{' · ' + when if when else ''}"
                             f"{' · ' + origin if origin else ''}")  # fmt: skip
-        self.telemetry_note.setText(self._load_telemetry(trace, telemetry_path))
+        telemetry_note = self._load_telemetry(trace, telemetry_path)
+        empty = not any(trace.count(table) for table in trace.tables)
+        self.telemetry_note.setText(f"{NO_GPU_WORK} {telemetry_note}".strip() if empty else telemetry_note)
         self.telemetry_note.setVisible(bool(self.telemetry_note.text()))
 
     def _load_telemetry(self, trace: GpuTrace, path: str) -> str:

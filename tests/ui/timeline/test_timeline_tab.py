@@ -90,3 +90,19 @@ def test_the_profile_on_show_brings_its_trace_and_a_click_names_its_line(window,
     assert "gputrace_known.py:42" in window.status_text()
     window.show_loaded(prepare(profile(), ""), "untraced run")
     qtbot.waitUntil(lambda: panel.showing_empty)  # the next profile has no trace: its tab says so
+
+
+def test_a_trace_with_no_gpu_work_says_so_rather_than_show_a_blank_timeline(window, tmp_path):
+    """Trace GPU ticked for a NumPy-only script records an empty trace: the tab says why it is empty."""
+    from gpuprof_gui.ui.timeline.timeline_panel import NO_GPU_WORK
+
+    raw = json.loads(KNOWN.read_text())
+    for table in ("kernels", "copies", "memsets", "syncs", "api", "markers"):
+        raw[table] = {column: [] for column in raw[table]}
+    path = tmp_path / "cpu_only.gpu-trace.json"
+    path.write_text(json.dumps(raw))
+    assert window.open_path(str(path)) is Kind.GPU_TRACE
+    note = window.timeline.telemetry_note
+    assert note.isVisibleTo(window) and note.text().startswith(NO_GPU_WORK)
+    window.open_path(str(KNOWN))  # a trace with work: no such sentence
+    assert NO_GPU_WORK not in window.timeline.telemetry_note.text()
