@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -136,3 +138,75 @@ def test_the_script_under_scalene_sees_nothing_of_gpuprofs_path(tmp_path):
     )
     assert outcome.status == "finished", outcome.message
     assert "marker None root on path False" in b"".join(out).decode()
+
+
+def _boot(tmp_path: Path, script: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-P", "-m", scalene_boot.BOOT_MODULE, "run", "-o", str(out), "--cpu-only", str(script)],
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def test_pool_workers_ended_by_terminate_leave_their_samples(tmp_path):
+    """terminate() while the workers burn: each dies of SIGTERM, as under plain Python, after saving its samples."""
+    script = tmp_path / "terminated_pool.py"
+    burn = (REPO_ROOT / "tests" / "scripts" / "callpaths" / "pool_work.py").read_text(encoding="utf-8")
+    script.write_text(
+        burn.split('if __name__ == "__main__":')[0]
+        + textwrap.dedent(
+            """
+            if __name__ == "__main__":
+                import time
+                pool = mp.get_context("fork").Pool(2)
+                pool.map_async(burn, [10**9] * 2)
+                time.sleep(1.5)
+                pool.terminate()  # the workers are mid-task: only SIGTERM ends them
+                pool.join()
+                print("terminated", flush=True)
+            """
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "p.json"
+    proc = _boot(tmp_path, script, out)
+    assert proc.returncode == 0 and "terminated" in proc.stdout, proc.stderr
+    profile = json.loads(out.read_text())
+    functions = [f["line"] for entry in profile["files"].values() for f in entry["functions"]]
+    assert "burn" in functions, functions
+
+
+def test_a_child_without_samples_never_overwrites_the_profile(tmp_path):
+    """A forked child that took no samples and ends after the profiling process used to write ``{}`` over its file."""
+    marker = tmp_path / "child-ended"
+    script = tmp_path / "late_idle_child.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import atexit, os, signal, sys, time
+            if os.fork() == 0:
+                # at exit, after Scalene's own output (which runs as SystemExit leaves the script)
+                atexit.register(lambda: open({str(marker)!r}, "w").close())
+                # No sample reaches this child (as for a pool worker that never ran), and it ends
+                # after the profiling process wrote the profile.
+                signal.pthread_sigmask(signal.SIG_BLOCK, {{signal.SIGALRM, signal.SIGVTALRM}})
+                time.sleep(2.0)
+                sys.exit(0)
+            t = time.time()
+            while time.time() - t < 1.0:
+                sum(range(1000))
+            """
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "p.json"
+    proc = _boot(tmp_path, script, out)
+    assert proc.returncode == 0, proc.stderr
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert marker.exists(), "the forked child never ended"
+    profile = json.loads(out.read_text())
+    assert profile.get("files"), out.read_text()[:200]
