@@ -21,7 +21,9 @@ SYSDEPS_XCB := libx11-xcb1 libxkbcommon-x11-0 libxcb1 libxcb-cursor0 libxcb-iccc
 	libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xkb1
 # Xvfb, for the tests of a real window.
 SYSDEPS_XVFB := xvfb xauth
-SYSDEPS := $(SYSDEPS_OFFSCREEN) $(SYSDEPS_XCB) $(SYSDEPS_XVFB)
+# OpenSSH, for the remote-host tests: they run a real sshd on 127.0.0.1 (tests/remote).
+SYSDEPS_SSH := openssh-client openssh-server
+SYSDEPS := $(SYSDEPS_OFFSCREEN) $(SYSDEPS_XCB) $(SYSDEPS_XVFB) $(SYSDEPS_SSH)
 
 # Prerequisites such as `test: sysdeps install` must run in order.
 .NOTPARALLEL:
@@ -80,7 +82,7 @@ test: sysdeps install check ## static checks, then the whole test suite headless
 screenshots: sysdeps install ## the screenshot gallery: docs/gallery/*.png, README.md, manifest.json (fails on a broken layout rule)
 	$(VENV_PY) tools/gallery.py --out docs/gallery
 
-sysdeps: ## as root with apt-get: install the missing Debian packages Qt needs (tools/sysdeps.sh)
+sysdeps: ## as root with apt-get: install the missing Debian packages Qt and the SSH tests need (tools/sysdeps.sh)
 	@PYTHON=$(PYTHON) sh tools/sysdeps.sh install $(SYSDEPS)
 
 # Each benchmark prints one JSON object; exit 3 means "needs a GPU" (skipped here), any
