@@ -70,6 +70,8 @@ class ExitCode(IntEnum):
     BAD_PROFILE_FILE = 107
     PROTOCOL_MISMATCH = 108
     INTERNAL_ERROR = 109
+    REMOTE_FAILED = 110
+    CONNECTION_LOST = 111
 
     @property
     def message(self) -> str:
@@ -88,6 +90,8 @@ _EXIT_MESSAGES = {
     ExitCode.BAD_PROFILE_FILE: "The profile file is damaged, truncated or of an unknown format.",
     ExitCode.PROTOCOL_MISMATCH: "The worker speaks a different protocol version (mixed installations?).",
     ExitCode.INTERNAL_ERROR: "gpuprof-gui hit an internal error in the worker; the traceback says where.",
+    ExitCode.REMOTE_FAILED: "The remote host could not run the worker.",
+    ExitCode.CONNECTION_LOST: "The connection to the remote host was lost during the run; the run there was stopped.",
 }
 
 

@@ -184,22 +184,33 @@ def _package_dir() -> str:
     return os.path.dirname(os.path.abspath(gpuprof_gui.__file__))
 
 
+def bundle_sources(files: tuple[str, ...] = BUNDLE_FILES) -> tuple[str, dict[str, bytes]]:
+    """The bundle's name (``VERSION-DIGEST``) and its files by path inside the bundle, launcher included.
+
+    The digest covers the protocol version and every byte, so an edited checkout makes a new bundle.
+    """
+    package = _package_dir()
+    digest = hashlib.sha256(PROTOCOL_VERSION.to_bytes(4, "big"))
+    sources: dict[str, bytes] = {}
+    for rel in files:
+        with open(os.path.join(package, rel), "rb") as fh:
+            data = fh.read()
+        sources["gpuprof_gui/" + rel] = data
+        digest.update(rel.encode() + b"\0" + data)
+    launcher_source = _LAUNCHER.encode()
+    digest.update(launcher_source)
+    sources[LAUNCHER_NAME] = launcher_source
+    return f"{gpuprof_gui.__version__}-{digest.hexdigest()[:16]}", sources
+
+
 def worker_bundle(root: str | None = None) -> str:
     """The folder holding the worker's code for another Python (made once per version of that code).
 
     Returns the launcher's path: ``python LAUNCHER module args...`` runs a worker module.
     """
     root = root or bundles_root()
-    package = _package_dir()
-    digest = hashlib.sha256(PROTOCOL_VERSION.to_bytes(4, "big"))
-    sources = {}
-    for rel in BUNDLE_FILES:
-        with open(os.path.join(package, rel), "rb") as fh:
-            sources[rel] = fh.read()
-        digest.update(rel.encode() + b"\0" + sources[rel])
-    launcher_source = _LAUNCHER.encode()
-    digest.update(launcher_source)
-    final = os.path.join(root, f"{gpuprof_gui.__version__}-{digest.hexdigest()[:16]}")
+    name, sources = bundle_sources()
+    final = os.path.join(root, name)
     launcher = os.path.join(final, LAUNCHER_NAME)
     if os.path.isfile(launcher):
         return launcher
@@ -207,12 +218,10 @@ def worker_bundle(root: str | None = None) -> str:
     building = tempfile.mkdtemp(prefix=".building-", dir=root)
     try:
         for rel, data in sources.items():
-            target = os.path.join(building, "gpuprof_gui", *rel.split("/"))
+            target = os.path.join(building, *rel.split("/"))
             os.makedirs(os.path.dirname(target), exist_ok=True)
             with open(target, "wb") as fh:
                 fh.write(data)
-        with open(os.path.join(building, LAUNCHER_NAME), "wb") as fh:
-            fh.write(launcher_source)
         _read_only(building)
         try:
             os.rename(building, final)
@@ -264,7 +273,11 @@ current folder is not on it. Made by gpuprof; read-only; safe to delete.
 import runpy
 import sys
 
-WORKERS = ("gpuprof_gui.workers.profile_worker", "gpuprof_gui.workers.scalene_boot")
+WORKERS = (
+    "gpuprof_gui.workers.profile_worker",
+    "gpuprof_gui.workers.scalene_boot",
+    "gpuprof_gui.workers.remote_agent",
+)
 
 if len(sys.argv) < 2 or sys.argv[1] not in WORKERS:
     sys.exit("usage: gpuprof_worker_main.py {" + ",".join(WORKERS) + "} ARGS...")

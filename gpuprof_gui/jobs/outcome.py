@@ -13,7 +13,8 @@ from gpuprof_gui import protocol
 from gpuprof_gui.jobs.process_group import signal_words
 from gpuprof_gui.protocol import ExitCode, MsgType
 
-STATUSES = ("finished", "script_error", "crashed", "cancelled", "timed_out", "could_not_start")
+STATUSES = ("finished", "script_error", "crashed", "cancelled", "timed_out", "could_not_start", "interrupted")
+"""``interrupted``: a remote run whose connection dropped; what came back before is kept."""
 
 
 @dataclass
@@ -103,6 +104,8 @@ class OutcomeTracker:
     ) -> RunOutcome:
         if self.hello is not None and self.hello.get("version") != protocol.PROTOCOL_VERSION:
             return self.outcome("could_not_start", ExitCode.PROTOCOL_MISMATCH.message, wall_s, profile_path=None)
+        if self.error is not None and self.error.get("code") == ExitCode.CONNECTION_LOST:
+            return self.outcome("interrupted", str(self.error.get("message")), wall_s, script_exit_code=None)
         if self.error is not None:
             return self.outcome(
                 "could_not_start", str(self.error.get("message")), wall_s, profile_path=None, script_exit_code=None

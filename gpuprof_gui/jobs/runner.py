@@ -9,11 +9,11 @@ from here too, as the window and the CLI import them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from gpuprof_gui.jobs.convert_client import (
     CONVERT_TIMEOUT_S,
@@ -24,6 +24,7 @@ from gpuprof_gui.jobs.convert_client import (
 from gpuprof_gui.jobs.interpreters import InterpreterError, probe, worker_bundle
 from gpuprof_gui.jobs.outcome import STATUSES, OutcomeTracker, RunOutcome
 from gpuprof_gui.jobs.process_group import STOP_GRACE_S, GroupStopper, kill_process_group, stop_process_group
+from gpuprof_gui.jobs.run_spec import RunSpec
 from gpuprof_gui.jobs.supervisor import Callback, python_module_argv, supervise, worker_env
 from gpuprof_gui.protocol import CHANNEL_FD_ARG, PROFILERS
 from gpuprof_gui.workers.stack_sampler import find_py_spy
@@ -48,23 +49,6 @@ __all__ = [
 ]
 
 
-@dataclass
-class RunSpec:
-    """What to profile and how. A relative ``script`` is relative to the caller's cwd."""
-
-    script: str
-    args: list[str] = field(default_factory=list)
-    profiler: str = "cprofile"  # "cprofile" | "scalene"
-    cwd: str | None = None  # the script's working directory; None: the caller's
-    env: dict[str, str] | None = None  # the script's environment; None: the caller's
-    timeout_s: float | None = None
-    output_dir: str | None = None  # where the raw profile goes; None: a new temp folder
-    scalene_cpu_only: bool = False  # Scalene without memory profiling (faster)
-    pyspy_native: bool = False  # py-spy: native (C/C++) frames too
-    gpu_trace: bool = False  # cProfile: trace the GPU too (CUPTI), written beside the profile
-    python: str | None = None  # the Python that runs the script; None: the app's own
-
-
 PROFILE_WORKER = "gpuprof_gui.workers.profile_worker"
 
 
@@ -80,12 +64,7 @@ def worker_argv(spec: RunSpec, channel_fd: int, output_dir: str, launcher: str |
         "--output-dir",
         os.path.abspath(output_dir),
     ]
-    if spec.scalene_cpu_only:
-        argv.append("--cpu-only")
-    if spec.pyspy_native:
-        argv.append("--native")
-    if spec.gpu_trace:
-        argv.append("--gpu-trace")
+    argv += spec.profiler_flags()
     if launcher and (py_spy := find_py_spy()):
         argv += ["--py-spy", py_spy]
     return [*argv, os.path.abspath(spec.script), "--", *spec.args]
@@ -111,6 +90,8 @@ def run_profile(
             0.0,
             profile_path=None,
         )
+    if spec.host:
+        return _run_remote(spec, output_dir, tracker, on_stdout, on_stderr, cancel, on_started)
     launcher, env = None, worker_env(spec.env)
     if spec.python:
         try:
@@ -133,6 +114,41 @@ def run_profile(
         timeout_s=spec.timeout_s,
         on_started=on_started,
     )
+
+
+def _run_remote(
+    spec: RunSpec,
+    output_dir: str,
+    tracker: OutcomeTracker,
+    on_stdout: Callback,
+    on_stderr: Callback,
+    cancel: threading.Event | None,
+    on_started: Callable[[int], None] | None,
+) -> RunOutcome:
+    """The run on ``spec.host``, through the relay (jobs/remote): seen here as a local worker."""
+    from gpuprof_gui.jobs.remote import remote_run
+    from gpuprof_gui.jobs.remote.relay import STOP_GRACE_S as REMOTE_GRACE_S
+
+    os.makedirs(output_dir, exist_ok=True)
+    job_path, failure = remote_run.prepare(spec, output_dir)
+    if failure is not None:
+        return tracker.outcome("could_not_start", failure, 0.0, profile_path=None, script_exit_code=None)
+    tracker.convert = lambda res: _convert_in_app(res, spec, output_dir)
+    try:
+        return supervise(
+            lambda fd: remote_run.relay_argv(job_path, fd),
+            tracker,
+            env=worker_env(None),
+            on_stdout=on_stdout,
+            on_stderr=on_stderr,
+            cancel=cancel,
+            timeout_s=spec.timeout_s,
+            on_started=on_started,
+            stop_grace_s=REMOTE_GRACE_S,
+        )
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(job_path)
 
 
 def _convert_in_app(result: dict, spec: RunSpec, output_dir: str) -> None:

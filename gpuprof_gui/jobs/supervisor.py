@@ -20,7 +20,7 @@ from typing import Protocol
 
 from gpuprof_gui.jobs.descendants import DescendantWatch
 from gpuprof_gui.jobs.outcome import OutcomeTracker, RunOutcome
-from gpuprof_gui.jobs.process_group import POLL_INTERVAL_S, GroupStopper, kill_process_group
+from gpuprof_gui.jobs.process_group import POLL_INTERVAL_S, STOP_GRACE_S, GroupStopper, kill_process_group
 from gpuprof_gui.protocol import LineDecoder
 
 # 64 KiB is the Linux pipe capacity: one read empties a full pipe.
@@ -97,6 +97,7 @@ def supervise(
     cancel: CancelFlag | None = None,
     timeout_s: float | None = None,
     on_started: Callable[[int], None] | None = None,
+    stop_grace_s: float = STOP_GRACE_S,
 ) -> RunOutcome:
     """Run one worker to the end, pumping its pipes and the protocol channel.
 
@@ -141,7 +142,7 @@ def supervise(
     for fd in sinks:
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ)
-    stopper = GroupStopper(proc.pid)
+    stopper = GroupStopper(proc.pid, stop_grace_s)
     tree = DescendantWatch(proc.pid)  # also the daemons a killed worker can no longer sweep itself
     cancelled = timed_out = False
 
