@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gpuprof_gui.cli.arg_types import positive_count, positive_seconds
+from gpuprof_gui.cli.host_option import add_host_option
 from gpuprof_gui.cli.python_option import add_python_option, chosen_python
 from gpuprof_gui.exit_codes import ExitStatus, exit_status_help
 from gpuprof_gui.jobs.runner import RunOutcome, RunSpec, open_profile_safely, run_profile
@@ -62,6 +63,7 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     prof.add_argument("--timeout", type=positive_seconds, metavar="S", help="stop the script after S seconds")
     prof.add_argument("--output", metavar="PATH", help="keep the raw profile (.prof or Scalene .json) here")
     add_python_option(prof)
+    add_host_option(prof, on_host=True)
     _add_output_options(prof)
     opener = verbs.add_parser(
         "open",
@@ -262,9 +264,16 @@ def cmd_profile(ns: argparse.Namespace) -> int:
     if ns.gpu_trace and ns.profiler != "cprofile":
         print(f"gpuprof profile: {GPU_TRACE_PROFILER_NOTE}", file=sys.stderr)
         return ExitStatus.USAGE
+    if ns.on_host and not ns.host:
+        print("gpuprof profile: --on-host needs --host HOST.", file=sys.stderr)
+        return ExitStatus.USAGE
     if stdin_has_data():
         print(STDIN_NOTE, file=sys.stderr)
-    python, python_record = chosen_python(ns.script, ns.python, "gpuprof profile")
+    if ns.host:  # the host's Python: python3 there unless a path on the host is named
+        python = None if ns.python in ("auto", "app") else ns.python
+        python_record: dict[str, Any] = {"path": python or "python3", "reason": f"on {ns.host}", "version": None}
+    else:
+        python, python_record = chosen_python(ns.script, ns.python, "gpuprof profile")
     spec = RunSpec(
         python=python,
         script=ns.script,
@@ -274,6 +283,8 @@ def cmd_profile(ns: argparse.Namespace) -> int:
         scalene_cpu_only=ns.cpu_only,
         pyspy_native=ns.native,
         gpu_trace=ns.gpu_trace,
+        host=ns.host,
+        on_host=ns.on_host,
     )
     preload = _preload_analysis()
     # The worker runs in its own session: Ctrl-C, a `kill` or a closed terminal reaches
@@ -305,6 +316,7 @@ def cmd_profile(ns: argparse.Namespace) -> int:
         "notes": outcome.notes,
         "sampler_cpu_s": outcome.sampler_cpu_s,
         "python": python_record,
+        "host": ns.host,
     }
     if outcome.status == "could_not_start":
         print(outcome.message, file=sys.stderr)
@@ -316,7 +328,8 @@ def cmd_profile(ns: argparse.Namespace) -> int:
         from gpuprof_gui.core.importers import ProfileFormatError
 
         try:
-            profile = open_profile_safely(profile_path, trusted=True)  # written by our own worker
+            # Written by our own worker; one from a host came over the network: read it in a worker too.
+            profile = open_profile_safely(profile_path, trusted=not ns.host)
             rows, unit = _hotspots(profile, ns.top if ns.json else ns.top or DEFAULT_TOP), profile.unit
             doc["notes"] = [*doc["notes"], *(n for n in profile.notes if n not in doc["notes"])]
             if ns.gpu_trace:
@@ -336,6 +349,8 @@ def cmd_profile(ns: argparse.Namespace) -> int:
         return ExitStatus.TIMED_OUT
     if outcome.status == "cancelled":
         return ExitStatus.CANCELLED
+    if outcome.status == "interrupted":
+        return ExitStatus.FAILED
     if not profile_path:
         return ExitStatus.NO_PROFILE
     return outcome.script_exit_code or (ExitStatus.FAILED if not_kept else ExitStatus.OK)

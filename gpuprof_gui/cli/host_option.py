@@ -1,0 +1,33 @@
+"""``--host``: run on a remote GPU host through SSH, for the verbs that run something (profile, ...)."""
+
+from __future__ import annotations
+
+import argparse
+
+from gpuprof_gui.jobs.remote.ssh import HostError, parse_host
+
+
+def host_arg(text: str) -> str:
+    """argparse type: a host the SSH layer accepts (``user@name[:port]`` or an SSH-config alias)."""
+    try:
+        parse_host(text)
+    except HostError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
+
+
+def add_host_option(parser: argparse.ArgumentParser, *, on_host: bool = False) -> None:
+    parser.add_argument(
+        "--host",
+        type=host_arg,
+        metavar="HOST",
+        help="run on this GPU host through SSH (user@name[:port] or an alias from ~/.ssh/config); "
+        "your SSH keys and known_hosts are used, nothing is installed there",
+    )
+    if on_host:
+        parser.add_argument(
+            "--on-host",
+            action="store_true",
+            help="with --host: SCRIPT is a path on the host, run as it is there (nothing is copied); "
+            "by default the script's folder is copied to a private scratch folder on the host",
+        )
