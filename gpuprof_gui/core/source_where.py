@@ -8,6 +8,7 @@ A profile names a file for each function, or none: cProfile gives none for built
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable
 
@@ -36,11 +37,22 @@ _SUMMARY_WORDS = {
 }
 
 
+REMOTE_COPY = re.compile(r"/gpuprof-gui/remote/runs/[^/]+/src/(.+)$")
+"""A file of a run on a remote host: the copy of the script's folder there (jobs/remote/transfer.py)."""
+
+
 def resolve_source(path: str, search_dirs: list[str]) -> str | None:
-    """The readable file behind a profile's ``path``, trying ``search_dirs`` for relative ones."""
+    """The readable file behind a profile's ``path``, trying ``search_dirs`` for relative ones.
+
+    A file a remote host ran from its copy of the script's folder (removed after the run) is
+    the same file of the local folder that was copied, found through ``search_dirs``.
+    """
     if not path or path.startswith("<"):
         return None
-    candidates = [path] + [os.path.join(d, path) for d in search_dirs if not os.path.isabs(path)]
+    rel = path
+    if os.path.isabs(path) and (copy := REMOTE_COPY.search(path)) and not os.path.isfile(path):
+        rel = copy.group(1)
+    candidates = [path] + [os.path.join(d, rel) for d in search_dirs if not os.path.isabs(rel)]
     for cand in candidates:
         if os.path.isfile(cand):
             return cand

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gpuprof_gui.ui.profile.host_button import HostButton
 from gpuprof_gui.ui.profile.python_button import PythonButton
 from gpuprof_gui.ui.style.theme import set_view_font
 
@@ -67,6 +68,8 @@ class RunBar(QWidget):
         self.profiler_combo.currentIndexChanged.connect(self._profiler_changed)
         self._profiler_changed()
         self.python_button = PythonButton()
+        self.host_button = HostButton()
+        self.host_button.host_changed.connect(lambda _host: self.sync_python())
         self.script_edit.textChanged.connect(lambda _text: self.python_button.set_script(self.script))
         self.timeout_spin = QDoubleSpinBox()
         self.timeout_spin.setRange(0, 24 * 3600)
@@ -91,6 +94,7 @@ class RunBar(QWidget):
         fields.addWidget(self.args_edit, 2)
         choices = QHBoxLayout()
         choice_widgets = (
+            self.host_button,
             self.python_button,
             self.profiler_combo,
             self.native_check,
@@ -205,6 +209,7 @@ class RunBar(QWidget):
         for w in (
             self.script_edit,
             self.args_edit,
+            self.host_button,
             self.python_button,
             self.profiler_combo,
             self.native_check,
@@ -212,6 +217,12 @@ class RunBar(QWidget):
             self.timeout_spin,
         ):
             w.setEnabled(not running)
+        self.sync_python()
+
+    def sync_python(self) -> None:
+        """On a host the script runs in that host's python3: the local Python choice does not apply."""
+        remote = self.host_button.host is not None
+        self.python_button.setEnabled(not remote and self.script_edit.isEnabled())
 
     def set_elapsed(self, seconds: float | None) -> None:
         self.elapsed_label.setText("" if seconds is None else f"{seconds:.1f} s")

@@ -21,7 +21,7 @@ from gpuprof_gui.assets import icon_path
 from gpuprof_gui.core.provenance import Provenance
 from gpuprof_gui.core.source_where import no_file_label
 from gpuprof_gui.core.workspace import Workspace
-from gpuprof_gui.jobs.runner import RunOutcome, RunSpec
+from gpuprof_gui.jobs.runner import RunOutcome
 from gpuprof_gui.ui.advisor import advisor_window
 from gpuprof_gui.ui.advisor.advisor_panel import AdvisorPanel
 from gpuprof_gui.ui.compare import compare_window
@@ -32,7 +32,15 @@ from gpuprof_gui.ui.profile.hotspot_table import HotspotTable
 from gpuprof_gui.ui.profile.qt_runner import QtProfileRun
 from gpuprof_gui.ui.profile.run_bar import RunBar
 from gpuprof_gui.ui.profile.source_view import SourceView
-from gpuprof_gui.ui.shell import export_window, navigation, presentation, screen_fit, session_io, window_state
+from gpuprof_gui.ui.shell import (
+    export_window,
+    navigation,
+    presentation,
+    run_start,
+    screen_fit,
+    session_io,
+    window_state,
+)
 from gpuprof_gui.ui.shell.actions import make_actions
 from gpuprof_gui.ui.shell.profile_loader import LoadedProfile, ProfileLoader
 from gpuprof_gui.ui.shell.window_files import WindowFiles
@@ -202,19 +210,9 @@ class MainWindow(WindowFiles):
             return
         script = os.path.abspath(os.path.expanduser(script))
         out_dir, where_said = self._run_dir_said = window_state.new_run_dir_said(
-            script, keep=window_state.shown_run_dirs(self)
+            script, keep=window_state.shown_run_dirs(self), host=self.run_bar.host_button.host
         )
-        spec = RunSpec(
-            script=script,
-            args=args,
-            profiler=self.run_bar.profiler,
-            pyspy_native=self.run_bar.native,
-            gpu_trace=self.run_bar.gpu_trace,
-            cwd=os.path.dirname(script) if os.path.isdir(os.path.dirname(script)) else None,
-            timeout_s=self.run_bar.timeout_s,
-            output_dir=out_dir,
-            python=self.run_bar.python_button.python_for_run(),
-        )
+        spec = run_start.run_spec(self.run_bar, script, args, out_dir)
         # A previous run's profile still loading would land in the middle of this run.
         self.loader.discard_pending()
         run = QtProfileRun(spec, self)
@@ -228,9 +226,7 @@ class MainWindow(WindowFiles):
         self.console.start_run(
             f"$ {os.path.basename(script)} {' '.join(args)}   [{spec.profiler}]", os.path.join(out_dir, "output.log")
         )
-        python = self.run_bar.python_button.interpreter()
-        under = "" if python.is_app else f" in {python.path} ({python.reason})"
-        running = f"Running {os.path.basename(script)} under {self.run_bar.profiler_combo.currentText()}{under}…"
+        running = run_start.running_text(self.run_bar, script, spec)
         self.set_status(f"{running} {where_said}" if where_said else running)
         self._update_actions()
         run.start()
@@ -264,7 +260,8 @@ class MainWindow(WindowFiles):
             self._pending = started.with_changes(path=outcome.profile_path, wall_s=outcome.wall_s)
             self.source.search_dirs = [os.path.dirname(run.spec.script)] if run else []
             self._outcome_note = outcome.message
-            self.loader.load(outcome.profile_path, trusted=True)  # the run ends for the workspace once shown
+            # Our worker wrote it (one from a host came over the network: read in a worker, as a file opened)
+            self.loader.load(outcome.profile_path, trusted=not (run and run.spec.host))
         else:
             self.workspace.run_ended(False, outcome.message)
         self.run_finished.emit(outcome)

@@ -58,15 +58,17 @@ def new_run_dir(script: str, keep: Collection[str] = ()) -> str:
     return new_run_dir_said(script, keep)[0]
 
 
-def new_run_dir_said(script: str, keep: Collection[str] = ()) -> tuple[str, str | None]:
+def new_run_dir_said(script: str, keep: Collection[str] = (), host: str | None = None) -> tuple[str, str | None]:
     """:func:`new_run_dir`, and one sentence when the run had to go to a temporary folder.
 
     The oldest run folders beyond :data:`KEEP_RUNS` or :data:`KEEP_RUNS_BYTES` are removed,
-    never one in ``keep`` (the run on screen).
+    never one in ``keep`` (the run on screen). A run on a host is named with the host.
     """
     from gpuprof_gui.core.atomic import WriteError, check_folder
 
     stem = re.sub(r"[^\w.-]+", "_", os.path.splitext(os.path.basename(script))[0])[:40] or "run"
+    if host:
+        stem += "@" + (re.sub(r"[^\w.-]+", "_", host)[:40] or "host")
     root = runs_root()
     try:
         check_folder(root)
@@ -301,6 +303,14 @@ def recall_python(win: WindowBase) -> None:
 def remember_run_choices(win: WindowBase, spec: RunSpec) -> None:
     win.settings.setValue("profiler", spec.profiler)
     win.settings.setValue("timeout_s", spec.timeout_s or 0)
+    remember_host(win)
+
+
+def remember_host(win: WindowBase) -> None:
+    """Run on: the host chosen (or this computer) and the recent hosts, for the next start."""
+    hosts = win.run_bar.host_button
+    win.settings.setValue("host", hosts.host or "")
+    win.settings.setValue("recent_hosts", hosts.recent)
 
 
 def restore(win: WindowBase) -> None:
@@ -338,6 +348,13 @@ def restore(win: WindowBase) -> None:
     recent = [recent] if isinstance(recent, str) else recent if isinstance(recent, (list, tuple)) else []
     button.recent = [p for p in recent if isinstance(p, str) and os.path.isabs(p) and os.path.isfile(p)][:6]
     button.choice_changed.connect(lambda choice: remember_python(win, choice))
+    hosts = win.run_bar.host_button
+    recent_hosts = s.value("recent_hosts", [])
+    recent_hosts = [recent_hosts] if isinstance(recent_hosts, str) else recent_hosts
+    hosts.recent = [h for h in recent_hosts if isinstance(h, str) and h][:8] if isinstance(recent_hosts, list) else []
+    hosts.set_host(str(s.value("host", "") or ""))
+    hosts.host_changed.connect(lambda _host: remember_host(win))
+    win.run_bar.sync_python()
     win.run_bar.script_edit.textChanged.connect(lambda _text: recall_python(win))
 
 

@@ -1,0 +1,111 @@
+"""The run bar's host: this computer, or a GPU host reached through SSH (recent ones in the menu).
+
+A host is what ``ssh`` accepts: ``user@name[:port]`` or an alias from ``~/.ssh/config``. The
+app uses the user's own keys, agent and known_hosts; it stores no password and never accepts
+an unknown host key (the run's message says how to check and add it).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QMessageBox, QPushButton, QWidget
+
+from gpuprof_gui.jobs.remote.ssh import HostError, parse_host
+
+LOCAL = ""
+MAX_RECENT_HOSTS = 8
+MAX_NAME_CHARS = 14
+LOCAL_TEXT = "this computer"
+ADD_PROMPT = (
+    "A GPU host to run on, as for ssh: user@name, name:port, or an alias from ~/.ssh/config.\n"
+    "Your SSH keys and known_hosts are used; the host needs Python 3.9+ (and the GPU stack)."
+)
+
+
+class HostButton(QPushButton):
+    """Shows where the next run goes; its menu changes it."""
+
+    host_changed = Signal(str)
+    """The user picked a host ("" for this computer)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Host")
+        self._host = LOCAL
+        self.recent: list[str] = []
+        self._menu = QMenu(self)
+        self._menu.aboutToShow.connect(self._fill_menu)
+        self.setMenu(self._menu)
+        self._show()
+
+    @property
+    def host(self) -> str | None:
+        """The RunSpec's ``host``: None for this computer."""
+        return self._host or None
+
+    def set_host(self, host: str, announce: bool = False) -> None:
+        if host:
+            try:
+                parse_host(host)
+            except HostError:
+                host = LOCAL
+        self._host = host
+        if host:
+            self.recent = [host, *(h for h in self.recent if h != host)][:MAX_RECENT_HOSTS]
+        self._show()
+        if announce:
+            self.host_changed.emit(host)
+
+    def _show(self) -> None:
+        self.full_text = f"Run on: {self._host or LOCAL_TEXT}"
+        metrics = self.fontMetrics()
+        room = metrics.horizontalAdvance("Run on: ") + metrics.averageCharWidth() * MAX_NAME_CHARS
+        self.setText(metrics.elidedText(self.full_text, Qt.TextElideMode.ElideMiddle, room))
+        if self._host:
+            self.setToolTip(
+                f"The script runs on {self._host} through SSH, with that host's python3.\n"
+                "Its folder is copied to a private scratch folder there (less .git, caches, virtualenvs\n"
+                "and what .gpuprofignore names), the results come back here, and the scratch folder is removed."
+            )
+        else:
+            self.setToolTip("The script runs on this computer. The menu adds a GPU host reached through SSH.")
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._show()
+
+    def _fill_menu(self) -> None:
+        menu = self._menu
+        menu.clear()
+        group = QActionGroup(menu)
+        for text, value in [("This computer", LOCAL), *((h, h) for h in self.recent)]:
+            action = QAction(text, menu, checkable=True)
+            action.setChecked(value == self._host)
+            action.triggered.connect(lambda _on=False, v=value: self.set_host(v, announce=True))
+            group.addAction(action)
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction("Add a GPU host…").triggered.connect(self.ask_host)
+        forget = menu.addAction("Forget recent hosts")
+        forget.setEnabled(bool(self.recent))
+        forget.triggered.connect(self._forget)
+
+    def ask_host(self) -> None:
+        text = ""
+        while True:
+            text, ok = QInputDialog.getText(self, "Add a GPU host", ADD_PROMPT, QLineEdit.EchoMode.Normal, text)
+            if not ok or not text.strip():
+                return
+            try:
+                parse_host(text.strip())
+            except HostError as exc:
+                QMessageBox.warning(self, "Not a host", str(exc))
+                continue
+            self.set_host(text.strip(), announce=True)
+            return
+
+    def _forget(self) -> None:
+        self.recent = [self._host] if self._host else []
+        self.host_changed.emit(self._host)
