@@ -236,3 +236,29 @@ def test_a_host_that_cannot_be_reached_is_one_sentence(sshd, tmp_path, host):
     outcome = run_profile(RunSpec(str(_project(tmp_path, "print(1)\n")), host=host, timeout_s=60))
     assert outcome.status == "could_not_start"
     assert host.split("@")[-1].split(":")[0] in outcome.message and "\n" not in outcome.message.strip()
+
+
+def test_cancel_while_the_folder_is_copied_stops_the_copy_and_leaves_nothing_there(sshd, tmp_path):
+    script = _project(tmp_path, "print('never runs')\n")
+    with open(script.parent / "weights.bin", "wb") as fh:  # big enough that the copy takes a while
+        for _ in range(160):
+            fh.write(os.urandom(1 << 20))
+    out: list[bytes] = []
+    cancel = threading.Event()
+    thread, box = _start_in_thread(
+        RunSpec(str(script), host=sshd.alias, output_dir=str(tmp_path / "run"), timeout_s=200), out, cancel
+    )
+    runs = Path(sshd.remote_home) / ".cache" / "gpuprof-gui" / "remote" / "runs"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(runs.glob("run-*/src/*")):
+        time.sleep(0.02)  # the copy has begun: files arrive in the scratch folder
+    assert thread.is_alive(), box.get("outcome")
+    cancel.set()
+    thread.join(60)
+    outcome = box["outcome"]
+    assert outcome.status == "cancelled" and not outcome.ok, outcome.message
+    assert b"never runs" not in b"".join(out)
+    deadline = time.monotonic() + 15
+    while _runs_left(sshd) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _runs_left(sshd) == []

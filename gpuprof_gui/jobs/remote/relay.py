@@ -288,9 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     except (HostError, TransferError) as exc:
         channel.error(ExitCode.REMOTE_FAILED, str(exc))
         return int(ExitCode.REMOTE_FAILED)
-    except _CancelledError:
-        channel.error(ExitCode.REMOTE_FAILED, "Cancelled while the script's files were being copied to the host.")
-        return int(ExitCode.REMOTE_FAILED)
+    except _CancelledError:  # the run never started: the app says "Cancelled", as for a local run
+        return 1
     except (_LostError, rf.FrameError) as exc:
         if relay.started_at is None:  # it never ran: a connection that failed, not one that dropped
             err = bytes(relay.ssh_err).decode("utf-8", "replace")

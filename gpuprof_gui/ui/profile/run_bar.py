@@ -87,6 +87,7 @@ class RunBar(QWidget):
         # Where it fits, one row; on a narrow or projector screen the fields take a row of
         # their own above the choices and buttons, so the bar never widens the window.
         fields = QHBoxLayout()
+        fields.addWidget(self.host_button)  # the fields' row shrinks (the script field gives room)
         fields.addWidget(QLabel("Script:"))
         fields.addWidget(self.script_edit, 3)
         fields.addWidget(browse)
@@ -94,7 +95,6 @@ class RunBar(QWidget):
         fields.addWidget(self.args_edit, 2)
         choices = QHBoxLayout()
         choice_widgets = (
-            self.host_button,
             self.python_button,
             self.profiler_combo,
             self.native_check,

@@ -80,7 +80,7 @@ def test_a_full_run_folder_is_one_sentence_and_keeps_the_output_and_profile(
 
     run_dir = tmp_path / "run"
     (run_dir / "profile.prof").mkdir(parents=True)  # the raw profile cannot be written there
-    monkeypatch.setattr(window_state, "new_run_dir_said", lambda script, keep=(): (str(run_dir), None))
+    monkeypatch.setattr(window_state, "new_run_dir_said", lambda script, keep=(), host=None: (str(run_dir), None))
     monkeypatch.setattr(console, "open", lambda path, mode: _FullDisk(), raising=False)
     window.set_script(str(SCRIPTS_DIR / "big_output.py"))
     window.run_bar.set_args(["2"])
