@@ -44,6 +44,7 @@ def test_a_run_on_a_host_shows_its_profile_like_a_local_run(sshd, qtbot, win, tm
     bar.host_button.set_host(sshd.alias, announce=True)
     bar.sync_python()
     assert bar.host_button.host == sshd.alias and not bar.python_button.isEnabled()
+    assert "host" in bar.python_button.text() and sshd.alias in bar.python_button.toolTip()
     assert sshd.alias in bar.host_button.text()
     outcome = run_script(qtbot, win, _script(tmp_path), wait_profile=True)
     assert outcome.status == "finished", outcome.message

@@ -47,6 +47,7 @@ class PythonButton(QPushButton):
         super().__init__(parent)
         self.setAccessibleName("Python")
         self._choice = AUTO
+        self._remote: str | None = None  # a host whose python3 runs the script instead
         self._script = ""
         self._detected: Interpreter = app_interpreter()
         self.recent: list[str] = []
@@ -89,7 +90,20 @@ class PythonButton(QPushButton):
         self._show()
 
     # -- looks -----------------------------------------------------------------------------
+    def show_remote(self, host: str | None) -> None:
+        """A run on ``host`` uses that host's python3: say so instead of this computer's choice."""
+        self._remote = host
+        self._show()
+
     def _show(self) -> None:
+        if self._remote:
+            self.full_text = "Python: the host's"
+            self._elide()
+            self.setToolTip(
+                f"The script runs on {self._remote} with its python3 (the first on PATH for a "
+                "non-interactive login).\nThe Python chosen here applies to runs on this computer."
+            )
+            return
         chosen = self.interpreter()
         if chosen.is_app:
             short = "app's own"

@@ -223,6 +223,7 @@ class RunBar(QWidget):
         """On a host the script runs in that host's python3: the local Python choice does not apply."""
         remote = self.host_button.host is not None
         self.python_button.setEnabled(not remote and self.script_edit.isEnabled())
+        self.python_button.show_remote(self.host_button.host)
 
     def set_elapsed(self, seconds: float | None) -> None:
         self.elapsed_label.setText("" if seconds is None else f"{seconds:.1f} s")
