@@ -12,11 +12,13 @@ import sys
 import time
 from typing import Any, TextIO
 
+from gpuprof_gui.cli.host_option import add_host_option, add_host_python_option
 from gpuprof_gui.exit_codes import ExitStatus
 from gpuprof_gui.gpu.gpu_channel import METRIC_INFO, POLLED_METRICS, UTIL_METRICS
 from gpuprof_gui.gpu.install_hint import install_hint
 from gpuprof_gui.gpu.specs import device_facts
 from gpuprof_gui.gpu.telemetry import DEFAULT_HZ, MAX_HZ, TelemetrySampler
+from gpuprof_gui.gpu.trace_io import save_trace
 
 DEFAULT_MONITOR_S = 10.0
 TEXT_REFRESH_S = 1.0  # the text table prints a row per GPU each second: readable, unlike 10 rows/s
@@ -46,6 +48,8 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
         action="store_true",
         help="skip measuring each GPU's device-to-device copy bandwidth (about 1 s per GPU)",
     )
+    add_host_option(dev, several=True)
+    add_host_python_option(dev)
     mon = verbs.add_parser("monitor", help="sample GPU telemetry (utilisation, power, clocks, ...)")
     mon.add_argument(
         "--seconds",
@@ -63,17 +67,33 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     )
     mon.add_argument("--json", action="store_true", help="print one JSON object per sample")
     mon.add_argument("--output", metavar="TRACE.json", help="save the samples as a telemetry trace")
+    add_host_option(mon, several=True)
+    add_host_python_option(mon)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``devices`` or ``monitor``; the exit status."""
+    hosts = list(args.host or [])
+    if args.python and not hosts:
+        print(f"gpuprof {args.verb}: --python needs --host HOST.", file=sys.stderr)
+        return ExitStatus.USAGE
     if args.verb == "devices":
-        return run_devices(args.json, measure=not args.no_measure)
-    return run_monitor(args.seconds, args.hz, args.json, args.output)
+        return run_devices(args.json, measure=not args.no_measure, hosts=hosts, python=args.python)
+    return run_monitor(args.seconds, args.hz, args.json, args.output, hosts=hosts, python=args.python)
 
 
 # ---- devices --------------------------------------------------------------
-def run_devices(as_json: bool, out: TextIO = sys.stdout, measure: bool = True) -> int:
+def run_devices(
+    as_json: bool,
+    out: TextIO = sys.stdout,
+    measure: bool = True,
+    hosts: list[str] | None = None,
+    python: str | None = None,
+) -> int:
+    if hosts:
+        from gpuprof_gui.cli.remote_devices import run_remote_devices
+
+        return run_remote_devices(hosts, python, as_json, measure, out)
     facts = device_facts()
     if measure:
         fill_measured_copy(facts["devices"])
@@ -92,12 +112,12 @@ def run_devices(as_json: bool, out: TextIO = sys.stdout, measure: bool = True) -
     return ExitStatus.OK
 
 
-def fill_measured_copy(devices: list[dict[str, Any]]) -> None:
+def fill_measured_copy(devices: list[dict[str, Any]], host: str | None = None, python: str | None = None) -> None:
     """The practical bandwidth ceiling: a measured D2D copy per GPU, in the kernel worker (needs CuPy)."""
     from gpuprof_gui.jobs.lab_runner import measure_copy_gbps
 
     for dev in devices:
-        gbps = measure_copy_gbps(int(dev["index"]))
+        gbps = measure_copy_gbps(int(dev["index"]), host=host, python=python)
         dev["measured_copy_gbps"] = (
             None
             if gbps is None
@@ -142,14 +162,30 @@ def format_device(dev: dict[str, Any]) -> str:
 
 
 # ---- monitor --------------------------------------------------------------
-def run_monitor(seconds: float, hz: float, as_json: bool, output: str | None, out: TextIO = sys.stdout) -> int:
+def run_monitor(
+    seconds: float,
+    hz: float,
+    as_json: bool,
+    output: str | None,
+    out: TextIO = sys.stdout,
+    hosts: list[str] | None = None,
+    python: str | None = None,
+) -> int:
     if not hz > 0:
         sys.stderr.write("gpuprof monitor: --hz must be positive\n")
         return ExitStatus.USAGE
-    sampler = TelemetrySampler(hz)
-    if not sampler.start():
-        sys.stderr.write(f"gpuprof monitor: no GPU to sample: {sampler.reason}\n")
-        return ExitStatus.UNAVAILABLE  # as `gpuprof kernels` without a GPU: nothing to measure
+    sampler: Any
+    if hosts:
+        from gpuprof_gui.cli.remote_devices import remote_sampler
+
+        sampler = remote_sampler(hosts, hz, python)
+        if sampler is None:
+            return ExitStatus.UNAVAILABLE
+    else:
+        sampler = TelemetrySampler(hz)
+        if not sampler.start():
+            sys.stderr.write(f"gpuprof monitor: no GPU to sample: {sampler.reason}\n")
+            return ExitStatus.UNAVAILABLE  # as `gpuprof kernels` without a GPU: nothing to measure
     cursor: Any = None
     period_s = 1.0 / sampler.hz if as_json else TEXT_REFRESH_S
     deadline = time.monotonic() + seconds if seconds > 0 else math.inf
@@ -169,7 +205,7 @@ def run_monitor(seconds: float, hz: float, as_json: bool, output: str | None, ou
     finally:
         sampler.stop()
     if output:
-        sampler.save_trace(output)
+        save_trace(sampler.trace_dict(), output)
         sys.stderr.write(f"gpuprof monitor: trace saved to {output}\n")
     return ExitStatus.OK
 
@@ -183,7 +219,9 @@ def _write_json_lines(snap: dict[str, Any], out: TextIO) -> None:
         series = dev["series"]
         times = series[POLLED_METRICS[0]][0]
         for i, t in enumerate(times):
-            row = {"type": "sample", "gpu": dev["index"], "t_s": round(float(t), 4)}
+            row = {"type": "sample", "gpu": dev.get("host_index", dev["index"]), "t_s": round(float(t), 4)}
+            if "host" in dev:
+                row["host"] = dev["host"]
             row.update({m: _clean(series[m][1][i]) for m in POLLED_METRICS})
             out.write(json.dumps(row) + "\n")
         for metric in UTIL_METRICS:  # the driver's own time-stamped samples, as they arrive
@@ -192,7 +230,8 @@ def _write_json_lines(snap: dict[str, Any], out: TextIO) -> None:
                     json.dumps(
                         {
                             "type": "utilization",
-                            "gpu": dev["index"],
+                            **({"host": dev["host"]} if "host" in dev else {}),
+                            "gpu": dev.get("host_index", dev["index"]),
                             "t_s": round(float(t), 4),
                             "metric": metric,
                             "value": _clean(v),
@@ -227,8 +266,9 @@ def _write_table_rows(snap: dict[str, Any], printed: int, out: TextIO) -> int:
         t = series[POLLED_METRICS[0]][0]
         latest = {m: (series[m][1][-1] if len(series[m][1]) else math.nan) for m in _TABLE_COLUMNS}
         stamp = f"{t[-1]:7.1f}" if len(t) else f"{'-':>7}"
+        gpu = f"{dev['host']}:{dev.get('host_index', 0)}" if "host" in dev else str(dev["index"])
         out.write(
-            f"{stamp} {dev['index']:>3} "
+            f"{stamp} {gpu:>3} "
             + " ".join(f"{'-' if math.isnan(v) else format(v, ',.0f'):>11}" for v in latest.values())
             + "\n"
         )

@@ -8,6 +8,7 @@ import sys
 import threading
 
 from gpuprof_gui.cli.arg_types import positive_seconds
+from gpuprof_gui.cli.host_option import add_host_option, add_host_python_option
 from gpuprof_gui.core.lab_model import LabRecord
 from gpuprof_gui.exit_codes import ExitStatus
 
@@ -56,6 +57,8 @@ def add_parsers(subparsers) -> None:
         help="seconds one candidate may take at one size before its worker is killed",
     )
     p.add_argument("--output-dir", default=None, help="keep the full results JSON here")
+    add_host_option(p)
+    add_host_python_option(p)
 
 
 def _fmt(value, spec: str = "{:.3g}") -> str:
@@ -100,7 +103,12 @@ def run(args: argparse.Namespace) -> int:
         except WriteError as exc:
             print(f"gpuprof kernels: --output-dir: {exc}", file=sys.stderr)
             return ExitStatus.USAGE
-    reason = cupy_missing_reason()
+    if args.python and not args.host:
+        print(
+            "gpuprof kernels: --python needs --host HOST (here the lab runs in gpuprof's own Python).", file=sys.stderr
+        )
+        return ExitStatus.USAGE
+    reason = cupy_missing_reason() if not args.host else None  # a host's worker says for itself
     if reason is not None:
         print(f"gpuprof kernels: no GPU lab here: {reason}", file=sys.stderr)
         return ExitStatus.UNAVAILABLE
@@ -110,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         candidates=args.candidate,
         candidate_timeout_s=args.timeout or CANDIDATE_TIMEOUT_S,
         output_dir=args.output_dir,
+        host=args.host,
+        python=args.python,
     )
     errors: list[LabRecord] = []
     shown: list[LabRecord] = []
@@ -129,11 +139,12 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return ExitStatus.CANCELLED
     if outcome.status == "no_gpu":
-        print(f"gpuprof kernels: no GPU lab here: {outcome.message}", file=sys.stderr)
+        where = "there" if args.host else "here"
+        print(f"gpuprof kernels: no GPU lab {where}: {outcome.message}", file=sys.stderr)
         return ExitStatus.UNAVAILABLE
     if outcome.status == "error" and outcome.run is None:
         print(f"gpuprof kernels: {outcome.message}", file=sys.stderr)
-        return ExitStatus.USAGE
+        return ExitStatus.UNAVAILABLE if args.host and outcome.remote_failure else ExitStatus.USAGE
     records = outcome.run.records if outcome.run else []
     if args.json:
         print(json.dumps([r.to_dict() for r in records], indent=1))

@@ -26,7 +26,7 @@ import socket
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from gpuprof_gui.core.gpu_trace import COPY_KINDS, MEMORY_KINDS, SYNC_TYPES, GpuTrace, GpuTraceBuilder
@@ -307,7 +307,7 @@ class GpuTracer:
         cuda = nvml.query("nvmlSystemGetCudaDriverVersion")
         return {
             "synthetic": False,
-            "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "host": socket.gethostname(),
             "device": {
                 "name": name or "",

@@ -176,7 +176,8 @@ def _device_from_json(dev: Any, position: int) -> dict[str, Any]:
             pair, where, percent=metric.endswith("_pct"), lo=-np.inf if metric in COUNTER_RATES else 0
         )
         series[metric] = (t, np.where(v < 0, np.nan, v)) if metric in COUNTER_RATES else (t, v)
-    named = {key: _text(dev.get(key), f"GPU {index} {key}") for key in ("name", "uuid", "util_source") if key in dev}
+    texts = ("name", "uuid", "util_source", "host", "label")  # host, label: a trace of several hosts' GPUs
+    named = {key: _text(dev.get(key), f"GPU {index} {key}") for key in texts if key in dev}
     return {key: value for key, value in dev.items() if key != "series"} | named | {"series": series}
 
 

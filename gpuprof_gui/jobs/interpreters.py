@@ -277,6 +277,8 @@ WORKERS = (
     "gpuprof_gui.workers.profile_worker",
     "gpuprof_gui.workers.scalene_boot",
     "gpuprof_gui.workers.remote_agent",
+    "gpuprof_gui.workers.kernel_worker",
+    "gpuprof_gui.workers.telemetry_stream",
 )
 
 if len(sys.argv) < 2 or sys.argv[1] not in WORKERS:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import socket
 import tempfile
 import threading
@@ -22,10 +23,10 @@ from importlib.util import find_spec
 
 from gpuprof_gui.core import lab_model as lm
 from gpuprof_gui.core.atomic import describe_os_error
-from gpuprof_gui.jobs.outcome import OutcomeTracker
+from gpuprof_gui.jobs.outcome import OutcomeTracker, RunOutcome
 from gpuprof_gui.jobs.supervisor import python_module_argv, supervise, worker_env
 from gpuprof_gui.lab import LabFileError
-from gpuprof_gui.protocol import CHANNEL_FD_ARG, MsgType, describe_exit
+from gpuprof_gui.protocol import CHANNEL_FD_ARG, ExitCode, MsgType, describe_exit
 
 # A step is one candidate at one size: compile + check + warm-up + ~0.3 s of
 # timed repetitions. A minute is far past any sane kernel and short enough
@@ -67,6 +68,8 @@ class LabRunSpec:
     candidate_timeout_s: float = CANDIDATE_TIMEOUT_S
     reference_timeout_s: float = REFERENCE_TIMEOUT_S
     output_dir: str | None = None
+    host: str | None = None  # run on this GPU host through SSH (jobs/remote); None: here
+    python: str | None = None  # the host's Python (python3 there by default)
 
 
 @dataclass
@@ -76,6 +79,11 @@ class LabOutcome:
     run: lm.LabRun | None = None
     results_path: str | None = None
     workers_started: int = 0
+    remote_failure: bool = False  # the host could not be reached or used (not the file's fault)
+
+
+class HostUnusableError(LabFileError):
+    """The host of a remote lab run could not be reached or used: the sentence says why."""
 
 
 class _Watchdog:
@@ -153,12 +161,12 @@ class _LabRun:
             candidates=info["candidates"],
             file=os.path.basename(spec.path),
             started_wall=time.time(),
-            host=socket.gethostname(),
+            host=spec.host or socket.gethostname(),
             date=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         self.output_dir = spec.output_dir or tempfile.mkdtemp(prefix="gpuprof-lab-")
         os.makedirs(self.output_dir, exist_ok=True)
-        self.override_args = self._write_overrides()
+        self.override_args = self._write_overrides() if not spec.host else []
 
     def _write_overrides(self) -> list[str]:
         args = []
@@ -194,6 +202,18 @@ class _LabRun:
             argv += ["--candidate", name]
         return argv + self.override_args
 
+    def remote_args(self, names: list[str]) -> list[str]:
+        """The worker's arguments on a host: the file's folder is copied there, results come back."""
+        args = [CHANNEL_FD_ARG, "{channel_fd}", "run", "{src}/" + os.path.basename(self.spec.path)]
+        args += ["--output-dir", "{out}"]
+        for size in self.sizes:
+            args += ["--size", str(size)]
+        for name in names:
+            args += ["--candidate", name]
+        for name, text in self.spec.source_overrides.items():  # no file to name there: the text itself
+            args += ["--source-override-text", f"{name}={text}"]
+        return args
+
     def fill_unfinished(self, tracker: _LabTracker, name: str, status: str, error: str) -> None:
         """Records for the sizes of ``name`` that the worker never reported."""
         start_mono, start_wall = tracker.current_since or (time.monotonic(), time.time())
@@ -227,19 +247,59 @@ class _LabRun:
         return LabOutcome(status, message, self.run, path, workers)
 
 
-def describe_file(path: str, timeout_s: float = DESCRIBE_TIMEOUT_S) -> dict:
-    """The file's problem and candidates, read in a worker; LabFileError with the reason."""
+def describe_file(
+    path: str, timeout_s: float = DESCRIBE_TIMEOUT_S, host: str | None = None, python: str | None = None
+) -> dict:
+    """The file's problem and candidates, read in a worker (on ``host`` if named); LabFileError with the reason."""
     tracker = OutcomeTracker("kernel", timeout_s)
 
     def argv(fd: int) -> list[str]:
         return [*python_module_argv(WORKER_MODULE), CHANNEL_FD_ARG, str(fd), "describe", os.path.abspath(path)]
 
-    outcome = supervise(argv, tracker, env=worker_env(None), timeout_s=timeout_s)
+    if host:
+        remote = [CHANNEL_FD_ARG, "{channel_fd}", "describe", "{src}/" + os.path.basename(path)]
+        scratch = tempfile.mkdtemp(prefix="gpuprof-describe-")
+        try:
+            outcome = _supervise_on(host, python, path, remote, scratch, tracker, timeout_s=timeout_s)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    else:
+        outcome = supervise(argv, tracker, env=worker_env(None), timeout_s=timeout_s)
     if tracker.result is not None and tracker.result.get("describe"):
         return tracker.result["describe"]
+    code = (tracker.error or {}).get("code")
+    if host and (code in (ExitCode.REMOTE_FAILED, ExitCode.CONNECTION_LOST) or outcome.status == "could_not_start"):
+        raise HostUnusableError(str((tracker.error or {}).get("message") or outcome.message))
     if tracker.error is not None:
         raise LabFileError(str(tracker.error.get("message")))
     raise LabFileError(f"could not read {os.path.basename(path)}: {outcome.message}")
+
+
+def _supervise_on(
+    host: str,
+    python: str | None,
+    path: str | None,
+    args: list[str],
+    output_dir: str,
+    tracker: OutcomeTracker,
+    env: dict[str, str] | None = None,
+    **kw,
+) -> RunOutcome:
+    """A kernel worker on ``host``: the candidate file's folder goes there, ``{out}`` comes back."""
+    from gpuprof_gui.jobs.remote import remote_run
+
+    job = remote_run.worker_job(
+        host,
+        WORKER_MODULE,
+        args,
+        output_dir,
+        python=python,
+        upload_folder=os.path.dirname(os.path.abspath(path)) if path else None,
+        cwd="{src}" if path else None,
+        env=env,
+        min_version=remote_run.GPU_STACK_MIN_VERSION,
+    )
+    return remote_run.supervise_remote(job, tracker, on_stdout=kw.pop("on_stdout", lambda _data: None), **kw)
 
 
 def run_lab(
@@ -249,11 +309,13 @@ def run_lab(
     on_stderr: Callable[[bytes], None] | None = None,
 ) -> LabOutcome:
     """Run every candidate of ``spec`` at every size, restarting the worker after faults."""
-    reason = cupy_missing_reason()
+    reason = cupy_missing_reason() if not spec.host else None  # a host's worker says for itself
     if reason is not None:
         return LabOutcome("no_gpu", reason)
     try:
-        lab = _LabRun(spec, describe_file(spec.path), on_record, cancel)
+        lab = _LabRun(spec, describe_file(spec.path, host=spec.host, python=spec.python), on_record, cancel)
+    except HostUnusableError as exc:
+        return LabOutcome("error", str(exc), remote_failure=True)
     except LabFileError as exc:
         return LabOutcome("error", str(exc))
     except OSError as exc:  # the output folder could not be made, or an edited source not written there
@@ -274,13 +336,19 @@ def run_lab(
                 on_stderr(data)
 
         names = list(remaining)
-        supervise(
-            functools.partial(lab.argv, names=names), tracker, env=worker_env(None), cancel=watchdog, on_stderr=keep
-        )
+        if spec.host:
+            args = lab.remote_args(names)
+            _supervise_on(
+                spec.host, spec.python, spec.path, args, lab.output_dir, tracker, cancel=watchdog, on_stderr=keep
+            )
+        else:
+            argv = functools.partial(lab.argv, names=names)
+            supervise(argv, tracker, env=worker_env(None), cancel=watchdog, on_stderr=keep)
         workers += 1
         res = tracker.result or {}
         if res.get("status") == "no_gpu":
-            return LabOutcome("no_gpu", str(res.get("reason")), workers_started=workers)
+            where = f"on {spec.host}: " if spec.host else ""
+            return LabOutcome("no_gpu", where + str(res.get("reason")), workers_started=workers)
         if tracker.error is not None:
             return lab.finish("error", str(tracker.error.get("message")), workers)
         started = [n for n in names if any(s[0] == n for s in tracker.done_steps)]
@@ -326,19 +394,30 @@ def run_lab(
 COPY_TIMEOUT_S = 60.0  # a D2D copy measurement takes ~1 s; a minute means something hangs
 
 
-def measure_copy_gbps(device_index: int, timeout_s: float = COPY_TIMEOUT_S) -> float | None:
+def measure_copy_gbps(
+    device_index: int, timeout_s: float = COPY_TIMEOUT_S, host: str | None = None, python: str | None = None
+) -> float | None:
     """Measured device-to-device copy bandwidth of one GPU (GB/s, bytes read + written), or None.
 
     Runs the kernel worker's ``copy`` verb with only that GPU visible, so the
-    CUDA context lives in the worker, never in the caller.
+    CUDA context lives in the worker, never in the caller (on ``host`` if named).
     """
-    if find_spec("cupy") is None:
-        return None
-    env = worker_env(None)
-    env["CUDA_VISIBLE_DEVICES"] = str(device_index)
     tracker = OutcomeTracker("kernel", timeout_s)
-    argv = lambda fd: [*python_module_argv(WORKER_MODULE), CHANNEL_FD_ARG, str(fd), "copy"]  # noqa: E731
-    supervise(argv, tracker, env=env, timeout_s=timeout_s, on_stdout=lambda _data: None)
+    if host:
+        scratch = tempfile.mkdtemp(prefix="gpuprof-copy-")
+        try:
+            args = [CHANNEL_FD_ARG, "{channel_fd}", "copy"]
+            visible = {"CUDA_VISIBLE_DEVICES": str(device_index)}
+            _supervise_on(host, python, None, args, scratch, tracker, env=visible, timeout_s=timeout_s)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    else:
+        if find_spec("cupy") is None:
+            return None
+        env = worker_env(None)
+        env["CUDA_VISIBLE_DEVICES"] = str(device_index)
+        argv = lambda fd: [*python_module_argv(WORKER_MODULE), CHANNEL_FD_ARG, str(fd), "copy"]  # noqa: E731
+        supervise(argv, tracker, env=env, timeout_s=timeout_s, on_stdout=lambda _data: None)
     result = tracker.result or {}
     if result.get("status") != "ok":
         return None

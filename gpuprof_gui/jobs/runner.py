@@ -9,7 +9,6 @@ from here too, as the window and the CLI import them.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 import threading
@@ -127,28 +126,18 @@ def _run_remote(
 ) -> RunOutcome:
     """The run on ``spec.host``, through the relay (jobs/remote): seen here as a local worker."""
     from gpuprof_gui.jobs.remote import remote_run
-    from gpuprof_gui.jobs.remote.relay import STOP_GRACE_S as REMOTE_GRACE_S
 
     os.makedirs(output_dir, exist_ok=True)
-    job_path, failure = remote_run.prepare(spec, output_dir)
-    if failure is not None:
-        return tracker.outcome("could_not_start", failure, 0.0, profile_path=None, script_exit_code=None)
     tracker.convert = lambda res: _convert_in_app(res, spec, output_dir)
-    try:
-        return supervise(
-            lambda fd: remote_run.relay_argv(job_path, fd),
-            tracker,
-            env=worker_env(None),
-            on_stdout=on_stdout,
-            on_stderr=on_stderr,
-            cancel=cancel,
-            timeout_s=spec.timeout_s,
-            on_started=on_started,
-            stop_grace_s=REMOTE_GRACE_S,
-        )
-    finally:
-        with contextlib.suppress(OSError):
-            os.remove(job_path)
+    return remote_run.supervise_remote(
+        remote_run.profile_job(spec, output_dir),
+        tracker,
+        on_stdout=on_stdout,
+        on_stderr=on_stderr,
+        cancel=cancel,
+        timeout_s=spec.timeout_s,
+        on_started=on_started,
+    )
 
 
 def _convert_in_app(result: dict, spec: RunSpec, output_dir: str) -> None:

@@ -5,7 +5,7 @@
 - ``describe FILE``: the problem and candidates (kinds, CUDA source) as a
   ``result`` message; needs no GPU, no CuPy.
 - ``run FILE [--size N ...] [--candidate NAME ...] [--source-override NAME=PATH ...]
-  --output-dir DIR``: for each candidate (all sizes of one, then the next):
+  [--source-override-text NAME=SOURCE ...] --output-dir DIR``: for each candidate (all sizes of one, then the next):
   compile, check against the NumPy reference on fresh random inputs
   (output poisoned first), time with CUDA events; ``progress`` messages carry
   each record as it is made, ``result`` the path of DIR/results.json.
@@ -40,6 +40,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--size", type=int, action="append", default=[])
     parser.add_argument("--candidate", action="append", default=[])
     parser.add_argument("--source-override", action="append", default=[], metavar="NAME=PATH")
+    parser.add_argument("--source-override-text", action="append", default=[], metavar="NAME=SOURCE")
     parser.add_argument("--output-dir", default=".")
     return parser.parse_args(argv)
 
@@ -101,13 +102,17 @@ def _numba_cuda(lab) -> tuple[object | None, str | None]:
     return cuda, None
 
 
-def _apply_overrides(lab, overrides: list[str]) -> None:
-    for item in overrides:
-        name, sep, path = item.partition("=")
+def _apply_overrides(lab, overrides: list[str], texts: tuple[str, ...] = ()) -> None:
+    """Edited candidate sources: from files (``NAME=PATH``), or given whole (``NAME=SOURCE``, on a remote host)."""
+    for item in [*overrides, *texts]:
+        name, sep, value = item.partition("=")
         if not sep:
-            raise LabFileError(f"--source-override wants NAME=PATH, not {item!r}")
-        with open(path, encoding="utf-8") as fh:
-            source = fh.read()
+            raise LabFileError(f"a source override wants NAME=PATH or NAME=SOURCE, not {item[:40]!r}")
+        if item in texts:
+            source = value
+        else:
+            with open(value, encoding="utf-8") as fh:
+                source = fh.read()
         idx = lab.candidates.index(lab.candidate(name))
         lab.candidates[idx] = lab.candidates[idx].with_source(source)
 
@@ -143,7 +148,7 @@ def _run(args: argparse.Namespace, channel: Channel | None) -> int:
     from gpuprof_gui.workers.kernel_worker_run import LabSession
 
     lab = load_lab_file(args.file)
-    _apply_overrides(lab, args.source_override)
+    _apply_overrides(lab, args.source_override, tuple(args.source_override_text))
     if args.candidate:
         lab.candidates = [lab.candidate(name) for name in args.candidate]
     numba_cuda, numba_reason = _numba_cuda(lab)

@@ -13,7 +13,7 @@ import secrets
 import socket
 import time
 import traceback
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
@@ -83,7 +83,7 @@ class LabSession:
             device=self.dev,
             file=os.path.basename(lab.path),
             host=socket.gethostname(),
-            date=datetime.now(UTC).isoformat(timespec="seconds"),
+            date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             started_wall=time.time(),
         )
         self.size_data: dict[int, _SizeData] = {}

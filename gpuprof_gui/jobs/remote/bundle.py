@@ -18,7 +18,45 @@ from gpuprof_gui.jobs.interpreters import BUNDLE_FILES, MIN_VERSION, bundle_sour
 from gpuprof_gui.jobs.remote.ssh import Host, HostError, run_remote
 from gpuprof_gui.workers.relaunch import LAUNCHER_NAME
 
-REMOTE_FILES = (*BUNDLE_FILES, "workers/remote_frames.py", "workers/remote_host.py", "workers/remote_agent.py")
+GPU_STACK_FILES = (
+    "core/__init__.py",
+    "core/atomic.py",
+    "core/capacity.py",
+    "core/gpu_trace.py",
+    "core/json_text.py",
+    "core/lab_model.py",
+    "core/numbers.py",
+    "gpu/__init__.py",
+    "gpu/arch.py",
+    "gpu/cupti_trace.py",
+    "gpu/cursor.py",
+    "gpu/gpu_channel.py",
+    "gpu/nvml.py",
+    "gpu/ring.py",
+    "gpu/specs.py",
+    "gpu/telemetry.py",
+    "gpu/telemetry_process.py",
+    "gpu/telemetry_rings.py",
+    "gpu/trace_io.py",
+    "lab/__init__.py",
+    "lab/candidates.py",
+    "lab/loader.py",
+    "lab/problem.py",
+    "workers/kernel_worker.py",
+    "workers/kernel_worker_build.py",
+    "workers/kernel_worker_device.py",
+    "workers/kernel_worker_run.py",
+    "workers/kernel_worker_timing.py",
+    "workers/telemetry_stream.py",
+)
+"""The kernel lab's worker, the telemetry stream and the GPU tracer (NumPy, CuPy, NVML, CUPTI there): Python 3.10+."""
+REMOTE_FILES = (
+    *BUNDLE_FILES,
+    "workers/remote_frames.py",
+    "workers/remote_host.py",
+    "workers/remote_agent.py",
+    *GPU_STACK_FILES,
+)
 KEEP_REMOTE_BUNDLES = 3
 PROBE_TIMEOUT_S = 30.0
 UPLOAD_TIMEOUT_S = 120.0
@@ -124,8 +162,11 @@ def _decode(out: bytes) -> dict:
     return {}
 
 
-def ensure_bundle(host: Host, python: str = "python3") -> RemoteBundle:
-    """The bundle on ``host``, sent first when missing; HostError (one sentence) when that cannot be."""
+def ensure_bundle(host: Host, python: str = "python3", min_version: tuple[int, ...] | None = None) -> RemoteBundle:
+    """The bundle on ``host``, sent first when missing; HostError (one sentence) when that cannot be.
+
+    ``min_version``: the Python the job needs there, when more than the profile worker's 3.9.
+    """
     name, payload = bundle_zip()
     probe = _PROBE.replace("LAUNCHER", LAUNCHER_NAME)
     done = run_remote(host, [python, "-c", probe, name], timeout_s=PROBE_TIMEOUT_S)
@@ -140,10 +181,11 @@ def ensure_bundle(host: Host, python: str = "python3") -> RemoteBundle:
         raise HostError(f"{python} on {host.label} could not be asked what it is: {last}.")
     major, minor, micro = (int(v) for v in facts["version"])
     version = (major, minor, micro)
-    if version < MIN_VERSION:
+    least = max(MIN_VERSION, tuple(min_version or ()))
+    if version < least:
         raise HostError(
             f"{python} on {host.label} is Python {'.'.join(map(str, version))}; the worker needs "
-            f"{MIN_VERSION[0]}.{MIN_VERSION[1]} or newer: name a newer one with --python."
+            f"{'.'.join(map(str, least))} or newer: name a newer one with --python."
         )
     root = str(facts["root"])
     if not facts.get("ready"):

@@ -74,7 +74,8 @@ class Relay:
     def connect(self) -> None:
         # The app made the master connection (jobs.runner); without one ssh connects anew. Never
         # start a master here: it would be a daemon below this process, swept with it after the run.
-        bundle = ensure_bundle(self.host, str(self.job.get("python") or "python3"))
+        least = self.job.get("min_version")
+        bundle = ensure_bundle(self.host, str(self.job.get("python") or "python3"), tuple(least) if least else None)
         self.argv = bundle.module_argv(str(self.job["module"])) + [str(a) for a in self.job["worker_args"]]
         self.proc = subprocess.Popen(
             ssh_argv(self.host, bundle.module_argv("gpuprof_gui.workers.remote_agent")),
