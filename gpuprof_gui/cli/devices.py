@@ -1,6 +1,9 @@
 """``gpuprof devices`` (device facts) and ``gpuprof monitor`` (live telemetry) for the command line.
 
-Verbs of the table in ``cli/__init__.py``; no Qt, no CUDA context.
+Verbs of the table in ``cli/__init__.py``; no Qt, no CUDA context. With ``--host`` (repeatable) the
+facts come from each host's own NVML, the measured copy bandwidth from the kernel worker there, and
+the telemetry is sampled there and mirrored here (:mod:`gpuprof_gui.jobs.remote.remote_telemetry`),
+every GPU labelled with its host.
 """
 
 from __future__ import annotations
@@ -91,8 +94,6 @@ def run_devices(
     python: str | None = None,
 ) -> int:
     if hosts:
-        from gpuprof_gui.cli.remote_devices import run_remote_devices
-
         return run_remote_devices(hosts, python, as_json, measure, out)
     facts = device_facts()
     if measure:
@@ -176,8 +177,6 @@ def run_monitor(
         return ExitStatus.USAGE
     sampler: Any
     if hosts:
-        from gpuprof_gui.cli.remote_devices import remote_sampler
-
         sampler = remote_sampler(hosts, hz, python)
         if sampler is None:
             return ExitStatus.UNAVAILABLE
@@ -274,3 +273,66 @@ def _write_table_rows(snap: dict[str, Any], printed: int, out: TextIO) -> int:
         )
         printed += 1
     return printed
+
+
+# ---- remote hosts (--host): the facts and telemetry of their GPUs, through SSH --------------------
+LIVE_WAIT_S = 60.0
+"""How long ``monitor`` waits for the hosts to name their GPUs (a first connection, a cold Python there)."""
+
+
+def run_remote_devices(hosts: list[str], python: str | None, as_json: bool, measure: bool, out: TextIO) -> int:
+    from gpuprof_gui.jobs.remote.remote_telemetry import host_facts
+
+    everything: list[dict[str, Any]] = []
+    for host in hosts:
+        facts = host_facts(host, python)
+        for dev in facts["devices"]:
+            dev["host"] = host
+        if measure and facts["devices"]:
+            fill_measured_copy(facts["devices"], host=host, python=python)
+        everything.append(facts)
+    if as_json:
+        merged = {
+            "devices": [dev for facts in everything for dev in facts["devices"]],
+            "reason": "; ".join(str(f["reason"]) for f in everything if f.get("reason")) or None,
+            "hosts": [{"host": f["host"], "gpus": len(f["devices"]), "reason": f.get("reason")} for f in everything],
+        }
+        json.dump(merged, out, indent=2)
+        out.write("\n")
+    else:
+        for facts in everything:
+            out.write(f"== {facts['host']} ==\n")
+            if not facts["devices"]:
+                out.write(f"No GPU: {facts['reason']}\n")
+            for dev in facts["devices"]:
+                out.write(format_device(dev))
+    reachable = [f for f in everything if f["devices"] or not _unreachable(f)]
+    return ExitStatus.OK if reachable else ExitStatus.UNAVAILABLE
+
+
+def _unreachable(facts: dict[str, Any]) -> bool:
+    """True when the host itself could not be used (as opposed to a host that has no GPU)."""
+    return bool(facts.get("unreachable"))
+
+
+def remote_sampler(hosts: list[str], hz: float, python: str | None) -> Any:
+    """The hosts' telemetry as one source (None, having said why on stderr, when no host can be sampled)."""
+    from gpuprof_gui.gpu.telemetry_merge import MergedTelemetry
+    from gpuprof_gui.jobs.remote.remote_telemetry import RemoteTelemetry
+
+    sources = [RemoteTelemetry(host, hz, python) for host in hosts]
+    for source in sources:
+        source.start()
+    live = []
+    for source in sources:
+        if source.wait_live(LIVE_WAIT_S):
+            live.append(source)
+        else:
+            source.stop()
+            why = source.reason or f"no answer within {LIVE_WAIT_S:g} s"
+            sys.stderr.write(f"gpuprof monitor: {source.host}: {why}\n")
+    if not live:
+        return None
+    names = ", ".join(f"{s.host} ({len(s.devices())} GPU{'s' if len(s.devices()) != 1 else ''})" for s in live)
+    sys.stderr.write(f"gpuprof monitor: sampling {names} at {live[0].hz:g} Hz\n")
+    return MergedTelemetry([(s.host, s) for s in live])

@@ -86,6 +86,10 @@ class HostUnusableError(LabFileError):
     """The host of a remote lab run could not be reached or used: the sentence says why."""
 
 
+class NoLabThereError(LabFileError):
+    """The worker cannot run the lab where it runs (no NumPy, CuPy or GPU there): the sentence says why."""
+
+
 class _Watchdog:
     """Looks like a threading.Event to ``supervise``: set on cancel or when a step overruns."""
 
@@ -267,6 +271,8 @@ def describe_file(
         outcome = supervise(argv, tracker, env=worker_env(None), timeout_s=timeout_s)
     if tracker.result is not None and tracker.result.get("describe"):
         return tracker.result["describe"]
+    if tracker.result is not None and tracker.result.get("status") == "no_gpu":
+        raise NoLabThereError(str(tracker.result.get("reason")))
     code = (tracker.error or {}).get("code")
     if host and (code in (ExitCode.REMOTE_FAILED, ExitCode.CONNECTION_LOST) or outcome.status == "could_not_start"):
         raise HostUnusableError(str((tracker.error or {}).get("message") or outcome.message))
@@ -313,9 +319,12 @@ def run_lab(
     if reason is not None:
         return LabOutcome("no_gpu", reason)
     try:
-        lab = _LabRun(spec, describe_file(spec.path, host=spec.host, python=spec.python), on_record, cancel)
+        info = describe_file(spec.path, host=spec.host, python=spec.python) if spec.host else describe_file(spec.path)
+        lab = _LabRun(spec, info, on_record, cancel)
     except HostUnusableError as exc:
         return LabOutcome("error", str(exc), remote_failure=True)
+    except NoLabThereError as exc:
+        return LabOutcome("no_gpu", (f"on {spec.host}: " if spec.host else "") + str(exc))
     except LabFileError as exc:
         return LabOutcome("error", str(exc))
     except OSError as exc:  # the output folder could not be made, or an edited source not written there

@@ -25,9 +25,18 @@ import time
 import traceback
 
 from gpuprof_gui.core import lab_model as lm
-from gpuprof_gui.lab import LabFileError, describe, load_lab_file
 from gpuprof_gui.protocol import CHANNEL_FD_ARG, ExitCode, MsgType
 from gpuprof_gui.workers._channel import Channel, open_channel
+
+try:  # NumPy: a GPU host's Python may lack it, and must say so in a sentence, not a traceback
+    from gpuprof_gui.lab import LabFileError, describe, load_lab_file
+except ImportError as _missing:
+    MISSING: ImportError | None = _missing
+
+    class LabFileError(Exception):  # type: ignore[no-redef]
+        pass
+else:
+    MISSING = None
 
 WORKER_NAME = "kernel"
 
@@ -179,6 +188,16 @@ def main(argv: list[str] | None = None) -> int:
         if channel:
             channel.error(ExitCode.BAD_ARGUMENTS, f"{args.verb} needs a candidate file")
         return int(ExitCode.BAD_ARGUMENTS)
+    if MISSING is not None:
+        version = ".".join(map(str, sys.version_info[:3]))
+        message = (
+            f"{MISSING.name or 'a module the lab needs'} is not installed for {sys.executable} (Python {version}), "
+            "which the lab needs with CuPy: install them there, or name another Python"
+        )
+        if channel:
+            channel.send(MsgType.RESULT, status="no_gpu", reason=message)
+        print(message, file=sys.stderr)
+        return lm.WORKER_EXIT_NO_GPU
     try:
         if args.verb == "describe":
             info = describe(load_lab_file(args.file))

@@ -69,6 +69,20 @@ def test_a_lab_run_on_a_host_without_cupy_says_so_naming_the_host(sshd, tmp_path
     assert processes_naming("kernel_worker") == []
 
 
+def test_a_host_python_without_numpy_is_one_sentence(sshd, tmp_path):
+    """A host whose python3 lacks NumPy: the lab says which Python lacks what, naming the host."""
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "numpy.py").write_text("raise ModuleNotFoundError(\"No module named 'numpy'\", name='numpy')\n")
+    wrapper = tmp_path / "python-without-numpy"
+    wrapper.write_text(f'#!/bin/sh\nPYTHONPATH={hide} exec {sys.executable} "$@"\n')
+    wrapper.chmod(0o755)
+    outcome = run_lab(LabRunSpec(str(SAXPY), host=sshd.alias, python=str(wrapper), output_dir=str(tmp_path / "o")))
+    assert outcome.status == "no_gpu"
+    assert outcome.message.startswith(f"on {sshd.alias}: numpy is not installed for "), outcome.message
+    assert "install them there, or name another Python" in outcome.message
+
+
 def test_a_lab_run_on_a_host_that_cannot_be_reached_is_a_host_failure(sshd, tmp_path):
     sshd.forget_host_key()
     outcome = run_lab(LabRunSpec(str(SAXPY), host=sshd.alias, python=sys.executable, output_dir=str(tmp_path)))

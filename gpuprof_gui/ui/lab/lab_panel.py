@@ -33,6 +33,7 @@ from gpuprof_gui.ui.lab.lab_files import (
     recorded_run_files,
     recorded_run_status,
 )
+from gpuprof_gui.ui.lab.lab_hosts import LabHosts
 from gpuprof_gui.ui.lab.lab_layout import LabColumns
 from gpuprof_gui.ui.lab.lab_recorded import RecordedRunDialog, RecordedRunDoor, no_run_banner, recorded_banner
 from gpuprof_gui.ui.lab.lab_results import CandidateList, ResultsTable
@@ -67,7 +68,7 @@ class LabPanel(RecordedRunDoor):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = LabController(self)
-        self.unavailable_reason = lab_unavailable_reason() or cupy_missing_reason()
+        self.local_reason = lab_unavailable_reason() or cupy_missing_reason()  # why not on this computer
         self.file_path: str | None = None
         self.candidates: list[dict] = []
         self.records: list[lm.LabRecord] = []
@@ -82,8 +83,18 @@ class LabPanel(RecordedRunDoor):
         self.recorded_shown: str | None = None  # "bundled", or where the recorded run on show came from
         self.recorded_dialog: RecordedRunDialog | None = None
         self._build()
+        self.hosts = LabHosts(self)
         self._connect()
         self._show_availability()
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        """Why the lab cannot run where it is to run (a host's worker says for itself)."""
+        return None if self.top_bar.host_button.host else self.local_reason
+
+    @unavailable_reason.setter
+    def unavailable_reason(self, reason: str | None) -> None:
+        self.local_reason = reason
 
     # -- construction ----------------------------------------------------------------------
     def _build(self) -> None:
@@ -246,7 +257,11 @@ class LabPanel(RecordedRunDoor):
             return False
         names = list(candidates or [c["name"] for c in self.candidates])
         spec = LabRunSpec(
-            path=self.file_path, sizes=sizes, candidates=list(candidates or []), source_overrides=dict(overrides or {})
+            path=self.file_path,
+            sizes=sizes,
+            candidates=list(candidates or []),
+            source_overrides=dict(overrides or {}),
+            host=self.top_bar.host_button.host,
         )
         kept = [r for r in self.records if r.candidate not in names] if candidates else []
         self.run_data = None if not candidates else self.run_data

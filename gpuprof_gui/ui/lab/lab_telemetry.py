@@ -8,15 +8,20 @@ trace keeps only its wall ``t0``, so replayed bands are placed by wall time.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from gpuprof_gui.core.lab_model import LabRecord
 from gpuprof_gui.gpu.telemetry import TelemetrySampler
+from gpuprof_gui.gpu.telemetry_merge import MergedTelemetry
 from gpuprof_gui.gpu.trace_io import Trace, save_trace
 from gpuprof_gui.ui.lab.telemetry_view import TelemetryView
 
 NO_GPU = "No GPU telemetry on this computer. Load a recorded run to replay its trace."
+HOSTS_CHECK_MS = 500
+"""While a host's sampler is connecting, its state is shown beside the rate this often."""
 
 
 def record_bands(records: Sequence[LabRecord], origin: float, wall: bool) -> list[dict]:
@@ -38,10 +43,24 @@ class LabTelemetry:
 
     def __init__(self, view: TelemetryView) -> None:
         self.view = view
-        self.sampler: TelemetrySampler | None = None
+        self.sampler: Any = None  # a TelemetrySampler, or a MergedTelemetry of it and GPU hosts
         self.trace: Trace | None = None
         self.replaying = False  # a recording is on screen: no live sampling until the next run
+        self.hosts: list[str] = []  # GPU hosts whose telemetry is shown beside this computer's
+        self._hosts_timer = QTimer(view, interval=HOSTS_CHECK_MS)
+        self._hosts_timer.timeout.connect(self._show_hosts_state)
         view.rate_changed.connect(self.restart_live)
+
+    @property
+    def on_wall_clock(self) -> bool:
+        """Live from hosts: the runs' bands are placed by wall time (each host has its own monotonic clock)."""
+        return isinstance(self.sampler, MergedTelemetry)
+
+    def set_hosts(self, hosts: list[str]) -> None:
+        """Show these GPU hosts' telemetry (beside this computer's) from the next ``start_live``."""
+        if hosts != self.hosts:
+            self.hosts = list(hosts)
+            self.stop_live()
 
     @property
     def live(self) -> bool:
@@ -51,6 +70,9 @@ class LabTelemetry:
         """Sample the GPUs now (a stopped sampler cannot restart: each start makes a new one)."""
         self.trace, self.replaying = None, False
         if self.sampler is not None:
+            return
+        if self.hosts:
+            self._start_with_hosts()
             return
         self.sampler = TelemetrySampler(hz=float(self.view.rate_spin.value()))
         if self.sampler.start():
@@ -63,6 +85,43 @@ class LabTelemetry:
             self.view.set_info("no live telemetry here (no GPU)")
             self.view.info_label.setToolTip(self.sampler.reason or "")
 
+    def _start_with_hosts(self) -> None:
+        from gpuprof_gui.jobs.remote.remote_telemetry import RemoteTelemetry
+
+        hz = float(self.view.rate_spin.value())
+        local = TelemetrySampler(hz=hz)
+        sources: list[tuple[str | None, Any]] = [(None, local)] if local.start() else []
+        for host in self.hosts:
+            remote = RemoteTelemetry(host, hz)
+            remote.start()
+            sources.append((host, remote))
+        self.sampler = MergedTelemetry(sources)
+        self.view.set_empty_text(f"Connecting to {', '.join(self.hosts)} for its GPUs' telemetry…")
+        self.view.set_source(self.sampler, live=True)
+        self._show_hosts_state()
+        self._hosts_timer.start()
+
+    def _show_hosts_state(self) -> None:
+        """ "live, 10 Hz · lab1: connecting…" until every host is live or has said why not."""
+        sampler = self.sampler
+        if not isinstance(sampler, MergedTelemetry):
+            self._hosts_timer.stop()
+            return
+        words, problems = [], []
+        for label, source in sampler.sources:
+            state = getattr(source, "state", "live")
+            if label and state == "connecting":
+                words.append(f"{label}: connecting…")
+            elif label and state == "failed":
+                words.append(f"{label}: no telemetry")
+                problems.append(str(source.reason))
+        self.view.set_info(", ".join([f"live, {sampler.hz:g} Hz", *words]))
+        self.view.info_label.setToolTip("\n".join(problems))
+        if problems and not sampler.available:
+            self.view.set_empty_text("No GPU telemetry: " + "; ".join(problems))
+        if not any(getattr(s, "state", "") == "connecting" for _, s in sampler.sources):
+            self._hosts_timer.stop()
+
     def restart_live(self, _hz: float = 0.0) -> None:
         """A new sampling rate: a new live recording at that rate (a sampler's rate is fixed)."""
         if self.sampler is not None:
@@ -70,6 +129,7 @@ class LabTelemetry:
             self.start_live()
 
     def stop_live(self) -> None:
+        self._hosts_timer.stop()
         if self.sampler is not None:
             self.view.stop()
             self.sampler.stop()
@@ -87,7 +147,8 @@ class LabTelemetry:
     def show_records(self, records: list[LabRecord]) -> None:
         """Draw one band per candidate run on the timeline of what is shown."""
         if not self.replaying and self.live and self.sampler is not None:
-            bands = record_bands(records, self.sampler.t0, wall=False)
+            on_wall = self.on_wall_clock
+            bands = record_bands(records, self.sampler.t0_wall if on_wall else self.sampler.t0, wall=on_wall)
         elif self.replaying and self.trace is not None:
             bands = record_bands(records, float(self.trace.meta.get("t0_wall") or 0.0), wall=True)
             span = self.trace.duration_s
@@ -117,7 +178,10 @@ class LabTelemetry:
         if self.sampler is None:
             raise RuntimeError("no live telemetry to save")
         data = self.sampler.trace_dict()
-        bands = record_bands(records, self.sampler.t0, wall=False)
+        if self.on_wall_clock:
+            bands = record_bands(records, float(data["t0_wall"]), wall=True)
+        else:
+            bands = record_bands(records, self.sampler.t0, wall=False)
         walls = record_bands(records, 0.0, wall=True)
         # Both lists come from the same records; one without wall times would shift the pairs, so
         # strict=False keeps what the two lists share.

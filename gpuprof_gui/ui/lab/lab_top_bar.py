@@ -11,13 +11,14 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton
 
 from gpuprof_gui.ui.lab.lab_files import bundled_kernel_files, parse_sizes
+from gpuprof_gui.ui.profile.host_button import HostButton
 
 RUN_SHORTCUT = "Ctrl+Shift+R"
 OPEN_ITEM = "Open…"
 
 
 class LabTopBar(QHBoxLayout):
-    """ "Candidates: [file] Sizes: [sizes] Run Cancel Load run… Save trace…".
+    """ "Run on: [host] Candidates: [file] Sizes: [sizes] Run Cancel Load run… Save trace…".
 
     Short button words: the bar fits a 1024 px screen in presentation mode; the tooltips say more.
     """
@@ -47,6 +48,8 @@ class LabTopBar(QHBoxLayout):
         )
         self.save_trace_button = QPushButton("Save trace…")
         self.save_trace_button.setToolTip("Save the telemetry trace shown on the right (JSON)")
+        self.host_button = HostButton()
+        self.addWidget(self.host_button)
         self.addWidget(QLabel("Candidates:"))
         self.addWidget(self.file_combo)
         self.addWidget(QLabel("Sizes:"))
@@ -91,6 +94,7 @@ class LabTopBar(QHBoxLayout):
         self.cancel_button.setEnabled(running)
         self.load_button.setEnabled(not running)
         self.file_combo.setEnabled(not running)
+        self.host_button.setEnabled(not running)
         self.save_trace_button.setEnabled(can_save_trace)
 
     def _on_file_chosen(self, index: int) -> None:
