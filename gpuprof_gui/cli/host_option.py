@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from gpuprof_gui.jobs.remote.ssh import HostError, parse_host
-
 
 def host_arg(text: str) -> str:
-    """argparse type: a host the SSH layer accepts (``user@name[:port]`` or an SSH-config alias)."""
+    """argparse type: a host the SSH layer accepts (``user@name[:port]`` or an SSH-config alias).
+
+    The SSH layer is loaded here, when ``--host`` is given: the verbs that run locally never load it.
+    """
+    from gpuprof_gui.jobs.remote.ssh import HostError, parse_host
+
     try:
         parse_host(text)
     except HostError as exc:

@@ -8,19 +8,27 @@ cancelled. The faults' sentences are checked where the user reads them (the run'
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from gpuprof_gui.core.importers import load_profile
+from gpuprof_gui.jobs.outcome import OutcomeTracker
+from gpuprof_gui.jobs.remote import remote_run
+from gpuprof_gui.jobs.remote.relay import Relay, run_relay
 from gpuprof_gui.jobs.remote.ssh import close_master, master_pid, parse_host
 from gpuprof_gui.jobs.runner import RunSpec, run_profile
+from gpuprof_gui.protocol import LineDecoder
+from gpuprof_gui.workers._channel import Channel
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -262,3 +270,63 @@ def test_cancel_while_the_folder_is_copied_stops_the_copy_and_leaves_nothing_the
     while _runs_left(sshd) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _runs_left(sshd) == []
+
+
+def test_an_agent_that_fails_after_the_run_started_ends_it_as_interrupted_in_its_own_words(sshd, tmp_path):
+    # Something on the host (an administrator, a shutdown) terminates the agent while the script runs:
+    # the agent stops the run, removes its files and says why, and the link still carries its sentence.
+    script = _project(
+        tmp_path,
+        "import os, signal, time\nos.kill(os.getppid(), signal.SIGTERM)\ntime.sleep(60)\n",
+    )
+    outcome = run_profile(RunSpec(str(script), host=sshd.alias, output_dir=str(tmp_path / "run"), timeout_s=120))
+    assert outcome.status == "interrupted", outcome.message
+    assert "the agent got SIGTERM" in outcome.message and sshd.alias in outcome.message, outcome.message
+
+
+BIG_BYTES = 48 << 20
+
+
+def _big_data() -> bytes:
+    import random
+
+    return random.Random(7).randbytes(BIG_BYTES)
+
+
+def test_a_large_result_comes_back_byte_for_byte_without_being_held_in_memory(sshd, tmp_path):
+    # The script writes into the run's output folder on the host (``../out`` of its working folder).
+    script = _project(
+        tmp_path,
+        f"import random\nopen('../out/big.bin', 'wb').write(random.Random(7).randbytes({BIG_BYTES}))\n",
+    )
+    output_dir = str(tmp_path / "run")
+    os.makedirs(output_dir)
+    job_path, failure = remote_run.prepare(
+        RunSpec(str(script), host=sshd.alias, output_dir=output_dir, timeout_s=120), output_dir
+    )
+    assert failure is None, failure
+    with open(job_path, encoding="utf-8") as fh:
+        job = json.load(fh)
+    os.remove(job_path)
+    channel_path = tmp_path / "channel.jsonl"
+    fd = os.open(channel_path, os.O_WRONLY | os.O_CREAT, 0o600)
+    relay = Relay(job, Channel(fd))
+    tracemalloc.start()
+    try:
+        code = run_relay(relay, relay.channel)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        os.close(fd)
+    tracker = OutcomeTracker(output_dir=output_dir)
+    for msg in LineDecoder().feed(channel_path.read_bytes()):
+        tracker.feed(msg)
+    outcome = tracker.finish(code)
+    assert outcome.status == "finished", outcome.message
+    big = Path(output_dir) / "big.bin"
+    assert big.stat().st_size == BIG_BYTES
+    assert hashlib.sha256(big.read_bytes()).digest() == hashlib.sha256(_big_data()).digest()
+    assert not [n for n in os.listdir(output_dir) if n.startswith(".remote-")]  # the tar that came is removed
+    held = {k: len(v) for k, v in vars(relay).items() if isinstance(v, (bytes, bytearray))}
+    assert all(n < (1 << 20) for n in held.values()), held
+    assert peak < BIG_BYTES // 4, f"the relay peaked at {peak} bytes for a {BIG_BYTES}-byte result"

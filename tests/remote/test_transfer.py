@@ -97,3 +97,16 @@ def test_what_comes_back_cannot_write_outside_the_runs_folder(tmp_path):
     # links are dropped, never followed or made
     unpack_tar(_hostile_tar([("evil", "link", "/etc/passwd")]), str(dest))
     assert not (dest / "evil").exists() and not (tmp_path / "escaped.txt").exists()
+
+
+def test_a_tar_unpacks_from_a_file_too_and_keeps_the_filter(tmp_path):
+    dest = tmp_path / "run"
+    dest.mkdir()
+    came = dest / ".remote-files-abc"  # the results arrive in a file inside the run's folder
+    came.write_bytes(_hostile_tar([("profile.prof", "file", None), (came.name, "file", None)]))
+    assert unpack_tar(str(came), str(dest)) == ["profile.prof"]  # nothing lands on the file being read
+    assert (dest / "profile.prof").read_bytes() == b"pwned" and came.stat().st_size > 5
+    came.write_bytes(_hostile_tar([("../escaped.txt", "file", None)]))
+    with open(came, "rb") as fh, pytest.raises(tarfile.TarError):
+        unpack_tar(fh, str(dest))
+    assert not (tmp_path / "escaped.txt").exists()

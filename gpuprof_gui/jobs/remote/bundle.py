@@ -142,14 +142,21 @@ class RemoteBundle:
         return f"{self.root}/runs"
 
 
-def bundle_zip() -> tuple[str, bytes]:
-    """The bundle's name and the zip that carries it."""
-    name, sources = bundle_sources(REMOTE_FILES)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for rel, data in sorted(sources.items()):
-            zf.writestr(rel, data)
-    return name, buf.getvalue()
+_ZIPS: dict[tuple[str, ...], tuple[str, bytes]] = {}
+"""The bundles made in this process, by their list of files: the code does not change under a run."""
+
+
+def bundle_zip(files: tuple[str, ...] = REMOTE_FILES) -> tuple[str, bytes]:
+    """The bundle's name and the zip that carries it, made once per process for a list of files."""
+    made = _ZIPS.get(files)
+    if made is None:
+        name, sources = bundle_sources(files)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for rel, data in sorted(sources.items()):
+                zf.writestr(rel, data)
+        made = _ZIPS[files] = (name, buf.getvalue())
+    return made
 
 
 def _decode(out: bytes) -> dict:

@@ -13,7 +13,11 @@ and the ``result`` message is passed on with its paths made local.
   it still comes back.
 - A connection that drops ends the run as ``interrupted`` (:attr:`ExitCode.CONNECTION_LOST`):
   the agent on the host kills the worker's process group when its connection or its
-  heartbeat stops, and removes the run's scratch folder, so nothing is left there.
+  heartbeat stops, and removes the run's scratch folder, so nothing is left there. So does
+  an error the agent reports once the run has started, in the agent's own words; before
+  that, its error means the run could not start (:attr:`ExitCode.REMOTE_FAILED`).
+- The output folder comes back as a tar streamed into a file in the local output folder,
+  unpacked from there and removed (also when the connection drops): never held in memory.
 - The ssh process sits in its own session: Cancel reaches the relay, not the connection.
 """
 
@@ -27,6 +31,8 @@ import selectors
 import signal
 import subprocess
 import sys
+import tarfile
+import tempfile
 import threading
 import time
 from typing import Any
@@ -49,6 +55,10 @@ class _LostError(Exception):
     """The connection ended before the agent said goodbye."""
 
 
+class _AgentFailedError(Exception):
+    """The agent reported an error after the run had started: the run there was stopped."""
+
+
 class Relay:
     def __init__(self, job: dict[str, Any], channel: Channel) -> None:
         self.job = job
@@ -62,10 +72,13 @@ class Relay:
         self.writer: rf.FrameWriter | None = None
         self.held: list[dict[str, Any]] = []  # result messages, passed on once their files are here
         self.line_buf = b""
+        self.backlog: list[tuple[int, bytes]] = []
         self.remote_out: str | None = None
         self.returncode: int | None = None
-        self.files = bytearray()
+        self.files_path: str | None = None  # the tar of the output folder, as it comes
+        self.files_fd: int | None = None
         self.files_done = False
+        self.finished = False
         self.said_bye = False
         self.ssh_err = bytearray()
         self.started_at: float | None = None
@@ -77,8 +90,12 @@ class Relay:
         least = self.job.get("min_version")
         bundle = ensure_bundle(self.host, str(self.job.get("python") or "python3"), tuple(least) if least else None)
         self.argv = bundle.module_argv(str(self.job["module"])) + [str(a) for a in self.job["worker_args"]]
+        self.open_link(ssh_argv(self.host, bundle.module_argv("gpuprof_gui.workers.remote_agent")))
+
+    def open_link(self, agent_argv: list[str]) -> None:
+        """Start the agent (``agent_argv``: through ssh) and read its stdout and stderr from here on."""
         self.proc = subprocess.Popen(
-            ssh_argv(self.host, bundle.module_argv("gpuprof_gui.workers.remote_agent")),
+            agent_argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -101,7 +118,10 @@ class Relay:
 
     def _read(self, timeout: float) -> list[tuple[int, bytes]]:
         assert self.proc is not None and self.proc.stdout is not None
-        frames: list[tuple[int, bytes]] = []
+        if self.backlog:  # what came in one read with the message a wait was for
+            frames, self.backlog = self.backlog, []
+            return frames
+        frames = []
         for key, _ in self.sel.select(timeout):
             data = os.read(key.fd, 1 << 16)
             if key.fd == self.proc.stdout.fileno():
@@ -119,9 +139,11 @@ class Relay:
     def wait_for(self, kind: str, timeout_s: float = 60.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            for stream, payload in self._read(0.2):
+            frames = self._read(0.2)
+            for i, (stream, payload) in enumerate(frames):
                 msg = self.handle(stream, payload)
                 if msg is not None and msg.get("type") == kind:
+                    self.backlog = frames[i + 1 :]
                     return msg
         raise _LostError(f"no {kind!r} from the host within {timeout_s:.0f} s")
 
@@ -134,12 +156,13 @@ class Relay:
         elif stream == rf.STREAM_STDERR:
             _write_all(2, payload)
         elif stream == rf.STREAM_FILE:
-            self.files += payload
+            self._file_bytes(payload)
         elif stream == rf.STREAM_CONTROL:
             msg = rf.decode_control(payload)
             kind = msg.get("type")
             if kind == "error":
-                raise HostError(str(msg.get("message") or "The host's agent failed."))
+                text = str(msg.get("message") or "The host's agent failed.")
+                raise HostError(text) if self.started_at is None else _AgentFailedError(text)
             if kind == "started":
                 self.remote_out = str(msg.get("scratch", "")).rstrip("/") + "/out"
                 self.started_at = time.monotonic()
@@ -151,6 +174,25 @@ class Relay:
                 self.said_bye = True
             return msg
         return None
+
+    def _file_bytes(self, data: bytes) -> None:
+        try:
+            if self.files_fd is None:
+                os.makedirs(self.output_dir, exist_ok=True)
+                self.files_fd, self.files_path = tempfile.mkstemp(prefix=".remote-files-", dir=self.output_dir)
+            _write_all(self.files_fd, data, quiet=False)
+        except OSError as exc:
+            where = self.output_dir
+            raise TransferError(f"What the run made could not be written to {where}: {exc.strerror or exc}.") from None
+
+    def _drop_files(self) -> None:
+        if self.files_fd is not None:
+            os.close(self.files_fd)
+            self.files_fd = None
+        if self.files_path is not None:
+            with contextlib.suppress(OSError):
+                os.remove(self.files_path)
+            self.files_path = None
 
     def _channel_bytes(self, data: bytes) -> None:
         self.line_buf += data
@@ -221,14 +263,25 @@ class Relay:
                 return
 
     def _finish(self) -> None:
-        if self.files:
-            unpack_tar(bytes(self.files), self.output_dir)
+        self.finished = True
+        if self.files_path is not None:
+            try:
+                unpack_tar(self.files_path, self.output_dir)
+            finally:
+                self._drop_files()
         for msg in self.held:
             local = _localised(msg, self.remote_out, self.output_dir) if self.remote_out else msg
             self.channel.send_raw((json.dumps(local, separators=(",", ":"), default=str) + "\n").encode())
         self.held.clear()
 
+    def salvage(self) -> None:
+        """After a fault late in the run: pass on the results if their files had all come back."""
+        if self.files_done and not self.finished:
+            with contextlib.suppress(OSError, tarfile.TarError):
+                self._finish()
+
     def close(self) -> None:
+        self._drop_files()
         if self.proc is not None:
             for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
                 if stream is not None:
@@ -259,13 +312,49 @@ def _localised(value: Any, remote: str, local: str) -> Any:
     return value
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes, quiet: bool = True) -> None:
     view = memoryview(data)
     try:
         while view:
             view = view[os.write(fd, view) :]
     except OSError:
-        pass
+        if not quiet:
+            raise
+
+
+def run_relay(relay: Relay, channel: Channel) -> int:
+    """Carry out the run; a fault is told on ``channel`` as the error the app reads. The exit code."""
+    try:
+        return relay.run()
+    except (HostError, TransferError) as exc:
+        channel.error(ExitCode.REMOTE_FAILED, str(exc))
+        return int(ExitCode.REMOTE_FAILED)
+    except _CancelledError:  # the run never started: the app says "Cancelled", as for a local run
+        return 1
+    except _AgentFailedError as exc:
+        relay.salvage()
+        channel.error(
+            ExitCode.CONNECTION_LOST,
+            f"The run on {relay.host.label} ended early: {exc} What came back before is kept.",
+        )
+        return int(ExitCode.CONNECTION_LOST)
+    except (_LostError, rf.FrameError) as exc:
+        if relay.started_at is None:  # it never ran: a connection that failed, not one that dropped
+            err = bytes(relay.ssh_err).decode("utf-8", "replace")
+            text = classify_ssh_error(err, relay.host) if err.strip() else f"The host's agent did not answer ({exc})."
+            channel.error(ExitCode.REMOTE_FAILED, text)
+            return int(ExitCode.REMOTE_FAILED)
+        relay.salvage()
+        ran = f" {time.monotonic() - relay.started_at:.1f} s into the run"
+        why = relay.last_ssh_line() or str(exc)
+        channel.error(
+            ExitCode.CONNECTION_LOST,
+            f"The connection to {relay.host.label} was lost{ran} ({why}); the run there was stopped "
+            f"and its scratch folder removed. What came back before is kept.",
+        )
+        return int(ExitCode.CONNECTION_LOST)
+    finally:
+        relay.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -284,29 +373,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
-    try:
-        code = relay.run()
-    except (HostError, TransferError) as exc:
-        channel.error(ExitCode.REMOTE_FAILED, str(exc))
-        return int(ExitCode.REMOTE_FAILED)
-    except _CancelledError:  # the run never started: the app says "Cancelled", as for a local run
-        return 1
-    except (_LostError, rf.FrameError) as exc:
-        if relay.started_at is None:  # it never ran: a connection that failed, not one that dropped
-            err = bytes(relay.ssh_err).decode("utf-8", "replace")
-            text = classify_ssh_error(err, relay.host) if err.strip() else f"The host's agent did not answer ({exc})."
-            channel.error(ExitCode.REMOTE_FAILED, text)
-            return int(ExitCode.REMOTE_FAILED)
-        ran = f" {time.monotonic() - relay.started_at:.1f} s into the run" if relay.started_at else ""
-        why = relay.last_ssh_line() or str(exc)
-        channel.error(
-            ExitCode.CONNECTION_LOST,
-            f"The connection to {relay.host.label} was lost{ran} ({why}); the run there was stopped "
-            f"and its scratch folder removed. What came back before is kept.",
-        )
-        return int(ExitCode.CONNECTION_LOST)
-    finally:
-        relay.close()
+    code = run_relay(relay, channel)
     if code < 0:  # the worker died of a signal on the host: so does its stand-in here
         sys.stdout.flush()
         signal.signal(-code, signal.SIG_DFL)

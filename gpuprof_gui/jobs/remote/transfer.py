@@ -14,6 +14,7 @@ import os
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from gpuprof_gui.core.fmt import format_bytes
 
@@ -130,12 +131,26 @@ def tar_chunks(plan: UploadPlan, chunk_bytes: int = 256 * 1024) -> Iterator[byte
         yield b"".join(sink.chunks)
 
 
-def unpack_tar(data: bytes, dest: str) -> list[str]:
-    """Unpack what came back into ``dest`` (nothing outside it, no links or devices); the names unpacked."""
+def unpack_tar(source: bytes | str | BinaryIO, dest: str) -> list[str]:
+    """Unpack what came back into ``dest`` (nothing outside it, no links or devices); the names unpacked.
+
+    ``source`` is the tar itself, the path of a file holding it, or that file open for reading
+    (the results of a run are streamed to a file as they come, never held in memory). A member
+    that would land on the file being read is left out.
+    """
     os.makedirs(dest, exist_ok=True)
-    names = []
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
-        members = [m for m in tar.getmembers() if m.isfile() or m.isdir()]
+    if isinstance(source, bytes):
+        source = io.BytesIO(source)
+    elif isinstance(source, str):
+        with open(source, "rb") as fh:
+            return unpack_tar(fh, dest)
+    reading = getattr(source, "name", None)
+    here = os.path.realpath(reading) if isinstance(reading, str) else None
+    with tarfile.open(fileobj=source, mode="r:*") as tar:
+        members = [
+            m
+            for m in tar.getmembers()
+            if (m.isfile() or m.isdir()) and os.path.realpath(os.path.join(dest, m.name.lstrip("/"))) != here
+        ]
         tar.extractall(dest, members=members, filter="data")
-        names = [m.name for m in members if m.isfile()]
-    return names
+        return [m.name for m in members if m.isfile()]

@@ -7,15 +7,14 @@ an unknown host key (the run's message says how to check and add it).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QMessageBox, QPushButton, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QMessageBox, QWidget
 
 from gpuprof_gui.jobs.remote.ssh import HostError, parse_host
+from gpuprof_gui.ui.profile.menu_button import MenuButton
 
 LOCAL = ""
 MAX_RECENT_HOSTS = 8
-MAX_NAME_CHARS = 14
 LOCAL_TEXT = "this computer"
 ADD_PROMPT = (
     "A GPU host to run on, as for ssh: user@name, name:port, or an alias from ~/.ssh/config.\n"
@@ -23,20 +22,16 @@ ADD_PROMPT = (
 )
 
 
-class HostButton(QPushButton):
+class HostButton(MenuButton):
     """Shows where the next run goes; its menu changes it."""
 
     host_changed = Signal(str)
     """The user picked a host ("" for this computer)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName("Host")
+        super().__init__("Run on: ", "Host", parent)
         self._host = LOCAL
         self.recent: list[str] = []
-        self._menu = QMenu(self)
-        self._menu.aboutToShow.connect(self._fill_menu)
-        self.setMenu(self._menu)
         self._show()
 
     @property
@@ -58,10 +53,7 @@ class HostButton(QPushButton):
             self.host_changed.emit(host)
 
     def _show(self) -> None:
-        self.full_text = f"Run on: {self._host or LOCAL_TEXT}"
-        metrics = self.fontMetrics()
-        room = metrics.horizontalAdvance("Run on: ") + metrics.averageCharWidth() * MAX_NAME_CHARS
-        self.setText(metrics.elidedText(self.full_text, Qt.TextElideMode.ElideMiddle, room))
+        self.show_text(f"{self.label}{self._host or LOCAL_TEXT}")
         if self._host:
             self.setToolTip(
                 f"The script runs on {self._host} through SSH, with that host's python3.\n"
@@ -71,26 +63,17 @@ class HostButton(QPushButton):
         else:
             self.setToolTip("The script runs on this computer. The menu adds a GPU host reached through SSH.")
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:
-            self._show()
-
-    def _fill_menu(self) -> None:
-        menu = self._menu
-        menu.clear()
-        group = QActionGroup(menu)
-        for text, value in [("This computer", LOCAL), *((h, h) for h in self.recent)]:
-            action = QAction(text, menu, checkable=True)
-            action.setChecked(value == self._host)
-            action.triggered.connect(lambda _on=False, v=value: self.set_host(v, announce=True))
-            group.addAction(action)
-            menu.addAction(action)
+    def fill_menu(self, menu: QMenu) -> None:
+        entries = [("This computer", LOCAL), *((h, h) for h in self.recent)]
+        self.add_choices(menu, entries, self._host, self._pick)
         menu.addSeparator()
         menu.addAction("Add a GPU host…").triggered.connect(self.ask_host)
         forget = menu.addAction("Forget recent hosts")
         forget.setEnabled(bool(self.recent))
         forget.triggered.connect(self._forget)
+
+    def _pick(self, host: str) -> None:
+        self.set_host(host, announce=True)
 
     def ask_host(self) -> None:
         text = ""

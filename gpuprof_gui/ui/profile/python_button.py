@@ -11,17 +11,15 @@ from __future__ import annotations
 import os
 import sys
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QFileDialog, QMenu, QPushButton, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from gpuprof_gui.core.interpreter import APP_REASON, Interpreter, app_interpreter, detect
+from gpuprof_gui.ui.profile.menu_button import MenuButton
 
 AUTO = "auto"
 APP = "app"
 MAX_RECENT_PYTHONS = 6
-MAX_NAME_CHARS = 14
-"""The environment's name is elided past about this many characters (the tooltip has the path)."""
 
 
 def env_name(path: str) -> str:
@@ -32,28 +30,22 @@ def env_name(path: str) -> str:
     return os.path.basename(path)
 
 
-class PythonButton(QPushButton):
+class PythonButton(MenuButton):
     """Shows the Python for the next run; its menu changes it.
 
-    A push button, not a tool button: its menu arrow gets room of its own instead of
-    being drawn over the last letter. A long environment name is elided; the tooltip
-    gives the whole path.
+    A long environment name is elided; the tooltip gives the whole path.
     """
 
     choice_changed = Signal(str)
     """The user picked "auto", "app" or a path."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName("Python")
+        super().__init__("Python: ", "Python", parent)
         self._choice = AUTO
         self._remote: str | None = None  # a host whose python3 runs the script instead
         self._script = ""
         self._detected: Interpreter = app_interpreter()
         self.recent: list[str] = []
-        self._menu = QMenu(self)
-        self._menu.aboutToShow.connect(self._fill_menu)
-        self.setMenu(self._menu)
         self._show()
 
     # -- values ----------------------------------------------------------------------------
@@ -97,8 +89,7 @@ class PythonButton(QPushButton):
 
     def _show(self) -> None:
         if self._remote:
-            self.full_text = "Python: the host's"
-            self._elide()
+            self.show_text(f"{self.label}the host's")
             self.setToolTip(
                 f"The script runs on {self._remote} with its python3 (the first on PATH for a "
                 "non-interactive login).\nThe Python chosen here applies to runs on this computer."
@@ -109,8 +100,7 @@ class PythonButton(QPushButton):
             short = "app's own"
         else:
             short = env_name(chosen.path)
-        self.full_text = f"Python: {short}"
-        self._elide()
+        self.show_text(f"{self.label}{short}")
         how = "detected automatically" if self._choice == AUTO else "chosen"
         self.setToolTip(
             f"The Python that runs the script ({how}): {chosen.path}\n"
@@ -118,20 +108,7 @@ class PythonButton(QPushButton):
             "The script imports the packages of this Python's environment."
         )
 
-    def _elide(self) -> None:
-        metrics = self.fontMetrics()
-        room = metrics.horizontalAdvance("Python: ") + metrics.averageCharWidth() * MAX_NAME_CHARS
-        self.setText(metrics.elidedText(self.full_text, Qt.TextElideMode.ElideMiddle, room))
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:
-            self._elide()  # the room is measured in the new font
-
-    def _fill_menu(self) -> None:
-        menu = self._menu
-        menu.clear()
-        group = QActionGroup(menu)
+    def fill_menu(self, menu: QMenu) -> None:
         detected = self._detected
         auto_text = "Automatic: " + (
             "the app's own Python (no project environment found)"
@@ -140,14 +117,12 @@ class PythonButton(QPushButton):
         )
         entries = [(auto_text, AUTO), (f"The app's own Python ({sys.version.split()[0]})", APP)]
         entries += [(path, path) for path in self.recent]
-        for text, value in entries:
-            action = QAction(text, menu, checkable=True)
-            action.setChecked(value == self._choice)
-            action.triggered.connect(lambda _on=False, v=value: self.set_choice(v, announce=True))
-            group.addAction(action)
-            menu.addAction(action)
+        self.add_choices(menu, entries, self._choice, self._pick)
         menu.addSeparator()
         menu.addAction("Choose a Python…").triggered.connect(self.browse)
+
+    def _pick(self, choice: str) -> None:
+        self.set_choice(choice, announce=True)
 
     def browse(self) -> None:
         start = os.path.dirname(self._script) if self._script else os.path.expanduser("~")
