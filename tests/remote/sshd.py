@@ -9,13 +9,17 @@ real ``~/.ssh``.
 
 sshd runs as the current user. As root it needs its privilege-separation user (``sshd``, made by
 Debian's openssh-server) and ``/run/sshd``; as anyone else it needs neither and serves that user only.
+
+``sshd`` is ``$GPUPROF_TEST_SSHD``, else the first on ``PATH``, else ``/usr/sbin/sshd``; ``ssh`` and
+``ssh-keygen`` are the first on ``PATH``. With the OpenSSH kit's ``bin`` first on ``PATH``
+(``tools/make_ssh_kit.sh``) the tests use only the kit, on a machine without OpenSSH.
 """
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
-import pwd
 import shutil
 import socket
 import subprocess
@@ -24,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SSHD = "/usr/sbin/sshd"
+SYSTEM_SSHD = "/usr/sbin/sshd"
 ALIAS = "gpuhost"
 """The ``Host`` alias the client config gives the server, as a user's own config would."""
 
@@ -32,19 +36,29 @@ START_TIMEOUT_S = 20.0
 """sshd says it listens within milliseconds; 20 s only bounds a wait on a very loaded machine."""
 
 PRIVSEP_DIR = "/run/sshd"
-INSTALL_HINT = "`make sysdeps` installs openssh-server and openssh-client as root"
+INSTALL_HINT = (
+    "`make sysdeps` installs openssh-server and openssh-client as root; "
+    "or put the bin of tools/make_ssh_kit.sh's kit first on PATH"
+)
+PRIVSEP_MISSING = "Privilege separation user sshd does not exist"
+"""What sshd (``-t`` too) says as root without that user."""
+
+
+def sshd_path() -> str:
+    """The sshd to run, as an absolute path (sshd re-executes itself through it)."""
+    chosen = os.environ.get("GPUPROF_TEST_SSHD") or shutil.which("sshd") or SYSTEM_SSHD
+    return os.path.abspath(chosen)
 
 
 def unavailable_reason() -> str | None:
     """None when a test server can be started here, else why not (for a skip)."""
-    missing = [p for p in (SSHD,) if not os.access(p, os.X_OK)]
+    missing = [p for p in (sshd_path(),) if not os.access(p, os.X_OK)]
     missing += [name for name in ("ssh", "ssh-keygen") if shutil.which(name) is None]
     if missing:
         return f"needs OpenSSH ({', '.join(missing)} not found): {INSTALL_HINT}"
-    if os.geteuid() == 0:
-        try:
-            pwd.getpwnam("sshd")
-        except KeyError:
+    if os.geteuid() == 0:  # Debian's sshd needs its user then; the kit's stands one in
+        check = subprocess.run([sshd_path(), "-t", "-f", os.devnull], capture_output=True, text=True, timeout=30)
+        if PRIVSEP_MISSING in check.stderr:
             return f"sshd as root needs its privilege-separation user 'sshd': {INSTALL_HINT}"
     return None
 
@@ -155,7 +169,8 @@ class SshServer:
         (root / "authorized_keys").write_text(user_key + "\n")
         (root / "rhome" / ".cache").mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
-            os.makedirs(PRIVSEP_DIR, mode=0o755, exist_ok=True)
+            with contextlib.suppress(OSError):  # the kit's sshd does without it
+                os.makedirs(PRIVSEP_DIR, mode=0o755, exist_ok=True)
         for attempt in range(attempts):
             server = cls(root=root, port=free_port(), user=getpass.getuser())
             server._write_configs()
@@ -209,7 +224,7 @@ class SshServer:
         ready = f"Server listening on 127.0.0.1 port {self.port}"
         heard = threading.Event()
         process = subprocess.Popen(
-            [SSHD, "-D", "-e", "-f", str(self.root / "sshd_config")],
+            [sshd_path(), "-D", "-e", "-f", str(self.root / "sshd_config")],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
