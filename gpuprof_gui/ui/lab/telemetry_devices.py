@@ -50,6 +50,7 @@ class DeviceCurves:
             plot.addItem(layer, ignoreBounds=True)
         self.keys: list[DeviceKey] = []  # in order of appearance: a GPU's colour is its place here
         self.labels: dict[DeviceKey, str] = {}
+        self.names: dict[DeviceKey, str] = {}  # the GPU's model, as the source names it
         self.series: dict[tuple[DeviceKey, str], SampleSeries] = {}
         self.curves: dict[tuple[DeviceKey, str], Curve] = {}
         self.shown_key: DeviceKey | None = None  # None: every GPU
@@ -79,16 +80,23 @@ class DeviceCurves:
     def colour_of(self, key: DeviceKey) -> str:
         return device_colour(self.colours, self.keys.index(key))
 
-    def legend_entries(self) -> list[tuple[str, str]]:
-        """(label, colour) of each GPU shown, when there are several; else none."""
-        return [(self.labels[k], self.colour_of(k)) for k in self.shown()] if self.several() else []
+    def legend_entries(self) -> list[tuple[str, str, str]]:
+        """(name, colour, whole label) of each GPU shown, when there are several; else none.
+
+        One host's GPUs of one model are named "GPU i" only: eight times "NVIDIA H100 80GB HBM3"
+        took the legend from one row to four on a projector, and told nothing apart."""
+        if not self.several():
+            return []
+        shown = self.shown()
+        same = all(k[0] == "" for k in shown) and len({self.names[k] for k in shown}) == 1
+        return [(f"GPU {k[1]}" if same else self.labels[k], self.colour_of(k), self.labels[k]) for k in shown]
 
     # -- samples --------------------------------------------------------------------------
     def clear(self) -> None:
         """Forget every GPU (a new source)."""
         for layer in self.layers:
             layer.remove_all()
-        self.keys, self.labels, self.series, self.curves = [], {}, {}, {}
+        self.keys, self.labels, self.names, self.series, self.curves = [], {}, {}, {}, {}
 
     def extend(self, devices: list[dict[str, Any]]) -> tuple[set[str], float, bool]:
         """Append a snapshot's new rows: (metrics that changed, newest time, whether the GPUs changed)."""
@@ -103,6 +111,7 @@ class DeviceCurves:
                 added = True
             if self.labels[key] != label:
                 self.labels[key], added = label, True
+            self.names[key] = str(dev.get("name") or "")
             for metric, (t, v) in dev.get("series", {}).items():
                 if metric in METRICS and len(t):
                     self.series[(key, metric)].extend(np.asarray(t, float), np.asarray(v, float))

@@ -1,8 +1,8 @@
 """The row naming each GPU above the telemetry plots, when they show several: a line in its colour, its label.
 
 Outside the plots, so it never hides a curve or a run's name; in as many columns as
-the width gives each entry room for ENTRY_CHARS characters, a label that is longer
-cut short with "…" (its tooltip says it whole).
+the width gives each entry room for its label, or ENTRY_CHARS characters of a longer
+one, cut short with "…" (its tooltip says it whole).
 """
 
 from __future__ import annotations
@@ -34,10 +34,12 @@ class LegendEntry(QWidget):
         row.addWidget(self.label, 1)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-    def set_entry(self, label: str, colour: str) -> None:
+    def set_entry(self, label: str, colour: str, whole: str) -> None:
         self.colour = colour
         self.swatch.setText(f'<span style="color:{colour}">{SWATCH}</span>')
         self.label.setText(label)
+        self.label.setToolTip(whole if whole != label else "")
+        self.setToolTip(whole)
 
 
 class DeviceLegend(QWidget):
@@ -53,26 +55,28 @@ class DeviceLegend(QWidget):
         self._columns = 0
         self.setVisible(False)
 
-    def set_entries(self, entries: list[tuple[str, str]]) -> None:
-        """(label, colour) per GPU; fewer than two hide the legend."""
+    def set_entries(self, entries: list[tuple[str, str, str]]) -> None:
+        """(label, colour, whole label for the tooltip) per GPU; fewer than two hide the legend."""
         if len(entries) < 2:
             entries = []
         while len(self.entries) > len(entries):
             entry = self.entries.pop()
             self.grid.removeWidget(entry)
+            entry.hide()  # at once: deleteLater waits for the event loop, and the old name would show
             entry.deleteLater()
         while len(self.entries) < len(entries):
             self.entries.append(LegendEntry(self))
-        for entry, (label, colour) in zip(self.entries, entries, strict=True):
-            entry.set_entry(label, colour)
+        for entry, (label, colour, whole) in zip(self.entries, entries, strict=True):
+            entry.set_entry(label, colour, whole)
         self._columns = 0
         self._lay_out()
         self.setVisible(bool(entries))
 
     def columns_for(self, width: int) -> int:
-        """As many columns as give each entry its swatch and ENTRY_CHARS characters."""
+        """As many columns as give each entry its swatch and its label, or ENTRY_CHARS characters of it."""
         metrics = self.fontMetrics()
-        entry = metrics.horizontalAdvance(SWATCH + " ") + metrics.averageCharWidth() * ENTRY_CHARS
+        longest = max((metrics.horizontalAdvance(e.label.full_text()) for e in self.entries), default=0)
+        entry = metrics.horizontalAdvance(SWATCH + " ") + min(longest + 4, metrics.averageCharWidth() * ENTRY_CHARS)
         room = width - self.grid.contentsMargins().left() - self.grid.contentsMargins().right()
         return max(1, min(len(self.entries), (room + COLUMN_GAP_PX) // (entry + COLUMN_GAP_PX)))
 

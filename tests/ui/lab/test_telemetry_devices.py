@@ -89,6 +89,27 @@ def test_the_legend_names_every_gpu_whole_and_never_covers_a_plot(qtbot):
         view.stop()
 
 
+def test_one_hosts_gpus_of_one_model_are_named_by_number(qtbot):
+    source = MultiSource(8)
+    source.snapshot = _same_model(source.snapshot)
+    view = _view(qtbot, source, width=560)
+    entries = view.legend.entries
+    assert [e.label.text() for e in entries] == [f"GPU {i}" for i in range(8)]  # whole, none cut short
+    assert entries[3].toolTip() == "GPU 3: NVIDIA H100 80GB HBM3"
+    assert view.legend.height() <= 3 * entries[0].sizeHint().height()  # a row or two, not eight
+    view.stop()
+
+
+def _same_model(snapshot):
+    def renamed(since=None):
+        snap = snapshot(since)
+        for dev in snap["devices"]:
+            dev["name"] = "NVIDIA H100 80GB HBM3"
+        return snap
+
+    return renamed
+
+
 def test_a_long_name_is_cut_short_with_its_whole_name_in_the_tooltip(qtbot):
     source = MultiSource(2, hosts=["a-student-with-a-very-long-name@gpu-node-17.example.org", "bob@gpu2"])
     view = _view(qtbot, source, width=400)
