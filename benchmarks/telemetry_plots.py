@@ -109,9 +109,10 @@ def measure_view(app, source, seconds: float, size: tuple[int, int], paced: bool
     def timed_pull() -> None:
         # The paint comes after, from the event loop (as in the window): a forced repaint() here
         # would be followed by that one too, two paints a tick. paint_s: the last paint's time.
-        t = time.perf_counter()
+        t, redraws = time.perf_counter(), view.redraws
         pull()
-        durations.append((time.perf_counter() - t + view.graphics.paint_s) * 1e3)
+        if view.redraws != redraws:  # a pull that found nothing new draws nothing
+            durations.append((time.perf_counter() - t + view.graphics.paint_s) * 1e3)
 
     view._timer.timeout.disconnect()
     view._timer.timeout.connect(timed_pull)

@@ -74,11 +74,15 @@ class DeviceLegend(QWidget):
 
     def columns_for(self, width: int) -> int:
         """As many columns as give each entry its swatch and its label, or ENTRY_CHARS characters of it."""
+        if not self.entries:
+            return 1
         metrics = self.fontMetrics()
         longest = max((metrics.horizontalAdvance(e.label.full_text()) for e in self.entries), default=0)
         entry = metrics.horizontalAdvance(SWATCH + " ") + min(longest + 4, metrics.averageCharWidth() * ENTRY_CHARS)
         room = width - self.grid.contentsMargins().left() - self.grid.contentsMargins().right()
-        return max(1, min(len(self.entries), (room + COLUMN_GAP_PX) // (entry + COLUMN_GAP_PX)))
+        fit = max(1, min(len(self.entries), (room + COLUMN_GAP_PX) // (entry + COLUMN_GAP_PX)))
+        rows = -(-len(self.entries) // fit)
+        return -(-len(self.entries) // rows)  # rows as full as each other: 4 + 4, not 7 + 1
 
     def _lay_out(self) -> None:
         columns = self.columns_for(self.width())

@@ -51,7 +51,8 @@ from gpuprof_gui.ui.style.palette import (
 from gpuprof_gui.ui.style.theme import PRESENTATION_PEN_PX, set_view_font, style_plot
 
 PULL_INTERVAL_MS = 100
-"""Pull new samples at 10 Hz: the sampler's default rate; faster pulls would mostly find nothing."""
+"""Pull new samples at 10 Hz: the sampler's default rate; faster pulls would mostly find nothing.
+Less often while a frame costs more than the plots' share of a core (_pace)."""
 FRAME_SMOOTHING = 0.8
 """A frame's cost is averaged over the last ~5 frames: one slow paint does not halve the frame rate."""
 FOLLOW_WINDOW_S = 60.0
@@ -163,6 +164,8 @@ class TelemetryView(QWidget):
             return
         self.follow_box.setChecked(live)
         self.pull()
+        self._frame_s = 0.0  # that pull took the whole history so far: no measure of a frame
+        self._timer.setInterval(PULL_INTERVAL_MS)
         if live:
             self._timer.start()
         else:

@@ -127,6 +127,9 @@ def test_one_gpu_looks_as_it_always_did(qtbot):
     assert view.curves["gpu_util_pct"].pen.color().name() == blue
     assert view.curves["mem_util_pct"].pen.color().name() == orange
     assert f"color:{orange}" in view.plots[0].titleLabel.text  # the title names the curves by colour
+    view.set_presentation(True)  # restyles an empty legend
+    assert not view.legend.isVisible()
+    view.set_presentation(False)
     view.stop()
 
 
