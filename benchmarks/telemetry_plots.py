@@ -122,8 +122,9 @@ def measure_view(app, source, seconds: float, size: tuple[int, int], paced: bool
     return {
         "cpu_pct": cpu,
         "wall_s": wall,
-        "redraw_ms_median": statistics.median(durations),
-        "redraw_ms_p95": sorted(durations)[int(0.95 * (len(durations) - 1))],
+        # None: nothing new came (a replay that has reached its end)
+        "redraw_ms_median": statistics.median(durations) if durations else None,
+        "redraw_ms_p95": sorted(durations)[int(0.95 * (len(durations) - 1))] if durations else None,
         "redraws": len(durations),
         "fps": len(durations) / wall,
     }
@@ -233,7 +234,9 @@ def main() -> None:
     finally:
         stop()
     view_pct = (first["cpu_pct"] + second["cpu_pct"]) / 2
-    redraw = statistics.median([first["redraw_ms_median"], second["redraw_ms_median"]])
+    medians = [run["redraw_ms_median"] for run in (first, second) if run["redraw_ms_median"] is not None]
+    redraw = statistics.median(medians) if medians else float("nan")
+    p95 = max([run["redraw_ms_p95"] for run in (first, second) if run["redraw_ms_p95"] is not None], default=None)
     print(
         json.dumps(
             {
@@ -246,7 +249,7 @@ def main() -> None:
                 "ratio_view_to_naive": round(view_pct / naive["cpu_pct"], 3) if naive["cpu_pct"] else None,
                 "redraw_ms_median": round(redraw, 2),
                 "max_fps": round(1000.0 / redraw, 1),
-                "redraw_ms_p95": round(max(first["redraw_ms_p95"], second["redraw_ms_p95"]), 2),
+                "redraw_ms_p95": None if p95 is None else round(p95, 2),
                 "target_plots_cpu_pct": 10.0,
                 "devices": _summary(devices),
                 "source": what,

@@ -73,7 +73,7 @@ class DeviceCurves:
         self._apply_look()
 
     def first_curves(self) -> dict[str, Curve]:
-        """The curves of the first GPU shown, per metric (an empty curve before any GPU)."""
+        """The curves of the first GPU shown, per metric (none before a GPU has come)."""
         shown = self.shown()
         return {m: self.curves[(shown[0], m)] for m in METRICS} if shown else {}
 

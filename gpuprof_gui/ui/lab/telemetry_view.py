@@ -352,21 +352,19 @@ class TelemetryView(QWidget):
         return self.devices.first_curves()
 
     def _sync_devices(self) -> None:
-        """ "Show" lists All GPUs (when there are several) and each GPU; the legend and titles follow."""
+        """Show's list: All GPUs (when there are several) and each GPU; the legend and titles follow."""
         keys, labels = self.devices.keys, self.devices.labels
         shown = self.devices.shown_key if self.devices.shown_key in labels else None
         self._combo_keys = ([None] if len(keys) > 1 else []) + list(keys)
-        self.device_combo.blockSignals(True)
-        self.device_combo.clear()
-        for key in self._combo_keys:
-            self.device_combo.addItem(ALL_GPUS if key is None else labels[key])
-            self.device_combo.setItemData(
-                self.device_combo.count() - 1,
-                self.device_combo.itemText(self.device_combo.count() - 1),
-                Qt.ItemDataRole.ToolTipRole,
-            )
-        self.device_combo.setCurrentIndex(self._combo_keys.index(shown) if shown in self._combo_keys else 0)
-        self.device_combo.blockSignals(False)
+        combo = self.device_combo
+        combo.blockSignals(True)
+        combo.clear()
+        for i, key in enumerate(self._combo_keys):
+            text = ALL_GPUS if key is None else labels[key]
+            combo.addItem(text)
+            combo.setItemData(i, text, Qt.ItemDataRole.ToolTipRole)  # the box may cut a long name short
+        combo.setCurrentIndex(self._combo_keys.index(shown) if shown in self._combo_keys else 0)
+        combo.blockSignals(False)
         self._show_devices(shown)
 
     def _show_devices(self, key: DeviceKey | None) -> None:
