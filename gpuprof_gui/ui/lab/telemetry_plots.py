@@ -1,7 +1,7 @@
 """The stack of telemetry plots: one x-linked pyqtgraph plot per quantity, its curves named in its title.
 
-Building and restyling only; what the curves show, and when they redraw, is
-:class:`gpuprof_gui.ui.lab.telemetry_view.TelemetryView`'s.
+Building and restyling only; the curves are telemetry_devices' (one per GPU and metric), and what
+they show, and when they redraw, is :class:`gpuprof_gui.ui.lab.telemetry_view.TelemetryView`'s.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ SHORT_NAMES = {
     "pcie_tx_mbps": "to host",
 }
 """A curve's name in a word, for a title that has no room for METRIC_INFO's."""
+LINE_SIGNS = ("━", "╍")
+"""A plot's first and second curve, solid and dashed, where colour names the GPU (several shown)."""
 LEFT_AXIS_PX = {False: 60, True: 90}
 """Room for the y tick labels ("100", "12.5") at the desk and at the presentation size."""
 LAYOUT_MARGINS_PX = 24
@@ -67,20 +69,31 @@ def curve_colours(colours: ThemeColours) -> tuple[str, str]:
 
 
 def plot_title(
-    title: str, unit: str, metrics: tuple[str, ...], colours: ThemeColours = LIGHT_UI, short: bool = False
+    title: str,
+    unit: str,
+    metrics: tuple[str, ...],
+    colours: ThemeColours = LIGHT_UI,
+    short: bool = False,
+    by_style: bool = False,
 ) -> str:
-    """Title naming each curve in its colour (``short``: in a word).
+    """Title naming each curve in its colour (``short``: in a word); ``by_style`` (several GPUs,
+    where colour names the GPU): by its line, solid or dashed, in the title's colour.
 
     A legend inside the plot hid the run bands' labels."""
     if len(metrics) == 1:
         return f"{title} ({unit})"
-    pair = curve_colours(colours)
+    pair = (colours.plot_foreground,) if by_style else curve_colours(colours)
     words = [SHORT_NAMES.get(m, metric_name(m)) if short else metric_name(m) for m in metrics]
-    names = ", ".join(f'<span style="color:{pair[i % len(pair)]}">━ {w}</span>' for i, w in enumerate(words))
+    lines = LINE_SIGNS if by_style else ("━",)
+    names = ", ".join(
+        f'<span style="color:{pair[i % len(pair)]}">{lines[i % len(lines)]} {w}</span>' for i, w in enumerate(words)
+    )
     return f"{title} ({unit}): {names}"
 
 
-def fit_titles(plots: list[pg.PlotItem], width: float, colours: ThemeColours, presentation: bool) -> None:
+def fit_titles(
+    plots: list[pg.PlotItem], width: float, colours: ThemeColours, presentation: bool, by_style: bool = False
+) -> None:
     """Each plot's title, the longest that fits ``width`` pixels: the curves named in full, in a word,
     or not at all (then cut short with "…"); in a title row as tall as its font."""
     size = title_size(presentation, TITLE_SIZE)
@@ -90,7 +103,10 @@ def fit_titles(plots: list[pg.PlotItem], width: float, colours: ThemeColours, pr
     row = int(metrics.height()) + 6
     width -= TITLE_MARGINS_PX
     for plot, (title, unit, names, _scale) in zip(plots, PLOTS, strict=True):
-        variants = [plot_title(title, unit, names, colours), plot_title(title, unit, names, colours, short=True)]
+        variants = [
+            plot_title(title, unit, names, colours, by_style=by_style),
+            plot_title(title, unit, names, colours, short=True, by_style=by_style),
+        ]
         text = next(
             (v for v in variants if metrics.horizontalAdvance(re.sub("<[^>]+>", "", v)) <= width),
             metrics.elidedText(f"{title} ({unit})", Qt.TextElideMode.ElideRight, max(width, 0.0)),
@@ -110,12 +126,10 @@ def curve_pen(index: int, width: float, colours: ThemeColours = LIGHT_UI) -> QPe
     return pg.mkPen(pair[index % len(pair)], width=width)
 
 
-def build_plots(
-    graphics: pg.GraphicsLayoutWidget, pen_width: float
-) -> tuple[list[pg.PlotItem], dict[str, pg.PlotDataItem]]:
-    """One plot per row of PLOTS in ``graphics``, x-linked, time axis at the bottom only; and a curve per metric."""
+def build_plots(graphics: pg.GraphicsLayoutWidget) -> list[pg.PlotItem]:
+    """One plot per row of PLOTS in ``graphics``, x-linked, time axis at the bottom only (curves:
+    telemetry_devices, one per GPU and metric)."""
     plots: list[pg.PlotItem] = []
-    curves: dict[str, pg.PlotDataItem] = {}
     for row, (title, unit, metrics, _scale) in enumerate(PLOTS):
         plot = graphics.addPlot(row=row, col=0)
         plot.setLabel("left", title, units=None)
@@ -136,25 +150,15 @@ def build_plots(
             plot.hideAxis("bottom")  # one time axis at the bottom; each axis repaints per frame
         else:
             plot.setLabel("bottom", "time", units="s")
-        for i, metric in enumerate(metrics):
-            curves[metric] = plot.plot([], [], pen=curve_pen(i, pen_width), name=metric_name(metric), connect="finite")
         plots.append(plot)
-    return plots, curves
+    return plots
 
 
-def restyle_plots(
-    plots: list[pg.PlotItem],
-    curves: dict[str, pg.PlotDataItem],
-    colours: ThemeColours,
-    presentation: bool,
-    pen_width: float,
-) -> None:
-    """Axis room and curve pens for the desk or the projector (axes and background: style_plot;
-    titles: fit_titles, for the width the plots have)."""
-    for plot, (_title, _unit, metrics, _scale) in zip(plots, PLOTS, strict=True):
+def restyle_plots(plots: list[pg.PlotItem], presentation: bool) -> None:
+    """Axis room for the desk or the projector (axes and background: style_plot; titles: fit_titles,
+    for the width the plots have; curve pens: telemetry_devices)."""
+    for plot in plots:
         plot.getAxis("left").setWidth(LEFT_AXIS_PX[bool(presentation)])
-        for i, metric in enumerate(metrics):
-            curves[metric].setPen(curve_pen(i, pen_width, colours))
 
 
 def set_two_y_ticks(plot: pg.PlotItem) -> None:

@@ -14,6 +14,8 @@ HISTORY_S = 600.0
 """Ten minutes of history on screen at most (the issue's figure)."""
 CAPACITY = int(HISTORY_S * 50)
 """600 s x 50 Hz (the sampler's maximum) = 30,000 points per curve, preallocated (x2 for the ring trick)."""
+INITIAL_POINTS = 1024
+"""A series starts with room for 1024 points (100 s at 10 Hz) and doubles as it fills, up to CAPACITY."""
 
 
 class TelemetrySource(Protocol):
@@ -23,12 +25,17 @@ class TelemetrySource(Protocol):
 
 
 class SampleSeries:
-    """Fixed-memory append-only series: a 2x buffer, compacted when full (amortised O(1))."""
+    """Fixed-memory append-only series: a 2x buffer, compacted when full (amortised O(1)).
+
+    The buffer starts small and doubles up to ``2 * capacity``: eight GPUs x ten metrics
+    preallocated in full would hold 77 MB before the first minute was recorded.
+    """
 
     def __init__(self, capacity: int = CAPACITY) -> None:
         self.capacity = capacity
-        self.t = np.empty(2 * capacity)
-        self.v = np.empty(2 * capacity)
+        size = 2 * min(capacity, INITIAL_POINTS)
+        self.t = np.empty(size)
+        self.v = np.empty(size)
         self.lo = self.hi = 0
 
     def clear(self) -> None:
@@ -40,10 +47,15 @@ class SampleSeries:
             return
         if n > self.capacity:
             t, v, n = t[-self.capacity :], v[-self.capacity :], self.capacity
-        if self.hi + n > 2 * self.capacity:
+        if self.hi + n > len(self.t):
             keep = min(self.hi - self.lo, self.capacity - n)
-            self.t[:keep] = self.t[self.hi - keep : self.hi]
-            self.v[:keep] = self.v[self.hi - keep : self.hi]
+            size = len(self.t)
+            if size < 2 * self.capacity:  # grow (doubling) before compacting in place
+                size = min(2 * self.capacity, max(2 * size, 2 * (keep + n)))
+            new_t, new_v = (np.empty(size), np.empty(size)) if size != len(self.t) else (self.t, self.v)
+            new_t[:keep] = self.t[self.hi - keep : self.hi]
+            new_v[:keep] = self.v[self.hi - keep : self.hi]
+            self.t, self.v = new_t, new_v
             self.lo, self.hi = 0, keep
         self.t[self.hi : self.hi + n] = t
         self.v[self.hi : self.hi + n] = v

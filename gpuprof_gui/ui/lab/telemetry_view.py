@@ -3,21 +3,22 @@
 The view pulls only the rows that are new since its last pull (the sampler's
 cursor), appends them to fixed-size arrays, and redraws only when something
 arrived; the x range follows the newest sample unless the user pans away.
-Each candidate run is a labelled band across every plot.
+Each candidate run is a labelled band across every plot. Every GPU of the
+snapshot is drawn at once, one colour each and named in a row above the plots,
+or one GPU chosen in "Show" (telemetry_devices).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
     QSpinBox,
@@ -26,33 +27,34 @@ from PySide6.QtWidgets import (
 )
 
 from gpuprof_gui.gpu.telemetry import DEFAULT_HZ, MAX_HZ
+from gpuprof_gui.ui.lab.telemetry_bands import BandRect, RunBands
+from gpuprof_gui.ui.lab.telemetry_curves import Curve, TimedGraphics, redraw_interval_ms
+from gpuprof_gui.ui.lab.telemetry_devices import METRICS, DeviceCurves, DeviceKey
+from gpuprof_gui.ui.lab.telemetry_legend import DeviceLegend
 from gpuprof_gui.ui.lab.telemetry_plots import (
     LAYOUT_MARGINS_PX,
     LEFT_AXIS_PX,
     PLOTS,
-    BandLabel,
     build_plots,
     fit_titles,
     least_stack_height,
-    place_band_labels,
     restyle_plots,
     scrolling,
     set_two_y_ticks,
 )
-from gpuprof_gui.ui.lab.telemetry_series import SampleSeries, TelemetrySource
+from gpuprof_gui.ui.lab.telemetry_series import TelemetrySource
 from gpuprof_gui.ui.style.elided_label import ElidedLabel
 from gpuprof_gui.ui.style.palette import (
-    BAND_EDGE_ALPHA,
-    BAND_FILL_ALPHA,
-    CHART_LABEL_ALPHA,
     LIGHT_UI,
     current_theme_colours,
-    qcolour,
 )
 from gpuprof_gui.ui.style.theme import PRESENTATION_PEN_PX, set_view_font, style_plot
 
 PULL_INTERVAL_MS = 100
-"""Pull new samples at 10 Hz: the sampler's default rate; faster pulls would mostly find nothing."""
+"""Pull new samples at 10 Hz: the sampler's default rate; faster pulls would mostly find nothing.
+Less often while a frame costs more than the plots' share of a core (_pace)."""
+FRAME_SMOOTHING = 0.8
+"""A frame's cost is averaged over the last ~5 frames: one slow paint does not halve the frame rate."""
 FOLLOW_WINDOW_S = 60.0
 """Seconds shown while following the live edge."""
 Y_HEADROOM = 1.25
@@ -62,10 +64,11 @@ Y_SHRINK_BELOW = 0.4
 NO_DATA = "No GPU telemetry yet: it is sampled while this tab shows a GPU, or replayed from a recorded run."
 DEVICE_NAME_CHARS = 10
 """The GPU selector is at least this many characters wide; a longer name is elided in it."""
+ALL_GPUS = "All GPUs"
 
 
 class TelemetryView(QWidget):
-    """Stacked, x-linked telemetry plots for one GPU at a time, with run bands."""
+    """Stacked, x-linked telemetry plots of every GPU (or one chosen), with run bands."""
 
     rate_changed = Signal(float)
     """The user chose another sampling rate (Hz) for live telemetry."""
@@ -76,22 +79,21 @@ class TelemetryView(QWidget):
         super().__init__(parent)
         self._source: TelemetrySource | None = None
         self._cursor: Any = None
-        self._device = 0
+        self._combo_keys: list[DeviceKey | None] = []  # what each entry of "Show" shows (None: all)
         self._bands: list[dict[str, Any]] = []
-        self._band_labels: list[BandLabel] = []
-        # (plot index, rectangle, t_begin, t_end or None while open), times in s since t0
-        self._band_rects: list[tuple[int, QGraphicsRectItem, float, float | None]] = []
         self._extra_bands: list[dict[str, Any]] = []  # placed by the caller (lab records), kept across sources
-        self._band_items: list[Any] = []
         self._latest_t = 0.0
         self.redraws = 0
         self._setting_range = False
         self._drawn_offset = 0.0  # x origin the curves and bands were last drawn with
         self._x_range_set: tuple[float, float] | None = None
+        self._x_label: tuple[str, str | None] = ("time", "s")  # build_plots' time axis
         # Cosmetic 1-px pens: Qt's raster engine strokes wider pens ~10x slower,
         # which alone cost more than the 10%-of-a-core budget at 10 Hz.
         self.pen_width = 1
         self._timer = QTimer(self, interval=PULL_INTERVAL_MS)
+        self._frame_s = 0.0  # CPU seconds a frame takes (pull + paint), smoothed
+        self.paced = True  # False: every PULL_INTERVAL_MS whatever it costs (benchmarks)
         self._timer.timeout.connect(self.pull)
 
         self.device_combo = QComboBox()
@@ -110,19 +112,19 @@ class TelemetryView(QWidget):
         self.rate_spin.setToolTip("Live sampling rate (NVML). Changing it starts a new recording.")
         self.rate_spin.editingFinished.connect(self._on_rate_edited)
         top = QHBoxLayout()
-        top.addWidget(QLabel("GPU:"))
+        top.addWidget(QLabel("Show:"))
         top.addWidget(self.device_combo, 3)
         top.addWidget(self.follow_box)
         top.addWidget(self.rate_spin)
         top.addWidget(self.info_label, 1)
 
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = TimedGraphics()
         self.graphics.setBackground(LIGHT_UI.plot_background)
-        self._band_colour = LIGHT_UI.band
-        self._band_fill = LIGHT_UI.band_fill
-        self._band_label_fill = qcolour(LIGHT_UI.plot_background, CHART_LABEL_ALPHA)
         self._few_ticks = False  # presentation: two y ticks, as 20 pt labels overlap on a short plot
-        self.plots, self.curves = build_plots(self.graphics, self.pen_width)
+        self.plots = build_plots(self.graphics)
+        self.devices = DeviceCurves(self.plots)
+        self.bands = RunBands(self.plots)
+        self.legend = DeviceLegend()
         self._colours, self._presentation = LIGHT_UI, False
         self.graphics.installEventFilter(self)  # titles are fitted to its width before it lays the plots out
         for plot in self.plots:
@@ -132,7 +134,6 @@ class TelemetryView(QWidget):
         top_view = self.plots[0].getViewBox()
         top_view.sigResized.connect(self._place_band_labels)  # names are fitted to pixels
         top_view.sigXRangeChanged.connect(self._place_band_labels)
-        self._series = {metric: SampleSeries() for metrics in (row[2] for row in PLOTS) for metric in metrics}
 
         self.empty_label = QLabel(NO_DATA)  # in place of six empty plots, while there is nothing to plot
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -141,6 +142,7 @@ class TelemetryView(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addLayout(top)
+        box.addWidget(self.legend)
         self.plot_scroll = scrolling(self.graphics)
         self.graphics.setMinimumHeight(least_stack_height(False))
         box.addWidget(self.plot_scroll, 1)
@@ -153,18 +155,17 @@ class TelemetryView(QWidget):
         self._timer.stop()
         self._source = source
         self._cursor = None
-        for series in self._series.values():
-            series.clear()
+        self.devices.clear()
         self._bands = []
         self._latest_t = 0.0
-        self.device_combo.blockSignals(True)
-        self.device_combo.clear()
-        self.device_combo.blockSignals(False)
+        self._sync_devices()
         if source is None:
             self._redraw()
             return
         self.follow_box.setChecked(live)
         self.pull()
+        self._frame_s = 0.0  # that pull took the whole history so far: no measure of a frame
+        self._timer.setInterval(PULL_INTERVAL_MS)
         if live:
             self._timer.start()
         else:
@@ -177,63 +178,51 @@ class TelemetryView(QWidget):
         """Fetch what is new since the last pull; redraw only if something came."""
         if self._source is None:
             return
+        start = time.perf_counter()
         snap = self._source.snapshot(self._cursor)
         self._cursor = snap.get("cursor")
-        devices = snap.get("devices", [])
-        if self.device_combo.count() != len(devices):
-            self.device_combo.blockSignals(True)
-            self.device_combo.clear()
-            for dev in devices:
-                self.device_combo.addItem(f"{dev.get('index', 0)}: {dev.get('name', 'GPU')}")
-            self.device_combo.setCurrentIndex(min(self._device, max(0, len(devices) - 1)))
-            self.device_combo.blockSignals(False)
-        changed: set[str] = set()
-        if devices:
-            dev = devices[min(self._device, len(devices) - 1)]
-            for metric, (t, v) in dev.get("series", {}).items():
-                if metric in self._series and len(t):
-                    self._series[metric].extend(np.asarray(t, float), np.asarray(v, float))
-                    self._latest_t = max(self._latest_t, float(t[-1]))
-                    changed.add(metric)
+        changed, latest, added = self.devices.extend(snap.get("devices", []))
+        self._latest_t = max(self._latest_t, latest)
+        if added:  # a GPU (or a host) came, or was renamed
+            self._sync_devices()
+            changed.update(METRICS)
         bands = snap.get("bands", [])
         if bands != self._bands:
             self._bands = [dict(b) for b in bands]
             self._draw_bands()
-            changed.update(self._series)
+            changed.update(METRICS)
         if changed:
             self._redraw(changed)
+            self._pace(time.perf_counter() - start + self.graphics.paint_s)
+
+    def _pace(self, frame_s: float) -> None:
+        """Pull less often while a frame costs more than the plots' share of a core (redraw_interval_ms)."""
+        self._frame_s = FRAME_SMOOTHING * self._frame_s + (1.0 - FRAME_SMOOTHING) * frame_s
+        interval = redraw_interval_ms(self._frame_s, PULL_INTERVAL_MS) if self.paced else PULL_INTERVAL_MS
+        if abs(interval - self._timer.interval()) > 0.1 * self._timer.interval():
+            self._timer.setInterval(interval)
 
     # -- drawing ---------------------------------------------------------------------------
     def _redraw(self, changed: set[str] | None = None) -> None:
-        """Re-set the curves of ``changed`` metrics (all when None) and follow the live edge.
+        """Bring the curves of ``changed`` metrics up to date (all, drawn anew, when None); follow the live edge.
 
         Following live, x is "seconds before the newest sample" over a fixed range: the
-        view range, axes and run bands then stay put and only the curves change. A
-        range that scrolled every tick re-rendered every axis and re-ran pyqtgraph's
-        per-item range bookkeeping: twice the cost of a redraw.
+        view range, axes and run bands then stay put and only the curves move (their
+        layer's position, see telemetry_curves). A range that scrolled every tick
+        re-rendered every axis and re-ran pyqtgraph's per-item range bookkeeping.
         """
         offset = self._x_offset()
-        if offset != self._drawn_offset:
-            changed = None  # every curve and band moves when the origin does
+        rebuild = changed is None or bool(offset) != bool(self._drawn_offset)  # live <-> absolute: other spans
         lo_t = self._latest_t - FOLLOW_WINDOW_S - 1.0 if offset else -np.inf
-        for plot, (_title, _unit, metrics, scale) in zip(self.plots, PLOTS, strict=True):
-            if changed is not None and not changed.intersection(metrics):
+        for plot, (_title, _unit, metrics, _scale) in zip(self.plots, PLOTS, strict=True):
+            if not rebuild and changed is not None and not changed.intersection(metrics):
                 continue  # e.g. utilisation: the driver's samples come once a second
-            top = 0.0
-            for metric in metrics:
-                t, v = self._series[metric].arrays()
-                if offset:  # only what the fixed window can show
-                    first = int(np.searchsorted(t, lo_t))
-                    t, v = t[first:], v[first:]
-                values = v * scale if scale != 1.0 else v
-                self.curves[metric].setData(t - offset if offset else t, values)
-                if len(values) and np.isfinite(values).any():
-                    top = max(top, float(np.nanmax(values)))
-            self._fit_y(plot, top)
+            self._fit_y(plot, max(self.devices.draw(metric, lo_t, rebuild) for metric in metrics))
+        self.devices.place(offset)
         moved = offset != self._drawn_offset
         self._drawn_offset = offset
         if offset or moved:
-            self._place_bands(offset)
+            self.bands.place(offset, self._latest_t)
         self._apply_x_range()
         self._show_empty()
         self.redraws += 1
@@ -241,7 +230,7 @@ class TelemetryView(QWidget):
 
     def has_data(self) -> bool:
         """Whether there is anything to plot: samples, or run bands on their own clock."""
-        return bool(self._extra_bands or self._bands) or any(len(s) for s in self._series.values())
+        return bool(self._extra_bands or self._bands) or self.devices.has_samples()
 
     def _show_empty(self) -> None:
         """A sentence in place of the plots while they would only show empty 0–1 axes."""
@@ -272,7 +261,7 @@ class TelemetryView(QWidget):
         if top > current or top < Y_SHRINK_BELOW * current:
             plot.setYRange(0.0, top * Y_HEADROOM, padding=0)
             self._set_y_ticks(plot)
-            self._fit_band_heights(self.plots.index(plot))
+            self.bands.fit_heights(self.plots.index(plot))
             if plot is self.plots[0]:
                 self._place_band_labels()
 
@@ -288,63 +277,20 @@ class TelemetryView(QWidget):
             set_two_y_ticks(plot)
 
     def _draw_bands(self) -> None:
-        for plot_index, item in self._band_items:
-            self.plots[plot_index].removeItem(item)
-        self._band_items = []
         # Bands from the caller (the lab's records) describe the same runs a saved
         # trace's own bands do: draw one set, never both.
-        self._band_labels = []
-        self._band_rects = []
-        offset = self._drawn_offset
-        for band in self._extra_bands or self._bands:
-            t0 = float(band["t_begin"])
-            t1 = float(band["t_end"]) if band.get("t_end") is not None else None  # None: still open
-            width = max((self._latest_t if t1 is None else t1) - t0, 0.0)
-            name = str(band.get("label", ""))
-            for i, plot in enumerate(self.plots):
-                # A plain rectangle, tall beyond any y range: its bounds are C++ work. A
-                # LinearRegionItem (two InfiniteLines) recomputed its bounds in Python on
-                # every scroll: 5 ms a redraw with six runs on screen.
-                region = QGraphicsRectItem(t0 - offset, 0.0, width, 1.0)
-                region.setBrush(QBrush(qcolour(self._band_fill, BAND_FILL_ALPHA)))
-                edge = QPen(qcolour(self._band_fill, BAND_EDGE_ALPHA))
-                edge.setCosmetic(True)  # 1 px whatever the zoom; top/bottom edges lie outside the view
-                region.setPen(edge)
-                region.setZValue(-10)
-                plot.addItem(region, ignoreBounds=True)
-                self._band_items.append((i, region))
-                self._band_rects.append((i, region, t0, t1))
-                region.setToolTip(name)
-            label = pg.TextItem(name, color=self._band_colour, anchor=(0, 0), fill=pg.mkBrush(self._band_label_fill))
-            label.textItem.document().setDocumentMargin(2)
-            self.plots[0].addItem(label, ignoreBounds=True)
-            self._band_items.append((0, label))
-            self._band_labels.append((label, t0, t1, name))
-        self._place_band_labels()
-        for i in range(len(self.plots)):
-            self._fit_band_heights(i)
-
-    def _fit_band_heights(self, plot_index: int) -> None:
-        """Band rectangles span the plot's y range with room to spare, but stay within what
-        the raster engine can fill: a rect ~1e12 tall overflowed its fixed-point coordinates."""
-        y0, y1 = self.plots[plot_index].viewRange()[1]
-        span = max(y1 - y0, 1e-9)
-        for i, rect, _t0, _t1 in self._band_rects:
-            if i == plot_index:
-                r = rect.rect()
-                rect.setRect(r.x(), y0 - span, r.width(), 3 * span)
-
-    def _place_bands(self, offset: float) -> None:
-        """Put the run bands (and their labels) on the current x origin; open bands grow to now."""
-        for _i, rect, t0, t1 in self._band_rects:
-            r = rect.rect()
-            end = self._latest_t if t1 is None else t1
-            rect.setRect(t0 - offset, r.y(), max(end - t0, 0.0), r.height())
-        self._place_band_labels()
+        self.bands.draw(self._extra_bands or self._bands, self._drawn_offset, self._latest_t)
 
     def _place_band_labels(self, *_args: object) -> None:
-        """Run names along the top plot's top edge, for its size in pixels (see place_band_labels)."""
-        place_band_labels(self.plots[0], self._band_labels, self._drawn_offset, self._latest_t)
+        self.bands.place_labels(self._drawn_offset, self._latest_t)
+
+    @property
+    def _band_items(self) -> list[tuple[int, Any]]:
+        return self.bands.items
+
+    @property
+    def _band_rects(self) -> list[BandRect]:
+        return self.bands.rects
 
     def set_extra_bands(self, bands: list[dict[str, Any]]) -> None:
         """Bands besides the source's own, on this view's timeline (s since the source's t0).
@@ -365,11 +311,14 @@ class TelemetryView(QWidget):
             return
         if self._following_live():
             left, right = -FOLLOW_WINDOW_S, 0.0
-            self.plots[-1].setLabel("bottom", "seconds before now", units=None)
+            axis: tuple[str, str | None] = ("seconds before now", None)
         else:
             right = max([self._latest_t] + [float(b["t_end"]) for b in self._extra_bands if b.get("t_end") is not None])
             left = 0.0
-            self.plots[-1].setLabel("bottom", "time", units="s")
+            axis = ("time", "s")
+        if axis != self._x_label:  # a label set again re-renders the axis (2 ms a tick)
+            self._x_label = axis
+            self.plots[-1].setLabel("bottom", axis[0], units=axis[1])
         if (left, right) == self._x_range_set:
             return  # unchanged: leave the axes' cached pictures alone
         self._x_range_set = (left, right)
@@ -397,12 +346,36 @@ class TelemetryView(QWidget):
         if not self._setting_range and self._timer.isActive():
             self.follow_box.setChecked(False)  # the user panned or zoomed: stop following
 
+    @property
+    def curves(self) -> dict[str, Curve]:
+        """The first GPU shown's curve per metric (the only one's, when one GPU is shown)."""
+        return self.devices.first_curves()
+
+    def _sync_devices(self) -> None:
+        """Show's list: All GPUs (when there are several) and each GPU; the legend and titles follow."""
+        keys, labels = self.devices.keys, self.devices.labels
+        shown = self.devices.shown_key if self.devices.shown_key in labels else None
+        self._combo_keys = ([None] if len(keys) > 1 else []) + list(keys)
+        combo = self.device_combo
+        combo.blockSignals(True)
+        combo.clear()
+        for i, key in enumerate(self._combo_keys):
+            text = ALL_GPUS if key is None else labels[key]
+            combo.addItem(text)
+            combo.setItemData(i, text, Qt.ItemDataRole.ToolTipRole)  # the box may cut a long name short
+        combo.setCurrentIndex(self._combo_keys.index(shown) if shown in self._combo_keys else 0)
+        combo.blockSignals(False)
+        self._show_devices(shown)
+
+    def _show_devices(self, key: DeviceKey | None) -> None:
+        self.devices.show(key)
+        self.legend.set_entries(self.devices.legend_entries())
+        self._fit_titles()
+
     def _on_device_changed(self, index: int) -> None:
-        if index < 0 or index == self._device:
-            return
-        self._device = index
-        source, live = self._source, self._timer.isActive()
-        self.set_source(source, live)
+        if 0 <= index < len(self._combo_keys):
+            self._show_devices(self._combo_keys[index])
+            self._redraw()
 
     def _on_rate_edited(self) -> None:
         self.rate_changed.emit(float(self.rate_spin.value()))
@@ -419,7 +392,7 @@ class TelemetryView(QWidget):
         """Titles that fit the plots' width: a title sets its plot's minimum width, and one wider
         than the view pushed every plot's right edge out of sight."""
         width = self.graphics.width() - LEFT_AXIS_PX[self._presentation] - LAYOUT_MARGINS_PX
-        fit_titles(self.plots, width, self._colours, self._presentation)
+        fit_titles(self.plots, width, self._colours, self._presentation, self.devices.several())
         # The plot stack grew while a longer title needed it; Qt never shrinks it back by itself.
         self.graphics.ci.setGeometry(self.graphics.range)
 
@@ -433,7 +406,9 @@ class TelemetryView(QWidget):
         set_view_font(self, on)
         style_plot(self.graphics, self.plots, colours, on)
         self.pen_width = PRESENTATION_PEN_PX if on else 1
-        restyle_plots(self.plots, self.curves, colours, on, self.pen_width)
+        restyle_plots(self.plots, on)
+        self.devices.restyle(colours, self.pen_width)
+        self.legend.set_entries(self.devices.legend_entries())
         self._colours, self._presentation = colours, bool(on)
         self.graphics.setMinimumHeight(least_stack_height(on))
         self._fit_titles()
@@ -441,6 +416,5 @@ class TelemetryView(QWidget):
         for plot in self.plots:
             plot.getAxis("left").setTicks(None)
             self._set_y_ticks(plot)
-        self._band_colour, self._band_fill = colours.band, colours.band_fill
-        self._band_label_fill = qcolour(colours.plot_background, CHART_LABEL_ALPHA)
+        self.bands.style(colours)
         self._draw_bands()

@@ -380,6 +380,22 @@ ADVISOR = AdvisorColours(
 TIMELINE_MARKS = {False: ("#7b1fa2", "#c62828"), True: ("#ce93d8", "#ff8a80")}
 TIMELINE_BAND_ALPHA = 60
 
+# One colour per GPU in the telemetry plots, when they show several GPUs at once (a host's 2-8, or a
+# class's hosts). Okabe & Ito's and Paul Tol's hues; the first two are the single-GPU curves' blue and
+# orange. Each set keeps 3:1 (WCAG's least for graphics) on its plot background, at the desk and on a
+# projector, and every pair stays at least 13 CIELAB ΔE apart in normal vision and under simulated
+# deuteranopia and protanopia (tests/ui/style/test_telemetry_device_colours.py recomputes both).
+DEVICE_COLOURS = {
+    False: ("#0072b2", "#b35900", "#009e73", "#aa3377", "#332288", "#999933", "#ee6677", "#117733"),
+    True: ("#56b4e9", "#e69f00", "#009e73", "#cc79a7", "#f0e442", "#ee6677", "#bbbbbb", "#7570b3"),
+}
+
+
+def device_colour(colours: ThemeColours, position: int) -> str:
+    """The curve colour of the ``position``-th GPU shown (the set repeats past eight)."""
+    table = DEVICE_COLOURS[colours.dark]
+    return table[position % len(table)]
+
 
 def composite(colour: str, alpha: int, under: str) -> str:
     """``colour`` drawn with ``alpha`` (0-255) over ``under``, as Qt blends it: in sRGB, per channel."""
