@@ -57,7 +57,7 @@ def _medians(outcome) -> dict[str, float]:
 
 def test_the_lab_through_ssh_measures_what_it_measures_here(sshd, tmp_path):
     python = _host_python(tmp_path)
-    names = ["plain", "raw_float4_gridstride"]
+    names = ["cupy", "raw_float4_gridstride"]
     remote = run_lab(
         LabRunSpec(
             str(SAXPY), sizes=[SIZE], candidates=names, host=sshd.alias, python=python, output_dir=str(tmp_path / "r")
@@ -134,7 +134,7 @@ def test_telemetry_through_ssh_keeps_10_hz_and_sees_the_load(sshd, tmp_path):
             LabRunSpec(
                 str(SAXPY),
                 sizes=[1 << 26],
-                candidates=["plain"],
+                candidates=["cupy"],
                 host=sshd.alias,
                 python=python,
                 output_dir=str(tmp_path),

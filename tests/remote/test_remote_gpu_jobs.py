@@ -118,12 +118,12 @@ def test_an_edited_candidate_travels_as_text(sshd, tmp_path, monkeypatch):
         host=sshd.alias,
         python=sys.executable,
         output_dir=str(tmp_path),
-        source_overrides={"plain": "# edited\n"},
+        source_overrides={"cupy": "# edited\n"},
     )
     run_lab(spec)
     run_args = seen[-1]
     assert "--source-override-text" in run_args
-    assert run_args[run_args.index("--source-override-text") + 1] == "plain=# edited\n"
+    assert run_args[run_args.index("--source-override-text") + 1] == "cupy=# edited\n"
     assert not list(tmp_path.glob("override_*"))  # nothing written here for the host
 
 
