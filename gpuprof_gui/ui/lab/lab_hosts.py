@@ -15,13 +15,22 @@ class LabHosts:
 
     def __init__(self, panel: Any) -> None:  # the LabPanel (which imports this module)
         self.panel = panel
-        panel.top_bar.host_button.host_changed.connect(self.host_changed)
+        self.button = panel.top_bar.host_button
+        self.button.host_changed.connect(self.host_changed)
+        self.button.watch_changed.connect(lambda _hosts: self._follow_hosts(bool(self.button.watched)))
+
+    def _follow_hosts(self, wanted: bool) -> None:
+        """The telemetry shows the run host's and the watched hosts' GPUs (restarted when they change)."""
+        panel = self.panel
+        before = list(panel.lab_telemetry.hosts)
+        panel.lab_telemetry.set_hosts(self.button.telemetry_hosts())
+        changed = panel.lab_telemetry.hosts != before
+        if changed and panel.isVisible() and (wanted or not panel.lab_telemetry.replaying):
+            panel._start_live_telemetry()  # the new hosts' GPUs, live
 
     def host_changed(self, host: str) -> None:
         panel = self.panel
-        panel.lab_telemetry.set_hosts([host] if host else [])
-        if panel.isVisible() and (host or not panel.lab_telemetry.replaying):
-            panel._start_live_telemetry()  # the new hosts' GPUs, live
+        self._follow_hosts(bool(host))
         panel._show_availability()
         if host:
             panel.set_status(

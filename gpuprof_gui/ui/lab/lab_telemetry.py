@@ -47,6 +47,7 @@ class LabTelemetry:
         self.trace: Trace | None = None
         self.replaying = False  # a recording is on screen: no live sampling until the next run
         self.hosts: list[str] = []  # GPU hosts whose telemetry is shown beside this computer's
+        self.remote_python: str | None = None  # the hosts' Python for the sampler (python3 there when None)
         self._hosts_timer = QTimer(view, interval=HOSTS_CHECK_MS)
         self._hosts_timer.timeout.connect(self._show_hosts_state)
         view.rate_changed.connect(self.restart_live)
@@ -92,7 +93,7 @@ class LabTelemetry:
         local = TelemetrySampler(hz=hz)
         sources: list[tuple[str | None, Any]] = [(None, local)] if local.start() else []
         for host in self.hosts:
-            remote = RemoteTelemetry(host, hz)
+            remote = RemoteTelemetry(host, hz, self.remote_python)
             remote.start()
             sources.append((host, remote))
         self.sampler = MergedTelemetry(sources)
@@ -146,7 +147,8 @@ class LabTelemetry:
 
     def show_records(self, records: list[LabRecord]) -> None:
         """Draw one band per candidate run on the timeline of what is shown."""
-        if not self.replaying and self.live and self.sampler is not None:
+        # Hosts: bands by wall time even before a host answers (a recorded run's then fall far in the past).
+        if not self.replaying and self.sampler is not None and (self.live or self.on_wall_clock):
             on_wall = self.on_wall_clock
             bands = record_bands(records, self.sampler.t0_wall if on_wall else self.sampler.t0, wall=on_wall)
         elif self.replaying and self.trace is not None:

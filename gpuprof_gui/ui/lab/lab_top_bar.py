@@ -11,14 +11,14 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton
 
 from gpuprof_gui.ui.lab.lab_files import bundled_kernel_files, parse_sizes
-from gpuprof_gui.ui.profile.host_button import HostButton
+from gpuprof_gui.ui.lab.lab_host_button import LabHostButton
 
 RUN_SHORTCUT = "Ctrl+Shift+R"
 OPEN_ITEM = "Open…"
 
 
 class LabTopBar(QHBoxLayout):
-    """ "Run on: [host] Candidates: [file] Sizes: [sizes] Run Cancel Load run… Save trace…".
+    """ "Run on: [host] File: [candidates file] Sizes: [sizes] Run Cancel Load run… Save trace…".
 
     Short button words: the bar fits a 1024 px screen in presentation mode; the tooltips say more.
     """
@@ -34,7 +34,7 @@ class LabTopBar(QHBoxLayout):
         for path in bundled_kernel_files():
             self.file_combo.addItem(os.path.basename(path), path)
         self.file_combo.addItem(OPEN_ITEM, None)
-        self.file_combo.setMinimumContentsLength(16)
+        self.file_combo.setMinimumContentsLength(11)  # mandelbrot.py whole; the list shows longer names
         self.sizes_edit = QLineEdit()
         self.sizes_edit.setToolTip("Problem sizes, separated by commas or spaces (defaults come from the file)")
         self.run_button = QPushButton("Run")
@@ -48,9 +48,11 @@ class LabTopBar(QHBoxLayout):
         )
         self.save_trace_button = QPushButton("Save trace…")
         self.save_trace_button.setToolTip("Save the telemetry trace shown on the right (JSON)")
-        self.host_button = HostButton()
+        self.host_button = LabHostButton()
         self.addWidget(self.host_button)
-        self.addWidget(QLabel("Candidates:"))
+        file_label = QLabel("File:")  # short: with Run on, the bar still fits 1024 px on a projector
+        file_label.setToolTip("The candidate file: a bundled example, or one of yours (Open…)")
+        self.addWidget(file_label)
         self.addWidget(self.file_combo)
         self.addWidget(QLabel("Sizes:"))
         self.addWidget(self.sizes_edit, 1)

@@ -26,7 +26,7 @@ class LegendEntry(QWidget):
         super().__init__(parent)
         self.swatch = QLabel()
         self.swatch.setTextFormat(Qt.TextFormat.RichText)
-        self.label = ElidedLabel()
+        self.label = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)  # "alice@lab…3 · GPU 0": the GPU stays
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(4)

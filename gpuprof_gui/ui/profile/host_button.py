@@ -76,18 +76,23 @@ class HostButton(MenuButton):
         self.set_host(host, announce=True)
 
     def ask_host(self) -> None:
+        host = self.ask_host_text("Add a GPU host")
+        if host:
+            self.set_host(host, announce=True)
+
+    def ask_host_text(self, title: str) -> str | None:
+        """A host typed in a dialog (asked again while it is not one), or None when cancelled."""
         text = ""
         while True:
-            text, ok = QInputDialog.getText(self, "Add a GPU host", ADD_PROMPT, QLineEdit.EchoMode.Normal, text)
+            text, ok = QInputDialog.getText(self, title, ADD_PROMPT, QLineEdit.EchoMode.Normal, text)
             if not ok or not text.strip():
-                return
+                return None
             try:
                 parse_host(text.strip())
             except HostError as exc:
                 QMessageBox.warning(self, "Not a host", str(exc))
                 continue
-            self.set_host(text.strip(), announce=True)
-            return
+            return text.strip()
 
     def _forget(self) -> None:
         self.recent = [self._host] if self._host else []

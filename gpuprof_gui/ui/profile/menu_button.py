@@ -25,6 +25,7 @@ class MenuButton(QPushButton):
         self.setAccessibleName(accessible_name)
         self.label = label  # "Python: ", "Run on: "
         self.full_text = ""
+        self.name_chars = MAX_NAME_CHARS  # a crowded bar may give its value less room
         self._menu = QMenu(self)
         self._menu.aboutToShow.connect(self._refill_menu)
         self.setMenu(self._menu)
@@ -36,8 +37,13 @@ class MenuButton(QPushButton):
 
     def _elide(self) -> None:
         metrics = self.fontMetrics()
-        room = metrics.horizontalAdvance(self.label) + metrics.averageCharWidth() * MAX_NAME_CHARS
-        self.setText(metrics.elidedText(self.full_text, Qt.TextElideMode.ElideMiddle, room))
+        room = metrics.averageCharWidth() * self.name_chars
+        if self.full_text.startswith(self.label):  # the label stays whole: only the value is elided
+            value = self.full_text[len(self.label) :]
+            self.setText(self.label + metrics.elidedText(value, Qt.TextElideMode.ElideMiddle, room))
+        else:
+            room += metrics.horizontalAdvance(self.label)
+            self.setText(metrics.elidedText(self.full_text, Qt.TextElideMode.ElideMiddle, room))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         super().changeEvent(event)

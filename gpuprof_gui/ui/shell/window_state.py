@@ -313,6 +313,29 @@ def remember_host(win: WindowBase) -> None:
     win.settings.setValue("recent_hosts", hosts.recent)
 
 
+def remember_lab_hosts(win: WindowBase) -> None:
+    """The lab's Run on and the hosts whose telemetry it also shows, for the next start."""
+    button = win.lab.top_bar.host_button
+    win.settings.setValue("lab_host", button.host or "")
+    win.settings.setValue("lab_watched_hosts", button.watched)
+
+
+def _host_list(value: object) -> list[str]:
+    values = [value] if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
+    return [h for h in values if isinstance(h, str) and h][:16]
+
+
+def restore_lab_hosts(win: WindowBase) -> None:
+    button = win.lab.top_bar.host_button
+    button.recent = list(win.run_bar.host_button.recent)
+    button.set_watched(_host_list(win.settings.value("lab_watched_hosts", [])))
+    host = str(win.settings.value("lab_host", "") or "")
+    if host or button.watched:
+        button.set_host(host, announce=True)  # the lab tab follows it when first shown
+    button.host_changed.connect(lambda _host: remember_lab_hosts(win))
+    button.watch_changed.connect(lambda _hosts: remember_lab_hosts(win))
+
+
 def restore(win: WindowBase) -> None:
     s = win.settings
     geometry = s.value("window/geometry")
@@ -354,6 +377,7 @@ def restore(win: WindowBase) -> None:
     hosts.recent = [h for h in recent_hosts if isinstance(h, str) and h][:8] if isinstance(recent_hosts, list) else []
     hosts.set_host(str(s.value("host", "") or ""))
     hosts.host_changed.connect(lambda _host: remember_host(win))
+    restore_lab_hosts(win)
     win.run_bar.sync_python()
     win.run_bar.script_edit.textChanged.connect(lambda _text: recall_python(win))
 

@@ -114,7 +114,9 @@ def test_a_long_name_is_cut_short_with_its_whole_name_in_the_tooltip(qtbot):
     source = MultiSource(2, hosts=["a-student-with-a-very-long-name@gpu-node-17.example.org", "bob@gpu2"])
     view = _view(qtbot, source, width=400)
     label = view.legend.entries[0].label
-    assert label.text().endswith("…") and label.toolTip() == label.full_text()
+    # Cut in the middle: the host's start and "· GPU 0" (which GPU) both stay.
+    assert "…" in label.text() and label.text().endswith("· GPU 0") and label.text().startswith("a-student")
+    assert label.toolTip() == label.full_text()
     assert label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()
     view.stop()
 
