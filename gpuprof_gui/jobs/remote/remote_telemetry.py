@@ -55,6 +55,7 @@ class RemoteTelemetry(TelemetryRings):
         self.state = "connecting"
         self.reason = None
         self.received = 0  # telemetry messages taken (tests and the benchmark read it)
+        self.relay_pid: int | None = None  # the relay process carrying the stream (the benchmark reads its CPU)
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
         self._folder = tempfile.mkdtemp(prefix="gpuprof-telemetry-")
@@ -96,7 +97,9 @@ class RemoteTelemetry(TelemetryRings):
         )
         tracker = _StreamTracker(self)
         try:
-            outcome = remote_run.supervise_remote(job, tracker, cancel=self._cancel, on_stdout=lambda _d: None)
+            outcome = remote_run.supervise_remote(
+                job, tracker, cancel=self._cancel, on_stdout=lambda _d: None, on_started=self._started
+            )
         finally:
             shutil.rmtree(self._folder, ignore_errors=True)
         result = tracker.result or {}
@@ -107,6 +110,9 @@ class RemoteTelemetry(TelemetryRings):
         else:
             self.state = "failed"
             self.reason = outcome.message if outcome.status != "finished" else f"{self.host}: the sampler ended"
+
+    def _started(self, pid: int) -> None:
+        self.relay_pid = pid
 
     # ---- the host's messages (the relay's reader thread) -------------------
     def take(self, msg: dict[str, Any]) -> None:
