@@ -119,6 +119,11 @@ class MergedTelemetry:
         """One trace of every source's GPUs (see trace_io), each GPU naming its host."""
         snap = self.snapshot()
         hosts = [label or LOCAL_LABEL for label, _ in self.sources]
+        drivers = []
+        for _, source in self.sources:  # the local sampler asks NVML for its driver's version as it saves
+            driver = source.trace_dict().get("driver_version") if hasattr(source, "trace_dict") else None
+            if driver and driver not in drivers:
+                drivers.append(str(driver))
         # A host whose clock is behind this one's puts its first samples before 0: a trace starts at 0.
         starts = [float(t[0]) for d in snap["devices"] for t, _v in d["series"].values() if len(t)]
         starts += [b["t_begin"] for b in snap["bands"]]
@@ -132,7 +137,7 @@ class MergedTelemetry:
             "synthetic": False,
             "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(self.t0_wall + early)),
             "host": ", ".join(hosts),
-            "driver_version": None,
+            "driver_version": ", ".join(drivers) or None,
             "sample_hz": self.hz,
             "t0_wall": self.t0_wall + early,
             "t0_monotonic": self.t0 + early,
