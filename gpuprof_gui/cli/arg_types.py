@@ -48,3 +48,14 @@ def positive_count(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of 1 or more")
     return value
+
+
+def gpu_number(text: str) -> int:
+    """``--gpu N``: a GPU as ``gpuprof devices`` numbers them, 0 to 1023."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a GPU number (0 is the first GPU)") from None
+    if not 0 <= value <= 1023:
+        raise argparse.ArgumentTypeError(f"{text} is not a GPU number (0 is the first GPU)")
+    return value

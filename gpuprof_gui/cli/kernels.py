@@ -7,7 +7,7 @@ import json
 import sys
 import threading
 
-from gpuprof_gui.cli.arg_types import positive_seconds
+from gpuprof_gui.cli.arg_types import gpu_number, positive_seconds
 from gpuprof_gui.cli.host_option import add_host_option, add_host_python_option
 from gpuprof_gui.core.lab_model import LabRecord
 from gpuprof_gui.exit_codes import ExitStatus
@@ -57,6 +57,13 @@ def add_parsers(subparsers) -> None:
         help="seconds one candidate may take at one size before its worker is killed",
     )
     p.add_argument("--output-dir", default=None, help="keep the full results JSON here")
+    p.add_argument(
+        "--gpu",
+        type=gpu_number,
+        default=None,
+        metavar="N",
+        help="the GPU to run on, numbered as `gpuprof devices` lists them (default: GPU 0)",
+    )
     add_host_option(p)
     add_host_python_option(p)
 
@@ -120,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
         output_dir=args.output_dir,
         host=args.host,
         python=args.python,
+        gpu=args.gpu,
     )
     errors: list[LabRecord] = []
     shown: list[LabRecord] = []

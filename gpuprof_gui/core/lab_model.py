@@ -285,6 +285,7 @@ class LabRun:
     ended_wall: float | None = None
     notes: list[str] = field(default_factory=list)
     synthetic: bool = False  # True only for made-up data; recorded runs say False
+    gpu: int | None = None  # the GPU picked, as NVML numbers the host's GPUs; None: CUDA's default, GPU 0
 
     def best(self, size: int | None = None) -> LabRecord | None:
         """The fastest correct record (at ``size``, or over all sizes)."""
@@ -308,6 +309,7 @@ class LabRun:
             "synthetic": self.synthetic,
             "file": self.file,
             "host": self.host,
+            "gpu": self.gpu,
             "date": self.date,
             "started_wall": self.started_wall,
             "ended_wall": self.ended_wall,
@@ -340,7 +342,17 @@ class LabRun:
             ended_wall=data.get("ended_wall"),
             notes=list(data.get("notes") or []),
             synthetic=bool(data.get("synthetic")),
+            gpu=_gpu_index(data.get("gpu")),
         )
+
+
+def _gpu_index(value: Any) -> int | None:
+    """The results' GPU number (absent in files from before GPUs could be picked); ValueError when not one."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1023:
+        raise ValueError(f"'gpu' is {value!r}, not a GPU number")
+    return value
 
 
 def save_run(run: LabRun, path: str) -> None:

@@ -23,6 +23,7 @@ from importlib.util import find_spec
 
 from gpuprof_gui.core import lab_model as lm
 from gpuprof_gui.core.atomic import describe_os_error
+from gpuprof_gui.jobs.gpu_choice import gpu_missing_reason, visible_gpu_env
 from gpuprof_gui.jobs.outcome import OutcomeTracker, RunOutcome
 from gpuprof_gui.jobs.supervisor import python_module_argv, supervise, worker_env
 from gpuprof_gui.lab import LabFileError
@@ -69,6 +70,7 @@ class LabRunSpec:
     reference_timeout_s: float = REFERENCE_TIMEOUT_S
     output_dir: str | None = None
     host: str | None = None  # run on this GPU host through SSH (jobs/remote); None: here
+    gpu: int | None = None  # the GPU to use, as NVML numbers them (jobs/gpu_choice); None: the default
     python: str | None = None  # the host's Python (python3 there by default)
 
 
@@ -166,6 +168,7 @@ class _LabRun:
             file=os.path.basename(spec.path),
             started_wall=time.time(),
             host=spec.host or socket.gethostname(),
+            gpu=spec.gpu,
             date=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         self.output_dir = spec.output_dir or tempfile.mkdtemp(prefix="gpuprof-lab-")
@@ -318,6 +321,9 @@ def run_lab(
     reason = cupy_missing_reason() if not spec.host else None  # a host's worker says for itself
     if reason is not None:
         return LabOutcome("no_gpu", reason)
+    no_such_gpu = gpu_missing_reason(spec.gpu) if not spec.host else None
+    if no_such_gpu is not None:
+        return LabOutcome("error", no_such_gpu[0].upper() + no_such_gpu[1:] + ".")
     try:
         info = describe_file(spec.path, host=spec.host, python=spec.python) if spec.host else describe_file(spec.path)
         lab = _LabRun(spec, info, on_record, cancel)
@@ -345,14 +351,23 @@ def run_lab(
                 on_stderr(data)
 
         names = list(remaining)
+        visible = visible_gpu_env(spec.gpu)
         if spec.host:
             args = lab.remote_args(names)
             _supervise_on(
-                spec.host, spec.python, spec.path, args, lab.output_dir, tracker, cancel=watchdog, on_stderr=keep
+                spec.host,
+                spec.python,
+                spec.path,
+                args,
+                lab.output_dir,
+                tracker,
+                visible,
+                cancel=watchdog,
+                on_stderr=keep,
             )
         else:
             argv = functools.partial(lab.argv, names=names)
-            supervise(argv, tracker, env=worker_env(None), cancel=watchdog, on_stderr=keep)
+            supervise(argv, tracker, env=worker_env(None) | visible, cancel=watchdog, on_stderr=keep)
         workers += 1
         res = tracker.result or {}
         if res.get("status") == "no_gpu":
@@ -416,15 +431,15 @@ def measure_copy_gbps(
         scratch = tempfile.mkdtemp(prefix="gpuprof-copy-")
         try:
             args = [CHANNEL_FD_ARG, "{channel_fd}", "copy"]
-            visible = {"CUDA_VISIBLE_DEVICES": str(device_index)}
-            _supervise_on(host, python, None, args, scratch, tracker, env=visible, timeout_s=timeout_s)
+            _supervise_on(
+                host, python, None, args, scratch, tracker, visible_gpu_env(device_index), timeout_s=timeout_s
+            )
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
     else:
         if find_spec("cupy") is None:
             return None
-        env = worker_env(None)
-        env["CUDA_VISIBLE_DEVICES"] = str(device_index)
+        env = worker_env(None) | visible_gpu_env(device_index)
         argv = lambda fd: [*python_module_argv(WORKER_MODULE), CHANNEL_FD_ARG, str(fd), "copy"]  # noqa: E731
         supervise(argv, tracker, env=env, timeout_s=timeout_s, on_stdout=lambda _data: None)
     result = tracker.result or {}

@@ -7,13 +7,17 @@ their host. The choices are the recent hosts (shared with the Profile tab's Run 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
 from gpuprof_gui.ui.profile.host_button import MAX_RECENT_HOSTS, HostButton
 
 WATCH_MENU = "Telemetry also from"
+GPU_MENU = "GPU"
+DEFAULT_GPU_TEXT = "The default GPU (GPU 0)"
 LAB_NAME_CHARS = 9
 """The lab's bar is crowded (File, Sizes, four buttons): a host name is elided sooner than on the run bar."""
 MAX_WATCHED = 16
@@ -25,12 +29,39 @@ class LabHostButton(HostButton):
 
     watch_changed = Signal(list)
     """The hosts whose telemetry is shown besides the run host's, as the user changed them."""
+    gpu_changed = Signal(object)
+    """The GPU the lab runs on (its number on the run host), or None for the default."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.watched: list[str] = []
+        self.gpu: int | None = None  # on the run host, as NVML numbers its GPUs
+        self.list_gpus: Callable[[], list[tuple[int, str]]] = list  # the run host's GPUs, as telemetry knows them
         self.name_chars = LAB_NAME_CHARS
         self._show()
+
+    def set_host(self, host: str, announce: bool = False) -> None:
+        if host != (self.host or "") and getattr(self, "gpu", None) is not None:
+            self.gpu = None  # GPU numbers are a host's own
+            if announce:
+                self.gpu_changed.emit(None)
+        super().set_host(host, announce)
+
+    def _elide(self) -> None:
+        """With a GPU picked only the host's name is elided: "GPU 1" always shows whole."""
+        gpu = getattr(self, "gpu", None)
+        if gpu is None or not self.host:
+            super()._elide()
+            return
+        metrics = self.fontMetrics()
+        host = metrics.elidedText(self.host, Qt.TextElideMode.ElideMiddle, metrics.averageCharWidth() * self.name_chars)
+        self.setText(f"{self.label}{host} · GPU {gpu}")
+
+    def set_gpu(self, gpu: int | None, announce: bool = False) -> None:
+        self.gpu = gpu
+        self._show()
+        if announce:
+            self.gpu_changed.emit(gpu)
 
     def telemetry_hosts(self) -> list[str]:
         """The run host (if any) first, then the watched ones, each once."""
@@ -46,7 +77,10 @@ class LabHostButton(HostButton):
 
     def _show(self) -> None:
         super()._show()
-        where = self.host or "this computer"
+        gpu = getattr(self, "gpu", None)
+        if gpu is not None:  # "Run on: GPU 1" here, "Run on: alice@lab1 · GPU 1" on a host
+            self.show_text(f"{self.label}{self.host + ' · ' if self.host else ''}GPU {gpu}")
+        where = (self.host or "this computer") + (f", GPU {gpu}" if gpu is not None else "")
         tip = (
             f"The kernel lab runs on {where}"
             + (" through SSH, with that host's python3 (NumPy and CuPy there).\n" if self.host else ".\n")
@@ -59,6 +93,12 @@ class LabHostButton(HostButton):
     def fill_menu(self, menu: QMenu) -> None:
         super().fill_menu(menu)
         menu.addSeparator()
+        gpus = menu.addMenu(GPU_MENU)
+        choices = [(DEFAULT_GPU_TEXT, ""), *((f"GPU {i}: {name}", str(i)) for i, name in self.list_gpus())]
+        current = "" if self.gpu is None else str(self.gpu)
+        if current and all(value != current for _text, value in choices):
+            choices.append((f"GPU {current}", current))  # picked before its host's GPUs were known
+        self.add_choices(gpus, choices, current, lambda value: self.set_gpu(int(value) if value else None, True))
         watch = menu.addMenu(WATCH_MENU)
         for host in self.recent:
             if host == self.host:

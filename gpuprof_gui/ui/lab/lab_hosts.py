@@ -18,6 +18,24 @@ class LabHosts:
         self.button = panel.top_bar.host_button
         self.button.host_changed.connect(self.host_changed)
         self.button.watch_changed.connect(lambda _hosts: self._follow_hosts(bool(self.button.watched)))
+        self.button.list_gpus = self.run_host_gpus
+        self.button.gpu_changed.connect(lambda _gpu: self.show_run_gpu())
+
+    def run_host_gpus(self) -> list[tuple[int, str]]:
+        """The run host's GPUs (number there, model), as its live telemetry knows them."""
+        sampler, host = self.panel.lab_telemetry.sampler, self.button.host
+        sources = getattr(sampler, "sources", None)
+        if sources is not None:  # several: the run host's own source
+            sampler = next((s for label, s in sources if (label or None) == host), None)
+        elif host:
+            sampler = None  # a local sampler does not know a host's GPUs
+        devices = sampler.devices() if sampler is not None and hasattr(sampler, "devices") else []
+        return [(int(d["index"]), str(d.get("name") or "GPU")) for d in devices]
+
+    def show_run_gpu(self) -> None:
+        """With a GPU picked, the telemetry shows that GPU of the run host (its bands are that GPU's runs)."""
+        if self.button.gpu is not None:
+            self.panel.telemetry.show_gpu(self.button.host, self.button.gpu)
 
     def _follow_hosts(self, wanted: bool) -> None:
         """The telemetry shows the run host's and the watched hosts' GPUs (restarted when they change)."""

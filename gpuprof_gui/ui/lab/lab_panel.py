@@ -262,6 +262,7 @@ class LabPanel(RecordedRunDoor):
             candidates=list(candidates or []),
             source_overrides=dict(overrides or {}),
             host=self.top_bar.host_button.host,
+            gpu=self.top_bar.host_button.gpu,
         )
         kept = [r for r in self.records if r.candidate not in names] if candidates else []
         self.run_data = None if not candidates else self.run_data
@@ -271,6 +272,7 @@ class LabPanel(RecordedRunDoor):
         self.candidate_list.reset_statuses(names)
         self.candidate_list.set_status(names[0], "running")
         self._start_live_telemetry()
+        self.hosts.show_run_gpu()
         self.controller.start(spec)
         self.set_status(
             f"Running {len(names)} candidate(s) at {len(sizes) or 'default'} size(s): preparing "

@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from gpuprof_gui.gpu.telemetry import DEFAULT_HZ, MAX_HZ
+from gpuprof_gui.gpu.telemetry_merge import LOCAL_LABEL
 from gpuprof_gui.ui.lab.telemetry_bands import BandRect, RunBands
 from gpuprof_gui.ui.lab.telemetry_curves import Curve, TimedGraphics, redraw_interval_ms
-from gpuprof_gui.ui.lab.telemetry_devices import METRICS, DeviceCurves, DeviceKey
+from gpuprof_gui.ui.lab.telemetry_devices import METRICS, DeviceCurves, DeviceKey, device_key
 from gpuprof_gui.ui.lab.telemetry_legend import DeviceLegend
 from gpuprof_gui.ui.lab.telemetry_plots import (
     LAYOUT_MARGINS_PX,
@@ -123,6 +124,7 @@ class TelemetryView(QWidget):
         self._few_ticks = False  # presentation: two y ticks, as 20 pt labels overlap on a short plot
         self.plots = build_plots(self.graphics)
         self.devices = DeviceCurves(self.plots)
+        self._host_gpu: dict[DeviceKey, tuple[str | None, int]] = {}  # each GPU's host and number there
         self.bands = RunBands(self.plots)
         self.legend = DeviceLegend()
         self._colours, self._presentation = LIGHT_UI, False
@@ -155,6 +157,7 @@ class TelemetryView(QWidget):
         self._timer.stop()
         self._source = source
         self._cursor = None
+        self._host_gpu.clear()
         self.devices.clear()
         self._bands = []
         self._latest_t = 0.0
@@ -184,6 +187,8 @@ class TelemetryView(QWidget):
         changed, latest, added = self.devices.extend(snap.get("devices", []))
         self._latest_t = max(self._latest_t, latest)
         if added:  # a GPU (or a host) came, or was renamed
+            for dev in snap.get("devices", []):  # the host's own number of each GPU (merged sources renumber)
+                self._host_gpu[device_key(dev)] = (dev.get("host"), int(dev.get("host_index", dev.get("index", 0))))
             self._sync_devices()
             changed.update(METRICS)
         bands = snap.get("bands", [])
@@ -371,6 +376,15 @@ class TelemetryView(QWidget):
         self.devices.show(key)
         self.legend.set_entries(self.devices.legend_entries())
         self._fit_titles()
+
+    def show_gpu(self, host: str | None, gpu: int) -> bool:
+        """Show only GPU ``gpu`` of ``host`` (None: this computer), the one a lab run uses; False if not there."""
+        for key, (dev_host, dev_gpu) in self._host_gpu.items():
+            same_host = (dev_host or None) in ({host} if host else {None, LOCAL_LABEL})
+            if dev_gpu == gpu and same_host and key in self._combo_keys:
+                self.device_combo.setCurrentIndex(self._combo_keys.index(key))
+                return True
+        return False
 
     def _on_device_changed(self, index: int) -> None:
         if 0 <= index < len(self._combo_keys):

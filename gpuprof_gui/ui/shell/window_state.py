@@ -318,6 +318,7 @@ def remember_lab_hosts(win: WindowBase) -> None:
     button = win.lab.top_bar.host_button
     win.settings.setValue("lab_host", button.host or "")
     win.settings.setValue("lab_watched_hosts", button.watched)
+    win.settings.setValue("lab_gpu", -1 if button.gpu is None else button.gpu)
 
 
 def _host_list(value: object) -> list[str]:
@@ -332,7 +333,11 @@ def restore_lab_hosts(win: WindowBase) -> None:
     host = str(win.settings.value("lab_host", "") or "")
     if host or button.watched:
         button.set_host(host, announce=True)  # the lab tab follows it when first shown
+    gpu = _float(win.settings.value("lab_gpu", -1))
+    if gpu is not None and 0 <= gpu <= 1023 and gpu == int(gpu):
+        button.set_gpu(int(gpu))
     button.host_changed.connect(lambda _host: remember_lab_hosts(win))
+    button.gpu_changed.connect(lambda _gpu: remember_lab_hosts(win))
     button.watch_changed.connect(lambda _hosts: remember_lab_hosts(win))
 
 
