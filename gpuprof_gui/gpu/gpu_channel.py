@@ -47,6 +47,14 @@ NVML_PCIE_THROUGHPUT_UNIT_B = 1024  # NVML reports KB/s in units of 1024 bytes (
 # The polled fallback (nvmlDeviceGetUtilizationRates, ~0.9 ms) is a 1/6-1 s
 # average, so reading it faster would only repeat it: same period.
 UTIL_READ_PERIOD_S = 1.0
+# Both scale with the GPUs one sampler reads, so 8 GPUs cost about what 1 does (<= 2% of a core):
+# on an H200 the PCIe byte counters cost 0.31 ms a read and a utilisation fetch 2 x 2.4 ms
+# (benchmarks/telemetry_cost.py --breakdown). With n GPUs the counters are read every n ticks (at
+# most every PCIE_COUNTER_MAX_PERIOD_S; the rate is over that interval and holds until the next
+# read) and the utilisation samples fetched every (n - 1)/2 s, 1 s at least (at most UTIL_MAX_READ_PERIOD_S: the
+# driver's buffer holds far more than that of ~6 samples a second, so none is lost).
+PCIE_COUNTER_MAX_PERIOD_S = 0.5
+UTIL_MAX_READ_PERIOD_S = 4.0
 
 _FI_POWER_INSTANT = 186  # NVML_FI_DEV_POWER_INSTANT
 _FI_PCIE_TX_BYTES = 197  # NVML_FI_DEV_PCIE_COUNT_TX_BYTES (GPU transmits: device→host)
@@ -83,6 +91,16 @@ class GpuChannel:
         self._last_counters: tuple[float, float, float] | None = None  # (t_s, tx bytes, rx bytes)
         self._pcie_fallback_due_s = 0.0
         self._pcie_fallback = (NAN, NAN)
+        self.util_period_s = UTIL_READ_PERIOD_S
+        self.pcie_period_s = 0.0  # every tick
+        self._pcie_due_s = 0.0
+        self._pcie_rates = (NAN, NAN)
+
+    def share_with(self, gpus: int, hz: float) -> None:
+        """This channel is one of ``gpus`` read by one sampler at ``hz``: space out the costly reads."""
+        gpus = max(1, gpus)
+        self.pcie_period_s = 0.0 if gpus == 1 else min(PCIE_COUNTER_MAX_PERIOD_S, (gpus - 0.5) / hz)
+        self.util_period_s = min(UTIL_MAX_READ_PERIOD_S, max(UTIL_READ_PERIOD_S, (gpus - 1) / 2))
 
     # ---- polled metrics -------------------------------------------------
     def poll(self, now_s: float) -> list[float]:
@@ -106,8 +124,9 @@ class GpuChannel:
 
     def _fields(self, now_s: float) -> tuple[float, float, float]:
         """(power W, PCIe rx MB/s, tx MB/s) from one nvmlDeviceGetFieldValues call where supported."""
+        counters_due = self._pcie_counters and now_s >= self._pcie_due_s
         wanted = ([_FI_POWER_INSTANT] if self._power_instant else []) + (
-            [_FI_PCIE_TX_BYTES, _FI_PCIE_RX_BYTES] if self._pcie_counters else []
+            [_FI_PCIE_TX_BYTES, _FI_PCIE_RX_BYTES] if counters_due else []
         )
         got: dict[int, tuple[float, float]] = {}
         if wanted:
@@ -121,8 +140,11 @@ class GpuChannel:
             power_w = got[_FI_POWER_INSTANT][0] / 1e3
         else:
             power_w = _num(nvml.query("nvmlDeviceGetPowerUsage", self.handle, kind="power")) / 1e3
-        if self._pcie_counters and (_FI_PCIE_TX_BYTES in got and _FI_PCIE_RX_BYTES in got):
-            rx, tx = self._counter_rates(got[_FI_PCIE_TX_BYTES], got[_FI_PCIE_RX_BYTES])
+        if self._pcie_counters and not counters_due:
+            rx, tx = self._pcie_rates  # the rate over the last interval read, until the next read
+        elif self._pcie_counters and (_FI_PCIE_TX_BYTES in got and _FI_PCIE_RX_BYTES in got):
+            self._pcie_due_s = now_s + self.pcie_period_s
+            rx, tx = self._pcie_rates = self._counter_rates(got[_FI_PCIE_TX_BYTES], got[_FI_PCIE_RX_BYTES])
         else:
             self._pcie_counters = False
             rx, tx = self._throughput_fallback(now_s)
@@ -156,11 +178,11 @@ class GpuChannel:
     def utilisation(self, now_s: float, now_wall_s: float) -> dict[str, list[tuple[float, float]]]:
         """New (wall time s, %) samples per UTIL_METRIC since the last read; never invented ones.
 
-        Reads the driver at most every UTIL_READ_PERIOD_S; between reads returns {}.
+        Reads the driver at most every ``util_period_s``; between reads returns {}.
         """
         if now_s < self._util_due_s:
             return {}
-        self._util_due_s = now_s + UTIL_READ_PERIOD_S
+        self._util_due_s = now_s + self.util_period_s
         if self._use_samples:
             out = {}
             for metric, sample_type in (

@@ -68,6 +68,8 @@ class TelemetrySampler(TelemetryRings):
             self.add_device(
                 {"index": channel.index, "name": channel.name, "uuid": channel.uuid, "util_source": channel.util_source}
             )
+        for channel in self._channels:
+            channel.share_with(len(self._channels), self.hz)
 
     # ---- lifecycle --------------------------------------------------------
     def start(self) -> bool:

@@ -1,0 +1,81 @@
+"""One sampler, many GPUs: the costly NVML reads are spaced out with the GPU count, the rows are not.
+
+Against the fake pynvml (calls counted, clock driven by the test). The CPU figure for 1 and 8 GPUs
+is measured on a real GPU by ``benchmarks/telemetry_cost.py --channels 1,8`` (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from fake_pynvml_support import FakeGpu, make_fake_pynvml
+
+from gpuprof_gui.gpu import gpu_channel, nvml
+from gpuprof_gui.gpu import telemetry as telemetry_module
+from gpuprof_gui.gpu.telemetry import TelemetrySampler
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return 1.8e9 + self.now
+
+
+@pytest.fixture
+def gpus(monkeypatch):
+    def install(n: int):
+        fakes = [FakeGpu() for _ in range(n)]
+        module = make_fake_pynvml(fakes)
+        calls: list[tuple[int, tuple]] = []
+        fields = module.nvmlDeviceGetFieldValues
+
+        def counted(gpu, ids):
+            calls.append((next(i for i, f in enumerate(fakes) if f is gpu), tuple(ids)))
+            return fields(gpu, ids)
+
+        module.nvmlDeviceGetFieldValues = counted
+        monkeypatch.setitem(sys.modules, "pynvml", module)
+        nvml.reset_for_tests()
+        clock = Clock()
+        monkeypatch.setattr(telemetry_module, "time", clock)
+        return fakes, calls, clock
+
+    yield install
+    nvml.reset_for_tests()
+
+
+def _run(sampler: TelemetrySampler, clock: Clock, fakes, ticks: int, hz: float = 10.0) -> None:
+    for _tick in range(ticks):
+        for gpu in fakes:  # the counters grow 1 MB per tick, a steady 10 MB/s at 10 Hz
+            gpu.counters[198] += 1_000_000
+            gpu.counter_ts_us = int(clock.time() * 1e6)
+        sampler.sample_once()
+        clock.now += 1 / hz
+
+
+def test_one_gpu_reads_its_pcie_counters_every_tick(gpus):
+    fakes, calls, clock = gpus(1)
+    sampler = TelemetrySampler(10)
+    _run(sampler, clock, fakes, 20)
+    assert sum(1 for _g, ids in calls if 198 in ids) == 20
+    assert sampler._channels[0].util_period_s == gpu_channel.UTIL_READ_PERIOD_S
+
+
+def test_eight_gpus_read_the_costly_counters_less_often_but_every_row_still_comes(gpus):
+    fakes, calls, clock = gpus(8)
+    sampler = TelemetrySampler(10)
+    _run(sampler, clock, fakes, 50)  # 5 s
+    per_gpu = [sum(1 for g, ids in calls if g == i and 198 in ids) for i in range(8)]
+    assert all(10 <= n <= 11 for n in per_gpu), per_gpu  # every 0.5 s, not every 0.1 s
+    assert sampler._channels[0].util_period_s == 3.5
+    snap = sampler.snapshot()
+    for dev in snap["devices"]:
+        t, rx = dev["series"]["pcie_rx_mbps"]
+        assert len(t) == 50  # 10 rows a second for every GPU, as with one
+        assert rx[-1] == pytest.approx(10.0)  # the rate over the last interval, held until the next read
