@@ -79,3 +79,31 @@ def test_eight_gpus_read_the_costly_counters_less_often_but_every_row_still_come
         t, rx = dev["series"]["pcie_rx_mbps"]
         assert len(t) == 50  # 10 rows a second for every GPU, as with one
         assert rx[-1] == pytest.approx(10.0)  # the rate over the last interval, held until the next read
+
+
+def test_devices_and_monitor_give_every_gpu_its_own_figures(monkeypatch, tmp_path):
+    """A workstation with two different GPUs: each has its own facts, rows and curves (issue 15, point 1)."""
+    import io
+    import json
+
+    from gpuprof_gui.cli import devices as cli_devices
+    from gpuprof_gui.gpu.trace_io import load_trace
+    from gpuprof_gui.jobs import lab_runner
+
+    a100 = FakeGpu(name="NVIDIA A100-SXM4-80GB", cores=6912, cc=(8, 0), power_mw=90_000)
+    monkeypatch.setitem(sys.modules, "pynvml", make_fake_pynvml([FakeGpu(), a100]))
+    nvml.reset_for_tests()
+    measured = []
+    monkeypatch.setattr(lab_runner, "measure_copy_gbps", lambda i, **kw: measured.append(i) or 1000.0 * (i + 1))
+    out = io.StringIO()
+    assert cli_devices.run_devices(True, out=out) == 0
+    facts = json.loads(out.getvalue())["devices"]
+    assert [d["name"] for d in facts] == ["NVIDIA H100 80GB HBM3", "NVIDIA A100-SXM4-80GB"]
+    assert [d["sm_count"]["value"] for d in facts] == [132, 108]
+    assert measured == [0, 1] and [d["measured_copy_gbps"]["value"] for d in facts] == [1000.0, 2000.0]
+    lines = io.StringIO()
+    assert cli_devices.run_monitor(0.4, 20, True, str(tmp_path / "t.json"), out=lines) == 0
+    rows = [json.loads(line) for line in lines.getvalue().splitlines() if '"sample"' in line]
+    assert {r["gpu"]: r["power_w"] for r in rows} == {0: 120.0, 1: 90.0}
+    assert [d["name"] for d in load_trace(tmp_path / "t.json").devices] == [facts[0]["name"], facts[1]["name"]]
+    nvml.reset_for_tests()
