@@ -18,6 +18,8 @@ from gpuprof_gui.ui.profile.host_button import MAX_RECENT_HOSTS, HostButton
 WATCH_MENU = "Telemetry also from"
 GPU_MENU = "GPU"
 DEFAULT_GPU_TEXT = "The default GPU (GPU 0)"
+LAB_LOCAL_TEXT = "local"
+"""This computer, in the lab's crowded bar (the tooltip and the status line say it in full)."""
 LAB_NAME_CHARS = 9
 """The lab's bar is crowded (File, Sizes, four buttons): a host name is elided sooner than on the run bar."""
 MAX_WATCHED = 16
@@ -38,6 +40,7 @@ class LabHostButton(HostButton):
         self.gpu: int | None = None  # on the run host, as NVML numbers its GPUs
         self.list_gpus: Callable[[], list[tuple[int, str]]] = list  # the run host's GPUs, as telemetry knows them
         self.name_chars = LAB_NAME_CHARS
+        self.local_text = LAB_LOCAL_TEXT
         self._show()
 
     def set_host(self, host: str, announce: bool = False) -> None:

@@ -32,6 +32,7 @@ class HostButton(MenuButton):
         super().__init__("Run on: ", "Host", parent)
         self._host = LOCAL
         self.recent: list[str] = []
+        self.local_text = LOCAL_TEXT  # what the button says for this computer
         self._show()
 
     @property
@@ -53,7 +54,7 @@ class HostButton(MenuButton):
             self.host_changed.emit(host)
 
     def _show(self) -> None:
-        self.show_text(f"{self.label}{self._host or LOCAL_TEXT}")
+        self.show_text(f"{self.label}{self._host or self.local_text}")
         if self._host:
             self.setToolTip(
                 f"The script runs on {self._host} through SSH, with that host's python3.\n"
