@@ -20,7 +20,8 @@ import threading
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-from gpuprof_gui.cli.arg_types import non_negative_amount, non_negative_count, positive_seconds
+from gpuprof_gui.cli.arg_types import gpu_number, non_negative_amount, non_negative_count, positive_seconds
+from gpuprof_gui.cli.host_option import add_host_option
 from gpuprof_gui.cli.python_option import add_python_option, chosen_python
 from gpuprof_gui.exit_codes import ExitStatus
 from gpuprof_gui.protocol import PROFILERS
@@ -74,6 +75,14 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("--profiler", choices=PROFILERS, default="cprofile")
     p.add_argument("--timeout", type=positive_seconds, metavar="S", help="stop the script after S seconds")
     add_python_option(p)
+    add_host_option(p)
+    p.add_argument(
+        "--gpu",
+        type=gpu_number,
+        default=None,
+        metavar="N",
+        help="the GPU the kernel lab measures, numbered as `gpuprof devices` lists them (default: GPU 0)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument(
         "--save",
@@ -155,11 +164,17 @@ def _profile(args: argparse.Namespace):
         sys.stderr.buffer.write(data)
         sys.stderr.buffer.flush()
 
-    _say(f"profiling {os.path.basename(args.script)} under {args.profiler}…")
-    python, _record = chosen_python(args.script, args.python, "gpuprof advise")
+    where = f" on {args.host}" if args.host else ""
+    _say(f"profiling {os.path.basename(args.script)} under {args.profiler}{where}…")
+    python = _host_python(args) if args.host else chosen_python(args.script, args.python, "gpuprof advise")[0]
     outcome = run_profile(
         RunSpec(
-            script=args.script, args=list(args.args), profiler=args.profiler, timeout_s=args.timeout, python=python
+            script=args.script,
+            args=list(args.args),
+            profiler=args.profiler,
+            timeout_s=args.timeout,
+            python=python,
+            host=args.host,
         ),
         on_stdout=to_stderr,
         on_stderr=to_stderr,
@@ -170,16 +185,21 @@ def _profile(args: argparse.Namespace):
     if not outcome.profile_path:
         _say(f"no profile: {outcome.message}")
         return None, ExitStatus.NO_PROFILE
-    try:
-        profile = open_profile_safely(outcome.profile_path, trusted=True)
+    try:  # one that came from a host over the network is read in a worker too
+        profile = open_profile_safely(outcome.profile_path, trusted=not args.host)
     except ProfileFormatError as exc:
         _say(f"no profile: {outcome.message} {exc}")
         return None, ExitStatus.NO_PROFILE
     return profile, outcome
 
 
+def _host_python(args: argparse.Namespace) -> str | None:
+    """The host's Python: python3 there unless a path on the host is named."""
+    return None if args.python in ("auto", "app") else args.python
+
+
 def _check_kernels_file(path: str) -> str | None:
-    """Why the candidate file cannot be used (read in a worker: no GPU needed), or None."""
+    """Why the candidate file cannot be used (read in a worker here: no GPU needed), or None."""
     from gpuprof_gui.jobs.lab_runner import describe_file
     from gpuprof_gui.lab import LabFileError
 
@@ -196,8 +216,16 @@ def _lab(args: argparse.Namespace):
 
     if not args.kernels:
         return None, "No --kernels file was given."
-    _say(f"running the kernel lab on {os.path.basename(args.kernels)}…")
-    outcome = run_lab(LabRunSpec(path=args.kernels, sizes=[args.size] if args.size else []), cancel=threading.Event())
+    where = f" on {args.host}" if args.host else ""
+    _say(f"running the kernel lab on {os.path.basename(args.kernels)}{where}…")
+    spec = LabRunSpec(
+        path=args.kernels,
+        sizes=[args.size] if args.size else [],
+        host=args.host,
+        python=_host_python(args) if args.host else None,
+        gpu=args.gpu,
+    )
+    outcome = run_lab(spec, cancel=threading.Event())
     if outcome.status == "no_gpu":
         return None, outcome.message
     if outcome.run is None:
@@ -209,11 +237,18 @@ class _UsageError(Exception):
     pass
 
 
-def _pcie_max() -> dict | None:
-    from gpuprof_gui.gpu.specs import device_facts
+def _pcie_max(args: argparse.Namespace) -> dict | None:
+    """The PCIe link of the GPU the lab measured (the host's, with --host)."""
+    if args.host:
+        from gpuprof_gui.jobs.remote.remote_telemetry import host_facts
 
-    devices = device_facts().get("devices") or []
-    return devices[0].get("pcie_max_gbps") if devices else None
+        devices = host_facts(args.host, _host_python(args)).get("devices") or []
+    else:
+        from gpuprof_gui.gpu.specs import device_facts
+
+        devices = device_facts().get("devices") or []
+    index = args.gpu or 0
+    return devices[index].get("pcie_max_gbps") if index < len(devices) else None
 
 
 def run_advise(args: argparse.Namespace) -> int:
@@ -276,13 +311,13 @@ def run_advise(args: argparse.Namespace) -> int:
     cpu["measured_copy_gbps"] = cap.measure_copy_gbps()
     session = AdviceSession(
         advice=advice,
-        capacity=capacity_from(cpu, lab_run, _pcie_max()),
+        capacity=capacity_from(cpu, lab_run, _pcie_max(args)),
         profile=profile,
         lab=lab_run,
         script=script,
         kernels=os.path.abspath(args.kernels) if args.kernels else "",
         offload=list(args.offload),
-        host=socket.gethostname(),
+        host=args.host or socket.gethostname(),
         date=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     check = None

@@ -239,3 +239,29 @@ def test_cli_monitor_on_a_host_without_a_gpu(sshd):
 def test_cli_python_needs_a_host(verb):
     done = _gpuprof(verb, "--python", sys.executable)
     assert done.returncode == ExitStatus.USAGE and "--python needs --host" in done.stderr
+
+
+# ---- the advisor ------------------------------------------------------------------------------------
+def test_cli_advise_profiles_and_runs_the_lab_on_the_host(sshd, tmp_path):
+    offload = REPO_ROOT / "resources" / "examples" / "offload"
+    done = _gpuprof(
+        "advise",
+        str(offload / "heat_cpu.py"),
+        "--offload",
+        "diffuse",
+        "--kernels",
+        str(offload / "heat_kernels.py"),
+        "--host",
+        sshd.alias,
+        "--python",
+        sys.executable,
+        "--json",
+        timeout=300,
+    )
+    assert done.returncode == ExitStatus.OK, done.stderr[-2000:]
+    doc = json.loads(done.stdout)
+    assert doc["host"] == sshd.alias and doc["run"]["status"] == "finished"
+    assert 0.3 < doc["p"] <= 1.0  # the share of the run in diffuse, measured on the host
+    assert f"profiling heat_cpu.py under cprofile on {sshd.alias}" in done.stderr
+    assert f"on {sshd.alias}: CuPy is not installed" in json.dumps(doc)  # the host has no GPU: said, not guessed
+    assert _runs_left(sshd) == []
