@@ -102,12 +102,16 @@ def measure(channels: int, hz: float, seconds: float, baseline: float, spaced: b
     fraction, wall = cpu_fraction(seconds, sampler)
     snap = sampler.snapshot()
     rows = [len(d["series"]["power_w"][0]) for d in snap["devices"]]
+    util = [len(d["series"]["gpu_util_pct"][0]) for d in snap["devices"]]
     return {
         "channels": channels,
         "costly_reads_spaced": spaced,
         "ticks": sampler.ticks,
         "achieved_hz": round(sampler.ticks / wall, 2),
         "rows_per_gpu_min": min(rows) if rows else 0,
+        # The driver's utilisation samples per second per GPU (~5-6 on an H100/H200): a fetch too rare for
+        # its buffer would lose some and show here as fewer.
+        "util_samples_per_s_min": round(min(util) / wall, 2) if util else 0,
         "cpu_pct_of_one_core": round(100 * fraction, 3),
         "sampler_cpu_pct": round(100 * (fraction - baseline), 3),
         "meets_target": 100 * fraction <= 2.0,

@@ -72,8 +72,8 @@ def test_eight_gpus_read_the_costly_counters_less_often_but_every_row_still_come
     sampler = TelemetrySampler(10)
     _run(sampler, clock, fakes, 50)  # 5 s
     per_gpu = [sum(1 for g, ids in calls if g == i and 198 in ids) for i in range(8)]
-    assert all(10 <= n <= 11 for n in per_gpu), per_gpu  # every 0.5 s, not every 0.1 s
-    assert sampler._channels[0].util_period_s == 3.5
+    assert all(6 <= n <= 8 for n in per_gpu), per_gpu  # about every 0.75 s (8 ticks), not every 0.1 s
+    assert sampler._channels[0].util_period_s == 7.0
     snap = sampler.snapshot()
     for dev in snap["devices"]:
         t, rx = dev["series"]["pcie_rx_mbps"]
