@@ -302,17 +302,13 @@ def run_remote_devices(hosts: list[str], python: str | None, as_json: bool, meas
     else:
         for facts in everything:
             out.write(f"== {facts['host']} ==\n")
-            if not facts["devices"]:
-                out.write(f"No GPU: {facts['reason']}\n")
+            if not facts["devices"]:  # a host that could not be used is not a host without a GPU
+                out.write(f"{'Not reached' if facts.get('unreachable') else 'No GPU'}: {facts['reason']}\n")
             for dev in facts["devices"]:
                 out.write(format_device(dev))
-    reachable = [f for f in everything if f["devices"] or not _unreachable(f)]
-    return ExitStatus.OK if reachable else ExitStatus.UNAVAILABLE
-
-
-def _unreachable(facts: dict[str, Any]) -> bool:
-    """True when the host itself could not be used (as opposed to a host that has no GPU)."""
-    return bool(facts.get("unreachable"))
+    # A host without a GPU is an answer; only hosts that could not be used at all make it UNAVAILABLE.
+    answered = [f for f in everything if f["devices"] or not f.get("unreachable")]
+    return ExitStatus.OK if answered else ExitStatus.UNAVAILABLE
 
 
 def remote_sampler(hosts: list[str], hz: float, python: str | None) -> Any:

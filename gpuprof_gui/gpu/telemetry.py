@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
 
 from gpuprof_gui.gpu import nvml
 from gpuprof_gui.gpu.gpu_channel import METRIC_INFO, GpuChannel
@@ -59,6 +58,7 @@ class TelemetrySampler(TelemetryRings):
         available, self.reason = nvml.nvml_available()
         if not available:
             return
+        self.driver_version = nvml.query("nvmlSystemGetDriverVersion", kind="driver version")
         for index in range(nvml.device_count()):
             handle = nvml.device_handle(index)
             if handle is None:
@@ -109,11 +109,6 @@ class TelemetrySampler(TelemetryRings):
                 for wall_s, value in pairs:  # keep the ring ordered whatever the clocks did
                     self.append_util(position, metric, wall_s - offset_s, value)
         self.ticks += 1
-
-    def trace_dict(self) -> dict[str, Any]:
-        """Everything needed to save this session as a trace (see trace_io), with the driver's version."""
-        self.driver_version = nvml.query("nvmlSystemGetDriverVersion", kind="driver version")
-        return super().trace_dict()
 
 
 def metric_label(metric: str) -> str:

@@ -12,19 +12,7 @@ through each source's wall-clock start, so samples taken at the same moment line
 from __future__ import annotations
 
 import time
-from typing import Any, Protocol
-
-
-class Source(Protocol):
-    hz: float
-    t0_wall: float
-    reason: str | None
-
-    @property
-    def available(self) -> bool: ...
-
-    def snapshot(self, since: Any = None) -> dict[str, Any]: ...
-
+from typing import Any
 
 LOCAL_LABEL = "this computer"
 
@@ -58,23 +46,12 @@ class MergedTelemetry:
         return "; ".join(reasons) or None
 
     def start(self) -> bool:
-        started = [s.start() for _, s in self.sources if hasattr(s, "start")]
+        started = [source.start() for _, source in self.sources]  # every one, not only up to the first
         return any(started)
 
     def stop(self) -> None:
         for _, source in self.sources:
-            if hasattr(source, "stop"):
-                source.stop()
-
-    def mark_begin(self, label: str) -> None:
-        for _, source in self.sources:
-            if hasattr(source, "mark_begin"):
-                source.mark_begin(label)
-
-    def mark_end(self) -> None:
-        for _, source in self.sources:
-            if hasattr(source, "mark_end"):
-                source.mark_end()
+            source.stop()
 
     def _position(self, source: int, index: int) -> int:
         key = (source, index)
@@ -119,11 +96,7 @@ class MergedTelemetry:
         """One trace of every source's GPUs (see trace_io), each GPU naming its host."""
         snap = self.snapshot()
         hosts = [label or LOCAL_LABEL for label, _ in self.sources]
-        drivers = []
-        for _, source in self.sources:  # the local sampler asks NVML for its driver's version as it saves
-            driver = source.trace_dict().get("driver_version") if hasattr(source, "trace_dict") else None
-            if driver and driver not in drivers:
-                drivers.append(str(driver))
+        drivers = list(dict.fromkeys(str(d) for _, s in self.sources if (d := getattr(s, "driver_version", None))))
         # A host whose clock is behind this one's puts its first samples before 0: a trace starts at 0.
         starts = [float(t[0]) for d in snap["devices"] for t, _v in d["series"].values() if len(t)]
         starts += [b["t_begin"] for b in snap["bands"]]

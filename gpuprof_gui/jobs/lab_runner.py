@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import socket
 import tempfile
 import threading
@@ -265,11 +264,7 @@ def describe_file(
 
     if host:
         remote = [CHANNEL_FD_ARG, "{channel_fd}", "describe", "{src}/" + os.path.basename(path)]
-        scratch = tempfile.mkdtemp(prefix="gpuprof-describe-")
-        try:
-            outcome = _supervise_on(host, python, path, remote, scratch, tracker, timeout_s=timeout_s)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+        outcome = _supervise_on(host, python, path, remote, None, tracker, timeout_s=timeout_s)
     else:
         outcome = supervise(argv, tracker, env=worker_env(None), timeout_s=timeout_s)
     if tracker.result is not None and tracker.result.get("describe"):
@@ -289,7 +284,7 @@ def _supervise_on(
     python: str | None,
     path: str | None,
     args: list[str],
-    output_dir: str,
+    output_dir: str | None,
     tracker: OutcomeTracker,
     env: dict[str, str] | None = None,
     **kw,
@@ -325,8 +320,7 @@ def run_lab(
     if no_such_gpu is not None:
         return LabOutcome("error", no_such_gpu[0].upper() + no_such_gpu[1:] + ".")
     try:
-        info = describe_file(spec.path, host=spec.host, python=spec.python) if spec.host else describe_file(spec.path)
-        lab = _LabRun(spec, info, on_record, cancel)
+        lab = _LabRun(spec, describe_file(spec.path, host=spec.host, python=spec.python), on_record, cancel)
     except HostUnusableError as exc:
         return LabOutcome("error", str(exc), remote_failure=True)
     except NoLabThereError as exc:
@@ -428,14 +422,8 @@ def measure_copy_gbps(
     """
     tracker = OutcomeTracker("kernel", timeout_s)
     if host:
-        scratch = tempfile.mkdtemp(prefix="gpuprof-copy-")
-        try:
-            args = [CHANNEL_FD_ARG, "{channel_fd}", "copy"]
-            _supervise_on(
-                host, python, None, args, scratch, tracker, visible_gpu_env(device_index), timeout_s=timeout_s
-            )
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+        args = [CHANNEL_FD_ARG, "{channel_fd}", "copy"]
+        _supervise_on(host, python, None, args, None, tracker, visible_gpu_env(device_index), timeout_s=timeout_s)
     else:
         if find_spec("cupy") is None:
             return None

@@ -113,15 +113,14 @@ def _numba_cuda(lab) -> tuple[object | None, str | None]:
 
 def _apply_overrides(lab, overrides: list[str], texts: tuple[str, ...] = ()) -> None:
     """Edited candidate sources: from files (``NAME=PATH``), or given whole (``NAME=SOURCE``, on a remote host)."""
-    for item in [*overrides, *texts]:
+    for item, from_file in [*((o, True) for o in overrides), *((t, False) for t in texts)]:
         name, sep, value = item.partition("=")
         if not sep:
             raise LabFileError(f"a source override wants NAME=PATH or NAME=SOURCE, not {item[:40]!r}")
-        if item in texts:
-            source = value
-        else:
+        if from_file:
             with open(value, encoding="utf-8") as fh:
-                source = fh.read()
+                value = fh.read()
+        source = value
         idx = lab.candidates.index(lab.candidate(name))
         lab.candidates[idx] = lab.candidates[idx].with_source(source)
 

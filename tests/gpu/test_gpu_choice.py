@@ -54,7 +54,7 @@ def test_two_lab_runs_on_two_gpus_proceed_at_once_each_in_its_own_worker(two_gpu
     monkeypatch.setattr(
         lab_runner,
         "describe_file",
-        lambda path: {"problem": {"default_sizes": [64]}, "candidates": [{"name": "c", "kind": "cupy"}]},
+        lambda path, **_where: {"problem": {"default_sizes": [64]}, "candidates": [{"name": "c", "kind": "cupy"}]},
     )
     inside: list[tuple[str, float, float]] = []
     both_running = threading.Barrier(2, timeout=30)

@@ -53,7 +53,7 @@ def test_an_output_folder_that_cannot_be_made_is_one_sentence(tmp_path, monkeypa
     monkeypatch.setattr(lab_runner, "cupy_missing_reason", lambda: None)
     recorded = load_run(str(RECORDED))
     info = {"problem": recorded.problem, "candidates": recorded.candidates}
-    monkeypatch.setattr(lab_runner, "describe_file", lambda path: info)
+    monkeypatch.setattr(lab_runner, "describe_file", lambda path, **_where: info)
     outcome = lab_runner.run_lab(LabRunSpec(str(RECORDED), output_dir=str(blocker / "lab")))
     assert outcome.status == "error"
     assert outcome.message.startswith("The lab run's folder could not be written"), outcome.message

@@ -265,3 +265,10 @@ def test_cli_advise_profiles_and_runs_the_lab_on_the_host(sshd, tmp_path):
     assert f"profiling heat_cpu.py under cprofile on {sshd.alias}" in done.stderr
     assert f"on {sshd.alias}: CuPy is not installed" in json.dumps(doc)  # the host has no GPU: said, not guessed
     assert _runs_left(sshd) == []
+
+
+def test_cli_devices_on_a_host_that_cannot_be_reached_says_so_not_no_gpu(sshd):
+    sshd.forget_host_key()
+    done = _gpuprof("devices", "--host", sshd.alias, "--python", sys.executable, "--no-measure")
+    assert done.returncode == ExitStatus.UNAVAILABLE
+    assert f"Not reached: {sshd.alias}: " in done.stdout and "No GPU" not in done.stdout

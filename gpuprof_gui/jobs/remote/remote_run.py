@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from typing import Any
@@ -34,7 +35,7 @@ def worker_job(
     host: str,
     module: str,
     worker_args: list[str],
-    output_dir: str,
+    output_dir: str | None,
     *,
     python: str | None = None,
     upload_folder: str | None = None,
@@ -45,7 +46,8 @@ def worker_job(
     """What the relay is to do: run ``module`` of the worker bundle on ``host`` with ``worker_args``.
 
     The arguments may name ``{channel_fd}``, ``{src}`` (where ``upload_folder`` was copied),
-    ``{out}`` (what comes back into ``output_dir``) and ``{scratch}``.
+    ``{out}`` (what comes back into ``output_dir``) and ``{scratch}``. ``output_dir`` None: only the
+    worker's messages matter; :func:`supervise_remote` gives it a temporary folder, removed after.
     """
     return {
         "host": host,
@@ -118,6 +120,20 @@ def supervise_remote(
     on_started: Callable[[int], None] | None = None,
 ) -> RunOutcome:
     """Run ``job`` through the relay as :func:`supervise` runs a local worker; the same outcome."""
+    if job["output_dir"] is None:
+        scratch = tempfile.mkdtemp(prefix="gpuprof-remote-")
+        try:
+            return supervise_remote(
+                {**job, "output_dir": scratch},
+                tracker,
+                on_stdout=on_stdout,
+                on_stderr=on_stderr,
+                cancel=cancel,
+                timeout_s=timeout_s,
+                on_started=on_started,
+            )
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     job_path, failure = prepare_job(job)
     if failure is not None:
         return tracker.outcome("could_not_start", failure, 0.0, profile_path=None, script_exit_code=None)

@@ -14,12 +14,11 @@ through the wall clocks of both machines (they agree to NTP's accuracy).
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import threading
 import time
 from typing import Any
 
+from gpuprof_gui.gpu.gpu_channel import POLLED_METRICS, UTIL_METRICS
 from gpuprof_gui.gpu.telemetry_rings import DEFAULT_HZ, MAX_HZ, TelemetryRings
 from gpuprof_gui.jobs.outcome import OutcomeTracker
 from gpuprof_gui.jobs.remote import remote_run
@@ -49,7 +48,6 @@ class RemoteTelemetry(TelemetryRings):
     ) -> None:
         super().__init__(min(float(hz), MAX_HZ))
         self.host = host
-        self.label = host
         self.python = python
         self.env = dict(env or {})  # for the sampler on the host (tests give it a fake NVML this way)
         self.state = "connecting"
@@ -58,7 +56,6 @@ class RemoteTelemetry(TelemetryRings):
         self.relay_pid: int | None = None  # the relay process carrying the stream (the benchmark reads its CPU)
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
-        self._folder = tempfile.mkdtemp(prefix="gpuprof-telemetry-")
 
     @property
     def available(self) -> bool:
@@ -90,18 +87,15 @@ class RemoteTelemetry(TelemetryRings):
             self.host,
             STREAM_MODULE,
             [CHANNEL_FD_ARG, "{channel_fd}", "stream", "--hz", f"{self.hz:g}"],
-            self._folder,
+            None,
             python=self.python,
             env=self.env,
             min_version=remote_run.GPU_STACK_MIN_VERSION,
         )
         tracker = _StreamTracker(self)
-        try:
-            outcome = remote_run.supervise_remote(
-                job, tracker, cancel=self._cancel, on_stdout=lambda _d: None, on_started=self._started
-            )
-        finally:
-            shutil.rmtree(self._folder, ignore_errors=True)
+        outcome = remote_run.supervise_remote(
+            job, tracker, cancel=self._cancel, on_stdout=lambda _d: None, on_started=self._started
+        )
         result = tracker.result or {}
         if result.get("status") == "no_gpu":
             self.state, self.reason = "failed", f"{self.host}: {result.get('reason')}"
@@ -136,8 +130,6 @@ class RemoteTelemetry(TelemetryRings):
         position = entry.get("position")
         if not isinstance(position, int) or not 0 <= position < len(self._infos):
             return
-        from gpuprof_gui.gpu.gpu_channel import POLLED_METRICS, UTIL_METRICS
-
         series = entry.get("series") or {}
         polled = [series.get(m) for m in POLLED_METRICS]
         times = polled[0][0] if polled[0] else []
@@ -158,20 +150,16 @@ def _value(values: list[Any], index: int) -> float:
 
 def host_facts(host: str, python: str | None = None, timeout_s: float = 120.0) -> dict[str, Any]:
     """``gpu.specs.device_facts()`` as the host reports it: ``{"devices", "reason", "host"}``."""
-    folder = tempfile.mkdtemp(prefix="gpuprof-facts-")
-    try:
-        job = remote_run.worker_job(
-            host,
-            STREAM_MODULE,
-            [CHANNEL_FD_ARG, "{channel_fd}", "facts"],
-            folder,
-            python=python,
-            min_version=remote_run.GPU_STACK_MIN_VERSION,
-        )
-        tracker = OutcomeTracker("telemetry", timeout_s)
-        outcome = remote_run.supervise_remote(job, tracker, timeout_s=timeout_s, on_stdout=lambda _d: None)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    job = remote_run.worker_job(
+        host,
+        STREAM_MODULE,
+        [CHANNEL_FD_ARG, "{channel_fd}", "facts"],
+        None,
+        python=python,
+        min_version=remote_run.GPU_STACK_MIN_VERSION,
+    )
+    tracker = OutcomeTracker("telemetry", timeout_s)
+    outcome = remote_run.supervise_remote(job, tracker, timeout_s=timeout_s, on_stdout=lambda _d: None)
     result = tracker.result or {}
     if result.get("status") == "ok" and isinstance(result.get("facts"), dict):
         facts = result["facts"]
